@@ -1,0 +1,88 @@
+// Attribute values as the OpenTelemetry data model defines them: string, bool, int64, double, and
+// homogeneous arrays of these; and the key/value list that spans, events, links and resources carry.
+//
+//   lumen::Attributes attrs{{"ai.model", "gemini-2.0-flash"}, {"ai.tokens", 812}, {"cache.hit", false}};
+//   attrs.set("user.tier", "pro");           // replaces an existing key, else appends
+//   const lumen::AttributeValue* v = attrs.find("ai.tokens");
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace lumen {
+
+using AttributeValue =
+    std::variant<std::string, bool, std::int64_t, double, std::vector<std::string>,
+                 std::vector<bool>, std::vector<std::int64_t>, std::vector<double>>;
+
+// Builds an AttributeValue without the surprises of implicit conversion (a `const char*` becoming a
+// bool, an `int` being ambiguous).
+inline AttributeValue to_attribute_value(std::string_view v) { return std::string(v); }
+inline AttributeValue to_attribute_value(const char* v) { return std::string(v); }
+inline AttributeValue to_attribute_value(std::string v) { return v; }
+inline AttributeValue to_attribute_value(bool v) { return v; }
+template <std::integral T>
+  requires(!std::same_as<T, bool>)
+AttributeValue to_attribute_value(T v) {
+  return static_cast<std::int64_t>(v);
+}
+template <std::floating_point T>
+AttributeValue to_attribute_value(T v) {
+  return static_cast<double>(v);
+}
+inline AttributeValue to_attribute_value(std::vector<std::string> v) { return v; }
+inline AttributeValue to_attribute_value(std::vector<bool> v) { return v; }
+inline AttributeValue to_attribute_value(std::vector<std::int64_t> v) { return v; }
+inline AttributeValue to_attribute_value(std::vector<double> v) { return v; }
+inline AttributeValue to_attribute_value(AttributeValue v) { return v; }
+
+struct Attribute {
+  Attribute() = default;
+  template <typename V>
+  Attribute(std::string k, V&& v) : key(std::move(k)), value(to_attribute_value(std::forward<V>(v))) {}
+  std::string key;
+  AttributeValue value;
+  friend bool operator==(const Attribute&, const Attribute&) = default;
+};
+
+// An ordered list of attributes with unique keys. Small by design: lookups are linear, which beats
+// hashing for the handful of attributes a span carries.
+class Attributes {
+ public:
+  Attributes() = default;
+  Attributes(std::initializer_list<Attribute> list) {
+    for (const auto& a : list) set(a.key, a.value);
+  }
+
+  // Replaces the value of an existing key or appends.
+  void set(std::string_view key, AttributeValue value);
+  [[nodiscard]] const AttributeValue* find(std::string_view key) const noexcept;
+  [[nodiscard]] bool contains(std::string_view key) const noexcept { return find(key) != nullptr; }
+  [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return items_.empty(); }
+  void reserve(std::size_t n) { items_.reserve(n); }
+  void clear() noexcept { items_.clear(); }
+  [[nodiscard]] auto begin() const noexcept { return items_.begin(); }
+  [[nodiscard]] auto end() const noexcept { return items_.end(); }
+  [[nodiscard]] const Attribute& operator[](std::size_t i) const noexcept { return items_[i]; }
+  // Appends without checking for an existing key: for callers that already checked.
+  void append_unchecked(std::string_view key, AttributeValue value) {
+    items_.push_back(Attribute{std::string(key), std::move(value)});
+  }
+  Attribute* find_mutable(std::string_view key) noexcept;
+
+  friend bool operator==(const Attributes&, const Attributes&) = default;
+
+ private:
+  std::vector<Attribute> items_;
+};
+
+// Human-readable rendering ("x", 3, true, [1,2]) for console output and error messages.
+std::string to_string(const AttributeValue& value);
+
+}  // namespace lumen

@@ -1,0 +1,38 @@
+// Baggage: W3C application-defined key/value pairs that travel with the context.
+//
+//   lumen::Baggage bag = lumen::Baggage{}.with("user.tier", "pro");
+//   auto scope = lumen::Context::current().with_baggage(bag).activate();
+//   std::optional<std::string> tier = lumen::Context::current().baggage().get("user.tier");
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lumen {
+
+class Baggage {
+ public:
+  struct Entry {
+    std::string key;
+    std::string value;
+    std::string metadata;  // the ";property" part, kept verbatim
+    friend bool operator==(const Entry&, const Entry&) = default;
+  };
+
+  // Returns a copy with `key` set (replacing an existing entry).
+  [[nodiscard]] Baggage with(std::string_view key, std::string_view value,
+                             std::string_view metadata = {}) const;
+  [[nodiscard]] Baggage without(std::string_view key) const;
+  [[nodiscard]] std::optional<std::string> get(std::string_view key) const;
+  [[nodiscard]] const std::vector<Entry>& entries() const noexcept { return entries_; }
+  [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
+
+  friend bool operator==(const Baggage&, const Baggage&) = default;
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+}  // namespace lumen

@@ -1,0 +1,83 @@
+// The current context: the active span's SpanContext and the baggage, per thread.
+//
+// A Context is a small immutable value. `activate()` makes it current on this thread until the
+// returned scope ends (scopes nest, innermost wins). Work that runs on another thread carries the
+// context explicitly: `wrap(fn)` captures it now and runs fn inside it later, wherever that is.
+//
+//   {
+//     auto scope = lumen::Context::current().with_span(span.context()).activate();
+//     pool.submit(lumen::Context::current().wrap([] { /* same trace here */ }));
+//   }
+#pragma once
+
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "lumen/core/baggage.hpp"
+#include "lumen/core/span_context.hpp"
+
+namespace lumen {
+
+class ContextScope;
+
+class Context {
+ public:
+  Context() = default;
+
+  // This thread's current context (empty when nothing is active).
+  [[nodiscard]] static const Context& current() noexcept;
+
+  [[nodiscard]] const SpanContext& span() const noexcept { return span_; }
+  [[nodiscard]] const Baggage& baggage() const noexcept {
+    static const Baggage kEmpty;
+    return baggage_ ? *baggage_ : kEmpty;
+  }
+
+  [[nodiscard]] Context with_span(SpanContext span) const {
+    Context c = *this;
+    c.span_ = std::move(span);
+    return c;
+  }
+  [[nodiscard]] Context with_baggage(Baggage baggage) const {
+    Context c = *this;
+    c.baggage_ = baggage.empty() ? nullptr : std::make_shared<const Baggage>(std::move(baggage));
+    return c;
+  }
+
+  // Makes this context current on the calling thread until the scope is destroyed.
+  [[nodiscard]] ContextScope activate() const;
+
+  // Returns a callable that runs `fn` with this context current, on whichever thread calls it.
+  template <typename F>
+  [[nodiscard]] auto wrap(F&& fn) const;
+
+ private:
+  SpanContext span_;
+  std::shared_ptr<const Baggage> baggage_;  // null when empty: copying the context stays cheap
+};
+
+// RAII: installs a context on this thread and restores the previous one on destruction.
+// Not copyable or movable: a scope belongs to the stack frame (and thread) that made it.
+class ContextScope {
+ public:
+  explicit ContextScope(Context context) noexcept;
+  ~ContextScope();
+  ContextScope(const ContextScope&) = delete;
+  ContextScope& operator=(const ContextScope&) = delete;
+
+ private:
+  Context previous_;
+};
+
+inline ContextScope Context::activate() const { return ContextScope(*this); }
+
+template <typename F>
+auto Context::wrap(F&& fn) const {
+  return [ctx = *this, fn = std::forward<F>(fn)](auto&&... args) mutable -> decltype(auto) {
+    ContextScope scope(ctx);
+    return fn(std::forward<decltype(args)>(args)...);
+  };
+}
+
+}  // namespace lumen

@@ -1,0 +1,34 @@
+// Fork safety: components that own threads or locks register here and are told about fork().
+//
+// Before fork() every registered component quiesces (takes its locks so none is held mid-update);
+// afterwards the parent resumes unchanged and the child rebuilds what did not survive (worker
+// threads, condition variables, inherited queued data that the parent still owns).
+//
+//   class Worker : public lumen::ForkAware { ... };
+//   Worker w;  lumen::ForkRegistry::add(&w);  ...  lumen::ForkRegistry::remove(&w);
+#pragma once
+
+#include <cstdint>
+
+namespace lumen {
+
+// Thread-safety: the hooks run on the forking thread while the registry's lock is held.
+class ForkAware {
+ public:
+  virtual void before_fork() noexcept {}
+  virtual void after_fork_in_parent() noexcept {}
+  virtual void after_fork_in_child() noexcept {}
+
+ protected:
+  ~ForkAware() = default;
+};
+
+class ForkRegistry {
+ public:
+  static void add(ForkAware* component);
+  static void remove(ForkAware* component);
+  // Increments in every child after fork(); per-thread state compares it to know it is stale.
+  static std::uint64_t generation() noexcept;
+};
+
+}  // namespace lumen

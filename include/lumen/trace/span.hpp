@@ -1,0 +1,84 @@
+// Span: one timed operation in a trace. A move-only handle returned by Tracer::start; it ends when
+// end() is called or when it is destroyed, whichever comes first (end is idempotent).
+//
+// A span that the sampler dropped is non-recording: it still has a valid SpanContext (children and
+// outgoing traceparent headers need it) but every setter is a cheap no-op.
+// Thread-safety: a Span is used by one thread at a time; move it to hand it over.
+//
+//   lumen::trace::Span span = tracer.start("ai.provider.analyze", {.kind = lumen::trace::SpanKind::kClient});
+//   auto scope = span.activate();                  // children started here get this parent
+//   span.set("ai.model", "gemini-2.0-flash").set("ai.tokens", 812);
+//   span.add_event("retry", {{"attempt", 2}});
+//   span.set_status(lumen::trace::StatusCode::kOk);
+#pragma once
+
+#include <exception>
+#include <memory>
+#include <string_view>
+
+#include "lumen/core/attributes.hpp"
+#include "lumen/core/context.hpp"
+#include "lumen/trace/span_data.hpp"
+
+namespace lumen::trace {
+
+class Tracer;
+
+class Span {
+ public:
+  Span() = default;  // invalid and non-recording
+  Span(Span&& other) noexcept = default;
+  Span& operator=(Span&& other) noexcept {
+    if (this != &other) {
+      end();
+      data_ = std::move(other.data_);
+      tracer_ = other.tracer_;
+      context_ = std::move(other.context_);
+    }
+    return *this;
+  }
+  ~Span() { end(); }
+
+  [[nodiscard]] const SpanContext& context() const noexcept { return context_; }
+  [[nodiscard]] bool is_recording() const noexcept { return data_ != nullptr; }
+
+  // Sets an attribute (replacing one with the same key). Values: strings, bool, integers,
+  // floating point and vectors of these.
+  template <typename V>
+  Span& set(std::string_view key, V&& value) {
+    if (data_) set_attribute(key, to_attribute_value(std::forward<V>(value)));
+    return *this;
+  }
+  Span& add_event(std::string_view name, Attributes attributes = {}, std::uint64_t time_ns = 0);
+  Span& add_link(const SpanContext& linked, Attributes attributes = {});
+  // An OK status is final; a later ERROR does not replace it (OpenTelemetry's rule).
+  Span& set_status(StatusCode code, std::string_view description = {});
+  // Adds an "exception" event with exception.type, exception.message and exception.stacktrace
+  // (the stack where it was recorded). Does not change the status.
+  Span& record_exception(const std::exception& error);
+  Span& record_exception(std::exception_ptr error);
+  Span& update_name(std::string_view name);
+
+  // Ends the span (now, or at end_ns on the wall clock); later calls do nothing.
+  void end(std::uint64_t end_ns = 0) noexcept {
+    if (data_) finish(end_ns);
+  }
+
+  // Makes this span the current one on this thread until the scope ends.
+  [[nodiscard]] ContextScope activate() const {
+    return Context::current().with_span(context_).activate();
+  }
+
+ private:
+  friend class Tracer;
+  Span(std::unique_ptr<SpanData> data, const Tracer* tracer, SpanContext context) noexcept
+      : data_(std::move(data)), tracer_(tracer), context_(std::move(context)) {}
+  void set_attribute(std::string_view key, AttributeValue value);
+  void finish(std::uint64_t end_ns) noexcept;
+
+  std::unique_ptr<SpanData> data_;  // null once ended, or when not sampled
+  const Tracer* tracer_ = nullptr;
+  SpanContext context_;
+};
+
+}  // namespace lumen::trace

@@ -1,0 +1,70 @@
+#include "lumen/core/attributes.hpp"
+
+#include <charconv>
+
+namespace lumen {
+
+void Attributes::set(std::string_view key, AttributeValue value) {
+  if (Attribute* existing = find_mutable(key)) {
+    existing->value = std::move(value);
+    return;
+  }
+  append_unchecked(key, std::move(value));
+}
+
+const AttributeValue* Attributes::find(std::string_view key) const noexcept {
+  for (const auto& a : items_) {
+    if (a.key == key) return &a.value;
+  }
+  return nullptr;
+}
+
+Attribute* Attributes::find_mutable(std::string_view key) noexcept {
+  for (auto& a : items_) {
+    if (a.key == key) return &a;
+  }
+  return nullptr;
+}
+
+namespace {
+
+void append_scalar(std::string& out, const std::string& v) { out += '"' + v + '"'; }
+void append_scalar(std::string& out, bool v) { out += v ? "true" : "false"; }
+void append_scalar(std::string& out, std::int64_t v) { out += std::to_string(v); }
+void append_scalar(std::string& out, double v) {
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, res.ptr);
+}
+
+template <typename T>
+void append_array(std::string& out, const std::vector<T>& values) {
+  out += '[';
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    append_scalar(out, static_cast<T>(values[i]));
+  }
+  out += ']';
+}
+
+}  // namespace
+
+std::string to_string(const AttributeValue& value) {
+  std::string out;
+  std::visit(
+      [&out](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::vector<std::string>> ||
+                      std::is_same_v<T, std::vector<bool>> ||
+                      std::is_same_v<T, std::vector<std::int64_t>> ||
+                      std::is_same_v<T, std::vector<double>>) {
+          append_array(out, v);
+        } else {
+          append_scalar(out, v);
+        }
+      },
+      value);
+  return out;
+}
+
+}  // namespace lumen

@@ -1,0 +1,22 @@
+// Applies count and value-length limits when attributes are added to spans, events and links.
+#pragma once
+
+#include <cstdint>
+
+#include "lumen/core/attributes.hpp"
+
+namespace lumen::trace::detail {
+
+// Truncates strings (and strings inside arrays) longer than max_length.
+void truncate_value(AttributeValue& value, std::uint32_t max_length);
+
+// Sets key=value on `attributes` unless that would exceed max_count new keys, in which case
+// `dropped` grows. Replacing an existing key is always allowed.
+void set_limited(Attributes& attributes, std::string_view key, AttributeValue value,
+                 std::uint32_t max_count, std::uint32_t max_length, std::uint32_t& dropped);
+
+// Copies `source` into a fresh list under the same limits.
+Attributes limit_all(Attributes source, std::uint32_t max_count, std::uint32_t max_length,
+                     std::uint32_t& dropped);
+
+}  // namespace lumen::trace::detail

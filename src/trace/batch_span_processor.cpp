@@ -1,0 +1,204 @@
+#include "lumen/trace/batch_span_processor.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <new>
+#include <thread>
+#include <vector>
+
+#include "lumen/core/bounded_queue.hpp"
+#include "lumen/core/fork_safety.hpp"
+
+namespace lumen::trace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this<State> {
+  State(std::shared_ptr<SpanExporter> e, BatchSpanProcessorOptions o)
+      : options(o),
+        exporter(std::move(e)),
+        queue(std::max<std::size_t>(1, o.max_queue_size)),
+        batch_size(std::clamp<std::size_t>(o.max_export_batch_size, 1, queue.capacity())) {}
+
+  ~State() {
+    SpanData* span = nullptr;
+    while (queue.try_pop(span)) delete span;
+  }
+
+  const BatchSpanProcessorOptions options;
+  const std::shared_ptr<SpanExporter> exporter;
+  BoundedQueue<SpanData*> queue;
+  const std::size_t batch_size;
+
+  std::mutex mutex;
+  std::condition_variable wake_worker;
+  std::condition_variable wake_waiters;  // flush and shutdown callers
+  std::atomic<bool> worker_sleeping{false};
+  std::atomic<bool> stopping{false};
+  // Guarded by mutex:
+  std::uint64_t flush_requested = 0;
+  std::uint64_t flush_completed = 0;
+  Deadline stop_deadline = Deadline::max();
+  bool worker_finished = false;
+  std::unique_ptr<std::thread> worker;
+
+  std::atomic<std::uint64_t> queued{0};
+  std::atomic<std::uint64_t> dropped{0};
+  std::atomic<std::uint64_t> exported{0};
+  std::atomic<std::uint64_t> export_failed{0};
+  std::atomic<std::uint64_t> batches{0};
+
+  void start_worker() {
+    worker = std::make_unique<std::thread>([self = shared_from_this()] { self->run(); });
+  }
+
+  void wake() noexcept {
+    { std::lock_guard lock(mutex); }
+    wake_worker.notify_one();
+  }
+
+  // Exports everything in the queue, in batches of at most batch_size.
+  void drain(Deadline stop_by) {
+    std::vector<std::unique_ptr<SpanData>> batch;
+    batch.reserve(batch_size);
+    for (;;) {
+      SpanData* span = nullptr;
+      while (batch.size() < batch_size && queue.try_pop(span)) batch.emplace_back(span);
+      if (batch.empty()) return;
+      const Deadline deadline = std::min(SteadyClock::now() + options.export_timeout, stop_by);
+      const ExportResult result = exporter->export_spans(batch, deadline);
+      batches.fetch_add(1, std::memory_order_relaxed);
+      (result == ExportResult::kSuccess ? exported : export_failed)
+          .fetch_add(batch.size(), std::memory_order_relaxed);
+      batch.clear();
+    }
+  }
+
+  void run() {
+    Deadline next_export = SteadyClock::now() + options.schedule_delay;
+    for (;;) {
+      std::uint64_t flush_target;
+      bool stop;
+      Deadline stop_by;
+      {
+        std::unique_lock lock(mutex);
+        auto ready = [&] {
+          return stopping.load() || flush_requested != flush_completed ||
+                 queue.size_approx() >= batch_size;
+        };
+        worker_sleeping.store(true);
+        wake_worker.wait_until(lock, next_export, ready);
+        worker_sleeping.store(false);
+        flush_target = flush_requested;
+        stop = stopping.load();
+        stop_by = stop_deadline;
+      }
+      drain(stop_by);
+      next_export = SteadyClock::now() + options.schedule_delay;
+      std::lock_guard lock(mutex);
+      flush_completed = flush_target;
+      if (stop) {
+        worker_finished = true;
+        wake_waiters.notify_all();
+        return;
+      }
+      wake_waiters.notify_all();
+    }
+  }
+
+  void before_fork() noexcept override { mutex.lock(); }
+  void after_fork_in_parent() noexcept override { mutex.unlock(); }
+  void after_fork_in_child() noexcept override {
+    // Threads do not survive fork(): the worker is gone, and a condition variable may still list
+    // the parent's waiters. Rebuild both; what the parent had queued is the parent's to export.
+    (void)worker.release();  // NOLINT: the std::thread names a thread that does not exist here
+    new (&wake_worker) std::condition_variable();
+    new (&wake_waiters) std::condition_variable();
+    SpanData* span = nullptr;
+    while (queue.try_pop(span)) delete span;
+    queue.reset();
+    worker_sleeping.store(false);
+    flush_completed = flush_requested;
+    mutex.unlock();
+    if (!stopping.load()) start_worker();
+  }
+};
+
+BatchSpanProcessor::BatchSpanProcessor(std::shared_ptr<SpanExporter> exporter,
+                                       BatchSpanProcessorOptions options)
+    : state_(std::make_shared<State>(std::move(exporter), options)) {
+  state_->start_worker();
+  ForkRegistry::add(state_.get());
+}
+
+BatchSpanProcessor::~BatchSpanProcessor() {
+  shutdown(state_->options.shutdown_timeout);
+  ForkRegistry::remove(state_.get());
+}
+
+void BatchSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
+  State& s = *state_;
+  if (s.stopping.load(std::memory_order_relaxed)) return;
+  if (!s.queue.try_push(span.get())) {
+    s.dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  (void)span.release();
+  s.queued.fetch_add(1, std::memory_order_relaxed);
+  // Wake the worker only when a full batch is waiting and it sleeps: once per batch, not per span.
+  // The fence pairs with the worker's store of worker_sleeping before it re-reads the queue size.
+  if (s.queue.size_approx() >= s.batch_size) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (s.worker_sleeping.load()) s.wake();
+  }
+}
+
+bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept {
+  State& s = *state_;
+  const Deadline deadline = SteadyClock::now() + timeout;
+  std::unique_lock lock(s.mutex);
+  if (s.worker_finished) return s.queue.size_approx() == 0;
+  const std::uint64_t ticket = ++s.flush_requested;
+  s.wake_worker.notify_one();
+  return s.wake_waiters.wait_until(lock, deadline,
+                                   [&] { return s.flush_completed >= ticket || s.worker_finished; });
+}
+
+bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
+  State& s = *state_;
+  const Deadline deadline = SteadyClock::now() + timeout;
+  std::unique_ptr<std::thread> worker;
+  bool finished;
+  {
+    std::unique_lock lock(s.mutex);
+    if (s.stopping.exchange(true)) return s.worker_finished;
+    s.stop_deadline = deadline;
+    s.wake_worker.notify_one();
+    finished = s.wake_waiters.wait_until(lock, deadline, [&] { return s.worker_finished; });
+    worker = std::move(s.worker);
+  }
+  if (worker) {
+    if (finished) {
+      worker->join();
+    } else {
+      // The exporter is stuck past the deadline: ask it to abort, and let the worker finish on
+      // its own (it holds its own reference to the state).
+      s.exporter->shutdown(deadline);
+      worker->detach();
+      return false;
+    }
+  }
+  s.exporter->shutdown(deadline);
+  return true;
+}
+
+BatchSpanProcessorStats BatchSpanProcessor::stats() const noexcept {
+  const State& s = *state_;
+  return {s.queued.load(std::memory_order_relaxed),   s.dropped.load(std::memory_order_relaxed),
+          s.exported.load(std::memory_order_relaxed), s.export_failed.load(std::memory_order_relaxed),
+          s.batches.load(std::memory_order_relaxed),  s.queue.size_approx()};
+}
+
+}  // namespace lumen::trace

@@ -1,0 +1,144 @@
+#include "lumen/trace/span.hpp"
+
+#include <cxxabi.h>
+#include <execinfo.h>
+
+#include <cstdlib>
+#include <typeinfo>
+
+#include "attribute_limits.hpp"
+#include "lumen/trace/tracer.hpp"
+#include "tracer_shared.hpp"
+
+namespace lumen::trace {
+namespace {
+
+// Spans usually carry a handful of attributes: one allocation up front instead of three growths.
+constexpr std::size_t kInitialAttributeCapacity = 8;
+
+std::string demangle(const char* mangled) {
+  int status = 0;
+  char* name = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+  std::string out = (status == 0 && name != nullptr) ? name : mangled;
+  std::free(name);
+  return out;
+}
+
+// The stack of the code that records the exception (C++ keeps no throw-site stack).
+std::string current_stacktrace() {
+  void* frames[64];
+  const int n = backtrace(frames, 64);
+  char** symbols = backtrace_symbols(frames, n);
+  if (symbols == nullptr) return {};
+  std::string out;
+  for (int i = 1; i < n; ++i) {  // skip this function
+    out += symbols[i];
+    out += '\n';
+  }
+  std::free(symbols);
+  return out;
+}
+
+}  // namespace
+
+void Span::set_attribute(std::string_view key, AttributeValue value) {
+  const SpanLimits& limits = tracer_->shared_->limits;
+  if (data_->attributes.empty()) data_->attributes.reserve(kInitialAttributeCapacity);
+  detail::set_limited(data_->attributes, key, std::move(value), limits.attribute_count,
+                      limits.attribute_value_length, data_->dropped_attributes);
+}
+
+Span& Span::add_event(std::string_view name, Attributes attributes, std::uint64_t time_ns) {
+  if (!data_) return *this;
+  const SpanLimits& limits = tracer_->shared_->limits;
+  if (data_->events.size() >= limits.event_count) {
+    ++data_->dropped_events;
+    return *this;
+  }
+  Event event;
+  event.name = std::string(name);
+  event.time_ns = time_ns != 0 ? time_ns : tracer_->shared_->clock->wall_ns();
+  event.attributes = detail::limit_all(std::move(attributes), limits.attributes_per_event,
+                                       limits.attribute_value_length, event.dropped_attributes);
+  data_->events.push_back(std::move(event));
+  return *this;
+}
+
+Span& Span::add_link(const SpanContext& linked, Attributes attributes) {
+  if (!data_ || !linked.is_valid()) return *this;
+  const SpanLimits& limits = tracer_->shared_->limits;
+  if (data_->links.size() >= limits.link_count) {
+    ++data_->dropped_links;
+    return *this;
+  }
+  Link link;
+  link.context = linked;
+  link.attributes = detail::limit_all(std::move(attributes), limits.attributes_per_link,
+                                      limits.attribute_value_length, link.dropped_attributes);
+  data_->links.push_back(std::move(link));
+  return *this;
+}
+
+Span& Span::set_status(StatusCode code, std::string_view description) {
+  if (!data_ || data_->status == StatusCode::kOk || code == StatusCode::kUnset) return *this;
+  data_->status = code;
+  // A description only accompanies ERROR.
+  data_->status_message = code == StatusCode::kError ? std::string(description) : std::string();
+  return *this;
+}
+
+Span& Span::record_exception(const std::exception& error) {
+  if (!data_) return *this;
+  return add_event("exception", {{"exception.type", demangle(typeid(error).name())},
+                                 {"exception.message", std::string(error.what())},
+                                 {"exception.stacktrace", current_stacktrace()}});
+}
+
+Span& Span::record_exception(std::exception_ptr error) {
+  if (!data_ || !error) return *this;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return record_exception(e);
+  } catch (...) {
+    return add_event("exception", {{"exception.type", std::string("unknown")},
+                                   {"exception.message", std::string("non-standard exception")},
+                                   {"exception.stacktrace", current_stacktrace()}});
+  }
+}
+
+Span& Span::update_name(std::string_view name) {
+  if (data_) data_->name = std::string(name);
+  return *this;
+}
+
+void Span::finish(std::uint64_t end_ns) noexcept {
+  const detail::TracerShared& shared = *tracer_->shared_;
+  data_->end_ns = end_ns != 0 ? end_ns : shared.clock->wall_ns();
+  data_->context = context_;
+  if (shared.processor) {
+    shared.processor->on_end(std::move(data_));
+  } else {
+    data_.reset();
+  }
+}
+
+namespace detail {
+void mark_failed(Span& span, std::exception_ptr error) noexcept {
+  if (!span.is_recording()) return;
+  try {
+    span.record_exception(error);
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      span.set_status(StatusCode::kError, e.what());
+    } catch (...) {
+      span.set_status(StatusCode::kError, "non-standard exception");
+    }
+  } catch (...) {
+    // Out of memory while recording: the span keeps what it has; the application's error wins.
+  }
+}
+}  // namespace detail
+
+}  // namespace lumen::trace

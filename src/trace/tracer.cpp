@@ -1,0 +1,43 @@
+#include "lumen/trace/tracer.hpp"
+
+#include "attribute_limits.hpp"
+#include "lumen/core/id_generator.hpp"
+#include "tracer_shared.hpp"
+
+namespace lumen::trace {
+
+Span Tracer::start(std::string_view name, const StartOptions& options) const {
+  const detail::TracerShared& shared = *shared_;
+  const SpanContext& parent = options.parent ? options.parent->span() : Context::current().span();
+  const bool has_parent = parent.is_valid();
+  const TraceId trace_id = has_parent ? parent.trace_id() : IdGenerator::trace_id();
+  const SamplingDecision decision =
+      shared.shut_down.load(std::memory_order_relaxed)
+          ? SamplingDecision::kDrop
+          : shared.sampler->should_sample(parent, trace_id, name, options.kind);
+  const bool sampled = decision == SamplingDecision::kRecordAndSample;
+  SpanContext context(trace_id, IdGenerator::span_id(), sampled ? SpanContext::kSampledFlag : 0,
+                      false, has_parent ? parent.trace_state_ptr() : nullptr);
+  // Record-only spans would be recorded but never exported; no processor here wants them.
+  if (!sampled) return Span(nullptr, this, std::move(context));
+
+  auto data = std::make_unique<SpanData>();
+  data->name = std::string(name);
+  data->kind = options.kind;
+  data->start_ns = options.start_ns != 0 ? options.start_ns : shared.clock->wall_ns();
+  data->scope = &scope_;
+  if (has_parent) {
+    data->parent_span_id = parent.span_id();
+    data->parent_is_remote = parent.is_remote();
+  }
+  if (!options.attributes.empty()) {
+    data->attributes = detail::limit_all(options.attributes, shared.limits.attribute_count,
+                                         shared.limits.attribute_value_length,
+                                         data->dropped_attributes);
+  }
+  Span span(std::move(data), this, std::move(context));
+  for (const auto& link : options.links) span.add_link(link.context, link.attributes);
+  return span;
+}
+
+}  // namespace lumen::trace

@@ -1,0 +1,51 @@
+#include "lumen/trace/tracer_provider.hpp"
+
+#include <deque>
+#include <mutex>
+
+#include "tracer_shared.hpp"
+
+namespace lumen::trace {
+
+struct TracerProvider::State {
+  detail::TracerShared shared;
+  std::chrono::milliseconds shutdown_timeout;
+  std::mutex mutex;
+  std::deque<Tracer> tracers;  // a deque keeps addresses stable as tracers are added
+};
+
+TracerProvider::TracerProvider(TracerProviderOptions options) : state_(std::make_unique<State>()) {
+  state_->shared.resource = std::move(options.resource);
+  state_->shared.sampler = options.sampler ? std::move(options.sampler) : Sampler::always_on();
+  state_->shared.processor = std::move(options.processor);
+  state_->shared.limits = options.limits;
+  state_->shared.clock = options.clock != nullptr ? options.clock : &SystemClock::instance();
+  state_->shutdown_timeout = options.shutdown_timeout;
+}
+
+TracerProvider::~TracerProvider() { shutdown(state_->shutdown_timeout); }
+
+Tracer& TracerProvider::tracer(std::string_view name, std::string_view version) {
+  std::lock_guard lock(state_->mutex);
+  for (Tracer& t : state_->tracers) {
+    if (t.scope().name == name && t.scope().version == version) return t;
+  }
+  return state_->tracers.emplace_back(
+      InstrumentationScope{std::string(name), std::string(version), &state_->shared.resource},
+      &state_->shared);
+}
+
+bool TracerProvider::force_flush(std::chrono::milliseconds timeout) noexcept {
+  return state_->shared.processor ? state_->shared.processor->force_flush(timeout) : true;
+}
+
+bool TracerProvider::shutdown(std::chrono::milliseconds timeout) noexcept {
+  if (state_->shared.shut_down.exchange(true)) return true;
+  return state_->shared.processor ? state_->shared.processor->shutdown(timeout) : true;
+}
+
+const Resource& TracerProvider::resource() const noexcept { return state_->shared.resource; }
+
+SpanProcessor* TracerProvider::processor() const noexcept { return state_->shared.processor.get(); }
+
+}  // namespace lumen::trace

@@ -1,0 +1,24 @@
+// What every tracer of a provider shares; owned by the provider, which outlives its tracers.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "lumen/core/clock.hpp"
+#include "lumen/core/resource.hpp"
+#include "lumen/trace/sampler.hpp"
+#include "lumen/trace/span_limits.hpp"
+#include "lumen/trace/span_processor.hpp"
+
+namespace lumen::trace::detail {
+
+struct TracerShared {
+  Resource resource;
+  std::shared_ptr<const Sampler> sampler;
+  std::unique_ptr<SpanProcessor> processor;
+  SpanLimits limits;
+  const Clock* clock;
+  std::atomic<bool> shut_down{false};
+};
+
+}  // namespace lumen::trace::detail
