@@ -4,6 +4,16 @@
 
 namespace lumen {
 
+namespace {
+void assign_string(AttributeValue& target, std::string_view value) {
+  if (auto* s = std::get_if<std::string>(&target)) {
+    s->assign(value);  // keeps the capacity of a recycled string
+  } else {
+    target = std::string(value);
+  }
+}
+}  // namespace
+
 void Attributes::set(std::string_view key, AttributeValue value) {
   if (Attribute* existing = find_mutable(key)) {
     existing->value = std::move(value);
@@ -12,16 +22,35 @@ void Attributes::set(std::string_view key, AttributeValue value) {
   append_unchecked(key, std::move(value));
 }
 
+void Attributes::set_string(std::string_view key, std::string_view value) {
+  if (Attribute* existing = find_mutable(key)) {
+    assign_string(existing->value, value);
+    return;
+  }
+  append_string_unchecked(key, value);
+}
+
+void Attributes::append_string_unchecked(std::string_view key, std::string_view value) {
+  assign_string(next_slot(key).value, value);
+}
+
+Attribute& Attributes::next_slot(std::string_view key) {
+  if (size_ == items_.size()) items_.emplace_back();
+  Attribute& slot = items_[size_++];
+  slot.key.assign(key);
+  return slot;
+}
+
 const AttributeValue* Attributes::find(std::string_view key) const noexcept {
-  for (const auto& a : items_) {
-    if (a.key == key) return &a.value;
+  for (auto it = begin(); it != end(); ++it) {
+    if (it->key == key) return &it->value;
   }
   return nullptr;
 }
 
 Attribute* Attributes::find_mutable(std::string_view key) noexcept {
-  for (auto& a : items_) {
-    if (a.key == key) return &a;
+  for (std::size_t i = 0; i < size_; ++i) {
+    if (items_[i].key == key) return &items_[i];
   }
   return nullptr;
 }

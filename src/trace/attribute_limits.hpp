@@ -15,6 +15,10 @@ void truncate_value(AttributeValue& value, std::uint32_t max_length);
 void set_limited(Attributes& attributes, std::string_view key, AttributeValue value,
                  std::uint32_t max_count, std::uint32_t max_length, std::uint32_t& dropped);
 
+// The same for a string value, written into recycled storage when there is some.
+void set_string_limited(Attributes& attributes, std::string_view key, std::string_view value,
+                        std::uint32_t max_count, std::uint32_t max_length, std::uint32_t& dropped);
+
 // Copies `source` into a fresh list under the same limits.
 Attributes limit_all(Attributes source, std::uint32_t max_count, std::uint32_t max_length,
                      std::uint32_t& dropped);

@@ -10,6 +10,7 @@
 
 #include "lumen/core/bounded_queue.hpp"
 #include "lumen/core/fork_safety.hpp"
+#include "lumen/trace/span_data_pool.hpp"
 
 namespace lumen::trace {
 
@@ -20,7 +21,8 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
       : options(o),
         exporter(std::move(e)),
         queue(std::max<std::size_t>(1, o.max_queue_size)),
-        batch_size(std::clamp<std::size_t>(o.max_export_batch_size, 1, queue.capacity())) {}
+        batch_size(std::clamp<std::size_t>(o.max_export_batch_size, 1, queue.capacity())),
+        wake_threshold(std::clamp<std::size_t>(queue.capacity() / 4, 1, batch_size)) {}
 
   ~State() {
     SpanData* span = nullptr;
@@ -31,6 +33,9 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
   const std::shared_ptr<SpanExporter> exporter;
   BoundedQueue<SpanData*> queue;
   const std::size_t batch_size;
+  // The worker is woken before a whole batch is waiting: a wake-up takes tens of microseconds on
+  // a busy machine, and a fast producer would fill the rest of the queue in that time.
+  const std::size_t wake_threshold;
 
   std::mutex mutex;
   std::condition_variable wake_worker;
@@ -59,19 +64,22 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
     wake_worker.notify_one();
   }
 
-  // Exports everything in the queue, in batches of at most batch_size.
-  void drain(Deadline stop_by) {
+  // Exports everything in the queue, in batches of at most batch_size. Returns how many spans.
+  std::size_t drain(Deadline stop_by) {
+    std::size_t total = 0;
     std::vector<std::unique_ptr<SpanData>> batch;
     batch.reserve(batch_size);
     for (;;) {
       SpanData* span = nullptr;
       while (batch.size() < batch_size && queue.try_pop(span)) batch.emplace_back(span);
-      if (batch.empty()) return;
+      if (batch.empty()) return total;
+      total += batch.size();
       const Deadline deadline = std::min(SteadyClock::now() + options.export_timeout, stop_by);
       const ExportResult result = exporter->export_spans(batch, deadline);
       batches.fetch_add(1, std::memory_order_relaxed);
       (result == ExportResult::kSuccess ? exported : export_failed)
           .fetch_add(batch.size(), std::memory_order_relaxed);
+      for (auto& done : batch) recycle(std::move(done));
       batch.clear();
     }
   }
@@ -86,7 +94,7 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
         std::unique_lock lock(mutex);
         auto ready = [&] {
           return stopping.load() || flush_requested != flush_completed ||
-                 queue.size_approx() >= batch_size;
+                 queue.size_approx() >= wake_threshold;
         };
         worker_sleeping.store(true);
         wake_worker.wait_until(lock, next_export, ready);
@@ -95,7 +103,7 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
         stop = stopping.load();
         stop_by = stop_deadline;
       }
-      drain(stop_by);
+      if (drain(stop_by) >= wake_threshold && !stop) keep_up();
       next_export = SteadyClock::now() + options.schedule_delay;
       std::lock_guard lock(mutex);
       flush_completed = flush_target;
@@ -105,6 +113,21 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
         return;
       }
       wake_waiters.notify_all();
+    }
+  }
+
+  // Under load, spans keep coming: poll for a short while instead of sleeping, so that a producer
+  // at full speed never waits on a wake-up. Gives the CPU away between polls.
+  void keep_up() {
+    constexpr auto kHotWindow = std::chrono::milliseconds(2);
+    Deadline until = SteadyClock::now() + kHotWindow;
+    while (!stopping.load(std::memory_order_relaxed) && SteadyClock::now() < until) {
+      if (queue.size_approx() >= wake_threshold) {
+        drain(Deadline::max());
+        until = SteadyClock::now() + kHotWindow;
+      } else {
+        std::this_thread::yield();
+      }
     }
   }
 
@@ -140,16 +163,20 @@ BatchSpanProcessor::~BatchSpanProcessor() {
 
 void BatchSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
   State& s = *state_;
-  if (s.stopping.load(std::memory_order_relaxed)) return;
+  if (s.stopping.load(std::memory_order_relaxed)) {
+    recycle(std::move(span));
+    return;
+  }
   if (!s.queue.try_push(span.get())) {
     s.dropped.fetch_add(1, std::memory_order_relaxed);
+    recycle(std::move(span));
     return;
   }
   (void)span.release();
   s.queued.fetch_add(1, std::memory_order_relaxed);
-  // Wake the worker only when a full batch is waiting and it sleeps: once per batch, not per span.
+  // Wake the worker only when enough is waiting and it sleeps: once per batch, not per span.
   // The fence pairs with the worker's store of worker_sleeping before it re-reads the queue size.
-  if (s.queue.size_approx() >= s.batch_size) {
+  if (s.queue.size_approx() >= s.wake_threshold) {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (s.worker_sleeping.load()) s.wake();
   }

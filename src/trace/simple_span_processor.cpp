@@ -1,6 +1,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "lumen/trace/span_data_pool.hpp"
 #include "lumen/trace/span_processor.hpp"
 
 namespace lumen::trace {
@@ -24,8 +25,9 @@ SimpleSpanProcessor::~SimpleSpanProcessor() { shutdown(std::chrono::seconds(5));
 void SimpleSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
   if (state_->shut_down.load(std::memory_order_acquire)) return;
   std::lock_guard lock(state_->mutex);
-  const std::unique_ptr<SpanData> batch[] = {std::move(span)};
+  std::unique_ptr<SpanData> batch[] = {std::move(span)};
   (void)state_->exporter->export_spans(batch, std::chrono::steady_clock::now() + state_->export_timeout);
+  recycle(std::move(batch[0]));
 }
 
 bool SimpleSpanProcessor::force_flush(std::chrono::milliseconds) noexcept { return true; }

@@ -7,6 +7,7 @@
 #include <typeinfo>
 
 #include "attribute_limits.hpp"
+#include "lumen/trace/span_data_pool.hpp"
 #include "lumen/trace/tracer.hpp"
 #include "tracer_shared.hpp"
 
@@ -46,6 +47,13 @@ void Span::set_attribute(std::string_view key, AttributeValue value) {
   if (data_->attributes.empty()) data_->attributes.reserve(kInitialAttributeCapacity);
   detail::set_limited(data_->attributes, key, std::move(value), limits.attribute_count,
                       limits.attribute_value_length, data_->dropped_attributes);
+}
+
+void Span::set_string_attribute(std::string_view key, std::string_view value) {
+  const SpanLimits& limits = tracer_->shared_->limits;
+  if (data_->attributes.empty()) data_->attributes.reserve(kInitialAttributeCapacity);
+  detail::set_string_limited(data_->attributes, key, value, limits.attribute_count,
+                             limits.attribute_value_length, data_->dropped_attributes);
 }
 
 Span& Span::add_event(std::string_view name, Attributes attributes, std::uint64_t time_ns) {
@@ -119,7 +127,7 @@ void Span::finish(std::uint64_t end_ns) noexcept {
   if (shared.processor) {
     shared.processor->on_end(std::move(data_));
   } else {
-    data_.reset();
+    recycle(std::move(data_));
   }
 }
 

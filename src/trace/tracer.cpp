@@ -2,6 +2,7 @@
 
 #include "attribute_limits.hpp"
 #include "lumen/core/id_generator.hpp"
+#include "lumen/trace/span_data_pool.hpp"
 #include "tracer_shared.hpp"
 
 namespace lumen::trace {
@@ -21,8 +22,8 @@ Span Tracer::start(std::string_view name, const StartOptions& options) const {
   // Record-only spans would be recorded but never exported; no processor here wants them.
   if (!sampled) return Span(nullptr, this, std::move(context));
 
-  auto data = std::make_unique<SpanData>();
-  data->name = std::string(name);
+  std::unique_ptr<SpanData> data = make_span_data();
+  data->name.assign(name);
   data->kind = options.kind;
   data->start_ns = options.start_ns != 0 ? options.start_ns : shared.clock->wall_ns();
   data->scope = &scope_;

@@ -6,6 +6,7 @@
 //   const lumen::AttributeValue* v = attrs.find("ai.tokens");
 #pragma once
 
+#include <algorithm>
 #include <concepts>
 #include <cstdint>
 #include <string>
@@ -51,35 +52,63 @@ struct Attribute {
 };
 
 // An ordered list of attributes with unique keys. Small by design: lookups are linear, which beats
-// hashing for the handful of attributes a span carries.
+// hashing for the handful of attributes a span carries. clear() keeps the storage of the cleared
+// entries (strings included) so that a recycled list fills again without allocating.
 class Attributes {
  public:
   Attributes() = default;
   Attributes(std::initializer_list<Attribute> list) {
     for (const auto& a : list) set(a.key, a.value);
   }
+  Attributes(const Attributes& other) : items_(other.begin(), other.end()), size_(other.size_) {}
+  Attributes& operator=(const Attributes& other) {
+    if (this != &other) {
+      items_.assign(other.begin(), other.end());
+      size_ = other.size_;
+    }
+    return *this;
+  }
+  Attributes(Attributes&& other) noexcept
+      : items_(std::move(other.items_)), size_(std::exchange(other.size_, 0)) {}
+  Attributes& operator=(Attributes&& other) noexcept {
+    items_ = std::move(other.items_);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
 
   // Replaces the value of an existing key or appends.
   void set(std::string_view key, AttributeValue value);
+  // The same for a string value, reusing the storage of a recycled entry.
+  void set_string(std::string_view key, std::string_view value);
   [[nodiscard]] const AttributeValue* find(std::string_view key) const noexcept;
   [[nodiscard]] bool contains(std::string_view key) const noexcept { return find(key) != nullptr; }
-  [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }
-  [[nodiscard]] bool empty() const noexcept { return items_.empty(); }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
   void reserve(std::size_t n) { items_.reserve(n); }
-  void clear() noexcept { items_.clear(); }
-  [[nodiscard]] auto begin() const noexcept { return items_.begin(); }
-  [[nodiscard]] auto end() const noexcept { return items_.end(); }
+  void clear() noexcept { size_ = 0; }
+  using const_iterator = std::vector<Attribute>::const_iterator;
+  [[nodiscard]] const_iterator begin() const noexcept { return items_.cbegin(); }
+  [[nodiscard]] const_iterator end() const noexcept {
+    return items_.cbegin() + static_cast<std::ptrdiff_t>(size_);
+  }
   [[nodiscard]] const Attribute& operator[](std::size_t i) const noexcept { return items_[i]; }
+  Attribute* find_mutable(std::string_view key) noexcept;
   // Appends without checking for an existing key: for callers that already checked.
   void append_unchecked(std::string_view key, AttributeValue value) {
-    items_.push_back(Attribute{std::string(key), std::move(value)});
+    next_slot(key).value = std::move(value);
   }
-  Attribute* find_mutable(std::string_view key) noexcept;
+  void append_string_unchecked(std::string_view key, std::string_view value);
 
-  friend bool operator==(const Attributes&, const Attributes&) = default;
+  friend bool operator==(const Attributes& a, const Attributes& b) {
+    return a.size_ == b.size_ && std::equal(a.begin(), a.end(), b.begin());
+  }
 
  private:
-  std::vector<Attribute> items_;
+  // The next entry with its key set: a recycled one when available, else a new one.
+  Attribute& next_slot(std::string_view key);
+
+  std::vector<Attribute> items_;  // [0, size_) live; the rest are recycled storage
+  std::size_t size_ = 0;
 };
 
 // Human-readable rendering ("x", 3, true, [1,2]) for console output and error messages.

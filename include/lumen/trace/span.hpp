@@ -15,6 +15,7 @@
 #include <exception>
 #include <memory>
 #include <string_view>
+#include <type_traits>
 
 #include "lumen/core/attributes.hpp"
 #include "lumen/core/context.hpp"
@@ -46,7 +47,13 @@ class Span {
   // floating point and vectors of these.
   template <typename V>
   Span& set(std::string_view key, V&& value) {
-    if (data_) set_attribute(key, to_attribute_value(std::forward<V>(value)));
+    if (data_) {
+      if constexpr (std::is_convertible_v<V, std::string_view>) {
+        set_string_attribute(key, std::string_view(value));
+      } else {
+        set_attribute(key, to_attribute_value(std::forward<V>(value)));
+      }
+    }
     return *this;
   }
   Span& add_event(std::string_view name, Attributes attributes = {}, std::uint64_t time_ns = 0);
@@ -74,6 +81,7 @@ class Span {
   Span(std::unique_ptr<SpanData> data, const Tracer* tracer, SpanContext context) noexcept
       : data_(std::move(data)), tracer_(tracer), context_(std::move(context)) {}
   void set_attribute(std::string_view key, AttributeValue value);
+  void set_string_attribute(std::string_view key, std::string_view value);
   void finish(std::uint64_t end_ns) noexcept;
 
   std::unique_ptr<SpanData> data_;  // null once ended, or when not sampled

@@ -1,0 +1,52 @@
+// Config: everything lumen::init needs, read in one place from the standard environment variables
+// (OTEL_*, plus the original design's APP_VERSION, NODE_ENV/APP_ENV and JAEGER_ENDPOINT).
+// Bad values throw lumen::Error naming the variable, the value and what is expected.
+//
+//   lumen::Config config = lumen::Config::from_env();          // the process environment
+//   config.trace.batch.schedule_delay = std::chrono::seconds(1);  // adjust in code if needed
+//   lumen::Runtime rt(std::move(config));
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lumen/core/environment.hpp"
+#include "lumen/core/resource.hpp"
+#include "lumen/export/jaeger_exporter.hpp"
+#include "lumen/export/otlp_http_exporter.hpp"
+#include "lumen/trace/batch_span_processor.hpp"
+#include "lumen/trace/span_limits.hpp"
+
+namespace lumen {
+
+// Where finished spans go (OTEL_TRACES_EXPORTER, a comma-separated list).
+enum class TraceExporterKind {
+  kEmbedded,  // "memory": keep recent spans in process (the default when nothing is configured)
+  kOtlp,      // "otlp": OTLP/HTTP to a collector or Jaeger >= 1.35
+  kJaeger,    // "jaeger": Jaeger Thrift over HTTP (JAEGER_ENDPOINT)
+  kConsole,   // "console": one line per span on stdout
+};
+
+struct TraceConfig {
+  bool enabled = true;  // false when OTEL_SDK_DISABLED=true
+  std::vector<TraceExporterKind> exporters{TraceExporterKind::kEmbedded};
+  std::string sampler = "parentbased_always_on";
+  std::string sampler_arg;
+  trace::BatchSpanProcessorOptions batch;
+  trace::SpanLimits limits;
+  exporters::OtlpHttpExporterOptions otlp;
+  exporters::JaegerExporterOptions jaeger;
+  std::size_t embedded_capacity = 2048;  // recent spans kept by the embedded store
+};
+
+struct Config {
+  Resource resource;
+  TraceConfig trace;
+
+  static Config from_env(const Environment& env = Environment::process());
+};
+
+}  // namespace lumen

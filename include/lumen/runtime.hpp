@@ -1,0 +1,54 @@
+// Runtime: lumen wired from a Config: the resource, the sampler, the batch span processor and the
+// exporters that OTEL_TRACES_EXPORTER (or the endpoints that are set) ask for. One per process.
+// Its destructor flushes and shuts down with a deadline; it never hangs on a dead collector.
+// Thread-safety: all methods may be called concurrently.
+//
+//   lumen::Runtime rt = lumen::init();                     // Config::from_env()
+//   lumen::trace::Tracer& tracer = rt.tracer("beautifyai");
+//   tracer.trace("ai.provider.analyze", [&](lumen::trace::Span& span) { ... });
+//   rt.flush();
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string_view>
+
+#include "lumen/config.hpp"
+#include "lumen/export/memory_exporter.hpp"
+#include "lumen/trace/batch_span_processor.hpp"
+#include "lumen/trace/tracer_provider.hpp"
+
+namespace lumen {
+
+class Runtime {
+ public:
+  // Throws lumen::Error when the configuration cannot be used (e.g. a malformed endpoint URL).
+  explicit Runtime(Config config);
+  Runtime(Runtime&&) noexcept;
+  Runtime& operator=(Runtime&&) noexcept;
+  ~Runtime();
+
+  [[nodiscard]] trace::Tracer& tracer(std::string_view name = "beautifyai",
+                                      std::string_view version = {});
+  [[nodiscard]] trace::TracerProvider& tracer_provider();
+  [[nodiscard]] const Config& config() const;
+
+  // The embedded store of recent spans, or null when the "memory" exporter is not active.
+  [[nodiscard]] std::shared_ptr<exporters::InMemorySpanExporter> recent_spans() const;
+  // Queue, drop and export counts of the span pipeline.
+  [[nodiscard]] trace::BatchSpanProcessorStats span_stats() const;
+
+  bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  bool shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Builds a Runtime from the configuration (by default, from the environment).
+[[nodiscard]] inline Runtime init(Config config = Config::from_env()) {
+  return Runtime(std::move(config));
+}
+
+}  // namespace lumen

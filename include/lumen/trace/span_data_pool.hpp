@@ -1,0 +1,25 @@
+// Recycling of SpanData objects, so that a steady stream of spans allocates nothing.
+//
+// The hot path takes a SpanData from the pool when a span starts; the processor gives it back
+// after export, with its strings' and vectors' storage intact. Without this, the application
+// thread allocates and the export thread frees, and the two fight over the allocator's lock.
+// Processors that keep or drop spans by other means may simply let the unique_ptr delete them.
+// Thread-safety: both functions may be called from any thread.
+//
+//   std::unique_ptr<lumen::trace::SpanData> data = lumen::trace::make_span_data();
+//   ...
+//   lumen::trace::recycle(std::move(data));
+#pragma once
+
+#include <memory>
+
+#include "lumen/trace/span_data.hpp"
+
+namespace lumen::trace {
+
+// A cleared SpanData: recycled when one is available, else new.
+[[nodiscard]] std::unique_ptr<SpanData> make_span_data();
+// Clears the span and keeps it for reuse (or frees it when the pool is full).
+void recycle(std::unique_ptr<SpanData> span) noexcept;
+
+}  // namespace lumen::trace

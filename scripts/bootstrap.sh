@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what lumen needs on Debian 12 (apt packages, the npm test tools) and configures the
+# build. Idempotent, and quiet when nothing is missing. Run as root (or with sudo available).
+#   scripts/bootstrap.sh [build-dir] [extra cmake args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  g++ cmake make pkg-config git ca-certificates
+  libcurl4-openssl-dev zlib1g-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nodejs npm
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Independent decoders for the export tests (protobufjs from the OpenTelemetry JS SDK, thriftrw).
+if [ ! -d tests/tools/node_modules ] || [ tests/tools/package-lock.json -nt tests/tools/node_modules ]; then
+  echo "bootstrap: installing the npm test tools"
+  npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error >/dev/null
+  touch tests/tools/node_modules
+fi
+
+build_dir="${1:-build}"
+shift || true
+if [ ! -f "$build_dir/CMakeCache.txt" ] || [ $# -gt 0 ]; then
+  cmake -S . -B "$build_dir" "$@" >/dev/null
+fi

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite, three times: Release, AddressSanitizer+UBSan, ThreadSanitizer.
+#   scripts/test.sh            all three
+#   scripts/test.sh release    one of: release, asan, tsan
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs="$(nproc)"
+
+run_suite() {
+  local name="$1" dir="$2" exclude="$3"
+  shift 3
+  echo "== $name: configure and build ($dir)"
+  scripts/bootstrap.sh "$dir" "$@"
+  cmake --build "$dir" -j"$jobs"
+  echo "== $name: test"
+  local args=(--test-dir "$dir" --output-on-failure -j"$jobs" --timeout 300)
+  [ -n "$exclude" ] && args+=(-E "$exclude")
+  ctest "${args[@]}"
+}
+
+want="${1:-all}"
+if [ "$want" = all ] || [ "$want" = release ]; then
+  run_suite "Release" build "" -DCMAKE_BUILD_TYPE=Release
+fi
+if [ "$want" = all ] || [ "$want" = asan ]; then
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_suite "ASan+UBSan" build-asan "" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLUMEN_SANITIZE=address
+fi
+if [ "$want" = all ] || [ "$want" = tsan ]; then
+  # ThreadSanitizer does not support fork() in a multi-threaded process, so the ForkSafety tests
+  # run in the two builds above only (see docs/TESTING.md).
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    run_suite "TSan" build-tsan "ForkSafety\\." -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLUMEN_SANITIZE=thread
+fi
+echo "== all suites passed"

@@ -1,0 +1,93 @@
+#include "lumen/runtime.hpp"
+
+#include <iostream>
+
+#include "fanout_exporter.hpp"
+#include "lumen/export/console_exporter.hpp"
+#include "lumen/export/jaeger_exporter.hpp"
+#include "lumen/export/otlp_http_exporter.hpp"
+
+namespace lumen {
+
+struct Runtime::Impl {
+  Config config;
+  std::shared_ptr<exporters::InMemorySpanExporter> recent;
+  trace::BatchSpanProcessor* processor = nullptr;  // owned by the provider
+  std::unique_ptr<trace::TracerProvider> provider;
+};
+
+namespace {
+
+std::shared_ptr<trace::SpanExporter> make_exporter(
+    TraceExporterKind kind, const TraceConfig& config,
+    std::shared_ptr<exporters::InMemorySpanExporter>& recent) {
+  switch (kind) {
+    case TraceExporterKind::kOtlp:
+      return std::make_shared<exporters::OtlpHttpExporter>(config.otlp);
+    case TraceExporterKind::kJaeger:
+      return std::make_shared<exporters::JaegerExporter>(config.jaeger);
+    case TraceExporterKind::kConsole:
+      return std::make_shared<exporters::ConsoleSpanExporter>(std::cout);
+    case TraceExporterKind::kEmbedded:
+      recent = std::make_shared<exporters::InMemorySpanExporter>(config.embedded_capacity);
+      return recent;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  const TraceConfig& t = impl_->config.trace;
+  std::vector<std::shared_ptr<trace::SpanExporter>> exporters;
+  if (t.enabled) {
+    for (TraceExporterKind kind : t.exporters) exporters.push_back(make_exporter(kind, t, impl_->recent));
+  }
+  std::unique_ptr<trace::SpanProcessor> processor;
+  if (!exporters.empty()) {
+    std::shared_ptr<trace::SpanExporter> exporter =
+        exporters.size() == 1 ? exporters.front()
+                              : std::make_shared<detail::FanoutExporter>(std::move(exporters));
+    auto batch = std::make_unique<trace::BatchSpanProcessor>(std::move(exporter), t.batch);
+    impl_->processor = batch.get();
+    processor = std::move(batch);
+  }
+  impl_->provider = std::make_unique<trace::TracerProvider>(trace::TracerProviderOptions{
+      .resource = impl_->config.resource,
+      .sampler = t.enabled ? trace::Sampler::from_name(t.sampler, t.sampler_arg)
+                           : trace::Sampler::always_off(),
+      .processor = std::move(processor),
+      .limits = t.limits,
+  });
+}
+
+Runtime::Runtime(Runtime&&) noexcept = default;
+Runtime& Runtime::operator=(Runtime&&) noexcept = default;
+Runtime::~Runtime() = default;  // the provider flushes and shuts down with its deadline
+
+trace::Tracer& Runtime::tracer(std::string_view name, std::string_view version) {
+  return impl_->provider->tracer(name, version);
+}
+
+trace::TracerProvider& Runtime::tracer_provider() { return *impl_->provider; }
+
+const Config& Runtime::config() const { return impl_->config; }
+
+std::shared_ptr<exporters::InMemorySpanExporter> Runtime::recent_spans() const {
+  return impl_->recent;
+}
+
+trace::BatchSpanProcessorStats Runtime::span_stats() const {
+  return impl_->processor ? impl_->processor->stats() : trace::BatchSpanProcessorStats{};
+}
+
+bool Runtime::flush(std::chrono::milliseconds timeout) {
+  return impl_->provider->force_flush(timeout);
+}
+
+bool Runtime::shutdown(std::chrono::milliseconds timeout) {
+  return impl_->provider->shutdown(timeout);
+}
+
+}  // namespace lumen
