@@ -22,8 +22,9 @@ function fail(code, message) {
 let Thrift;
 let idlSource;
 try {
-  ({ Thrift } = require('thriftrw'));
   const jaegerDir = path.dirname(require.resolve('jaeger-client/package.json'));
+  // thriftrw is jaeger-client's dependency: found hoisted or nested under jaeger-client.
+  ({ Thrift } = require(require.resolve('thriftrw', { paths: [jaegerDir] })));
   idlSource = fs.readFileSync(
       path.join(jaegerDir, 'dist', 'src', 'jaeger-idl', 'thrift', 'jaeger.thrift'), 'ascii');
 } catch (err) {
