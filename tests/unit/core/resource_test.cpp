@@ -1,0 +1,115 @@
+#include "lumen/core/resource.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <climits>
+#include <string>
+
+#include "lumen/core/error.hpp"
+#include "lumen/core/version.hpp"
+
+namespace lumen {
+namespace {
+
+std::string str(const Resource& r, std::string_view key) {
+  const AttributeValue* v = r.attributes().find(key);
+  if (v == nullptr) return "<absent>";
+  const auto* s = std::get_if<std::string>(v);
+  return s ? *s : "<not a string>";
+}
+
+Resource from(const std::map<std::string, std::string>& vars) {
+  return Resource::from_environment(Environment(vars));
+}
+
+TEST(Resource, DefaultsDescribeTheBeautifyaiService) {
+  const Resource r = from({});
+  EXPECT_EQ(str(r, "service.name"), "beautifyai");
+  EXPECT_EQ(r.service_name(), "beautifyai");
+  EXPECT_EQ(str(r, "service.version"), "0.1.0");
+  EXPECT_EQ(str(r, "deployment.environment"), "development");
+}
+
+TEST(Resource, CarriesTelemetrySdkHostAndPid) {
+  const Resource r = from({});
+  EXPECT_EQ(str(r, "telemetry.sdk.name"), "lumen");
+  EXPECT_EQ(str(r, "telemetry.sdk.language"), "cpp");
+  EXPECT_EQ(str(r, "telemetry.sdk.version"), kVersion);
+  char host[HOST_NAME_MAX + 1] = {};
+  ASSERT_EQ(gethostname(host, sizeof host - 1), 0);
+  EXPECT_EQ(str(r, "host.name"), host);
+  const AttributeValue* pid = r.attributes().find("process.pid");
+  ASSERT_NE(pid, nullptr);
+  ASSERT_TRUE(std::holds_alternative<std::int64_t>(*pid));
+  EXPECT_EQ(std::get<std::int64_t>(*pid), static_cast<std::int64_t>(getpid()));
+}
+
+TEST(Resource, ServiceVersionFromAppVersion) {
+  EXPECT_EQ(str(from({{"APP_VERSION", "2.3.4"}}), "service.version"), "2.3.4");
+}
+
+TEST(Resource, DeploymentEnvironmentPrefersNodeEnvOverAppEnv) {
+  EXPECT_EQ(str(from({{"APP_ENV", "staging"}}), "deployment.environment"), "staging");
+  EXPECT_EQ(str(from({{"NODE_ENV", "production"}}), "deployment.environment"), "production");
+  EXPECT_EQ(str(from({{"NODE_ENV", "production"}, {"APP_ENV", "staging"}}), "deployment.environment"),
+            "production");
+  // An empty NODE_ENV is unset, so APP_ENV applies.
+  EXPECT_EQ(str(from({{"NODE_ENV", ""}, {"APP_ENV", "staging"}}), "deployment.environment"), "staging");
+}
+
+TEST(Resource, ServiceNameFromOtelServiceName) {
+  EXPECT_EQ(from({{"OTEL_SERVICE_NAME", "checkout"}}).service_name(), "checkout");
+}
+
+TEST(Resource, ResourceAttributesAreParsedTrimmedAndPercentDecoded) {
+  const Resource r = from({{"OTEL_RESOURCE_ATTRIBUTES",
+                            "team=ai, region = eu%2Cwest ,formula=a%3Db,pct=100%25,,space=a%20b"}});
+  EXPECT_EQ(str(r, "team"), "ai");
+  EXPECT_EQ(str(r, "region"), "eu,west");
+  EXPECT_EQ(str(r, "formula"), "a=b");
+  EXPECT_EQ(str(r, "pct"), "100%");
+  EXPECT_EQ(str(r, "space"), "a b");
+  EXPECT_EQ(str(r, "service.name"), "beautifyai");
+}
+
+TEST(Resource, ResourceAttributesCanSetTheServiceName) {
+  EXPECT_EQ(from({{"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attributes"}}).service_name(),
+            "from-attributes");
+}
+
+TEST(Resource, OtelServiceNameWinsOverResourceAttributes) {
+  const Resource r = from({{"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attributes,team=ai"},
+                           {"OTEL_SERVICE_NAME", "from-variable"}});
+  EXPECT_EQ(r.service_name(), "from-variable");
+  EXPECT_EQ(str(r, "team"), "ai");
+}
+
+TEST(Resource, AppVariablesWinOverResourceAttributes) {
+  const Resource r = from({{"OTEL_RESOURCE_ATTRIBUTES", "service.version=9,deployment.environment=x"},
+                           {"APP_VERSION", "1.0.0"},
+                           {"APP_ENV", "qa"}});
+  EXPECT_EQ(str(r, "service.version"), "1.0.0");
+  EXPECT_EQ(str(r, "deployment.environment"), "qa");
+}
+
+TEST(Resource, MalformedResourceAttributesThrowNamingTheVariable) {
+  for (const std::string bad : {"novalue", "=value", "team=ai,broken", "a=%zz", "a=%2", "a=x%"}) {
+    SCOPED_TRACE(bad);
+    try {
+      (void)from({{"OTEL_RESOURCE_ATTRIBUTES", bad}});
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find("OTEL_RESOURCE_ATTRIBUTES"), std::string::npos) << message;
+      EXPECT_NE(message.find(bad), std::string::npos) << message;
+    }
+  }
+}
+
+TEST(Resource, ServiceNameWithoutTheAttributeIsUnknownService) {
+  EXPECT_EQ(Resource().service_name(), "unknown_service");
+}
+
+}  // namespace
+}  // namespace lumen
