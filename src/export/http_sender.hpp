@@ -13,7 +13,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,9 +29,11 @@ struct HttpSenderOptions {
   std::string content_type;                                 // e.g. application/x-protobuf
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (OTEL_EXPORTER_OTLP_HEADERS)
   bool gzip = false;
+  // Retry n (1-based) waits a uniformly random time in [0, min(max_backoff, initial_backoff * 2^(n-1))]
+  // ("full jitter"), unless the server said Retry-After.
   std::chrono::milliseconds initial_backoff = std::chrono::milliseconds(500);
   std::chrono::milliseconds max_backoff = std::chrono::seconds(5);
-  int max_attempts = 5;
+  int max_attempts = 5;  // first try included
 };
 
 struct HttpSendResult {
@@ -54,5 +59,15 @@ class HttpSender {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The delay a Retry-After header value asks for: delta seconds or an HTTP date (relative to
+// `now`); nullopt when the value is neither. A date in the past means no delay.
+[[nodiscard]] std::optional<std::chrono::milliseconds> parse_retry_after(
+    std::string_view value, std::chrono::system_clock::time_point now);
+
+// The full-jitter delay before retry `retry` (1-based), drawn with `random`.
+[[nodiscard]] std::chrono::milliseconds full_jitter_backoff(int retry, std::chrono::milliseconds initial,
+                                                            std::chrono::milliseconds max,
+                                                            std::uint64_t random) noexcept;
 
 }  // namespace lumen::exporters::detail

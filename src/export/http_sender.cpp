@@ -1,0 +1,381 @@
+#include "export/http_sender.hpp"
+
+#include <curl/curl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <condition_variable>
+#include <ctime>
+#include <mutex>
+
+#include "lumen/core/fork_safety.hpp"
+#include "lumen/core/id_generator.hpp"
+#include "lumen/core/version.hpp"
+
+namespace lumen::exporters::detail {
+namespace {
+
+using std::chrono::milliseconds;
+using Steady = std::chrono::steady_clock;
+
+constexpr std::size_t kMaxResponseBody = 64 * 1024;  // enough for any Status or partial success
+// How long curl_multi_poll may sleep before we look at the deadline and the abort flag again;
+// abort() also wakes it at once.
+constexpr milliseconds kPollSlice{200};
+
+void global_init_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+bool iequals_prefix(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool gzip(std::string_view in, std::string& out) {
+  if (in.size() > UINT_MAX / 2) return false;
+  z_stream zs{};
+  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return false;
+  }
+  out.resize(deflateBound(&zs, static_cast<uLong>(in.size())));
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return rc == Z_STREAM_END;
+}
+
+bool is_retryable_status(long status) {
+  return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+// Transport failures worth another try: the collector may be restarting or briefly overloaded.
+bool is_retryable_curl_error(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+struct Attempt {
+  CURLcode code = CURLE_OK;
+  long status = 0;
+  std::optional<milliseconds> retry_after;
+};
+
+}  // namespace
+
+struct HttpSender::Impl final : ForkAware {
+  HttpSenderOptions options;
+  std::atomic<bool> aborted{false};
+  std::mutex mutex;  // guards the handles' replacement and abort's wakeup; never held over I/O
+  // Replaced in a forked child: a parent thread may have been waiting on it at fork time.
+  std::unique_ptr<std::condition_variable> wakeup = std::make_unique<std::condition_variable>();
+  CURL* easy = nullptr;
+  CURLM* multi = nullptr;
+  pid_t owner = 0;  // the process that created the handles
+  curl_slist* headers = nullptr;
+  std::string compressed;
+  std::string response_body;
+  std::string retry_after;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+
+  explicit Impl(HttpSenderOptions o) : options(std::move(o)) {
+    global_init_once();
+    auto add = [this](const std::string& line) { headers = curl_slist_append(headers, line.c_str()); };
+    add("Content-Type: " + options.content_type);
+    if (options.gzip) add("Content-Encoding: gzip");
+    add("Expect:");  // no 100-continue round trip (curl waits up to a second for it)
+    for (const auto& [name, value] : options.headers) {
+      // "Name;" is curl's way to send a header with an empty value.
+      add(value.empty() ? name + ";" : name + ": " + value);
+    }
+    ForkRegistry::add(this);
+  }
+
+  ~Impl() {
+    ForkRegistry::remove(this);
+    release_handles();
+    curl_slist_free_all(headers);
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  void before_fork() noexcept override { mutex.lock(); }
+  void after_fork_in_parent() noexcept override { mutex.unlock(); }
+  void after_fork_in_child() noexcept override {
+    (void)wakeup.release();  // leaked on purpose: its state may name the parent's waiters
+    wakeup = std::make_unique<std::condition_variable>();
+    mutex.unlock();
+  }
+
+  void release_handles() {
+    // A child must not clean up handles it inherited: their connections' sockets are shared with
+    // the parent (a TLS close_notify would break the parent's session). They are leaked instead.
+    if (owner != getpid()) return;
+    if (multi != nullptr && easy != nullptr) curl_multi_remove_handle(multi, easy);
+    if (easy != nullptr) curl_easy_cleanup(easy);
+    if (multi != nullptr) curl_multi_cleanup(multi);
+  }
+
+  static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* self = static_cast<Impl*>(user);
+    const std::size_t n = size * count;
+    const std::size_t room = kMaxResponseBody - std::min(kMaxResponseBody, self->response_body.size());
+    self->response_body.append(data, std::min(n, room));
+    return n;
+  }
+
+  static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* self = static_cast<Impl*>(user);
+    const std::size_t n = size * count;
+    const std::string_view line(data, n);
+    if (iequals_prefix(line, "http/")) self->retry_after.clear();  // a new response (after a 1xx)
+    if (iequals_prefix(line, "retry-after:")) self->retry_after = trim(line.substr(12));
+    return n;
+  }
+
+  static int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<Impl*>(user)->aborted.load(std::memory_order_relaxed) ? 1 : 0;
+  }
+
+  // Creates the handles on first use and again in a forked child. Returns false if libcurl fails.
+  bool ensure_handles() {
+    std::lock_guard lock(mutex);
+    const pid_t pid = getpid();
+    if (easy != nullptr && owner == pid) return true;
+    easy = curl_easy_init();
+    multi = curl_multi_init();
+    owner = pid;
+    if (easy == nullptr || multi == nullptr) {
+      if (easy != nullptr) curl_easy_cleanup(easy);
+      if (multi != nullptr) curl_multi_cleanup(multi);
+      easy = nullptr;
+      multi = nullptr;
+      return false;
+    }
+    curl_easy_setopt(easy, CURLOPT_URL, options.url.c_str());
+    curl_easy_setopt(easy, CURLOPT_POST, 1L);
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+    const std::string agent = std::string("lumen-cpp/") + kVersion;
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, agent.c_str());  // curl copies strings
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Impl::on_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, this);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Impl::on_header);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, this);
+    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &Impl::on_progress);
+    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, this);
+    return true;
+  }
+
+  Attempt perform(const std::string& payload, Deadline deadline) {
+    Attempt a;
+    const auto left = std::chrono::ceil<milliseconds>(deadline - Steady::now());
+    const long timeout_ms = std::max<long>(1, static_cast<long>(left.count()));
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, payload.data());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
+    response_body.clear();
+    retry_after.clear();
+    error_buffer[0] = '\0';
+
+    if (curl_multi_add_handle(multi, easy) != CURLM_OK) {
+      a.code = CURLE_FAILED_INIT;
+      return a;
+    }
+    bool finished = false;
+    for (;;) {
+      int running = 0;
+      if (curl_multi_perform(multi, &running) != CURLM_OK) {
+        a.code = CURLE_FAILED_INIT;
+        break;
+      }
+      if (running == 0) {
+        finished = true;
+        break;
+      }
+      if (aborted.load()) {
+        a.code = CURLE_ABORTED_BY_CALLBACK;
+        break;
+      }
+      const auto now = Steady::now();
+      if (now >= deadline) {
+        a.code = CURLE_OPERATION_TIMEDOUT;
+        break;
+      }
+      const auto wait = std::min(kPollSlice, std::chrono::ceil<milliseconds>(deadline - now));
+      curl_multi_poll(multi, nullptr, 0, static_cast<int>(wait.count()), nullptr);
+    }
+    if (finished) {
+      int queued = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+        if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) a.code = msg->data.result;
+      }
+      curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &a.status);
+    }
+    // Removing an unfinished transfer closes its connection; a finished one stays cached.
+    curl_multi_remove_handle(multi, easy);
+    if (!retry_after.empty()) a.retry_after = parse_retry_after(retry_after, std::chrono::system_clock::now());
+    return a;
+  }
+
+  std::string describe(const Attempt& a, milliseconds timeout) const {
+    if (a.code == CURLE_OK) return "HTTP " + std::to_string(a.status);
+    if (a.code == CURLE_ABORTED_BY_CALLBACK) return "aborted (the exporter is shutting down)";
+    if (a.code == CURLE_OPERATION_TIMEDOUT) {
+      return "no response within the export timeout (" + std::to_string(timeout.count()) + " ms)";
+    }
+    std::string reason = a.code == CURLE_COULDNT_CONNECT ? "cannot connect" : "transport error";
+    reason += ": ";
+    reason += error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(a.code);
+    return reason;
+  }
+
+  // Sleeps until `until` unless abort() is called; false if aborted.
+  bool sleep_until(Steady::time_point until) {
+    std::unique_lock lock(mutex);
+    return !wakeup->wait_until(lock, until, [this] { return aborted.load(); });
+  }
+
+  HttpSendResult send(const std::string& body, Deadline deadline) {
+    HttpSendResult result;
+    if (aborted.load()) {
+      result.error = "aborted (the exporter is shutting down)";
+      return result;
+    }
+    const std::string* payload = &body;
+    if (options.gzip) {
+      if (!gzip(body, compressed)) {
+        result.error = "gzip compression failed";
+        return result;
+      }
+      payload = &compressed;
+    }
+    if (!ensure_handles()) {
+      result.error = "libcurl could not be initialised";
+      return result;
+    }
+    const auto total = std::chrono::ceil<milliseconds>(deadline - Steady::now());
+    for (int attempt = 1;; ++attempt) {
+      if (Steady::now() >= deadline) {
+        if (result.error.empty()) result.error = "the export deadline passed before the first attempt";
+        return result;
+      }
+      const Attempt a = perform(*payload, deadline);
+      result.attempts = attempt;
+      result.status = a.status;
+      result.response_body = response_body;
+      if (a.code == CURLE_OK && a.status >= 200 && a.status < 300) {
+        result.delivered = true;
+        result.error.clear();
+        return result;
+      }
+      result.error = describe(a, total);
+      const bool retryable = a.code == CURLE_OK ? is_retryable_status(a.status)
+                                                : is_retryable_curl_error(a.code);
+      if (!retryable || a.code == CURLE_OPERATION_TIMEDOUT) return result;
+      if (attempt >= options.max_attempts) {
+        result.error = "gave up after " + std::to_string(attempt) + " attempts: " + result.error;
+        return result;
+      }
+      const milliseconds delay = a.retry_after.value_or(full_jitter_backoff(
+          attempt, options.initial_backoff, options.max_backoff, IdGenerator::next_u64()));
+      const auto wake = Steady::now() + delay;
+      if (wake >= deadline) {
+        result.error += "; no time left for another attempt before the deadline (" +
+                        std::to_string(attempt) + (attempt == 1 ? " attempt)" : " attempts)");
+        return result;
+      }
+      if (!sleep_until(wake)) {
+        result.error = "aborted (the exporter is shutting down) after: " + result.error;
+        return result;
+      }
+    }
+  }
+
+  void abort() noexcept {
+    aborted.store(true);
+    std::lock_guard lock(mutex);
+    if (multi != nullptr && owner == getpid()) curl_multi_wakeup(multi);
+    wakeup->notify_all();
+  }
+};
+
+HttpSender::HttpSender(HttpSenderOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+HttpSender::~HttpSender() = default;
+
+HttpSendResult HttpSender::send(const std::string& body, Deadline deadline) {
+  try {
+    return impl_->send(body, deadline);
+  } catch (const std::exception& e) {  // out of memory while building strings
+    HttpSendResult result;
+    result.error = std::string("internal error: ") + e.what();
+    return result;
+  }
+}
+
+void HttpSender::abort() noexcept { impl_->abort(); }
+
+std::optional<milliseconds> parse_retry_after(std::string_view value,
+                                              std::chrono::system_clock::time_point now) {
+  value = trim(value);
+  if (value.empty()) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    constexpr std::int64_t kMaxSeconds = 24 * 3600;  // nobody waits longer; avoids overflow
+    std::int64_t seconds = 0;
+    for (char c : value) {
+      seconds = std::min<std::int64_t>(kMaxSeconds, seconds * 10 + (c - '0'));
+    }
+    return milliseconds(seconds * 1000);
+  }
+  const std::string date(value);
+  const std::time_t when = curl_getdate(date.c_str(), nullptr);
+  if (when == -1) return std::nullopt;
+  const auto target = std::chrono::system_clock::from_time_t(when);
+  if (target <= now) return milliseconds(0);
+  return std::chrono::ceil<milliseconds>(target - now);
+}
+
+milliseconds full_jitter_backoff(int retry, milliseconds initial, milliseconds max,
+                                 std::uint64_t random) noexcept {
+  std::int64_t cap = std::min(initial.count(), max.count());
+  for (int i = 1; i < retry && cap < max.count(); ++i) cap = std::min<std::int64_t>(cap * 2, max.count());
+  if (cap <= 0) return milliseconds(0);
+  return milliseconds(static_cast<std::int64_t>(random % (static_cast<std::uint64_t>(cap) + 1)));
+}
+
+}  // namespace lumen::exporters::detail
