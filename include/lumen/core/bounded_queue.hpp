@@ -1,5 +1,7 @@
 // BoundedQueue: a fixed-capacity multi-producer multi-consumer queue without locks (Dmitry Vyukov's
-// sequence-numbered ring). try_push fails when full instead of waiting, which is what a hot path
+// sequence-numbered ring). A cell's sequence is 2*pos when it is free for the push at `pos` and
+// 2*pos+1 once that push has published; the doubling keeps the two states apart for every capacity,
+// including 1, where the textbook pos/pos+1 numbering cannot tell them apart. try_push fails when full instead of waiting, which is what a hot path
 // that must never block wants; the caller counts the drop.
 //
 //   lumen::BoundedQueue<Item*> queue(1000);
@@ -32,7 +34,7 @@ class BoundedQueue {
     for (;;) {
       cell = &cells_[pos % capacity_];
       const std::size_t seq = cell->sequence.load(std::memory_order_acquire);
-      const auto diff = static_cast<std::intptr_t>(seq) - static_cast<std::intptr_t>(pos);
+      const auto diff = static_cast<std::intptr_t>(seq) - static_cast<std::intptr_t>(2 * pos);
       if (diff == 0) {
         if (enqueue_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) break;
       } else if (diff < 0) {
@@ -42,7 +44,7 @@ class BoundedQueue {
       }
     }
     cell->value = std::move(value);
-    cell->sequence.store(pos + 1, std::memory_order_release);
+    cell->sequence.store(2 * pos + 1, std::memory_order_release);
     return true;
   }
 
@@ -52,7 +54,7 @@ class BoundedQueue {
     for (;;) {
       cell = &cells_[pos % capacity_];
       const std::size_t seq = cell->sequence.load(std::memory_order_acquire);
-      const auto diff = static_cast<std::intptr_t>(seq) - static_cast<std::intptr_t>(pos + 1);
+      const auto diff = static_cast<std::intptr_t>(seq) - static_cast<std::intptr_t>(2 * pos + 1);
       if (diff == 0) {
         if (dequeue_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) break;
       } else if (diff < 0) {
@@ -62,7 +64,7 @@ class BoundedQueue {
       }
     }
     out = std::move(cell->value);
-    cell->sequence.store(pos + capacity_, std::memory_order_release);
+    cell->sequence.store(2 * (pos + capacity_), std::memory_order_release);
     return true;
   }
 
@@ -78,7 +80,7 @@ class BoundedQueue {
   // other thread can touch the queue, as in a child process right after fork().
   void reset() noexcept {
     for (std::size_t i = 0; i < capacity_; ++i) {
-      cells_[i].sequence.store(i, std::memory_order_relaxed);
+      cells_[i].sequence.store(2 * i, std::memory_order_relaxed);
     }
     enqueue_.store(0, std::memory_order_relaxed);
     dequeue_.store(0, std::memory_order_relaxed);
