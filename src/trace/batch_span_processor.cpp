@@ -16,6 +16,9 @@ namespace lumen::trace {
 
 using SteadyClock = std::chrono::steady_clock;
 
+// How long fork() waits for an export in progress to return (see before_fork).
+constexpr auto kForkWaitForExport = std::chrono::seconds(2);
+
 struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this<State> {
   State(std::shared_ptr<SpanExporter> e, BatchSpanProcessorOptions o)
       : options(o),
@@ -48,6 +51,11 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
   Deadline stop_deadline = Deadline::max();
   bool worker_finished = false;
   std::unique_ptr<std::thread> worker;
+  // Held by the worker while it is inside the exporter. fork() takes it first, so that a child
+  // does not inherit an exporter in the middle of a call, with its locks held by a thread that
+  // does not exist in the child and its connection half used.
+  std::timed_mutex exporting;
+  bool fork_holds_exporting = false;  // set and read only by the forking thread
 
   std::atomic<std::uint64_t> queued{0};
   std::atomic<std::uint64_t> dropped{0};
@@ -64,8 +72,15 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
     wake_worker.notify_one();
   }
 
+  // The deadline of a shutdown in progress, else Deadline::max().
+  Deadline current_stop_deadline() {
+    if (!stopping.load()) return Deadline::max();
+    std::lock_guard lock(mutex);
+    return stop_deadline;
+  }
+
   // Exports everything in the queue, in batches of at most batch_size. Returns how many spans.
-  std::size_t drain(Deadline stop_by) {
+  std::size_t drain() {
     std::size_t total = 0;
     std::vector<std::unique_ptr<SpanData>> batch;
     batch.reserve(batch_size);
@@ -74,11 +89,23 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
       while (batch.size() < batch_size && queue.try_pop(span)) batch.emplace_back(span);
       if (batch.empty()) return total;
       total += batch.size();
-      const Deadline deadline = std::min(SteadyClock::now() + options.export_timeout, stop_by);
-      const ExportResult result = exporter->export_spans(batch, deadline);
-      batches.fetch_add(1, std::memory_order_relaxed);
-      (result == ExportResult::kSuccess ? exported : export_failed)
-          .fetch_add(batch.size(), std::memory_order_relaxed);
+      // Read per batch: shutdown may have started (and timed out) during the previous export.
+      const Deadline stop_by = current_stop_deadline();
+      const Deadline now = SteadyClock::now();
+      if (now >= stop_by) {
+        // Past shutdown's deadline nobody waits for these spans, and the provider that made them
+        // may be gone (SpanData::scope points into it): count them as dropped, never export them.
+        dropped.fetch_add(batch.size(), std::memory_order_relaxed);
+      } else {
+        ExportResult result;
+        {
+          std::lock_guard in_exporter(exporting);
+          result = exporter->export_spans(batch, std::min(now + options.export_timeout, stop_by));
+        }
+        batches.fetch_add(1, std::memory_order_relaxed);
+        (result == ExportResult::kSuccess ? exported : export_failed)
+            .fetch_add(batch.size(), std::memory_order_relaxed);
+      }
       for (auto& done : batch) recycle(std::move(done));
       batch.clear();
     }
@@ -89,7 +116,6 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
     for (;;) {
       std::uint64_t flush_target;
       bool stop;
-      Deadline stop_by;
       {
         std::unique_lock lock(mutex);
         auto ready = [&] {
@@ -101,9 +127,8 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
         worker_sleeping.store(false);
         flush_target = flush_requested;
         stop = stopping.load();
-        stop_by = stop_deadline;
       }
-      if (drain(stop_by) >= wake_threshold && !stop) keep_up();
+      if (drain() >= wake_threshold && !stop) keep_up();
       next_export = SteadyClock::now() + options.schedule_delay;
       std::lock_guard lock(mutex);
       flush_completed = flush_target;
@@ -123,7 +148,7 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
     Deadline until = SteadyClock::now() + kHotWindow;
     while (!stopping.load(std::memory_order_relaxed) && SteadyClock::now() < until) {
       if (queue.size_approx() >= wake_threshold) {
-        drain(Deadline::max());
+        drain();
         until = SteadyClock::now() + kHotWindow;
       } else {
         std::this_thread::yield();
@@ -131,14 +156,23 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
     }
   }
 
-  void before_fork() noexcept override { mutex.lock(); }
-  void after_fork_in_parent() noexcept override { mutex.unlock(); }
+  void before_fork() noexcept override {
+    // Bounded: an exporter that hangs must not hang fork(). Past the bound the child may inherit
+    // an exporter in mid-call; its own deadlines then apply.
+    fork_holds_exporting = exporting.try_lock_for(kForkWaitForExport);
+    mutex.lock();
+  }
+  void after_fork_in_parent() noexcept override {
+    mutex.unlock();
+    if (fork_holds_exporting) exporting.unlock();
+  }
   void after_fork_in_child() noexcept override {
     // Threads do not survive fork(): the worker is gone, and a condition variable may still list
     // the parent's waiters. Rebuild both; what the parent had queued is the parent's to export.
     (void)worker.release();  // NOLINT: the std::thread names a thread that does not exist here
     new (&wake_worker) std::condition_variable();
     new (&wake_waiters) std::condition_variable();
+    new (&exporting) std::timed_mutex();  // if the wait timed out, a vanished worker holds it
     SpanData* span = nullptr;
     while (queue.try_pop(span)) delete span;
     queue.reset();

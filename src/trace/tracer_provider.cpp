@@ -3,15 +3,22 @@
 #include <deque>
 #include <mutex>
 
+#include "lumen/core/fork_safety.hpp"
 #include "tracer_shared.hpp"
 
 namespace lumen::trace {
 
-struct TracerProvider::State {
+struct TracerProvider::State final : ForkAware {
   detail::TracerShared shared;
   std::chrono::milliseconds shutdown_timeout;
   std::mutex mutex;
   std::deque<Tracer> tracers;  // a deque keeps addresses stable as tracers are added
+
+  // A fork while another thread looks a tracer up would leave `mutex` locked forever in the
+  // child: hold it across fork() so that the child's copy is always released.
+  void before_fork() noexcept override { mutex.lock(); }
+  void after_fork_in_parent() noexcept override { mutex.unlock(); }
+  void after_fork_in_child() noexcept override { mutex.unlock(); }
 };
 
 TracerProvider::TracerProvider(TracerProviderOptions options) : state_(std::make_unique<State>()) {
@@ -21,9 +28,13 @@ TracerProvider::TracerProvider(TracerProviderOptions options) : state_(std::make
   state_->shared.limits = options.limits;
   state_->shared.clock = options.clock != nullptr ? options.clock : &SystemClock::instance();
   state_->shutdown_timeout = options.shutdown_timeout;
+  ForkRegistry::add(state_.get());
 }
 
-TracerProvider::~TracerProvider() { shutdown(state_->shutdown_timeout); }
+TracerProvider::~TracerProvider() {
+  ForkRegistry::remove(state_.get());
+  shutdown(state_->shutdown_timeout);
+}
 
 Tracer& TracerProvider::tracer(std::string_view name, std::string_view version) {
   std::lock_guard lock(state_->mutex);

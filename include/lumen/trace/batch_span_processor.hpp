@@ -3,8 +3,9 @@
 // on_end is lock-free: a push into a bounded queue, or a counted drop when the queue is full.
 // The worker exports when a batch is full, when the scheduled delay passes, on force_flush and on
 // shutdown. Every wait has a deadline: a hanging exporter cannot make force_flush, shutdown or the
-// destructor hang. Survives fork(): the child gets a fresh worker and an empty queue (the parent
-// still exports what it had queued).
+// destructor hang, and once shutdown's deadline has passed nothing more is exported. Survives
+// fork(): the child gets a fresh worker and an empty queue (the parent still exports what it had
+// queued), and fork() waits up to 2 s for an export in progress so the child's exporter is whole.
 // Thread-safety: all methods may be called concurrently.
 //
 //   auto processor = std::make_unique<lumen::trace::BatchSpanProcessor>(
@@ -32,7 +33,7 @@ struct BatchSpanProcessorOptions {
 
 struct BatchSpanProcessorStats {
   std::uint64_t queued = 0;          // accepted into the queue
-  std::uint64_t dropped = 0;         // rejected: queue full
+  std::uint64_t dropped = 0;         // rejected (queue full), or left over when shutdown timed out
   std::uint64_t exported = 0;        // in batches the exporter accepted
   std::uint64_t export_failed = 0;   // in batches the exporter rejected
   std::uint64_t batches = 0;         // export calls made

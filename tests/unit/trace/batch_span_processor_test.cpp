@@ -1,0 +1,504 @@
+// BatchSpanProcessor: batching, the scheduled delay, flush, drops on a full queue, and deadlines
+// that hold when the exporter hangs.
+//
+// Timing discipline: nothing here waits for a fixed time. A GatedExporter blocks inside
+// export_spans until the test opens it, so the test knows exactly which spans the worker holds;
+// everything else polls a condition with a generous deadline.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <numeric>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lumen/core/id_generator.hpp"
+#include "lumen/export/memory_exporter.hpp"
+#include "lumen/trace/batch_span_processor.hpp"
+#include "lumen/trace/tracer_provider.hpp"
+
+namespace lumen::trace {
+namespace {
+
+using namespace std::chrono_literals;
+using SteadyClock = std::chrono::steady_clock;
+
+// Longer than any test runs: the timer never fires unless a test wants it to.
+constexpr auto kNever = std::chrono::hours(1);
+// How long a test waits for something that should happen at once before it calls it a failure.
+constexpr auto kPatience = 20s;
+
+std::unique_ptr<SpanData> make_span(int n) {
+  auto span = std::make_unique<SpanData>();
+  span->name = std::to_string(n);
+  span->context = SpanContext(IdGenerator::trace_id(), IdGenerator::span_id(),
+                              SpanContext::kSampledFlag);
+  return span;
+}
+
+template <typename Predicate>
+bool eventually(Predicate done, std::chrono::milliseconds timeout = kPatience) {
+  const auto deadline = SteadyClock::now() + timeout;
+  while (!done()) {
+    if (SteadyClock::now() >= deadline) return false;
+    std::this_thread::sleep_for(2ms);
+  }
+  return true;
+}
+
+// Blocks every export_spans call until open() (ignoring the deadline: this is the exporter that
+// hangs), then hands the batch to an InMemorySpanExporter. It owns everything it waits on, so a
+// worker thread that outlives its processor after a timed-out shutdown never touches freed memory.
+// On entry it reads each span's scope and resource, as an encoder would, so that ASan reports a
+// span handed over after the provider that made it is gone.
+class GatedExporter final : public SpanExporter {
+ public:
+  explicit GatedExporter(bool open = false) : open_(open) {}
+
+  ExportResult export_spans(SpanBatch batch, Deadline deadline) noexcept override {
+    for (const auto& span : batch) {
+      if (span->scope == nullptr) continue;
+      scope_bytes_read_.fetch_add(span->scope->name.size() +
+                                  (span->scope->resource != nullptr
+                                       ? span->scope->resource->attributes().size()
+                                       : 0));
+    }
+    {
+      std::unique_lock lock(mutex_);
+      entered_sizes_.push_back(batch.size());
+      changed_.notify_all();
+      // The cap only keeps a broken test from hanging the suite.
+      changed_.wait_for(lock, 60s, [&] { return open_; });
+    }
+    return memory->export_spans(batch, deadline);
+  }
+  void shutdown(Deadline) noexcept override {
+    std::lock_guard lock(mutex_);
+    ++shutdown_calls_;
+  }
+
+  void open() {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    changed_.notify_all();
+  }
+  // Waits until `calls` export calls have started.
+  bool wait_for_calls(std::size_t calls) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, kPatience, [&] { return entered_sizes_.size() >= calls; });
+  }
+  std::vector<std::size_t> entered_sizes() const {
+    std::lock_guard lock(mutex_);
+    return entered_sizes_;
+  }
+  int shutdown_calls() const {
+    std::lock_guard lock(mutex_);
+    return shutdown_calls_;
+  }
+
+  const std::shared_ptr<exporters::InMemorySpanExporter> memory =
+      std::make_shared<exporters::InMemorySpanExporter>();
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  bool open_;
+  std::vector<std::size_t> entered_sizes_;
+  int shutdown_calls_ = 0;
+  std::atomic<std::size_t> scope_bytes_read_{0};
+};
+
+// Opens the gate when the test leaves its scope, even on a failed assertion. Declare it after the
+// processor so that it runs first and the processor's destructor finds a working exporter.
+struct OpenOnExit {
+  std::shared_ptr<GatedExporter> exporter;
+  ~OpenOnExit() { exporter->open(); }
+};
+
+// After a timed-out shutdown the worker is detached and still holds the processor's state (and so
+// the exporter). Waits until it has let go, so that it cannot outlive the test.
+bool worker_released(const std::shared_ptr<GatedExporter>& exporter) {
+  return eventually([&] { return exporter.use_count() == 1; });
+}
+
+std::size_t sum(const std::vector<std::size_t>& sizes) {
+  return std::accumulate(sizes.begin(), sizes.end(), std::size_t{0});
+}
+
+// The worker may start its first export before a whole batch is waiting (it wakes early so that
+// fast producers do not fill the queue), so the first batch can be smaller than `batch`. Once the
+// queue holds all the rest, the drain is exact: full batches, then the remainder.
+std::vector<std::size_t> expected_batches(std::size_t first, std::size_t total, std::size_t batch) {
+  std::vector<std::size_t> sizes{first};
+  for (std::size_t left = total - first; left > 0;) {
+    const std::size_t n = std::min(left, batch);
+    sizes.push_back(n);
+    left -= n;
+  }
+  return sizes;
+}
+
+TEST(BatchSpanProcessor, DefaultsAreTheOriginalDesignsValues) {
+  const BatchSpanProcessorOptions defaults;
+  EXPECT_EQ(defaults.max_queue_size, 1000u);
+  EXPECT_EQ(defaults.max_export_batch_size, 512u);
+  EXPECT_EQ(defaults.schedule_delay, 5000ms);
+  EXPECT_EQ(defaults.export_timeout, 30000ms);
+  EXPECT_GT(defaults.shutdown_timeout, 0ms);  // finite: a destructor never waits forever
+  EXPECT_LE(defaults.shutdown_timeout, 30000ms);
+}
+
+TEST(BatchSpanProcessor, ExportsInBatchesOfAtMostMaxExportBatchSize) {
+  // The gate holds the first batch while all 1000 spans are queued; after that the worker drains
+  // the queue in full batches and one remainder, so the sizes are known exactly.
+  auto exporter = std::make_shared<GatedExporter>();
+  BatchSpanProcessor processor(exporter, {.max_queue_size = 1000,
+                                          .max_export_batch_size = 300,
+                                          .schedule_delay = kNever});
+  OpenOnExit opener{exporter};
+  for (int i = 0; i < 1000; ++i) processor.on_end(make_span(i));
+  ASSERT_TRUE(exporter->wait_for_calls(1));
+  const std::size_t first = exporter->entered_sizes().at(0);
+  EXPECT_GE(first, 1u);
+  EXPECT_LE(first, 300u);
+  exporter->open();
+  ASSERT_TRUE(processor.force_flush(kPatience));
+  const auto sizes = exporter->memory->batch_sizes();
+  EXPECT_EQ(sizes, expected_batches(first, 1000, 300));
+  EXPECT_EQ(exporter->memory->size(), 1000u);
+  const auto stats = processor.stats();
+  EXPECT_EQ(stats.queued, 1000u);
+  EXPECT_EQ(stats.exported, 1000u);
+  EXPECT_EQ(stats.batches, sizes.size());
+  EXPECT_EQ(stats.dropped, 0u);
+}
+
+TEST(BatchSpanProcessor, DefaultOptionsExportAtMost512SpansPerBatch) {
+  auto exporter = std::make_shared<GatedExporter>();
+  BatchSpanProcessor processor(exporter, {.schedule_delay = kNever});  // the rest: defaults
+  OpenOnExit opener{exporter};
+  for (int i = 0; i < 1000; ++i) processor.on_end(make_span(i));
+  ASSERT_TRUE(exporter->wait_for_calls(1));
+  const std::size_t first = exporter->entered_sizes().at(0);
+  EXPECT_LE(first, 512u);
+  exporter->open();
+  ASSERT_TRUE(processor.force_flush(kPatience));
+  const auto sizes = exporter->memory->batch_sizes();
+  EXPECT_EQ(sizes, expected_batches(first, 1000, 512));
+  for (std::size_t size : sizes) EXPECT_LE(size, 512u);
+  EXPECT_EQ(processor.stats().dropped, 0u);
+}
+
+TEST(BatchSpanProcessor, BatchesFromManySpansNeverExceedTheLimit) {
+  // Without a gate the worker races the producer; whatever the interleaving, no batch is too big
+  // and nothing is lost.
+  auto memory = std::make_shared<exporters::InMemorySpanExporter>();
+  BatchSpanProcessor processor(memory, {.max_queue_size = 5000,
+                                        .max_export_batch_size = 64,
+                                        .schedule_delay = 5ms});
+  for (int i = 0; i < 5000; ++i) processor.on_end(make_span(i));
+  ASSERT_TRUE(processor.force_flush(kPatience));
+  const auto sizes = memory->batch_sizes();
+  EXPECT_EQ(sum(sizes), 5000u);
+  for (std::size_t size : sizes) {
+    EXPECT_GE(size, 1u);
+    EXPECT_LE(size, 64u);
+  }
+  EXPECT_EQ(processor.stats().dropped, 0u);
+}
+
+TEST(BatchSpanProcessor, ScheduledDelayExportsAPartialBatch) {
+  auto memory = std::make_shared<exporters::InMemorySpanExporter>();
+  BatchSpanProcessor processor(memory, {.max_export_batch_size = 512, .schedule_delay = 50ms});
+  for (int i = 0; i < 3; ++i) processor.on_end(make_span(i));
+  // No flush: only the timer can make these 3 spans (far below a batch) leave.
+  ASSERT_TRUE(eventually([&] { return memory->size() == 3; }));
+  const auto sizes = memory->batch_sizes();
+  EXPECT_EQ(sum(sizes), 3u);
+  EXPECT_EQ(processor.stats().exported, 3u);
+
+  // The timer keeps running: a later span leaves on its own too.
+  processor.on_end(make_span(3));
+  ASSERT_TRUE(eventually([&] { return memory->size() == 4; }));
+}
+
+TEST(BatchSpanProcessor, ForceFlushExportsEverythingQueuedAndReturnsTrue) {
+  auto memory = std::make_shared<exporters::InMemorySpanExporter>();
+  BatchSpanProcessor processor(memory, {.max_export_batch_size = 512, .schedule_delay = kNever});
+  EXPECT_TRUE(processor.force_flush(kPatience));  // nothing queued: still true
+  for (int i = 0; i < 10; ++i) processor.on_end(make_span(i));
+  ASSERT_TRUE(processor.force_flush(kPatience));
+  // No polling: when force_flush returns true, the spans are already exported.
+  const auto spans = memory->spans();
+  ASSERT_EQ(spans.size(), 10u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(spans[static_cast<std::size_t>(i)].name, std::to_string(i));
+  EXPECT_EQ(processor.stats().exported, 10u);
+  EXPECT_EQ(processor.stats().queue_size, 0u);
+
+  for (int i = 10; i < 15; ++i) processor.on_end(make_span(i));
+  ASSERT_TRUE(processor.force_flush(kPatience));
+  EXPECT_EQ(memory->size(), 15u);
+}
+
+TEST(BatchSpanProcessor, DropsAndCountsWhenQueueIsFull) {
+  constexpr int kCapacity = 10;
+  constexpr int kBatch = 4;
+  auto exporter = std::make_shared<GatedExporter>();
+  BatchSpanProcessor processor(exporter, {.max_queue_size = kCapacity,
+                                          .max_export_batch_size = kBatch,
+                                          .schedule_delay = kNever});
+  OpenOnExit opener{exporter};
+
+  // A full batch is sure to wake the worker, which takes what is there (it may wake before the
+  // batch is complete) and blocks in the exporter. From here on, what it holds is known.
+  int produced = 0;
+  for (; produced < kBatch; ++produced) processor.on_end(make_span(produced));
+  ASSERT_TRUE(exporter->wait_for_calls(1));
+  const auto in_flight = static_cast<int>(exporter->entered_sizes().at(0));
+  ASSERT_GE(in_flight, 1);
+  ASSERT_LE(in_flight, kBatch);
+
+  // The worker is stuck, so the queue fills to capacity and every further span is dropped.
+  for (; produced < 40; ++produced) processor.on_end(make_span(produced));
+  const int expected_dropped = produced - kCapacity - in_flight;
+  auto stats = processor.stats();
+  EXPECT_EQ(stats.dropped, static_cast<std::uint64_t>(expected_dropped));
+  EXPECT_EQ(processor.dropped_spans(), static_cast<std::uint64_t>(expected_dropped));
+  EXPECT_EQ(stats.queued, static_cast<std::uint64_t>(kCapacity + in_flight));
+  EXPECT_EQ(stats.queue_size, static_cast<std::size_t>(kCapacity));
+
+  exporter->open();
+  ASSERT_TRUE(processor.force_flush(kPatience));
+  stats = processor.stats();
+  EXPECT_EQ(stats.exported, static_cast<std::uint64_t>(kCapacity + in_flight));
+  EXPECT_EQ(stats.dropped, static_cast<std::uint64_t>(expected_dropped));
+  EXPECT_EQ(stats.exported + stats.dropped, static_cast<std::uint64_t>(produced));
+  // The queue kept the oldest spans and rejected the newest.
+  const auto spans = exporter->memory->spans();
+  ASSERT_EQ(spans.size(), static_cast<std::size_t>(kCapacity + in_flight));
+  for (std::size_t i = 0; i < spans.size(); ++i) EXPECT_EQ(spans[i].name, std::to_string(i));
+  EXPECT_EQ(exporter->memory->batch_sizes(),
+            expected_batches(static_cast<std::size_t>(in_flight),
+                             static_cast<std::size_t>(in_flight + kCapacity), kBatch));
+
+  // Once there is room again, spans are accepted again.
+  processor.on_end(make_span(produced++));
+  ASSERT_TRUE(processor.force_flush(kPatience));
+  EXPECT_EQ(processor.stats().exported, static_cast<std::uint64_t>(kCapacity + in_flight + 1));
+  EXPECT_EQ(processor.stats().dropped, static_cast<std::uint64_t>(expected_dropped));
+}
+
+TEST(BatchSpanProcessor, ShutdownMeetsItsDeadlineWithAHangingExporter) {
+  auto exporter = std::make_shared<GatedExporter>();
+  {
+    BatchSpanProcessor processor(exporter, {.max_export_batch_size = 1, .schedule_delay = kNever});
+    processor.on_end(make_span(0));
+    ASSERT_TRUE(exporter->wait_for_calls(1));
+    processor.on_end(make_span(1));  // queued behind the stuck export
+
+    const auto start = SteadyClock::now();
+    EXPECT_FALSE(processor.shutdown(200ms));
+    const auto elapsed = SteadyClock::now() - start;
+    EXPECT_GE(elapsed, 200ms);
+    EXPECT_LT(elapsed, 3s);
+    // The exporter was asked to abort what it is doing.
+    EXPECT_EQ(exporter->shutdown_calls(), 1);
+
+    // A second shutdown and the destructor return at once; neither waits for the stuck worker.
+    const auto again = SteadyClock::now();
+    EXPECT_FALSE(processor.shutdown(10s));
+    EXPECT_LT(SteadyClock::now() - again, 3s);
+  }
+  EXPECT_EQ(exporter->memory->size(), 0u);
+
+  // Let the detached worker finish; it must let go of the exporter, not crash on a dead processor.
+  exporter->open();
+  EXPECT_TRUE(worker_released(exporter));
+}
+
+TEST(BatchSpanProcessor, DestructorReturnsByItsShutdownTimeoutWithAHangingExporter) {
+  auto exporter = std::make_shared<GatedExporter>();
+  SteadyClock::duration destruction{};
+  {
+    auto processor = std::make_unique<BatchSpanProcessor>(
+        exporter, BatchSpanProcessorOptions{.max_export_batch_size = 1,
+                                            .schedule_delay = kNever,
+                                            .shutdown_timeout = 200ms});
+    processor->on_end(make_span(0));
+    ASSERT_TRUE(exporter->wait_for_calls(1));
+    const auto start = SteadyClock::now();
+    processor.reset();
+    destruction = SteadyClock::now() - start;
+  }
+  EXPECT_LT(destruction, 3s);
+  exporter->open();
+  EXPECT_TRUE(worker_released(exporter));
+}
+
+TEST(BatchSpanProcessor, TracerProviderDestructorDoesNotHangOnAHangingExporter) {
+  auto exporter = std::make_shared<GatedExporter>();
+  SteadyClock::duration destruction{};
+  {
+    auto provider = std::make_unique<TracerProvider>(TracerProviderOptions{
+        .processor = std::make_unique<BatchSpanProcessor>(
+            exporter, BatchSpanProcessorOptions{.max_export_batch_size = 1,
+                                                .schedule_delay = kNever,
+                                                .shutdown_timeout = 200ms}),
+        .shutdown_timeout = 200ms});
+    provider->tracer("hang").start("stuck").end();
+    ASSERT_TRUE(exporter->wait_for_calls(1));
+    const auto start = SteadyClock::now();
+    provider.reset();
+    destruction = SteadyClock::now() - start;
+  }
+  EXPECT_LT(destruction, 3s);
+  exporter->open();
+  EXPECT_TRUE(worker_released(exporter));
+}
+
+TEST(BatchSpanProcessor, NothingReachesTheExporterAfterATimedOutShutdown) {
+  // Spans point at their provider's instrumentation scope and resource. Once shutdown has timed
+  // out the provider may be destroyed, so the worker, when the exporter finally returns, must not
+  // hand it the spans still queued.
+  auto exporter = std::make_shared<GatedExporter>();
+  {
+    TracerProvider provider({.processor = std::make_unique<BatchSpanProcessor>(
+                                 exporter, BatchSpanProcessorOptions{.max_export_batch_size = 1,
+                                                                     .schedule_delay = kNever}),
+                             .shutdown_timeout = 200ms});
+    Tracer& tracer = provider.tracer("short-lived");
+    tracer.start("in.flight").end();
+    ASSERT_TRUE(exporter->wait_for_calls(1));
+    tracer.start("queued.1").end();
+    tracer.start("queued.2").end();
+  }  // shutdown times out; the provider and its scopes are gone
+  exporter->open();
+  ASSERT_TRUE(worker_released(exporter));
+  EXPECT_EQ(exporter->entered_sizes(), (std::vector<std::size_t>{1}));
+  const auto spans = exporter->memory->spans();
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].name, "in.flight");
+}
+
+TEST(BatchSpanProcessor, SpansStillQueuedWhenShutdownTimesOutAreCountedAsDropped) {
+  auto exporter = std::make_shared<GatedExporter>();
+  BatchSpanProcessor processor(exporter, {.max_export_batch_size = 1, .schedule_delay = kNever});
+  OpenOnExit opener{exporter};
+  processor.on_end(make_span(0));
+  ASSERT_TRUE(exporter->wait_for_calls(1));
+  processor.on_end(make_span(1));
+  processor.on_end(make_span(2));
+  EXPECT_FALSE(processor.shutdown(200ms));
+
+  exporter->open();
+  // The worker completes the export it was in, then finds the deadline passed for the rest.
+  ASSERT_TRUE(eventually([&] {
+    const auto s = processor.stats();
+    return s.exported + s.dropped + s.export_failed == 3;
+  }));
+  const auto stats = processor.stats();
+  EXPECT_EQ(stats.exported, 1u);
+  EXPECT_EQ(stats.dropped, 2u);
+  EXPECT_EQ(stats.batches, 1u);
+  EXPECT_EQ(exporter->entered_sizes().size(), 1u);
+}
+
+TEST(BatchSpanProcessor, ForceFlushMeetsItsDeadlineWithAHangingExporter) {
+  auto exporter = std::make_shared<GatedExporter>();
+  BatchSpanProcessor processor(exporter, {.max_export_batch_size = 1, .schedule_delay = kNever});
+  OpenOnExit opener{exporter};
+  processor.on_end(make_span(0));
+  ASSERT_TRUE(exporter->wait_for_calls(1));
+
+  const auto start = SteadyClock::now();
+  EXPECT_FALSE(processor.force_flush(200ms));
+  const auto elapsed = SteadyClock::now() - start;
+  EXPECT_GE(elapsed, 200ms);
+  EXPECT_LT(elapsed, 3s);
+
+  // Once the exporter recovers, a flush succeeds and nothing was lost.
+  exporter->open();
+  ASSERT_TRUE(processor.force_flush(kPatience));
+  EXPECT_EQ(exporter->memory->size(), 1u);
+}
+
+TEST(BatchSpanProcessor, ShutdownFlushesWhatIsQueuedThenShutsTheExporterDown) {
+  auto exporter = std::make_shared<GatedExporter>(/*open=*/true);
+  BatchSpanProcessor processor(exporter, {.max_export_batch_size = 512, .schedule_delay = kNever});
+  for (int i = 0; i < 5; ++i) processor.on_end(make_span(i));
+  EXPECT_TRUE(processor.shutdown(kPatience));
+  EXPECT_EQ(exporter->memory->size(), 5u);
+  EXPECT_EQ(exporter->shutdown_calls(), 1);
+  EXPECT_TRUE(processor.shutdown(kPatience));  // idempotent
+  EXPECT_EQ(exporter->shutdown_calls(), 1);
+}
+
+TEST(BatchSpanProcessor, OnEndAfterShutdownDiscardsTheSpan) {
+  auto memory = std::make_shared<exporters::InMemorySpanExporter>();
+  BatchSpanProcessor processor(memory, {.schedule_delay = 10ms});
+  processor.on_end(make_span(0));
+  ASSERT_TRUE(processor.shutdown(kPatience));
+  ASSERT_EQ(memory->size(), 1u);
+  const auto before = processor.stats();
+
+  for (int i = 1; i <= 5; ++i) processor.on_end(make_span(i));
+  EXPECT_TRUE(processor.force_flush(1s));  // nothing pending: trivially flushed
+  const auto after = processor.stats();
+  EXPECT_EQ(after.queued, before.queued);
+  EXPECT_EQ(after.exported, before.exported);
+  EXPECT_EQ(after.queue_size, 0u);
+  EXPECT_EQ(memory->size(), 1u);
+}
+
+class FailingExporter final : public SpanExporter {
+ public:
+  ExportResult export_spans(SpanBatch, Deadline) noexcept override { return ExportResult::kFailure; }
+};
+
+TEST(BatchSpanProcessor, CountsSpansTheExporterRejected) {
+  BatchSpanProcessor processor(std::make_shared<FailingExporter>(),
+                               {.max_export_batch_size = 4, .schedule_delay = kNever});
+  for (int i = 0; i < 10; ++i) processor.on_end(make_span(i));
+  ASSERT_TRUE(processor.force_flush(kPatience));
+  const auto stats = processor.stats();
+  EXPECT_EQ(stats.export_failed, 10u);
+  EXPECT_EQ(stats.exported, 0u);
+  EXPECT_EQ(stats.queued, 10u);
+  EXPECT_GE(stats.batches, 3u);  // at most 4 per batch
+}
+
+TEST(BatchSpanProcessor, SpansOfATracerReachTheExporterIntact) {
+  auto memory = std::make_shared<exporters::InMemorySpanExporter>();
+  TracerProvider provider({.processor = std::make_unique<BatchSpanProcessor>(
+                               memory, BatchSpanProcessorOptions{.schedule_delay = kNever})});
+  Tracer& tracer = provider.tracer("bsp");
+  SpanContext parent_ctx;
+  {
+    Span parent = tracer.start("parent");
+    parent_ctx = parent.context();
+    auto scope = parent.activate();
+    Span child = tracer.start("child", {.kind = SpanKind::kClient});
+    child.set("ai.tokens", 812).add_event("retry", {{"attempt", 2}});
+    child.set_status(StatusCode::kError, "timeout");
+  }
+  ASSERT_TRUE(provider.force_flush(kPatience));
+  const auto spans = memory->spans();
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_EQ(spans[0].name, "child");
+  EXPECT_EQ(spans[0].parent_span_id, parent_ctx.span_id());
+  EXPECT_EQ(spans[0].kind, SpanKind::kClient);
+  EXPECT_EQ(std::get<std::int64_t>(*spans[0].attributes.find("ai.tokens")), 812);
+  ASSERT_EQ(spans[0].events.size(), 1u);
+  EXPECT_EQ(spans[0].status, StatusCode::kError);
+  EXPECT_EQ(spans[0].status_message, "timeout");
+  EXPECT_EQ(spans[1].name, "parent");
+  EXPECT_EQ(spans[1].context.span_id(), parent_ctx.span_id());
+}
+
+}  // namespace
+}  // namespace lumen::trace

@@ -1,0 +1,431 @@
+// Fork safety: after fork() the child has a working BatchSpanProcessor (a restarted worker, an empty
+// queue, fresh ids) and the parent carries on as before.
+//
+// A child's InMemorySpanExporter is invisible to the parent, so children report through their exit
+// status and through a file that every process appends to. Children end with _exit: they must not
+// run the parent's atexit handlers or gtest's teardown. The parent waits for each child with a
+// deadline and kills it on timeout, so a deadlocked child fails the test instead of hanging it.
+//
+// ThreadSanitizer does not support fork() in a multi-threaded process; the CI script excludes
+// `ForkSafety.*` from the TSan run. These tests run in the Release and ASan+UBSan builds.
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "lumen/export/memory_exporter.hpp"
+#include "lumen/trace/batch_span_processor.hpp"
+#include "lumen/trace/tracer_provider.hpp"
+
+namespace lumen::trace {
+namespace {
+
+using namespace std::chrono_literals;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr auto kNever = std::chrono::hours(1);
+constexpr auto kPatience = 20s;
+// A child does a few milliseconds of work; under ASan on a busy machine give it far more.
+constexpr auto kChildDeadline = 30s;
+
+// A file in /tmp that every process appends to; removed when the test ends.
+class SharedFile {
+ public:
+  SharedFile() {
+    char path[] = "/tmp/lumen-fork-test-XXXXXX";
+    fd_ = mkstemp(path);
+    path_ = path;
+    if (fd_ >= 0) {
+      // O_APPEND: each write() lands whole at the end, whichever process makes it.
+      ::close(fd_);
+      fd_ = ::open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    }
+  }
+  ~SharedFile() {
+    if (fd_ >= 0) ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  SharedFile(const SharedFile&) = delete;
+  SharedFile& operator=(const SharedFile&) = delete;
+
+  [[nodiscard]] int fd() const { return fd_; }
+  [[nodiscard]] std::string read_all() const {
+    std::string out;
+    const int in = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) return out;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(in, buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    ::close(in);
+    return out;
+  }
+
+ private:
+  int fd_ = -1;
+  std::string path_;
+};
+
+// Appends "<pid> <name> <trace id> <span id>" per span with one write() per batch: no lock that a
+// fork could leave held, and lines from parent and child never interleave.
+class FileExporter final : public SpanExporter {
+ public:
+  explicit FileExporter(int fd) : fd_(fd) {}
+  ExportResult export_spans(SpanBatch batch, Deadline) noexcept override {
+    std::string out;
+    const std::string pid = std::to_string(::getpid());
+    for (const auto& span : batch) {
+      out += pid + ' ' + span->name + ' ' + span->context.trace_id().to_hex() + ' ' +
+             span->context.span_id().to_hex() + '\n';
+    }
+    std::size_t done = 0;
+    while (done < out.size()) {
+      const ssize_t n = ::write(fd_, out.data() + done, out.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return ExportResult::kFailure;
+      done += static_cast<std::size_t>(n);
+    }
+    exported_.fetch_add(batch.size());
+    return ExportResult::kSuccess;
+  }
+  [[nodiscard]] std::uint64_t exported() const { return exported_.load(); }
+
+ private:
+  const int fd_;
+  std::atomic<std::uint64_t> exported_{0};
+};
+
+struct Line {
+  long pid = 0;
+  std::string name;
+  std::string trace_id;
+  std::string span_id;
+};
+
+std::vector<Line> parse(const std::string& text) {
+  std::vector<Line> lines;
+  std::istringstream in(text);
+  Line l;
+  while (in >> l.pid >> l.name >> l.trace_id >> l.span_id) lines.push_back(l);
+  return lines;
+}
+
+std::vector<Line> of(const std::vector<Line>& lines, pid_t pid, std::string_view name = {}) {
+  std::vector<Line> out;
+  for (const auto& l : lines) {
+    if (l.pid == pid && (name.empty() || l.name == name)) out.push_back(l);
+  }
+  return out;
+}
+
+struct ChildResult {
+  pid_t pid = -1;
+  int exit_code = -1;  // -1: did not finish by the deadline (and was killed) or did not exit
+};
+
+// Forks; the child runs `body` and _exits with its result. The parent waits at most `deadline`.
+ChildResult run_in_child(const std::function<int()>& body,
+                         std::chrono::milliseconds deadline = kChildDeadline) {
+  const pid_t pid = ::fork();
+  if (pid < 0) return {};
+  if (pid == 0) {
+    int code = 100;
+    try {
+      code = body();
+    } catch (...) {
+      code = 101;
+    }
+    ::_exit(code);
+  }
+  const auto give_up = SteadyClock::now() + deadline;
+  for (;;) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return {pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+    if (r < 0 && errno != EINTR) return {pid, -1};
+    if (SteadyClock::now() >= give_up) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      ADD_FAILURE() << "child " << pid << " did not finish within the deadline: deadlocked?";
+      return {pid, -1};
+    }
+    std::this_thread::sleep_for(2ms);
+  }
+}
+
+struct ForkHarness {
+  explicit ForkHarness(BatchSpanProcessorOptions options)
+      : exporter(std::make_shared<FileExporter>(file.fd())) {
+    auto owned = std::make_unique<BatchSpanProcessor>(exporter, options);
+    processor = owned.get();
+    provider = std::make_unique<TracerProvider>(
+        TracerProviderOptions{.sampler = Sampler::always_on(), .processor = std::move(owned)});
+    tracer = &provider->tracer("fork-test");
+  }
+  void produce(std::string_view name, int n) const {
+    for (int i = 0; i < n; ++i) tracer->start(name).end();
+  }
+
+  SharedFile file;
+  std::shared_ptr<FileExporter> exporter;
+  BatchSpanProcessor* processor = nullptr;
+  std::unique_ptr<TracerProvider> provider;
+  Tracer* tracer = nullptr;
+};
+
+TEST(ForkSafety, ChildExportsThroughARestartedWorkerWithFreshIds) {
+  ForkHarness h({.max_export_batch_size = 16, .schedule_delay = kNever});
+  ASSERT_GE(h.file.fd(), 0);
+  h.produce("parent.before", 3);
+  ASSERT_TRUE(h.provider->force_flush(kPatience));
+
+  const ChildResult child = run_in_child([&] {
+    h.produce("child", 5);
+    // Without a restarted worker nobody would serve this flush and it would time out.
+    return h.provider->force_flush(10s) ? 0 : 2;
+  });
+  // The parent continues from the same id generator state the child inherited.
+  h.produce("parent.after", 5);
+  ASSERT_TRUE(h.provider->force_flush(kPatience));
+  ASSERT_EQ(child.exit_code, 0);
+
+  const auto lines = parse(h.file.read_all());
+  const auto child_lines = of(lines, child.pid);
+  ASSERT_EQ(child_lines.size(), 5u);
+  for (const auto& l : child_lines) EXPECT_EQ(l.name, "child");
+  EXPECT_EQ(of(lines, ::getpid(), "parent.before").size(), 3u);
+  const auto parent_after = of(lines, ::getpid(), "parent.after");
+  ASSERT_EQ(parent_after.size(), 5u);
+
+  // Fresh generator state in the child: none of its ids repeat the parent's.
+  std::set<std::string> parent_ids;
+  for (const auto& l : of(lines, ::getpid())) {
+    parent_ids.insert(l.trace_id);
+    parent_ids.insert(l.span_id);
+  }
+  for (const auto& l : child_lines) {
+    EXPECT_EQ(parent_ids.count(l.trace_id), 0u) << "trace id reused: " << l.trace_id;
+    EXPECT_EQ(parent_ids.count(l.span_id), 0u) << "span id reused: " << l.span_id;
+  }
+}
+
+TEST(ForkSafety, ChildWorkerExportsOnItsScheduleWithoutAFlush) {
+  ForkHarness h({.max_export_batch_size = 512, .schedule_delay = 20ms});
+  ASSERT_GE(h.file.fd(), 0);
+  const ChildResult child = run_in_child([&] {
+    const std::uint64_t before = h.exporter->exported();
+    h.produce("child.timed", 3);
+    // Only the child's own worker, on its timer, can export these.
+    const auto give_up = SteadyClock::now() + 10s;
+    while (h.exporter->exported() < before + 3) {
+      if (SteadyClock::now() >= give_up) return 3;
+      std::this_thread::sleep_for(2ms);
+    }
+    return 0;
+  });
+  ASSERT_EQ(child.exit_code, 0);
+  EXPECT_EQ(of(parse(h.file.read_all()), child.pid, "child.timed").size(), 3u);
+}
+
+TEST(ForkSafety, ParentKeepsItsQueuedSpansAndTheChildDoesNotExportThem) {
+  ForkHarness h({.max_export_batch_size = 512, .schedule_delay = kNever});
+  ASSERT_GE(h.file.fd(), 0);
+  h.produce("queued.before.fork", 4);  // below a batch, no timer: still queued at fork time
+
+  const ChildResult child = run_in_child([&] {
+    if (h.processor->stats().queue_size != 0) return 4;  // the child starts with an empty queue
+    h.produce("child", 2);
+    return h.provider->force_flush(10s) ? 0 : 2;
+  });
+  ASSERT_EQ(child.exit_code, 0);
+  h.produce("parent.after", 2);
+  ASSERT_TRUE(h.provider->force_flush(kPatience));
+
+  const auto lines = parse(h.file.read_all());
+  EXPECT_EQ(of(lines, ::getpid(), "queued.before.fork").size(), 4u);  // exported once, by the parent
+  EXPECT_EQ(of(lines, ::getpid(), "parent.after").size(), 2u);
+  EXPECT_EQ(of(lines, child.pid, "queued.before.fork").size(), 0u);
+  EXPECT_EQ(of(lines, child.pid, "child").size(), 2u);
+  EXPECT_EQ(h.processor->stats().exported, 6u);
+  EXPECT_EQ(h.processor->stats().dropped, 0u);
+}
+
+TEST(ForkSafety, ForkWhileProducersAreBusyDoesNotDeadlockTheChild) {
+  // Small batches and a short timer keep the parent's worker exporting all the time; producers
+  // look their tracer up by name, nest spans and make them current, so that a fork can land while
+  // a parent thread is anywhere on the hot path. The exporter is the embedded default, the
+  // in-memory one, which holds a lock while it takes a batch.
+  auto memory = std::make_shared<exporters::InMemorySpanExporter>(1000);
+  // Everything it ever received: what it keeps plus what it evicted to stay within capacity.
+  auto received = [&] { return memory->size() + memory->evicted(); };
+  auto owned = std::make_unique<BatchSpanProcessor>(
+      memory, BatchSpanProcessorOptions{.max_queue_size = 256, .max_export_batch_size = 8,
+                                        .schedule_delay = 1ms});
+  BatchSpanProcessor* processor = owned.get();
+  TracerProvider provider({.sampler = Sampler::always_on(), .processor = std::move(owned)});
+
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> produced{0};
+  std::vector<std::thread> producers;
+  for (int t = 0; t < 3; ++t) {
+    producers.emplace_back([&, t] {
+      while (!stop.load()) {
+        Tracer& tracer = provider.tracer(t % 2 == 0 ? "busy.even" : "busy.odd");
+        Span outer = tracer.start("outer");
+        outer.set("producer", t).set("note", "a string attribute");
+        auto scope = outer.activate();
+        tracer.start("inner").end();
+        outer.end();
+        produced.fetch_add(2);
+      }
+    });
+  }
+  // Fork only once the producers are really running.
+  const auto started_by = SteadyClock::now() + kPatience;
+  while (produced.load() < 1000 && SteadyClock::now() < started_by) std::this_thread::yield();
+
+  constexpr int kForks = 20;
+  for (int i = 0; i < kForks; ++i) {
+    const ChildResult child = run_in_child([&] {
+      const std::uint64_t before = received();
+      Tracer& tracer = provider.tracer("child");  // a new scope: takes the provider's lock
+      for (int n = 0; n < 20; ++n) {
+        Span span = tracer.start("child");
+        span.set("n", n);
+      }
+      if (!provider.force_flush(10s)) return 2;
+      // Only the child's 20 spans: the parent's queue and its in-flight batch stayed behind.
+      if (received() != before + 20) return 3;
+      return 0;
+    });
+    ASSERT_EQ(child.exit_code, 0) << "fork " << i;
+  }
+
+  stop.store(true);
+  for (auto& t : producers) t.join();
+  ASSERT_TRUE(provider.force_flush(kPatience));
+  // The parent lost nothing to the forks: every span is exported or counted as dropped.
+  const auto stats = processor->stats();
+  EXPECT_EQ(stats.exported + stats.dropped, produced.load());
+  EXPECT_EQ(stats.exported, received());
+}
+
+// Like many real exporters (InMemorySpanExporter among them) it holds a lock for the whole call;
+// it blocks in the call until opened.
+class LockingGatedExporter final : public SpanExporter {
+ public:
+  ExportResult export_spans(SpanBatch batch, Deadline) noexcept override {
+    std::lock_guard busy(busy_);
+    {
+      std::unique_lock lock(gate_mutex_);
+      ++calls_;
+      gate_.notify_all();
+      gate_.wait_for(lock, 60s, [&] { return open_; });  // the cap only stops a broken test
+    }
+    exported_.fetch_add(batch.size());
+    return ExportResult::kSuccess;
+  }
+  void open() {
+    std::lock_guard lock(gate_mutex_);
+    open_ = true;
+    gate_.notify_all();
+  }
+  bool wait_for_call() {
+    std::unique_lock lock(gate_mutex_);
+    return gate_.wait_for(lock, kPatience, [&] { return calls_ > 0; });
+  }
+  [[nodiscard]] std::uint64_t exported() const { return exported_.load(); }
+
+ private:
+  std::mutex busy_;
+  std::mutex gate_mutex_;
+  std::condition_variable gate_;
+  bool open_ = false;
+  int calls_ = 0;
+  std::atomic<std::uint64_t> exported_{0};
+};
+
+// Set by a fork handler that runs before lumen's own (prepare handlers run in reverse order of
+// registration), so a test learns that fork() has begun.
+std::atomic<std::atomic<bool>*> g_fork_started{nullptr};
+void note_fork_started() {
+  if (std::atomic<bool>* flag = g_fork_started.load()) flag->store(true);
+}
+
+TEST(ForkSafety, ForkDuringAnExportWaitsForItSoTheChildsExporterIsNotMidCall) {
+  // The worker is inside the exporter, holding the exporter's lock, when fork() is called. Had the
+  // fork gone ahead, the child would inherit that lock held by a thread that does not exist there,
+  // and its exporter would be stuck for good. fork() instead waits (boundedly) for the call to end.
+  auto exporter = std::make_shared<LockingGatedExporter>();
+  auto owned = std::make_unique<BatchSpanProcessor>(
+      exporter, BatchSpanProcessorOptions{.max_export_batch_size = 1, .schedule_delay = kNever});
+  TracerProvider provider({.sampler = Sampler::always_on(), .processor = std::move(owned)});
+  Tracer& tracer = provider.tracer("fork-test");
+  tracer.start("in.flight").end();
+  ASSERT_TRUE(exporter->wait_for_call());
+
+  static const int registered = pthread_atfork(&note_fork_started, nullptr, nullptr);
+  ASSERT_EQ(registered, 0);
+  std::atomic<bool> fork_started{false};
+  g_fork_started.store(&fork_started);
+  // Opens the gate only once fork() has begun, so the export is still running when it starts.
+  std::thread opener([&] {
+    const auto give_up = SteadyClock::now() + kPatience;
+    while (!fork_started.load() && SteadyClock::now() < give_up) std::this_thread::yield();
+    exporter->open();
+  });
+  const ChildResult child = run_in_child([&] {
+    const std::uint64_t before = exporter->exported();
+    tracer.start("child").end();
+    if (!provider.force_flush(5s)) return 2;
+    return exporter->exported() == before + 1 ? 0 : 3;
+  });
+  g_fork_started.store(nullptr);
+  opener.join();
+  EXPECT_EQ(child.exit_code, 0);
+
+  // The parent is unaffected: its in-flight span was exported, and new ones are.
+  tracer.start("parent.after").end();
+  ASSERT_TRUE(provider.force_flush(kPatience));
+  EXPECT_EQ(exporter->exported(), 2u);
+}
+
+TEST(ForkSafety, ChildOfAChildStillExports) {
+  ForkHarness h({.max_export_batch_size = 16, .schedule_delay = kNever});
+  ASSERT_GE(h.file.fd(), 0);
+  h.produce("parent", 1);
+  const ChildResult child = run_in_child([&] {
+    h.produce("child", 1);
+    if (!h.provider->force_flush(10s)) return 2;
+    const ChildResult grandchild = run_in_child([&] {
+      h.produce("grandchild", 2);
+      return h.provider->force_flush(10s) ? 0 : 2;
+    });
+    return grandchild.exit_code == 0 ? 0 : 10 + (grandchild.exit_code & 0x7f);
+  });
+  ASSERT_EQ(child.exit_code, 0);
+  ASSERT_TRUE(h.provider->force_flush(kPatience));
+  const auto lines = parse(h.file.read_all());
+  EXPECT_EQ(of(lines, child.pid, "child").size(), 1u);
+  std::size_t grandchild_lines = 0;
+  for (const auto& l : lines) grandchild_lines += l.name == "grandchild" ? 1u : 0u;
+  EXPECT_EQ(grandchild_lines, 2u);
+  EXPECT_EQ(of(lines, ::getpid(), "parent").size(), 1u);
+}
+
+}  // namespace
+}  // namespace lumen::trace
