@@ -94,6 +94,7 @@ Parse parse_chunked(std::string_view buf, std::size_t pos, std::string& body, st
 
 struct Connection {
   int fd = -1;
+  std::uint64_t id = 0;
   std::string in;
   std::string out;
   bool hanging = false;       // a scripted hang: read and ignore everything until shutdown
@@ -116,6 +117,7 @@ struct HttpReceiver::Impl {
   std::vector<ReceivedRequest> requests;
 
   std::vector<Connection> connections;  // owned by the thread
+  std::uint64_t accepted = 0;
 
   Impl() {
     listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -182,7 +184,7 @@ struct HttpReceiver::Impl {
       std::erase_if(connections, [](const Connection& c) { return c.fd < 0; });
       if ((fds[1].revents & POLLIN) != 0) {
         const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd >= 0) connections.push_back(Connection{.fd = fd});
+        if (fd >= 0) connections.push_back(Connection{.fd = fd, .id = ++accepted});
       }
     }
   }
@@ -228,6 +230,7 @@ struct HttpReceiver::Impl {
       const std::size_t head_end = c.in.find("\r\n\r\n");
       if (head_end == std::string::npos) return true;
       ReceivedRequest req;
+      req.connection = c.id;
       const std::string_view head(c.in.data(), head_end);
       std::size_t line_end = head.find("\r\n");
       const std::string_view request_line = head.substr(0, line_end);
