@@ -65,22 +65,29 @@ TEST(IdGenerator, NeverYieldsInvalidIds) {
 
 TEST(IdGenerator, ThreadsYieldDistinctIds) {
   constexpr int kThreads = 4;
-  constexpr int kPerThread = 10'000;
-  std::vector<std::vector<std::string>> per_thread(kThreads);
+  constexpr int kPerThread = 20'000;
+  std::vector<std::vector<std::array<std::uint8_t, 16>>> traces(kThreads);
+  std::vector<std::vector<std::array<std::uint8_t, 8>>> spans(kThreads);
   std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&out = per_thread[static_cast<std::size_t>(t)]] {
-      out.reserve(2 * kPerThread);
+  for (std::size_t t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&trace_out = traces[t], &span_out = spans[t]] {
+      trace_out.reserve(kPerThread);
+      span_out.reserve(kPerThread);
       for (int i = 0; i < kPerThread; ++i) {
-        out.push_back(IdGenerator::trace_id().to_hex());
-        out.push_back(IdGenerator::span_id().to_hex());
+        trace_out.push_back(IdGenerator::trace_id().bytes());
+        span_out.push_back(IdGenerator::span_id().bytes());
       }
     });
   }
   for (auto& t : threads) t.join();
-  std::set<std::string> all;
-  for (const auto& ids : per_thread) all.insert(ids.begin(), ids.end());
-  EXPECT_EQ(all.size(), static_cast<std::size_t>(kThreads * kPerThread * 2));
+  const auto count_distinct = [](const auto& per_thread) {
+    std::vector<typename std::decay_t<decltype(per_thread)>::value_type::value_type> all;
+    for (const auto& ids : per_thread) all.insert(all.end(), ids.begin(), ids.end());
+    std::sort(all.begin(), all.end());
+    return static_cast<std::size_t>(std::unique(all.begin(), all.end()) - all.begin());
+  };
+  EXPECT_EQ(count_distinct(traces), static_cast<std::size_t>(kThreads * kPerThread));
+  EXPECT_EQ(count_distinct(spans), static_cast<std::size_t>(kThreads * kPerThread));
 }
 
 bool write_all(int fd, const void* data, std::size_t size) {
