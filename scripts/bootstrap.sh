@@ -9,6 +9,7 @@ packages=(
   g++ cmake make pkg-config git ca-certificates
   libcurl4-openssl-dev zlib1g-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  prometheus-cpp-dev prometheus
   nodejs npm
 )
 

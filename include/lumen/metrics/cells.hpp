@@ -1,0 +1,134 @@
+// Internal: the storage one attribute set (one series) updates on the hot path. Public only so that
+// bound handles can update it inline; applications use Counter, Histogram and their bound handles.
+//
+// Each cell is striped: a thread updates the stripe picked for it when it first recorded, so two
+// threads adding to the same series usually touch different cache lines. Collection folds the
+// stripes. All updates are relaxed atomics; collection reads are relaxed too (a scrape sees each
+// stripe at some recent value, which is all a cumulative metric promises).
+//
+//   detail::SumCell cell;
+//   cell.add(std::int64_t{1});
+//   std::int64_t total = cell.load_int();
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "lumen/core/clock.hpp"
+#include "lumen/metrics/metric_data.hpp"
+
+namespace lumen::metrics::detail {
+
+inline constexpr std::size_t kStripes = 4;
+
+// Gives the calling thread its stripe (round robin), remembers it, and returns it.
+std::uint32_t assign_stripe() noexcept;
+inline thread_local std::uint32_t t_stripe_plus_one = 0;
+
+inline std::size_t stripe() noexcept {
+  std::uint32_t s = t_stripe_plus_one;
+  if (s == 0) [[unlikely]] {
+    s = assign_stripe();
+  }
+  return s - 1;
+}
+
+// Exemplars of one series: one slot per bucket (one in all for sums). Written only when a
+// measurement is taken inside a sampled span, so a mutex is cheap enough here.
+class ExemplarSlots {
+ public:
+  ExemplarSlots(std::size_t slots, const Clock* clock) : clock_(clock), slots_(slots) {}
+  // Keeps the current span as the slot's exemplar if the span is sampled. Out of line: it reads the
+  // thread's context.
+  void offer(std::size_t slot, double value) noexcept;
+  [[nodiscard]] std::vector<std::optional<Exemplar>> snapshot() const;
+
+ private:
+  const Clock* clock_;
+  mutable std::mutex mu_;
+  std::vector<std::optional<Exemplar>> slots_;
+};
+
+struct alignas(64) SumStripe {
+  std::atomic<std::int64_t> i{0};
+  std::atomic<double> d{0};
+};
+
+class SumCell {
+ public:
+  explicit SumCell(const Clock* exemplar_clock = nullptr)
+      : exemplars_(exemplar_clock != nullptr ? std::make_unique<ExemplarSlots>(1, exemplar_clock)
+                                             : nullptr) {}
+
+  void add(std::int64_t v) noexcept {
+    stripes_[stripe()].i.fetch_add(v, std::memory_order_relaxed);
+    if (exemplars_) exemplars_->offer(0, static_cast<double>(v));
+  }
+  void add(double v) noexcept {
+    stripes_[stripe()].d.fetch_add(v, std::memory_order_relaxed);
+    if (exemplars_) exemplars_->offer(0, v);
+  }
+  // Gauges: the last value wins (only observable gauges use this, at collection).
+  void set(double v) noexcept { stripes_[0].d.store(v, std::memory_order_relaxed); }
+
+  [[nodiscard]] std::int64_t load_int() const noexcept {
+    std::int64_t sum = 0;
+    for (const auto& s : stripes_) sum += s.i.load(std::memory_order_relaxed);
+    return sum;
+  }
+  [[nodiscard]] double load_double() const noexcept {
+    double sum = 0;
+    for (const auto& s : stripes_) sum += s.d.load(std::memory_order_relaxed);
+    return sum;
+  }
+  [[nodiscard]] const ExemplarSlots* exemplars() const noexcept { return exemplars_.get(); }
+
+ private:
+  SumStripe stripes_[kStripes];
+  std::unique_ptr<ExemplarSlots> exemplars_;
+};
+
+class HistogramCell {
+ public:
+  // `bounds` (sorted, strictly increasing) must outlive the cell: the instrument owns them.
+  HistogramCell(const std::vector<double>& bounds, const Clock* exemplar_clock);
+
+  void record(double v) noexcept {
+    if (v != v) return;  // NaN has no bucket; it would also poison the sum
+    const std::size_t b = bucket(v);
+    const std::size_t s = stripe();
+    counts_[s * stride_ + b].fetch_add(1, std::memory_order_relaxed);
+    sums_[s].d.fetch_add(v, std::memory_order_relaxed);
+    if (exemplars_) exemplars_->offer(b, v);
+  }
+
+  // The first bucket whose upper bound is >= v (upper bounds are inclusive); n for +Inf.
+  [[nodiscard]] std::size_t bucket(double v) const noexcept {
+    if (n_ <= 12) {
+      std::size_t i = 0;
+      while (i < n_ && bounds_[i] < v) ++i;
+      return i;
+    }
+    return static_cast<std::size_t>(std::lower_bound(bounds_, bounds_ + n_, v) - bounds_);
+  }
+
+  [[nodiscard]] std::size_t bucket_count() const noexcept { return n_ + 1; }
+  // Fills point.bucket_counts, sum, count and exemplars.
+  void collect(HistogramPoint& point) const;
+
+ private:
+  const double* bounds_;
+  std::size_t n_;
+  std::size_t stride_;  // counters per stripe, rounded up to a cache line
+  std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
+  SumStripe sums_[kStripes];
+  std::unique_ptr<ExemplarSlots> exemplars_;
+};
+
+}  // namespace lumen::metrics::detail

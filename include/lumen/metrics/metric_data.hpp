@@ -1,0 +1,84 @@
+// The metrics snapshot: what a collection hands to exporters (Prometheus text, OpenMetrics, and
+// later OTLP). Plain values with cumulative temporality; nothing here points back into the hot path.
+//
+//   lumen::metrics::MetricsSnapshot snap = provider.collect();
+//   for (const lumen::metrics::MetricData& m : snap.metrics) {
+//     for (const auto& p : m.number_points) use(m.name, p.attributes, p.value);
+//   }
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lumen/core/attributes.hpp"
+#include "lumen/core/ids.hpp"
+#include "lumen/core/resource.hpp"
+
+namespace lumen::metrics {
+
+enum class InstrumentKind {
+  kCounter,
+  kUpDownCounter,
+  kHistogram,
+  kObservableCounter,
+  kObservableUpDownCounter,
+  kObservableGauge,
+};
+
+// How exporters should present a metric: a monotonic sum, a non-monotonic sum, a gauge, or an
+// explicit-bucket histogram.
+enum class MetricType { kMonotonicSum, kSum, kGauge, kHistogram };
+
+// A measurement that was recorded inside a sampled span.
+struct Exemplar {
+  double value = 0;
+  TraceId trace_id;
+  SpanId span_id;
+  std::uint64_t time_unix_nano = 0;
+};
+
+struct NumberPoint {
+  Attributes attributes;
+  // Integer instruments fill int_value (and value, as a double); floating ones fill value only.
+  double value = 0;
+  std::int64_t int_value = 0;
+  std::optional<Exemplar> exemplar;
+};
+
+struct HistogramPoint {
+  Attributes attributes;
+  // bucket_counts[i] counts values v with bounds[i-1] < v <= bounds[i]; the last one is (last, +Inf].
+  // Not cumulative: exporters that need cumulative counts sum them.
+  std::vector<std::uint64_t> bucket_counts;
+  double sum = 0;
+  std::uint64_t count = 0;
+  // One slot per bucket; empty when no sampled span recorded into that bucket.
+  std::vector<std::optional<Exemplar>> exemplars;
+};
+
+struct MetricData {
+  std::string name;
+  std::string description;
+  std::string unit;
+  std::string scope;  // the meter's name
+  InstrumentKind kind = InstrumentKind::kCounter;
+  MetricType type = MetricType::kMonotonicSum;
+  bool is_integer = true;
+  std::uint64_t start_time_unix_nano = 0;
+  std::uint64_t time_unix_nano = 0;
+  std::vector<NumberPoint> number_points;        // sums and gauges
+  std::vector<double> bounds;                    // histograms: the explicit upper bounds
+  std::vector<HistogramPoint> histogram_points;  // histograms
+  // Measurements with a new attribute set that arrived after the cardinality limit was reached
+  // (they are aggregated into the otel_metric_overflow="true" series).
+  std::uint64_t overflowed_measurements = 0;
+};
+
+struct MetricsSnapshot {
+  Resource resource;
+  std::vector<MetricData> metrics;
+};
+
+}  // namespace lumen::metrics

@@ -1,0 +1,59 @@
+#include "lumen/metrics/cells.hpp"
+
+#include "lumen/core/context.hpp"
+
+namespace lumen::metrics::detail {
+
+std::uint32_t assign_stripe() noexcept {
+  static std::atomic<std::uint32_t> next{0};
+  t_stripe_plus_one =
+      static_cast<std::uint32_t>(next.fetch_add(1, std::memory_order_relaxed) % kStripes) + 1;
+  return t_stripe_plus_one;
+}
+
+void ExemplarSlots::offer(std::size_t slot, double value) noexcept {
+  const SpanContext& span = Context::current().span();
+  if (!span.is_sampled() || !span.is_valid()) return;
+  const std::uint64_t now = clock_->wall_ns();
+  std::lock_guard lock(mu_);
+  slots_[slot] = Exemplar{value, span.trace_id(), span.span_id(), now};
+}
+
+std::vector<std::optional<Exemplar>> ExemplarSlots::snapshot() const {
+  std::lock_guard lock(mu_);
+  return slots_;
+}
+
+HistogramCell::HistogramCell(const std::vector<double>& bounds, const Clock* exemplar_clock)
+    : bounds_(bounds.data()),
+      n_(bounds.size()),
+      stride_((bounds.size() + 1 + 7) / 8 * 8),
+      counts_(std::make_unique<std::atomic<std::uint64_t>[]>(stride_ * kStripes)),
+      exemplars_(exemplar_clock != nullptr
+                     ? std::make_unique<ExemplarSlots>(bounds.size() + 1, exemplar_clock)
+                     : nullptr) {
+  for (std::size_t i = 0; i < stride_ * kStripes; ++i) {
+    counts_[i].store(0, std::memory_order_relaxed);
+  }
+}
+
+void HistogramCell::collect(HistogramPoint& point) const {
+  point.bucket_counts.assign(n_ + 1, 0);
+  point.count = 0;
+  point.sum = 0;
+  for (std::size_t s = 0; s < kStripes; ++s) {
+    for (std::size_t b = 0; b <= n_; ++b) {
+      const std::uint64_t c = counts_[s * stride_ + b].load(std::memory_order_relaxed);
+      point.bucket_counts[b] += c;
+      point.count += c;
+    }
+    point.sum += sums_[s].d.load(std::memory_order_relaxed);
+  }
+  if (exemplars_) {
+    point.exemplars = exemplars_->snapshot();
+  } else {
+    point.exemplars.assign(n_ + 1, std::nullopt);
+  }
+}
+
+}  // namespace lumen::metrics::detail
