@@ -177,7 +177,7 @@ std::string format_baggage(const Baggage& baggage) {
 }
 
 Baggage parse_baggage(std::string_view header) {
-  Baggage baggage;
+  std::vector<Baggage::Entry> entries;
   std::size_t members = 0;
   std::size_t start = 0;
   while (start <= header.size() && members < kMaxBaggageMembers) {
@@ -198,10 +198,11 @@ Baggage parse_baggage(std::string_view header) {
     if (!is_token(key) || !is_baggage_value(value)) continue;
     if (semi != std::string_view::npos && !is_valid_properties(properties)) continue;
 
-    baggage = baggage.with(key, sanitize_utf8(percent_decode(value)), properties);
+    entries.push_back(Baggage::Entry{std::string(key), sanitize_utf8(percent_decode(value)),
+                                     std::string(properties)});
     ++members;
   }
-  return baggage;
+  return Baggage(std::move(entries));
 }
 
 }  // namespace lumen::propagation

@@ -21,6 +21,11 @@ class Baggage {
     friend bool operator==(const Entry&, const Entry&) = default;
   };
 
+  Baggage() = default;
+  // Builds the whole list at once (with() copies the list on every call, which is quadratic for
+  // a parsed header of 180 members). A later entry replaces an earlier one with the same key.
+  explicit Baggage(std::vector<Entry> entries);
+
   // Returns a copy with `key` set (replacing an existing entry).
   [[nodiscard]] Baggage with(std::string_view key, std::string_view value,
                              std::string_view metadata = {}) const;

@@ -131,5 +131,14 @@ TEST(Baggage, WithReplacesAndWithoutRemoves) {
   EXPECT_EQ(c.get("missing"), std::nullopt);
 }
 
+TEST(Baggage, BuiltFromEntriesEqualsTheSameChainOfWith) {
+  const Baggage built({{"a", "1", ""}, {"b", "2", "p"}, {"a", "3", ""}, {"c", "4", ""}});
+  const Baggage chained = Baggage{}.with("a", "1").with("b", "2", "p").with("a", "3").with("c", "4");
+  EXPECT_EQ(built, chained);
+  ASSERT_EQ(built.entries().size(), 3u);
+  EXPECT_EQ(built.entries()[0].key, "b");
+  EXPECT_EQ(built.get("a"), "3");
+}
+
 }  // namespace
 }  // namespace lumen
