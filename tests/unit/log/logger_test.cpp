@@ -1,0 +1,352 @@
+#include "lumen/log/logger.hpp"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "lumen/core/context.hpp"
+#include "lumen/core/error.hpp"
+#include "lumen/log/ai_request.hpp"
+
+namespace lumen::log {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+// Keeps every line; each one must parse as JSON.
+class MemorySink : public Sink {
+ public:
+  bool write(const FormattedRecord& r) override {
+    std::lock_guard lock(mutex_);
+    lines_.emplace_back(r.json);
+    return true;
+  }
+  std::vector<json> parsed() {
+    std::lock_guard lock(mutex_);
+    std::vector<json> out;
+    for (const auto& l : lines_) {
+      EXPECT_EQ(l.find('\n'), std::string::npos);
+      out.push_back(json::parse(l));  // throws (and fails the test) on invalid JSON
+    }
+    return out;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+struct Fixture {
+  explicit Fixture(LoggerOptions options = {}) : sink(std::make_shared<MemorySink>()),
+                                                 logger(std::move(options), {sink}) {}
+  std::vector<json> lines() {
+    EXPECT_TRUE(logger.flush(milliseconds(2000)));
+    return sink->parsed();
+  }
+  std::shared_ptr<MemorySink> sink;
+  Logger logger;
+};
+
+TEST(Logger, FieldsAndTypesRoundTrip) {
+  Fixture f;
+  const std::string owned = "owned string";
+  f.logger.info("hello", {{"s", "text"},
+                          {"owned", owned},
+                          {"i", std::int64_t{-42}},
+                          {"u", std::uint64_t{18446744073709551615ULL}},
+                          {"d", 3.25},
+                          {"t", true},
+                          {"n", nullptr},
+                          {"obj", Object{{"a", 1}, {"b", Object{{"c", "deep"}}}}},
+                          {"arr", Array{1, "two", 3.5, false, nullptr}}});
+  const auto lines = f.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  const json& j = lines[0];
+  EXPECT_EQ(j["message"], "hello");
+  EXPECT_EQ(j["level"], "info");
+  EXPECT_EQ(j["s"], "text");
+  EXPECT_EQ(j["owned"], "owned string");
+  EXPECT_EQ(j["i"].get<std::int64_t>(), -42);
+  EXPECT_EQ(j["u"].get<std::uint64_t>(), 18446744073709551615ULL);
+  EXPECT_DOUBLE_EQ(j["d"].get<double>(), 3.25);
+  EXPECT_EQ(j["t"], true);
+  EXPECT_TRUE(j["n"].is_null());
+  EXPECT_EQ(j["obj"]["a"], 1);
+  EXPECT_EQ(j["obj"]["b"]["c"], "deep");
+  EXPECT_EQ(j["arr"], json::parse(R"([1,"two",3.5,false,null])"));
+  EXPECT_EQ(j["service"], "beautifyai");
+  EXPECT_EQ(j["environment"], "development");
+  // ISO-8601 UTC with milliseconds.
+  const std::string ts = j["timestamp"];
+  ASSERT_EQ(ts.size(), 24u) << ts;
+  EXPECT_EQ(ts[4], '-');
+  EXPECT_EQ(ts[10], 'T');
+  EXPECT_EQ(ts[19], '.');
+  EXPECT_EQ(ts[23], 'Z');
+}
+
+TEST(Logger, TimestampComesFromTheClock) {
+  ManualClock clock(1'700'000'000'123'000'000ULL);
+  Fixture f(LoggerOptions{.clock = &clock});
+  f.logger.info("at a known time");
+  EXPECT_EQ(f.lines().at(0)["timestamp"], "2023-11-14T22:13:20.123Z");
+}
+
+TEST(Logger, NonFiniteDoublesBecomeNull) {
+  Fixture f;
+  f.logger.info("nan", {{"x", std::numeric_limits<double>::quiet_NaN()},
+                        {"y", std::numeric_limits<double>::infinity()}});
+  const auto j = f.lines().at(0);
+  EXPECT_TRUE(j["x"].is_null());
+  EXPECT_TRUE(j["y"].is_null());
+}
+
+SpanContext make_span() {
+  std::array<std::uint8_t, 16> t{};
+  std::array<std::uint8_t, 8> s{};
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<std::uint8_t>(0xA0 + i);
+  for (std::size_t i = 0; i < s.size(); ++i) s[i] = static_cast<std::uint8_t>(0x1B + i);
+  return SpanContext(TraceId(t), SpanId(s), SpanContext::kSampledFlag);
+}
+
+TEST(Logger, CorrelatesWithTheCurrentSpanAndOnlyInsideIt) {
+  Fixture f;
+  const SpanContext span = make_span();
+  {
+    auto scope = Context::current().with_span(span).activate();
+    f.logger.info("inside");
+  }
+  f.logger.info("outside");
+  const auto lines = f.lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["traceId"], span.trace_id().to_hex());
+  EXPECT_EQ(lines[0]["spanId"], span.span_id().to_hex());
+  EXPECT_EQ(lines[0]["traceId"], "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
+  EXPECT_FALSE(lines[1].contains("traceId"));
+  EXPECT_FALSE(lines[1].contains("spanId"));
+}
+
+TEST(Logger, OpenTelemetryTraceKeysByOption) {
+  Fixture f(LoggerOptions{.trace_keys = TraceKeys::kSnakeCase});
+  auto scope = Context::current().with_span(make_span()).activate();
+  f.logger.warn("inside");
+  const auto j = f.lines().at(0);
+  EXPECT_EQ(j["trace_id"], "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
+  EXPECT_EQ(j["span_id"], "1b1c1d1e1f202122");
+  EXPECT_FALSE(j.contains("traceId"));
+}
+
+TEST(Logger, FiltersBelowTheLevel) {
+  Fixture f(LoggerOptions{.level = Level::kWarn});
+  EXPECT_FALSE(f.logger.enabled(Level::kInfo));
+  EXPECT_TRUE(f.logger.enabled(Level::kError));
+  f.logger.trace("t");
+  f.logger.debug("d");
+  f.logger.info("i");
+  f.logger.warn("w");
+  f.logger.error("e");
+  f.logger.fatal("f");
+  f.logger.set_level(Level::kTrace);
+  f.logger.trace("t2");
+  const auto lines = f.lines();
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0]["level"], "warn");
+  EXPECT_EQ(lines[1]["level"], "error");
+  EXPECT_EQ(lines[2]["level"], "fatal");
+  EXPECT_EQ(lines[3]["level"], "trace");
+}
+
+TEST(LoggerOptions, LevelAndDefaultFieldsFromTheEnvironment) {
+  const Environment env(std::map<std::string, std::string>{{"LOG_LEVEL", "Error"}});
+  const Resource resource(
+      Attributes{{"service.name", "checkout"}, {"deployment.environment", "production"}});
+  const LoggerOptions o = LoggerOptions::from_environment(env, resource);
+  EXPECT_EQ(o.level, Level::kError);
+  EXPECT_EQ(o.service, "checkout");
+  EXPECT_EQ(o.environment, "production");
+  EXPECT_EQ(LoggerOptions::from_environment(Environment(std::map<std::string, std::string>{}), resource).level, Level::kInfo);
+}
+
+TEST(LoggerOptions, RejectsAnUnknownLogLevel) {
+  const Environment env(std::map<std::string, std::string>{{"LOG_LEVEL", "verbose"}});
+  EXPECT_THROW((void)LoggerOptions::from_environment(env, Resource()), lumen::Error);
+}
+
+TEST(Logger, ChildLoggersCarryBoundFields) {
+  Fixture f;
+  auto child = f.logger.child({{"request_id", "r-1"}, {"user", 7}});
+  auto grandchild = child.child({{"step", "resize"}});
+  child.info("from child", {{"extra", true}});
+  grandchild.info("from grandchild");
+  f.logger.info("from parent");
+  const auto lines = f.lines();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["request_id"], "r-1");
+  EXPECT_EQ(lines[0]["user"], 7);
+  EXPECT_EQ(lines[0]["extra"], true);
+  EXPECT_EQ(lines[1]["request_id"], "r-1");
+  EXPECT_EQ(lines[1]["step"], "resize");
+  EXPECT_FALSE(lines[2].contains("request_id"));
+}
+
+TEST(Logger, RedactsConfiguredKeysAtAnyDepth) {
+  Fixture f;
+  auto child = f.logger.child({{"Authorization", "Bearer abc"}});
+  child.info("login", {{"password", "hunter2"},
+                       {"user", Object{{"name", "ann"}, {"api_key", "k-123"},
+                                       {"nested", Object{{"token", Object{{"v", "t"}}}}}}},
+                       {"safe", "visible"}});
+  const auto j = f.lines().at(0);
+  EXPECT_EQ(j["Authorization"], "[REDACTED]");
+  EXPECT_EQ(j["password"], "[REDACTED]");
+  EXPECT_EQ(j["user"]["api_key"], "[REDACTED]");
+  EXPECT_EQ(j["user"]["nested"]["token"], "[REDACTED]");
+  EXPECT_EQ(j["user"]["name"], "ann");
+  EXPECT_EQ(j["safe"], "visible");
+  EXPECT_EQ(j.dump().find("hunter2"), std::string::npos);
+  EXPECT_EQ(j.dump().find("k-123"), std::string::npos);
+}
+
+TEST(Logger, RateLimitsRepeatedMessagesAndReportsTheSuppressedCount) {
+  ManualClock clock;
+  Fixture f(LoggerOptions{.rate_limit_burst = 2, .rate_limit_window = milliseconds(1000),
+                          .clock = &clock});
+  for (int i = 0; i < 10; ++i) f.logger.error("upstream down", {{"i", i}});
+  f.logger.error("different message");
+  EXPECT_EQ(f.logger.flush(milliseconds(2000)), true);
+  EXPECT_EQ(f.logger.stats().suppressed, 8u);
+  clock.advance(milliseconds(1500));
+  f.logger.error("upstream down", {{"i", 99}});
+  const auto lines = f.lines();
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0]["i"], 0);
+  EXPECT_EQ(lines[1]["i"], 1);
+  EXPECT_EQ(lines[2]["message"], "different message");
+  EXPECT_EQ(lines[3]["suppressed"], 8);
+  EXPECT_EQ(lines[3]["suppressed_message"], "upstream down");
+  EXPECT_EQ(lines[4]["i"], 99);
+}
+
+TEST(Logger, SynchronousModeWritesBeforeReturning) {
+  auto sink = std::make_shared<MemorySink>();
+  Logger logger(LoggerOptions{.asynchronous = false}, {sink});
+  logger.info("now", {{"k", 1}});
+  const auto lines = sink->parsed();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["k"], 1);
+}
+
+TEST(LogAiRequest, LogsCompletionAtInfoAndFailureAtErrorWithStack) {
+  Fixture f;
+  log_ai_request(f.logger, "gemini-2.0-flash", "analyze", {{"image_id", "img-1"}},
+                 {.success = true, .duration_ms = 812.5, .tokens = 100});
+  log_ai_request(f.logger, "gemini-2.0-flash", "analyze", {},
+                 {.success = false, .error_message = "quota exceeded",
+                  .error_stack = "at provider.cpp:10\nat main.cpp:3"});
+  const auto lines = f.lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["level"], "info");
+  EXPECT_EQ(lines[0]["message"], "AI request completed");
+  EXPECT_EQ(lines[0]["model"], "gemini-2.0-flash");
+  EXPECT_EQ(lines[0]["operation"], "analyze");
+  EXPECT_EQ(lines[0]["context"]["image_id"], "img-1");
+  EXPECT_DOUBLE_EQ(lines[0]["duration_ms"].get<double>(), 812.5);
+  EXPECT_EQ(lines[0]["tokens"], 100);
+  EXPECT_EQ(lines[1]["level"], "error");
+  EXPECT_EQ(lines[1]["message"], "AI request failed");
+  EXPECT_EQ(lines[1]["error"]["message"], "quota exceeded");
+  EXPECT_EQ(lines[1]["error"]["stack"], "at provider.cpp:10\nat main.cpp:3");
+}
+
+// A sink that blocks in write() until released, so tests control the writer exactly.
+class GateSink : public Sink {
+ public:
+  bool write(const FormattedRecord& r) override {
+    std::unique_lock lock(mutex_);
+    ++entered_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return open_; });
+    lines_.emplace_back(r.json);
+    return true;
+  }
+  bool wait_entered(int n) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, std::chrono::seconds(5), [&] { return entered_ >= n; });
+  }
+  void open() {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  std::vector<json> parsed() {
+    std::lock_guard lock(mutex_);
+    std::vector<json> out;
+    for (const auto& l : lines_) out.push_back(json::parse(l));
+    return out;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  int entered_ = 0;
+  bool open_ = false;
+  std::vector<std::string> lines_;
+};
+
+TEST(Logger, DropPolicyCountsExactlyWhatItDrops) {
+  auto gate = std::make_shared<GateSink>();
+  constexpr std::size_t kCapacity = 8;
+  Logger logger(LoggerOptions{.queue_capacity = kCapacity, .overflow = OverflowPolicy::kDrop,
+                              .drop_report_interval = milliseconds(0)},
+                {gate});
+  logger.info("first");
+  ASSERT_TRUE(gate->wait_entered(1));  // the writer holds "first" and is stuck in the sink
+  constexpr int kExtra = 5;
+  for (std::size_t i = 0; i < kCapacity + kExtra; ++i) {
+    logger.info("burst", {{"i", static_cast<std::int64_t>(i)}});
+  }
+  EXPECT_EQ(logger.stats().dropped, static_cast<std::uint64_t>(kExtra));
+  gate->open();
+  ASSERT_TRUE(logger.flush(milliseconds(3000)));
+  const auto lines = gate->parsed();
+  ASSERT_EQ(lines.size(), 1 + kCapacity + 1);
+  for (std::size_t i = 0; i < kCapacity; ++i) EXPECT_EQ(lines[1 + i]["i"], i);
+  const json& warning = lines.back();
+  EXPECT_EQ(warning["level"], "warn");
+  EXPECT_EQ(warning["dropped"], kExtra);
+  EXPECT_EQ(logger.stats().dropped, static_cast<std::uint64_t>(kExtra));
+}
+
+TEST(Logger, FlushReturnsFalseAtItsDeadlineWhenASinkHangs) {
+  auto gate = std::make_shared<GateSink>();
+  Logger logger(LoggerOptions{}, {gate});
+  logger.info("stuck");
+  ASSERT_TRUE(gate->wait_entered(1));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(logger.flush(milliseconds(100)));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, milliseconds(90));
+  EXPECT_LT(waited, milliseconds(2000));
+  gate->open();
+  EXPECT_TRUE(logger.flush(milliseconds(3000)));
+  EXPECT_EQ(gate->parsed().size(), 1u);
+}
+
+TEST(Logger, ShutdownFlushesEverythingAndLaterRecordsAreIgnored) {
+  Fixture f;
+  for (int i = 0; i < 100; ++i) f.logger.info("before", {{"i", i}});
+  EXPECT_TRUE(f.logger.shutdown(milliseconds(3000)));
+  f.logger.info("after");
+  const auto lines = f.sink->parsed();
+  ASSERT_EQ(lines.size(), 100u);
+  EXPECT_EQ(lines.back()["i"], 99);
+}
+
+}  // namespace
+}  // namespace lumen::log

@@ -1,0 +1,148 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "lumen/log/console_sink.hpp"
+#include "lumen/log/file_sink.hpp"
+#include "lumen/log/logger.hpp"
+
+namespace lumen::log {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() /
+            ("lumen_log_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+std::vector<json> read_lines(const fs::path& file) {
+  std::ifstream in(file);
+  std::vector<json> out;
+  for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
+  return out;
+}
+
+TEST(RotatingFileSink, RotatesBySizeKeepsAtMostTheCountAndRemovesTheOldest) {
+  TempDir dir;
+  const fs::path file = dir.path() / "sub" / "combined.log";
+  constexpr std::uint64_t kMax = 600;
+  constexpr std::uint32_t kFiles = 3;
+  auto sink = std::make_shared<RotatingFileSink>(
+      FileSinkOptions{.path = file.string(), .max_bytes = kMax, .max_files = kFiles});
+  Logger logger(LoggerOptions{.asynchronous = false}, {sink});
+  constexpr int kRecords = 100;
+  for (int i = 0; i < kRecords; ++i) logger.info("rotation record", {{"seq", i}});
+  ASSERT_TRUE(logger.flush(milliseconds(1000)));
+
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(file.parent_path())) files.push_back(e.path());
+  EXPECT_EQ(files.size(), kFiles);
+  for (const auto& f : files) EXPECT_LE(fs::file_size(f), kMax) << f;
+  // Newest in the live file, then .1, .2; together a contiguous tail ending at the last record.
+  std::vector<int> seqs;
+  for (const auto& name : {file.string() + ".2", file.string() + ".1", file.string()}) {
+    ASSERT_TRUE(fs::exists(name)) << name;
+    for (const auto& j : read_lines(name)) seqs.push_back(j["seq"].get<int>());
+  }
+  ASSERT_FALSE(seqs.empty());
+  EXPECT_EQ(seqs.back(), kRecords - 1);
+  for (std::size_t i = 1; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], seqs[i - 1] + 1);
+  EXPECT_GT(seqs.front(), 0);  // the oldest records were removed
+  EXPECT_FALSE(fs::exists(file.string() + ".3"));
+}
+
+TEST(RotatingFileSink, ErrorFileKeepsOnlyErrorAndAbove) {
+  TempDir dir;
+  auto errors = std::make_shared<RotatingFileSink>(FileSinkOptions{
+      .path = (dir.path() / "error.log").string(), .min_level = Level::kError});
+  auto combined = std::make_shared<RotatingFileSink>(
+      FileSinkOptions{.path = (dir.path() / "combined.log").string()});
+  {
+    Logger logger(LoggerOptions{}, {errors, combined});
+    logger.info("fine");
+    logger.error("broken");
+    logger.fatal("gone");
+    ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  }
+  const auto e = read_lines(dir.path() / "error.log");
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0]["message"], "broken");
+  EXPECT_EQ(e[1]["level"], "fatal");
+  EXPECT_EQ(read_lines(dir.path() / "combined.log").size(), 3u);
+}
+
+TEST(RotatingFileSink, AFullDiskIsReportedCountedAndTheProcessContinues) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  auto full = std::make_shared<RotatingFileSink>(FileSinkOptions{.path = "/dev/full"});
+  auto good_dir = TempDir();
+  auto good = std::make_shared<RotatingFileSink>(
+      FileSinkOptions{.path = (good_dir.path() / "ok.log").string()});
+  Logger logger(LoggerOptions{}, {full, good});
+  testing::internal::CaptureStderr();
+  for (int i = 0; i < 20; ++i) {
+    logger.info("to a full disk", {{"i", i}});
+    ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  }
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_GE(logger.stats().sink_errors, 20u);
+  EXPECT_NE(err.find("/dev/full"), std::string::npos) << err;
+  EXPECT_NE(err.find("No space left on device"), std::string::npos) << err;
+  // Reported once, not once per failure.
+  const auto first = err.find("lumen log:");
+  ASSERT_NE(first, std::string::npos) << err;
+  EXPECT_EQ(err.find("lumen log:", first + 1), std::string::npos) << err;
+  EXPECT_EQ(read_lines(good_dir.path() / "ok.log").size(), 20u);
+}
+
+TEST(ConsoleSink, HumanFormatShowsLevelMessageAndFields) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  {
+    auto sink = std::make_shared<ConsoleSink>(
+        ConsoleSinkOptions{.format = ConsoleFormat::kHuman, .fd = fds[1], .color = false});
+    Logger logger(LoggerOptions{.asynchronous = false}, {sink});
+    logger.warn("disk almost full", {{"free_mb", 12}});
+  }
+  ::close(fds[1]);
+  char buf[512];
+  const ssize_t n = ::read(fds[0], buf, sizeof buf);
+  ::close(fds[0]);
+  ASSERT_GT(n, 0);
+  const std::string out(buf, static_cast<std::size_t>(n));
+  EXPECT_NE(out.find("WARN  disk almost full {"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"free_mb\":12"), std::string::npos) << out;
+  EXPECT_EQ(out[2], ':');  // starts with the time of day
+}
+
+TEST(ConsoleSink, AutoChoosesJsonWhenNotATerminalOrInProduction) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  EXPECT_FALSE(ConsoleSink(ConsoleSinkOptions{.fd = fds[1]}).human());
+  ::close(fds[0]);
+  ::close(fds[1]);
+  EXPECT_FALSE(ConsoleSink(ConsoleSinkOptions{.environment = "production"}).human());
+}
+
+}  // namespace
+}  // namespace lumen::log
