@@ -1,0 +1,72 @@
+// The BeautifyAI instrument set: the original MetricsCollector as a small layer on the generic API.
+// Names follow Prometheus conventions (snake_case labels, base units); docs/metrics.md maps each
+// original name to ours. Durations are still passed in milliseconds, as the original API took them.
+//
+//   lumen::metrics::BeautifyAiMetrics ai(provider.meter("beautifyai"));
+//   ai.record_ai_request("gemini-2.0-flash", /*success=*/true, /*duration_ms=*/182.0, /*tokens=*/812);
+//   ai.record_cache_lookup("document", /*hit=*/true);
+//   ai.set_queue_depth(queue.size());
+//
+// Thread safety: every method may be called from any thread. The object must outlive the
+// provider's collections (its observable callbacks read it); destroying it unregisters them.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "lumen/metrics/meter.hpp"
+
+namespace lumen::metrics {
+
+class BeautifyAiMetrics {
+ public:
+  explicit BeautifyAiMetrics(Meter& meter);
+  BeautifyAiMetrics(const BeautifyAiMetrics&) = delete;
+  BeautifyAiMetrics& operator=(const BeautifyAiMetrics&) = delete;
+
+  // ai_requests_total{model,success,has_tokens}, ai_request_duration_seconds{...} and, when tokens
+  // are given, ai_tokens_total{model}.
+  void record_ai_request(std::string_view model, bool success, double duration_ms,
+                         std::optional<std::int64_t> tokens = std::nullopt) noexcept;
+  // cache_requests_total{type,hit} and, on a hit, cache_hits_total{type}. type is document,
+  // enhancement or similarity.
+  void record_cache_lookup(std::string_view type, bool hit) noexcept;
+  // errors_total{type,model}
+  void record_error(std::string_view type, std::string_view model) noexcept;
+  // queue_processing_duration_seconds
+  void record_queue_processing(double duration_ms) noexcept;
+  // request_size_bytes
+  void record_request_size(std::int64_t bytes) noexcept;
+
+  // Observed at collection: active_connections, queue_depth; memory_usage_bytes reads the
+  // process's resident set size.
+  void set_active_connections(std::int64_t n) noexcept {
+    active_connections_.store(n, std::memory_order_relaxed);
+  }
+  void add_active_connections(std::int64_t delta) noexcept {
+    active_connections_.fetch_add(delta, std::memory_order_relaxed);
+  }
+  void set_queue_depth(std::int64_t n) noexcept { queue_depth_.store(n, std::memory_order_relaxed); }
+
+  // Bucket upper bounds of request_size_bytes: 1 KiB .. 16 MiB by powers of four.
+  static const std::vector<double>& size_boundaries();
+
+ private:
+  Counter<std::int64_t> requests_;
+  Histogram request_duration_;
+  Counter<std::int64_t> tokens_;
+  Counter<std::int64_t> errors_;
+  Counter<std::int64_t> cache_hits_;
+  Counter<std::int64_t> cache_requests_;
+  Histogram queue_duration_;
+  Histogram request_size_;
+  std::atomic<std::int64_t> active_connections_{0};
+  std::atomic<std::int64_t> queue_depth_{0};
+  ObservableRegistration active_connections_reg_;
+  ObservableRegistration queue_depth_reg_;
+  ObservableRegistration memory_reg_;
+};
+
+}  // namespace lumen::metrics
