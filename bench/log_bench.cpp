@@ -1,0 +1,152 @@
+// Structured logging: lumen::log beside spdlog (Debian's 1.10), both writing JSON lines to files
+// under /tmp/lumen_log_bench. Records carry the same five fields.
+//
+//   build/bench/log_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <benchmark/benchmark.h>
+#include <spdlog/async.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "lumen/log/file_sink.hpp"
+#include "lumen/log/logger.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using lumen::log::Level;
+using lumen::log::Logger;
+using lumen::log::LoggerOptions;
+
+const fs::path& bench_dir() {
+  static const fs::path dir = [] {
+    fs::path d = "/tmp/lumen_log_bench";
+    fs::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+std::shared_ptr<lumen::log::Sink> file_sink(const char* name) {
+  return std::make_shared<lumen::log::RotatingFileSink>(lumen::log::FileSinkOptions{
+      .path = (bench_dir() / name).string(), .max_bytes = 64ULL << 20, .max_files = 2});
+}
+
+// Shared by the threads of a multi-threaded run, created once.
+Logger& async_logger() {
+  static Logger logger(LoggerOptions{.queue_capacity = 8192}, {file_sink("lumen_async.log")});
+  return logger;
+}
+
+void BM_LogInfo_5Fields(benchmark::State& state) {
+  Logger& logger = async_logger();
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    logger.info("AI request completed", {{"model", "gemini-2.0-flash"},
+                                         {"operation", "analyze"},
+                                         {"tokens", ++i},
+                                         {"duration_ms", 812.5},
+                                         {"cached", false}});
+  }
+  if (state.thread_index() == 0) (void)logger.flush(std::chrono::seconds(30));
+}
+BENCHMARK(BM_LogInfo_5Fields);
+BENCHMARK(BM_LogInfo_5Fields)->Threads(2);
+
+void BM_LogFiltered(benchmark::State& state) {
+  Logger& logger = async_logger();
+  for (auto _ : state) {
+    logger.debug("cache lookup", {{"model", "gemini-2.0-flash"},
+                                  {"operation", "analyze"},
+                                  {"tokens", 1},
+                                  {"duration_ms", 812.5},
+                                  {"cached", false}});
+  }
+}
+BENCHMARK(BM_LogFiltered);
+
+constexpr int kBatch = 1000;
+
+void BM_LogEndToEnd_5Fields(benchmark::State& state) {
+  Logger logger(LoggerOptions{.queue_capacity = 8192}, {file_sink("lumen_e2e.log")});
+  std::int64_t n = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < kBatch; ++i) {
+      logger.info("AI request completed", {{"model", "gemini-2.0-flash"},
+                                           {"operation", "analyze"},
+                                           {"tokens", ++n},
+                                           {"duration_ms", 812.5},
+                                           {"cached", false}});
+    }
+    if (!logger.flush(std::chrono::seconds(30))) state.SkipWithError("flush timed out");
+  }
+  state.counters["ns_per_record"] = benchmark::Counter(
+      kBatch * 1e-9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_LogEndToEnd_5Fields)->UseRealTime();
+
+// spdlog writes the same JSON: the fields are formatted into the message by fmt.
+constexpr const char* kSpdlogPattern =
+    R"({"timestamp":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","message":"%v})";
+constexpr const char* kSpdlogFormat =
+    R"(AI request completed","model":"{}","operation":"{}","tokens":{},"duration_ms":{},"cached":{})";
+
+std::shared_ptr<spdlog::logger> spdlog_async() {
+  static std::shared_ptr<spdlog::logger> logger = [] {
+    spdlog::init_thread_pool(8192, 1);
+    auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(
+        (bench_dir() / "spdlog_async.log").string(), true);
+    auto l = std::make_shared<spdlog::async_logger>("bench_async", sink, spdlog::thread_pool(),
+                                                    spdlog::async_overflow_policy::block);
+    l->set_pattern(kSpdlogPattern, spdlog::pattern_time_type::utc);
+    l->set_level(spdlog::level::info);
+    return l;
+  }();
+  return logger;
+}
+
+void BM_Spdlog_AsyncInfo_5Fields(benchmark::State& state) {
+  auto logger = spdlog_async();
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    logger->info(kSpdlogFormat, "gemini-2.0-flash", "analyze", ++i, 812.5, false);
+  }
+  logger->flush();
+}
+BENCHMARK(BM_Spdlog_AsyncInfo_5Fields);
+
+std::shared_ptr<spdlog::logger> spdlog_sync() {
+  static std::shared_ptr<spdlog::logger> logger = [] {
+    auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(
+        (bench_dir() / "spdlog_sync.log").string(), true);
+    auto l = std::make_shared<spdlog::logger>("bench_sync", sink);
+    l->set_pattern(kSpdlogPattern, spdlog::pattern_time_type::utc);
+    l->set_level(spdlog::level::info);
+    return l;
+  }();
+  return logger;
+}
+
+void BM_Spdlog_SyncFile_5Fields(benchmark::State& state) {
+  auto logger = spdlog_sync();
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    logger->info(kSpdlogFormat, "gemini-2.0-flash", "analyze", ++i, 812.5, false);
+  }
+  logger->flush();
+}
+BENCHMARK(BM_Spdlog_SyncFile_5Fields);
+
+void BM_Spdlog_Filtered(benchmark::State& state) {
+  auto logger = spdlog_sync();
+  for (auto _ : state) {
+    logger->debug(kSpdlogFormat, "gemini-2.0-flash", "analyze", 1, 812.5, false);
+  }
+}
+BENCHMARK(BM_Spdlog_Filtered);
+
+}  // namespace
+
+BENCHMARK_MAIN();
