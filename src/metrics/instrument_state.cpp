@@ -10,13 +10,22 @@ namespace {
 constexpr std::uint64_t kFnvOffset = 14695981039346656037ULL;
 constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
 
+// Word at a time: attribute strings are short, and a byte-wise hash would dominate the lookup.
 inline std::uint64_t mix_bytes(std::uint64_t h, const void* data, std::size_t n) noexcept {
+  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ULL;
   const auto* p = static_cast<const unsigned char*>(data);
-  for (std::size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= kFnvPrime;
+  while (n >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 32;
+    p += 8;
+    n -= 8;
   }
-  return h;
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, p, n);
+  h = (h ^ tail ^ (static_cast<std::uint64_t>(n) << 56)) * kMul;
+  return h ^ (h >> 29);
 }
 
 inline std::uint64_t mix_u64(std::uint64_t h, std::uint64_t v) noexcept {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "lumen/core/clock.hpp"
+#include "lumen/core/context.hpp"
 #include "lumen/metrics/metric_data.hpp"
 
 namespace lumen::metrics::detail {
@@ -39,13 +40,25 @@ inline std::size_t stripe() noexcept {
   return s - 1;
 }
 
+// Context::current() is a reference to this thread's one context object, so its address can be
+// remembered: the sampled-span test on the hot path is then a thread-local load and a flag test.
+inline thread_local const Context* t_context = nullptr;
+
+inline bool in_sampled_span() noexcept {
+  const Context* c = t_context;
+  if (c == nullptr) [[unlikely]] {
+    c = &Context::current();
+    t_context = c;
+  }
+  return c->span().is_sampled();
+}
+
 // Exemplars of one series: one slot per bucket (one in all for sums). Written only when a
 // measurement is taken inside a sampled span, so a mutex is cheap enough here.
 class ExemplarSlots {
  public:
   ExemplarSlots(std::size_t slots, const Clock* clock) : clock_(clock), slots_(slots) {}
-  // Keeps the current span as the slot's exemplar if the span is sampled. Out of line: it reads the
-  // thread's context.
+  // Keeps the current span as the slot's exemplar if the span is sampled and valid.
   void offer(std::size_t slot, double value) noexcept;
   [[nodiscard]] std::vector<std::optional<Exemplar>> snapshot() const;
 
@@ -68,11 +81,11 @@ class SumCell {
 
   void add(std::int64_t v) noexcept {
     stripes_[stripe()].i.fetch_add(v, std::memory_order_relaxed);
-    if (exemplars_) exemplars_->offer(0, static_cast<double>(v));
+    if (exemplars_ && in_sampled_span()) exemplars_->offer(0, static_cast<double>(v));
   }
   void add(double v) noexcept {
     stripes_[stripe()].d.fetch_add(v, std::memory_order_relaxed);
-    if (exemplars_) exemplars_->offer(0, v);
+    if (exemplars_ && in_sampled_span()) exemplars_->offer(0, v);
   }
   // Gauges: the last value wins (only observable gauges use this, at collection).
   void set(double v) noexcept { stripes_[0].d.store(v, std::memory_order_relaxed); }
@@ -105,7 +118,7 @@ class HistogramCell {
     const std::size_t s = stripe();
     counts_[s * stride_ + b].fetch_add(1, std::memory_order_relaxed);
     sums_[s].d.fetch_add(v, std::memory_order_relaxed);
-    if (exemplars_) exemplars_->offer(b, v);
+    if (exemplars_ && in_sampled_span()) exemplars_->offer(b, v);
   }
 
   // The first bucket whose upper bound is >= v (upper bounds are inclusive); n for +Inf.
