@@ -11,6 +11,7 @@
 //   auto req = logger.child({{"request_id", "r-42"}});
 //   req.warn("slow upstream", {{"ms", 930.5}});
 //   logger.flush(std::chrono::seconds(1));
+//   LUMEN_LOG_DEBUG(logger, "cache lookup", {{"key", key}});   // fields built only if enabled
 #pragma once
 
 #include <atomic>
@@ -141,3 +142,16 @@ class Logger {
                                                                const Environment& env);
 
 }  // namespace lumen::log
+
+// The level check before the fields are even built: a filtered record then costs one relaxed load
+// and a compare. (A method call builds its field list first; the compiler does not sink those
+// stores past the check.)
+#define LUMEN_LOG_AT(logger, level, ...)                                   \
+  do {                                                                     \
+    if ((logger).enabled(level)) (logger).log((level), __VA_ARGS__);       \
+  } while (false)
+#define LUMEN_LOG_TRACE(logger, ...) LUMEN_LOG_AT(logger, ::lumen::log::Level::kTrace, __VA_ARGS__)
+#define LUMEN_LOG_DEBUG(logger, ...) LUMEN_LOG_AT(logger, ::lumen::log::Level::kDebug, __VA_ARGS__)
+#define LUMEN_LOG_INFO(logger, ...) LUMEN_LOG_AT(logger, ::lumen::log::Level::kInfo, __VA_ARGS__)
+#define LUMEN_LOG_WARN(logger, ...) LUMEN_LOG_AT(logger, ::lumen::log::Level::kWarn, __VA_ARGS__)
+#define LUMEN_LOG_ERROR(logger, ...) LUMEN_LOG_AT(logger, ::lumen::log::Level::kError, __VA_ARGS__)

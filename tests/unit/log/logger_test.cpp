@@ -162,6 +162,20 @@ TEST(Logger, FiltersBelowTheLevel) {
   EXPECT_EQ(lines[3]["level"], "trace");
 }
 
+TEST(Logger, MacrosCheckTheLevelBeforeBuildingFields) {
+  Fixture f;
+  int built = 0;
+  const auto count = [&built] { return ++built; };
+  LUMEN_LOG_DEBUG(f.logger, "skipped", {{"n", count()}});
+  EXPECT_EQ(built, 0);
+  LUMEN_LOG_INFO(f.logger, "kept", {{"n", count()}});
+  EXPECT_EQ(built, 1);
+  const auto lines = f.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["message"], "kept");
+  EXPECT_EQ(lines[0]["n"], 1);
+}
+
 TEST(LoggerOptions, LevelAndDefaultFieldsFromTheEnvironment) {
   const Environment env(std::map<std::string, std::string>{{"LOG_LEVEL", "Error"}});
   const Resource resource(
