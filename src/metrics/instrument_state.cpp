@@ -282,7 +282,23 @@ void InstrumentState::observe(double value, std::int64_t int_value, bool is_int,
   Observation o;
   if (observations_->size() >= config_.cardinality_limit) {
     overflowed_.fetch_add(1, std::memory_order_relaxed);
+    // Past the limit every new set lands in the one overflow point (hash 0 marks it).
+    for (Observation& existing : *observations_) {
+      if (existing.hash == 0 && existing.attrs.size() == 1 &&
+          existing.attrs[0].key == "otel_metric_overflow") {
+        existing.point.value = value;
+        existing.point.int_value = int_value;
+        existing.is_int = is_int;
+        return;
+      }
+    }
     o.attrs = overflow_attrs_for_observations();
+    o.hash = 0;
+    o.point.value = value;
+    o.point.int_value = int_value;
+    o.is_int = is_int;
+    observations_->push_back(std::move(o));
+    return;
   } else {
     o.attrs = canon.store();
   }

@@ -1,6 +1,8 @@
 // The BeautifyAI instrument set: the original MetricsCollector as a small layer on the generic API.
-// Names follow Prometheus conventions (snake_case labels, base units); docs/metrics.md maps each
-// original name to ours. Durations are still passed in milliseconds, as the original API took them.
+// Names follow the Prometheus conventions that `promtool check metrics` enforces: the original's
+// camelCase label hasTokens is has_tokens here, and its millisecond latency histogram is
+// ai_request_duration_seconds. Durations are still passed in milliseconds, as the original API
+// took them, and converted to seconds.
 //
 //   lumen::metrics::BeautifyAiMetrics ai(provider.meter("beautifyai"));
 //   ai.record_ai_request("gemini-2.0-flash", /*success=*/true, /*duration_ms=*/182.0, /*tokens=*/812);

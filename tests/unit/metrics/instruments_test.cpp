@@ -324,3 +324,23 @@ TEST(Exemplars, AlwaysOffKeepsNone) {
 
 }  // namespace
 }  // namespace lumen::metrics
+
+namespace lumen::metrics {
+namespace {
+
+TEST(Cardinality, ObservableCallbacksPastTheLimitShareOneOverflowPoint) {
+  MeterProvider provider({.cardinality_limit = 2});
+  auto reg = provider.meter("t").create_observable_gauge("g", [](ObserverResult& r) {
+    for (int i = 0; i < 5; ++i) r.observe(i, {{"i", i}});
+  });
+  const auto snap = provider.collect();
+  const MetricData* m = find_metric(snap, "g");
+  ASSERT_NE(m, nullptr);
+  ASSERT_EQ(m->number_points.size(), 3u);
+  const NumberPoint* overflow = find_point(*m, "otel_metric_overflow", true);
+  ASSERT_NE(overflow, nullptr);
+  EXPECT_EQ(overflow->int_value, 4);
+}
+
+}  // namespace
+}  // namespace lumen::metrics
