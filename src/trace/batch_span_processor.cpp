@@ -209,11 +209,9 @@ void BatchSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
   (void)span.release();
   s.queued.fetch_add(1, std::memory_order_relaxed);
   // Wake the worker only when enough is waiting and it sleeps: once per batch, not per span.
-  // The fence pairs with the worker's store of worker_sleeping before it re-reads the queue size.
-  if (s.queue.size_approx() >= s.wake_threshold) {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (s.worker_sleeping.load()) s.wake();
-  }
+  // The push's seq_cst claim and this seq_cst load pair with the worker's store of
+  // worker_sleeping and its re-read of the queue size: one of the two sides sees the other.
+  if (s.queue.size_approx() >= s.wake_threshold && s.worker_sleeping.load()) s.wake();
 }
 
 bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept {

@@ -36,7 +36,12 @@ class BoundedQueue {
       const std::size_t seq = cell->sequence.load(std::memory_order_acquire);
       const auto diff = static_cast<std::intptr_t>(seq) - static_cast<std::intptr_t>(2 * pos);
       if (diff == 0) {
-        if (enqueue_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) break;
+        // seq_cst (free on x86, where every CAS is a full barrier) lets a producer that pushes and
+        // then reads a consumer's "sleeping" flag rely on a Dekker-style handshake.
+        if (enqueue_.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst,
+                                           std::memory_order_relaxed)) {
+          break;
+        }
       } else if (diff < 0) {
         return false;  // full
       } else {
