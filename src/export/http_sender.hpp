@@ -6,7 +6,9 @@
 // honouring Retry-After (seconds or HTTP date); never retries other statuses; never waits past the
 // request's deadline. Optional gzip of the body. Sends a User-Agent naming lumen and its version.
 // Thread-safety: one send at a time per sender (exporters are called by one thread at a time);
-// abort() may be called from any thread and makes a running send return promptly.
+// abort() may be called from any thread and makes a running send return promptly (it also wakes
+// a wait between retries). Keeps its connection alive between sends; after fork() the child opens
+// its own and leaves the parent's untouched.
 #pragma once
 
 #include <atomic>
