@@ -79,14 +79,30 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
     return stop_deadline;
   }
 
+  // Takes up to batch_size spans. The queue hands spans out in the order producers claimed their
+  // cells, so a producer caught between claiming a cell and filling it hides the spans behind it,
+  // which may belong to on_end calls that have already returned (and that a flush must include).
+  // Wait for it: it is a few instructions from done. Only a true empty queue ends the batch early.
+  void take(std::vector<std::unique_ptr<SpanData>>& batch) {
+    SpanData* span = nullptr;
+    while (batch.size() < batch_size) {
+      if (queue.try_pop(span)) {
+        batch.emplace_back(span);
+      } else if (queue.size_approx() == 0) {
+        return;
+      } else {
+        std::this_thread::yield();
+      }
+    }
+  }
+
   // Exports everything in the queue, in batches of at most batch_size. Returns how many spans.
   std::size_t drain() {
     std::size_t total = 0;
     std::vector<std::unique_ptr<SpanData>> batch;
     batch.reserve(batch_size);
     for (;;) {
-      SpanData* span = nullptr;
-      while (batch.size() < batch_size && queue.try_pop(span)) batch.emplace_back(span);
+      take(batch);
       if (batch.empty()) return total;
       total += batch.size();
       // Read per batch: shutdown may have started (and timed out) during the previous export.
