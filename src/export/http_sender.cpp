@@ -304,7 +304,12 @@ struct HttpSender::Impl final : ForkAware {
         result.error.clear();
         return result;
       }
+      std::string previous = std::move(result.error);
       result.error = describe(a, total);
+      // A last attempt cut short by the deadline says less than why the earlier ones failed.
+      if (a.code == CURLE_OPERATION_TIMEDOUT && !previous.empty()) {
+        result.error += " on attempt " + std::to_string(attempt) + "; before that: " + previous;
+      }
       const bool retryable = a.code == CURLE_OK ? is_retryable_status(a.status)
                                                 : is_retryable_curl_error(a.code);
       if (!retryable || a.code == CURLE_OPERATION_TIMEDOUT) return result;
