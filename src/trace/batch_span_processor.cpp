@@ -87,6 +87,7 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
     SpanData* span = nullptr;
     while (batch.size() < batch_size) {
       if (queue.try_pop(span)) {
+        if (batch.capacity() < batch_size) batch.reserve(batch_size);
         batch.emplace_back(span);
       } else if (queue.size_approx() == 0) {
         return;
@@ -99,8 +100,8 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
   // Exports everything in the queue, in batches of at most batch_size. Returns how many spans.
   std::size_t drain() {
     std::size_t total = 0;
+    // Storage is reserved on the first span taken, so that an idle wake-up allocates nothing.
     std::vector<std::unique_ptr<SpanData>> batch;
-    batch.reserve(batch_size);
     for (;;) {
       take(batch);
       if (batch.empty()) return total;
