@@ -8,12 +8,14 @@
 #include <vector>
 
 namespace lumen {
+
+std::atomic<std::uint64_t> detail::fork_generation{0};
+
 namespace {
 
 struct Registry {
   std::mutex mutex;
   std::vector<ForkAware*> components;
-  std::atomic<std::uint64_t> generation{0};
 };
 
 Registry& registry() {
@@ -36,13 +38,15 @@ void in_parent() {
 
 void in_child() {
   Registry& r = registry();
-  r.generation.fetch_add(1, std::memory_order_relaxed);
+  detail::fork_generation.fetch_add(1, std::memory_order_relaxed);
   for (auto it = r.components.rbegin(); it != r.components.rend(); ++it) (*it)->after_fork_in_child();
   // The forking thread took this lock in prepare() and is the thread that continues in the child.
   r.mutex.unlock();
 }
 
-void install_once() {
+}  // namespace
+
+void ForkRegistry::install() {
   static const bool installed = [] {
     pthread_atfork(&prepare, &in_parent, &in_child);
     return true;
@@ -50,10 +54,8 @@ void install_once() {
   (void)installed;
 }
 
-}  // namespace
-
 void ForkRegistry::add(ForkAware* component) {
-  install_once();
+  install();
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   r.components.push_back(component);
@@ -64,11 +66,6 @@ void ForkRegistry::remove(ForkAware* component) {
   std::lock_guard lock(r.mutex);
   r.components.erase(std::remove(r.components.begin(), r.components.end(), component),
                      r.components.end());
-}
-
-std::uint64_t ForkRegistry::generation() noexcept {
-  install_once();
-  return registry().generation.load(std::memory_order_relaxed);
 }
 
 }  // namespace lumen

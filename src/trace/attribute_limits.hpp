@@ -19,6 +19,19 @@ void set_limited(Attributes& attributes, std::string_view key, AttributeValue va
 void set_string_limited(Attributes& attributes, std::string_view key, std::string_view value,
                         std::uint32_t max_count, std::uint32_t max_length, std::uint32_t& dropped);
 
+// The same for a scalar (bool, std::int64_t, double): nothing to truncate, nothing to allocate.
+template <typename T>
+void set_scalar_limited(Attributes& attributes, std::string_view key, T value,
+                        std::uint32_t max_count, std::uint32_t& dropped) {
+  if (Attribute* existing = attributes.find_mutable(key)) {
+    existing->value = value;
+  } else if (attributes.size() >= max_count) {
+    ++dropped;
+  } else {
+    attributes.append_scalar_unchecked(key, value);
+  }
+}
+
 // Copies `source` into a fresh list under the same limits.
 Attributes limit_all(Attributes source, std::uint32_t max_count, std::uint32_t max_length,
                      std::uint32_t& dropped);

@@ -7,15 +7,17 @@
 
 namespace lumen::trace {
 
-Span Tracer::start(std::string_view name, const StartOptions& options) const {
+Span Tracer::start_span(std::string_view name, const StartOptions* options) const {
   const detail::TracerShared& shared = *shared_;
-  const SpanContext& parent = options.parent ? options.parent->span() : Context::current().span();
+  const SpanContext& parent =
+      options && options->parent ? options->parent->span() : Context::current().span();
+  const SpanKind kind = options ? options->kind : SpanKind::kInternal;
   const bool has_parent = parent.is_valid();
   const TraceId trace_id = has_parent ? parent.trace_id() : IdGenerator::trace_id();
   const SamplingDecision decision =
       shared.shut_down.load(std::memory_order_relaxed)
           ? SamplingDecision::kDrop
-          : shared.sampler->should_sample(parent, trace_id, name, options.kind);
+          : shared.sampler->should_sample(parent, trace_id, name, kind);
   const bool sampled = decision == SamplingDecision::kRecordAndSample;
   SpanContext context(trace_id, IdGenerator::span_id(), sampled ? SpanContext::kSampledFlag : 0,
                       false, has_parent ? parent.trace_state_ptr() : nullptr);
@@ -24,20 +26,22 @@ Span Tracer::start(std::string_view name, const StartOptions& options) const {
 
   std::unique_ptr<SpanData> data = make_span_data();
   data->name.assign(name);
-  data->kind = options.kind;
-  data->start_ns = options.start_ns != 0 ? options.start_ns : shared.clock->wall_ns();
+  data->kind = kind;
+  data->start_ns = options && options->start_ns != 0 ? options->start_ns : shared.clock->wall_ns();
   data->scope = &scope_;
   if (has_parent) {
     data->parent_span_id = parent.span_id();
     data->parent_is_remote = parent.is_remote();
   }
-  if (!options.attributes.empty()) {
-    data->attributes = detail::limit_all(options.attributes, shared.limits.attribute_count,
+  if (options && !options->attributes.empty()) {
+    data->attributes = detail::limit_all(options->attributes, shared.limits.attribute_count,
                                          shared.limits.attribute_value_length,
                                          data->dropped_attributes);
   }
   Span span(std::move(data), this, std::move(context));
-  for (const auto& link : options.links) span.add_link(link.context, link.attributes);
+  if (options) {
+    for (const auto& link : options->links) span.add_link(link.context, link.attributes);
+  }
   return span;
 }
 

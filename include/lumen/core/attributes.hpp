@@ -98,6 +98,13 @@ class Attributes {
     next_slot(key).value = std::move(value);
   }
   void append_string_unchecked(std::string_view key, std::string_view value);
+  // Scalars (bool, std::int64_t, double) go straight into the slot, without an AttributeValue
+  // temporary: the common case on hot paths.
+  template <typename T>
+    requires(std::same_as<T, bool> || std::same_as<T, std::int64_t> || std::same_as<T, double>)
+  void append_scalar_unchecked(std::string_view key, T value) {
+    next_slot(key).value = value;
+  }
 
   friend bool operator==(const Attributes& a, const Attributes& b) {
     return a.size_ == b.size_ && std::equal(a.begin(), a.end(), b.begin());

@@ -29,6 +29,12 @@ class BoundedQueue {
   BoundedQueue& operator=(const BoundedQueue&) = delete;
 
   [[nodiscard]] bool try_push(T value) noexcept {
+    std::size_t position;
+    return try_push(std::move(value), position);
+  }
+  // The same, and on success tells the push's position: pushes before it since construction or
+  // reset(). A producer can act every Nth push without reading the consumer's cache line.
+  [[nodiscard]] bool try_push(T value, std::size_t& position) noexcept {
     std::size_t pos = enqueue_.load(std::memory_order_relaxed);
     Cell* cell;
     for (;;) {
@@ -50,6 +56,7 @@ class BoundedQueue {
     }
     cell->value = std::move(value);
     cell->sequence.store(2 * pos + 1, std::memory_order_release);
+    position = pos;
     return true;
   }
 
@@ -80,6 +87,10 @@ class BoundedQueue {
     return tail > head ? tail - head : 0;
   }
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+  // Successful pushes since construction or reset() (claimed, possibly not yet published).
+  [[nodiscard]] std::size_t push_count() const noexcept {
+    return enqueue_.load(std::memory_order_relaxed);
+  }
 
   // Forgets every cell, including one a producer claimed but never published. Only safe when no
   // other thread can touch the queue, as in a child process right after fork().

@@ -8,6 +8,7 @@
 //   Worker w;  lumen::ForkRegistry::add(&w);  ...  lumen::ForkRegistry::remove(&w);
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 namespace lumen {
@@ -23,12 +24,21 @@ class ForkAware {
   ~ForkAware() = default;
 };
 
+namespace detail {
+// Read on every id generated: a plain global, so the read needs no call and no guard.
+extern std::atomic<std::uint64_t> fork_generation;
+}  // namespace detail
+
 class ForkRegistry {
  public:
   static void add(ForkAware* component);
   static void remove(ForkAware* component);
   // Increments in every child after fork(); per-thread state compares it to know it is stale.
-  static std::uint64_t generation() noexcept;
+  // It moves only once the fork handlers are installed: call install() before relying on it.
+  static std::uint64_t generation() noexcept {
+    return detail::fork_generation.load(std::memory_order_relaxed);
+  }
+  static void install();
 };
 
 }  // namespace lumen

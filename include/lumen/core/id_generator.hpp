@@ -7,17 +7,73 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
+#include "lumen/core/fork_safety.hpp"
 #include "lumen/core/ids.hpp"
 
 namespace lumen {
 
+namespace detail {
+
+// xoshiro256** (Blackman and Vigna): fast, 256 bits of state, good statistical quality. Ids need
+// uniqueness, not secrecy. Inline because a span start draws three words: a call per word would
+// cost more than the words.
+struct IdState {
+  std::uint64_t s[4] = {};
+  std::uint64_t generation = ~0ULL;  // the fork generation it was seeded in; ~0: never seeded
+
+  static std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
+  std::uint64_t next() noexcept {
+    const std::uint64_t result = rotl(s[1] * 5, 7) * 9;
+    const std::uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+  }
+  std::uint64_t next_nonzero() noexcept {
+    std::uint64_t v;
+    do {
+      v = next();
+    } while (v == 0);
+    return v;
+  }
+  void seed() noexcept;  // from getrandom(), in the current fork generation
+};
+
+// Constant-initialized, so access needs no initialization guard.
+inline thread_local IdState t_id_state;
+
+inline IdState& id_state() noexcept {
+  if (t_id_state.generation != ForkRegistry::generation()) [[unlikely]] t_id_state.seed();
+  return t_id_state;
+}
+
+}  // namespace detail
+
 class IdGenerator {
  public:
-  static TraceId trace_id() noexcept;
-  static SpanId span_id() noexcept;
+  static TraceId trace_id() noexcept {
+    detail::IdState& r = detail::id_state();
+    const std::uint64_t hi = r.next();
+    const std::uint64_t lo = r.next_nonzero();  // the low half non-zero keeps the whole id valid
+    TraceId id;
+    std::memcpy(id.mutable_bytes().data(), &hi, 8);
+    std::memcpy(id.mutable_bytes().data() + 8, &lo, 8);
+    return id;
+  }
+  static SpanId span_id() noexcept {
+    const std::uint64_t v = detail::id_state().next_nonzero();
+    SpanId id;
+    std::memcpy(id.mutable_bytes().data(), &v, 8);
+    return id;
+  }
   // A uniformly random 64-bit value from the same per-thread state (jitter, sampling tests).
-  static std::uint64_t next_u64() noexcept;
+  static std::uint64_t next_u64() noexcept { return detail::id_state().next(); }
 };
 
 }  // namespace lumen

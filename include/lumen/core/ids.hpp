@@ -29,10 +29,14 @@ class Id {
   explicit Id(const std::array<std::uint8_t, N>& bytes) noexcept : bytes_(bytes) {}
 
   [[nodiscard]] bool is_valid() const noexcept {
-    for (auto b : bytes_) {
-      if (b != 0) return true;
+    static_assert(N % 8 == 0);
+    std::uint64_t any = 0;
+    for (std::size_t i = 0; i < N; i += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, bytes_.data() + i, 8);
+      any |= word;
     }
-    return false;
+    return any != 0;
   }
   [[nodiscard]] const std::array<std::uint8_t, N>& bytes() const noexcept { return bytes_; }
   [[nodiscard]] std::array<std::uint8_t, N>& mutable_bytes() noexcept { return bytes_; }

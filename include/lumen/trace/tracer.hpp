@@ -45,22 +45,35 @@ class Tracer {
   Tracer(const Tracer&) = delete;
   Tracer& operator=(const Tracer&) = delete;
 
-  [[nodiscard]] Span start(std::string_view name, const StartOptions& options = {}) const;
+  [[nodiscard]] Span start(std::string_view name) const { return start_span(name, nullptr); }
+  [[nodiscard]] Span start(std::string_view name, const StartOptions& options) const {
+    return start_span(name, &options);
+  }
 
   template <typename F>
-  decltype(auto) trace(std::string_view name, F&& fn, const StartOptions& options = {}) const;
+  decltype(auto) trace(std::string_view name, F&& fn) const {
+    return run_in(start(name), std::forward<F>(fn));
+  }
+  template <typename F>
+  decltype(auto) trace(std::string_view name, F&& fn, const StartOptions& options) const {
+    return run_in(start(name, options), std::forward<F>(fn));
+  }
 
   [[nodiscard]] const InstrumentationScope& scope() const noexcept { return scope_; }
 
  private:
   friend class Span;
+  // `options` null means the defaults: building a StartOptions per call would cost more than the
+  // rest of an unsampled span.
+  Span start_span(std::string_view name, const StartOptions* options) const;
+  template <typename F>
+  static decltype(auto) run_in(Span span, F&& fn);
   InstrumentationScope scope_;
   const detail::TracerShared* shared_;
 };
 
 template <typename F>
-decltype(auto) Tracer::trace(std::string_view name, F&& fn, const StartOptions& options) const {
-  Span span = start(name, options);
+decltype(auto) Tracer::run_in(Span span, F&& fn) {
   auto scope = span.activate();
   try {
     if constexpr (std::is_invocable_v<F, Span&>) {

@@ -101,3 +101,21 @@ TEST(BoundedQueue, ResetEmptiesTheQueue) {
 
 }  // namespace
 }  // namespace lumen
+
+TEST(BoundedQueue, PushTellsItsPositionAndCountsOnlySuccessfulPushes) {
+  lumen::BoundedQueue<int> queue(2);
+  std::size_t position = 99;
+  ASSERT_TRUE(queue.try_push(1, position));
+  EXPECT_EQ(position, 0U);
+  ASSERT_TRUE(queue.try_push(2, position));
+  EXPECT_EQ(position, 1U);
+  EXPECT_FALSE(queue.try_push(3, position));  // full: not counted, position untouched
+  EXPECT_EQ(position, 1U);
+  int out = 0;
+  ASSERT_TRUE(queue.try_pop(out));
+  ASSERT_TRUE(queue.try_push(4, position));
+  EXPECT_EQ(position, 2U);
+  EXPECT_EQ(queue.push_count(), 3U);
+  queue.reset();
+  EXPECT_EQ(queue.push_count(), 0U);
+}

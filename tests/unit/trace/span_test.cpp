@@ -109,6 +109,29 @@ TEST(Span, SettingAnExistingKeyReplacesItsValueInPlace) {
   EXPECT_EQ(value_of<std::string>(s.attributes, "ai.tokens"), "many");
 }
 
+TEST(Span, ARecycledSpanCarriesNothingOfItsPreviousLife) {
+  Harness h;
+  for (int round = 0; round < 3; ++round) {
+    Span old = h.tracer.start("old");
+    old.set("a", "a string long enough to live on the heap").set("b", 2.5).set("c", true);
+    old.add_event("e");
+    old.set_status(StatusCode::kError, "broken");
+  }
+  h.memory->clear();
+  {
+    Span span = h.tracer.start("new");
+    span.set("a", 7).set("x", false);  // slot 0 held a string, slot 1 a double
+  }
+  const SpanData s = h.only();
+  EXPECT_EQ(s.name, "new");
+  ASSERT_EQ(s.attributes.size(), 2u);
+  EXPECT_EQ(value_of<std::int64_t>(s.attributes, "a"), 7);
+  EXPECT_EQ(value_of<bool>(s.attributes, "x"), false);
+  EXPECT_TRUE(s.events.empty());
+  EXPECT_EQ(s.status, StatusCode::kUnset);
+  EXPECT_TRUE(s.status_message.empty());
+}
+
 TEST(Span, AttributeCountLimitDropsNewKeysAndCountsThem) {
   Harness h(SpanLimits{.attribute_count = 3});
   {
