@@ -74,7 +74,6 @@ void reset(SpanData& s) noexcept {
   s.context = SpanContext();
   s.parent_span_id = SpanId();
   s.parent_is_remote = false;
-  s.name.clear();
   s.kind = SpanKind::kInternal;
   s.start_ns = 0;
   s.end_ns = 0;
@@ -89,6 +88,24 @@ void reset(SpanData& s) noexcept {
   s.scope = nullptr;
 }
 
+// Asks for the cache lines that the next span start will write. A recycled span was last touched
+// by the export thread, usually on another core, a whole queue ago: fetching its lines while the
+// application runs hides most of that miss.
+void prefetch_for_writing(const SpanData* next, const SpanData* after_next) noexcept {
+  const char* bytes = reinterpret_cast<const char*>(after_next);
+  for (std::size_t offset = 0; offset < sizeof(SpanData); offset += 64) {
+    __builtin_prefetch(bytes + offset, 1);
+  }
+  // The object itself was prefetched one start ago, so reading its pointers is cheap now.
+  if (const void* entries = next->attributes.storage()) {
+    const char* e = static_cast<const char*>(entries);
+    for (std::size_t offset = 0; offset < 4 * sizeof(Attribute); offset += 64) {
+      __builtin_prefetch(e + offset, 1);
+    }
+  }
+  __builtin_prefetch(next->name.data(), 1);
+}
+
 }  // namespace
 
 std::unique_ptr<SpanData> make_span_data() {
@@ -96,6 +113,7 @@ std::unique_ptr<SpanData> make_span_data() {
   if (cache.size == 0) cache.size = shared_pool().take(cache.spans.data(), kChunk);
   if (cache.size == 0) return std::make_unique<SpanData>();
   SpanData* span = cache.spans[--cache.size];
+  if (cache.size >= 2) prefetch_for_writing(cache.spans[cache.size - 1], cache.spans[cache.size - 2]);
   // Cleared here rather than in recycle(): the thread that starts the span writes these cache
   // lines anyway, while the export thread that recycles it has only read them.
   reset(*span);

@@ -25,7 +25,7 @@ Span Tracer::start_span(std::string_view name, const StartOptions* options) cons
   if (!sampled) return Span(nullptr, this, std::move(context));
 
   std::unique_ptr<SpanData> data = make_span_data();
-  data->name.assign(name);
+  if (data->name != name) data->name.assign(name);  // a recycled span often had this name
   data->kind = kind;
   data->start_ns = options && options->start_ns != 0 ? options->start_ns : shared.clock->wall_ns();
   data->scope = &scope_;

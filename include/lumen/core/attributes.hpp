@@ -92,6 +92,8 @@ class Attributes {
     return items_.cbegin() + static_cast<std::ptrdiff_t>(size_);
   }
   [[nodiscard]] const Attribute& operator[](std::size_t i) const noexcept { return items_[i]; }
+  // Where the entries live, kept storage included (null before the first entry): for prefetching.
+  [[nodiscard]] const void* storage() const noexcept { return items_.data(); }
   Attribute* find_mutable(std::string_view key) noexcept;
   // Appends without checking for an existing key: for callers that already checked.
   void append_unchecked(std::string_view key, AttributeValue value) {

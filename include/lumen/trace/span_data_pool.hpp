@@ -17,9 +17,10 @@
 
 namespace lumen::trace {
 
-// A cleared SpanData: recycled when one is available, else new.
+// A cleared SpanData, recycled when one is available, else new. Only `name` may still hold an old
+// value: the caller always sets it, and an unchanged name then costs no copy.
 [[nodiscard]] std::unique_ptr<SpanData> make_span_data();
-// Clears the span and keeps it for reuse (or frees it when the pool is full).
+// Keeps the span for reuse (or frees it when the pool is full); it is cleared when reused.
 void recycle(std::unique_ptr<SpanData> span) noexcept;
 
 }  // namespace lumen::trace
