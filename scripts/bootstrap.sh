@@ -9,7 +9,7 @@ packages=(
   g++ cmake make pkg-config git ca-certificates
   libcurl4-openssl-dev zlib1g-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libspdlog-dev
-  prometheus-cpp-dev prometheus
+  prometheus-cpp-dev prometheus libboost-dev
 )
 
 missing=()

@@ -1,0 +1,99 @@
+// AdminServer: the small HTTP endpoint a service exposes for its operators: GET /metrics for
+// Prometheus, GET /healthz, and whatever else is routed to it (the report and the dashboard).
+//
+// It runs on its own thread with asynchronous I/O, so a slow or stuck client only costs its own
+// connection: every connection has a deadline to send its request and to take the response, the
+// number of connections is bounded (extra ones are refused with 503 and counted), and requests
+// larger than a limit are refused with 413. Handlers run on the server's thread, one at a time.
+// Thread-safety: route() before start(); stats() and stop() from any thread.
+//
+//   lumen::admin::AdminServer admin({.port = 9464});
+//   admin.route("/metrics", lumen::admin::metrics_handler(meter_provider));
+//   admin.start();                     // throws lumen::Error when the port cannot be bound
+//   std::cout << "listening on " << admin.port() << '\n';
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace lumen::metrics {
+class MeterProvider;
+}
+
+namespace lumen::admin {
+
+struct AdminRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query string
+  std::string query;   // after '?', undecoded; empty when there is none
+  std::string accept;  // the Accept header
+  std::string body;
+
+  // The value of `name` in the query string (percent-decoded), or `fallback`.
+  [[nodiscard]] std::string query_param(std::string_view name, std::string fallback = {}) const;
+};
+
+struct AdminResponse {
+  unsigned status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+using AdminHandler = std::function<AdminResponse(const AdminRequest&)>;
+
+struct AdminServerOptions {
+  std::string host = "127.0.0.1";  // METRICS_HOST
+  std::uint16_t port = 9464;       // METRICS_PORT; 0 picks a free port (see port())
+  std::size_t max_connections = 64;
+  // A client must send its whole request within this time, and take the response within
+  // write_timeout; otherwise its connection is closed. Idle keep-alive connections count too.
+  std::chrono::milliseconds read_timeout = std::chrono::seconds(10);
+  std::chrono::milliseconds write_timeout = std::chrono::seconds(10);
+  std::size_t max_request_bytes = 64 * 1024;
+};
+
+struct AdminServerStats {
+  std::uint64_t requests = 0;             // answered, any status
+  std::uint64_t rejected_connections = 0;  // over max_connections
+  std::uint64_t timed_out_connections = 0;
+  std::uint64_t handler_errors = 0;        // handlers that threw (answered 500)
+  std::size_t open_connections = 0;
+};
+
+class AdminServer {
+ public:
+  explicit AdminServer(AdminServerOptions options = {});
+  ~AdminServer();  // stops
+  AdminServer(const AdminServer&) = delete;
+  AdminServer& operator=(const AdminServer&) = delete;
+
+  // Routes GET/HEAD (and other methods, if the handler accepts them) for an exact path.
+  // GET /healthz answers "ok" unless routed elsewhere.
+  void route(std::string path, AdminHandler handler);
+
+  // Binds and starts serving. Throws lumen::Error when the address cannot be bound.
+  void start();
+  // Closes the listener and every connection and joins the thread. Idempotent.
+  void stop() noexcept;
+
+  // The bound port (the chosen one when options.port was 0); 0 before start().
+  [[nodiscard]] std::uint16_t port() const noexcept;
+  [[nodiscard]] AdminServerStats stats() const noexcept;
+
+ private:
+  struct Impl;
+  friend class Session;  // a connection, in the implementation
+  std::shared_ptr<Impl> impl_;
+};
+
+// GET /metrics: a collection of `provider` in the Prometheus text format, or OpenMetrics when the
+// Accept header asks for it. The provider must outlive the server.
+[[nodiscard]] AdminHandler metrics_handler(const metrics::MeterProvider& provider);
+
+}  // namespace lumen::admin

@@ -1,0 +1,317 @@
+#include "lumen/admin/admin_server.hpp"
+
+// Asio's awaitable.hpp uses std::exchange without including <utility> (Boost 1.74).
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <list>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "lumen/core/error.hpp"
+
+namespace lumen::admin {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding with '+' as a space, as HTML forms and most clients encode queries.
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+               hex_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string status_text_body(unsigned status) {
+  return std::string(http::obsolete_reason(static_cast<http::status>(status))) + "\n";
+}
+
+}  // namespace
+
+std::string AdminRequest::query_param(std::string_view name, std::string fallback) const {
+  std::string_view rest = query;
+  while (!rest.empty()) {
+    const std::size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    const std::size_t eq = pair.find('=');
+    if (percent_decode(pair.substr(0, eq)) == name) {
+      return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+    }
+  }
+  return fallback;
+}
+
+class Session;
+
+struct AdminServer::Impl {
+  explicit Impl(AdminServerOptions o) : options(std::move(o)) {}
+
+  const AdminServerOptions options;
+  std::map<std::string, AdminHandler, std::less<>> routes;  // fixed once started
+
+  std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::uint64_t> rejected{0};
+  std::atomic<std::uint64_t> timed_out{0};
+  std::atomic<std::uint64_t> handler_errors{0};
+  std::atomic<std::size_t> open{0};
+  std::atomic<std::uint16_t> bound_port{0};
+
+  std::mutex lifecycle;  // start() and stop()
+  bool started = false;
+  bool stopped = false;
+  std::list<std::weak_ptr<Session>> sessions;  // touched on the I/O thread only
+
+  // Declared last: destroyed first, with any handler still holding a session.
+  asio::io_context io{1};
+  std::optional<tcp::acceptor> acceptor;
+  std::thread thread;
+
+  void accept();
+  void refuse(tcp::socket socket);
+  AdminResponse dispatch(const AdminRequest& request);
+  void close_everything();
+};
+
+// One client connection: read a request, answer it, repeat while the client keeps it alive.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(AdminServer::Impl& server, tcp::socket socket)
+      : server_(server), stream_(std::move(socket)) {}
+
+  void start(std::list<std::weak_ptr<Session>>::iterator self) {
+    registration_ = self;
+    read();
+  }
+  ~Session() { server_.open.fetch_sub(1); }
+
+  void close() {
+    error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(server_.options.max_request_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(kMaxHeaderBytes));
+    stream_.expires_after(server_.options.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(error_code ec) {
+    if (ec == beast::error::timeout) {
+      server_.timed_out.fetch_add(1);
+      return finish();
+    }
+    if (ec == http::error::body_limit || ec == http::error::header_limit) {
+      return respond_and_close(413);
+    }
+    if (ec) return finish();  // closed by the client, reset, or a malformed request
+
+    const auto& message = parser_->get();
+    AdminRequest request;
+    request.method = std::string(message.method_string());
+    const std::string_view target(message.target().data(), message.target().size());
+    const std::size_t question = target.find('?');
+    request.path = std::string(target.substr(0, question));
+    if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+    request.accept = std::string(message[http::field::accept]);
+    request.body = message.body();
+    const bool keep_alive = message.keep_alive();
+    const bool head = message.method() == http::verb::head;
+
+    AdminResponse answer = server_.dispatch(request);
+    response_ = {};
+    response_.version(message.version());
+    response_.result(answer.status);
+    response_.set(http::field::content_type, answer.content_type);
+    for (auto& [name, value] : answer.headers) response_.set(name, value);
+    response_.body() = std::move(answer.body);
+    response_.keep_alive(keep_alive);
+    response_.prepare_payload();
+    if (head) response_.body().clear();  // Content-Length stays that of the GET
+    write(keep_alive);
+  }
+
+  void write(bool keep_alive) {
+    server_.requests.fetch_add(1);
+    stream_.expires_after(server_.options.write_timeout);
+    http::async_write(stream_, response_,
+                      [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
+                        if (ec == beast::error::timeout) self->server_.timed_out.fetch_add(1);
+                        if (ec || !keep_alive) return self->finish();
+                        self->read();
+                      });
+  }
+
+  void respond_and_close(unsigned status) {
+    response_ = {};
+    response_.result(status);
+    response_.set(http::field::content_type, "text/plain; charset=utf-8");
+    response_.body() = status_text_body(status);
+    response_.keep_alive(false);
+    response_.prepare_payload();
+    write(false);
+  }
+
+  void finish() {
+    close();
+    server_.sessions.erase(registration_);
+  }
+
+  AdminServer::Impl& server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  std::list<std::weak_ptr<Session>>::iterator registration_;
+};
+
+void AdminServer::Impl::accept() {
+  acceptor->async_accept([this](error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
+    if (!ec) {
+      if (open.load() >= options.max_connections) {
+        refuse(std::move(socket));
+      } else {
+        open.fetch_add(1);
+        auto session = std::make_shared<Session>(*this, std::move(socket));
+        sessions.push_front(session);
+        session->start(sessions.begin());
+      }
+    }
+    accept();
+  });
+}
+
+// Over the connection limit: a short 503 written without waiting (it fits in the socket buffer;
+// a client that does not read it loses nothing we care about), then the connection is closed.
+void AdminServer::Impl::refuse(tcp::socket socket) {
+  rejected.fetch_add(1);
+  static constexpr std::string_view kBusy =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 32\r\n"
+      "Connection: close\r\nRetry-After: 1\r\n\r\ntoo many connections, retry soon\n";
+  error_code ec;
+  socket.non_blocking(true, ec);
+  if (!ec) socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
+AdminResponse AdminServer::Impl::dispatch(const AdminRequest& request) {
+  const auto route = routes.find(request.path);
+  if (route == routes.end()) {
+    if (request.path == "/healthz") return {.body = "ok\n"};
+    return {.status = 404, .body = "no such path: " + request.path + "\n"};
+  }
+  try {
+    return route->second(request);
+  } catch (const std::exception& e) {
+    handler_errors.fetch_add(1);
+    return {.status = 500, .body = std::string("handler failed: ") + e.what() + "\n"};
+  } catch (...) {
+    handler_errors.fetch_add(1);
+    return {.status = 500, .body = "handler failed\n"};
+  }
+}
+
+void AdminServer::Impl::close_everything() {
+  error_code ignored;
+  acceptor->close(ignored);
+  for (auto& weak : sessions) {
+    if (auto session = weak.lock()) session->close();
+  }
+}
+
+AdminServer::AdminServer(AdminServerOptions options)
+    : impl_(std::make_shared<Impl>(std::move(options))) {}
+
+AdminServer::~AdminServer() { stop(); }
+
+void AdminServer::route(std::string path, AdminHandler handler) {
+  std::lock_guard lock(impl_->lifecycle);
+  if (impl_->started) throw Error("AdminServer::route: routes must be added before start()");
+  impl_->routes.insert_or_assign(std::move(path), std::move(handler));
+}
+
+void AdminServer::start() {
+  Impl& s = *impl_;
+  std::lock_guard lock(s.lifecycle);
+  if (s.started) return;
+  error_code ec;
+  const auto address = asio::ip::make_address(s.options.host, ec);
+  if (ec) throw Error("admin server: METRICS_HOST '" + s.options.host + "' is not an IP address");
+  const tcp::endpoint endpoint(address, s.options.port);
+  s.acceptor.emplace(s.io);
+  s.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor->bind(endpoint, ec);
+  if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw Error("admin server: cannot listen on " + s.options.host + ":" +
+                std::to_string(s.options.port) + ": " + ec.message() +
+                " (set METRICS_PORT to a free port)");
+  }
+  s.bound_port.store(s.acceptor->local_endpoint().port());
+  s.started = true;
+  s.accept();
+  s.thread = std::thread([&s] { s.io.run(); });
+}
+
+void AdminServer::stop() noexcept {
+  Impl& s = *impl_;
+  std::lock_guard lock(s.lifecycle);
+  if (!s.started || s.stopped) return;
+  s.stopped = true;
+  // Closing everything on the I/O thread ends every pending operation; run() then returns.
+  asio::post(s.io, [&s] { s.close_everything(); });
+  s.thread.join();
+}
+
+std::uint16_t AdminServer::port() const noexcept { return impl_->bound_port.load(); }
+
+AdminServerStats AdminServer::stats() const noexcept {
+  const Impl& s = *impl_;
+  return {s.requests.load(), s.rejected.load(), s.timed_out.load(), s.handler_errors.load(),
+          s.open.load()};
+}
+
+}  // namespace lumen::admin

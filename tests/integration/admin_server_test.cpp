@@ -1,0 +1,181 @@
+// The admin endpoint over real sockets: routes, content negotiation, and what misbehaving clients
+// cannot do to it (a stalled request, too many connections, an oversized body).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "http_client.hpp"
+#include "lumen/admin/admin_server.hpp"
+#include "lumen/core/error.hpp"
+#include "lumen/metrics/meter.hpp"
+
+namespace lumen::admin {
+namespace {
+
+using namespace std::chrono_literals;
+using lumen::testing::http_get;
+using lumen::testing::http_request;
+using lumen::testing::RawConnection;
+
+AdminServerOptions ephemeral(AdminServerOptions options = {}) {
+  options.port = 0;
+  return options;
+}
+
+template <typename Predicate>
+bool eventually(Predicate predicate, std::chrono::milliseconds patience = 5s) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return predicate();
+}
+
+TEST(AdminServer, ServesMetricsAsPrometheusTextOrOpenMetricsByAcceptHeader) {
+  metrics::MeterProvider provider;
+  auto requests = provider.meter("test").create_counter<std::int64_t>("ai.requests");
+  requests.add(3, {{"model", "gemini-2.0-flash"}});
+  AdminServer server(ephemeral());
+  server.route("/metrics", metrics_handler(provider));
+  server.start();
+
+  const auto text = http_get(server.port(), "/metrics");
+  EXPECT_EQ(text.status, 200);
+  EXPECT_NE(text.headers.at("content-type").find("text/plain; version=0.0.4"), std::string::npos);
+  EXPECT_NE(text.body.find("ai_requests_total{model=\"gemini-2.0-flash\"} 3"), std::string::npos)
+      << text.body;
+  EXPECT_EQ(text.body.find("# EOF"), std::string::npos);
+
+  const auto open_metrics =
+      http_get(server.port(), "/metrics", {{"Accept", "application/openmetrics-text; version=1.0.0"}});
+  EXPECT_EQ(open_metrics.status, 200);
+  EXPECT_NE(open_metrics.headers.at("content-type").find("application/openmetrics-text"),
+            std::string::npos);
+  EXPECT_NE(open_metrics.body.find("# EOF"), std::string::npos);
+
+  requests.add(2, {{"model", "gemini-2.0-flash"}});  // every scrape collects afresh
+  EXPECT_NE(http_get(server.port(), "/metrics").body.find("} 5"), std::string::npos);
+  EXPECT_EQ(http_request(server.port(), "POST", "/metrics").status, 405);
+}
+
+TEST(AdminServer, HealthzAnswersOkAndUnknownPathsAre404) {
+  AdminServer server(ephemeral());
+  server.start();
+  const auto health = http_get(server.port(), "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "ok\n");
+  EXPECT_EQ(http_get(server.port(), "/nope").status, 404);
+}
+
+TEST(AdminServer, RoutesSeeDecodedQueryParametersAndHeadKeepsTheLength) {
+  AdminServer server(ephemeral());
+  server.route("/report", [](const AdminRequest& request) {
+    return AdminResponse{.content_type = "application/json",
+                         .body = "{\"period\":\"" + request.query_param("period", "1h") + "\"}"};
+  });
+  server.start();
+  EXPECT_EQ(http_get(server.port(), "/report?x=1&period=5m").body, "{\"period\":\"5m\"}");
+  EXPECT_EQ(http_get(server.port(), "/report").body, "{\"period\":\"1h\"}");
+  EXPECT_EQ(http_get(server.port(), "/report?period=a%20b+c").body, "{\"period\":\"a b c\"}");
+  const auto head = http_request(server.port(), "HEAD", "/report?period=5m");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.headers.at("content-length"), "15");
+  EXPECT_TRUE(head.body.empty());
+}
+
+TEST(AdminServer, AHandlerThatThrowsGets500AndIsCounted) {
+  AdminServer server(ephemeral());
+  server.route("/boom", [](const AdminRequest&) -> AdminResponse {
+    throw std::runtime_error("report store unavailable");
+  });
+  server.start();
+  const auto reply = http_get(server.port(), "/boom");
+  EXPECT_EQ(reply.status, 500);
+  EXPECT_NE(reply.body.find("report store unavailable"), std::string::npos);
+  EXPECT_EQ(server.stats().handler_errors, 1u);
+  EXPECT_EQ(http_get(server.port(), "/healthz").status, 200);  // the server lives on
+}
+
+TEST(AdminServer, AStalledClientNeitherBlocksOthersNorKeepsItsConnection) {
+  AdminServer server(ephemeral({.read_timeout = 300ms}));
+  server.start();
+  RawConnection stalled(server.port());
+  stalled.send("GET /metr");  // and nothing more
+
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(http_get(server.port(), "/healthz").status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 250ms);  // not behind the stalled client
+
+  EXPECT_TRUE(stalled.closed_by_peer_within(5s));
+  EXPECT_TRUE(eventually([&] { return server.stats().timed_out_connections == 1; }));
+}
+
+TEST(AdminServer, ConnectionsBeyondTheLimitAreRefusedWith503AndCounted) {
+  AdminServer server(ephemeral({.max_connections = 2}));
+  server.start();
+  auto first = std::make_unique<RawConnection>(server.port());
+  auto second = std::make_unique<RawConnection>(server.port());
+  ASSERT_TRUE(eventually([&] { return server.stats().open_connections == 2; }));
+
+  const auto refused = http_get(server.port(), "/healthz");
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.headers.at("retry-after"), "1");
+  EXPECT_EQ(server.stats().rejected_connections, 1u);
+
+  first.reset();
+  second.reset();
+  ASSERT_TRUE(eventually([&] { return server.stats().open_connections == 0; }));
+  EXPECT_EQ(http_get(server.port(), "/healthz").status, 200);
+}
+
+TEST(AdminServer, AnOversizedRequestGets413) {
+  AdminServer server(ephemeral({.max_request_bytes = 1024}));
+  server.route("/ingest", [](const AdminRequest& r) {
+    return AdminResponse{.body = std::to_string(r.body.size())};
+  });
+  server.start();
+  EXPECT_EQ(http_request(server.port(), "POST", "/ingest", {}, std::string(4096, 'x')).status, 413);
+  EXPECT_EQ(http_request(server.port(), "POST", "/ingest", {}, std::string(512, 'x')).body, "512");
+}
+
+TEST(AdminServer, KeepAliveAnswersSeveralRequestsOnOneConnection) {
+  AdminServer server(ephemeral());
+  server.start();
+  RawConnection connection(server.port());
+  connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n"
+                  "Connection: close\r\n\r\n");
+  const std::string raw = connection.read_until_closed(5s);
+  const auto first = raw.find("HTTP/1.1 200");
+  ASSERT_NE(first, std::string::npos) << raw;
+  EXPECT_NE(raw.find("HTTP/1.1 200", first + 1), std::string::npos) << raw;
+}
+
+TEST(AdminServer, APortInUseIsAClearErrorNamingTheVariable) {
+  AdminServer first(ephemeral());
+  first.start();
+  AdminServer second({.port = first.port()});
+  try {
+    second.start();
+    FAIL() << "expected lumen::Error";
+  } catch (const lumen::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("METRICS_PORT"), std::string::npos) << e.what();
+  }
+}
+
+TEST(AdminServer, StopClosesOpenConnectionsAndReturns) {
+  AdminServer server(ephemeral());
+  server.start();
+  RawConnection idle(server.port());
+  ASSERT_TRUE(eventually([&] { return server.stats().open_connections == 1; }));
+  server.stop();
+  EXPECT_TRUE(idle.closed_by_peer_within(2s));
+  server.stop();  // idempotent
+}
+
+}  // namespace
+}  // namespace lumen::admin
