@@ -1,15 +1,25 @@
 // Quickstart: the runtime from the environment, the original design's span tree, a flush.
+// With --serve it keeps a small simulated BeautifyAI workload running and serves the admin endpoint
+// (/metrics, /healthz) on METRICS_PORT (default 9464) until SIGINT or SIGTERM.
 //
 //   build/examples/quickstart                                  # embedded store, prints the tree
 //   OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 build/examples/quickstart   # to a collector
 //   OTEL_TRACES_EXPORTER=console build/examples/quickstart
+//   build/examples/quickstart --serve     # then: curl 127.0.0.1:9464/metrics
+#include <signal.h>
+
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <map>
+#include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "lumen/core/error.hpp"
+#include "lumen/metrics/beautifyai.hpp"
 #include "lumen/runtime.hpp"
 
 namespace {
@@ -71,10 +81,68 @@ void print_tree(const std::vector<lumen::trace::SpanData>& spans) {
   print(print, lumen::SpanId().to_hex(), 1);
 }
 
+// The simulated workload of --serve: requests over a few models, some failing, cache lookups and
+// queue work, at roughly 50 requests a second.
+void serve(lumen::Runtime& rt) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // taken by sigtimedwait below
+
+  lumen::metrics::BeautifyAiMetrics ai(rt.meter_provider().meter("beautifyai"));
+  lumen::trace::Tracer& tracer = rt.tracer("beautifyai", "0.1.0");
+  std::printf("serving http://%s:%u/metrics and /healthz; Ctrl-C to stop\n",
+              rt.config().admin.host.c_str(), static_cast<unsigned>(rt.admin()->port()));
+  std::fflush(stdout);
+
+  struct Model {
+    const char* name;
+    double median_ms;
+    double failure_rate;
+  };
+  const Model models[] = {{"gemini-2.0-flash", 180, 0.02}, {"gemini-1.5-pro", 900, 0.08},
+                          {"claude-3-haiku", 350, 0.04}};
+  const char* cache_types[] = {"document", "enhancement", "similarity"};
+  std::mt19937_64 random(42);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::lognormal_distribution<double> spread(0.0, 0.6);
+
+  const timespec tick{0, 20'000'000};  // 20 ms
+  for (long n = 0;; ++n) {
+    const Model& model = models[n % 3];
+    const bool hit = unit(random) < 0.4;
+    ai.record_cache_lookup(cache_types[n % 3], hit);
+    if (!hit) {
+      const double ms = model.median_ms * spread(random);
+      const bool ok = unit(random) >= model.failure_rate;
+      tracer.trace("ai.provider.analyze", [&](lumen::trace::Span& span) {
+        span.set("ai.model", model.name).set("ai.duration_ms", ms).set("ai.success", ok);
+      });
+      ai.record_ai_request(model.name, ok, ms, ok ? std::optional<std::int64_t>(400 + n % 800) : std::nullopt);
+      if (!ok) ai.record_error("upstream", model.name);
+    }
+    ai.record_queue_processing(5.0 * spread(random));
+    ai.record_request_size(2000 + static_cast<std::int64_t>(unit(random) * 200'000));
+    ai.set_queue_depth(static_cast<std::int64_t>(n % 7));
+    ai.set_active_connections(3 + static_cast<std::int64_t>(n % 4));
+    if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) break;
+  }
+  std::printf("stopping\n");
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const bool serving = argc > 1 && std::strcmp(argv[1], "--serve") == 0;
   try {
+    if (serving) {
+      lumen::Config config = lumen::Config::from_env();
+      config.admin.enabled = true;
+      lumen::Runtime rt(std::move(config));
+      serve(rt);
+      return rt.shutdown(std::chrono::seconds(10)) ? 0 : 1;
+    }
     lumen::Runtime rt = lumen::init();
     lumen::trace::Tracer& tracer = rt.tracer("beautifyai", "0.1.0");
     enhance_document(tracer, {"doc-1001", "invoice", std::string(2000, 'x')});

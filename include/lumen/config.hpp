@@ -42,9 +42,20 @@ struct TraceConfig {
   std::size_t embedded_capacity = 2048;  // recent spans kept by the embedded store
 };
 
+// The admin HTTP endpoint: /metrics, /healthz (and later /report, /dashboard).
+struct AdminConfig {
+  // Served when METRICS_PORT is set, or when the application turns it on (the reference service
+  // and `quickstart --serve` do). Off by default so that a library user's process opens no port
+  // it did not ask for.
+  bool enabled = false;
+  std::string host = "127.0.0.1";  // METRICS_HOST
+  std::uint16_t port = 9464;       // METRICS_PORT; 0 picks a free port
+};
+
 struct Config {
   Resource resource;
   TraceConfig trace;
+  AdminConfig admin;
 
   static Config from_env(const Environment& env = Environment::process());
 };

@@ -1,5 +1,6 @@
 // Runtime: lumen wired from a Config: the resource, the sampler, the batch span processor and the
-// exporters that OTEL_TRACES_EXPORTER (or the endpoints that are set) ask for. One per process.
+// exporters that OTEL_TRACES_EXPORTER (or the endpoints that are set) ask for; a MeterProvider and,
+// when enabled, the admin endpoint serving its /metrics. One per process.
 // Its destructor flushes and shuts down with a deadline; it never hangs on a dead collector.
 // Thread-safety: all methods may be called concurrently.
 //
@@ -13,7 +14,9 @@
 #include <memory>
 #include <string_view>
 
+#include "lumen/admin/admin_server.hpp"
 #include "lumen/config.hpp"
+#include "lumen/metrics/meter.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
 #include "lumen/trace/tracer_provider.hpp"
@@ -32,6 +35,11 @@ class Runtime {
                                       std::string_view version = {});
   [[nodiscard]] trace::TracerProvider& tracer_provider();
   [[nodiscard]] const Config& config() const;
+  // Instruments of this process, exposed on the admin endpoint's /metrics.
+  [[nodiscard]] metrics::MeterProvider& meter_provider();
+  // The admin endpoint, already serving /metrics and /healthz, or null when config.admin.enabled
+  // is false. Applications add their own routes to it (the report, the dashboard).
+  [[nodiscard]] admin::AdminServer* admin();
 
   // The embedded store of recent spans, or null when the "memory" exporter is not active.
   [[nodiscard]] std::shared_ptr<exporters::InMemorySpanExporter> recent_spans() const;

@@ -83,7 +83,8 @@ struct AdminServer::Impl {
   explicit Impl(AdminServerOptions o) : options(std::move(o)) {}
 
   const AdminServerOptions options;
-  std::map<std::string, AdminHandler, std::less<>> routes;  // fixed once started
+  std::mutex routes_mutex;
+  std::map<std::string, AdminHandler, std::less<>> routes;  // guarded by routes_mutex
 
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> rejected{0};
@@ -237,13 +238,17 @@ void AdminServer::Impl::refuse(tcp::socket socket) {
 }
 
 AdminResponse AdminServer::Impl::dispatch(const AdminRequest& request) {
-  const auto route = routes.find(request.path);
-  if (route == routes.end()) {
+  AdminHandler handler;
+  {
+    std::lock_guard lock(routes_mutex);
+    if (const auto route = routes.find(request.path); route != routes.end()) handler = route->second;
+  }
+  if (!handler) {
     if (request.path == "/healthz") return {.body = "ok\n"};
     return {.status = 404, .body = "no such path: " + request.path + "\n"};
   }
   try {
-    return route->second(request);
+    return handler(request);
   } catch (const std::exception& e) {
     handler_errors.fetch_add(1);
     return {.status = 500, .body = std::string("handler failed: ") + e.what() + "\n"};
@@ -267,8 +272,7 @@ AdminServer::AdminServer(AdminServerOptions options)
 AdminServer::~AdminServer() { stop(); }
 
 void AdminServer::route(std::string path, AdminHandler handler) {
-  std::lock_guard lock(impl_->lifecycle);
-  if (impl_->started) throw Error("AdminServer::route: routes must be added before start()");
+  std::lock_guard lock(impl_->routes_mutex);
   impl_->routes.insert_or_assign(std::move(path), std::move(handler));
 }
 

@@ -208,6 +208,15 @@ Config Config::from_env(const Environment& env) {
     t.jaeger.endpoint = trim(*legacy);
   }
   t.jaeger.timeout = env.duration_ms("OTEL_EXPORTER_JAEGER_TIMEOUT", t.jaeger.timeout);
+
+  AdminConfig& a = config.admin;
+  a.enabled = env.get("METRICS_PORT").has_value();
+  if (a.enabled && env.integer("METRICS_PORT", a.port, 0) > 65535) {
+    throw Error("METRICS_PORT must be a TCP port number (0 to 65535), not '" +
+                *env.get("METRICS_PORT") + "'.");
+  }
+  a.port = static_cast<std::uint16_t>(env.integer("METRICS_PORT", a.port, 0));
+  a.host = trim(env.get_or("METRICS_HOST", a.host));
   return config;
 }
 

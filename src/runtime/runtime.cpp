@@ -14,6 +14,8 @@ struct Runtime::Impl {
   std::shared_ptr<exporters::InMemorySpanExporter> recent;
   trace::BatchSpanProcessor* processor = nullptr;  // owned by the provider
   std::unique_ptr<trace::TracerProvider> provider;
+  std::unique_ptr<metrics::MeterProvider> meters;
+  std::unique_ptr<admin::AdminServer> admin;  // declared after meters: stops before they go
 };
 
 namespace {
@@ -60,6 +62,15 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
       .processor = std::move(processor),
       .limits = t.limits,
   });
+  impl_->meters = std::make_unique<metrics::MeterProvider>(
+      metrics::MeterProviderOptions{.resource = impl_->config.resource});
+  const AdminConfig& a = impl_->config.admin;
+  if (a.enabled) {
+    impl_->admin = std::make_unique<admin::AdminServer>(
+        admin::AdminServerOptions{.host = a.host, .port = a.port});
+    impl_->admin->route("/metrics", admin::metrics_handler(*impl_->meters));
+    impl_->admin->start();
+  }
 }
 
 Runtime::Runtime(Runtime&&) noexcept = default;
@@ -74,6 +85,10 @@ trace::TracerProvider& Runtime::tracer_provider() { return *impl_->provider; }
 
 const Config& Runtime::config() const { return impl_->config; }
 
+metrics::MeterProvider& Runtime::meter_provider() { return *impl_->meters; }
+
+admin::AdminServer* Runtime::admin() { return impl_->admin.get(); }
+
 std::shared_ptr<exporters::InMemorySpanExporter> Runtime::recent_spans() const {
   return impl_->recent;
 }
@@ -87,6 +102,7 @@ bool Runtime::flush(std::chrono::milliseconds timeout) {
 }
 
 bool Runtime::shutdown(std::chrono::milliseconds timeout) {
+  if (impl_->admin) impl_->admin->stop();
   return impl_->provider->shutdown(timeout);
 }
 

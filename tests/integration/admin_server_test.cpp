@@ -12,6 +12,7 @@
 #include "lumen/admin/admin_server.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/metrics/meter.hpp"
+#include "lumen/runtime.hpp"
 
 namespace lumen::admin {
 namespace {
@@ -179,3 +180,28 @@ TEST(AdminServer, StopClosesOpenConnectionsAndReturns) {
 
 }  // namespace
 }  // namespace lumen::admin
+
+namespace lumen {
+namespace {
+
+TEST(RuntimeAdmin, TheRuntimeServesItsOwnMetersWhenEnabled) {
+  Config config;
+  config.admin = {.enabled = true, .port = 0};
+  Runtime rt(std::move(config));
+  ASSERT_NE(rt.admin(), nullptr);
+  auto hits = rt.meter_provider().meter("beautifyai").create_counter<std::int64_t>("cache.hits");
+  hits.add(4);
+  const auto reply = lumen::testing::http_get(rt.admin()->port(), "/metrics");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_NE(reply.body.find("cache_hits_total 4"), std::string::npos) << reply.body;
+  EXPECT_TRUE(rt.shutdown(std::chrono::seconds(2)));
+  EXPECT_THROW((void)lumen::testing::http_get(rt.admin()->port(), "/healthz"), std::runtime_error);
+}
+
+TEST(RuntimeAdmin, NoPortIsOpenedUnlessAskedFor) {
+  Runtime rt{Config{}};
+  EXPECT_EQ(rt.admin(), nullptr);
+}
+
+}  // namespace
+}  // namespace lumen

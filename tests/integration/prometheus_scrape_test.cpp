@@ -2,10 +2,8 @@
 // must then compute the rate and the quantile that the workload we drove implies. Prometheus
 // missing is a failure, not a skip.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,18 +34,6 @@ namespace fs = std::filesystem;
 
 constexpr const char* kPrometheus = "/usr/bin/prometheus";
 
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 std::string url_encode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
@@ -69,7 +55,7 @@ class PrometheusServer {
  public:
   explicit PrometheusServer(std::uint16_t target_port)
       : dir_(fs::temp_directory_path() / ("lumen-prometheus-" + std::to_string(::getpid()))),
-        port_(free_port()) {
+        port_(lumen::testing::free_loopback_port()) {
     fs::create_directories(dir_ / "data");
     std::ofstream(dir_ / "prometheus.yml")
         << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"

@@ -37,6 +37,9 @@ inline HttpReply http_get(std::uint16_t port, std::string_view target,
 // Parses a raw HTTP/1.1 response (status line, headers, a Content-Length or close-delimited body).
 HttpReply parse_http_reply(std::string_view raw);
 
+// A port on 127.0.0.1 that was free a moment ago, for servers the test starts as processes.
+std::uint16_t free_loopback_port();
+
 // A connected socket to 127.0.0.1:port that the test drives byte by byte.
 class RawConnection {
  public:

@@ -5,7 +5,8 @@
 // connection: every connection has a deadline to send its request and to take the response, the
 // number of connections is bounded (extra ones are refused with 503 and counted), and requests
 // larger than a limit are refused with 413. Handlers run on the server's thread, one at a time.
-// Thread-safety: route() before start(); stats() and stop() from any thread.
+// Thread-safety: every method may be called from any thread, route() included, before or after
+// start().
 //
 //   lumen::admin::AdminServer admin({.port = 9464});
 //   admin.route("/metrics", lumen::admin::metrics_handler(meter_provider));
@@ -73,8 +74,8 @@ class AdminServer {
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;
 
-  // Routes GET/HEAD (and other methods, if the handler accepts them) for an exact path.
-  // GET /healthz answers "ok" unless routed elsewhere.
+  // Routes every method for an exact path to `handler` (replacing an earlier one); handlers check
+  // the method themselves. GET /healthz answers "ok" unless routed elsewhere.
   void route(std::string path, AdminHandler handler);
 
   // Binds and starts serving. Throws lumen::Error when the address cannot be bound.

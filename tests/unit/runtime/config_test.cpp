@@ -150,3 +150,33 @@ TEST(Runtime, SamplerFromTheEnvironmentApplies) {
 
 }  // namespace
 }  // namespace lumen
+
+namespace lumen {
+namespace {
+
+TEST(Config, AdminEndpointIsServedOnlyWhenMetricsPortIsSet) {
+  const Config quiet = Config::from_env(Environment(std::map<std::string, std::string>{}));
+  EXPECT_FALSE(quiet.admin.enabled);
+  EXPECT_EQ(quiet.admin.port, 9464);
+  EXPECT_EQ(quiet.admin.host, "127.0.0.1");
+
+  const Config serving = Config::from_env(
+      Environment(std::map<std::string, std::string>{{"METRICS_PORT", "0"}, {"METRICS_HOST", "0.0.0.0"}}));
+  EXPECT_TRUE(serving.admin.enabled);
+  EXPECT_EQ(serving.admin.port, 0);
+  EXPECT_EQ(serving.admin.host, "0.0.0.0");
+}
+
+TEST(Config, BadMetricsPortIsAClearError) {
+  for (const char* bad : {"70000", "-1", "http"}) {
+    try {
+      (void)Config::from_env(Environment(std::map<std::string, std::string>{{"METRICS_PORT", bad}}));
+      ADD_FAILURE() << "accepted METRICS_PORT=" << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("METRICS_PORT"), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lumen
