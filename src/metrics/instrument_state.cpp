@@ -10,28 +10,88 @@ namespace {
 constexpr std::uint64_t kFnvOffset = 14695981039346656037ULL;
 constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
 
+inline std::uint64_t load64(const unsigned char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+inline std::uint32_t load32(const unsigned char* p) noexcept {
+  std::uint32_t w;
+  std::memcpy(&w, p, 4);
+  return w;
+}
+
+// The last n < 8 bytes of a string as one word, read straight from the string with (possibly
+// overlapping) loads. Copying them into a zeroed word with a variable-length memcpy would make the
+// next read wait for the bytes' stores: a stall per string that cost more than the whole hash.
+inline std::uint64_t tail_word(const unsigned char* p, std::size_t n) noexcept {
+  if (n >= 4) return (static_cast<std::uint64_t>(load32(p)) << 32) | load32(p + n - 4);
+  if (n > 0) {
+    return (static_cast<std::uint64_t>(p[0]) << 16) | (static_cast<std::uint64_t>(p[n / 2]) << 8) |
+           p[n - 1];
+  }
+  return 0;
+}
+
 // Word at a time: attribute strings are short, and a byte-wise hash would dominate the lookup.
 inline std::uint64_t mix_bytes(std::uint64_t h, const void* data, std::size_t n) noexcept {
   constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ULL;
   const auto* p = static_cast<const unsigned char*>(data);
   while (n >= 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = (h ^ w) * kMul;
+    h = (h ^ load64(p)) * kMul;
     h ^= h >> 32;
     p += 8;
     n -= 8;
   }
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, p, n);
-  h = (h ^ tail ^ (static_cast<std::uint64_t>(n) << 56)) * kMul;
+  h = (h ^ tail_word(p, n) ^ (static_cast<std::uint64_t>(n) << 56)) * kMul;
   return h ^ (h >> 29);
+}
+
+// Equality of short strings without a call to memcmp: attribute keys and values are usually a few
+// bytes to a few dozen.
+inline bool same_bytes(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  const auto* p = reinterpret_cast<const unsigned char*>(a.data());
+  const auto* q = reinterpret_cast<const unsigned char*>(b.data());
+  if (n > 16) return std::memcmp(p, q, n) == 0;
+  if (n >= 8) return load64(p) == load64(q) && load64(p + n - 8) == load64(q + n - 8);
+  return tail_word(p, n) == tail_word(q, n);
 }
 
 inline std::uint64_t mix_u64(std::uint64_t h, std::uint64_t v) noexcept {
   h ^= v;
   h *= kFnvPrime;
   return h ^ (h >> 29);
+}
+
+std::uint64_t pair_hash(const KeyValue& kv) noexcept {
+  const std::uint64_t key = mix_bytes(kFnvOffset, kv.key.data(), kv.key.size());
+  // The type seeds the value's hash, so that "1", 1 and true differ.
+  const std::uint64_t seed = kFnvOffset + static_cast<std::uint64_t>(kv.value.type()) + 1;
+  std::uint64_t value = 0;
+  switch (kv.value.type()) {
+    case AttrValue::Type::kString:
+      value = mix_bytes(seed, kv.value.as_string().data(), kv.value.as_string().size());
+      break;
+    case AttrValue::Type::kBool:
+    case AttrValue::Type::kInt:
+      value = mix_u64(seed, static_cast<std::uint64_t>(kv.value.as_int()));
+      break;
+    case AttrValue::Type::kDouble:
+      value = mix_u64(seed, std::bit_cast<std::uint64_t>(kv.value.as_double()));
+      break;
+  }
+  return key ^ std::rotl(value, 23);
+}
+
+// Lexicographic order of keys; attribute keys of a call site usually differ in their first
+// character, which settles it without a call to memcmp.
+inline bool key_less(std::string_view a, std::string_view b) noexcept {
+  if (!a.empty() && !b.empty() && a.front() != b.front()) {
+    return static_cast<unsigned char>(a.front()) < static_cast<unsigned char>(b.front());
+  }
+  return a < b;
 }
 
 bool key_allowed(const InstrumentConfig& config, std::string_view key) {
@@ -46,7 +106,7 @@ bool same_value(const StoredAttr& s, const AttrValue& v) noexcept {
   if (s.type != v.type()) return false;
   switch (v.type()) {
     case AttrValue::Type::kString:
-      return s.str == v.as_string();
+      return same_bytes(s.str, v.as_string());
     case AttrValue::Type::kBool:
     case AttrValue::Type::kInt:
       return s.i == v.as_int();
@@ -71,7 +131,7 @@ CanonicalAttrs::CanonicalAttrs(const InstrumentConfig& config, const KeyValue* a
     const KeyValue* kv = &attrs[k];
     if (filtered && !key_allowed(config, kv->key)) continue;
     std::size_t j = n_;
-    while (j > 0 && items_[j - 1]->key > kv->key) {
+    while (j > 0 && key_less(kv->key, items_[j - 1]->key)) {
       items_[j] = items_[j - 1];
       --j;
     }
@@ -81,36 +141,24 @@ CanonicalAttrs::CanonicalAttrs(const InstrumentConfig& config, const KeyValue* a
   // Deduplicate keys, keeping the last occurrence.
   std::size_t out = 0;
   for (std::size_t k = 0; k < n_; ++k) {
-    if (k + 1 < n_ && items_[k + 1]->key == items_[k]->key) continue;
+    if (k + 1 < n_ && same_bytes(items_[k + 1]->key, items_[k]->key)) continue;
     items_[out++] = items_[k];
   }
   n_ = out;
 
+  // Each pair is hashed on its own and only then folded in order: the pairs' hashes do not wait
+  // for each other, so the CPU computes them side by side.
   std::uint64_t h = kFnvOffset;
-  for (std::size_t k = 0; k < n_; ++k) {
-    const KeyValue& kv = *items_[k];
-    h = mix_bytes(h, kv.key.data(), kv.key.size());
-    h = mix_u64(h, static_cast<std::uint64_t>(kv.value.type()) + 0x100);
-    switch (kv.value.type()) {
-      case AttrValue::Type::kString:
-        h = mix_bytes(h, kv.value.as_string().data(), kv.value.as_string().size());
-        break;
-      case AttrValue::Type::kBool:
-      case AttrValue::Type::kInt:
-        h = mix_u64(h, static_cast<std::uint64_t>(kv.value.as_int()));
-        break;
-      case AttrValue::Type::kDouble:
-        h = mix_u64(h, std::bit_cast<std::uint64_t>(kv.value.as_double()));
-        break;
-    }
-  }
+  for (std::size_t k = 0; k < n_; ++k) h = mix_u64(h, pair_hash(*items_[k]));
   hash_ = h;
 }
 
 bool CanonicalAttrs::matches(const std::vector<StoredAttr>& stored) const noexcept {
   if (stored.size() != n_) return false;
   for (std::size_t k = 0; k < n_; ++k) {
-    if (stored[k].key != items_[k]->key || !same_value(stored[k], items_[k]->value)) return false;
+    if (!same_bytes(stored[k].key, items_[k]->key) || !same_value(stored[k], items_[k]->value)) {
+      return false;
+    }
   }
   return true;
 }

@@ -41,6 +41,7 @@ class AttrValue {
   AttrValue(F v) noexcept : type_(Type::kDouble), double_(static_cast<double>(v)) {}  // NOLINT
 
   [[nodiscard]] Type type() const noexcept { return type_; }
+  // Each accessor is valid for its own type only (as_int for kInt and kBool).
   [[nodiscard]] std::string_view as_string() const noexcept { return str_; }
   [[nodiscard]] std::int64_t as_int() const noexcept { return int_; }
   [[nodiscard]] bool as_bool() const noexcept { return int_ != 0; }
@@ -48,9 +49,12 @@ class AttrValue {
 
  private:
   Type type_;
-  std::string_view str_;
-  std::int64_t int_ = 0;
-  double double_ = 0;
+  // One of these, by type_: three attributes at a call site then fit in a few cache lines.
+  union {
+    std::string_view str_;
+    std::int64_t int_;
+    double double_;
+  };
 };
 
 struct KeyValue {
