@@ -71,8 +71,10 @@ class LoggerCore {
     if (stopped_.load(std::memory_order_relaxed)) return;
     Record* r = nullptr;
     if (options_.asynchronous) {
-      if (!acquire(r, options_.overflow == OverflowPolicy::kBlock, 0)) {
-        if (options_.overflow == OverflowPolicy::kDrop) {
+      const bool block = options_.overflow == OverflowPolicy::kBlock;
+      if (!acquire(r, block, block ? monotonic_ns() + block_timeout_ns() : 0)) {
+        // Dropped by policy or after waiting block_timeout; a stopped writer drops silently.
+        if (!block || writer_running_.load(std::memory_order_relaxed)) {
           dropped_.fetch_add(1, std::memory_order_relaxed);
         }
         return;
@@ -146,6 +148,11 @@ class LoggerCore {
 
  private:
   // Takes a free record; waits for one when `block`, until `deadline_ns` if it is not 0.
+  std::uint64_t block_timeout_ns() const noexcept {
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(1, options_.block_timeout.count())) *
+           1'000'000ULL;
+  }
+
   bool acquire(Record*& r, bool block, std::uint64_t deadline_ns) {
     if (free_.try_pop(r)) return true;
     if (!block) return false;

@@ -34,7 +34,7 @@
 namespace lumen::log {
 
 enum class OverflowPolicy : std::uint8_t {
-  kBlock,  // the caller waits for room: nothing is lost
+  kBlock,  // the caller waits for room (up to block_timeout): nothing is lost while the writer lives
   kDrop,   // the record is dropped and counted; a warning line reports the count periodically
 };
 
@@ -48,6 +48,10 @@ struct LoggerOptions {
   bool asynchronous = true;  // false: format and write on the caller's thread, under a lock
   std::size_t queue_capacity = 8192;
   OverflowPolicy overflow = OverflowPolicy::kBlock;
+  // The longest a caller waits for room under the block policy. A writer stuck on a sink (a hung
+  // NFS mount, a blocked pipe) must not stop the application: past it the record is dropped and
+  // counted in LoggerStats::dropped, like the drop policy's.
+  std::chrono::milliseconds block_timeout{5000};
   TraceKeys trace_keys = TraceKeys::kCamelCase;
   std::string service = "beautifyai";
   std::string environment = "development";
@@ -71,7 +75,7 @@ struct LoggerOptions {
 
 struct LoggerStats {
   std::uint64_t written = 0;      // records handed to the sinks
-  std::uint64_t dropped = 0;      // records dropped by the drop policy
+  std::uint64_t dropped = 0;      // dropped by the drop policy, or after block_timeout
   std::uint64_t suppressed = 0;   // records suppressed by rate limiting
   std::uint64_t sink_errors = 0;  // failed sink writes or flushes
 };

@@ -337,6 +337,29 @@ TEST(Logger, DropPolicyCountsExactlyWhatItDrops) {
   EXPECT_EQ(logger.stats().dropped, static_cast<std::uint64_t>(kExtra));
 }
 
+TEST(Logger, BlockPolicyWaitsAtMostItsTimeoutForAStuckWriterThenDropsAndCounts) {
+  auto gate = std::make_shared<GateSink>();
+  constexpr std::size_t kCapacity = 4;
+  Logger logger(LoggerOptions{.queue_capacity = kCapacity, .overflow = OverflowPolicy::kBlock,
+                              .block_timeout = milliseconds(100),
+                              .drop_report_interval = milliseconds(0)},
+                {gate});
+  logger.info("first");
+  ASSERT_TRUE(gate->wait_entered(1));  // the writer is stuck in the sink
+  for (std::size_t i = 0; i < kCapacity; ++i) logger.info("fits");
+  const auto start = std::chrono::steady_clock::now();
+  logger.info("no room");  // waits for the timeout, then gives up
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, milliseconds(90));
+  EXPECT_LT(waited, milliseconds(3000));
+  EXPECT_EQ(logger.stats().dropped, 1u);
+  gate->open();
+  ASSERT_TRUE(logger.flush(milliseconds(3000)));
+  const auto lines = gate->parsed();
+  ASSERT_GE(lines.size(), 1 + kCapacity);
+  EXPECT_EQ(lines[kCapacity]["message"], "fits");
+}
+
 TEST(Logger, FlushReturnsFalseAtItsDeadlineWhenASinkHangs) {
   auto gate = std::make_shared<GateSink>();
   Logger logger(LoggerOptions{}, {gate});
