@@ -15,6 +15,7 @@
 
 #include "lumen/core/environment.hpp"
 #include "lumen/core/resource.hpp"
+#include "lumen/log/logger.hpp"
 #include "lumen/export/jaeger_exporter.hpp"
 #include "lumen/export/otlp_http_exporter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
@@ -52,10 +53,17 @@ struct AdminConfig {
   std::uint16_t port = 9464;       // METRICS_PORT; 0 picks a free port
 };
 
+// The process's structured logger (LOG_LEVEL, LOG_DIR, LOG_MAX_BYTES, LOG_MAX_FILES).
+struct LogConfig {
+  log::LoggerOptions options;
+  log::LogFiles files;
+};
+
 struct Config {
   Resource resource;
   TraceConfig trace;
   AdminConfig admin;
+  LogConfig log;
 
   static Config from_env(const Environment& env = Environment::process());
 };

@@ -35,7 +35,10 @@ class Runtime {
                                       std::string_view version = {});
   [[nodiscard]] trace::TracerProvider& tracer_provider();
   [[nodiscard]] const Config& config() const;
-  // Instruments of this process, exposed on the admin endpoint's /metrics.
+  // The structured logger (LOG_LEVEL; console, and rotating files in production).
+  [[nodiscard]] log::Logger& logger();
+  // Instruments of this process, exposed on the admin endpoint's /metrics, with lumen's own
+  // health counters (lumen_spans_dropped_total, lumen_log_records_dropped_total, ...).
   [[nodiscard]] metrics::MeterProvider& meter_provider();
   // The admin endpoint, already serving /metrics and /healthz, or null when config.admin.enabled
   // is false. Applications add their own routes to it (the report, the dashboard).
@@ -49,8 +52,9 @@ class Runtime {
   bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   bool shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+  struct Impl;  // public so that the implementation's helpers can name it; opaque to users
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -6,22 +6,28 @@
 
 namespace lumen::log {
 
+LogFiles LogFiles::from_environment(const Environment& env) {
+  LogFiles files;
+  files.dir = env.get_or("LOG_DIR", files.dir);
+  files.max_bytes = static_cast<std::uint64_t>(
+      env.integer("LOG_MAX_BYTES", static_cast<std::int64_t>(files.max_bytes), 1));
+  files.max_files = static_cast<std::uint32_t>(env.integer("LOG_MAX_FILES", files.max_files, 1));
+  return files;
+}
+
 std::vector<std::shared_ptr<Sink>> default_sinks(const LoggerOptions& options,
-                                                 const Environment& env) {
+                                                 const LogFiles& files) {
   std::vector<std::shared_ptr<Sink>> sinks;
   sinks.push_back(std::make_shared<ConsoleSink>(
       ConsoleSinkOptions{.format = ConsoleFormat::kAuto, .environment = options.environment}));
   if (options.environment == "production") {
-    const std::filesystem::path dir = env.get_or("LOG_DIR", "logs");
-    const auto max_bytes = static_cast<std::uint64_t>(
-        env.integer("LOG_MAX_BYTES", 10 * 1024 * 1024, 1));
-    const auto max_files = static_cast<std::uint32_t>(env.integer("LOG_MAX_FILES", 5, 1));
+    const std::filesystem::path dir = files.dir;
     sinks.push_back(std::make_shared<RotatingFileSink>(FileSinkOptions{
-        .path = (dir / "error.log").string(), .max_bytes = max_bytes, .max_files = max_files,
-        .min_level = Level::kError}));
+        .path = (dir / "error.log").string(), .max_bytes = files.max_bytes,
+        .max_files = files.max_files, .min_level = Level::kError}));
     sinks.push_back(std::make_shared<RotatingFileSink>(FileSinkOptions{
-        .path = (dir / "combined.log").string(), .max_bytes = max_bytes,
-        .max_files = max_files}));
+        .path = (dir / "combined.log").string(), .max_bytes = files.max_bytes,
+        .max_files = files.max_files}));
   }
   return sinks;
 }

@@ -217,6 +217,9 @@ Config Config::from_env(const Environment& env) {
   }
   a.port = static_cast<std::uint16_t>(env.integer("METRICS_PORT", a.port, 0));
   a.host = trim(env.get_or("METRICS_HOST", a.host));
+
+  config.log.options = log::LoggerOptions::from_environment(env, config.resource);
+  config.log.files = log::LogFiles::from_environment(env);
   return config;
 }
 

@@ -1,6 +1,7 @@
 #include "lumen/runtime.hpp"
 
 #include <iostream>
+#include <optional>
 
 #include "fanout_exporter.hpp"
 #include "lumen/export/console_exporter.hpp"
@@ -15,7 +16,10 @@ struct Runtime::Impl {
   trace::BatchSpanProcessor* processor = nullptr;  // owned by the provider
   std::unique_ptr<trace::TracerProvider> provider;
   std::unique_ptr<metrics::MeterProvider> meters;
-  std::unique_ptr<admin::AdminServer> admin;  // declared after meters: stops before they go
+  std::optional<log::Logger> logger;
+  // lumen's own health, observed at each collection; declared after what it reads.
+  std::vector<metrics::ObservableRegistration> health;
+  std::unique_ptr<admin::AdminServer> admin;  // declared last: stops first
 };
 
 namespace {
@@ -35,6 +39,34 @@ std::shared_ptr<trace::SpanExporter> make_exporter(
       return recent;
   }
   return nullptr;
+}
+
+// Counts that say whether the telemetry itself is healthy: what was dropped or failed on the way
+// out. A dashboard that shows no errors is only believable next to these.
+void register_health_metrics(Runtime::Impl& rt) {
+  metrics::Meter& meter = rt.meters->meter("lumen");
+  auto counter = [&](std::string_view name, std::string_view description, auto read) {
+    rt.health.push_back(meter.create_observable_counter(
+        name, [read](metrics::ObserverResult& r) { r.observe(static_cast<std::int64_t>(read())); },
+        {.description = std::string(description)}));
+  };
+  if (trace::BatchSpanProcessor* spans = rt.processor) {
+    counter("lumen.spans.exported", "Spans accepted by the exporters",
+            [spans] { return spans->stats().exported; });
+    counter("lumen.spans.dropped", "Spans dropped: queue full, or left at a timed-out shutdown",
+            [spans] { return spans->stats().dropped; });
+    counter("lumen.spans.export.failed", "Spans in batches the exporter rejected",
+            [spans] { return spans->stats().export_failed; });
+  }
+  log::Logger* logger = &*rt.logger;
+  counter("lumen.log.records.written", "Log records handed to the sinks",
+          [logger] { return logger->stats().written; });
+  counter("lumen.log.records.dropped", "Log records dropped by the overflow policy",
+          [logger] { return logger->stats().dropped; });
+  counter("lumen.log.records.suppressed", "Log records suppressed by rate limiting",
+          [logger] { return logger->stats().suppressed; });
+  counter("lumen.log.sink.errors", "Failed writes or flushes of log sinks",
+          [logger] { return logger->stats().sink_errors; });
 }
 
 }  // namespace
@@ -64,6 +96,9 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
   });
   impl_->meters = std::make_unique<metrics::MeterProvider>(
       metrics::MeterProviderOptions{.resource = impl_->config.resource});
+  const LogConfig& l = impl_->config.log;
+  impl_->logger.emplace(l.options, log::default_sinks(l.options, l.files));
+  register_health_metrics(*impl_);
   const AdminConfig& a = impl_->config.admin;
   if (a.enabled) {
     impl_->admin = std::make_unique<admin::AdminServer>(
@@ -87,6 +122,8 @@ const Config& Runtime::config() const { return impl_->config; }
 
 metrics::MeterProvider& Runtime::meter_provider() { return *impl_->meters; }
 
+log::Logger& Runtime::logger() { return *impl_->logger; }
+
 admin::AdminServer* Runtime::admin() { return impl_->admin.get(); }
 
 std::shared_ptr<exporters::InMemorySpanExporter> Runtime::recent_spans() const {
@@ -98,12 +135,14 @@ trace::BatchSpanProcessorStats Runtime::span_stats() const {
 }
 
 bool Runtime::flush(std::chrono::milliseconds timeout) {
-  return impl_->provider->force_flush(timeout);
+  const bool spans = impl_->provider->force_flush(timeout);
+  return impl_->logger->flush(timeout) && spans;
 }
 
 bool Runtime::shutdown(std::chrono::milliseconds timeout) {
   if (impl_->admin) impl_->admin->stop();
-  return impl_->provider->shutdown(timeout);
+  const bool spans = impl_->provider->shutdown(timeout);
+  return impl_->logger->shutdown(timeout) && spans;
 }
 
 }  // namespace lumen

@@ -191,9 +191,17 @@ TEST(RuntimeAdmin, TheRuntimeServesItsOwnMetersWhenEnabled) {
   ASSERT_NE(rt.admin(), nullptr);
   auto hits = rt.meter_provider().meter("beautifyai").create_counter<std::int64_t>("cache.hits");
   hits.add(4);
+  { auto span = rt.tracer().start("counted"); }
+  rt.logger().info("counted too");
+  ASSERT_TRUE(rt.flush(std::chrono::seconds(5)));
   const auto reply = lumen::testing::http_get(rt.admin()->port(), "/metrics");
   EXPECT_EQ(reply.status, 200);
   EXPECT_NE(reply.body.find("cache_hits_total 4"), std::string::npos) << reply.body;
+  // lumen's own health next to the application's metrics
+  EXPECT_NE(reply.body.find("lumen_spans_exported_total 1"), std::string::npos) << reply.body;
+  EXPECT_NE(reply.body.find("lumen_spans_dropped_total 0"), std::string::npos);
+  EXPECT_NE(reply.body.find("lumen_log_records_written_total 1"), std::string::npos);
+  EXPECT_NE(reply.body.find("lumen_log_records_dropped_total 0"), std::string::npos);
   EXPECT_TRUE(rt.shutdown(std::chrono::seconds(2)));
   EXPECT_THROW((void)lumen::testing::http_get(rt.admin()->port(), "/healthz"), std::runtime_error);
 }

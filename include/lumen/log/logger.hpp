@@ -5,7 +5,7 @@
 // writer formats JSON (escaping, UTF-8 repair, redaction, rate limiting) and writes to the sinks.
 // Logger handles are cheap to copy and thread-safe; child() makes a handle with bound fields.
 //
-//   auto sinks = lumen::log::default_sinks(options);                  // console (+ files)
+//   auto sinks = lumen::log::default_sinks(options, lumen::log::LogFiles::from_environment(env));
 //   lumen::log::Logger logger(options, sinks);
 //   logger.info("AI request completed", {{"model", "gemini"}, {"tokens", 812}});
 //   auto req = logger.child({{"request_id", "r-42"}});
@@ -139,11 +139,20 @@ class Logger {
   std::shared_ptr<const std::string> bound_;    // pre-formatted JSON members of child()
 };
 
+// Where the production log files go and how they rotate (LOG_DIR, LOG_MAX_BYTES, LOG_MAX_FILES).
+struct LogFiles {
+  std::string dir = "logs";
+  std::uint64_t max_bytes = 10 * 1024 * 1024;
+  std::uint32_t max_files = 5;
+
+  static LogFiles from_environment(const Environment& env);
+};
+
 // The design's default sinks: the console (human format on a terminal outside production, JSON
-// otherwise) and, in production, LOG_DIR/error.log (error and above) and LOG_DIR/combined.log,
-// rotated at 10 MB keeping 5 files each.
+// otherwise) and, in production, files.dir/error.log (error and above) and files.dir/combined.log,
+// rotated at files.max_bytes keeping files.max_files each.
 [[nodiscard]] std::vector<std::shared_ptr<Sink>> default_sinks(const LoggerOptions& options,
-                                                               const Environment& env);
+                                                               const LogFiles& files);
 
 }  // namespace lumen::log
 
