@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -113,7 +114,7 @@ struct AdminServer::Impl {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(AdminServer::Impl& server, tcp::socket socket)
-      : server_(server), stream_(std::move(socket)) {}
+      : server_(server), stream_(std::move(socket)), delay_(stream_.get_executor()) {}
 
   void start(std::list<std::weak_ptr<Session>>::iterator self) {
     registration_ = self;
@@ -122,6 +123,7 @@ class Session : public std::enable_shared_from_this<Session> {
   ~Session() { server_.open.fetch_sub(1); }
 
   void close() {
+    delay_.cancel();
     error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.close();
@@ -169,7 +171,12 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.keep_alive(keep_alive);
     response_.prepare_payload();
     if (head) response_.body().clear();  // Content-Length stays that of the GET
-    write(keep_alive);
+    if (answer.delay.count() <= 0) return write(keep_alive);
+    delay_.expires_after(answer.delay);
+    delay_.async_wait([self = shared_from_this(), keep_alive](error_code wait_error) {
+      if (wait_error) return self->finish();  // stopped meanwhile
+      self->write(keep_alive);
+    });
   }
 
   void write(bool keep_alive) {
@@ -203,6 +210,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
+  asio::steady_timer delay_;  // for AdminResponse::delay
   std::list<std::weak_ptr<Session>>::iterator registration_;
 };
 

@@ -213,3 +213,24 @@ TEST(RuntimeAdmin, NoPortIsOpenedUnlessAskedFor) {
 
 }  // namespace
 }  // namespace lumen
+
+namespace lumen::admin {
+namespace {
+
+TEST(AdminServer, ADelayedAnswerDoesNotHoldUpOtherClients) {
+  AdminServer server({.port = 0});
+  server.route("/slow", [](const AdminRequest&) {
+    return AdminResponse{.body = "late", .delay = std::chrono::milliseconds(400)};
+  });
+  server.start();
+  const auto start = std::chrono::steady_clock::now();
+  std::thread slow([&] { EXPECT_EQ(lumen::testing::http_get(server.port(), "/slow").body, "late"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the slow request is in flight
+  EXPECT_EQ(lumen::testing::http_get(server.port(), "/healthz").status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(350));
+  slow.join();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(400));
+}
+
+}  // namespace
+}  // namespace lumen::admin

@@ -44,6 +44,9 @@ struct AdminResponse {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // Answer only after this long, without holding the I/O thread meanwhile: what a simulated slow
+  // upstream needs (apps/modelsim). Zero for an immediate answer.
+  std::chrono::milliseconds delay{0};
 };
 
 using AdminHandler = std::function<AdminResponse(const AdminRequest&)>;
