@@ -118,7 +118,9 @@ VImage load(ByteView input, const ImageMetadata& meta, double factor) {
                                ->set("access", VIPS_ACCESS_SEQUENTIAL)
                                ->set("fail_on", VIPS_FAIL_ON_WARNING);
   if (shrink > 1 && meta.format == "jpeg") options->set("shrink", shrink);
-  if (shrink > 1 && meta.format == "webp") options->set("scale", 1.0 / shrink);
+  // libwebp decodes straight to any scale with proper resampling (it is not a block shrink, so
+  // no factor needs to be left for the final resize).
+  if (meta.format == "webp" && factor > 1) options->set("scale", 1.0 / factor);
   return VImage::new_from_buffer(input.data(), input.size(), "", options);
 }
 
