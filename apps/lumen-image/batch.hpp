@@ -1,0 +1,54 @@
+// The work of one lumen-image run: a list of input files processed by N worker threads, each
+// result reported as soon as it is done.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "lumen/image/image_optimizer.hpp"
+
+namespace lumen::image::cli {
+
+enum class Command { kOptimize, kThumbnail };
+
+struct BatchOptions {
+  Command command = Command::kOptimize;
+  std::vector<std::filesystem::path> inputs;  // files and directories, as given
+  std::filesystem::path out_dir;
+  std::filesystem::path thumbnail_dir;  // optimize only; empty: no thumbnails
+  OptimizeOptions optimize;
+  int thumbnail_size = 256;
+  int jobs = 0;  // 0: all cores
+};
+
+struct Entry {
+  std::string input;
+  std::string output;
+  std::string thumbnail;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;  // the optimized copy (thumbnail command: the thumbnail)
+  std::uint64_t thumbnail_bytes = 0;
+  int width_in = 0;
+  int height_in = 0;
+  int width_out = 0;
+  int height_out = 0;
+  double reduction_percent = 0;
+  bool unchanged = false;  // the input was already optimal and was copied
+  double milliseconds = 0;
+  std::string error;  // empty: success
+};
+
+// Files named on the command line, and the image files (by extension) directly inside the
+// directories named, in name order.
+std::vector<std::filesystem::path> expand_inputs(const std::vector<std::filesystem::path>& inputs,
+                                                 std::vector<std::string>& problems);
+
+// Processes every file; `on_done` is called (serialised) after each one. Results are in input order.
+std::vector<Entry> run_batch(const BatchOptions& options, const std::vector<std::filesystem::path>& files,
+                             const std::function<void(const Entry&, std::size_t done)>& on_done);
+
+}  // namespace lumen::image::cli

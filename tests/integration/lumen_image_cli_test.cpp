@@ -1,0 +1,140 @@
+// Runs the built lumen-image tool on images made here, and reads its JSON report and its files.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "../unit/image/test_images.hpp"
+#include "lumen/image/vips_runtime.hpp"
+
+namespace lumen::image {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace lumen::image::testing;  // NOLINT
+
+struct CliRun {
+  int status = -1;
+  std::string out;
+};
+
+CliRun run(const std::string& args) {
+  const std::string command = std::string(LUMEN_IMAGE_CLI) + " " + args + " 2>/dev/null";
+  CliRun r;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  const int raw = pclose(pipe);
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return r;
+}
+
+void write(const fs::path& path, const Bytes& bytes) {
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                              static_cast<std::streamsize>(bytes.size()));
+}
+
+class LumenImageCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ensure_libvips_started();
+    dir_ = fs::temp_directory_path() / ("lumen_image_cli_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "in");
+    write(dir_ / "in" / "wide.jpg", jpeg(gradient(3000, 1500)));
+    write(dir_ / "in" / "page.png", png(text_page(1200, 2400)));
+    write(dir_ / "in" / "broken.jpg", Bytes{'n', 'o', 't', ' ', 'a', 'n', ' ', 'i', 'm', 'a', 'g', 'e'});
+    write(dir_ / "in" / "notes.txt", Bytes{'x'});  // not an image extension: not picked from the folder
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(LumenImageCliTest, OptimizesAFolderWithThumbnailsAndReportsTheBadFile) {
+  const CliRun r = run("optimize " + (dir_ / "in").string() + " --out " + (dir_ / "out").string() + " --thumbnails " +
+                    (dir_ / "thumbs").string() + " --jobs 2 --json");
+  EXPECT_EQ(r.status, 1) << "a failed image makes the exit status 1";
+  const auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["images"].size(), 3u) << r.out;
+  EXPECT_EQ(doc["totals"]["images"], 3);
+  EXPECT_EQ(doc["totals"]["failed"], 1);
+
+  std::uint64_t in = 0;
+  std::uint64_t out = 0;
+  for (const auto& e : doc["images"]) {
+    const fs::path input = e["input"].get<std::string>();
+    if (input.filename() == "broken.jpg") {
+      EXPECT_NE(e["error"].get<std::string>().find("not_an_image"), std::string::npos) << e.dump();
+      continue;
+    }
+    ASSERT_TRUE(e["error"].is_null()) << e.dump();
+    const fs::path output = e["output"].get<std::string>();
+    EXPECT_EQ(output, dir_ / "out" / (input.stem().string() + ".jpg"));
+    const vips::VImage written = vips::VImage::new_from_file(output.c_str());
+    EXPECT_EQ(written.width(), e["width_out"].get<int>());
+    EXPECT_EQ(written.height(), e["height_out"].get<int>());
+    EXPECT_EQ(fs::file_size(output), e["bytes_out"].get<std::uint64_t>());
+    EXPECT_EQ(fs::file_size(input), e["bytes_in"].get<std::uint64_t>());
+    const vips::VImage thumb = vips::VImage::new_from_file(e["thumbnail"].get<std::string>().c_str());
+    EXPECT_EQ(thumb.width(), 256);
+    EXPECT_EQ(thumb.height(), 256);
+    in += e["bytes_in"].get<std::uint64_t>();
+    out += e["bytes_out"].get<std::uint64_t>();
+    if (input.filename() == "wide.jpg") {
+      EXPECT_EQ(e["width_in"], 3000);
+      EXPECT_EQ(e["width_out"], 1920);
+      EXPECT_EQ(e["height_out"], 960);
+    } else {
+      EXPECT_EQ(e["width_out"], 960);
+      EXPECT_EQ(e["height_out"], 1920);
+    }
+  }
+  EXPECT_EQ(doc["totals"]["bytes_in"].get<std::uint64_t>(), in);
+  EXPECT_EQ(doc["totals"]["bytes_out"].get<std::uint64_t>(), out);
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "notes.jpg"));
+}
+
+TEST_F(LumenImageCliTest, ThumbnailCommandWritesExactSizesAndExitsZero) {
+  const CliRun r = run("thumbnail " + (dir_ / "in" / "wide.jpg").string() + " " + (dir_ / "in" / "page.png").string() +
+                    " --out " + (dir_ / "t").string() + " --size 100");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("2 images, 0 failed"), std::string::npos) << r.out;
+  for (const char* name : {"wide.jpg", "page.jpg"}) {
+    const vips::VImage t = vips::VImage::new_from_file((dir_ / "t" / name).c_str());
+    EXPECT_EQ(t.width(), 100);
+    EXPECT_EQ(t.height(), 100);
+  }
+}
+
+TEST_F(LumenImageCliTest, WebpFormatChangesTheExtension) {
+  const CliRun r = run("optimize " + (dir_ / "in" / "wide.jpg").string() + " --out " + (dir_ / "o").string() +
+                    " --format webp --quality 60 --max-width 500");
+  EXPECT_EQ(r.status, 0) << r.out;
+  const vips::VImage w = vips::VImage::new_from_file((dir_ / "o" / "wide.webp").c_str());
+  EXPECT_EQ(w.width(), 500);
+  EXPECT_EQ(w.height(), 250);
+}
+
+TEST_F(LumenImageCliTest, UsageErrorsExitWithTwo) {
+  EXPECT_EQ(run("optimize " + (dir_ / "in").string()).status, 2);  // no --out
+  EXPECT_EQ(run("optimize x --out y --quality 101").status, 2);
+  EXPECT_EQ(run("resize x --out y").status, 2);
+}
+
+TEST_F(LumenImageCliTest, VersionNamesLibvips) {
+  const CliRun r = run("--version");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("libvips 8."), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace lumen::image
