@@ -122,6 +122,107 @@ exporters::OtlpHttpExporterOptions read_otlp(const Environment& env) {
   return otlp;
 }
 
+std::optional<std::string> metrics_or_generic(const Environment& env, const std::string& suffix,
+                                              std::string& used_name) {
+  used_name = "OTEL_EXPORTER_OTLP_METRICS_" + suffix;
+  if (auto v = env.get(used_name)) return v;
+  used_name = "OTEL_EXPORTER_OTLP_" + suffix;
+  return env.get(used_name);
+}
+
+exporters::OtlpHttpMetricExporterOptions read_otlp_metrics(const Environment& env) {
+  exporters::OtlpHttpMetricExporterOptions otlp;
+  if (auto v = env.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")) {
+    otlp.endpoint = trim(*v);  // used as given
+  } else if (auto base = env.get("OTEL_EXPORTER_OTLP_ENDPOINT")) {
+    std::string url = trim(*base);
+    if (!url.empty() && url.back() == '/') url.pop_back();
+    otlp.endpoint = url + "/v1/metrics";
+  }
+  if (otlp.endpoint.rfind("http://", 0) != 0 && otlp.endpoint.rfind("https://", 0) != 0) {
+    throw Error("OTLP metrics endpoint '" + otlp.endpoint +
+                "' is not an http:// or https:// URL; set OTEL_EXPORTER_OTLP_ENDPOINT such as "
+                "http://localhost:4318 (or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to a full URL)");
+  }
+  std::string name;
+  if (auto v = metrics_or_generic(env, "HEADERS", name)) otlp.headers = parse_headers(*v, name);
+  if (auto v = metrics_or_generic(env, "TIMEOUT", name)) {
+    otlp.timeout = env.duration_ms(name, otlp.timeout);
+    if (otlp.timeout.count() == 0) otlp.timeout = std::chrono::seconds(10);  // never infinite
+  }
+  if (auto v = metrics_or_generic(env, "COMPRESSION", name)) {
+    const std::string c = lower(trim(*v));
+    if (c != "gzip" && c != "none") {
+      throw Error(name + "='" + *v + "' is not valid: expected gzip or none.");
+    }
+    otlp.compression = c == "gzip" ? exporters::OtlpCompression::kGzip : exporters::OtlpCompression::kNone;
+  }
+  if (auto v = metrics_or_generic(env, "PROTOCOL", name)) {
+    const std::string p = lower(trim(*v));
+    if (p == "http/protobuf") {
+      otlp.protocol = exporters::OtlpProtocol::kHttpProtobuf;
+    } else if (p == "http/json") {
+      otlp.protocol = exporters::OtlpProtocol::kHttpJson;
+    } else {
+      throw Error(name + "='" + *v +
+                  "' is not supported: lumen speaks OTLP over HTTP; use http/protobuf or http/json.");
+    }
+  }
+  if (auto v = env.get("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE")) {
+    const std::string t = lower(trim(*v));
+    if (t == "cumulative") {
+      otlp.temporality = metrics::TemporalityPreference::kCumulative;
+    } else if (t == "delta") {
+      otlp.temporality = metrics::TemporalityPreference::kDelta;
+    } else if (t == "lowmemory") {
+      otlp.temporality = metrics::TemporalityPreference::kLowMemory;
+    } else {
+      throw Error("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE='" + *v +
+                  "' is not valid: expected cumulative, delta or lowmemory.");
+    }
+  }
+  return otlp;
+}
+
+std::vector<MetricExporterKind> read_metric_exporters(const Environment& env) {
+  if (auto list = env.get("OTEL_METRICS_EXPORTER")) {
+    std::vector<MetricExporterKind> out;
+    for (const std::string& raw : split(*list, ',')) {
+      const std::string name = lower(raw);
+      MetricExporterKind kind;
+      if (name == "otlp") {
+        kind = MetricExporterKind::kOtlp;
+      } else if (name == "prometheus") {
+        kind = MetricExporterKind::kPrometheus;
+      } else if (name == "console") {
+        kind = MetricExporterKind::kConsole;
+      } else if (name == "none") {
+        continue;
+      } else {
+        throw Error("OTEL_METRICS_EXPORTER='" + *list + "': '" + raw +
+                    "' is not a known metrics exporter; use otlp, prometheus, console or none.");
+      }
+      if (std::find(out.begin(), out.end(), kind) == out.end()) out.push_back(kind);
+    }
+    return out;
+  }
+  std::vector<MetricExporterKind> out{MetricExporterKind::kPrometheus};
+  if (env.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") || env.get("OTEL_EXPORTER_OTLP_ENDPOINT")) {
+    out.push_back(MetricExporterKind::kOtlp);
+  }
+  return out;
+}
+
+std::chrono::milliseconds positive_ms(const Environment& env, const char* name,
+                                      std::chrono::milliseconds fallback) {
+  const std::chrono::milliseconds v = env.duration_ms(name, fallback);
+  if (v.count() <= 0) {
+    throw Error(std::string(name) + "='" + env.get_or(name, "") +
+                "' is not valid: expected a positive number of milliseconds.");
+  }
+  return v;
+}
+
 std::vector<TraceExporterKind> read_exporters(const Environment& env) {
   if (auto list = env.get("OTEL_TRACES_EXPORTER")) {
     std::vector<TraceExporterKind> out;
@@ -208,6 +309,15 @@ Config Config::from_env(const Environment& env) {
     t.jaeger.endpoint = trim(*legacy);
   }
   t.jaeger.timeout = env.duration_ms("OTEL_EXPORTER_JAEGER_TIMEOUT", t.jaeger.timeout);
+
+  MetricsConfig& m = config.metrics;
+  m.enabled = t.enabled;
+  m.exporters = read_metric_exporters(env);
+  m.export_interval = positive_ms(env, "OTEL_METRIC_EXPORT_INTERVAL", m.export_interval);
+  m.export_timeout = positive_ms(env, "OTEL_METRIC_EXPORT_TIMEOUT", m.export_timeout);
+  if (std::find(m.exporters.begin(), m.exporters.end(), MetricExporterKind::kOtlp) != m.exporters.end()) {
+    m.otlp = read_otlp_metrics(env);
+  }
   return config;
 }
 
