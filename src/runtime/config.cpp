@@ -72,42 +72,47 @@ std::vector<std::pair<std::string, std::string>> parse_headers(const std::string
   return out;
 }
 
-// The signal-specific variable wins over the generic one.
-std::optional<std::string> traces_or_generic(const Environment& env, const std::string& suffix,
-                                             std::string& used_name) {
-  used_name = "OTEL_EXPORTER_OTLP_TRACES_" + suffix;
+// The signal-specific variable (OTEL_EXPORTER_OTLP_<SIGNAL>_<suffix>) wins over the generic one.
+std::optional<std::string> signal_or_generic(const Environment& env, std::string_view signal,
+                                             const std::string& suffix, std::string& used_name) {
+  used_name = "OTEL_EXPORTER_OTLP_" + std::string(signal) + "_" + suffix;
   if (auto v = env.get(used_name)) return v;
   used_name = "OTEL_EXPORTER_OTLP_" + suffix;
   return env.get(used_name);
 }
 
-exporters::OtlpHttpExporterOptions read_otlp(const Environment& env) {
-  exporters::OtlpHttpExporterOptions otlp;
-  if (auto v = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+// Endpoint, headers, timeout, compression and protocol of one signal's OTLP exporter; `signal` is
+// TRACES or METRICS, `path` what is appended to the generic endpoint. Options is the exporter's
+// options struct (the span and metric exporters name these members alike).
+template <typename Options>
+void read_otlp_transport(const Environment& env, std::string_view signal, std::string_view path,
+                         Options& otlp) {
+  const std::string endpoint_name = "OTEL_EXPORTER_OTLP_" + std::string(signal) + "_ENDPOINT";
+  if (auto v = env.get(endpoint_name)) {
     otlp.endpoint = trim(*v);  // used as given
   } else if (auto base = env.get("OTEL_EXPORTER_OTLP_ENDPOINT")) {
     std::string url = trim(*base);
     if (!url.empty() && url.back() == '/') url.pop_back();
-    otlp.endpoint = url + "/v1/traces";
+    otlp.endpoint = url + std::string(path);
   }
   if (otlp.endpoint.rfind("http://", 0) != 0 && otlp.endpoint.rfind("https://", 0) != 0) {
     throw Error("OTLP endpoint '" + otlp.endpoint +
                 "' is not an http:// or https:// URL; set OTEL_EXPORTER_OTLP_ENDPOINT such as "
-                "http://localhost:4318");
+                "http://localhost:4318 (or " + endpoint_name + " to a full URL)");
   }
   std::string name;
-  if (auto v = traces_or_generic(env, "HEADERS", name)) otlp.headers = parse_headers(*v, name);
-  if (auto v = traces_or_generic(env, "TIMEOUT", name)) {
+  if (auto v = signal_or_generic(env, signal, "HEADERS", name)) otlp.headers = parse_headers(*v, name);
+  if (auto v = signal_or_generic(env, signal, "TIMEOUT", name)) {
     otlp.timeout = env.duration_ms(name, otlp.timeout);
   }
-  if (auto v = traces_or_generic(env, "COMPRESSION", name)) {
+  if (auto v = signal_or_generic(env, signal, "COMPRESSION", name)) {
     const std::string c = lower(trim(*v));
     if (c != "gzip" && c != "none") {
       throw Error(name + "='" + *v + "' is not valid: expected gzip or none.");
     }
     otlp.compression = c == "gzip" ? exporters::OtlpCompression::kGzip : exporters::OtlpCompression::kNone;
   }
-  if (auto v = traces_or_generic(env, "PROTOCOL", name)) {
+  if (auto v = signal_or_generic(env, signal, "PROTOCOL", name)) {
     const std::string p = lower(trim(*v));
     if (p == "http/protobuf") {
       otlp.protocol = exporters::OtlpProtocol::kHttpProtobuf;
@@ -119,55 +124,18 @@ exporters::OtlpHttpExporterOptions read_otlp(const Environment& env) {
                   "(collectors and Jaeger accept both on port 4318).");
     }
   }
-  return otlp;
 }
 
-std::optional<std::string> metrics_or_generic(const Environment& env, const std::string& suffix,
-                                              std::string& used_name) {
-  used_name = "OTEL_EXPORTER_OTLP_METRICS_" + suffix;
-  if (auto v = env.get(used_name)) return v;
-  used_name = "OTEL_EXPORTER_OTLP_" + suffix;
-  return env.get(used_name);
+exporters::OtlpHttpExporterOptions read_otlp(const Environment& env) {
+  exporters::OtlpHttpExporterOptions otlp;
+  read_otlp_transport(env, "TRACES", "/v1/traces", otlp);
+  return otlp;
 }
 
 exporters::OtlpHttpMetricExporterOptions read_otlp_metrics(const Environment& env) {
   exporters::OtlpHttpMetricExporterOptions otlp;
-  if (auto v = env.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")) {
-    otlp.endpoint = trim(*v);  // used as given
-  } else if (auto base = env.get("OTEL_EXPORTER_OTLP_ENDPOINT")) {
-    std::string url = trim(*base);
-    if (!url.empty() && url.back() == '/') url.pop_back();
-    otlp.endpoint = url + "/v1/metrics";
-  }
-  if (otlp.endpoint.rfind("http://", 0) != 0 && otlp.endpoint.rfind("https://", 0) != 0) {
-    throw Error("OTLP metrics endpoint '" + otlp.endpoint +
-                "' is not an http:// or https:// URL; set OTEL_EXPORTER_OTLP_ENDPOINT such as "
-                "http://localhost:4318 (or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to a full URL)");
-  }
-  std::string name;
-  if (auto v = metrics_or_generic(env, "HEADERS", name)) otlp.headers = parse_headers(*v, name);
-  if (auto v = metrics_or_generic(env, "TIMEOUT", name)) {
-    otlp.timeout = env.duration_ms(name, otlp.timeout);
-    if (otlp.timeout.count() == 0) otlp.timeout = std::chrono::seconds(10);  // never infinite
-  }
-  if (auto v = metrics_or_generic(env, "COMPRESSION", name)) {
-    const std::string c = lower(trim(*v));
-    if (c != "gzip" && c != "none") {
-      throw Error(name + "='" + *v + "' is not valid: expected gzip or none.");
-    }
-    otlp.compression = c == "gzip" ? exporters::OtlpCompression::kGzip : exporters::OtlpCompression::kNone;
-  }
-  if (auto v = metrics_or_generic(env, "PROTOCOL", name)) {
-    const std::string p = lower(trim(*v));
-    if (p == "http/protobuf") {
-      otlp.protocol = exporters::OtlpProtocol::kHttpProtobuf;
-    } else if (p == "http/json") {
-      otlp.protocol = exporters::OtlpProtocol::kHttpJson;
-    } else {
-      throw Error(name + "='" + *v +
-                  "' is not supported: lumen speaks OTLP over HTTP; use http/protobuf or http/json.");
-    }
-  }
+  read_otlp_transport(env, "METRICS", "/v1/metrics", otlp);
+  if (otlp.timeout.count() == 0) otlp.timeout = std::chrono::seconds(10);  // never infinite
   if (auto v = env.get("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE")) {
     const std::string t = lower(trim(*v));
     if (t == "cumulative") {
