@@ -1,7 +1,9 @@
 // Runtime: lumen wired from a Config: the resource, the sampler, the batch span processor and the
 // exporters that OTEL_TRACES_EXPORTER (or the endpoints that are set) ask for; a MeterProvider
 // with a periodic reader per push exporter that OTEL_METRICS_EXPORTER asks for (otlp, console;
-// "prometheus" is served by the admin endpoint from meter_provider()). One per process.
+// "prometheus" is served by the admin endpoint from meter_provider()), the process_* metrics and
+// lumen's own health counters (lumen.spans.dropped, lumen.spans.export_failed,
+// lumen.metric_export.count/.failures) unless OTEL_SDK_DISABLED. One per process.
 // Its destructor flushes and shuts down with a deadline; it never hangs on a dead collector.
 // Thread-safety: all methods may be called concurrently.
 //

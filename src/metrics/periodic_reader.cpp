@@ -114,6 +114,14 @@ PeriodicMetricReader::PeriodicMetricReader(MeterProvider& provider,
           if (auto s = weak.lock()) r.observe(static_cast<std::int64_t>(s->failures.load()));
         },
         {.description = "Metric exports that failed or did not finish by their deadline"});
+    duration_metric_ = meter.create_observable_gauge(
+        "lumen.metric_export.duration",
+        [weak](ObserverResult& r) {
+          if (auto s = weak.lock(); s && s->exports.load() > 0) {
+            r.observe(static_cast<double>(s->last_duration_ns.load()) / 1e9);
+          }
+        },
+        {.description = "Duration of the last metric export, collection included", .unit = "s"});
   }
   std::thread([s = state_] { s->run(); }).detach();
 }
@@ -121,6 +129,7 @@ PeriodicMetricReader::PeriodicMetricReader(MeterProvider& provider,
 PeriodicMetricReader::~PeriodicMetricReader() {
   exports_metric_.reset();
   failures_metric_.reset();
+  duration_metric_.reset();
   shutdown(std::chrono::seconds(5));
 }
 

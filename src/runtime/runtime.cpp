@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <iostream>
 #include <mutex>
+#include <optional>
 
 #include "fanout_exporter.hpp"
 #include "lumen/export/console_exporter.hpp"
 #include "lumen/export/jaeger_exporter.hpp"
 #include "lumen/export/otlp_http_exporter.hpp"
 #include "lumen/export/otlp_metric_exporter.hpp"
+#include "lumen/metrics/process_metrics.hpp"
 #include "lumen/metrics/prometheus.hpp"
 
 namespace lumen {
@@ -20,6 +22,8 @@ struct Runtime::Impl {
   std::unique_ptr<trace::TracerProvider> provider;
   // Readers after the provider they collect: they are destroyed (and shut down) first.
   std::unique_ptr<metrics::MeterProvider> meters;
+  std::optional<metrics::ProcessMetrics> process_metrics;
+  std::vector<metrics::ObservableRegistration> health_metrics;
   std::vector<std::unique_ptr<metrics::PeriodicMetricReader>> readers;
 };
 
@@ -102,6 +106,19 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
   impl_->meters = std::make_unique<metrics::MeterProvider>(
       metrics::MeterProviderOptions{.resource = impl_->config.resource});
   if (m.enabled) {
+    metrics::Meter& self = impl_->meters->meter("lumen");
+    impl_->process_metrics.emplace(self);
+    // lumen's own health: the span pipeline's losses (the readers add their export counts).
+    if (trace::BatchSpanProcessor* batch = impl_->processor) {
+      impl_->health_metrics.push_back(self.create_observable_counter(
+          "lumen.spans.dropped",
+          [batch](metrics::ObserverResult& r) { r.observe(batch->stats().dropped); },
+          {.description = "Spans dropped because the export queue was full or shutdown timed out"}));
+      impl_->health_metrics.push_back(self.create_observable_counter(
+          "lumen.spans.export_failed",
+          [batch](metrics::ObserverResult& r) { r.observe(batch->stats().export_failed); },
+          {.description = "Spans in batches the exporter did not deliver"}));
+    }
     for (MetricExporterKind kind : m.exporters) {
       if (auto exporter = make_metric_exporter(kind, m)) {
         impl_->readers.push_back(std::make_unique<metrics::PeriodicMetricReader>(

@@ -12,8 +12,9 @@
 // Every export has a deadline (now + timeout). force_flush() and shutdown() return by their
 // deadline even when the collector never answers: shutdown aborts the running export and, should
 // an exporter ignore that, leaves the worker behind rather than blocking. The reader counts its
-// exports and failures (stats()) and publishes them as the observable counters
-// lumen.metric_export.count and lumen.metric_export.failures (meter "lumen") on the provider.
+// exports and failures (stats()) and publishes them on the provider (meter "lumen") as the
+// observable counters lumen.metric_export.count and lumen.metric_export.failures and the gauge
+// lumen.metric_export.duration (seconds, the last export).
 // Thread-safety: all methods may be called from any thread. The provider must outlive the reader.
 #pragma once
 
@@ -29,7 +30,7 @@ namespace lumen::metrics {
 struct PeriodicMetricReaderOptions {
   std::chrono::milliseconds interval = std::chrono::seconds(60);
   std::chrono::milliseconds timeout = std::chrono::seconds(30);
-  // Register lumen.metric_export.count / .failures on the provider.
+  // Register lumen.metric_export.count / .failures / .duration on the provider.
   bool self_metrics = true;
 };
 
@@ -61,6 +62,7 @@ class PeriodicMetricReader {
   std::shared_ptr<State> state_;
   ObservableRegistration exports_metric_;
   ObservableRegistration failures_metric_;
+  ObservableRegistration duration_metric_;
 };
 
 }  // namespace lumen::metrics

@@ -123,6 +123,16 @@ TEST(PeriodicMetricReader, CountsFailedExportsAndPublishesThemAsAMetric) {
   EXPECT_EQ(reader.stats().failures, 2U);
   EXPECT_EQ(value_of(provider.collect(), "lumen.metric_export.failures"), 2);
   EXPECT_EQ(value_of(provider.collect(), "lumen.metric_export.count"), 2);
+  bool has_duration = false;
+  for (const MetricData& m : provider.collect().metrics) {
+    if (m.name == "lumen.metric_export.duration") {
+      has_duration = true;
+      ASSERT_EQ(m.number_points.size(), 1U);
+      EXPECT_GE(m.number_points[0].value, 0.0);
+      EXPECT_LT(m.number_points[0].value, 2.0);
+    }
+  }
+  EXPECT_TRUE(has_duration);
 }
 
 TEST(PeriodicMetricReader, ShutdownReturnsByItsDeadlineWhenTheExportNeverReturns) {

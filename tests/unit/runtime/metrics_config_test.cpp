@@ -86,6 +86,13 @@ TEST(MetricsConfig, BadValuesNameTheVariableAndTheValue) {
             std::string::npos);
 }
 
+const metrics::MetricData* find(const metrics::MetricsSnapshot& snap, const std::string& name) {
+  for (const auto& m : snap.metrics) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
 TEST(MetricsConfig, RuntimeOffersAMeterProviderWithTheConfiguredResource) {
   Config config = from({{"OTEL_SERVICE_NAME", "svc"}, {"OTEL_METRICS_EXPORTER", "none"},
                         {"OTEL_TRACES_EXPORTER", "none"}});
@@ -94,9 +101,26 @@ TEST(MetricsConfig, RuntimeOffersAMeterProviderWithTheConfiguredResource) {
   c.add(2);
   const metrics::MetricsSnapshot snap = rt.meter_provider().collect();
   EXPECT_EQ(snap.resource.attributes(), rt.config().resource.attributes());
-  ASSERT_EQ(snap.metrics.size(), 1U);
-  EXPECT_EQ(snap.metrics[0].number_points.at(0).int_value, 2);
+  const metrics::MetricData* jobs = find(snap, "jobs");
+  ASSERT_NE(jobs, nullptr);
+  EXPECT_EQ(jobs->number_points.at(0).int_value, 2);
   EXPECT_EQ(rt.metric_export_stats().exports, 0U);  // no push exporter configured
+}
+
+TEST(MetricsConfig, RuntimeRegistersProcessMetricsAndSpanPipelineHealth) {
+  Runtime rt(from({{"OTEL_METRICS_EXPORTER", "none"}}));  // traces: the embedded store
+  const metrics::MetricsSnapshot snap = rt.meter_provider().collect();
+  const metrics::MetricData* rss = find(snap, "process_resident_memory_bytes");
+  ASSERT_NE(rss, nullptr);
+  EXPECT_GT(rss->number_points.at(0).int_value, 0);
+  const metrics::MetricData* dropped = find(snap, "lumen.spans.dropped");
+  ASSERT_NE(dropped, nullptr);
+  EXPECT_EQ(dropped->number_points.at(0).int_value, 0);
+}
+
+TEST(MetricsConfig, SdkDisabledRegistersNothingOfItsOwn) {
+  Runtime rt(from({{"OTEL_SDK_DISABLED", "true"}}));
+  EXPECT_TRUE(rt.meter_provider().collect().metrics.empty());
 }
 
 }  // namespace
