@@ -311,6 +311,28 @@ TEST(OtlpMetricsExport, ShutdownReturnsByItsDeadlineWhenTheCollectorNeverAnswers
   EXPECT_GE(reader.stats().failures, 1U);
 }
 
+TEST(OtlpMetricsExport, APartialSuccessIsCountedAndReportedForProtobufAndJson) {
+  for (const bool json : {false, true}) {
+    SCOPED_TRACE(json ? "json" : "protobuf");
+    HttpReceiver receiver;
+    // ExportMetricsServiceResponse{partial_success{rejected_data_points: 3, error_message: "old"}}
+    const std::string proto_body = std::string("\x0a\x07\x08\x03\x12\x03old", 9);
+    const std::string json_body = R"({"partialSuccess":{"rejectedDataPoints":"3","errorMessage":"old"}})";
+    receiver.script({{200, json ? json_body : proto_body}});
+    Reports reports;
+    metrics::MeterProvider provider(provider_options());
+    auto requests = provider.meter("app").create_counter("requests");
+    requests.add(1);
+    auto options = metric_options_for(receiver, reports);
+    if (json) options.protocol = exporters::OtlpProtocol::kHttpJson;
+    OtlpHttpMetricExporter exporter(options);
+    EXPECT_EQ(exporter.export_metrics(provider.collect(), Steady::now() + 5s), MetricExportResult::kSuccess);
+    EXPECT_EQ(exporter.stats().points_rejected, 3U);
+    ASSERT_EQ(reports.lines().size(), 1U);
+    EXPECT_NE(reports.lines()[0].find("rejected 3 data points: old"), std::string::npos) << reports.lines()[0];
+  }
+}
+
 TEST(OtlpMetricsExport, RejectsAnEndpointThatIsNotHttp) {
   EXPECT_THROW(OtlpHttpMetricExporter({.endpoint = "localhost:4318"}), Error);
 }
