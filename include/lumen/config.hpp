@@ -18,6 +18,7 @@
 #include "lumen/log/logger.hpp"
 #include "lumen/export/jaeger_exporter.hpp"
 #include "lumen/export/otlp_http_exporter.hpp"
+#include "lumen/export/otlp_metric_exporter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
 #include "lumen/trace/span_limits.hpp"
 
@@ -59,11 +60,28 @@ struct LogConfig {
   log::LogFiles files;
 };
 
+// Where metrics go (OTEL_METRICS_EXPORTER, a comma-separated list).
+enum class MetricExporterKind {
+  kPrometheus,  // "prometheus": pulled from the admin endpoint's /metrics (the default)
+  kOtlp,        // "otlp": pushed by a periodic reader over OTLP/HTTP
+  kConsole,     // "console": a periodic reader prints Prometheus text to stdout
+};
+
+struct MetricsConfig {
+  bool enabled = true;  // false when OTEL_SDK_DISABLED=true
+  // Unset: prometheus, plus otlp when an OTLP endpoint is configured. "none": empty.
+  std::vector<MetricExporterKind> exporters{MetricExporterKind::kPrometheus};
+  std::chrono::milliseconds export_interval = std::chrono::seconds(60);  // OTEL_METRIC_EXPORT_INTERVAL
+  std::chrono::milliseconds export_timeout = std::chrono::seconds(30);   // OTEL_METRIC_EXPORT_TIMEOUT
+  exporters::OtlpHttpMetricExporterOptions otlp;
+};
+
 struct Config {
   Resource resource;
   TraceConfig trace;
   AdminConfig admin;
   LogConfig log;
+  MetricsConfig metrics;
 
   static Config from_env(const Environment& env = Environment::process());
 };

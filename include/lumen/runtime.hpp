@@ -1,6 +1,9 @@
 // Runtime: lumen wired from a Config: the resource, the sampler, the batch span processor and the
-// exporters that OTEL_TRACES_EXPORTER (or the endpoints that are set) ask for; a MeterProvider and,
-// when enabled, the admin endpoint serving its /metrics. One per process.
+// exporters that OTEL_TRACES_EXPORTER (or the endpoints that are set) ask for; a MeterProvider
+// with a periodic reader per push exporter that OTEL_METRICS_EXPORTER asks for (otlp, console;
+// "prometheus" is served by the admin endpoint from meter_provider()), the process_* metrics and
+// lumen's own health counters (spans and log records dropped, export failures) unless
+// OTEL_SDK_DISABLED; the structured logger; and, when enabled, the admin endpoint. One per process.
 // Its destructor flushes and shuts down with a deadline; it never hangs on a dead collector.
 // Thread-safety: all methods may be called concurrently.
 //
@@ -18,6 +21,8 @@
 #include "lumen/config.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/export/memory_exporter.hpp"
+#include "lumen/metrics/meter.hpp"
+#include "lumen/metrics/periodic_reader.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
 #include "lumen/trace/tracer_provider.hpp"
 
@@ -44,11 +49,16 @@ class Runtime {
   // is false. Applications add their own routes to it (the report, the dashboard).
   [[nodiscard]] admin::AdminServer* admin();
 
+  [[nodiscard]] metrics::Meter& meter(std::string_view name = "beautifyai");
+  // Exports and failures of the periodic metric readers (otlp, console), summed.
+  [[nodiscard]] metrics::PeriodicMetricReaderStats metric_export_stats() const;
+
   // The embedded store of recent spans, or null when the "memory" exporter is not active.
   [[nodiscard]] std::shared_ptr<exporters::InMemorySpanExporter> recent_spans() const;
   // Queue, drop and export counts of the span pipeline.
   [[nodiscard]] trace::BatchSpanProcessorStats span_stats() const;
 
+  // Spans and, for push metric exporters, one collection; both within the timeout.
   bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   bool shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 

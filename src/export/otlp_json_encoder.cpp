@@ -1,4 +1,5 @@
 #include "export/otlp_json_encoder.hpp"
+#include "export/otlp_json_common.hpp"
 
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -121,6 +122,14 @@ Json span_json(const trace::SpanData& s) {
 }
 
 }  // namespace
+
+nlohmann::ordered_json key_values_json(const Attributes& attributes) {
+  Json list = Json::array();
+  for (const Attribute& a : attributes) list.push_back(Json{{"key", a.key}, {"value", any_value(a.value)}});
+  return list;
+}
+
+nlohmann::ordered_json otlp_double_json(double value) { return double_json(value); }
 
 std::string encode_trace_request_json(trace::SpanBatch batch) {
   Json resource_spans = Json::array();

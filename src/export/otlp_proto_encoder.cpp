@@ -153,6 +153,10 @@ void write_span(ProtoWriter& w, const trace::SpanData& s) {
 
 }  // namespace
 
+void write_key_values(ProtoWriter& w, std::uint32_t field, const Attributes& attributes) {
+  write_attributes(w, field, attributes);
+}
+
 std::size_t varint_size(std::uint64_t value) noexcept {
   std::size_t n = 1;
   while (value >= 0x80) {
@@ -190,6 +194,16 @@ void ProtoWriter::varint(std::uint64_t value) {
 
 void ProtoWriter::fixed64_field(std::uint32_t field, std::uint64_t value) {
   tag(field, WireType::kFixed64);
+  raw_fixed64(value);
+}
+
+void ProtoWriter::raw_double(double value) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  raw_fixed64(bits);
+}
+
+void ProtoWriter::raw_fixed64(std::uint64_t value) {
   char buf[8];
   for (std::size_t i = 0; i < 8; ++i) buf[i] = static_cast<char>((value >> (8 * i)) & 0xFF);
   out_.append(buf, 8);

@@ -47,6 +47,9 @@ class ProtoWriter {
   }
   void bool_field(std::uint32_t field, bool value) { varint_field(field, value ? 1 : 0); }
   void fixed64_field(std::uint32_t field, std::uint64_t value);
+  // A fixed64 or double without a tag: the elements of a packed repeated field.
+  void raw_fixed64(std::uint64_t value);
+  void raw_double(double value);
   void fixed32_field(std::uint32_t field, std::uint32_t value);
   void double_field(std::uint32_t field, double value);
   // Raw bytes (ids).
@@ -68,6 +71,9 @@ class ProtoWriter {
 [[nodiscard]] std::size_t varint_size(std::uint64_t value) noexcept;
 // Appends `text` to `out`, replacing each ill-formed UTF-8 sequence with U+FFFD.
 void append_valid_utf8(std::string_view text, std::string& out);
+
+// Writes each attribute as a KeyValue message in `field` (shared by the trace and metrics encoders).
+void write_key_values(ProtoWriter& w, std::uint32_t field, const Attributes& attributes);
 
 // Span.flags bits beyond the W3C trace flags (opentelemetry-proto SpanFlags).
 inline constexpr std::uint32_t kSpanFlagsContextHasIsRemote = 0x100;

@@ -107,7 +107,10 @@ std::optional<PartialSuccess> parse_json(std::string_view body) {
   if (it == doc.end() || !it->is_object()) return std::nullopt;
   PartialSuccess p;
   // int64 arrives as a decimal string per the JSON mapping; numbers are accepted too.
-  if (const auto r = it->find("rejectedSpans"); r != it->end()) {
+  // The count's name depends on the signal (ExportTraceServiceResponse, ExportMetricsServiceResponse).
+  auto r = it->find("rejectedSpans");
+  if (r == it->end()) r = it->find("rejectedDataPoints");
+  if (r != it->end()) {
     if (r->is_number_integer()) {
       p.rejected = r->get<std::int64_t>();
     } else if (r->is_string()) {

@@ -72,42 +72,47 @@ std::vector<std::pair<std::string, std::string>> parse_headers(const std::string
   return out;
 }
 
-// The signal-specific variable wins over the generic one.
-std::optional<std::string> traces_or_generic(const Environment& env, const std::string& suffix,
-                                             std::string& used_name) {
-  used_name = "OTEL_EXPORTER_OTLP_TRACES_" + suffix;
+// The signal-specific variable (OTEL_EXPORTER_OTLP_<SIGNAL>_<suffix>) wins over the generic one.
+std::optional<std::string> signal_or_generic(const Environment& env, std::string_view signal,
+                                             const std::string& suffix, std::string& used_name) {
+  used_name = "OTEL_EXPORTER_OTLP_" + std::string(signal) + "_" + suffix;
   if (auto v = env.get(used_name)) return v;
   used_name = "OTEL_EXPORTER_OTLP_" + suffix;
   return env.get(used_name);
 }
 
-exporters::OtlpHttpExporterOptions read_otlp(const Environment& env) {
-  exporters::OtlpHttpExporterOptions otlp;
-  if (auto v = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+// Endpoint, headers, timeout, compression and protocol of one signal's OTLP exporter; `signal` is
+// TRACES or METRICS, `path` what is appended to the generic endpoint. Options is the exporter's
+// options struct (the span and metric exporters name these members alike).
+template <typename Options>
+void read_otlp_transport(const Environment& env, std::string_view signal, std::string_view path,
+                         Options& otlp) {
+  const std::string endpoint_name = "OTEL_EXPORTER_OTLP_" + std::string(signal) + "_ENDPOINT";
+  if (auto v = env.get(endpoint_name)) {
     otlp.endpoint = trim(*v);  // used as given
   } else if (auto base = env.get("OTEL_EXPORTER_OTLP_ENDPOINT")) {
     std::string url = trim(*base);
     if (!url.empty() && url.back() == '/') url.pop_back();
-    otlp.endpoint = url + "/v1/traces";
+    otlp.endpoint = url + std::string(path);
   }
   if (otlp.endpoint.rfind("http://", 0) != 0 && otlp.endpoint.rfind("https://", 0) != 0) {
     throw Error("OTLP endpoint '" + otlp.endpoint +
                 "' is not an http:// or https:// URL; set OTEL_EXPORTER_OTLP_ENDPOINT such as "
-                "http://localhost:4318");
+                "http://localhost:4318 (or " + endpoint_name + " to a full URL)");
   }
   std::string name;
-  if (auto v = traces_or_generic(env, "HEADERS", name)) otlp.headers = parse_headers(*v, name);
-  if (auto v = traces_or_generic(env, "TIMEOUT", name)) {
+  if (auto v = signal_or_generic(env, signal, "HEADERS", name)) otlp.headers = parse_headers(*v, name);
+  if (auto v = signal_or_generic(env, signal, "TIMEOUT", name)) {
     otlp.timeout = env.duration_ms(name, otlp.timeout);
   }
-  if (auto v = traces_or_generic(env, "COMPRESSION", name)) {
+  if (auto v = signal_or_generic(env, signal, "COMPRESSION", name)) {
     const std::string c = lower(trim(*v));
     if (c != "gzip" && c != "none") {
       throw Error(name + "='" + *v + "' is not valid: expected gzip or none.");
     }
     otlp.compression = c == "gzip" ? exporters::OtlpCompression::kGzip : exporters::OtlpCompression::kNone;
   }
-  if (auto v = traces_or_generic(env, "PROTOCOL", name)) {
+  if (auto v = signal_or_generic(env, signal, "PROTOCOL", name)) {
     const std::string p = lower(trim(*v));
     if (p == "http/protobuf") {
       otlp.protocol = exporters::OtlpProtocol::kHttpProtobuf;
@@ -119,7 +124,71 @@ exporters::OtlpHttpExporterOptions read_otlp(const Environment& env) {
                   "(collectors and Jaeger accept both on port 4318).");
     }
   }
+}
+
+exporters::OtlpHttpExporterOptions read_otlp(const Environment& env) {
+  exporters::OtlpHttpExporterOptions otlp;
+  read_otlp_transport(env, "TRACES", "/v1/traces", otlp);
   return otlp;
+}
+
+exporters::OtlpHttpMetricExporterOptions read_otlp_metrics(const Environment& env) {
+  exporters::OtlpHttpMetricExporterOptions otlp;
+  read_otlp_transport(env, "METRICS", "/v1/metrics", otlp);
+  if (otlp.timeout.count() == 0) otlp.timeout = std::chrono::seconds(10);  // never infinite
+  if (auto v = env.get("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE")) {
+    const std::string t = lower(trim(*v));
+    if (t == "cumulative") {
+      otlp.temporality = metrics::TemporalityPreference::kCumulative;
+    } else if (t == "delta") {
+      otlp.temporality = metrics::TemporalityPreference::kDelta;
+    } else if (t == "lowmemory") {
+      otlp.temporality = metrics::TemporalityPreference::kLowMemory;
+    } else {
+      throw Error("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE='" + *v +
+                  "' is not valid: expected cumulative, delta or lowmemory.");
+    }
+  }
+  return otlp;
+}
+
+std::vector<MetricExporterKind> read_metric_exporters(const Environment& env) {
+  if (auto list = env.get("OTEL_METRICS_EXPORTER")) {
+    std::vector<MetricExporterKind> out;
+    for (const std::string& raw : split(*list, ',')) {
+      const std::string name = lower(raw);
+      MetricExporterKind kind;
+      if (name == "otlp") {
+        kind = MetricExporterKind::kOtlp;
+      } else if (name == "prometheus") {
+        kind = MetricExporterKind::kPrometheus;
+      } else if (name == "console") {
+        kind = MetricExporterKind::kConsole;
+      } else if (name == "none") {
+        continue;
+      } else {
+        throw Error("OTEL_METRICS_EXPORTER='" + *list + "': '" + raw +
+                    "' is not a known metrics exporter; use otlp, prometheus, console or none.");
+      }
+      if (std::find(out.begin(), out.end(), kind) == out.end()) out.push_back(kind);
+    }
+    return out;
+  }
+  std::vector<MetricExporterKind> out{MetricExporterKind::kPrometheus};
+  if (env.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") || env.get("OTEL_EXPORTER_OTLP_ENDPOINT")) {
+    out.push_back(MetricExporterKind::kOtlp);
+  }
+  return out;
+}
+
+std::chrono::milliseconds positive_ms(const Environment& env, const char* name,
+                                      std::chrono::milliseconds fallback) {
+  const std::chrono::milliseconds v = env.duration_ms(name, fallback);
+  if (v.count() <= 0) {
+    throw Error(std::string(name) + "='" + env.get_or(name, "") +
+                "' is not valid: expected a positive number of milliseconds.");
+  }
+  return v;
 }
 
 std::vector<TraceExporterKind> read_exporters(const Environment& env) {
@@ -220,6 +289,15 @@ Config Config::from_env(const Environment& env) {
 
   config.log.options = log::LoggerOptions::from_environment(env, config.resource);
   config.log.files = log::LogFiles::from_environment(env);
+
+  MetricsConfig& m = config.metrics;
+  m.enabled = t.enabled;
+  m.exporters = read_metric_exporters(env);
+  m.export_interval = positive_ms(env, "OTEL_METRIC_EXPORT_INTERVAL", m.export_interval);
+  m.export_timeout = positive_ms(env, "OTEL_METRIC_EXPORT_TIMEOUT", m.export_timeout);
+  if (std::find(m.exporters.begin(), m.exporters.end(), MetricExporterKind::kOtlp) != m.exporters.end()) {
+    m.otlp = read_otlp_metrics(env);
+  }
   return config;
 }
 

@@ -1,12 +1,17 @@
 #include "lumen/runtime.hpp"
 
+#include <algorithm>
 #include <iostream>
+#include <mutex>
 #include <optional>
 
 #include "fanout_exporter.hpp"
 #include "lumen/export/console_exporter.hpp"
 #include "lumen/export/jaeger_exporter.hpp"
 #include "lumen/export/otlp_http_exporter.hpp"
+#include "lumen/export/otlp_metric_exporter.hpp"
+#include "lumen/metrics/process_metrics.hpp"
+#include "lumen/metrics/prometheus.hpp"
 
 namespace lumen {
 
@@ -15,14 +20,47 @@ struct Runtime::Impl {
   std::shared_ptr<exporters::InMemorySpanExporter> recent;
   trace::BatchSpanProcessor* processor = nullptr;  // owned by the provider
   std::unique_ptr<trace::TracerProvider> provider;
+  // Readers after the provider they collect: they are destroyed (and shut down) first.
   std::unique_ptr<metrics::MeterProvider> meters;
   std::optional<log::Logger> logger;
+  std::optional<metrics::ProcessMetrics> process_metrics;
   // lumen's own health, observed at each collection; declared after what it reads.
   std::vector<metrics::ObservableRegistration> health;
+  std::vector<std::unique_ptr<metrics::PeriodicMetricReader>> readers;
   std::unique_ptr<admin::AdminServer> admin;  // declared last: stops first
 };
 
 namespace {
+
+// OTEL_METRICS_EXPORTER=console: each collection as Prometheus text on stdout.
+class ConsoleMetricExporter final : public metrics::MetricExporter {
+ public:
+  metrics::MetricExportResult export_metrics(const metrics::MetricsSnapshot& snapshot,
+                                             Deadline) noexcept override {
+    try {
+      const std::string text = metrics::serialize(snapshot, metrics::ExpositionFormat::kPrometheusText);
+      static std::mutex mutex;  // whole collections, never interleaved
+      std::lock_guard lock(mutex);
+      std::cout << text << std::flush;
+      return metrics::MetricExportResult::kSuccess;
+    } catch (...) {
+      return metrics::MetricExportResult::kFailure;
+    }
+  }
+};
+
+std::shared_ptr<metrics::MetricExporter> make_metric_exporter(MetricExporterKind kind,
+                                                              const MetricsConfig& config) {
+  switch (kind) {
+    case MetricExporterKind::kOtlp:
+      return std::make_shared<exporters::OtlpHttpMetricExporter>(config.otlp);
+    case MetricExporterKind::kConsole:
+      return std::make_shared<ConsoleMetricExporter>();
+    case MetricExporterKind::kPrometheus:
+      return nullptr;  // pulled, not pushed
+  }
+  return nullptr;
+}
 
 std::shared_ptr<trace::SpanExporter> make_exporter(
     TraceExporterKind kind, const TraceConfig& config,
@@ -55,7 +93,7 @@ void register_health_metrics(Runtime::Impl& rt) {
             [spans] { return spans->stats().exported; });
     counter("lumen.spans.dropped", "Spans dropped: queue full, or left at a timed-out shutdown",
             [spans] { return spans->stats().dropped; });
-    counter("lumen.spans.export.failed", "Spans in batches the exporter rejected",
+    counter("lumen.spans.export_failed", "Spans in batches the exporter rejected",
             [spans] { return spans->stats().export_failed; });
   }
   log::Logger* logger = &*rt.logger;
@@ -94,11 +132,24 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
       .processor = std::move(processor),
       .limits = t.limits,
   });
+
   impl_->meters = std::make_unique<metrics::MeterProvider>(
       metrics::MeterProviderOptions{.resource = impl_->config.resource});
   const LogConfig& l = impl_->config.log;
   impl_->logger.emplace(l.options, log::default_sinks(l.options, l.files));
-  register_health_metrics(*impl_);
+  const MetricsConfig& m = impl_->config.metrics;
+  if (m.enabled) {
+    impl_->process_metrics.emplace(impl_->meters->meter("lumen"));
+    register_health_metrics(*impl_);
+    for (MetricExporterKind kind : m.exporters) {
+      if (auto exporter = make_metric_exporter(kind, m)) {
+        impl_->readers.push_back(std::make_unique<metrics::PeriodicMetricReader>(
+            *impl_->meters, std::move(exporter),
+            metrics::PeriodicMetricReaderOptions{.interval = m.export_interval,
+                                                 .timeout = m.export_timeout}));
+      }
+    }
+  }
   const AdminConfig& a = impl_->config.admin;
   if (a.enabled) {
     impl_->admin = std::make_unique<admin::AdminServer>(
@@ -134,15 +185,43 @@ trace::BatchSpanProcessorStats Runtime::span_stats() const {
   return impl_->processor ? impl_->processor->stats() : trace::BatchSpanProcessorStats{};
 }
 
+metrics::Meter& Runtime::meter(std::string_view name) { return impl_->meters->meter(name); }
+
+metrics::PeriodicMetricReaderStats Runtime::metric_export_stats() const {
+  metrics::PeriodicMetricReaderStats total;
+  for (const auto& reader : impl_->readers) {
+    const auto s = reader->stats();
+    total.exports += s.exports;
+    total.failures += s.failures;
+    total.last_export_duration_ns = std::max(total.last_export_duration_ns, s.last_export_duration_ns);
+  }
+  return total;
+}
+
+namespace {
+
+// Each step gets what is left of one overall deadline.
+std::chrono::milliseconds left_until(std::chrono::steady_clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  return std::max(left, std::chrono::milliseconds(0));
+}
+
+}  // namespace
+
 bool Runtime::flush(std::chrono::milliseconds timeout) {
-  const bool spans = impl_->provider->force_flush(timeout);
-  return impl_->logger->flush(timeout) && spans;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool ok = impl_->provider->force_flush(timeout);
+  for (auto& reader : impl_->readers) ok = reader->force_flush(left_until(deadline)) && ok;
+  return impl_->logger->flush(left_until(deadline)) && ok;
 }
 
 bool Runtime::shutdown(std::chrono::milliseconds timeout) {
   if (impl_->admin) impl_->admin->stop();
-  const bool spans = impl_->provider->shutdown(timeout);
-  return impl_->logger->shutdown(timeout) && spans;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool ok = impl_->provider->shutdown(timeout);
+  for (auto& reader : impl_->readers) ok = reader->shutdown(left_until(deadline)) && ok;
+  return impl_->logger->shutdown(left_until(deadline)) && ok;
 }
 
 }  // namespace lumen

@@ -1,5 +1,7 @@
-// The metrics snapshot: what a collection hands to exporters (Prometheus text, OpenMetrics, and
-// later OTLP). Plain values with cumulative temporality; nothing here points back into the hot path.
+// The metrics snapshot: what a collection hands to exporters (Prometheus text, OpenMetrics, OTLP).
+// Plain values; a collection yields cumulative temporality, and a periodic reader may turn sums and
+// histograms into deltas for an exporter that prefers them. Nothing here points back into the hot
+// path.
 //
 //   lumen::metrics::MetricsSnapshot snap = provider.collect();
 //   for (const lumen::metrics::MetricData& m : snap.metrics) {
@@ -30,6 +32,10 @@ enum class InstrumentKind {
 // How exporters should present a metric: a monotonic sum, a non-monotonic sum, a gauge, or an
 // explicit-bucket histogram.
 enum class MetricType { kMonotonicSum, kSum, kGauge, kHistogram };
+
+// Whether a point covers [start, time] since the instrument began (cumulative) or only since the
+// previous export (delta). Meaningless for gauges.
+enum class Temporality : std::uint8_t { kCumulative, kDelta };
 
 // A measurement that was recorded inside a sampled span.
 struct Exemplar {
@@ -66,6 +72,8 @@ struct MetricData {
   InstrumentKind kind = InstrumentKind::kCounter;
   MetricType type = MetricType::kMonotonicSum;
   bool is_integer = true;
+  Temporality temporality = Temporality::kCumulative;
+  // Cumulative: when the instrument was created. Delta: the previous export's time.
   std::uint64_t start_time_unix_nano = 0;
   std::uint64_t time_unix_nano = 0;
   std::vector<NumberPoint> number_points;        // sums and gauges

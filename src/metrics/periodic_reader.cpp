@@ -1,0 +1,182 @@
+#include "lumen/metrics/periodic_reader.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "lumen/core/error.hpp"
+#include "lumen/metrics/temporality.hpp"
+
+namespace lumen::metrics {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+// How long shutdown waits for the worker after aborting a stuck export, before leaving it behind.
+constexpr auto kAbortGrace = std::chrono::milliseconds(200);
+
+}  // namespace
+
+struct PeriodicMetricReader::State {
+  MeterProvider* provider;
+  std::shared_ptr<MetricExporter> exporter;
+  PeriodicMetricReaderOptions options;
+  DeltaConverter delta;  // worker thread only
+
+  std::atomic<std::uint64_t> exports{0};
+  std::atomic<std::uint64_t> failures{0};
+  std::atomic<std::uint64_t> last_duration_ns{0};
+
+  std::mutex mutex;  // guards what follows
+  std::condition_variable wake;
+  std::condition_variable done;
+  std::uint64_t requested = 0;  // on-demand exports asked for (flush, shutdown)
+  std::uint64_t completed = 0;  // on-demand exports finished
+  bool last_ok = false;         // result of the on-demand export numbered `completed`
+  Deadline request_deadline = Deadline::max();
+  bool stopping = false;
+  bool worker_exited = false;
+
+  // One collection and export; never throws.
+  bool export_once(Deadline deadline) noexcept {
+    const auto start = Steady::now();
+    bool ok = false;
+    try {
+      MetricsSnapshot snapshot = provider->collect();
+      delta.convert(snapshot, [this](InstrumentKind k) { return exporter->temporality(k); });
+      ok = exporter->export_metrics(snapshot, deadline) == MetricExportResult::kSuccess;
+    } catch (...) {  // out of memory while collecting: count it as a failure
+      ok = false;
+    }
+    exports.fetch_add(1, std::memory_order_relaxed);
+    if (!ok) failures.fetch_add(1, std::memory_order_relaxed);
+    last_duration_ns.store(static_cast<std::uint64_t>(
+                               std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now() - start)
+                                   .count()),
+                           std::memory_order_relaxed);
+    return ok;
+  }
+
+  void run() noexcept {
+    std::unique_lock lock(mutex);
+    auto next = Steady::now() + options.interval;
+    for (;;) {
+      wake.wait_until(lock, next, [&] { return stopping || requested > completed; });
+      const bool on_demand = requested > completed;
+      if (stopping && !on_demand) break;
+      const std::uint64_t generation = requested;
+      const Deadline deadline =
+          std::min(Steady::now() + options.timeout, on_demand ? request_deadline : Deadline::max());
+      lock.unlock();
+      const bool ok = export_once(deadline);
+      lock.lock();
+      if (on_demand) {
+        completed = generation;
+        last_ok = ok;
+        done.notify_all();
+      }
+      next = Steady::now() + options.interval;
+      if (stopping && requested <= completed) break;
+    }
+    worker_exited = true;
+    done.notify_all();
+  }
+};
+
+PeriodicMetricReader::PeriodicMetricReader(MeterProvider& provider,
+                                           std::shared_ptr<MetricExporter> exporter,
+                                           PeriodicMetricReaderOptions options) {
+  if (exporter == nullptr) throw Error("PeriodicMetricReader needs an exporter (got null)");
+  if (options.interval.count() <= 0) {
+    throw Error("metric export interval must be positive (OTEL_METRIC_EXPORT_INTERVAL, in ms)");
+  }
+  if (options.timeout.count() <= 0) {
+    throw Error("metric export timeout must be positive (OTEL_METRIC_EXPORT_TIMEOUT, in ms)");
+  }
+  state_ = std::make_shared<State>();
+  state_->provider = &provider;
+  state_->exporter = std::move(exporter);
+  state_->options = options;
+  if (options.self_metrics) {
+    Meter& meter = provider.meter("lumen");
+    std::weak_ptr<State> weak = state_;
+    exports_metric_ = meter.create_observable_counter(
+        "lumen.metric_export.count",
+        [weak](ObserverResult& r) {
+          if (auto s = weak.lock()) r.observe(static_cast<std::int64_t>(s->exports.load()));
+        },
+        {.description = "Metric exports attempted by the periodic reader"});
+    failures_metric_ = meter.create_observable_counter(
+        "lumen.metric_export.failures",
+        [weak](ObserverResult& r) {
+          if (auto s = weak.lock()) r.observe(static_cast<std::int64_t>(s->failures.load()));
+        },
+        {.description = "Metric exports that failed or did not finish by their deadline"});
+    duration_metric_ = meter.create_observable_gauge(
+        "lumen.metric_export.duration",
+        [weak](ObserverResult& r) {
+          if (auto s = weak.lock(); s && s->exports.load() > 0) {
+            r.observe(static_cast<double>(s->last_duration_ns.load()) / 1e9);
+          }
+        },
+        {.description = "Duration of the last metric export, collection included", .unit = "s"});
+  }
+  std::thread([s = state_] { s->run(); }).detach();
+}
+
+PeriodicMetricReader::~PeriodicMetricReader() {
+  exports_metric_.reset();
+  failures_metric_.reset();
+  duration_metric_.reset();
+  shutdown(std::chrono::seconds(5));
+}
+
+bool PeriodicMetricReader::force_flush(std::chrono::milliseconds timeout) {
+  State& s = *state_;
+  const Deadline deadline = Steady::now() + timeout;
+  std::unique_lock lock(s.mutex);
+  if (s.stopping) return false;
+  const std::uint64_t generation = ++s.requested;
+  s.request_deadline = deadline;
+  s.wake.notify_all();
+  if (!s.done.wait_until(lock, deadline, [&] { return s.completed >= generation || s.worker_exited; })) {
+    return false;
+  }
+  return s.completed >= generation && s.last_ok;
+}
+
+bool PeriodicMetricReader::shutdown(std::chrono::milliseconds timeout) {
+  State& s = *state_;
+  const Deadline deadline = Steady::now() + timeout;
+  std::unique_lock lock(s.mutex);
+  if (s.stopping) return false;
+  s.stopping = true;
+  const std::uint64_t generation = ++s.requested;
+  s.request_deadline = deadline;
+  s.wake.notify_all();
+  bool finished = s.done.wait_until(lock, deadline, [&] { return s.worker_exited; });
+  if (!finished) {
+    // The export ignores its deadline (or the collector hangs it): abort it, give the worker a
+    // moment, and otherwise leave it behind; it holds its own reference to the state.
+    lock.unlock();
+    s.exporter->shutdown(Steady::now());
+    lock.lock();
+    finished = s.done.wait_for(lock, kAbortGrace, [&] { return s.worker_exited; });
+    if (!finished) s.failures.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  const bool ok = s.completed >= generation && s.last_ok;
+  lock.unlock();
+  s.exporter->shutdown(Steady::now() + timeout);
+  return ok;
+}
+
+PeriodicMetricReaderStats PeriodicMetricReader::stats() const noexcept {
+  return {.exports = state_->exports.load(std::memory_order_relaxed),
+          .failures = state_->failures.load(std::memory_order_relaxed),
+          .last_export_duration_ns = state_->last_duration_ns.load(std::memory_order_relaxed)};
+}
+
+}  // namespace lumen::metrics
