@@ -52,20 +52,23 @@ struct PoolCore::State {
     std::lock_guard lock(mu);
     ++destroyed;
   }
-  // A lease's worth of capacity came free (nothing to hand over): give the longest waiter the
-  // right to create, or shrink. Called with the lock held.
+  // Gives `r` (nullptr: the right to create one) to the longest waiter, counting it as in use.
+  // False when nobody waits. Called with the lock held.
+  bool hand_to_waiter_locked(void* r) {
+    if (waiters.empty()) return false;
+    Waiter* w = waiters.front();
+    waiters.pop_front();
+    w->granted = true;
+    w->resource = r;
+    ++in_use;
+    w->cv.notify_one();
+    return true;
+  }
+  // A lease's worth of capacity came free with nothing to hand over: the longest waiter may
+  // create, or the pool shrinks. Called with the lock held.
   void free_slot_locked() {
     --in_use;
-    if (!waiters.empty()) {
-      Waiter* w = waiters.front();
-      waiters.pop_front();
-      w->granted = true;
-      w->resource = nullptr;
-      ++in_use;
-      w->cv.notify_one();
-    } else {
-      --total;
-    }
+    if (!hand_to_waiter_locked(nullptr)) --total;
   }
   void top_up() noexcept {
     for (;;) {
@@ -84,16 +87,7 @@ struct PoolCore::State {
       }
       std::lock_guard lock(mu);
       ++created;
-      if (!waiters.empty()) {
-        Waiter* w = waiters.front();
-        waiters.pop_front();
-        w->granted = true;
-        w->resource = r;
-        ++in_use;
-        w->cv.notify_one();
-      } else {
-        idle.push_back(r);
-      }
+      if (!hand_to_waiter_locked(r)) idle.push_back(r);
     }
   }
 };
@@ -220,16 +214,8 @@ void PoolCore::release(void* resource, bool broken) noexcept {
     return;
   }
   std::lock_guard lock(s.mu);
-  if (!s.waiters.empty()) {
-    Waiter* w = s.waiters.front();
-    s.waiters.pop_front();
-    w->granted = true;
-    w->resource = resource;  // in_use stays: the lease passes straight to the waiter
-    w->cv.notify_one();
-    return;
-  }
   --s.in_use;
-  s.idle.push_back(resource);
+  if (!s.hand_to_waiter_locked(resource)) s.idle.push_back(resource);
 }
 
 PoolStats PoolCore::stats() const {

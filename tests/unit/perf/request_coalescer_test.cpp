@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "eventually.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -20,16 +22,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Polls `done` until it holds or two seconds pass.
-template <typename Pred>
-bool eventually(Pred done) {
-  const auto deadline = std::chrono::steady_clock::now() + 2s;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
+using lumen::perf::testing::eventually;
 
 // A leader executing `key` on another thread until release() is called; it returns `value`.
 class BlockedLeader {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "eventually.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -28,15 +30,7 @@ struct Factory {
   Conn operator()() const { return Conn{++*made, true}; }
 };
 
-template <typename Pred>
-bool eventually(Pred done) {
-  const auto deadline = std::chrono::steady_clock::now() + 2s;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
+using lumen::perf::testing::eventually;
 
 TEST(ResourcePool, ExhaustedPoolTimesOutWithAClearError) {
   ResourcePool<Conn> pool(Factory{}, {.name = "db", .max_size = 1});
