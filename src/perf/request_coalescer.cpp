@@ -36,26 +36,41 @@ struct HashedKey {
   std::size_t hash;
 };
 
+// A stored key keeps its hash: libstdc++ treats a user-defined hasher as cheap and so does not
+// cache hash codes in the nodes, which makes every bucket walk rehash neighbouring keys.
+struct StoredKey {
+  std::string key;
+  std::size_t hash;
+};
+
+std::size_t hash_of(std::string_view s) noexcept { return std::hash<std::string_view>{}(s); }
+
 // Transparent, so that a lookup hashes the caller's string_view once and never copies it.
 struct KeyHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-  std::size_t operator()(const std::string& s) const noexcept { return (*this)(std::string_view(s)); }
+  std::size_t operator()(const StoredKey& k) const noexcept { return k.hash; }
   std::size_t operator()(const HashedKey& k) const noexcept { return k.hash; }
 };
 struct KeyEq {
   using is_transparent = void;
-  bool operator()(const std::string& a, const std::string& b) const noexcept { return a == b; }
-  bool operator()(const HashedKey& a, const std::string& b) const noexcept { return a.key == b; }
-  bool operator()(const std::string& a, const HashedKey& b) const noexcept { return a == b.key; }
+  bool operator()(const StoredKey& a, const StoredKey& b) const noexcept {
+    return a.hash == b.hash && a.key == b.key;
+  }
+  bool operator()(const HashedKey& a, const StoredKey& b) const noexcept {
+    return a.hash == b.hash && a.key == b.key;
+  }
+  bool operator()(const StoredKey& a, const HashedKey& b) const noexcept {
+    return a.hash == b.hash && a.key == b.key;
+  }
 };
 
 struct Entry {
   std::shared_ptr<const void> value;
   std::uint64_t expires_ns = 0;
-  std::list<const std::string*>::iterator lru;
+  std::list<const StoredKey*>::iterator lru;
+  // Second chance (CLOCK): a hit only sets this flag; eviction spares a flagged entry once.
+  // Exact LRU would move a list node on every hit, which costs the hit path several cache misses.
+  bool referenced = false;
 };
 
 // Counters written only under the shard's mutex: a plain load and store, no locked instruction;
@@ -66,12 +81,12 @@ void bump(std::atomic<std::uint64_t>& c) noexcept {
 
 struct alignas(64) Shard {
   std::mutex mu;
-  std::unordered_map<std::string, Entry, KeyHash, KeyEq> entries;
-  std::unordered_map<std::string, std::shared_ptr<Flight>, KeyHash, KeyEq> flights;
-  std::list<const std::string*> lru;  // keys of `entries`, most recently used first
+  std::atomic<std::uint64_t> hits{0};  // on the mutex's cache line: a hit touches one line less
+  std::unordered_map<StoredKey, Entry, KeyHash, KeyEq> entries;
+  std::unordered_map<StoredKey, std::shared_ptr<Flight>, KeyHash, KeyEq> flights;
+  std::list<const StoredKey*> lru;  // keys of `entries`, oldest insertion first
   std::atomic<std::uint64_t> executions{0};
   std::atomic<std::uint64_t> coalesced{0};
-  std::atomic<std::uint64_t> hits{0};
   std::atomic<std::uint64_t> bypasses{0};
   std::atomic<std::uint64_t> evictions{0};
   std::atomic<std::uint64_t> expirations{0};
@@ -126,7 +141,7 @@ class CoalescerShards {
   void finish(std::string_view key, CoalescerCore::Ticket& ticket,
               std::shared_ptr<const void> value, std::exception_ptr error);
   void insert_locked(Shard& s, const HashedKey& key, std::shared_ptr<const void> value);
-  void erase_locked(Shard& s, std::unordered_map<std::string, Entry, KeyHash, KeyEq>::iterator it) {
+  void erase_locked(Shard& s, std::unordered_map<StoredKey, Entry, KeyHash, KeyEq>::iterator it) {
     s.lru.erase(it->second.lru);
     s.entries.erase(it);
   }
@@ -153,7 +168,7 @@ bool CoalescerShards::reserve_pending() noexcept {
 
 CoalescerCore::Ticket CoalescerShards::begin(std::string_view key, void* out, CopyOut copy) {
   CoalescerCore::Ticket t;
-  t.hash = KeyHash{}(key);
+  t.hash = hash_of(key);
   const HashedKey hk{key, t.hash};
   Shard& s = shard_for(t.hash);
   std::lock_guard lock(s.mu);
@@ -161,7 +176,7 @@ CoalescerCore::Ticket CoalescerShards::begin(std::string_view key, void* out, Co
     auto it = s.entries.find(hk);
     if (it != s.entries.end()) {
       if (now() < it->second.expires_ns) {
-        if (it->second.lru != s.lru.begin()) s.lru.splice(s.lru.begin(), s.lru, it->second.lru);
+        it->second.referenced = true;
         copy(it->second.value.get(), out);
         bump(s.hits);
         t.role = CoalescerCore::Role::kHit;
@@ -183,7 +198,7 @@ CoalescerCore::Ticket CoalescerShards::begin(std::string_view key, void* out, Co
     return t;
   }
   t.flight = std::make_shared<Flight>();
-  s.flights.emplace(std::string(key), t.flight);
+  s.flights.emplace(StoredKey{std::string(key), t.hash}, t.flight);
   bump(s.executions);
   t.role = CoalescerCore::Role::kLead;
   return t;
@@ -250,23 +265,31 @@ void CoalescerShards::insert_locked(Shard& s, const HashedKey& key,
   if (auto it = s.entries.find(key); it != s.entries.end()) {
     it->second.value = std::move(value);
     it->second.expires_ns = expires;
-    s.lru.splice(s.lru.begin(), s.lru, it->second.lru);
+    it->second.referenced = false;
+    s.lru.splice(s.lru.end(), s.lru, it->second.lru);
     return;
   }
-  // Lazy expiry: entries nobody asks for drift to the LRU tail; drop a few expired ones there.
+  // Lazy expiry: with one TTL for all, the oldest insertions expire first; drop a few of those.
   for (int i = 0; i < 2 && !s.lru.empty(); ++i) {
-    auto tail = s.entries.find(*s.lru.back());
-    if (tail->second.expires_ns > now_ns) break;
-    erase_locked(s, tail);
+    auto oldest = s.entries.find(*s.lru.front());
+    if (oldest->second.expires_ns > now_ns) break;
+    erase_locked(s, oldest);
     bump(s.expirations);
   }
   while (s.entries.size() >= per_shard_capacity_ && !s.lru.empty()) {
-    erase_locked(s, s.entries.find(*s.lru.back()));
+    auto oldest = s.entries.find(*s.lru.front());
+    if (oldest->second.referenced) {
+      oldest->second.referenced = false;
+      s.lru.splice(s.lru.end(), s.lru, oldest->second.lru);
+      continue;
+    }
+    erase_locked(s, oldest);
     bump(s.evictions);
   }
-  auto [it, inserted] = s.entries.emplace(std::string(key.key), Entry{std::move(value), expires, {}});
-  s.lru.push_front(&it->first);
-  it->second.lru = s.lru.begin();
+  auto [it, inserted] =
+      s.entries.emplace(StoredKey{std::string(key.key), key.hash}, Entry{std::move(value), expires, {}, false});
+  s.lru.push_back(&it->first);
+  it->second.lru = std::prev(s.lru.end());
 }
 
 void CoalescerShards::wait(CoalescerCore::Ticket& ticket, void* out, CopyOut copy) {
@@ -304,7 +327,7 @@ std::size_t CoalescerShards::invalidate_if(const std::function<bool(const std::s
     Shard& s = shards_[i];
     std::lock_guard lock(s.mu);
     for (auto it = s.entries.begin(); it != s.entries.end();) {
-      if (match(it->first)) {
+      if (match(it->first.key)) {
         auto next = std::next(it);
         erase_locked(s, it);
         it = next;
@@ -314,14 +337,14 @@ std::size_t CoalescerShards::invalidate_if(const std::function<bool(const std::s
       }
     }
     for (auto& [key, flight] : s.flights) {
-      if (match(key)) flight->cacheable = false;
+      if (match(key.key)) flight->cacheable = false;
     }
   }
   return removed;
 }
 
 std::size_t CoalescerShards::invalidate_key(std::string_view key) {
-  const HashedKey hk{key, KeyHash{}(key)};
+  const HashedKey hk{key, hash_of(key)};
   Shard& s = shard_for(hk.hash);
   std::lock_guard lock(s.mu);
   if (auto f = s.flights.find(hk); f != s.flights.end()) f->second->cacheable = false;

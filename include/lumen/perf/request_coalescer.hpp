@@ -13,8 +13,10 @@
 //   std::string result = analyses.get(key, [&] { return provider.analyze(image_id, model); });
 //   analyses.invalidate_matching("^analyze:");   // or invalidate_key(key), or invalidate()
 //
-// Cached entries are bounded (least recently used evicted first, per shard) and expire lazily: a
-// lookup drops an expired entry, inserts drop expired entries from the LRU tail, and
+// Cached entries are bounded per shard, evicting the least recently used first in the CLOCK
+// (second chance) approximation of LRU: a hit sets a flag instead of moving a list node, and
+// eviction spares a flagged entry once. They expire lazily: a lookup drops an expired entry,
+// inserts drop expired entries among the oldest, and
 // purge_expired() sweeps one shard lock at a time when the caller wants it. There is no timer
 // thread. A waiter gives up after `wait_timeout` (CoalescerTimeout) without cancelling the leader,
 // whose result is still cached for later callers.
@@ -70,7 +72,7 @@ struct CoalescerOptions {
   std::size_t max_entries = 10'000;
   // How long a waiter waits for the leader before CoalescerTimeout.
   std::chrono::nanoseconds wait_timeout = std::chrono::seconds(30);
-  // Lock stripes; keys hash to one. 1 gives an exact global LRU order (tests).
+  // Lock stripes; keys hash to one. 1 gives one global eviction order (tests).
   std::size_t shards = 16;
   // nullptr: the system clock, read coarsely (CLOCK_MONOTONIC_COARSE, a few ms of resolution, far
   // finer than any sensible TTL) because the hit path reads it on every call.
