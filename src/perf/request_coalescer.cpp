@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <condition_variable>
 #include <ctime>
 #include <functional>
@@ -99,6 +100,14 @@ std::uint64_t coarse_monotonic_ns() noexcept {
          static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
+// A power of two (the hit path picks a shard with a mask, not a division), and never more shards
+// than entries, so that the per-shard bounds add up to at most max_entries.
+std::size_t shard_count(const CoalescerOptions& o) noexcept {
+  std::size_t n = std::bit_floor(std::max<std::size_t>(1, o.shards));
+  while (o.max_entries != 0 && n > o.max_entries) n /= 2;
+  return std::max<std::size_t>(1, n);
+}
+
 std::uint64_t to_ns(std::chrono::nanoseconds d) noexcept {
   return d.count() <= 0 ? 0 : static_cast<std::uint64_t>(d.count());
 }
@@ -110,9 +119,7 @@ class CoalescerShards {
   explicit CoalescerShards(CoalescerOptions options)
       : opt_(std::move(options)),
         ttl_ns_(to_ns(opt_.ttl)),
-        // Never more shards than entries, so that the per-shard bounds add up to max_entries.
-        shard_count_(std::max<std::size_t>(
-            1, opt_.max_entries == 0 ? opt_.shards : std::min(opt_.shards, opt_.max_entries))),
+        shard_count_(shard_count(opt_)),
         per_shard_capacity_(opt_.max_entries / shard_count_),
         shards_(new Shard[shard_count_]) {
     if (opt_.meter != nullptr) register_metrics(*opt_.meter);
@@ -131,7 +138,7 @@ class CoalescerShards {
  private:
   Shard& shard_for(std::size_t hash) const noexcept {
     // High bits: the maps inside use the low ones for their buckets.
-    return shards_[(hash >> 40) % shard_count_];
+    return shards_[(hash >> 40) & (shard_count_ - 1)];
   }
   std::uint64_t now() const noexcept {
     return opt_.clock != nullptr ? opt_.clock->monotonic_ns() : coarse_monotonic_ns();

@@ -72,7 +72,8 @@ struct CoalescerOptions {
   std::size_t max_entries = 10'000;
   // How long a waiter waits for the leader before CoalescerTimeout.
   std::chrono::nanoseconds wait_timeout = std::chrono::seconds(30);
-  // Lock stripes; keys hash to one. 1 gives one global eviction order (tests).
+  // Lock stripes (rounded down to a power of two); keys hash to one. 1 gives one global eviction
+  // order (tests).
   std::size_t shards = 16;
   // nullptr: the system clock, read coarsely (CLOCK_MONOTONIC_COARSE, a few ms of resolution, far
   // finer than any sensible TTL) because the hit path reads it on every call.
