@@ -183,7 +183,9 @@ CoalescerCore::Ticket CoalescerShards::begin(std::string_view key, void* out, Co
     auto it = s.entries.find(hk);
     if (it != s.entries.end()) {
       if (now() < it->second.expires_ns) {
-        it->second.referenced = true;
+        // Written only when it changes: a store on every hit would pull the entry's cache line
+        // away from the other cores that read it.
+        if (!it->second.referenced) it->second.referenced = true;
         copy(it->second.value.get(), out);
         bump(s.hits);
         t.role = CoalescerCore::Role::kHit;
