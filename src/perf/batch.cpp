@@ -49,6 +49,7 @@ class BatchState final : public BatchRun {
                                std::size_t concurrency) {
     const std::size_t n = slots_.size();
     std::size_t next = 0;
+    std::size_t batch_start = 0;  // every item before it has an outcome: scans start here
     std::size_t batch_end = std::min(n, batch_size == 0 ? n : batch_size);
     std::unique_lock lock(mu);
     while (finished_ < n) {
@@ -65,12 +66,19 @@ class BatchState final : public BatchRun {
       }
       if (queued) work_cv.notify_all();
       if (next == batch_end && in_flight_ == 0) {
+        batch_start = batch_end;
         batch_end = std::min(n, batch_end + (batch_size == 0 ? n : batch_size));
         continue;
       }
+      // Items finish roughly in order, so skipping the finished prefix keeps the scans below about
+      // `concurrency` wide instead of the whole batch.
+      while (batch_start < next &&
+             (slots_[batch_start] == Slot::kDone || slots_[batch_start] == Slot::kTimedOut)) {
+        ++batch_start;
+      }
       // Sleep until an item finishes or the earliest running item's deadline.
       std::optional<SteadyTime> earliest;
-      for (std::size_t i = 0; i < next; ++i) {
+      for (std::size_t i = batch_start; i < next; ++i) {
         if (slots_[i] == Slot::kRunning && (!earliest || deadlines_[i] < *earliest)) {
           earliest = deadlines_[i];
         }
@@ -81,14 +89,14 @@ class BatchState final : public BatchRun {
       } else {
         done_cv.wait(lock, [&] {
           if (finished_ != before) return true;
-          for (std::size_t i = 0; i < next; ++i) {
+          for (std::size_t i = batch_start; i < next; ++i) {
             if (slots_[i] == Slot::kRunning) return true;  // a worker started one: get its deadline
           }
           return false;
         });
       }
       const SteadyTime now = std::chrono::steady_clock::now();
-      for (std::size_t i = 0; i < next; ++i) {
+      for (std::size_t i = batch_start; i < next; ++i) {
         if (slots_[i] == Slot::kRunning && deadlines_[i] <= now) {
           slots_[i] = Slot::kTimedOut;
           --in_flight_;
