@@ -1,0 +1,197 @@
+// RequestCoalescer: single-flight plus a small TTL cache in front of an expensive call.
+//
+// Concurrent get() calls with the same key run the function once; every caller receives that one
+// result (or that one exception). A success is cached for `ttl`; an exception reaches every waiter
+// of that execution and is never cached. When `max_pending` distinct keys are already executing,
+// a call with a new key bypasses coalescing and runs directly (uncached), so one slow upstream
+// cannot grow the in-flight table without bound.
+//
+//   lumen::perf::RequestCoalescer<std::string> analyses({
+//       .name = "analyze", .ttl = std::chrono::seconds(30), .max_entries = 10'000,
+//       .meter = &provider.meter("beautifyai"), .tracer = &tracer});
+//   const std::string key = lumen::perf::make_key("analyze", image_id, model, 0.7);
+//   std::string result = analyses.get(key, [&] { return provider.analyze(image_id, model); });
+//   analyses.invalidate_matching("^analyze:");   // or invalidate_key(key), or invalidate()
+//
+// Cached entries are bounded per shard, evicting the least recently used first in the CLOCK
+// (second chance) approximation of LRU: a hit sets a flag instead of moving a list node, and
+// eviction spares a flagged entry once. They expire lazily: a lookup drops an expired entry,
+// inserts drop expired entries among the oldest, and
+// purge_expired() sweeps one shard lock at a time when the caller wants it. There is no timer
+// thread. A waiter gives up after `wait_timeout` (CoalescerTimeout) without cancelling the leader,
+// whose result is still cached for later callers.
+//
+// Tracing: each execution is a span "coalescer.execute" (child of the leader's current span, and
+// current while the function runs, so the function's own spans join the caller's trace); each
+// waiter records a span "coalescer.wait" linked to the leader's execution span.
+// Metrics (observable counters, read at collection; no cost on the hot path): lumen.coalescer.
+// executions, .coalesced, .hits, .bypasses, .errors, .wait_timeouts, and the gauge .entries, all
+// with the attribute coalescer=<name>; give coalescers that share a meter distinct names.
+//
+// Thread safety: every method may be called concurrently. `fn` runs on the leader's thread,
+// without any coalescer lock held; it may call the coalescer (other keys) again.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "lumen/core/clock.hpp"
+#include "lumen/perf/key.hpp"
+
+namespace lumen::metrics {
+class Meter;
+}
+namespace lumen::trace {
+class Tracer;
+}
+
+namespace lumen::perf {
+
+// Thrown to a waiter whose wait for the leader's result ran past CoalescerOptions::wait_timeout.
+class CoalescerTimeout : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CoalescerOptions {
+  std::string name = "coalescer";  // metric attribute and span attribute
+  // How long a successful result is served from the cache; zero: single-flight only, no cache.
+  std::chrono::nanoseconds ttl = std::chrono::seconds(0);
+  // Distinct keys executing at once before new keys bypass coalescing; 0 means no limit.
+  std::size_t max_pending = 10'000;
+  // Bound on cached entries across all shards (each shard keeps max_entries / shards).
+  std::size_t max_entries = 10'000;
+  // How long a waiter waits for the leader before CoalescerTimeout.
+  std::chrono::nanoseconds wait_timeout = std::chrono::seconds(30);
+  // Lock stripes (rounded down to a power of two); keys hash to one. 1 gives one global eviction
+  // order (tests).
+  std::size_t shards = 16;
+  // nullptr: the system clock, read coarsely (CLOCK_MONOTONIC_COARSE, a few ms of resolution, far
+  // finer than any sensible TTL) because the hit path reads it on every call.
+  const Clock* clock = nullptr;
+  metrics::Meter* meter = nullptr;   // nullptr: no metrics (stats() still counts)
+  trace::Tracer* tracer = nullptr;   // nullptr: no spans
+};
+
+struct CoalescerStats {
+  std::uint64_t executions = 0;     // leader executions (bypassed calls not included)
+  std::uint64_t coalesced = 0;      // calls that waited for another caller's execution
+  std::uint64_t hits = 0;           // calls served from the cache
+  std::uint64_t bypasses = 0;       // calls run directly because max_pending keys were in flight
+  std::uint64_t errors = 0;         // executions (leader or bypass) that threw
+  std::uint64_t wait_timeouts = 0;  // waiters that gave up
+  std::uint64_t evictions = 0;      // entries dropped by the LRU bound
+  std::uint64_t expirations = 0;    // expired entries removed
+  std::size_t entries = 0;          // cached now
+  std::size_t in_flight = 0;        // keys executing now
+};
+
+namespace detail {
+
+struct Flight;
+class CoalescerShards;
+
+// Copies the stored value (a `const V*` behind `stored`) into the caller's `std::optional<V>`.
+using CopyOut = void (*)(const void* stored, void* out);
+// Runs the user's function (behind `fn`) and returns its result on the heap.
+using Produce = std::shared_ptr<const void> (*)(void* fn);
+
+// The type-erased engine behind RequestCoalescer<V>.
+class CoalescerCore {
+ public:
+  explicit CoalescerCore(CoalescerOptions options);
+  ~CoalescerCore();
+  CoalescerCore(const CoalescerCore&) = delete;
+  CoalescerCore& operator=(const CoalescerCore&) = delete;
+
+  enum class Role : std::uint8_t { kHit, kLead, kWait, kBypass };
+  struct Ticket {
+    Role role = Role::kHit;
+    std::size_t hash = 0;
+    std::shared_ptr<Flight> flight;
+  };
+
+  // On a hit, copies the cached value into `out` before returning.
+  Ticket begin(std::string_view key, void* out, CopyOut copy);
+  // kLead / kBypass: runs produce(fn) inside the execution span and publishes the outcome.
+  std::shared_ptr<const void> execute(std::string_view key, Ticket& ticket, Produce produce, void* fn);
+  // kWait: waits for the leader; copies its value into `out` or rethrows its exception.
+  void wait(Ticket& ticket, void* out, CopyOut copy);
+
+  std::size_t invalidate();
+  std::size_t invalidate_key(std::string_view key);
+  std::size_t invalidate_matching(std::string_view regex);
+  std::size_t purge_expired();
+  [[nodiscard]] CoalescerStats stats() const;
+
+ private:
+  std::unique_ptr<CoalescerShards> impl_;
+};
+
+}  // namespace detail
+
+template <typename V>
+class RequestCoalescer {
+  static_assert(std::is_copy_constructible_v<V>, "every caller receives its own copy of the value");
+
+ public:
+  explicit RequestCoalescer(CoalescerOptions options = {}) : core_(std::move(options)) {}
+
+  // The value for `key`: cached, or from the execution already running for it, or from running
+  // fn() now. Rethrows fn's exception (to every caller that shared the execution); throws
+  // CoalescerTimeout to a waiter whose wait ran past wait_timeout.
+  template <typename F>
+    requires std::is_convertible_v<std::invoke_result_t<F&>, V>
+  [[nodiscard]] V get(std::string_view key, F&& fn) {
+    std::optional<V> out;
+    detail::CoalescerCore::Ticket ticket = core_.begin(key, &out, &copy_out);
+    switch (ticket.role) {
+      case detail::CoalescerCore::Role::kHit:
+        break;
+      case detail::CoalescerCore::Role::kWait:
+        core_.wait(ticket, &out, &copy_out);
+        break;
+      case detail::CoalescerCore::Role::kLead:
+      case detail::CoalescerCore::Role::kBypass: {
+        std::shared_ptr<const void> v = core_.execute(
+            key, ticket, &produce<F>, const_cast<void*>(static_cast<const void*>(std::addressof(fn))));
+        return *static_cast<const V*>(v.get());
+      }
+    }
+    return std::move(*out);
+  }
+
+  // Drops every cached entry; executions in flight still answer their waiters but are not cached.
+  std::size_t invalidate() { return core_.invalidate(); }
+  // Drops one key (and keeps an execution in flight for it from being cached).
+  std::size_t invalidate_key(std::string_view key) { return core_.invalidate_key(key); }
+  // Drops keys in which the ECMAScript regular expression finds a match (std::regex_search);
+  // throws lumen::Error for a malformed expression.
+  std::size_t invalidate_matching(std::string_view regex) { return core_.invalidate_matching(regex); }
+  // Removes every expired entry now; returns how many.
+  std::size_t purge_expired() { return core_.purge_expired(); }
+
+  [[nodiscard]] CoalescerStats stats() const { return core_.stats(); }
+
+ private:
+  static void copy_out(const void* stored, void* out) {
+    static_cast<std::optional<V>*>(out)->emplace(*static_cast<const V*>(stored));
+  }
+  template <typename F>
+  static std::shared_ptr<const void> produce(void* fn) {
+    return std::make_shared<const V>((*static_cast<std::remove_reference_t<F>*>(fn))());
+  }
+
+  detail::CoalescerCore core_;
+};
+
+}  // namespace lumen::perf

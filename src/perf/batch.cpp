@@ -1,0 +1,176 @@
+#include "lumen/perf/batch.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "lumen/core/context.hpp"
+
+namespace lumen::perf::detail {
+namespace {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+enum class Slot : std::uint8_t { kPending, kQueued, kRunning, kDone, kTimedOut };
+
+class BatchState final : public BatchRun {
+ public:
+  BatchState(std::size_t n, std::function<void(std::size_t, BatchRun&)> run,
+             std::chrono::nanoseconds timeout)
+      : run_(std::move(run)),
+        timeout_(std::min<std::chrono::nanoseconds>(timeout, std::chrono::hours(24 * 365))),
+        slots_(n, Slot::kPending),
+        deadlines_(n),
+        context_(Context::current()) {}
+
+  std::mutex mu;
+  std::condition_variable work_cv;  // workers: an item is queued, or the run is over
+  std::condition_variable done_cv;  // coordinator: an item finished
+
+  bool commit(std::size_t i, void (*write)(void*), void* ctx) {
+    {
+      std::lock_guard lock(mu);
+      if (slots_[i] != Slot::kRunning) return false;
+      write(ctx);
+      slots_[i] = Slot::kDone;
+      --in_flight_;
+      ++finished_;
+    }
+    done_cv.notify_one();
+    return true;
+  }
+
+  // The caller's thread: hands items to workers batch by batch and times them out.
+  std::vector<bool> coordinate(const std::shared_ptr<BatchState>& self, std::size_t batch_size,
+                               std::size_t concurrency) {
+    const std::size_t n = slots_.size();
+    std::size_t next = 0;
+    std::size_t batch_start = 0;  // every item before it has an outcome: scans start here
+    std::size_t batch_end = std::min(n, batch_size == 0 ? n : batch_size);
+    std::unique_lock lock(mu);
+    while (finished_ < n) {
+      bool queued = false;
+      while (in_flight_ < concurrency && next < batch_end) {
+        slots_[next] = Slot::kQueued;
+        ready_.push_back(next++);
+        ++in_flight_;
+        queued = true;
+        if (ready_.size() > idle_) {
+          ++idle_;  // counted idle until it takes its first item
+          std::thread([self] { self->work(); }).detach();
+        }
+      }
+      if (queued) work_cv.notify_all();
+      if (next == batch_end && in_flight_ == 0) {
+        batch_start = batch_end;
+        batch_end = std::min(n, batch_end + (batch_size == 0 ? n : batch_size));
+        continue;
+      }
+      // Items finish roughly in order, so skipping the finished prefix keeps the scans below about
+      // `concurrency` wide instead of the whole batch.
+      while (batch_start < next &&
+             (slots_[batch_start] == Slot::kDone || slots_[batch_start] == Slot::kTimedOut)) {
+        ++batch_start;
+      }
+      // Sleep until an item finishes or the earliest running item's deadline.
+      std::optional<SteadyTime> earliest;
+      for (std::size_t i = batch_start; i < next; ++i) {
+        if (slots_[i] == Slot::kRunning && (!earliest || deadlines_[i] < *earliest)) {
+          earliest = deadlines_[i];
+        }
+      }
+      const std::size_t before = finished_;
+      if (earliest) {
+        done_cv.wait_until(lock, *earliest, [&] { return finished_ != before; });
+      } else {
+        done_cv.wait(lock, [&] {
+          if (finished_ != before) return true;
+          for (std::size_t i = batch_start; i < next; ++i) {
+            if (slots_[i] == Slot::kRunning) return true;  // a worker started one: get its deadline
+          }
+          return false;
+        });
+      }
+      const SteadyTime now = std::chrono::steady_clock::now();
+      for (std::size_t i = batch_start; i < next; ++i) {
+        if (slots_[i] == Slot::kRunning && deadlines_[i] <= now) {
+          slots_[i] = Slot::kTimedOut;
+          --in_flight_;
+          ++finished_;
+        }
+      }
+    }
+    over_ = true;
+    std::vector<bool> timed_out(n);
+    for (std::size_t i = 0; i < n; ++i) timed_out[i] = slots_[i] == Slot::kTimedOut;
+    lock.unlock();
+    work_cv.notify_all();
+    return timed_out;
+  }
+
+ private:
+  void work() {
+    auto scope = context_.activate();
+    std::unique_lock lock(mu);
+    for (;;) {
+      work_cv.wait(lock, [&] { return over_ || !ready_.empty(); });
+      if (ready_.empty()) return;  // over
+      const std::size_t i = ready_.front();
+      ready_.pop_front();
+      --idle_;
+      slots_[i] = Slot::kRunning;
+      deadlines_[i] = std::chrono::steady_clock::now() + timeout_;
+      lock.unlock();
+      done_cv.notify_one();  // the coordinator learns this item's deadline
+      run_(i, *this);
+      lock.lock();
+      ++idle_;
+    }
+  }
+
+  std::function<void(std::size_t, BatchRun&)> run_;
+  const std::chrono::nanoseconds timeout_;
+  std::vector<Slot> slots_;
+  std::vector<SteadyTime> deadlines_;
+  std::deque<std::size_t> ready_;
+  std::size_t in_flight_ = 0;  // queued or running
+  std::size_t finished_ = 0;   // done or timed out
+  std::size_t idle_ = 0;       // workers waiting for an item
+  bool over_ = false;
+  Context context_;
+};
+
+}  // namespace
+
+bool BatchRun::commit_erased(std::size_t i, void (*write)(void*), void* ctx) {
+  return static_cast<BatchState*>(this)->commit(i, write, ctx);
+}
+
+std::vector<bool> run_batch(std::size_t n, const BatchOptions& options,
+                            std::function<void(std::size_t, BatchRun&)> run) {
+  if (n == 0) return {};
+  auto state = std::make_shared<BatchState>(n, std::move(run), options.timeout);
+  return state->coordinate(state, options.batch_size, std::max<std::size_t>(1, options.concurrency));
+}
+
+std::string describe(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "non-standard exception";
+  }
+}
+
+std::string timeout_message(std::size_t index, std::chrono::nanoseconds timeout) {
+  return "item " + std::to_string(index) + " ran past its timeout of " +
+         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) +
+         " ms (its function may still be running)";
+}
+
+}  // namespace lumen::perf::detail

@@ -1,0 +1,148 @@
+#include "lumen/perf/batch.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lumen/export/memory_exporter.hpp"
+#include "lumen/trace/tracer_provider.hpp"
+
+namespace lumen::perf {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(ProcessBatch, ResultsComeBackInInputOrder) {
+  std::vector<int> items(50);
+  for (int i = 0; i < 50; ++i) items[static_cast<std::size_t>(i)] = i;
+  // Later items finish first, so completion order is not input order.
+  auto out = process_batch(items, [](const int& v) {
+    if (v % 2 == 0) std::this_thread::yield();
+    return v * v;
+  }, {.batch_size = 10, .concurrency = 4});
+  ASSERT_EQ(out.size(), 50u);
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(out[static_cast<std::size_t>(i)].ok());
+    EXPECT_EQ(*out[static_cast<std::size_t>(i)].value, i * i);
+  }
+}
+
+TEST(ProcessBatch, OneFailureDoesNotFailTheOthersAndSaysWhy) {
+  auto out = process_batch(std::vector<int>{1, 2, 3, 4}, [](const int& v) {
+    if (v == 3) throw std::invalid_argument("three is not allowed");
+    return std::to_string(v);
+  });
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_TRUE(out[0].ok());
+  EXPECT_TRUE(out[1].ok());
+  EXPECT_EQ(out[2].status, ItemStatus::kFailed);
+  EXPECT_EQ(out[2].message, "three is not allowed");
+  EXPECT_THROW(std::rethrow_exception(out[2].error), std::invalid_argument);
+  EXPECT_EQ(*out[3].value, "4");
+}
+
+TEST(ProcessBatch, AtMostConcurrencyItemsRunAtOnce) {
+  auto running = std::make_shared<std::atomic<int>>(0);
+  auto peak = std::make_shared<std::atomic<int>>(0);
+  auto out = process_batch(std::vector<int>(40, 0), [running, peak](const int&) {
+    const int now = ++*running;
+    int p = peak->load();
+    while (now > p && !peak->compare_exchange_weak(p, now)) {
+    }
+    std::this_thread::sleep_for(1ms);  // hold the slot so that others overlap if they may
+    --*running;
+    return 0;
+  }, {.concurrency = 3});
+  EXPECT_LE(peak->load(), 3);
+  EXPECT_GE(peak->load(), 2);
+  for (const auto& o : out) EXPECT_TRUE(o.ok());
+}
+
+TEST(ProcessBatch, ABatchStartsOnlyAfterThePreviousOneFinished) {
+  auto mu = std::make_shared<std::mutex>();
+  auto log = std::make_shared<std::vector<std::pair<int, bool>>>();  // (item, start?)
+  (void)process_batch(std::vector<int>{0, 1, 2, 3, 4, 5}, [mu, log](const int& v) {
+    {
+      std::lock_guard lock(*mu);
+      log->emplace_back(v, true);
+    }
+    std::this_thread::yield();
+    std::lock_guard lock(*mu);
+    log->emplace_back(v, false);
+    return v;
+  }, {.batch_size = 2, .concurrency = 4});
+  // Every item of batch b ends before any item of batch b+1 starts.
+  int ended_in_batch[3] = {0, 0, 0};
+  for (const auto& [item, start] : *log) {
+    const int b = item / 2;
+    if (start && b > 0) {
+      EXPECT_EQ(ended_in_batch[b - 1], 2) << "item " << item;
+    }
+    if (!start) ++ended_in_batch[b];
+  }
+}
+
+TEST(ProcessBatch, SlowItemTimesOutWhileTheOthersComplete) {
+  auto release = std::make_shared<std::promise<void>>();
+  std::shared_future<void> released = release->get_future().share();
+  auto straggler_done = std::make_shared<std::atomic<bool>>(false);
+  const auto start = std::chrono::steady_clock::now();
+  auto out = process_batch(std::vector<int>{0, 1, 2}, [released, straggler_done](const int& v) {
+    if (v == 1) {
+      released.wait();
+      straggler_done->store(true);
+    }
+    return v;
+  }, {.concurrency = 3, .timeout = 30ms});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_TRUE(out[0].ok());
+  EXPECT_EQ(out[1].status, ItemStatus::kTimedOut);
+  EXPECT_NE(out[1].message.find("timeout"), std::string::npos);
+  EXPECT_FALSE(out[1].value.has_value());
+  EXPECT_TRUE(out[2].ok());
+  // The straggler was not cancelled; let it finish and check its late result changed nothing.
+  release->set_value();
+  const auto deadline = std::chrono::steady_clock::now() + 2s;
+  while (!straggler_done->load() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_TRUE(straggler_done->load());
+  EXPECT_EQ(out[1].status, ItemStatus::kTimedOut);
+}
+
+TEST(ProcessBatch, EmptyInputGivesEmptyOutput) {
+  EXPECT_TRUE(process_batch(std::vector<int>{}, [](const int& v) { return v; }).empty());
+}
+
+TEST(ProcessBatch, ItemsRunInTheCallersTraceContext) {
+  auto memory = std::make_shared<exporters::InMemorySpanExporter>();
+  trace::TracerProvider provider({.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)});
+  trace::Tracer& tracer = provider.tracer("test");
+  SpanContext parent;
+  tracer.trace("batch", [&](trace::Span& span) {
+    parent = span.context();
+    (void)process_batch(std::vector<int>{1, 2}, [&tracer](const int& v) {
+      tracer.trace("item", [] {});
+      return v;
+    });
+  });
+  int items = 0;
+  for (const auto& s : memory->spans()) {
+    if (s.name != "item") continue;
+    ++items;
+    EXPECT_EQ(s.context.trace_id(), parent.trace_id());
+    EXPECT_EQ(s.parent_span_id, parent.span_id());
+  }
+  EXPECT_EQ(items, 2);
+}
+
+}  // namespace
+}  // namespace lumen::perf

@@ -1,0 +1,332 @@
+#include "lumen/perf/request_coalescer.hpp"
+
+#include <gtest/gtest.h>
+
+#include "eventually.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lumen/core/error.hpp"
+#include "lumen/export/memory_exporter.hpp"
+#include "lumen/metrics/meter.hpp"
+#include "lumen/trace/tracer_provider.hpp"
+
+namespace lumen::perf {
+namespace {
+
+using namespace std::chrono_literals;
+
+using lumen::perf::testing::eventually;
+
+// A leader executing `key` on another thread until release() is called; it returns `value`.
+class BlockedLeader {
+ public:
+  BlockedLeader(RequestCoalescer<int>& c, std::string key, int value) {
+    result_ = std::async(std::launch::async, [&c, key = std::move(key), value,
+                                              f = release_.get_future()]() mutable {
+      return c.get(key, [&] {
+        f.wait();
+        return value;
+      });
+    });
+    started_ = eventually([&] { return c.stats().in_flight >= 1; });
+  }
+  ~BlockedLeader() {
+    if (!released_) release();
+  }
+  [[nodiscard]] bool started() const { return started_; }
+  void release() {
+    released_ = true;
+    release_.set_value();
+  }
+  int get() {
+    if (!released_) release();
+    return result_.get();
+  }
+
+ private:
+  std::promise<void> release_;
+  std::future<int> result_;
+  bool started_ = false;
+  bool released_ = false;
+};
+
+const trace::SpanData* find_span(const std::vector<trace::SpanData>& spans, std::string_view name) {
+  for (const auto& s : spans) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+TEST(RequestCoalescer, ConcurrentCallersOfOneKeyShareOneExecution) {
+  RequestCoalescer<int> c({.ttl = 0s});
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> runs{0};
+  auto call = [&] {
+    return c.get("k", [&] {
+      ++runs;
+      released.wait();
+      return 42;
+    });
+  };
+  auto leader = std::async(std::launch::async, call);
+  EXPECT_TRUE(eventually([&] { return c.stats().in_flight == 1; }));
+  std::vector<std::future<int>> waiters;
+  for (int i = 0; i < 4; ++i) waiters.push_back(std::async(std::launch::async, call));
+  EXPECT_TRUE(eventually([&] { return c.stats().coalesced == 4; }));
+  release.set_value();
+  EXPECT_EQ(leader.get(), 42);
+  for (auto& w : waiters) EXPECT_EQ(w.get(), 42);
+  EXPECT_EQ(runs.load(), 1);
+  EXPECT_EQ(c.stats().executions, 1u);
+}
+
+TEST(RequestCoalescer, ErrorReachesEveryWaiterAndIsNotCached) {
+  RequestCoalescer<int> c({.ttl = 60s});
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto failing = [&] {
+    return c.get("k", [&]() -> int {
+      released.wait();
+      throw std::runtime_error("upstream down");
+    });
+  };
+  auto leader = std::async(std::launch::async, failing);
+  EXPECT_TRUE(eventually([&] { return c.stats().in_flight == 1; }));
+  auto waiter = std::async(std::launch::async, failing);
+  EXPECT_TRUE(eventually([&] { return c.stats().coalesced == 1; }));
+  release.set_value();
+  for (auto* f : {&leader, &waiter}) {
+    try {
+      (void)f->get();
+      ADD_FAILURE() << "expected the leader's exception";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "upstream down");
+    }
+  }
+  EXPECT_EQ(c.stats().errors, 1u);
+  EXPECT_EQ(c.stats().entries, 0u);
+  // Not cached: the next call executes again.
+  EXPECT_EQ(c.get("k", [] { return 7; }), 7);
+  EXPECT_EQ(c.stats().executions, 2u);
+}
+
+TEST(RequestCoalescer, SuccessIsServedFromCacheUntilTtlPassesOnTheClock) {
+  ManualClock clock;
+  RequestCoalescer<std::string> c({.ttl = 10s, .clock = &clock});
+  int runs = 0;
+  auto fetch = [&] {
+    return c.get("user:1", [&] { return "v" + std::to_string(++runs); });
+  };
+  EXPECT_EQ(fetch(), "v1");
+  clock.advance(9s);
+  EXPECT_EQ(fetch(), "v1");
+  EXPECT_EQ(c.stats().hits, 1u);
+  clock.advance(1s);
+  EXPECT_EQ(fetch(), "v2");
+  EXPECT_EQ(c.stats().expirations, 1u);
+  EXPECT_EQ(runs, 2);
+}
+
+TEST(RequestCoalescer, ZeroTtlCachesNothing) {
+  RequestCoalescer<int> c({.ttl = 0s});
+  int runs = 0;
+  (void)c.get("k", [&] { return ++runs; });
+  (void)c.get("k", [&] { return ++runs; });
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(c.stats().entries, 0u);
+}
+
+TEST(RequestCoalescer, InvalidateMatchingRemovesOnlyKeysTheRegexFinds) {
+  RequestCoalescer<int> c({.ttl = 60s});
+  for (const char* k : {"user:1", "user:2", "order:1", "my-user:3"}) (void)c.get(k, [] { return 1; });
+  EXPECT_EQ(c.invalidate_matching("^user:"), 2u);
+  EXPECT_EQ(c.stats().entries, 2u);
+  int runs = 0;
+  (void)c.get("user:1", [&] { return ++runs; });
+  (void)c.get("order:1", [&] { return ++runs; });
+  (void)c.get("my-user:3", [&] { return ++runs; });
+  EXPECT_EQ(runs, 1);  // only user:1 ran again
+}
+
+TEST(RequestCoalescer, InvalidateKeyAndInvalidateAll) {
+  RequestCoalescer<int> c({.ttl = 60s});
+  for (const char* k : {"a", "b", "c"}) (void)c.get(k, [] { return 1; });
+  EXPECT_EQ(c.invalidate_key("b"), 1u);
+  EXPECT_EQ(c.invalidate_key("b"), 0u);
+  EXPECT_EQ(c.stats().entries, 2u);
+  EXPECT_EQ(c.invalidate(), 2u);
+  EXPECT_EQ(c.stats().entries, 0u);
+}
+
+TEST(RequestCoalescer, MalformedRegexThrowsLumenError) {
+  RequestCoalescer<int> c({.ttl = 60s});
+  EXPECT_THROW(c.invalidate_matching("user:("), lumen::Error);
+}
+
+TEST(RequestCoalescer, InvalidateDuringAnExecutionKeepsItsResultOutOfTheCache) {
+  RequestCoalescer<int> c({.ttl = 60s});
+  BlockedLeader leader(c, "k", 1);
+  ASSERT_TRUE(leader.started());
+  (void)c.invalidate_key("k");
+  EXPECT_EQ(leader.get(), 1);
+  EXPECT_EQ(c.stats().entries, 0u);
+}
+
+TEST(RequestCoalescer, PastMaxPendingNewKeysBypassAndRunDirectly) {
+  RequestCoalescer<int> c({.ttl = 60s, .max_pending = 1});
+  BlockedLeader leader(c, "slow", 1);
+  ASSERT_TRUE(leader.started());
+  int runs = 0;
+  EXPECT_EQ(c.get("other", [&] { return ++runs; }), 1);
+  EXPECT_EQ(c.get("other", [&] { return ++runs; }), 2);  // bypassed calls are not cached
+  EXPECT_EQ(c.stats().bypasses, 2u);
+  EXPECT_EQ(leader.get(), 1);
+  EXPECT_EQ(c.get("other", [&] { return ++runs; }), 3);  // room again: coalesced and cached
+  EXPECT_EQ(c.get("other", [&] { return ++runs; }), 3);
+  EXPECT_EQ(c.stats().bypasses, 2u);
+}
+
+TEST(RequestCoalescer, LruBoundEvictsTheLeastRecentlyUsedEntry) {
+  RequestCoalescer<int> c({.ttl = 60s, .max_entries = 3, .shards = 1});
+  int runs = 0;
+  auto get = [&](const char* k) { return c.get(k, [&] { return ++runs; }); };
+  (void)get("a");
+  (void)get("b");
+  (void)get("c");
+  (void)get("a");  // a is now the most recent; b the least
+  (void)get("d");  // evicts b
+  EXPECT_EQ(c.stats().entries, 3u);
+  EXPECT_EQ(c.stats().evictions, 1u);
+  const int before = runs;
+  (void)get("a");
+  (void)get("c");
+  (void)get("d");
+  EXPECT_EQ(runs, before);  // all three still cached
+  (void)get("b");
+  EXPECT_EQ(runs, before + 1);
+}
+
+TEST(RequestCoalescer, LruBoundHoldsAcrossShards) {
+  RequestCoalescer<int> c({.ttl = 60s, .max_entries = 64, .shards = 16});
+  for (int i = 0; i < 1000; ++i) (void)c.get("k" + std::to_string(i), [i] { return i; });
+  EXPECT_LE(c.stats().entries, 64u);
+  EXPECT_GT(c.stats().evictions, 0u);
+}
+
+TEST(RequestCoalescer, ExpiredEntriesAreDroppedWithoutATimer) {
+  ManualClock clock;
+  RequestCoalescer<int> c({.ttl = 1s, .shards = 1, .clock = &clock});
+  for (int i = 0; i < 10; ++i) (void)c.get("old" + std::to_string(i), [] { return 1; });
+  clock.advance(2s);
+  (void)c.get("new", [] { return 2; });  // an insert drops expired entries from the LRU tail
+  EXPECT_EQ(c.stats().expirations, 2u);
+  EXPECT_EQ(c.purge_expired(), 8u);
+  EXPECT_EQ(c.stats().entries, 1u);
+}
+
+TEST(RequestCoalescer, WaiterTimesOutWithoutCancellingTheLeader) {
+  RequestCoalescer<int> c({.ttl = 60s, .wait_timeout = 20ms});
+  BlockedLeader leader(c, "k", 5);
+  ASSERT_TRUE(leader.started());
+  EXPECT_THROW((void)c.get("k", [] { return 0; }), CoalescerTimeout);
+  EXPECT_EQ(c.stats().wait_timeouts, 1u);
+  EXPECT_EQ(leader.get(), 5);
+  EXPECT_EQ(c.get("k", [] { return 0; }), 5);  // the leader's result was cached
+}
+
+TEST(RequestCoalescer, CountersAreExportedAsMetricsWithTheCoalescerName) {
+  metrics::MeterProvider provider;
+  RequestCoalescer<int> c({.name = "profiles", .ttl = 60s, .meter = &provider.meter("perf")});
+  (void)c.get("a", [] { return 1; });
+  (void)c.get("a", [] { return 1; });
+  (void)c.get("a", [] { return 1; });
+  std::int64_t hits = -1;
+  std::int64_t executions = -1;
+  for (const auto& m : provider.collect().metrics) {
+    for (const auto& p : m.number_points) {
+      const AttributeValue* name = p.attributes.find("coalescer");
+      ASSERT_NE(name, nullptr);
+      EXPECT_EQ(std::get<std::string>(*name), "profiles");
+      if (m.name == "lumen.coalescer.hits") hits = p.int_value;
+      if (m.name == "lumen.coalescer.executions") executions = p.int_value;
+    }
+  }
+  EXPECT_EQ(hits, 2);
+  EXPECT_EQ(executions, 1);
+}
+
+struct Traced {
+  std::shared_ptr<exporters::InMemorySpanExporter> memory =
+      std::make_shared<exporters::InMemorySpanExporter>();
+  trace::TracerProvider provider{
+      {.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)}};
+  trace::Tracer& tracer = provider.tracer("test");
+};
+
+TEST(RequestCoalescer, ExecutionSpanIsAChildOfTheLeadersSpanAndParentOfTheWork) {
+  Traced t;
+  RequestCoalescer<int> c({.ttl = 0s, .tracer = &t.tracer});
+  SpanContext request;
+  t.tracer.trace("request", [&](trace::Span& span) {
+    request = span.context();
+    (void)c.get("k", [&] {
+      t.tracer.trace("upstream", [] {});
+      return 1;
+    });
+  });
+  const auto spans = t.memory->spans();
+  const trace::SpanData* exec = find_span(spans, "coalescer.execute");
+  const trace::SpanData* upstream = find_span(spans, "upstream");
+  ASSERT_NE(exec, nullptr);
+  ASSERT_NE(upstream, nullptr);
+  EXPECT_EQ(exec->context.trace_id(), request.trace_id());
+  EXPECT_EQ(exec->parent_span_id, request.span_id());
+  EXPECT_EQ(upstream->parent_span_id, exec->context.span_id());
+  EXPECT_EQ(exec->status, trace::StatusCode::kOk);
+}
+
+TEST(RequestCoalescer, WaiterSpanLinksToTheLeadersExecutionSpan) {
+  Traced t;
+  RequestCoalescer<int> c({.ttl = 0s, .tracer = &t.tracer});
+  BlockedLeader leader(c, "k", 1);
+  ASSERT_TRUE(leader.started());
+  auto waiter = std::async(std::launch::async, [&] { return c.get("k", [] { return 2; }); });
+  ASSERT_TRUE(eventually([&] { return c.stats().coalesced == 1; }));
+  EXPECT_EQ(leader.get(), 1);
+  EXPECT_EQ(waiter.get(), 1);
+  const auto spans = t.memory->spans();
+  const trace::SpanData* exec = find_span(spans, "coalescer.execute");
+  const trace::SpanData* wait = find_span(spans, "coalescer.wait");
+  ASSERT_NE(exec, nullptr);
+  ASSERT_NE(wait, nullptr);
+  ASSERT_EQ(wait->links.size(), 1u);
+  EXPECT_EQ(wait->links[0].context.span_id(), exec->context.span_id());
+}
+
+TEST(MakeKey, SameArgumentsGiveTheSameKeyAndBoundariesMatter) {
+  EXPECT_EQ(make_key("p", std::string("ab"), 3, 0.5, true),
+            make_key("p", std::string_view("ab"), 3L, 0.5, true));
+  EXPECT_NE(make_key("p", "ab", "c"), make_key("p", "a", "bc"));
+  EXPECT_NE(make_key("p", 1), make_key("p", true));
+  EXPECT_NE(make_key("p", 1), make_key("q", 1));
+  EXPECT_EQ(make_key("p", std::vector<int>{1, 2}).size(), 2u + 16u);
+  EXPECT_EQ(make_key("p", 7u), make_key("p", 7));
+}
+
+TEST(MakeKey, HashIsStableAcrossBuildsAndMachines) {
+  // Pinned: a change here breaks keys shared through a cache by instances of different versions.
+  // Computed independently (Python) from the documented encoding.
+  EXPECT_EQ(make_key("analyze", std::string("img-1"), 3), "analyze:893fbb6b827cc20c");
+  EXPECT_EQ(make_key("k"), "k:cbf29ce484222325");  // FNV-1a offset basis: no arguments
+}
+
+}  // namespace
+}  // namespace lumen::perf
