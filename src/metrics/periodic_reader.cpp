@@ -37,6 +37,9 @@ struct PeriodicMetricReader::State {
   bool last_ok = false;         // result of the on-demand export numbered `completed`
   Deadline request_deadline = Deadline::max();
   bool stopping = false;
+  // Set when shutdown gave up on a stuck export: the caller may destroy the provider as soon as
+  // shutdown returns, so the worker must not collect again, whatever it was about to do.
+  bool abandoned = false;
   bool worker_exited = false;
 
   // One collection and export; never throws.
@@ -64,6 +67,7 @@ struct PeriodicMetricReader::State {
     auto next = Steady::now() + options.interval;
     for (;;) {
       wake.wait_until(lock, next, [&] { return stopping || requested > completed; });
+      if (abandoned) break;
       const bool on_demand = requested > completed;
       if (stopping && !on_demand) break;
       const std::uint64_t generation = requested;
@@ -164,7 +168,10 @@ bool PeriodicMetricReader::shutdown(std::chrono::milliseconds timeout) {
     s.exporter->shutdown(Steady::now());
     lock.lock();
     finished = s.done.wait_for(lock, kAbortGrace, [&] { return s.worker_exited; });
-    if (!finished) s.failures.fetch_add(1, std::memory_order_relaxed);
+    if (!finished) {
+      s.abandoned = true;
+      s.failures.fetch_add(1, std::memory_order_relaxed);
+    }
     return false;
   }
   const bool ok = s.completed >= generation && s.last_ok;
