@@ -56,23 +56,15 @@ void Span::set_string_attribute(std::string_view key, std::string_view value) {
                              limits.attribute_value_length, data_->dropped_attributes);
 }
 
-void Span::set_bool_attribute(std::string_view key, bool value) {
+template <typename T>
+void Span::set_scalar_attribute(std::string_view key, T value) {
   if (data_->attributes.empty()) data_->attributes.reserve(kInitialAttributeCapacity);
   detail::set_scalar_limited(data_->attributes, key, value, tracer_->shared_->limits.attribute_count,
                              data_->dropped_attributes);
 }
-
-void Span::set_int_attribute(std::string_view key, std::int64_t value) {
-  if (data_->attributes.empty()) data_->attributes.reserve(kInitialAttributeCapacity);
-  detail::set_scalar_limited(data_->attributes, key, value, tracer_->shared_->limits.attribute_count,
-                             data_->dropped_attributes);
-}
-
-void Span::set_double_attribute(std::string_view key, double value) {
-  if (data_->attributes.empty()) data_->attributes.reserve(kInitialAttributeCapacity);
-  detail::set_scalar_limited(data_->attributes, key, value, tracer_->shared_->limits.attribute_count,
-                             data_->dropped_attributes);
-}
+template void Span::set_scalar_attribute(std::string_view, bool);
+template void Span::set_scalar_attribute(std::string_view, std::int64_t);
+template void Span::set_scalar_attribute(std::string_view, double);
 
 Span& Span::add_event(std::string_view name, Attributes attributes, std::uint64_t time_ns) {
   if (!data_) return *this;

@@ -52,11 +52,11 @@ class Span {
       if constexpr (std::is_convertible_v<V, std::string_view>) {
         set_string_attribute(key, std::string_view(value));
       } else if constexpr (std::is_same_v<T, bool>) {
-        set_bool_attribute(key, value);
+        set_scalar_attribute(key, static_cast<bool>(value));
       } else if constexpr (std::is_integral_v<T>) {
-        set_int_attribute(key, static_cast<std::int64_t>(value));
+        set_scalar_attribute(key, static_cast<std::int64_t>(value));
       } else if constexpr (std::is_floating_point_v<T>) {
-        set_double_attribute(key, static_cast<double>(value));
+        set_scalar_attribute(key, static_cast<double>(value));
       } else {
         set_attribute(key, to_attribute_value(std::forward<V>(value)));
       }
@@ -89,9 +89,9 @@ class Span {
       : data_(std::move(data)), tracer_(tracer), context_(std::move(context)) {}
   void set_attribute(std::string_view key, AttributeValue value);
   void set_string_attribute(std::string_view key, std::string_view value);
-  void set_bool_attribute(std::string_view key, bool value);
-  void set_int_attribute(std::string_view key, std::int64_t value);
-  void set_double_attribute(std::string_view key, double value);
+  // bool, std::int64_t or double (instantiated in span.cpp).
+  template <typename T>
+  void set_scalar_attribute(std::string_view key, T value);
   void finish(std::uint64_t end_ns) noexcept;
 
   std::unique_ptr<SpanData> data_;  // null once ended, or when not sampled
