@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "config_from.hpp"
 #include "lumen/config.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/runtime.hpp"
@@ -9,16 +10,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Config from(const std::map<std::string, std::string>& vars) { return Config::from_env(Environment(vars)); }
-
-std::string error_of(const std::map<std::string, std::string>& vars) {
-  try {
-    (void)from(vars);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+Config from(const std::map<std::string, std::string>& vars) { return testing::config_from(vars); }
+std::string error_of(const std::map<std::string, std::string>& vars) { return testing::config_error(vars); }
 
 TEST(MetricsConfig, DefaultsArePrometheusEveryMinuteWithAThirtySecondTimeout) {
   const Config c = from({});
