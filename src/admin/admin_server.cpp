@@ -62,6 +62,25 @@ std::string status_text_body(unsigned status) {
   return std::string(http::obsolete_reason(static_cast<http::status>(status))) + "\n";
 }
 
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// A routed path: exactly one of the two handlers is set.
+struct Route {
+  AdminHandler sync;
+  AsyncAdminHandler async;
+};
+
+AdminResponse failure_response(const char* what) {
+  return {.status = 500, .body = std::string("handler failed") + (*what ? ": " : "") + what + "\n"};
+}
+
 }  // namespace
 
 std::string AdminRequest::query_param(std::string_view name, std::string fallback) const {
@@ -78,19 +97,27 @@ std::string AdminRequest::query_param(std::string_view name, std::string fallbac
   return fallback;
 }
 
+std::string_view AdminRequest::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (iequals(key, name)) return value;
+  }
+  return {};
+}
+
 class Session;
 
-struct AdminServer::Impl {
+struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
   explicit Impl(AdminServerOptions o) : options(std::move(o)) {}
 
   const AdminServerOptions options;
   std::mutex routes_mutex;
-  std::map<std::string, AdminHandler, std::less<>> routes;  // guarded by routes_mutex
+  std::map<std::string, Route, std::less<>> routes;  // guarded by routes_mutex
 
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> rejected{0};
   std::atomic<std::uint64_t> timed_out{0};
   std::atomic<std::uint64_t> handler_errors{0};
+  std::atomic<std::uint64_t> abandoned{0};
   std::atomic<std::size_t> open{0};
   std::atomic<std::uint16_t> bound_port{0};
 
@@ -98,6 +125,9 @@ struct AdminServer::Impl {
   bool started = false;
   bool stopped = false;
   std::list<std::weak_ptr<Session>> sessions;  // touched on the I/O thread only
+  // Sessions waiting for an asynchronous answer, kept alive here (no I/O operation holds them);
+  // I/O thread only.
+  std::map<const Session*, std::shared_ptr<Session>> waiting;
 
   // Declared last: destroyed first, with any handler still holding a session.
   asio::io_context io{1};
@@ -106,8 +136,31 @@ struct AdminServer::Impl {
 
   void accept();
   void refuse(tcp::socket socket);
-  AdminResponse dispatch(const AdminRequest& request);
+  Route find_route(std::string_view path);
+  AdminResponse run(const AdminHandler& handler, const AdminRequest& request);
   void close_everything();
+};
+
+// The answer of one asynchronous request. The responder handed to the handler owns it; the answer
+// is carried to the I/O thread, where the session (if it still exists) writes it.
+class PendingAnswer {
+ public:
+  PendingAnswer(std::weak_ptr<AdminServer::Impl> server, std::weak_ptr<Session> session)
+      : server_(std::move(server)), session_(std::move(session)) {}
+  PendingAnswer(const PendingAnswer&) = delete;
+  PendingAnswer& operator=(const PendingAnswer&) = delete;
+  ~PendingAnswer() {
+    if (answered_.load()) return;
+    if (auto server = server_.lock()) server->abandoned.fetch_add(1);
+    deliver({.status = 500, .body = "the request was dropped without an answer\n"});
+  }
+
+  void deliver(AdminResponse answer);
+
+ private:
+  std::weak_ptr<AdminServer::Impl> server_;
+  std::weak_ptr<Session> session_;
+  std::atomic<bool> answered_{false};
 };
 
 // One client connection: read a request, answer it, repeat while the client keeps it alive.
@@ -157,27 +210,58 @@ class Session : public std::enable_shared_from_this<Session> {
     request.path = std::string(target.substr(0, question));
     if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
     request.accept = std::string(message[http::field::accept]);
-    request.body = message.body();
-    const bool keep_alive = message.keep_alive();
-    const bool head = message.method() == http::verb::head;
+    for (const auto& field : message) {
+      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    request.body = std::move(parser_->get().body());
+    version_ = message.version();
+    keep_alive_ = message.keep_alive();
+    head_ = message.method() == http::verb::head;
 
-    AdminResponse answer = server_.dispatch(request);
+    Route route = server_.find_route(request.path);
+    if (route.async) {
+      server_.waiting.emplace(this, shared_from_this());
+      auto pending = std::make_shared<PendingAnswer>(server_.weak_from_this(), weak_from_this());
+      AdminResponder responder = [pending](AdminResponse answer) { pending->deliver(std::move(answer)); };
+      try {
+        route.async(std::move(request), std::move(responder));
+      } catch (const std::exception& e) {
+        server_.handler_errors.fetch_add(1);
+        pending->deliver(failure_response(e.what()));
+      } catch (...) {
+        server_.handler_errors.fetch_add(1);
+        pending->deliver(failure_response(""));
+      }
+      return;
+    }
+    if (route.sync) return answer(server_.run(route.sync, request));
+    if (request.path == "/healthz") return answer({.body = "ok\n"});
+    answer({.status = 404, .body = "no such path: " + request.path + "\n"});
+  }
+
+ public:
+  // Writes the answer to the request read last (on the I/O thread).
+  void answer(AdminResponse answer) {
+    const auto keep = shared_from_this();
+    server_.waiting.erase(this);
     response_ = {};
-    response_.version(message.version());
+    response_.version(version_);
     response_.result(answer.status);
     response_.set(http::field::content_type, answer.content_type);
     for (auto& [name, value] : answer.headers) response_.set(name, value);
     response_.body() = std::move(answer.body);
-    response_.keep_alive(keep_alive);
+    response_.keep_alive(keep_alive_);
     response_.prepare_payload();
-    if (head) response_.body().clear();  // Content-Length stays that of the GET
-    if (answer.delay.count() <= 0) return write(keep_alive);
+    if (head_) response_.body().clear();  // Content-Length stays that of the GET
+    if (answer.delay.count() <= 0) return write(keep_alive_);
     delay_.expires_after(answer.delay);
-    delay_.async_wait([self = shared_from_this(), keep_alive](error_code wait_error) {
+    delay_.async_wait([self = shared_from_this()](error_code wait_error) {
       if (wait_error) return self->finish();  // stopped meanwhile
-      self->write(keep_alive);
+      self->write(self->keep_alive_);
     });
   }
+
+ private:
 
   void write(bool keep_alive) {
     server_.requests.fetch_add(1);
@@ -211,6 +295,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
   asio::steady_timer delay_;  // for AdminResponse::delay
+  unsigned version_ = 11;     // of the request being answered
+  bool keep_alive_ = false;
+  bool head_ = false;
   std::list<std::weak_ptr<Session>>::iterator registration_;
 };
 
@@ -245,24 +332,41 @@ void AdminServer::Impl::refuse(tcp::socket socket) {
   socket.close(ec);
 }
 
-AdminResponse AdminServer::Impl::dispatch(const AdminRequest& request) {
-  AdminHandler handler;
-  {
-    std::lock_guard lock(routes_mutex);
-    if (const auto route = routes.find(request.path); route != routes.end()) handler = route->second;
+void PendingAnswer::deliver(AdminResponse answer) {
+  if (answered_.exchange(true)) return;
+  auto server = server_.lock();
+  if (!server) return;
+  // After stop() nothing runs the posted work; it is destroyed with the io_context.
+  asio::post(server->io, [session = session_, answer = std::move(answer)]() mutable {
+    if (auto s = session.lock()) s->answer(std::move(answer));
+  });
+}
+
+Route AdminServer::Impl::find_route(std::string_view path) {
+  std::lock_guard lock(routes_mutex);
+  if (const auto exact = routes.find(path); exact != routes.end()) return exact->second;
+  const Route* best = nullptr;
+  std::size_t best_length = 0;
+  for (const auto& [pattern, route] : routes) {
+    if (pattern.size() < 2 || !pattern.ends_with("/*")) continue;
+    const std::string_view prefix(pattern.data(), pattern.size() - 1);  // keeps the '/'
+    if (path.starts_with(prefix) && prefix.size() > best_length) {
+      best = &route;
+      best_length = prefix.size();
+    }
   }
-  if (!handler) {
-    if (request.path == "/healthz") return {.body = "ok\n"};
-    return {.status = 404, .body = "no such path: " + request.path + "\n"};
-  }
+  return best ? *best : Route{};
+}
+
+AdminResponse AdminServer::Impl::run(const AdminHandler& handler, const AdminRequest& request) {
   try {
     return handler(request);
   } catch (const std::exception& e) {
     handler_errors.fetch_add(1);
-    return {.status = 500, .body = std::string("handler failed: ") + e.what() + "\n"};
+    return failure_response(e.what());
   } catch (...) {
     handler_errors.fetch_add(1);
-    return {.status = 500, .body = "handler failed\n"};
+    return failure_response("");
   }
 }
 
@@ -272,6 +376,7 @@ void AdminServer::Impl::close_everything() {
   for (auto& weak : sessions) {
     if (auto session = weak.lock()) session->close();
   }
+  waiting.clear();
 }
 
 AdminServer::AdminServer(AdminServerOptions options)
@@ -281,7 +386,12 @@ AdminServer::~AdminServer() { stop(); }
 
 void AdminServer::route(std::string path, AdminHandler handler) {
   std::lock_guard lock(impl_->routes_mutex);
-  impl_->routes.insert_or_assign(std::move(path), std::move(handler));
+  impl_->routes.insert_or_assign(std::move(path), Route{.sync = std::move(handler), .async = {}});
+}
+
+void AdminServer::route_async(std::string path, AsyncAdminHandler handler) {
+  std::lock_guard lock(impl_->routes_mutex);
+  impl_->routes.insert_or_assign(std::move(path), Route{.sync = {}, .async = std::move(handler)});
 }
 
 void AdminServer::start() {
@@ -323,7 +433,7 @@ std::uint16_t AdminServer::port() const noexcept { return impl_->bound_port.load
 AdminServerStats AdminServer::stats() const noexcept {
   const Impl& s = *impl_;
   return {s.requests.load(), s.rejected.load(), s.timed_out.load(), s.handler_errors.load(),
-          s.open.load()};
+          s.abandoned.load(), s.open.load()};
 }
 
 }  // namespace lumen::admin

@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "http_client.hpp"
 #include "lumen/admin/admin_server.hpp"
@@ -230,6 +232,76 @@ TEST(AdminServer, ADelayedAnswerDoesNotHoldUpOtherClients) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(350));
   slow.join();
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(400));
+}
+
+}  // namespace
+}  // namespace lumen::admin
+
+namespace lumen::admin {
+namespace {
+
+TEST(AdminServer, AnAsyncHandlerAnswersFromAnotherThreadWhileOthersAreServed) {
+  AdminServer server({.port = 0});
+  std::vector<std::thread> workers;
+  std::mutex workers_mutex;
+  server.route_async("/work", [&](AdminRequest request, AdminResponder respond) {
+    std::lock_guard lock(workers_mutex);
+    workers.emplace_back([request = std::move(request), respond = std::move(respond)] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      respond({.body = "done:" + request.body + ":" + std::string(request.header("x-user"))});
+    });
+  });
+  server.start();
+  std::thread client([&] {
+    const auto reply = lumen::testing::http_request(server.port(), "POST", "/work", {{"X-User", "u1"}}, "doc");
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_EQ(reply.body, "done:doc:u1");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(lumen::testing::http_get(server.port(), "/healthz").status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200));
+  client.join();
+  std::lock_guard lock(workers_mutex);
+  for (auto& w : workers) w.join();
+}
+
+TEST(AdminServer, AResponderDroppedWithoutAnAnswerGives500AndIsCounted) {
+  AdminServer server({.port = 0});
+  server.route_async("/lost", [](AdminRequest, AdminResponder respond) {
+    std::thread([r = std::move(respond)] {}).detach();  // the responder dies unused
+  });
+  server.start();
+  const auto reply = lumen::testing::http_get(server.port(), "/lost");
+  EXPECT_EQ(reply.status, 500);
+  EXPECT_EQ(server.stats().abandoned_responses, 1u);
+}
+
+TEST(AdminServer, ASecondAnswerIsIgnoredAndTheConnectionStaysUsable) {
+  AdminServer server({.port = 0});
+  server.route_async("/twice", [](AdminRequest, AdminResponder respond) {
+    respond({.body = "first"});
+    respond({.status = 500, .body = "second"});
+  });
+  server.start();
+  lumen::testing::RawConnection connection(server.port());
+  connection.send("GET /twice HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string raw = connection.read_until_closed(std::chrono::seconds(5));
+  EXPECT_NE(raw.find("first"), std::string::npos);
+  EXPECT_EQ(raw.find("second"), std::string::npos);
+  EXPECT_NE(raw.find("ok\n"), std::string::npos);
+}
+
+TEST(AdminServer, PrefixRoutesTakeEveryPathUnderThemAndExactRoutesWin) {
+  AdminServer server({.port = 0});
+  server.route("/v1/jobs/*", [](const AdminRequest& r) { return AdminResponse{.body = "job " + r.path}; });
+  server.route("/v1/*", [](const AdminRequest&) { return AdminResponse{.body = "v1"}; });
+  server.route("/v1/jobs/special", [](const AdminRequest&) { return AdminResponse{.body = "exact"}; });
+  server.start();
+  EXPECT_EQ(lumen::testing::http_get(server.port(), "/v1/jobs/42").body, "job /v1/jobs/42");
+  EXPECT_EQ(lumen::testing::http_get(server.port(), "/v1/jobs/special").body, "exact");
+  EXPECT_EQ(lumen::testing::http_get(server.port(), "/v1/other").body, "v1");
+  EXPECT_EQ(lumen::testing::http_get(server.port(), "/v2/jobs/42").status, 404);
 }
 
 }  // namespace

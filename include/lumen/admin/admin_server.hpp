@@ -4,7 +4,9 @@
 // It runs on its own thread with asynchronous I/O, so a slow or stuck client only costs its own
 // connection: every connection has a deadline to send its request and to take the response, the
 // number of connections is bounded (extra ones are refused with 503 and counted), and requests
-// larger than a limit are refused with 413. Handlers run on the server's thread, one at a time.
+// larger than a limit are refused with 413. Handlers run on the server's thread, one at a time;
+// a handler with slow work to do is routed with route_async() and answers later from any thread,
+// so the I/O thread is never held (the reference gateway serves its API this way).
 // Thread-safety: every method may be called from any thread, route() included, before or after
 // start().
 //
@@ -34,9 +36,13 @@ struct AdminRequest {
   std::string query;   // after '?', undecoded; empty when there is none
   std::string accept;  // the Accept header
   std::string body;
+  // Every header as received (names as the client spelled them); see header().
+  std::vector<std::pair<std::string, std::string>> headers;
 
   // The value of `name` in the query string (percent-decoded), or `fallback`.
   [[nodiscard]] std::string query_param(std::string_view name, std::string fallback = {}) const;
+  // The first header called `name` (case-insensitive), or an empty string.
+  [[nodiscard]] std::string_view header(std::string_view name) const;
 };
 
 struct AdminResponse {
@@ -50,6 +56,11 @@ struct AdminResponse {
 };
 
 using AdminHandler = std::function<AdminResponse(const AdminRequest&)>;
+
+// Answers one asynchronous request. Call it once, from any thread; later calls are ignored. If the
+// last copy is destroyed without a call, the client gets a 500, so a request is never left hanging.
+using AdminResponder = std::function<void(AdminResponse)>;
+using AsyncAdminHandler = std::function<void(AdminRequest, AdminResponder)>;
 
 struct AdminServerOptions {
   std::string host = "127.0.0.1";  // METRICS_HOST
@@ -67,6 +78,7 @@ struct AdminServerStats {
   std::uint64_t rejected_connections = 0;  // over max_connections
   std::uint64_t timed_out_connections = 0;
   std::uint64_t handler_errors = 0;        // handlers that threw (answered 500)
+  std::uint64_t abandoned_responses = 0;   // async requests whose responder was dropped (500)
   std::size_t open_connections = 0;
 };
 
@@ -79,7 +91,11 @@ class AdminServer {
 
   // Routes every method for an exact path to `handler` (replacing an earlier one); handlers check
   // the method themselves. GET /healthz answers "ok" unless routed elsewhere.
+  // A path ending in "/*" routes every path under it ("/v1/jobs/*" takes "/v1/jobs/42"); an exact
+  // route wins over a prefix, and a longer prefix over a shorter one.
   void route(std::string path, AdminHandler handler);
+  // The same for a handler that answers later through its responder, off the I/O thread.
+  void route_async(std::string path, AsyncAdminHandler handler);
 
   // Binds and starts serving. Throws lumen::Error when the address cannot be bound.
   void start();
@@ -92,7 +108,8 @@ class AdminServer {
 
  private:
   struct Impl;
-  friend class Session;  // a connection, in the implementation
+  friend class Session;        // a connection, in the implementation
+  friend class PendingAnswer;  // an asynchronous answer on its way, in the implementation
   std::shared_ptr<Impl> impl_;
 };
 
