@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <cstddef>
 #include <string>
 #include <utility>
@@ -20,6 +21,7 @@
 #include "lumen/export/otlp_http_exporter.hpp"
 #include "lumen/export/otlp_metric_exporter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
+#include "lumen/trace/sampler.hpp"
 #include "lumen/trace/span_limits.hpp"
 
 namespace lumen {
@@ -37,6 +39,9 @@ struct TraceConfig {
   std::vector<TraceExporterKind> exporters{TraceExporterKind::kEmbedded};
   std::string sampler = "parentbased_always_on";
   std::string sampler_arg;
+  // When set, used instead of sampler/sampler_arg: an application's own sampler (the reference
+  // gateway's, which can turn tracing off and on at run time for its overhead measurement).
+  std::shared_ptr<const trace::Sampler> custom_sampler;
   trace::BatchSpanProcessorOptions batch;
   trace::SpanLimits limits;
   exporters::OtlpHttpExporterOptions otlp;

@@ -127,8 +127,9 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
   }
   impl_->provider = std::make_unique<trace::TracerProvider>(trace::TracerProviderOptions{
       .resource = impl_->config.resource,
-      .sampler = t.enabled ? trace::Sampler::from_name(t.sampler, t.sampler_arg)
-                           : trace::Sampler::always_off(),
+      .sampler = !t.enabled        ? trace::Sampler::always_off()
+                 : t.custom_sampler ? t.custom_sampler
+                                    : trace::Sampler::from_name(t.sampler, t.sampler_arg),
       .processor = std::move(processor),
       .limits = t.limits,
   });

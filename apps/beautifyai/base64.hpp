@@ -1,0 +1,16 @@
+// Base64 (RFC 4648, standard alphabet, with padding) for images carried inside JSON bodies.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace beautifyai {
+
+[[nodiscard]] std::string base64_encode(const std::vector<std::uint8_t>& bytes);
+// Ignores whitespace; nullopt for any other character outside the alphabet or bad padding.
+[[nodiscard]] std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text);
+
+}  // namespace beautifyai

@@ -1,0 +1,65 @@
+// CircuitBreaker: stops calling a model that keeps failing, and probes it again after a pause.
+//
+// Closed: calls go through and their outcomes fill a window of the last `window` calls. When at
+// least `min_calls` are in the window and the share of failures reaches `failure_ratio`, the
+// breaker opens. Open: allow() refuses (the router falls back to another model) until `open_for`
+// has passed; then it is half-open and lets exactly one probe through. The probe's success closes
+// it (the window starts empty) and its failure opens it for another `open_for`.
+// Thread-safety: every method may be called concurrently.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+
+#include "lumen/core/clock.hpp"
+
+namespace beautifyai {
+
+enum class BreakerState : std::uint8_t { kClosed = 0, kOpen = 1, kHalfOpen = 2 };
+const char* to_string(BreakerState state);
+
+struct BreakerOptions {
+  std::size_t window = 20;
+  std::size_t min_calls = 8;
+  double failure_ratio = 0.5;
+  std::chrono::milliseconds open_for = std::chrono::seconds(3);
+};
+
+struct BreakerStats {
+  BreakerState state = BreakerState::kClosed;
+  std::uint64_t opened = 0;     // times it opened
+  std::uint64_t rejected = 0;   // calls refused while open
+  double last_recovery_ms = 0;  // from the last opening to the closing that followed it
+};
+
+class CircuitBreaker {
+ public:
+  explicit CircuitBreaker(BreakerOptions options = {},
+                          const lumen::Clock& clock = lumen::SystemClock::instance());
+
+  // Whether a call may go to the model now. In half-open state only the first caller gets true;
+  // it must report its outcome with record().
+  [[nodiscard]] bool allow();
+  void record(bool success);
+
+  [[nodiscard]] BreakerState state() const;
+  [[nodiscard]] BreakerStats stats() const;
+
+ private:
+  void open_locked(std::uint64_t now_ns);
+
+  const BreakerOptions options_;
+  const lumen::Clock& clock_;
+  mutable std::mutex mutex_;
+  BreakerState state_ = BreakerState::kClosed;
+  std::deque<bool> outcomes_;  // true: failure; at most options_.window
+  std::size_t failures_ = 0;   // in outcomes_
+  bool probe_out_ = false;     // half-open: the probe has been let through
+  std::uint64_t opened_at_ns_ = 0;       // the last opening: open_for counts from here
+  std::uint64_t outage_started_ns_ = 0;  // the first opening since the breaker was closed
+  BreakerStats stats_;
+};
+
+}  // namespace beautifyai
