@@ -1,8 +1,62 @@
 #!/usr/bin/env bash
-# The main job: build lumen and run the quickstart against the embedded default (recent spans kept
-# in memory and printed as a tree). Point it at a collector with OTEL_EXPORTER_OTLP_ENDPOINT.
+# The main job: build the reference service and run it for about a minute on this machine, with
+# embedded defaults (no collector, Prometheus or Redis needed):
+#   modelsim (the AI models, simulated) <- beautifyai (the gateway) <- loadgen --compare
+# prints each phase, the success-criteria table and the gateway's report, then leaves the
+# dashboard running (on a terminal; Ctrl-C stops it) or stops everything (otherwise).
+# Ports: GATEWAY_PORT (8080), MODELSIM_PORT (8700), METRICS_PORT (9464, the admin endpoint).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh build
-cmake --build build -j"$(nproc)" --target quickstart
-exec build/examples/quickstart
+cmake --build build -j"$(nproc)" --target modelsim beautifyai loadgen
+
+gateway_port="${GATEWAY_PORT:-8080}"
+modelsim_port="${MODELSIM_PORT:-8700}"
+export METRICS_PORT="${METRICS_PORT:-9464}"
+export LOG_LEVEL="${LOG_LEVEL:-warn}"
+phase_seconds="${DEMO_PHASE_SECONDS:-8}"
+logs="$(mktemp -d /tmp/lumen-demo.XXXXXX)"
+
+pids=()
+stop_all() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_all EXIT
+
+# Waits until a program has printed its "listening" line; fails with its log otherwise.
+wait_listening() {
+  local name="$1" log="$2"
+  for _ in $(seq 1 100); do
+    grep -q "listening" "$log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "demo: $name did not start; its log ($log):" >&2
+  cat "$log" >&2
+  exit 1
+}
+
+build/apps/modelsim/modelsim --port "$modelsim_port" >"$logs/modelsim.log" 2>&1 &
+pids+=($!)
+wait_listening modelsim "$logs/modelsim.log"
+build/apps/beautifyai/beautifyai --port "$gateway_port" --upstream "http://127.0.0.1:$modelsim_port" \
+  >"$logs/beautifyai.log" 2>&1 &
+pids+=($!)
+wait_listening beautifyai "$logs/beautifyai.log"
+head -1 "$logs/modelsim.log"
+head -1 "$logs/beautifyai.log"
+echo
+
+build/apps/loadgen/loadgen --target "http://127.0.0.1:$gateway_port" --compare \
+  --phase-seconds "$phase_seconds" --images ../shared/corpus/images --json "$logs/criteria.json"
+
+echo
+echo "Gateway counters (GET /control/stats):"
+curl -s "http://127.0.0.1:$gateway_port/control/stats"
+echo
+echo
+echo "Logs: $logs   Metrics: http://127.0.0.1:$METRICS_PORT/metrics"
+if [ -t 1 ]; then
+  echo "The services keep running; press Ctrl-C to stop them."
+  wait "${pids[1]}"
+fi

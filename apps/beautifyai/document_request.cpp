@@ -56,7 +56,7 @@ Parsed from_json(std::string_view body, const RequestLimits& limits) {
     for (std::size_t i = 0; i < it->size(); ++i) {
       const json& item = (*it)[i];
       if (!item.is_string()) return "image " + std::to_string(i) + " must be a base64 string";
-      auto bytes = base64_decode(item.get_ref<const std::string&>());
+      auto bytes = apps::base64_decode(item.get_ref<const std::string&>());
       if (!bytes) return "image " + std::to_string(i) + " is not valid base64";
       if (bytes->empty()) return "image " + std::to_string(i) + " is empty";
       request.images.push_back(std::move(*bytes));

@@ -284,7 +284,7 @@ RoutedAnswer Gateway::Impl::produce(const Job& job) {
     image_bytes.add(static_cast<std::int64_t>(optimized.size()), {{"stage", "out"}});
     input += "\n[image/";
     input += format;
-    input += ";base64," + base64_encode(optimized) + "]";
+    input += ";base64," + apps::base64_encode(optimized) + "]";
   }
   const std::string preferred = doc.model.empty() ? options.router.models.front().name : doc.model;
   return router.run(preferred, std::move(input));

@@ -5,7 +5,8 @@
 namespace beautifyai {
 
 std::vector<ModelInfo> default_models() {
-  return {{"gemini-2.0-flash", true}, {"gpt-4o-mini", true}, {"claude-3-haiku", false}};
+  return {{"gemini-2.0-flash", true}, {"gpt-4o-mini", true}, {"claude-3-haiku", true},
+          {"gemini-1.5-pro", true}};
 }
 
 struct ModelRouter::Model {

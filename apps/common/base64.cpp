@@ -2,7 +2,7 @@
 
 #include <array>
 
-namespace beautifyai {
+namespace apps {
 namespace {
 
 constexpr std::string_view kAlphabet =
@@ -75,4 +75,4 @@ std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace beautifyai
+}  // namespace apps
