@@ -1,0 +1,332 @@
+// The BeautifyAI gateway in process, against the model simulator over real loopback HTTP: one trace
+// per request across every hop, coalescing, fallbacks and circuit breakers, backpressure, bad
+// requests, asynchronous jobs, and logs and metrics that agree with the requests made.
+#include "gateway.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "base64.hpp"
+#include "http_client.hpp"
+#include "lumen/admin/admin_server.hpp"
+#include "lumen/export/memory_exporter.hpp"
+#include "model_simulator.hpp"
+#include "modelsim_routes.hpp"
+
+namespace beautifyai {
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+using lumen::testing::HttpReply;
+
+std::vector<modelsim::ModelSpec> fast_models(double median_ms = 15) {
+  std::vector<modelsim::ModelSpec> models;
+  for (const ModelInfo& m : default_models()) {
+    models.push_back({.name = m.name, .median_ms = median_ms, .sigma = 0.1, .tail_probability = 0,
+                      .overhead_ms = 5, .per_item_ms = 1, .failure_rate = 0, .requests_per_second = 0});
+  }
+  return models;
+}
+
+// Whether one line of `text` contains every one of `parts`.
+bool has_line(const std::string& text, std::initializer_list<std::string_view> parts) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view line(text.data() + start, end - start);
+    bool all = true;
+    for (const auto part : parts) all = all && line.find(part) != std::string_view::npos;
+    if (all) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+template <typename Predicate>
+bool eventually(Predicate predicate, std::chrono::milliseconds patience = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return predicate();
+}
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  void start(GatewayOptions options = {}, double median_ms = 15) {
+    simulator_ = std::make_unique<modelsim::ModelSimulator>(fast_models(median_ms), 5);
+    modelsim::add_routes(modelsim_, *simulator_);
+    modelsim_.start();
+
+    log_dir_ = std::filesystem::temp_directory_path() /
+               ("gateway-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::filesystem::remove_all(log_dir_);
+    lumen::Config config;
+    config.trace.exporters = {lumen::TraceExporterKind::kEmbedded};
+    config.trace.batch.schedule_delay = 50ms;
+    sampler_ = std::make_shared<SwitchableSampler>();
+    config.trace.custom_sampler = sampler_;
+    config.log.options.environment = "production";
+    config.log.options.level = lumen::log::Level::kInfo;
+    config.log.files.dir = log_dir_.string();
+    runtime_ = std::make_unique<lumen::Runtime>(std::move(config));
+
+    options.upstream.base_url = "http://127.0.0.1:" + std::to_string(modelsim_.port());
+    options.router.breaker = {.window = 10, .min_calls = 4, .failure_ratio = 0.5, .open_for = 300ms};
+    if (options.workers == GatewayOptions{}.workers) options.workers = 16;
+    gateway_ = std::make_unique<Gateway>(*runtime_, options, sampler_);
+    gateway_->mount(api_);
+    api_.route("/metrics", lumen::admin::metrics_handler(runtime_->meter_provider()));
+    api_.start();
+  }
+
+  void TearDown() override {
+    api_.stop();
+    if (gateway_) gateway_->stop();
+    gateway_.reset();
+    runtime_.reset();
+    modelsim_.stop();
+    std::filesystem::remove_all(log_dir_);
+  }
+
+  HttpReply post(const std::string& path, const std::string& body,
+                 std::vector<std::pair<std::string, std::string>> headers = {}) {
+    headers.emplace_back("Content-Type", "application/json");
+    return lumen::testing::http_request(api_.port(), "POST", path, headers, body);
+  }
+  HttpReply analyze(const std::string& document, const std::string& extra = "") {
+    return post("/v1/analyze", R"({"user_id":"u-1","tier":"pro","document":")" + document + "\"" + extra + "}");
+  }
+  json stats() { return json::parse(lumen::testing::http_get(api_.port(), "/control/stats").body); }
+
+  static inline int counter_ = 0;
+  std::unique_ptr<modelsim::ModelSimulator> simulator_;
+  lumen::admin::AdminServer modelsim_{{.port = 0, .max_connections = 512, .max_request_bytes = 32 << 20}};
+  std::filesystem::path log_dir_;
+  std::shared_ptr<SwitchableSampler> sampler_;
+  std::unique_ptr<lumen::Runtime> runtime_;
+  std::unique_ptr<Gateway> gateway_;
+  lumen::admin::AdminServer api_{{.port = 0, .max_connections = 512, .max_request_bytes = 1 << 20}};
+};
+
+TEST_F(GatewayTest, ARequestIsOneTraceFromTheHandlerThroughQueueCoalescerAndModelCall) {
+  start();
+  const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const std::string caller_span = "00f067aa0ba902b7";
+  const HttpReply reply = post("/v1/analyze", R"({"user_id":"u-1","document":"trace me"})",
+                               {{"traceparent", "00-" + trace_id + "-" + caller_span + "-01"}});
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(json::parse(reply.body)["trace_id"], trace_id);
+
+  std::vector<lumen::trace::SpanData> spans;
+  ASSERT_TRUE(eventually([&] {
+    runtime_->flush(1s);
+    spans.clear();
+    for (auto& s : runtime_->recent_spans()->spans()) {
+      if (s.context.trace_id().to_hex() == trace_id) spans.push_back(s);
+    }
+    return spans.size() >= 4;
+  })) << spans.size() << " spans";
+  std::map<std::string, const lumen::trace::SpanData*> by_name;
+  std::set<std::string> ids;
+  for (const auto& s : spans) {
+    by_name[s.name] = &s;
+    ids.insert(s.context.span_id().to_hex());
+  }
+  for (const char* name : {"POST /v1/analyze", "gateway.queue", "coalescer.execute", "ai.upstream.call"}) {
+    ASSERT_TRUE(by_name.count(name)) << "no span " << name;
+  }
+  const auto* server = by_name["POST /v1/analyze"];
+  EXPECT_EQ(server->parent_span_id.to_hex(), caller_span);  // joined the caller's trace
+  EXPECT_EQ(server->kind, lumen::trace::SpanKind::kServer);
+  EXPECT_EQ(by_name["ai.upstream.call"]->kind, lumen::trace::SpanKind::kClient);
+  // Every other span hangs below a span of this request: one unbroken tree.
+  for (const auto& s : spans) {
+    if (&s == server) continue;
+    EXPECT_TRUE(ids.count(s.parent_span_id.to_hex())) << s.name << " has a parent outside the tree";
+  }
+  EXPECT_EQ(by_name["gateway.queue"]->parent_span_id, server->context.span_id());
+}
+
+TEST_F(GatewayTest, IdenticalConcurrentRequestsShareOneModelCallAndLaterOnesHitTheCache) {
+  start({}, /*median_ms=*/150);
+  std::vector<std::future<HttpReply>> replies;
+  for (int i = 0; i < 8; ++i) replies.push_back(std::async(std::launch::async, [&] { return analyze("same text"); }));
+  for (auto& r : replies) EXPECT_EQ(r.get().status, 200);
+  const HttpReply later = analyze("same text");
+  EXPECT_TRUE(json::parse(later.body)["cached"].get<bool>());
+  EXPECT_EQ(simulator_->stats().at("gemini-2.0-flash").inputs, 1u);
+  EXPECT_EQ(stats()["upstream_inputs"], 1);
+  EXPECT_EQ(stats()["served_without_model"], 8);
+}
+
+TEST_F(GatewayTest, BadRequestsGetA4xxWithAClearJsonErrorAndTheServiceLivesOn) {
+  start();
+  const auto error_of = [](const HttpReply& r) { return json::parse(r.body)["error"]; };
+  HttpReply r = post("/v1/analyze", "{\"user_id\":");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_of(r)["message"], "the body is not valid JSON");
+  r = post("/v1/analyze", R"({"document":"d"})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_of(r)["code"], "bad_request");
+  r = analyze("d", R"(,"model":"no-such-model")");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_of(r)["message"], "unknown model 'no-such-model'");
+  r = analyze("d", R"(,"images":[")" + apps::base64_encode({'h', 'e', 'l', 'l', 'o'}) + "\"]");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(error_of(r)["code"], "unprocessable_image");
+  r = lumen::testing::http_get(api_.port(), "/v1/analyze");
+  EXPECT_EQ(r.status, 405);
+  r = analyze(std::string(2 << 20, 'x'));  // over the server's 1 MiB body limit
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(analyze("fine").status, 200);
+}
+
+TEST_F(GatewayTest, AModelGoingDownOpensItsBreakerFallsBackAndRecovers) {
+  start();
+  simulator_->set_scenario("gemini-2.0-flash", modelsim::Scenario::kDown);
+  for (int i = 0; i < 8; ++i) {
+    const HttpReply r = analyze("outage " + std::to_string(i));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_NE(json::parse(r.body)["model"], "gemini-2.0-flash");
+  }
+  EXPECT_EQ(stats()["breakers"]["gemini-2.0-flash"]["state"], "open");
+  const std::string metrics = lumen::testing::http_get(api_.port(), "/metrics").body;
+  EXPECT_NE(metrics.find(R"(gateway_circuit_breaker_state{model="gemini-2.0-flash"} 1)"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(type="upstream_503")"), std::string::npos);
+
+  simulator_->set_scenario("gemini-2.0-flash", modelsim::Scenario::kNormal);
+  int n = 0;
+  EXPECT_TRUE(eventually([&] {
+    return json::parse(analyze("recovered " + std::to_string(n++)).body)["model"] == "gemini-2.0-flash";
+  }));
+  EXPECT_EQ(stats()["breakers"]["gemini-2.0-flash"]["state"], "closed");
+  EXPECT_GT(stats()["breakers"]["gemini-2.0-flash"]["last_recovery_ms"].get<double>(), 250.0);
+}
+
+TEST_F(GatewayTest, A429StormIsAbsorbedByFallbacksAndCounted) {
+  start();
+  simulator_->set_scenario("gemini-2.0-flash", modelsim::Scenario::kRateLimited);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(analyze("storm " + std::to_string(i)).status, 200);
+  const std::string metrics = lumen::testing::http_get(api_.port(), "/metrics").body;
+  EXPECT_NE(metrics.find(R"(type="rate_limited")"), std::string::npos);
+  simulator_->set_scenario("gpt-4o-mini", modelsim::Scenario::kRateLimited);
+  simulator_->set_scenario("claude-3-haiku", modelsim::Scenario::kRateLimited);
+  simulator_->set_scenario("gemini-1.5-pro", modelsim::Scenario::kRateLimited);
+  const HttpReply r = analyze("nobody answers");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.headers.at("retry-after"), "1");
+}
+
+TEST_F(GatewayTest, AFullQueueAnswers503WithRetryAfterAndEveryRequestIsAnswered) {
+  GatewayOptions options;
+  options.workers = 1;
+  options.queue_capacity = 1;
+  start(options, /*median_ms=*/300);
+  std::vector<std::future<HttpReply>> replies;
+  for (int i = 0; i < 6; ++i) {
+    replies.push_back(std::async(std::launch::async, [&, i] { return analyze("load " + std::to_string(i)); }));
+  }
+  int ok = 0;
+  int busy = 0;
+  for (auto& f : replies) {
+    const HttpReply r = f.get();
+    if (r.status == 200) ++ok;
+    if (r.status == 503) {
+      ++busy;
+      EXPECT_EQ(r.headers.at("retry-after"), "1");
+      EXPECT_EQ(json::parse(r.body)["error"]["code"], "overloaded");
+    }
+  }
+  EXPECT_EQ(ok + busy, 6);
+  EXPECT_GE(ok, 1);
+  EXPECT_GE(busy, 1);
+  EXPECT_EQ(stats()["rejected"], busy);
+}
+
+TEST_F(GatewayTest, AnAsyncJobIsAcceptedAtOnceAndItsResultFetchedLater) {
+  start();
+  const HttpReply accepted = analyze("later please", R"(,"async":true)");
+  ASSERT_EQ(accepted.status, 202);
+  const std::string url = json::parse(accepted.body)["status_url"];
+  json job;
+  ASSERT_TRUE(eventually([&] {
+    job = json::parse(lumen::testing::http_get(api_.port(), url).body);
+    return job["status"] == "done";
+  })) << job.dump();
+  EXPECT_EQ(job["http_status"], 200);
+  EXPECT_EQ(job["result"]["model"], "gemini-2.0-flash");
+  EXPECT_EQ(lumen::testing::http_get(api_.port(), "/v1/jobs/unknown").status, 404);
+}
+
+TEST_F(GatewayTest, AClientThatHangsUpMidRequestCostsNothingButItsOwnAnswer) {
+  start({}, /*median_ms=*/100);
+  {
+    lumen::testing::RawConnection gone(api_.port());
+    const std::string body = R"({"user_id":"u","document":"abandoned"})";
+    gone.send("POST /v1/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+              std::to_string(body.size()) + "\r\n\r\n" + body);
+  }  // closed before the answer
+  EXPECT_TRUE(eventually([&] { return stats()["requests"] == 1; }));
+  EXPECT_EQ(analyze("still here").status, 200);
+}
+
+TEST_F(GatewayTest, LogLinesCarryTheRequestsTraceIdAndMetricsCountTheRequests) {
+  start();
+  const HttpReply ok = analyze("logged");
+  const HttpReply bad = post("/v1/analyze", "nope");
+  ASSERT_EQ(ok.status, 200);
+  const std::string trace_id = json::parse(ok.body)["trace_id"];
+  runtime_->logger().flush(2s);
+  std::ifstream combined(log_dir_ / "combined.log");
+  std::string line;
+  int completed = 0;
+  bool found = false;
+  while (std::getline(combined, line)) {
+    const json record = json::parse(line);
+    if (record["message"] != "request completed") continue;
+    ++completed;
+    if (record["status"] == 200) {
+      EXPECT_EQ(record["traceId"], trace_id);
+      found = true;
+    }
+  }
+  EXPECT_EQ(completed, 2);
+  EXPECT_TRUE(found);
+  const std::string metrics = lumen::testing::http_get(api_.port(), "/metrics").body;
+  EXPECT_NE(metrics.find(R"(gateway_requests_total{route="/v1/analyze",status="200"} 1)"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find(R"(gateway_requests_total{route="/v1/analyze",status="400"} 1)"), std::string::npos);
+  EXPECT_TRUE(has_line(metrics, {"ai_requests_total{", R"(model="gemini-2.0-flash")", R"(success="true")"}));
+}
+
+TEST_F(GatewayTest, TurningTracingOffDropsEverySpanAndOnAgainRecordsThem) {
+  start();
+  ASSERT_EQ(post("/control/optimizations", R"({"tracing":false})").status, 200);
+  const std::string off = json::parse(analyze("untraced").body)["trace_id"];
+  ASSERT_EQ(post("/control/optimizations", R"({"tracing":true})").status, 200);
+  const std::string on = json::parse(analyze("traced").body)["trace_id"];
+  bool seen_on = false;
+  ASSERT_TRUE(eventually([&] {
+    runtime_->flush(1s);
+    for (const auto& s : runtime_->recent_spans()->spans()) {
+      EXPECT_NE(s.context.trace_id().to_hex(), off);
+      seen_on = seen_on || s.context.trace_id().to_hex() == on;
+    }
+    return seen_on;
+  }));
+  EXPECT_EQ(post("/control/optimizations", R"({"tracing":"no"})").status, 400);
+}
+
+}  // namespace
+}  // namespace beautifyai
