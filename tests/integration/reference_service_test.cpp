@@ -1,0 +1,149 @@
+// The reference service as a user runs it: modelsim, the beautifyai gateway and `loadgen --compare`
+// as separate processes on 127.0.0.1. The comparison must run every phase, print the success
+// criteria and write them as JSON; the gateway must serve its metrics and stop cleanly on SIGTERM.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../unit/image/test_images.hpp"
+#include "http_client.hpp"
+#include "lumen/image/vips_runtime.hpp"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+// A child process with its stdout and stderr in a file; SIGTERM and reaped on destruction.
+class Child {
+ public:
+  Child(std::vector<std::string> args, const std::vector<std::string>& extra_env, const fs::path& log) {
+    std::vector<std::string> env_storage = extra_env;
+    for (char** e = environ; *e != nullptr; ++e) env_storage.emplace_back(*e);
+    std::vector<char*> env;
+    for (auto& e : env_storage) env.push_back(e.data());
+    env.push_back(nullptr);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t files;
+    posix_spawn_file_actions_init(&files);
+    posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
+    if (posix_spawn(&pid_, argv[0], &files, nullptr, argv.data(), env.data()) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&files);
+  }
+  ~Child() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  // Exit status after SIGTERM (or after it ended by itself); -1 when killed by a signal.
+  int terminate() {
+    ::kill(pid_, SIGTERM);
+    return wait();
+  }
+  int wait() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  [[nodiscard]] bool started() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+bool wait_for_http(std::uint16_t port, const std::string& path) {
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      if (lumen::testing::http_get(port, path).status == 200) return true;
+    } catch (const std::exception&) {
+      // not listening yet
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+std::string read_file(const fs::path& path) {
+  std::error_code ec;
+  std::string text(fs::file_size(path, ec), '\0');
+  if (ec) return {};
+  std::ifstream(path, std::ios::binary).read(text.data(), static_cast<std::streamsize>(text.size()));
+  return text;
+}
+
+TEST(ReferenceService, LoadgenCompareMeasuresEveryCriterionAgainstTheRealProcesses) {
+  const fs::path dir = fs::temp_directory_path() / ("reference-service-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "images");
+  lumen::image::ensure_libvips_started();
+  for (int i = 0; i < 3; ++i) {
+    const auto bytes = lumen::image::testing::png(lumen::image::testing::gradient(1600 + 100 * i, 1200));
+    std::ofstream(dir / "images" / ("g" + std::to_string(i) + ".png"), std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  }
+  const std::uint16_t modelsim_port = lumen::testing::free_loopback_port();
+  const std::uint16_t gateway_port = lumen::testing::free_loopback_port();
+  const std::uint16_t admin_port = lumen::testing::free_loopback_port();
+
+  Child modelsim({LUMEN_MODELSIM, "--port", std::to_string(modelsim_port)}, {}, dir / "modelsim.log");
+  ASSERT_TRUE(modelsim.started());
+  ASSERT_TRUE(wait_for_http(modelsim_port, "/v1/models")) << read_file(dir / "modelsim.log");
+  Child gateway({LUMEN_BEAUTIFYAI, "--port", std::to_string(gateway_port), "--upstream",
+                 "http://127.0.0.1:" + std::to_string(modelsim_port)},
+                {"METRICS_PORT=" + std::to_string(admin_port), "LOG_LEVEL=error", "OTEL_TRACES_EXPORTER=memory"},
+                dir / "gateway.log");
+  ASSERT_TRUE(gateway.started());
+  ASSERT_TRUE(wait_for_http(gateway_port, "/healthz")) << read_file(dir / "gateway.log");
+
+  Child loadgen({LUMEN_LOADGEN, "--target", "http://127.0.0.1:" + std::to_string(gateway_port), "--compare",
+                 "--phase-seconds", "1.5", "--rate", "20", "--documents", "40", "--image-share", "0.5",
+                 "--images", (dir / "images").string(), "--json", (dir / "criteria.json").string()},
+                {}, dir / "loadgen.log");
+  ASSERT_EQ(loadgen.wait(), 0) << read_file(dir / "loadgen.log");
+  const std::string printed = read_file(dir / "loadgen.log");
+  EXPECT_NE(printed.find("Success criteria"), std::string::npos) << printed;
+  const json criteria = json::parse(read_file(dir / "criteria.json"));
+  for (const char* name : {"tracing overhead", "duplicate upstream calls removed", "image bytes saved",
+                           "throughput gain from batching", "overall latency reduction"}) {
+    ASSERT_TRUE(criteria.contains(name)) << name << " missing from " << criteria.dump();
+    EXPECT_TRUE(criteria[name]["percent"].is_number());
+  }
+  // What does not depend on the machine's speed: 40 Zipf documents repeat, so coalescing and the
+  // cache remove calls; smooth gradients shrink far more than half as WebP.
+  EXPECT_GT(criteria["duplicate upstream calls removed"]["percent"].get<double>(), 30.0) << printed;
+  EXPECT_GT(criteria["image bytes saved"]["percent"].get<double>(), 50.0) << printed;
+
+  const std::string metrics = lumen::testing::http_get(admin_port, "/metrics").body;
+  EXPECT_NE(metrics.find("gateway_requests_total{"), std::string::npos);
+  EXPECT_NE(metrics.find("ai_requests_total{"), std::string::npos);
+  EXPECT_EQ(gateway.terminate(), 0) << read_file(dir / "gateway.log");
+  EXPECT_EQ(modelsim.terminate(), 0);
+  fs::remove_all(dir);
+}
+
+}  // namespace
