@@ -17,6 +17,21 @@ export LOG_LEVEL="${LOG_LEVEL:-warn}"
 phase_seconds="${DEMO_PHASE_SECONDS:-8}"
 logs="$(mktemp -d /tmp/lumen-demo.XXXXXX)"
 
+# The image mix: IMAGES_DIR, else the shared corpus beside the project, else a few generated
+# photo-like PNGs (smooth noise: what re-encoding does to a photograph).
+images="${IMAGES_DIR:-../shared/corpus/images}"
+if ! compgen -G "$images/*.png" >/dev/null && ! compgen -G "$images/*.jpg" >/dev/null; then
+  images="$logs/images"
+  mkdir -p "$images"
+  for i in 1 2 3 4 5 6; do
+    vips gaussnoise "$logs/n.v" $((1200 + 100 * i)) 1200 --mean 128 --sigma 60
+    vips gaussblur "$logs/n.v" "$logs/b.v" $((3 + i))
+    vips cast "$logs/b.v" "$logs/c.v" uchar
+    vips bandjoin "$logs/c.v $logs/c.v $logs/c.v" "$images/photo$i.png"
+  done
+  rm -f "$logs"/*.v
+fi
+
 pids=()
 stop_all() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -48,7 +63,7 @@ head -1 "$logs/beautifyai.log"
 echo
 
 build/apps/loadgen/loadgen --target "http://127.0.0.1:$gateway_port" --compare \
-  --phase-seconds "$phase_seconds" --images ../shared/corpus/images --json "$logs/criteria.json"
+  --phase-seconds "$phase_seconds" --images "$images" --json "$logs/criteria.json"
 
 echo
 echo "Gateway counters (GET /control/stats):"
