@@ -14,8 +14,9 @@
 // slots) and one-minute points for `retention` (24 h = 1440 slots). A minute point keeps the last
 // value of the minute (what counters and histograms need) and, for gauges, the minute's mean and
 // max. Memory: 8 bytes x (raw slots + coarse slots) per column, plus 2 x 8 x coarse slots more for a
-// gauge column: 14.4 KiB per counter or histogram column and 25.9 KiB per gauge column with the
-// defaults, so 2,000 columns (the default max_columns) stay under 52 MiB plus the series names.
+// gauge column: 14.1 KiB per counter or histogram column and 36.6 KiB per gauge column with the
+// defaults, so 2,000 columns (the default max_columns), half of them gauges, stay under 52 MiB plus
+// the series names (72 MiB if all were gauges). docs/REPORT.md has the arithmetic.
 // A histogram uses (buckets + 2) columns. Past max_columns new series are dropped and counted.
 //
 // Queries cover (t0, t1]. Cumulative columns (counters, histograms) use the last sample at or before
