@@ -5,6 +5,8 @@
 #include <functional>
 #include <random>
 
+#include "lumen/log/logger.hpp"
+#include "lumen/log/sink.hpp"
 #include "lumen/metrics/beautifyai.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/report/webhook.hpp"
@@ -177,6 +179,30 @@ TEST_F(AlertsTest, TransitionsGoToTheWebhookAsJson) {
   ASSERT_EQ(bodies.size(), 1U);
   EXPECT_NE(bodies[0].find(R"("alert":"queue_depth_high")"), std::string::npos) << bodies[0];
   EXPECT_NE(bodies[0].find(R"("state":"firing")"), std::string::npos) << bodies[0];
+}
+
+class LinesSink : public log::Sink {
+ public:
+  bool write(const log::FormattedRecord& r) override {
+    lines.emplace_back(r.json);
+    return true;
+  }
+  std::vector<std::string> lines;  // read after the synchronous logger returns
+};
+
+TEST_F(AlertsTest, TransitionsAreLoggedOnceEach) {
+  auto sink = std::make_shared<LinesSink>();
+  log::Logger logger({.asynchronous = false}, {sink});
+  AlertOptions opt;
+  opt.anomaly.enabled = false;
+  opt.burn_rate.enabled = false;
+  AlertEngine engine(store_, opt, nullptr, &logger);
+  run(engine, 5, load(0, 0, 0, 900));
+  run(engine, 5, load(0, 0, 0, 0));
+  ASSERT_EQ(sink->lines.size(), 2U);
+  EXPECT_NE(sink->lines[0].find("\"level\":\"warn"), std::string::npos) << sink->lines[0];
+  EXPECT_NE(sink->lines[0].find("queue_depth_high firing"), std::string::npos) << sink->lines[0];
+  EXPECT_NE(sink->lines[1].find("queue_depth_high resolved"), std::string::npos) << sink->lines[1];
 }
 
 }  // namespace
