@@ -47,7 +47,17 @@ BeautifyAiMetrics::BeautifyAiMetrics(Meter& meter)
           {.description = "Time a queued job takes to process", .unit = "s"})),
       request_size_(meter.create_histogram(
           "request.size",
-          {.description = "Size of incoming requests", .unit = "By", .boundaries = size_boundaries()})) {
+          {.description = "Size of incoming requests", .unit = "By", .boundaries = size_boundaries()})),
+      token_usage_(meter.create_counter<std::int64_t>(
+          "ai.token.usage", {.description = "AI provider tokens by model and direction"})),
+      user_request_duration_(meter.create_histogram(
+          "user.request.duration",
+          {.description = "End-to-end request latency by user tier", .unit = "s"})),
+      calls_avoided_(meter.create_counter<std::int64_t>(
+          "ai.calls.avoided",
+          {.description = "AI provider calls avoided by caching or coalescing"})),
+      cache_saved_(meter.create_counter<std::int64_t>(
+          "cache.saved", {.description = "Bytes served from a cache", .unit = "By"})) {
   active_connections_reg_ = meter.create_observable_gauge(
       "active.connections",
       [this](ObserverResult& r) { r.observe(active_connections_.load(std::memory_order_relaxed)); },
@@ -59,6 +69,13 @@ BeautifyAiMetrics::BeautifyAiMetrics(Meter& meter)
   memory_reg_ = meter.create_observable_gauge(
       "memory.usage", [](ObserverResult& r) { r.observe(resident_bytes()); },
       {.description = "Resident memory of the process", .unit = "By"});
+  circuit_reg_ = meter.create_observable_gauge(
+      "ai.circuit.state",
+      [this](ObserverResult& r) {
+        std::lock_guard lock(circuit_mutex_);
+        for (const auto& [model, state] : circuit_states_) r.observe(state, {{"model", model}});
+      },
+      {.description = "AI circuit breaker state by model: 0 closed, 1 half-open, 2 open"});
 }
 
 void BeautifyAiMetrics::record_ai_request(std::string_view model, bool success, double duration_ms,
@@ -86,6 +103,41 @@ void BeautifyAiMetrics::record_queue_processing(double duration_ms) noexcept {
 
 void BeautifyAiMetrics::record_request_size(std::int64_t bytes) noexcept {
   request_size_.record(static_cast<double>(bytes));
+}
+
+}  // namespace lumen::metrics
+
+namespace lumen::metrics {
+
+void BeautifyAiMetrics::record_ai_tokens(std::string_view model, std::int64_t input,
+                                         std::int64_t output) noexcept {
+  if (input > 0) token_usage_.add(input, {{"model", model}, {"direction", "input"}});
+  if (output > 0) token_usage_.add(output, {{"model", model}, {"direction", "output"}});
+}
+
+void BeautifyAiMetrics::record_user_request(std::string_view tier, double duration_ms) noexcept {
+  user_request_duration_.record(duration_ms / 1000.0, {{"tier", tier}});
+}
+
+void BeautifyAiMetrics::record_ai_call_avoided(std::string_view model,
+                                               AvoidedReason reason) noexcept {
+  calls_avoided_.add(1, {{"model", model},
+                         {"reason", reason == AvoidedReason::kCache ? "cache" : "coalesced"}});
+}
+
+void BeautifyAiMetrics::record_cache_bytes_saved(std::string_view type,
+                                                 std::int64_t bytes) noexcept {
+  if (bytes > 0) cache_saved_.add(bytes, {{"type", type}});
+}
+
+void BeautifyAiMetrics::set_circuit_state(std::string_view model, CircuitState state) {
+  std::lock_guard lock(circuit_mutex_);
+  const auto value = static_cast<std::int64_t>(state);
+  if (auto it = circuit_states_.find(model); it != circuit_states_.end()) {
+    it->second = value;
+  } else {
+    circuit_states_.emplace(std::string(model), value);
+  }
 }
 
 }  // namespace lumen::metrics

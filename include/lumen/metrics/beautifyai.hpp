@@ -8,6 +8,12 @@
 //   ai.record_ai_request("gemini-2.0-flash", /*success=*/true, /*duration_ms=*/182.0, /*tokens=*/812);
 //   ai.record_cache_lookup("document", /*hit=*/true);
 //   ai.set_queue_depth(queue.size());
+//   // What the performance report (lumen::report) needs beyond the original set:
+//   ai.record_ai_tokens("gemini-2.0-flash", /*input=*/600, /*output=*/212);
+//   ai.record_user_request("pro", /*duration_ms=*/240.0);
+//   ai.record_ai_call_avoided("gemini-2.0-flash", lumen::metrics::AvoidedReason::kCoalesced);
+//   ai.record_cache_bytes_saved("document", 48'000);
+//   ai.set_circuit_state("gpt-4o-mini", lumen::metrics::CircuitState::kOpen);
 //
 // Thread safety: every method may be called from any thread. The object must outlive the
 // provider's collections (its observable callbacks read it); destroying it unregisters them.
@@ -15,12 +21,22 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "lumen/metrics/meter.hpp"
 
 namespace lumen::metrics {
+
+// Why an AI provider call was not made: a cache answered, or the call joined an identical one
+// already in flight (request coalescing).
+enum class AvoidedReason : std::uint8_t { kCache, kCoalesced };
+
+// A per-model circuit breaker's state, exposed as the gauge value 0, 1 or 2.
+enum class CircuitState : std::uint8_t { kClosed = 0, kHalfOpen = 1, kOpen = 2 };
 
 class BeautifyAiMetrics {
  public:
@@ -41,6 +57,20 @@ class BeautifyAiMetrics {
   void record_queue_processing(double duration_ms) noexcept;
   // request_size_bytes
   void record_request_size(std::int64_t bytes) noexcept;
+
+  // For the performance report (cost by model, Apdex, cost savings, breakers):
+  // ai_token_usage_total{model,direction="input"|"output"}. Separate from ai_tokens_total{model}
+  // (the total record_ai_request takes), so calling both never double counts.
+  void record_ai_tokens(std::string_view model, std::int64_t input, std::int64_t output) noexcept;
+  // user_request_duration_seconds{tier}: end-to-end latency of one user request, by user tier
+  // (free, pro, ...): what Apdex is computed from.
+  void record_user_request(std::string_view tier, double duration_ms) noexcept;
+  // ai_calls_avoided_total{model,reason="cache"|"coalesced"}: an AI call that was not made.
+  void record_ai_call_avoided(std::string_view model, AvoidedReason reason) noexcept;
+  // cache_saved_bytes_total{type}: bytes served from a cache instead of being produced again.
+  void record_cache_bytes_saved(std::string_view type, std::int64_t bytes) noexcept;
+  // ai_circuit_state{model}: 0 closed, 1 half-open, 2 open (observed at collection).
+  void set_circuit_state(std::string_view model, CircuitState state);
 
   // Observed at collection: active_connections, queue_depth; memory_usage_bytes reads the
   // process's resident set size.
@@ -64,11 +94,18 @@ class BeautifyAiMetrics {
   Counter<std::int64_t> cache_requests_;
   Histogram queue_duration_;
   Histogram request_size_;
+  Counter<std::int64_t> token_usage_;
+  Histogram user_request_duration_;
+  Counter<std::int64_t> calls_avoided_;
+  Counter<std::int64_t> cache_saved_;
+  std::mutex circuit_mutex_;
+  std::map<std::string, std::int64_t, std::less<>> circuit_states_;
   std::atomic<std::int64_t> active_connections_{0};
   std::atomic<std::int64_t> queue_depth_{0};
   ObservableRegistration active_connections_reg_;
   ObservableRegistration queue_depth_reg_;
   ObservableRegistration memory_reg_;
+  ObservableRegistration circuit_reg_;
 };
 
 }  // namespace lumen::metrics

@@ -1,0 +1,29 @@
+// The dashboard page: server-rendered HTML with inline SVG charts, no external resources.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "lumen/report/alerts.hpp"
+#include "lumen/report/report.hpp"
+#include "lumen/report/time_series_store.hpp"
+#include "lumen/trace/span_data.hpp"
+
+namespace lumen::report::detail {
+
+struct PageInput {
+  const TimeSeriesStore* store = nullptr;
+  const Report* report = nullptr;
+  const PricingTable* pricing = nullptr;
+  std::vector<AlertEvent> alert_history;
+  std::vector<trace::SpanData> spans;  // recent spans (may be empty)
+  double slow_trace_seconds = 1.0;
+  std::chrono::seconds refresh{10};  // 0: a static page (the daily report), no script
+  std::size_t chart_points = 60;
+};
+
+[[nodiscard]] std::string html_escape(std::string_view text);
+[[nodiscard]] std::string render_page(const PageInput& in, bool body_only);
+
+}  // namespace lumen::report::detail
