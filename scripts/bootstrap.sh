@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libspdlog-dev
   prometheus-cpp-dev prometheus libboost-dev
   libvips-dev libvips-tools
+  libhiredis-dev redis-server
 )
 
 missing=()

@@ -5,14 +5,17 @@
 #include <bit>
 #include <condition_variable>
 #include <ctime>
+#include <deque>
 #include <functional>
 #include <list>
 #include <mutex>
 #include <optional>
 #include <regex>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "lumen/core/context.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/trace/tracer.hpp"
@@ -91,7 +94,18 @@ struct alignas(64) Shard {
   std::atomic<std::uint64_t> bypasses{0};
   std::atomic<std::uint64_t> evictions{0};
   std::atomic<std::uint64_t> expirations{0};
+  std::atomic<std::uint64_t> stale_hits{0};
 };
+
+// A background refresh (stale-while-revalidate) waiting for the refresh thread.
+struct RefreshTask {
+  std::string key;
+  CoalescerCore::Ticket ticket;
+  std::function<std::shared_ptr<const void>()> work;
+  Context context;  // the caller's: the refresh's span joins its trace
+};
+
+constexpr std::size_t kMaxQueuedRefreshes = 1024;
 
 std::uint64_t coarse_monotonic_ns() noexcept {
   timespec ts;
@@ -124,7 +138,15 @@ class CoalescerShards {
         shards_(new Shard[shard_count_]) {
     if (opt_.meter != nullptr) register_metrics(*opt_.meter);
   }
-  ~CoalescerShards() { registrations_.clear(); }
+  ~CoalescerShards() {
+    registrations_.clear();
+    {
+      std::lock_guard lock(refresh_mu_);
+      refresh_stop_ = true;
+    }
+    refresh_cv_.notify_all();
+    if (refresh_thread_.joinable()) refresh_thread_.join();
+  }
 
   CoalescerCore::Ticket begin(std::string_view key, void* out, CopyOut copy);
   std::shared_ptr<const void> execute(std::string_view key, CoalescerCore::Ticket& ticket,
@@ -135,6 +157,15 @@ class CoalescerShards {
   std::size_t purge_expired();
   CoalescerStats stats() const;
 
+  bool has_shared() const noexcept { return opt_.shared_cache != nullptr; }
+  std::optional<std::string> shared_load(std::string_view key);
+  void shared_store(std::string_view key, std::string_view bytes);
+  void shared_codec_failed() noexcept { shared_errors_.fetch_add(1, std::memory_order_relaxed); }
+  // Runs an erase on the shared cache; a failure is counted, never thrown.
+  void shared_erase(const std::function<void(ResultCache&)>& erase) noexcept;
+  void refresh(std::string_view key, CoalescerCore::Ticket ticket,
+               std::function<std::shared_ptr<const void>()> work);
+
  private:
   Shard& shard_for(std::size_t hash) const noexcept {
     // High bits: the maps inside use the low ones for their buckets.
@@ -144,6 +175,20 @@ class CoalescerShards {
     return opt_.clock != nullptr ? opt_.clock->monotonic_ns() : coarse_monotonic_ns();
   }
   bool caching() const noexcept { return ttl_ns_ > 0 && per_shard_capacity_ > 0; }
+  // When an entry is gone for good: its ttl plus the stale grace period.
+  std::uint64_t dead_at(const Entry& e) const noexcept { return e.expires_ns + grace_ns_; }
+  void refresh_loop();
+  bool shared_usable() noexcept {
+    const std::uint64_t until = shared_down_until_.load(std::memory_order_relaxed);
+    if (until == 0 || now() >= until) return true;
+    shared_skipped_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  void shared_failed() noexcept {
+    shared_errors_.fetch_add(1, std::memory_order_relaxed);
+    shared_down_until_.store(std::max<std::uint64_t>(1, now() + shared_retry_ns_),
+                             std::memory_order_relaxed);
+  }
   bool reserve_pending() noexcept;
   void finish(std::string_view key, CoalescerCore::Ticket& ticket,
               std::shared_ptr<const void> value, std::exception_ptr error);
@@ -162,6 +207,19 @@ class CoalescerShards {
   std::atomic<std::size_t> in_flight_{0};
   std::atomic<std::uint64_t> errors_{0};
   std::atomic<std::uint64_t> wait_timeouts_{0};
+  const std::uint64_t shared_ttl_ns_ = opt_.shared_ttl.count() > 0 ? to_ns(opt_.shared_ttl) : ttl_ns_;
+  const std::uint64_t shared_retry_ns_ = to_ns(opt_.shared_retry_after);
+  std::atomic<std::uint64_t> shared_down_until_{0};  // 0: usable
+  std::atomic<std::uint64_t> shared_hits_{0};
+  std::atomic<std::uint64_t> shared_errors_{0};
+  std::atomic<std::uint64_t> shared_skipped_{0};
+  const std::uint64_t grace_ns_ = to_ns(opt_.stale_grace);
+  std::atomic<std::uint64_t> refresh_drops_{0};
+  std::mutex refresh_mu_;
+  std::condition_variable refresh_cv_;
+  std::deque<RefreshTask> refresh_queue_;
+  bool refresh_stop_ = false;
+  std::thread refresh_thread_;  // started by the first refresh
   std::vector<metrics::ObservableRegistration> registrations_;
 };
 
@@ -191,6 +249,18 @@ CoalescerCore::Ticket CoalescerShards::begin(std::string_view key, void* out, Co
         t.role = CoalescerCore::Role::kHit;
         return t;
       }
+      if (grace_ns_ > 0 && now() < dead_at(it->second)) {
+        copy(it->second.value.get(), out);
+        bump(s.stale_hits);
+        t.role = CoalescerCore::Role::kStale;
+        // One refresh at a time: a flight for the key means one is already running.
+        if (s.flights.find(hk) == s.flights.end() && reserve_pending()) {
+          t.flight = std::make_shared<Flight>();
+          s.flights.emplace(StoredKey{std::string(key), t.hash}, t.flight);
+          bump(s.executions);
+        }
+        return t;
+      }
       erase_locked(s, it);
       bump(s.expirations);
     }
@@ -216,7 +286,7 @@ CoalescerCore::Ticket CoalescerShards::begin(std::string_view key, void* out, Co
 std::shared_ptr<const void> CoalescerShards::execute(std::string_view key,
                                                      CoalescerCore::Ticket& ticket,
                                                      Produce produce, void* fn) {
-  const bool lead = ticket.role == CoalescerCore::Role::kLead;
+  const bool lead = ticket.role != CoalescerCore::Role::kBypass;
   trace::Span span;
   std::optional<ContextScope> scope;
   if (opt_.tracer != nullptr) {
@@ -281,7 +351,7 @@ void CoalescerShards::insert_locked(Shard& s, const HashedKey& key,
   // Lazy expiry: with one TTL for all, the oldest insertions expire first; drop a few of those.
   for (int i = 0; i < 2 && !s.lru.empty(); ++i) {
     auto oldest = s.entries.find(*s.lru.front());
-    if (oldest->second.expires_ns > now_ns) break;
+    if (dead_at(oldest->second) > now_ns) break;
     erase_locked(s, oldest);
     bump(s.expirations);
   }
@@ -370,7 +440,7 @@ std::size_t CoalescerShards::purge_expired() {
     std::lock_guard lock(s.mu);
     const std::uint64_t now_ns = now();
     for (auto it = s.entries.begin(); it != s.entries.end();) {
-      if (it->second.expires_ns <= now_ns) {
+      if (dead_at(it->second) <= now_ns) {
         auto next = std::next(it);
         erase_locked(s, it);
         bump(s.expirations);
@@ -384,6 +454,86 @@ std::size_t CoalescerShards::purge_expired() {
   return removed;
 }
 
+void CoalescerShards::refresh(std::string_view key, CoalescerCore::Ticket ticket,
+                              std::function<std::shared_ptr<const void>()> work) {
+  {
+    std::lock_guard lock(refresh_mu_);
+    if (refresh_queue_.size() < kMaxQueuedRefreshes && !refresh_stop_) {
+      refresh_queue_.push_back({std::string(key), std::move(ticket), std::move(work), Context::current()});
+      if (!refresh_thread_.joinable()) refresh_thread_ = std::thread([this] { refresh_loop(); });
+      refresh_cv_.notify_one();
+      return;
+    }
+  }
+  refresh_drops_.fetch_add(1, std::memory_order_relaxed);
+  // The flight was registered for this refresh: end it, or later callers would wait on it.
+  finish(key, ticket, nullptr,
+         std::make_exception_ptr(std::runtime_error("coalescer '" + opt_.name +
+                                                    "': background refresh dropped (queue full)")));
+}
+
+void CoalescerShards::refresh_loop() {
+  std::unique_lock lock(refresh_mu_);
+  for (;;) {
+    refresh_cv_.wait(lock, [&] { return refresh_stop_ || !refresh_queue_.empty(); });
+    if (refresh_stop_) break;
+    RefreshTask task = std::move(refresh_queue_.front());
+    refresh_queue_.pop_front();
+    lock.unlock();
+    {
+      ContextScope scope(task.context);
+      try {
+        (void)execute(task.key, task.ticket,
+                      [](void* fn) { return (*static_cast<decltype(task.work)*>(fn))(); }, &task.work);
+      } catch (...) {
+        // Counted by execute(); the stale value stays until its grace period ends.
+      }
+    }
+    lock.lock();
+  }
+  // Shutting down: end the flights of refreshes that never ran, so no caller waits on them.
+  while (!refresh_queue_.empty()) {
+    RefreshTask task = std::move(refresh_queue_.front());
+    refresh_queue_.pop_front();
+    lock.unlock();
+    finish(task.key, task.ticket, nullptr,
+           std::make_exception_ptr(std::runtime_error("coalescer destroyed before the refresh ran")));
+    lock.lock();
+  }
+}
+
+std::optional<std::string> CoalescerShards::shared_load(std::string_view key) {
+  if (!shared_usable()) return std::nullopt;
+  try {
+    std::optional<std::string> bytes = opt_.shared_cache->load(key);
+    if (bytes) shared_hits_.fetch_add(1, std::memory_order_relaxed);
+    return bytes;
+  } catch (...) {
+    shared_failed();
+    return std::nullopt;
+  }
+}
+
+void CoalescerShards::shared_store(std::string_view key, std::string_view bytes) {
+  if (shared_ttl_ns_ == 0 || !shared_usable()) return;
+  try {
+    opt_.shared_cache->store(key, bytes, std::chrono::nanoseconds(shared_ttl_ns_));
+  } catch (...) {
+    shared_failed();
+  }
+}
+
+void CoalescerShards::shared_erase(const std::function<void(ResultCache&)>& erase) noexcept {
+  // Not skipped while the cache is marked down: a missed invalidation would serve stale data
+  // to every process once it is back, so each invalidation tries.
+  if (opt_.shared_cache == nullptr) return;
+  try {
+    erase(*opt_.shared_cache);
+  } catch (...) {
+    shared_failed();
+  }
+}
+
 CoalescerStats CoalescerShards::stats() const {
   CoalescerStats st;
   for (std::size_t i = 0; i < shard_count_; ++i) {
@@ -394,11 +544,16 @@ CoalescerStats CoalescerShards::stats() const {
     st.bypasses += s.bypasses.load(std::memory_order_relaxed);
     st.evictions += s.evictions.load(std::memory_order_relaxed);
     st.expirations += s.expirations.load(std::memory_order_relaxed);
+    st.stale_hits += s.stale_hits.load(std::memory_order_relaxed);
     std::lock_guard lock(s.mu);
     st.entries += s.entries.size();
   }
   st.errors = errors_.load(std::memory_order_relaxed);
   st.wait_timeouts = wait_timeouts_.load(std::memory_order_relaxed);
+  st.shared_hits = shared_hits_.load(std::memory_order_relaxed);
+  st.shared_errors = shared_errors_.load(std::memory_order_relaxed);
+  st.shared_skipped = shared_skipped_.load(std::memory_order_relaxed);
+  st.refresh_drops = refresh_drops_.load(std::memory_order_relaxed);
   st.in_flight = in_flight_.load(std::memory_order_relaxed);
   return st;
 }
@@ -414,11 +569,21 @@ void CoalescerShards::register_metrics(metrics::Meter& meter) {
       {"lumen.coalescer.coalesced", "Calls that shared another caller's execution",
        &CoalescerStats::coalesced},
       {"lumen.coalescer.hits", "Calls served from the cache", &CoalescerStats::hits},
+      {"lumen.coalescer.stale_hits", "Calls served a stale value while it was refreshed",
+       &CoalescerStats::stale_hits},
+      {"lumen.coalescer.refresh_drops", "Background refreshes dropped (queue full)",
+       &CoalescerStats::refresh_drops},
       {"lumen.coalescer.bypasses", "Calls run directly because max_pending keys were in flight",
        &CoalescerStats::bypasses},
       {"lumen.coalescer.errors", "Executions that threw", &CoalescerStats::errors},
       {"lumen.coalescer.wait_timeouts", "Waiters that gave up on the leader",
        &CoalescerStats::wait_timeouts},
+      {"lumen.coalescer.shared_hits", "Executions answered by the shared cache",
+       &CoalescerStats::shared_hits},
+      {"lumen.coalescer.shared_errors", "Shared-cache failures (the function ran directly)",
+       &CoalescerStats::shared_errors},
+      {"lumen.coalescer.shared_skipped", "Shared-cache lookups skipped after a failure",
+       &CoalescerStats::shared_skipped},
   };
   for (const Def& d : kCounters) {
     registrations_.push_back(meter.create_observable_counter(
@@ -449,9 +614,13 @@ std::shared_ptr<const void> CoalescerCore::execute(std::string_view key, Ticket&
 }
 void CoalescerCore::wait(Ticket& ticket, void* out, CopyOut copy) { impl_->wait(ticket, out, copy); }
 std::size_t CoalescerCore::invalidate() {
+  impl_->shared_erase([](ResultCache& c) { (void)c.erase_if([](std::string_view) { return true; }); });
   return impl_->invalidate_if([](const std::string&) { return true; });
 }
-std::size_t CoalescerCore::invalidate_key(std::string_view key) { return impl_->invalidate_key(key); }
+std::size_t CoalescerCore::invalidate_key(std::string_view key) {
+  impl_->shared_erase([&](ResultCache& c) { (void)c.erase(key); });
+  return impl_->invalidate_key(key);
+}
 std::size_t CoalescerCore::invalidate_matching(std::string_view regex) {
   std::optional<std::regex> re;
   try {
@@ -460,9 +629,24 @@ std::size_t CoalescerCore::invalidate_matching(std::string_view regex) {
     throw Error("RequestCoalescer::invalidate_matching: '" + std::string(regex) +
                 "' is not a valid ECMAScript regular expression (" + e.what() + ")");
   }
+  impl_->shared_erase([&](ResultCache& c) {
+    (void)c.erase_if([&](std::string_view key) { return std::regex_search(key.begin(), key.end(), *re); });
+  });
   return impl_->invalidate_if([&](const std::string& key) { return std::regex_search(key, *re); });
 }
 std::size_t CoalescerCore::purge_expired() { return impl_->purge_expired(); }
 CoalescerStats CoalescerCore::stats() const { return impl_->stats(); }
+bool CoalescerCore::has_shared() const noexcept { return impl_->has_shared(); }
+std::optional<std::string> CoalescerCore::shared_load(std::string_view key) {
+  return impl_->shared_load(key);
+}
+void CoalescerCore::shared_store(std::string_view key, std::string_view bytes) {
+  impl_->shared_store(key, bytes);
+}
+void CoalescerCore::shared_codec_failed() noexcept { impl_->shared_codec_failed(); }
+void CoalescerCore::refresh(std::string_view key, Ticket ticket,
+                            std::function<std::shared_ptr<const void>()> work) {
+  impl_->refresh(key, std::move(ticket), std::move(work));
+}
 
 }  // namespace lumen::perf::detail
