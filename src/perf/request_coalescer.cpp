@@ -7,7 +7,6 @@
 #include <ctime>
 #include <deque>
 #include <functional>
-#include <list>
 #include <mutex>
 #include <optional>
 #include <regex>
@@ -19,6 +18,7 @@
 #include "lumen/core/error.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/trace/tracer.hpp"
+#include "perf/entry_table.hpp"
 
 namespace lumen::perf::detail {
 
@@ -31,6 +31,7 @@ struct Flight {
   std::exception_ptr error;
   SpanContext leader_span;
   bool cacheable = true;  // guarded by the shard's mutex; an invalidate during the flight clears it
+  std::vector<std::function<void()>> callbacks;  // asynchronous waiters, called once done
 };
 
 namespace {
@@ -47,7 +48,7 @@ struct StoredKey {
   std::size_t hash;
 };
 
-std::size_t hash_of(std::string_view s) noexcept { return std::hash<std::string_view>{}(s); }
+std::size_t hash_of(std::string_view s) noexcept { return hash_key(s); }
 
 // Transparent, so that a lookup hashes the caller's string_view once and never copies it.
 struct KeyHash {
@@ -68,14 +69,6 @@ struct KeyEq {
   }
 };
 
-struct Entry {
-  std::shared_ptr<const void> value;
-  std::uint64_t expires_ns = 0;
-  std::list<const StoredKey*>::iterator lru;
-  // Second chance (CLOCK): a hit only sets this flag; eviction spares a flagged entry once.
-  // Exact LRU would move a list node on every hit, which costs the hit path several cache misses.
-  bool referenced = false;
-};
 
 // Counters written only under the shard's mutex: a plain load and store, no locked instruction;
 // atomic only so that stats() may read them without the lock.
@@ -84,11 +77,12 @@ void bump(std::atomic<std::uint64_t>& c) noexcept {
 }
 
 struct alignas(64) Shard {
-  std::mutex mu;
+  ShardLock mu;
   std::atomic<std::uint64_t> hits{0};  // on the mutex's cache line: a hit touches one line less
-  std::unordered_map<StoredKey, Entry, KeyHash, KeyEq> entries;
+  // Exact LRU would move an entry on every hit, which costs the hit path several cache misses:
+  // entries keep insertion order and a second-chance flag (CLOCK) instead.
+  EntryTable entries;
   std::unordered_map<StoredKey, std::shared_ptr<Flight>, KeyHash, KeyEq> flights;
-  std::list<const StoredKey*> lru;  // keys of `entries`, oldest insertion first
   std::atomic<std::uint64_t> executions{0};
   std::atomic<std::uint64_t> coalesced{0};
   std::atomic<std::uint64_t> bypasses{0};
@@ -151,6 +145,11 @@ class CoalescerShards {
   CoalescerCore::Ticket begin(std::string_view key, void* out, CopyOut copy);
   std::shared_ptr<const void> execute(std::string_view key, CoalescerCore::Ticket& ticket,
                                       Produce produce, void* fn);
+  Context start_execution(std::string_view key, CoalescerCore::Ticket& ticket, const Context& parent);
+  std::shared_ptr<const void> end_execution(std::string_view key, CoalescerCore::Ticket& ticket,
+                                            std::shared_ptr<const void> value,
+                                            std::exception_ptr error);
+  void on_done(CoalescerCore::Ticket& ticket, std::function<void()> callback);
   void wait(CoalescerCore::Ticket& ticket, void* out, CopyOut copy);
   std::size_t invalidate_if(const std::function<bool(const std::string&)>& match);
   std::size_t invalidate_key(std::string_view key);
@@ -161,6 +160,8 @@ class CoalescerShards {
   std::optional<std::string> shared_load(std::string_view key);
   void shared_store(std::string_view key, std::string_view bytes);
   void shared_codec_failed() noexcept { shared_errors_.fetch_add(1, std::memory_order_relaxed); }
+  void count_wait_timeout() noexcept { wait_timeouts_.fetch_add(1, std::memory_order_relaxed); }
+  [[nodiscard]] std::chrono::nanoseconds wait_timeout() const noexcept { return opt_.wait_timeout; }
   // Runs an erase on the shared cache; a failure is counted, never thrown.
   void shared_erase(const std::function<void(ResultCache&)>& erase) noexcept;
   void refresh(std::string_view key, CoalescerCore::Ticket ticket,
@@ -176,7 +177,7 @@ class CoalescerShards {
   }
   bool caching() const noexcept { return ttl_ns_ > 0 && per_shard_capacity_ > 0; }
   // When an entry is gone for good: its ttl plus the stale grace period.
-  std::uint64_t dead_at(const Entry& e) const noexcept { return e.expires_ns + grace_ns_; }
+  std::uint64_t dead_at(const CacheEntry& e) const noexcept { return e.expires_ns + grace_ns_; }
   void refresh_loop();
   bool shared_usable() noexcept {
     const std::uint64_t until = shared_down_until_.load(std::memory_order_relaxed);
@@ -193,9 +194,19 @@ class CoalescerShards {
   void finish(std::string_view key, CoalescerCore::Ticket& ticket,
               std::shared_ptr<const void> value, std::exception_ptr error);
   void insert_locked(Shard& s, const HashedKey& key, std::shared_ptr<const void> value);
-  void erase_locked(Shard& s, std::unordered_map<StoredKey, Entry, KeyHash, KeyEq>::iterator it) {
-    s.lru.erase(it->second.lru);
-    s.entries.erase(it);
+  // Removes every entry for which pred(entry) holds; returns how many.
+  template <typename Pred>
+  std::size_t erase_entries_if(Shard& s, Pred pred) {
+    std::size_t removed = 0;
+    for (std::uint32_t i = s.entries.oldest(); i != EntryTable::kNone;) {
+      const std::uint32_t next = s.entries.next_of(i);
+      if (pred(s.entries.at(i))) {
+        s.entries.erase(i);
+        ++removed;
+      }
+      i = next;
+    }
+    return removed;
   }
   void register_metrics(metrics::Meter& meter);
 
@@ -237,33 +248,32 @@ CoalescerCore::Ticket CoalescerShards::begin(std::string_view key, void* out, Co
   const HashedKey hk{key, t.hash};
   Shard& s = shard_for(t.hash);
   std::lock_guard lock(s.mu);
-  if (!s.entries.empty()) {
-    auto it = s.entries.find(hk);
-    if (it != s.entries.end()) {
-      if (now() < it->second.expires_ns) {
-        // Written only when it changes: a store on every hit would pull the entry's cache line
-        // away from the other cores that read it.
-        if (!it->second.referenced) it->second.referenced = true;
-        copy(it->second.value.get(), out);
-        bump(s.hits);
-        t.role = CoalescerCore::Role::kHit;
-        return t;
-      }
-      if (grace_ns_ > 0 && now() < dead_at(it->second)) {
-        copy(it->second.value.get(), out);
-        bump(s.stale_hits);
-        t.role = CoalescerCore::Role::kStale;
-        // One refresh at a time: a flight for the key means one is already running.
-        if (s.flights.find(hk) == s.flights.end() && reserve_pending()) {
-          t.flight = std::make_shared<Flight>();
-          s.flights.emplace(StoredKey{std::string(key), t.hash}, t.flight);
-          bump(s.executions);
-        }
-        return t;
-      }
-      erase_locked(s, it);
-      bump(s.expirations);
+  if (const std::uint32_t i = s.entries.find(key, t.hash); i != EntryTable::kNone) {
+    CacheEntry& e = s.entries.at(i);
+    const std::uint64_t now_ns = now();  // read once: it is a fifth of a hit's cost
+    if (now_ns < e.expires_ns) {
+      // Written only when it changes: a store on every hit would pull the entry's cache line
+      // away from the other cores that read it.
+      if (!e.referenced) e.referenced = true;
+      copy(e.value.get(), out);
+      bump(s.hits);
+      t.role = CoalescerCore::Role::kHit;
+      return t;
     }
+    if (grace_ns_ > 0 && now_ns < dead_at(e)) {
+      copy(e.value.get(), out);
+      bump(s.stale_hits);
+      t.role = CoalescerCore::Role::kStale;
+      // One refresh at a time: a flight for the key means one is already running.
+      if (s.flights.find(hk) == s.flights.end() && reserve_pending()) {
+        t.flight = std::make_shared<Flight>();
+        s.flights.emplace(StoredKey{std::string(key), t.hash}, t.flight);
+        bump(s.executions);
+      }
+      return t;
+    }
+    s.entries.erase(i);
+    bump(s.expirations);
   }
   if (auto f = s.flights.find(hk); f != s.flights.end()) {
     t.flight = f->second;
@@ -283,36 +293,68 @@ CoalescerCore::Ticket CoalescerShards::begin(std::string_view key, void* out, Co
   return t;
 }
 
+Context CoalescerShards::start_execution(std::string_view key, CoalescerCore::Ticket& ticket,
+                                         const Context& parent) {
+  if (opt_.tracer == nullptr) return parent;
+  const bool lead = ticket.role != CoalescerCore::Role::kBypass;
+  ticket.span = std::make_shared<trace::Span>(opt_.tracer->start(
+      "coalescer.execute", {.parent = parent,
+                            .attributes = {{"coalescer.name", opt_.name},
+                                           {"coalescer.key", std::string(key)},
+                                           {"coalescer.bypass", !lead}}}));
+  if (lead) {
+    std::lock_guard lock(ticket.flight->mu);
+    ticket.flight->leader_span = ticket.span->context();
+  }
+  return parent.with_span(ticket.span->context());
+}
+
+std::shared_ptr<const void> CoalescerShards::end_execution(std::string_view key,
+                                                           CoalescerCore::Ticket& ticket,
+                                                           std::shared_ptr<const void> value,
+                                                           std::exception_ptr error) {
+  const bool lead = ticket.role != CoalescerCore::Role::kBypass;
+  if (error) {
+    errors_.fetch_add(1, std::memory_order_relaxed);
+    if (ticket.span) trace::detail::mark_failed(*ticket.span, error);
+    ticket.span.reset();  // ends it
+    if (lead) finish(key, ticket, nullptr, error);
+    std::rethrow_exception(error);
+  }
+  if (ticket.span) ticket.span->set_status(trace::StatusCode::kOk);
+  ticket.span.reset();
+  if (lead) finish(key, ticket, value, nullptr);
+  return value;
+}
+
 std::shared_ptr<const void> CoalescerShards::execute(std::string_view key,
                                                      CoalescerCore::Ticket& ticket,
                                                      Produce produce, void* fn) {
-  const bool lead = ticket.role != CoalescerCore::Role::kBypass;
-  trace::Span span;
-  std::optional<ContextScope> scope;
-  if (opt_.tracer != nullptr) {
-    span = opt_.tracer->start("coalescer.execute",
-                              {.attributes = {{"coalescer.name", opt_.name},
-                                              {"coalescer.key", std::string(key)},
-                                              {"coalescer.bypass", !lead}}});
-    scope.emplace(Context::current().with_span(span.context()));
-    if (lead) {
-      std::lock_guard lock(ticket.flight->mu);
-      ticket.flight->leader_span = span.context();
+  std::shared_ptr<const void> value;
+  std::exception_ptr error;
+  {
+    // Current while fn runs, so that the function's own spans are children of the execution.
+    std::optional<ContextScope> scope;
+    if (opt_.tracer != nullptr) scope.emplace(start_execution(key, ticket, Context::current()));
+    try {
+      value = produce(fn);
+    } catch (...) {
+      error = std::current_exception();
     }
   }
-  std::shared_ptr<const void> value;
-  try {
-    value = produce(fn);
-  } catch (...) {
-    std::exception_ptr error = std::current_exception();
-    errors_.fetch_add(1, std::memory_order_relaxed);
-    trace::detail::mark_failed(span, error);
-    if (lead) finish(key, ticket, nullptr, error);
-    throw;
+  return end_execution(key, ticket, std::move(value), std::move(error));
+}
+
+void CoalescerShards::on_done(CoalescerCore::Ticket& ticket, std::function<void()> callback) {
+  Flight& f = *ticket.flight;
+  {
+    std::lock_guard lock(f.mu);
+    if (!f.done) {
+      f.callbacks.push_back(std::move(callback));
+      return;
+    }
   }
-  span.set_status(trace::StatusCode::kOk);
-  if (lead) finish(key, ticket, value, nullptr);
-  return value;
+  callback();
 }
 
 void CoalescerShards::finish(std::string_view key, CoalescerCore::Ticket& ticket,
@@ -328,47 +370,55 @@ void CoalescerShards::finish(std::string_view key, CoalescerCore::Ticket& ticket
     if (value != nullptr && flight.cacheable && caching()) insert_locked(s, hk, value);
   }
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  std::vector<std::function<void()>> callbacks;
   {
     std::lock_guard lock(flight.mu);
     flight.done = true;
     flight.value = std::move(value);
     flight.error = std::move(error);
+    callbacks.swap(flight.callbacks);
   }
   flight.cv.notify_all();
+  for (auto& cb : callbacks) {
+    try {
+      cb();
+    } catch (...) {
+      // A waiter's resumption failing must not keep the others waiting.
+    }
+  }
 }
 
 void CoalescerShards::insert_locked(Shard& s, const HashedKey& key,
                                     std::shared_ptr<const void> value) {
   const std::uint64_t now_ns = now();
   const std::uint64_t expires = now_ns + ttl_ns_;
-  if (auto it = s.entries.find(key); it != s.entries.end()) {
-    it->second.value = std::move(value);
-    it->second.expires_ns = expires;
-    it->second.referenced = false;
-    s.lru.splice(s.lru.end(), s.lru, it->second.lru);
+  if (const std::uint32_t i = s.entries.find(key.key, key.hash); i != EntryTable::kNone) {
+    CacheEntry& e = s.entries.at(i);
+    e.value = std::move(value);
+    e.expires_ns = expires;
+    e.referenced = false;
+    s.entries.move_to_newest(i);
     return;
   }
   // Lazy expiry: with one TTL for all, the oldest insertions expire first; drop a few of those.
-  for (int i = 0; i < 2 && !s.lru.empty(); ++i) {
-    auto oldest = s.entries.find(*s.lru.front());
-    if (dead_at(oldest->second) > now_ns) break;
-    erase_locked(s, oldest);
+  for (int n = 0; n < 2 && s.entries.size() > 0; ++n) {
+    const std::uint32_t oldest = s.entries.oldest();
+    if (dead_at(s.entries.at(oldest)) > now_ns) break;
+    s.entries.erase(oldest);
     bump(s.expirations);
   }
-  while (s.entries.size() >= per_shard_capacity_ && !s.lru.empty()) {
-    auto oldest = s.entries.find(*s.lru.front());
-    if (oldest->second.referenced) {
-      oldest->second.referenced = false;
-      s.lru.splice(s.lru.end(), s.lru, oldest->second.lru);
+  while (s.entries.size() >= per_shard_capacity_ && s.entries.size() > 0) {
+    const std::uint32_t oldest = s.entries.oldest();
+    CacheEntry& e = s.entries.at(oldest);
+    if (e.referenced) {
+      e.referenced = false;
+      s.entries.move_to_newest(oldest);
       continue;
     }
-    erase_locked(s, oldest);
+    s.entries.erase(oldest);
     bump(s.evictions);
   }
-  auto [it, inserted] =
-      s.entries.emplace(StoredKey{std::string(key.key), key.hash}, Entry{std::move(value), expires, {}, false});
-  s.lru.push_back(&it->first);
-  it->second.lru = std::prev(s.lru.end());
+  (void)s.entries.insert(key.key, key.hash, std::move(value), expires);
 }
 
 void CoalescerShards::wait(CoalescerCore::Ticket& ticket, void* out, CopyOut copy) {
@@ -405,16 +455,7 @@ std::size_t CoalescerShards::invalidate_if(const std::function<bool(const std::s
   for (std::size_t i = 0; i < shard_count_; ++i) {
     Shard& s = shards_[i];
     std::lock_guard lock(s.mu);
-    for (auto it = s.entries.begin(); it != s.entries.end();) {
-      if (match(it->first.key)) {
-        auto next = std::next(it);
-        erase_locked(s, it);
-        it = next;
-        ++removed;
-      } else {
-        ++it;
-      }
-    }
+    removed += erase_entries_if(s, [&](const CacheEntry& e) { return match(e.key); });
     for (auto& [key, flight] : s.flights) {
       if (match(key.key)) flight->cacheable = false;
     }
@@ -427,9 +468,9 @@ std::size_t CoalescerShards::invalidate_key(std::string_view key) {
   Shard& s = shard_for(hk.hash);
   std::lock_guard lock(s.mu);
   if (auto f = s.flights.find(hk); f != s.flights.end()) f->second->cacheable = false;
-  auto it = s.entries.find(hk);
-  if (it == s.entries.end()) return 0;
-  erase_locked(s, it);
+  const std::uint32_t i = s.entries.find(key, hk.hash);
+  if (i == EntryTable::kNone) return 0;
+  s.entries.erase(i);
   return 1;
 }
 
@@ -439,17 +480,9 @@ std::size_t CoalescerShards::purge_expired() {
     Shard& s = shards_[i];
     std::lock_guard lock(s.mu);
     const std::uint64_t now_ns = now();
-    for (auto it = s.entries.begin(); it != s.entries.end();) {
-      if (dead_at(it->second) <= now_ns) {
-        auto next = std::next(it);
-        erase_locked(s, it);
-        bump(s.expirations);
-        it = next;
-        ++removed;
-      } else {
-        ++it;
-      }
-    }
+    const std::size_t n = erase_entries_if(s, [&](const CacheEntry& e) { return dead_at(e) <= now_ns; });
+    for (std::size_t k = 0; k < n; ++k) bump(s.expirations);
+    removed += n;
   }
   return removed;
 }
@@ -613,6 +646,18 @@ std::shared_ptr<const void> CoalescerCore::execute(std::string_view key, Ticket&
   return impl_->execute(key, ticket, produce, fn);
 }
 void CoalescerCore::wait(Ticket& ticket, void* out, CopyOut copy) { impl_->wait(ticket, out, copy); }
+Context CoalescerCore::start_execution(std::string_view key, Ticket& ticket, const Context& parent) {
+  return impl_->start_execution(key, ticket, parent);
+}
+std::shared_ptr<const void> CoalescerCore::end_execution(std::string_view key, Ticket& ticket,
+                                                         std::shared_ptr<const void> value,
+                                                         std::exception_ptr error) {
+  return impl_->end_execution(key, ticket, std::move(value), std::move(error));
+}
+void CoalescerCore::on_done(Ticket& ticket, std::function<void()> callback) {
+  impl_->on_done(ticket, std::move(callback));
+}
+void CoalescerCore::count_wait_timeout() noexcept { impl_->count_wait_timeout(); }
 std::size_t CoalescerCore::invalidate() {
   impl_->shared_erase([](ResultCache& c) { (void)c.erase_if([](std::string_view) { return true; }); });
   return impl_->invalidate_if([](const std::string&) { return true; });
@@ -644,6 +689,7 @@ void CoalescerCore::shared_store(std::string_view key, std::string_view bytes) {
   impl_->shared_store(key, bytes);
 }
 void CoalescerCore::shared_codec_failed() noexcept { impl_->shared_codec_failed(); }
+std::chrono::nanoseconds CoalescerCore::wait_timeout() const noexcept { return impl_->wait_timeout(); }
 void CoalescerCore::refresh(std::string_view key, Ticket ticket,
                             std::function<std::shared_ptr<const void>()> work) {
   impl_->refresh(key, std::move(ticket), std::move(work));

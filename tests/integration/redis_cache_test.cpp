@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -321,6 +322,43 @@ TEST_F(RedisTest, CoalescerDegradesToDirectExecutionWhileRedisIsDownAndRecovers)
   EXPECT_EQ(upstream, 6);
   EXPECT_EQ(a.stats().shared_errors, 1u);
   EXPECT_EQ(redis.get("test:deg:k"), "v6");
+}
+
+// The usage examples at the top of redis_client.hpp, result_cache.hpp and redis_cache.hpp.
+TEST_F(RedisTest, HeaderExamplesRun) {
+  auto memory = std::make_shared<exporters::InMemorySpanExporter>();
+  trace::TracerProvider tracers{{.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)}};
+  trace::Tracer& tracer = tracers.tracer("example");
+  metrics::MeterProvider meters;
+  metrics::Meter& meter = meters.meter("example");
+  {
+    // redis_client.hpp (the URL points at the test's server instead of :secret@...:6379/2)
+    lumen::perf::RedisClient redis({.url = server_.url() + "/2", .tracer = &tracer, .meter = &meter});
+    redis.set("session:42", "payload", std::chrono::seconds(30));
+    std::optional<std::string> v = redis.get("session:42");
+    redis.del_matching("session:*");
+    EXPECT_EQ(v, "payload");
+    EXPECT_EQ(redis.get("session:42"), std::nullopt);
+  }
+  {
+    // result_cache.hpp
+    lumen::perf::RedisClient redis({.url = server_.url()});
+    lumen::perf::RedisResultCache shared(redis, "lumen:analyze:");
+    lumen::perf::RequestCoalescer<std::string> analyses(
+        {.name = "analyze", .ttl = std::chrono::seconds(5), .shared_cache = &shared,
+         .shared_ttl = std::chrono::minutes(10)});
+    EXPECT_EQ(analyses.get("img", [] { return std::string("r"); }), "r");
+    EXPECT_EQ(redis.get("lumen:analyze:img"), "r");
+  }
+  {
+    // redis_cache.hpp: the client reads REDIS_URL
+    ::setenv("REDIS_URL", server_.url().c_str(), 1);
+    lumen::perf::RedisClient redis;
+    ::unsetenv("REDIS_URL");
+    lumen::perf::RedisResultCache shared(redis, "lumen:analyze:");
+    lumen::perf::RequestCoalescer<std::string> c({.ttl = 5s, .shared_cache = &shared});
+    EXPECT_EQ(c.get("img", [] { return std::string("other"); }), "r");  // shared with the above
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // RedisResultCache: a ResultCache in Redis, so that coalescers in many processes share results.
 //
-//   lumen::perf::RedisClient redis({});                         // REDIS_URL
+//   lumen::perf::RedisClient redis;                             // REDIS_URL
 //   lumen::perf::RedisResultCache shared(redis, "lumen:analyze:");
 //   lumen::perf::RequestCoalescer<std::string> c({.ttl = 5s, .shared_cache = &shared});
 //

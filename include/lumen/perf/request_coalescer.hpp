@@ -46,6 +46,7 @@
 #include <utility>
 
 #include "lumen/core/clock.hpp"
+#include "lumen/core/context.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/perf/key.hpp"
 #include "lumen/perf/result_cache.hpp"
@@ -54,6 +55,7 @@ namespace lumen::metrics {
 class Meter;
 }
 namespace lumen::trace {
+class Span;
 class Tracer;
 }
 
@@ -142,6 +144,7 @@ class CoalescerCore {
     Role role = Role::kHit;
     std::size_t hash = 0;
     std::shared_ptr<Flight> flight;
+    std::shared_ptr<trace::Span> span;  // the execution span between start_ and end_execution
   };
 
   // On a hit, copies the cached value into `out` before returning.
@@ -150,6 +153,18 @@ class CoalescerCore {
   std::shared_ptr<const void> execute(std::string_view key, Ticket& ticket, Produce produce, void* fn);
   // kWait: waits for the leader; copies its value into `out` or rethrows its exception.
   void wait(Ticket& ticket, void* out, CopyOut copy);
+
+  // execute() in two halves, for a leader whose work suspends (a coroutine): starts the execution
+  // span as a child of `parent` and returns the context the work should run in; then publishes
+  // the outcome to the waiters (rethrowing `error`) and returns the value.
+  Context start_execution(std::string_view key, Ticket& ticket, const Context& parent);
+  std::shared_ptr<const void> end_execution(std::string_view key, Ticket& ticket,
+                                            std::shared_ptr<const void> value, std::exception_ptr error);
+  // kWait: calls `callback` once the leader has finished (at once if it has), on the leader's
+  // thread; wait() then returns without blocking.
+  void on_done(Ticket& ticket, std::function<void()> callback);
+  void count_wait_timeout() noexcept;
+  [[nodiscard]] std::chrono::nanoseconds wait_timeout() const noexcept;
 
   std::size_t invalidate();
   std::size_t invalidate_key(std::string_view key);
@@ -171,6 +186,10 @@ class CoalescerCore {
  private:
   std::unique_ptr<CoalescerShards> impl_;
 };
+
+// Grants the Boost.Asio adapter (asio_coalescer.hpp) access to a coalescer's engine.
+template <typename V>
+struct CoalescerAccess;
 
 }  // namespace detail
 
@@ -236,6 +255,8 @@ class RequestCoalescer {
   [[nodiscard]] CoalescerStats stats() const { return core_.stats(); }
 
  private:
+  friend struct detail::CoalescerAccess<V>;
+
   static void copy_out(const void* stored, void* out) {
     static_cast<std::optional<V>*>(out)->emplace(*static_cast<const V*>(stored));
   }
