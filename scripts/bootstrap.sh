@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libspdlog-dev
   prometheus-cpp-dev prometheus libboost-dev
   libvips-dev libvips-tools
-  chromium
+  chromium libhiredis-dev redis-server
 )
 
 missing=()

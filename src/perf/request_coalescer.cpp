@@ -5,17 +5,20 @@
 #include <bit>
 #include <condition_variable>
 #include <ctime>
+#include <deque>
 #include <functional>
-#include <list>
 #include <mutex>
 #include <optional>
 #include <regex>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "lumen/core/context.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/trace/tracer.hpp"
+#include "perf/entry_table.hpp"
 
 namespace lumen::perf::detail {
 
@@ -28,6 +31,7 @@ struct Flight {
   std::exception_ptr error;
   SpanContext leader_span;
   bool cacheable = true;  // guarded by the shard's mutex; an invalidate during the flight clears it
+  std::vector<std::function<void()>> callbacks;  // asynchronous waiters, called once done
 };
 
 namespace {
@@ -44,7 +48,7 @@ struct StoredKey {
   std::size_t hash;
 };
 
-std::size_t hash_of(std::string_view s) noexcept { return std::hash<std::string_view>{}(s); }
+std::size_t hash_of(std::string_view s) noexcept { return hash_key(s); }
 
 // Transparent, so that a lookup hashes the caller's string_view once and never copies it.
 struct KeyHash {
@@ -65,14 +69,6 @@ struct KeyEq {
   }
 };
 
-struct Entry {
-  std::shared_ptr<const void> value;
-  std::uint64_t expires_ns = 0;
-  std::list<const StoredKey*>::iterator lru;
-  // Second chance (CLOCK): a hit only sets this flag; eviction spares a flagged entry once.
-  // Exact LRU would move a list node on every hit, which costs the hit path several cache misses.
-  bool referenced = false;
-};
 
 // Counters written only under the shard's mutex: a plain load and store, no locked instruction;
 // atomic only so that stats() may read them without the lock.
@@ -81,17 +77,29 @@ void bump(std::atomic<std::uint64_t>& c) noexcept {
 }
 
 struct alignas(64) Shard {
-  std::mutex mu;
+  ShardLock mu;
   std::atomic<std::uint64_t> hits{0};  // on the mutex's cache line: a hit touches one line less
-  std::unordered_map<StoredKey, Entry, KeyHash, KeyEq> entries;
+  // Exact LRU would move an entry on every hit, which costs the hit path several cache misses:
+  // entries keep insertion order and a second-chance flag (CLOCK) instead.
+  EntryTable entries;
   std::unordered_map<StoredKey, std::shared_ptr<Flight>, KeyHash, KeyEq> flights;
-  std::list<const StoredKey*> lru;  // keys of `entries`, oldest insertion first
   std::atomic<std::uint64_t> executions{0};
   std::atomic<std::uint64_t> coalesced{0};
   std::atomic<std::uint64_t> bypasses{0};
   std::atomic<std::uint64_t> evictions{0};
   std::atomic<std::uint64_t> expirations{0};
+  std::atomic<std::uint64_t> stale_hits{0};
 };
+
+// A background refresh (stale-while-revalidate) waiting for the refresh thread.
+struct RefreshTask {
+  std::string key;
+  CoalescerCore::Ticket ticket;
+  std::function<std::shared_ptr<const void>()> work;
+  Context context;  // the caller's: the refresh's span joins its trace
+};
+
+constexpr std::size_t kMaxQueuedRefreshes = 1024;
 
 std::uint64_t coarse_monotonic_ns() noexcept {
   timespec ts;
@@ -124,16 +132,40 @@ class CoalescerShards {
         shards_(new Shard[shard_count_]) {
     if (opt_.meter != nullptr) register_metrics(*opt_.meter);
   }
-  ~CoalescerShards() { registrations_.clear(); }
+  ~CoalescerShards() {
+    registrations_.clear();
+    {
+      std::lock_guard lock(refresh_mu_);
+      refresh_stop_ = true;
+    }
+    refresh_cv_.notify_all();
+    if (refresh_thread_.joinable()) refresh_thread_.join();
+  }
 
   CoalescerCore::Ticket begin(std::string_view key, void* out, CopyOut copy);
   std::shared_ptr<const void> execute(std::string_view key, CoalescerCore::Ticket& ticket,
                                       Produce produce, void* fn);
+  Context start_execution(std::string_view key, CoalescerCore::Ticket& ticket, const Context& parent);
+  std::shared_ptr<const void> end_execution(std::string_view key, CoalescerCore::Ticket& ticket,
+                                            std::shared_ptr<const void> value,
+                                            std::exception_ptr error);
+  void on_done(CoalescerCore::Ticket& ticket, std::function<void()> callback);
   void wait(CoalescerCore::Ticket& ticket, void* out, CopyOut copy);
   std::size_t invalidate_if(const std::function<bool(const std::string&)>& match);
   std::size_t invalidate_key(std::string_view key);
   std::size_t purge_expired();
   CoalescerStats stats() const;
+
+  bool has_shared() const noexcept { return opt_.shared_cache != nullptr; }
+  std::optional<std::string> shared_load(std::string_view key);
+  void shared_store(std::string_view key, std::string_view bytes);
+  void shared_codec_failed() noexcept { shared_errors_.fetch_add(1, std::memory_order_relaxed); }
+  void count_wait_timeout() noexcept { wait_timeouts_.fetch_add(1, std::memory_order_relaxed); }
+  [[nodiscard]] std::chrono::nanoseconds wait_timeout() const noexcept { return opt_.wait_timeout; }
+  // Runs an erase on the shared cache; a failure is counted, never thrown.
+  void shared_erase(const std::function<void(ResultCache&)>& erase) noexcept;
+  void refresh(std::string_view key, CoalescerCore::Ticket ticket,
+               std::function<std::shared_ptr<const void>()> work);
 
  private:
   Shard& shard_for(std::size_t hash) const noexcept {
@@ -144,13 +176,37 @@ class CoalescerShards {
     return opt_.clock != nullptr ? opt_.clock->monotonic_ns() : coarse_monotonic_ns();
   }
   bool caching() const noexcept { return ttl_ns_ > 0 && per_shard_capacity_ > 0; }
+  // When an entry is gone for good: its ttl plus the stale grace period.
+  std::uint64_t dead_at(const CacheEntry& e) const noexcept { return e.expires_ns + grace_ns_; }
+  void refresh_loop();
+  bool shared_usable() noexcept {
+    const std::uint64_t until = shared_down_until_.load(std::memory_order_relaxed);
+    if (until == 0 || now() >= until) return true;
+    shared_skipped_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  void shared_failed() noexcept {
+    shared_errors_.fetch_add(1, std::memory_order_relaxed);
+    shared_down_until_.store(std::max<std::uint64_t>(1, now() + shared_retry_ns_),
+                             std::memory_order_relaxed);
+  }
   bool reserve_pending() noexcept;
   void finish(std::string_view key, CoalescerCore::Ticket& ticket,
               std::shared_ptr<const void> value, std::exception_ptr error);
   void insert_locked(Shard& s, const HashedKey& key, std::shared_ptr<const void> value);
-  void erase_locked(Shard& s, std::unordered_map<StoredKey, Entry, KeyHash, KeyEq>::iterator it) {
-    s.lru.erase(it->second.lru);
-    s.entries.erase(it);
+  // Removes every entry for which pred(entry) holds; returns how many.
+  template <typename Pred>
+  std::size_t erase_entries_if(Shard& s, Pred pred) {
+    std::size_t removed = 0;
+    for (std::uint32_t i = s.entries.oldest(); i != EntryTable::kNone;) {
+      const std::uint32_t next = s.entries.next_of(i);
+      if (pred(s.entries.at(i))) {
+        s.entries.erase(i);
+        ++removed;
+      }
+      i = next;
+    }
+    return removed;
   }
   void register_metrics(metrics::Meter& meter);
 
@@ -162,6 +218,19 @@ class CoalescerShards {
   std::atomic<std::size_t> in_flight_{0};
   std::atomic<std::uint64_t> errors_{0};
   std::atomic<std::uint64_t> wait_timeouts_{0};
+  const std::uint64_t shared_ttl_ns_ = opt_.shared_ttl.count() > 0 ? to_ns(opt_.shared_ttl) : ttl_ns_;
+  const std::uint64_t shared_retry_ns_ = to_ns(opt_.shared_retry_after);
+  std::atomic<std::uint64_t> shared_down_until_{0};  // 0: usable
+  std::atomic<std::uint64_t> shared_hits_{0};
+  std::atomic<std::uint64_t> shared_errors_{0};
+  std::atomic<std::uint64_t> shared_skipped_{0};
+  const std::uint64_t grace_ns_ = to_ns(opt_.stale_grace);
+  std::atomic<std::uint64_t> refresh_drops_{0};
+  std::mutex refresh_mu_;
+  std::condition_variable refresh_cv_;
+  std::deque<RefreshTask> refresh_queue_;
+  bool refresh_stop_ = false;
+  std::thread refresh_thread_;  // started by the first refresh
   std::vector<metrics::ObservableRegistration> registrations_;
 };
 
@@ -179,21 +248,32 @@ CoalescerCore::Ticket CoalescerShards::begin(std::string_view key, void* out, Co
   const HashedKey hk{key, t.hash};
   Shard& s = shard_for(t.hash);
   std::lock_guard lock(s.mu);
-  if (!s.entries.empty()) {
-    auto it = s.entries.find(hk);
-    if (it != s.entries.end()) {
-      if (now() < it->second.expires_ns) {
-        // Written only when it changes: a store on every hit would pull the entry's cache line
-        // away from the other cores that read it.
-        if (!it->second.referenced) it->second.referenced = true;
-        copy(it->second.value.get(), out);
-        bump(s.hits);
-        t.role = CoalescerCore::Role::kHit;
-        return t;
-      }
-      erase_locked(s, it);
-      bump(s.expirations);
+  if (const std::uint32_t i = s.entries.find(key, t.hash); i != EntryTable::kNone) {
+    CacheEntry& e = s.entries.at(i);
+    const std::uint64_t now_ns = now();  // read once: it is a fifth of a hit's cost
+    if (now_ns < e.expires_ns) {
+      // Written only when it changes: a store on every hit would pull the entry's cache line
+      // away from the other cores that read it.
+      if (!e.referenced) e.referenced = true;
+      copy(e.value.get(), out);
+      bump(s.hits);
+      t.role = CoalescerCore::Role::kHit;
+      return t;
     }
+    if (grace_ns_ > 0 && now_ns < dead_at(e)) {
+      copy(e.value.get(), out);
+      bump(s.stale_hits);
+      t.role = CoalescerCore::Role::kStale;
+      // One refresh at a time: a flight for the key means one is already running.
+      if (s.flights.find(hk) == s.flights.end() && reserve_pending()) {
+        t.flight = std::make_shared<Flight>();
+        s.flights.emplace(StoredKey{std::string(key), t.hash}, t.flight);
+        bump(s.executions);
+      }
+      return t;
+    }
+    s.entries.erase(i);
+    bump(s.expirations);
   }
   if (auto f = s.flights.find(hk); f != s.flights.end()) {
     t.flight = f->second;
@@ -213,36 +293,68 @@ CoalescerCore::Ticket CoalescerShards::begin(std::string_view key, void* out, Co
   return t;
 }
 
+Context CoalescerShards::start_execution(std::string_view key, CoalescerCore::Ticket& ticket,
+                                         const Context& parent) {
+  if (opt_.tracer == nullptr) return parent;
+  const bool lead = ticket.role != CoalescerCore::Role::kBypass;
+  ticket.span = std::make_shared<trace::Span>(opt_.tracer->start(
+      "coalescer.execute", {.parent = parent,
+                            .attributes = {{"coalescer.name", opt_.name},
+                                           {"coalescer.key", std::string(key)},
+                                           {"coalescer.bypass", !lead}}}));
+  if (lead) {
+    std::lock_guard lock(ticket.flight->mu);
+    ticket.flight->leader_span = ticket.span->context();
+  }
+  return parent.with_span(ticket.span->context());
+}
+
+std::shared_ptr<const void> CoalescerShards::end_execution(std::string_view key,
+                                                           CoalescerCore::Ticket& ticket,
+                                                           std::shared_ptr<const void> value,
+                                                           std::exception_ptr error) {
+  const bool lead = ticket.role != CoalescerCore::Role::kBypass;
+  if (error) {
+    errors_.fetch_add(1, std::memory_order_relaxed);
+    if (ticket.span) trace::detail::mark_failed(*ticket.span, error);
+    ticket.span.reset();  // ends it
+    if (lead) finish(key, ticket, nullptr, error);
+    std::rethrow_exception(error);
+  }
+  if (ticket.span) ticket.span->set_status(trace::StatusCode::kOk);
+  ticket.span.reset();
+  if (lead) finish(key, ticket, value, nullptr);
+  return value;
+}
+
 std::shared_ptr<const void> CoalescerShards::execute(std::string_view key,
                                                      CoalescerCore::Ticket& ticket,
                                                      Produce produce, void* fn) {
-  const bool lead = ticket.role == CoalescerCore::Role::kLead;
-  trace::Span span;
-  std::optional<ContextScope> scope;
-  if (opt_.tracer != nullptr) {
-    span = opt_.tracer->start("coalescer.execute",
-                              {.attributes = {{"coalescer.name", opt_.name},
-                                              {"coalescer.key", std::string(key)},
-                                              {"coalescer.bypass", !lead}}});
-    scope.emplace(Context::current().with_span(span.context()));
-    if (lead) {
-      std::lock_guard lock(ticket.flight->mu);
-      ticket.flight->leader_span = span.context();
+  std::shared_ptr<const void> value;
+  std::exception_ptr error;
+  {
+    // Current while fn runs, so that the function's own spans are children of the execution.
+    std::optional<ContextScope> scope;
+    if (opt_.tracer != nullptr) scope.emplace(start_execution(key, ticket, Context::current()));
+    try {
+      value = produce(fn);
+    } catch (...) {
+      error = std::current_exception();
     }
   }
-  std::shared_ptr<const void> value;
-  try {
-    value = produce(fn);
-  } catch (...) {
-    std::exception_ptr error = std::current_exception();
-    errors_.fetch_add(1, std::memory_order_relaxed);
-    trace::detail::mark_failed(span, error);
-    if (lead) finish(key, ticket, nullptr, error);
-    throw;
+  return end_execution(key, ticket, std::move(value), std::move(error));
+}
+
+void CoalescerShards::on_done(CoalescerCore::Ticket& ticket, std::function<void()> callback) {
+  Flight& f = *ticket.flight;
+  {
+    std::lock_guard lock(f.mu);
+    if (!f.done) {
+      f.callbacks.push_back(std::move(callback));
+      return;
+    }
   }
-  span.set_status(trace::StatusCode::kOk);
-  if (lead) finish(key, ticket, value, nullptr);
-  return value;
+  callback();
 }
 
 void CoalescerShards::finish(std::string_view key, CoalescerCore::Ticket& ticket,
@@ -258,47 +370,55 @@ void CoalescerShards::finish(std::string_view key, CoalescerCore::Ticket& ticket
     if (value != nullptr && flight.cacheable && caching()) insert_locked(s, hk, value);
   }
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  std::vector<std::function<void()>> callbacks;
   {
     std::lock_guard lock(flight.mu);
     flight.done = true;
     flight.value = std::move(value);
     flight.error = std::move(error);
+    callbacks.swap(flight.callbacks);
   }
   flight.cv.notify_all();
+  for (auto& cb : callbacks) {
+    try {
+      cb();
+    } catch (...) {
+      // A waiter's resumption failing must not keep the others waiting.
+    }
+  }
 }
 
 void CoalescerShards::insert_locked(Shard& s, const HashedKey& key,
                                     std::shared_ptr<const void> value) {
   const std::uint64_t now_ns = now();
   const std::uint64_t expires = now_ns + ttl_ns_;
-  if (auto it = s.entries.find(key); it != s.entries.end()) {
-    it->second.value = std::move(value);
-    it->second.expires_ns = expires;
-    it->second.referenced = false;
-    s.lru.splice(s.lru.end(), s.lru, it->second.lru);
+  if (const std::uint32_t i = s.entries.find(key.key, key.hash); i != EntryTable::kNone) {
+    CacheEntry& e = s.entries.at(i);
+    e.value = std::move(value);
+    e.expires_ns = expires;
+    e.referenced = false;
+    s.entries.move_to_newest(i);
     return;
   }
   // Lazy expiry: with one TTL for all, the oldest insertions expire first; drop a few of those.
-  for (int i = 0; i < 2 && !s.lru.empty(); ++i) {
-    auto oldest = s.entries.find(*s.lru.front());
-    if (oldest->second.expires_ns > now_ns) break;
-    erase_locked(s, oldest);
+  for (int n = 0; n < 2 && s.entries.size() > 0; ++n) {
+    const std::uint32_t oldest = s.entries.oldest();
+    if (dead_at(s.entries.at(oldest)) > now_ns) break;
+    s.entries.erase(oldest);
     bump(s.expirations);
   }
-  while (s.entries.size() >= per_shard_capacity_ && !s.lru.empty()) {
-    auto oldest = s.entries.find(*s.lru.front());
-    if (oldest->second.referenced) {
-      oldest->second.referenced = false;
-      s.lru.splice(s.lru.end(), s.lru, oldest->second.lru);
+  while (s.entries.size() >= per_shard_capacity_ && s.entries.size() > 0) {
+    const std::uint32_t oldest = s.entries.oldest();
+    CacheEntry& e = s.entries.at(oldest);
+    if (e.referenced) {
+      e.referenced = false;
+      s.entries.move_to_newest(oldest);
       continue;
     }
-    erase_locked(s, oldest);
+    s.entries.erase(oldest);
     bump(s.evictions);
   }
-  auto [it, inserted] =
-      s.entries.emplace(StoredKey{std::string(key.key), key.hash}, Entry{std::move(value), expires, {}, false});
-  s.lru.push_back(&it->first);
-  it->second.lru = std::prev(s.lru.end());
+  (void)s.entries.insert(key.key, key.hash, std::move(value), expires);
 }
 
 void CoalescerShards::wait(CoalescerCore::Ticket& ticket, void* out, CopyOut copy) {
@@ -335,16 +455,7 @@ std::size_t CoalescerShards::invalidate_if(const std::function<bool(const std::s
   for (std::size_t i = 0; i < shard_count_; ++i) {
     Shard& s = shards_[i];
     std::lock_guard lock(s.mu);
-    for (auto it = s.entries.begin(); it != s.entries.end();) {
-      if (match(it->first.key)) {
-        auto next = std::next(it);
-        erase_locked(s, it);
-        it = next;
-        ++removed;
-      } else {
-        ++it;
-      }
-    }
+    removed += erase_entries_if(s, [&](const CacheEntry& e) { return match(e.key); });
     for (auto& [key, flight] : s.flights) {
       if (match(key.key)) flight->cacheable = false;
     }
@@ -357,9 +468,9 @@ std::size_t CoalescerShards::invalidate_key(std::string_view key) {
   Shard& s = shard_for(hk.hash);
   std::lock_guard lock(s.mu);
   if (auto f = s.flights.find(hk); f != s.flights.end()) f->second->cacheable = false;
-  auto it = s.entries.find(hk);
-  if (it == s.entries.end()) return 0;
-  erase_locked(s, it);
+  const std::uint32_t i = s.entries.find(key, hk.hash);
+  if (i == EntryTable::kNone) return 0;
+  s.entries.erase(i);
   return 1;
 }
 
@@ -369,19 +480,91 @@ std::size_t CoalescerShards::purge_expired() {
     Shard& s = shards_[i];
     std::lock_guard lock(s.mu);
     const std::uint64_t now_ns = now();
-    for (auto it = s.entries.begin(); it != s.entries.end();) {
-      if (it->second.expires_ns <= now_ns) {
-        auto next = std::next(it);
-        erase_locked(s, it);
-        bump(s.expirations);
-        it = next;
-        ++removed;
-      } else {
-        ++it;
-      }
-    }
+    const std::size_t n = erase_entries_if(s, [&](const CacheEntry& e) { return dead_at(e) <= now_ns; });
+    for (std::size_t k = 0; k < n; ++k) bump(s.expirations);
+    removed += n;
   }
   return removed;
+}
+
+void CoalescerShards::refresh(std::string_view key, CoalescerCore::Ticket ticket,
+                              std::function<std::shared_ptr<const void>()> work) {
+  {
+    std::lock_guard lock(refresh_mu_);
+    if (refresh_queue_.size() < kMaxQueuedRefreshes && !refresh_stop_) {
+      refresh_queue_.push_back({std::string(key), std::move(ticket), std::move(work), Context::current()});
+      if (!refresh_thread_.joinable()) refresh_thread_ = std::thread([this] { refresh_loop(); });
+      refresh_cv_.notify_one();
+      return;
+    }
+  }
+  refresh_drops_.fetch_add(1, std::memory_order_relaxed);
+  // The flight was registered for this refresh: end it, or later callers would wait on it.
+  finish(key, ticket, nullptr,
+         std::make_exception_ptr(std::runtime_error("coalescer '" + opt_.name +
+                                                    "': background refresh dropped (queue full)")));
+}
+
+void CoalescerShards::refresh_loop() {
+  std::unique_lock lock(refresh_mu_);
+  for (;;) {
+    refresh_cv_.wait(lock, [&] { return refresh_stop_ || !refresh_queue_.empty(); });
+    if (refresh_stop_) break;
+    RefreshTask task = std::move(refresh_queue_.front());
+    refresh_queue_.pop_front();
+    lock.unlock();
+    {
+      ContextScope scope(task.context);
+      try {
+        (void)execute(task.key, task.ticket,
+                      [](void* fn) { return (*static_cast<decltype(task.work)*>(fn))(); }, &task.work);
+      } catch (...) {
+        // Counted by execute(); the stale value stays until its grace period ends.
+      }
+    }
+    lock.lock();
+  }
+  // Shutting down: end the flights of refreshes that never ran, so no caller waits on them.
+  while (!refresh_queue_.empty()) {
+    RefreshTask task = std::move(refresh_queue_.front());
+    refresh_queue_.pop_front();
+    lock.unlock();
+    finish(task.key, task.ticket, nullptr,
+           std::make_exception_ptr(std::runtime_error("coalescer destroyed before the refresh ran")));
+    lock.lock();
+  }
+}
+
+std::optional<std::string> CoalescerShards::shared_load(std::string_view key) {
+  if (!shared_usable()) return std::nullopt;
+  try {
+    std::optional<std::string> bytes = opt_.shared_cache->load(key);
+    if (bytes) shared_hits_.fetch_add(1, std::memory_order_relaxed);
+    return bytes;
+  } catch (...) {
+    shared_failed();
+    return std::nullopt;
+  }
+}
+
+void CoalescerShards::shared_store(std::string_view key, std::string_view bytes) {
+  if (shared_ttl_ns_ == 0 || !shared_usable()) return;
+  try {
+    opt_.shared_cache->store(key, bytes, std::chrono::nanoseconds(shared_ttl_ns_));
+  } catch (...) {
+    shared_failed();
+  }
+}
+
+void CoalescerShards::shared_erase(const std::function<void(ResultCache&)>& erase) noexcept {
+  // Not skipped while the cache is marked down: a missed invalidation would serve stale data
+  // to every process once it is back, so each invalidation tries.
+  if (opt_.shared_cache == nullptr) return;
+  try {
+    erase(*opt_.shared_cache);
+  } catch (...) {
+    shared_failed();
+  }
 }
 
 CoalescerStats CoalescerShards::stats() const {
@@ -394,11 +577,16 @@ CoalescerStats CoalescerShards::stats() const {
     st.bypasses += s.bypasses.load(std::memory_order_relaxed);
     st.evictions += s.evictions.load(std::memory_order_relaxed);
     st.expirations += s.expirations.load(std::memory_order_relaxed);
+    st.stale_hits += s.stale_hits.load(std::memory_order_relaxed);
     std::lock_guard lock(s.mu);
     st.entries += s.entries.size();
   }
   st.errors = errors_.load(std::memory_order_relaxed);
   st.wait_timeouts = wait_timeouts_.load(std::memory_order_relaxed);
+  st.shared_hits = shared_hits_.load(std::memory_order_relaxed);
+  st.shared_errors = shared_errors_.load(std::memory_order_relaxed);
+  st.shared_skipped = shared_skipped_.load(std::memory_order_relaxed);
+  st.refresh_drops = refresh_drops_.load(std::memory_order_relaxed);
   st.in_flight = in_flight_.load(std::memory_order_relaxed);
   return st;
 }
@@ -414,11 +602,21 @@ void CoalescerShards::register_metrics(metrics::Meter& meter) {
       {"lumen.coalescer.coalesced", "Calls that shared another caller's execution",
        &CoalescerStats::coalesced},
       {"lumen.coalescer.hits", "Calls served from the cache", &CoalescerStats::hits},
+      {"lumen.coalescer.stale_hits", "Calls served a stale value while it was refreshed",
+       &CoalescerStats::stale_hits},
+      {"lumen.coalescer.refresh_drops", "Background refreshes dropped (queue full)",
+       &CoalescerStats::refresh_drops},
       {"lumen.coalescer.bypasses", "Calls run directly because max_pending keys were in flight",
        &CoalescerStats::bypasses},
       {"lumen.coalescer.errors", "Executions that threw", &CoalescerStats::errors},
       {"lumen.coalescer.wait_timeouts", "Waiters that gave up on the leader",
        &CoalescerStats::wait_timeouts},
+      {"lumen.coalescer.shared_hits", "Executions answered by the shared cache",
+       &CoalescerStats::shared_hits},
+      {"lumen.coalescer.shared_errors", "Shared-cache failures (the function ran directly)",
+       &CoalescerStats::shared_errors},
+      {"lumen.coalescer.shared_skipped", "Shared-cache lookups skipped after a failure",
+       &CoalescerStats::shared_skipped},
   };
   for (const Def& d : kCounters) {
     registrations_.push_back(meter.create_observable_counter(
@@ -448,10 +646,26 @@ std::shared_ptr<const void> CoalescerCore::execute(std::string_view key, Ticket&
   return impl_->execute(key, ticket, produce, fn);
 }
 void CoalescerCore::wait(Ticket& ticket, void* out, CopyOut copy) { impl_->wait(ticket, out, copy); }
+Context CoalescerCore::start_execution(std::string_view key, Ticket& ticket, const Context& parent) {
+  return impl_->start_execution(key, ticket, parent);
+}
+std::shared_ptr<const void> CoalescerCore::end_execution(std::string_view key, Ticket& ticket,
+                                                         std::shared_ptr<const void> value,
+                                                         std::exception_ptr error) {
+  return impl_->end_execution(key, ticket, std::move(value), std::move(error));
+}
+void CoalescerCore::on_done(Ticket& ticket, std::function<void()> callback) {
+  impl_->on_done(ticket, std::move(callback));
+}
+void CoalescerCore::count_wait_timeout() noexcept { impl_->count_wait_timeout(); }
 std::size_t CoalescerCore::invalidate() {
+  impl_->shared_erase([](ResultCache& c) { (void)c.erase_if([](std::string_view) { return true; }); });
   return impl_->invalidate_if([](const std::string&) { return true; });
 }
-std::size_t CoalescerCore::invalidate_key(std::string_view key) { return impl_->invalidate_key(key); }
+std::size_t CoalescerCore::invalidate_key(std::string_view key) {
+  impl_->shared_erase([&](ResultCache& c) { (void)c.erase(key); });
+  return impl_->invalidate_key(key);
+}
 std::size_t CoalescerCore::invalidate_matching(std::string_view regex) {
   std::optional<std::regex> re;
   try {
@@ -460,9 +674,25 @@ std::size_t CoalescerCore::invalidate_matching(std::string_view regex) {
     throw Error("RequestCoalescer::invalidate_matching: '" + std::string(regex) +
                 "' is not a valid ECMAScript regular expression (" + e.what() + ")");
   }
+  impl_->shared_erase([&](ResultCache& c) {
+    (void)c.erase_if([&](std::string_view key) { return std::regex_search(key.begin(), key.end(), *re); });
+  });
   return impl_->invalidate_if([&](const std::string& key) { return std::regex_search(key, *re); });
 }
 std::size_t CoalescerCore::purge_expired() { return impl_->purge_expired(); }
 CoalescerStats CoalescerCore::stats() const { return impl_->stats(); }
+bool CoalescerCore::has_shared() const noexcept { return impl_->has_shared(); }
+std::optional<std::string> CoalescerCore::shared_load(std::string_view key) {
+  return impl_->shared_load(key);
+}
+void CoalescerCore::shared_store(std::string_view key, std::string_view bytes) {
+  impl_->shared_store(key, bytes);
+}
+void CoalescerCore::shared_codec_failed() noexcept { impl_->shared_codec_failed(); }
+std::chrono::nanoseconds CoalescerCore::wait_timeout() const noexcept { return impl_->wait_timeout(); }
+void CoalescerCore::refresh(std::string_view key, Ticket ticket,
+                            std::function<std::shared_ptr<const void>()> work) {
+  impl_->refresh(key, std::move(ticket), std::move(work));
+}
 
 }  // namespace lumen::perf::detail

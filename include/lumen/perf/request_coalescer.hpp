@@ -36,6 +36,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -45,12 +46,16 @@
 #include <utility>
 
 #include "lumen/core/clock.hpp"
+#include "lumen/core/context.hpp"
+#include "lumen/core/error.hpp"
 #include "lumen/perf/key.hpp"
+#include "lumen/perf/result_cache.hpp"
 
 namespace lumen::metrics {
 class Meter;
 }
 namespace lumen::trace {
+class Span;
 class Tracer;
 }
 
@@ -80,6 +85,21 @@ struct CoalescerOptions {
   const Clock* clock = nullptr;
   metrics::Meter* meter = nullptr;   // nullptr: no metrics (stats() still counts)
   trace::Tracer* tracer = nullptr;   // nullptr: no spans
+  // A cache shared with other processes (e.g. RedisResultCache), asked by a leader that missed
+  // the in-process cache before it runs the function; nullptr: in-process cache only.
+  ResultCache* shared_cache = nullptr;
+  // How long results live in the shared cache; zero: `ttl` (and nothing is stored if both are 0).
+  std::chrono::nanoseconds shared_ttl = std::chrono::seconds(0);
+  // After a shared-cache failure, calls skip it (running the function directly) for this long,
+  // then try it again: a dead Redis costs one failed round trip per period, not one per call.
+  std::chrono::nanoseconds shared_retry_after = std::chrono::seconds(1);
+  // Stale-while-revalidate: for this long after an entry's ttl ran out, callers still get the old
+  // value at once while one background refresh runs (on the coalescer's refresh thread, started
+  // on first use). A refresh that fails keeps the old value until the grace period ends; after it,
+  // callers wait for a fresh value as on a miss. Zero: off. The refresh runs a copy of fn after
+  // get() has returned, so a fn used with a grace period must capture by value (a fn that cannot
+  // be copied is run by the caller instead, which then gets the fresh value).
+  std::chrono::nanoseconds stale_grace = std::chrono::seconds(0);
 };
 
 struct CoalescerStats {
@@ -90,6 +110,11 @@ struct CoalescerStats {
   std::uint64_t errors = 0;         // executions (leader or bypass) that threw
   std::uint64_t wait_timeouts = 0;  // waiters that gave up
   std::uint64_t evictions = 0;      // entries dropped by the LRU bound
+  std::uint64_t shared_hits = 0;    // leader executions answered by the shared cache
+  std::uint64_t shared_errors = 0;  // shared-cache failures (load, store, erase, undecodable bytes)
+  std::uint64_t shared_skipped = 0; // shared-cache lookups skipped during shared_retry_after
+  std::uint64_t stale_hits = 0;     // calls served a stale value within stale_grace
+  std::uint64_t refresh_drops = 0;  // background refreshes dropped because the queue was full
   std::uint64_t expirations = 0;    // expired entries removed
   std::size_t entries = 0;          // cached now
   std::size_t in_flight = 0;        // keys executing now
@@ -113,11 +138,13 @@ class CoalescerCore {
   CoalescerCore(const CoalescerCore&) = delete;
   CoalescerCore& operator=(const CoalescerCore&) = delete;
 
-  enum class Role : std::uint8_t { kHit, kLead, kWait, kBypass };
+  // kStale: `out` holds a stale value; `flight` is set when this caller must start the refresh.
+  enum class Role : std::uint8_t { kHit, kLead, kWait, kBypass, kStale };
   struct Ticket {
     Role role = Role::kHit;
     std::size_t hash = 0;
     std::shared_ptr<Flight> flight;
+    std::shared_ptr<trace::Span> span;  // the execution span between start_ and end_execution
   };
 
   // On a hit, copies the cached value into `out` before returning.
@@ -127,15 +154,42 @@ class CoalescerCore {
   // kWait: waits for the leader; copies its value into `out` or rethrows its exception.
   void wait(Ticket& ticket, void* out, CopyOut copy);
 
+  // execute() in two halves, for a leader whose work suspends (a coroutine): starts the execution
+  // span as a child of `parent` and returns the context the work should run in; then publishes
+  // the outcome to the waiters (rethrowing `error`) and returns the value.
+  Context start_execution(std::string_view key, Ticket& ticket, const Context& parent);
+  std::shared_ptr<const void> end_execution(std::string_view key, Ticket& ticket,
+                                            std::shared_ptr<const void> value, std::exception_ptr error);
+  // kWait: calls `callback` once the leader has finished (at once if it has), on the leader's
+  // thread; wait() then returns without blocking.
+  void on_done(Ticket& ticket, std::function<void()> callback);
+  void count_wait_timeout() noexcept;
+  [[nodiscard]] std::chrono::nanoseconds wait_timeout() const noexcept;
+
   std::size_t invalidate();
   std::size_t invalidate_key(std::string_view key);
   std::size_t invalidate_matching(std::string_view regex);
   std::size_t purge_expired();
   [[nodiscard]] CoalescerStats stats() const;
 
+  [[nodiscard]] bool has_shared() const noexcept;
+  // The shared cache's bytes for `key`; nullopt on a miss, a failure (counted) or while skipping.
+  std::optional<std::string> shared_load(std::string_view key);
+  // Stores into the shared cache; failures are counted, never thrown.
+  void shared_store(std::string_view key, std::string_view bytes);
+  // Counts bytes the codec could not decode or a value it could not encode.
+  void shared_codec_failed() noexcept;
+  // kStale with a flight: runs `work` on the refresh thread, in the caller's trace context, as
+  // that flight's execution. Drops (and counts) it when the refresh queue is full.
+  void refresh(std::string_view key, Ticket ticket, std::function<std::shared_ptr<const void>()> work);
+
  private:
   std::unique_ptr<CoalescerShards> impl_;
 };
+
+// Grants the Boost.Asio adapter (asio_coalescer.hpp) access to a coalescer's engine.
+template <typename V>
+struct CoalescerAccess;
 
 }  // namespace detail
 
@@ -144,7 +198,14 @@ class RequestCoalescer {
   static_assert(std::is_copy_constructible_v<V>, "every caller receives its own copy of the value");
 
  public:
-  explicit RequestCoalescer(CoalescerOptions options = {}) : core_(std::move(options)) {}
+  // `codec` turns values into bytes for options.shared_cache; std::string values need none.
+  explicit RequestCoalescer(CoalescerOptions options = {}, ValueCodec<V> codec = default_codec())
+      : codec_(std::move(codec)), core_(std::move(options)) {
+    if (core_.has_shared() && (!codec_.encode || !codec_.decode)) {
+      throw Error("RequestCoalescer: a shared_cache stores bytes; give a ValueCodec with encode "
+                  "and decode for this value type (std::string values need none)");
+    }
+  }
 
   // The value for `key`: cached, or from the execution already running for it, or from running
   // fn() now. Rethrows fn's exception (to every caller that shared the execution); throws
@@ -157,15 +218,26 @@ class RequestCoalescer {
     switch (ticket.role) {
       case detail::CoalescerCore::Role::kHit:
         break;
+      case detail::CoalescerCore::Role::kStale:
+        if (ticket.flight != nullptr) {
+          using Fn = std::remove_cvref_t<F>;
+          if constexpr (std::is_copy_constructible_v<Fn>) {
+            core_.refresh(key, std::move(ticket),
+                          [this, k = std::string(key), f = Fn(fn)]() mutable {
+                            return std::shared_ptr<const void>(
+                                std::make_shared<const V>(core_.has_shared() ? via_shared(k, f) : V(f())));
+                          });
+          } else {
+            return lead(key, ticket, fn);
+          }
+        }
+        break;
       case detail::CoalescerCore::Role::kWait:
         core_.wait(ticket, &out, &copy_out);
         break;
       case detail::CoalescerCore::Role::kLead:
-      case detail::CoalescerCore::Role::kBypass: {
-        std::shared_ptr<const void> v = core_.execute(
-            key, ticket, &produce<F>, const_cast<void*>(static_cast<const void*>(std::addressof(fn))));
-        return *static_cast<const V*>(v.get());
-      }
+      case detail::CoalescerCore::Role::kBypass:
+        return lead(key, ticket, fn);
     }
     return std::move(*out);
   }
@@ -183,6 +255,8 @@ class RequestCoalescer {
   [[nodiscard]] CoalescerStats stats() const { return core_.stats(); }
 
  private:
+  friend struct detail::CoalescerAccess<V>;
+
   static void copy_out(const void* stored, void* out) {
     static_cast<std::optional<V>*>(out)->emplace(*static_cast<const V*>(stored));
   }
@@ -190,7 +264,54 @@ class RequestCoalescer {
   static std::shared_ptr<const void> produce(void* fn) {
     return std::make_shared<const V>((*static_cast<std::remove_reference_t<F>*>(fn))());
   }
+  // Runs fn (through the shared cache when there is one) as this ticket's execution.
+  template <typename F>
+  V lead(std::string_view key, detail::CoalescerCore::Ticket& ticket, F& fn) {
+    if (core_.has_shared()) {
+      auto through = [&]() -> V { return via_shared(key, fn); };
+      return run(key, ticket, through);
+    }
+    return run(key, ticket, fn);
+  }
+  template <typename F>
+  V run(std::string_view key, detail::CoalescerCore::Ticket& ticket, F& fn) {
+    std::shared_ptr<const void> v = core_.execute(
+        key, ticket, &produce<F>, const_cast<void*>(static_cast<const void*>(std::addressof(fn))));
+    return *static_cast<const V*>(v.get());
+  }
+  // The shared cache's value when it has one, else fn()'s, which is then stored there.
+  template <typename F>
+  V via_shared(std::string_view key, F& fn) {
+    if (std::optional<std::string> bytes = core_.shared_load(key)) {
+      std::optional<V> v;
+      try {
+        v = codec_.decode(*bytes);
+      } catch (...) {
+        v.reset();
+      }
+      if (v) return std::move(*v);
+      core_.shared_codec_failed();
+    }
+    V v = fn();
+    std::optional<std::string> bytes;
+    try {
+      bytes = codec_.encode(v);
+    } catch (...) {
+      core_.shared_codec_failed();
+    }
+    if (bytes) core_.shared_store(key, *bytes);
+    return v;
+  }
+  static ValueCodec<V> default_codec() {
+    if constexpr (std::is_same_v<V, std::string>) {
+      return {.encode = [](const std::string& v) { return v; },
+              .decode = [](std::string_view b) { return std::optional<std::string>(std::string(b)); }};
+    } else {
+      return {};
+    }
+  }
 
+  ValueCodec<V> codec_;        // before core_: a refresh still running in core_'s destructor uses it
   detail::CoalescerCore core_;
 };
 
