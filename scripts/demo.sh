@@ -2,8 +2,8 @@
 # The main job: build the reference service and run it for about a minute on this machine, with
 # embedded defaults (no collector, Prometheus or Redis needed):
 #   modelsim (the AI models, simulated) <- beautifyai (the gateway) <- loadgen --compare
-# prints each phase, the success-criteria table and the gateway's report, then leaves the
-# dashboard running (on a terminal; Ctrl-C stops it) or stops everything (otherwise).
+# prints each phase, the success-criteria table and the gateway's performance report, then leaves
+# the dashboard running (on a terminal; Ctrl-C stops it) or stops everything (otherwise).
 # Ports: GATEWAY_PORT (8080), MODELSIM_PORT (8700), METRICS_PORT (9464, the admin endpoint).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,8 @@ gateway_port="${GATEWAY_PORT:-8080}"
 modelsim_port="${MODELSIM_PORT:-8700}"
 export METRICS_PORT="${METRICS_PORT:-9464}"
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
+# A report over a one-minute run needs samples more often than the default 10 s.
+export REPORT_SAMPLE_INTERVAL_MS="${REPORT_SAMPLE_INTERVAL_MS:-2000}"
 phase_seconds="${DEMO_PHASE_SECONDS:-8}"
 logs="$(mktemp -d /tmp/lumen-demo.XXXXXX)"
 
@@ -65,12 +67,18 @@ echo
 build/apps/loadgen/loadgen --target "http://127.0.0.1:$gateway_port" --compare \
   --phase-seconds "$phase_seconds" --images "$images" --json "$logs/criteria.json"
 
+sleep "$(( REPORT_SAMPLE_INTERVAL_MS / 1000 + 1 ))"  # one more sample after the last phase
+echo
+echo "The gateway's performance report (GET /report?period=5m):"
+curl -s "http://127.0.0.1:$METRICS_PORT/report?period=5m"
+echo
 echo
 echo "Gateway counters (GET /control/stats):"
 curl -s "http://127.0.0.1:$gateway_port/control/stats"
 echo
 echo
-echo "Logs: $logs   Metrics: http://127.0.0.1:$METRICS_PORT/metrics"
+echo "Dashboard: http://127.0.0.1:$METRICS_PORT/dashboard   Metrics: http://127.0.0.1:$METRICS_PORT/metrics"
+echo "Logs: $logs"
 if [ -t 1 ]; then
   echo "The services keep running; press Ctrl-C to stop them."
   wait "${pids[1]}"

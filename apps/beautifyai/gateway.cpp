@@ -10,6 +10,8 @@
 #include "lumen/core/clock.hpp"
 #include "lumen/core/context.hpp"
 #include "lumen/perf/key.hpp"
+#include "lumen/perf/redis_cache.hpp"
+#include "lumen/perf/redis_client.hpp"
 #include "lumen/perf/request_coalescer.hpp"
 #include "lumen/trace/propagation.hpp"
 #include "lumen/trace/tracer.hpp"
@@ -56,6 +58,24 @@ std::string_view error_code(int status) {
   }
 }
 
+// How a cached answer is stored in the shared (Redis) cache.
+lumen::perf::ValueCodec<RoutedAnswer> answer_codec() {
+  return {[](const RoutedAnswer& a) {
+            return json{{"model", a.model}, {"output", a.answer.output}, {"input_tokens", a.answer.input_tokens},
+                        {"output_tokens", a.answer.output_tokens}, {"attempts", a.attempts}}.dump();
+          },
+          [](std::string_view bytes) -> std::optional<RoutedAnswer> {
+            const json j = json::parse(bytes, nullptr, false);
+            if (!j.is_object() || !j.contains("model") || !j["model"].is_string() || !j.contains("output") ||
+                !j["output"].is_string()) {
+              return std::nullopt;
+            }
+            return RoutedAnswer{{j["output"].get<std::string>(), j.value("input_tokens", std::int64_t{0}),
+                                 j.value("output_tokens", std::int64_t{0})},
+                                j["model"].get<std::string>(), j.value("attempts", 1)};
+          }};
+}
+
 double process_cpu_seconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -89,10 +109,17 @@ struct Gateway::Impl {
         meter(rt.meter("beautifyai")),
         ai(meter),
         upstream(with_instrumentation(options.upstream, tracer, meter)),
-        router(upstream, options.router, meter, ai, logger),
+        router(upstream, options.router, ai, logger),
         images({.tracer = &tracer, .meter = &meter}),
+        redis(options.redis_url.empty()
+                  ? nullptr
+                  : std::make_unique<lumen::perf::RedisClient>(lumen::perf::RedisOptions{
+                        .url = options.redis_url, .tracer = &tracer, .meter = &meter})),
+        shared_cache(redis ? std::make_unique<lumen::perf::RedisResultCache>(*redis, "beautifyai:result:")
+                           : nullptr),
         cache({.name = "analyze", .ttl = options.cache_ttl, .max_entries = options.cache_entries,
-               .meter = &meter, .tracer = &tracer}),
+               .meter = &meter, .tracer = &tracer, .shared_cache = shared_cache.get()},
+              answer_codec()),
         http_requests(meter.create_counter<std::int64_t>(
             "gateway_requests", {.description = "Requests answered, by route and status"})),
         http_duration(meter.create_histogram(
@@ -142,6 +169,8 @@ struct Gateway::Impl {
   UpstreamClient upstream;
   ModelRouter router;
   lumen::image::ImageOptimizer images;
+  std::unique_ptr<lumen::perf::RedisClient> redis;  // REDIS_URL: results shared between instances
+  std::unique_ptr<lumen::perf::RedisResultCache> shared_cache;
   lumen::perf::RequestCoalescer<RoutedAnswer> cache;
   JobStore jobs;
   lumen::metrics::Counter<std::int64_t> http_requests;
@@ -235,9 +264,19 @@ void Gateway::Impl::process(Job& job) {
       return produce(job);
     };
     const bool dedupe = coalescing.load();
+    const auto asked = Clock::now();
     RoutedAnswer answer = dedupe ? cache.get(key, run) : run();
-    if (dedupe) ai.record_cache_lookup(job.operation == "analyze" ? "document" : "enhancement", !executed);
-    if (!executed) served_without_model.fetch_add(1);
+    const std::string_view cache_type = job.operation == "analyze" ? "document" : "enhancement";
+    if (dedupe) ai.record_cache_lookup(cache_type, !executed);
+    if (!executed) {
+      served_without_model.fetch_add(1);
+      // A cache hit answers in microseconds; a caller that shared another's model call waited for
+      // it, which takes at least a model round trip (milliseconds).
+      const bool waited = Clock::now() - asked > std::chrono::milliseconds(1);
+      ai.record_ai_call_avoided(answer.model, waited ? lumen::metrics::AvoidedReason::kCoalesced
+                                                     : lumen::metrics::AvoidedReason::kCache);
+      ai.record_cache_bytes_saved(cache_type, static_cast<std::int64_t>(answer.answer.output.size()));
+    }
     job.span.set("gateway.cached", !executed).set("ai.model", answer.model);
     finish(job, 200,
            {{"model", answer.model}, {"output", answer.answer.output},
@@ -302,6 +341,7 @@ void Gateway::Impl::finish(Job& job, int status, const json& body, std::chrono::
   }
   http_requests.add(1, {{"route", route}, {"status", static_cast<std::int64_t>(status)}});
   http_duration.record(seconds, {{"route", route}, {"tier", tier}});
+  ai.record_user_request(tier, seconds * 1e3);
   {
     auto scope = job.span.activate();
     const lumen::log::Level level = status >= 500 ? lumen::log::Level::kError

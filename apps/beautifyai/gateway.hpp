@@ -4,7 +4,8 @@
 //   HTTP handler (server span, traceparent honoured)
 //     -> bounded job queue (503 + Retry-After when full; queue time recorded)
 //     -> image optimizer (each image re-encoded small before it goes upstream; corrupt: 422)
-//     -> request coalescer with a TTL cache (identical requests share one model call)
+//     -> request coalescer with a TTL cache (identical requests share one model call), backed by
+//        Redis when redis_url is set
 //     -> model router (circuit breaker per model, fallback to the next model)
 //     -> micro-batcher for models with a batch endpoint -> pooled upstream connections
 //
@@ -45,6 +46,9 @@ struct GatewayOptions {
   lumen::image::OptimizeOptions image{.max_width = 1024, .max_height = 1024, .quality = 80,
                                       .format = lumen::image::Format::kWebp};
   std::size_t max_images = 8;
+  // A redis:// URL: results are also cached in Redis and shared by every gateway instance using
+  // it (a Redis outage degrades to the in-process cache, counted). Empty: in-process only.
+  std::string redis_url;
   Optimizations optimizations;
 };
 

@@ -6,8 +6,10 @@
 //       [--no-coalescing] [--no-batching] [--no-images] [--no-tracing]
 //   curl -X POST 127.0.0.1:8080/v1/analyze -d '{"user_id":"u1","tier":"pro","document":"..."}'
 //
-// The admin endpoint (/metrics, /healthz) listens on METRICS_PORT (default 9464); the usual OTEL_*
-// variables choose where spans go (by default they stay in memory).
+// The admin endpoint (/metrics, /healthz, /report, /dashboard) listens on METRICS_PORT (default
+// 9464); the usual OTEL_* variables choose where spans go (by default they stay in memory);
+// REDIS_URL (or --redis URL) shares cached results between instances through Redis; the REPORT_*
+// and ALERT_WEBHOOK_URL variables configure the dashboard (docs/REPORT.md).
 #include <signal.h>
 
 #include <cstdio>
@@ -16,7 +18,9 @@
 #include <string>
 
 #include "gateway.hpp"
+#include "lumen/core/environment.hpp"
 #include "lumen/core/error.hpp"
+#include "lumen/report/dashboard.hpp"
 
 namespace {
 
@@ -24,7 +28,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: beautifyai [--port N] [--upstream URL] [--workers N] [--queue N]\n"
                "                  [--upstream-connections N] [--no-coalescing] [--no-batching]\n"
-               "                  [--no-images] [--no-tracing]\n");
+               "                  [--no-images] [--no-tracing] [--redis URL]\n");
   return 2;
 }
 
@@ -56,6 +60,8 @@ int main(int argc, char** argv) {
       if (!read_count(argv[++i], options.queue_capacity)) return usage();
     } else if (arg == "--upstream-connections" && has_value) {
       if (!read_count(argv[++i], options.upstream.connections)) return usage();
+    } else if (arg == "--redis" && has_value) {
+      options.redis_url = argv[++i];
     } else if (arg == "--no-coalescing") {
       options.optimizations.coalescing = false;
     } else if (arg == "--no-batching") {
@@ -75,12 +81,20 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   try {
-    lumen::Config config = lumen::Config::from_env();
+    const lumen::Environment env = lumen::Environment::process();
+    if (options.redis_url.empty()) options.redis_url = env.get_or("REDIS_URL", "");
+    lumen::Config config = lumen::Config::from_env(env);
     auto sampler = std::make_shared<beautifyai::SwitchableSampler>();
     config.trace.custom_sampler = sampler;
     config.admin.enabled = true;
     lumen::Runtime runtime(std::move(config));
     beautifyai::Gateway gateway(runtime, options, sampler);
+    lumen::report::DashboardOptions dashboard_options = lumen::report::DashboardOptions::from_environment(env);
+    dashboard_options.spans = runtime.recent_spans();
+    dashboard_options.logger = &runtime.logger();
+    lumen::report::Dashboard dashboard(runtime.meter_provider(), dashboard_options);
+    dashboard.start();
+    lumen::report::serve(*runtime.admin(), dashboard);
     lumen::admin::AdminServer api({.port = static_cast<std::uint16_t>(port),
                                    .max_connections = 4096,
                                    .max_request_bytes = 32 * 1024 * 1024});
@@ -93,6 +107,7 @@ int main(int argc, char** argv) {
     sigwait(&stop_signals, &signal);
     gateway.stop();  // answers what is queued; new requests get 503 meanwhile
     api.stop();
+    dashboard.stop();
     runtime.shutdown();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "beautifyai: %s\n", e.what());

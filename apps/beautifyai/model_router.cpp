@@ -25,20 +25,22 @@ struct ModelRouter::Model {
   lumen::perf::MicroBatcher<std::string, ModelAnswer> batcher;
 };
 
-ModelRouter::ModelRouter(UpstreamClient& upstream, RouterOptions options, lumen::metrics::Meter& meter,
+ModelRouter::ModelRouter(UpstreamClient& upstream, RouterOptions options,
                          lumen::metrics::BeautifyAiMetrics& ai, lumen::log::Logger logger)
     : upstream_(upstream), ai_(ai), logger_(std::move(logger)) {
   for (const ModelInfo& info : options.models) {
     models_.push_back(std::make_unique<Model>(info, options.breaker, upstream, options.batch));
   }
-  breaker_gauge_ = meter.create_observable_gauge(
-      "gateway_circuit_breaker_state",
-      [this](lumen::metrics::ObserverResult& result) {
-        for (const auto& m : models_) {
-          result.observe(static_cast<std::int64_t>(m->breaker.state()), {{"model", m->name}});
-        }
-      },
-      {.description = "Circuit breaker state by model: 0 closed, 1 open, 2 half-open"});
+  for (const auto& m : models_) publish_state(*m);
+}
+
+void ModelRouter::publish_state(Model& model) {
+  using lumen::metrics::CircuitState;
+  switch (model.breaker.state()) {
+    case BreakerState::kClosed: ai_.set_circuit_state(model.name, CircuitState::kClosed); break;
+    case BreakerState::kHalfOpen: ai_.set_circuit_state(model.name, CircuitState::kHalfOpen); break;
+    case BreakerState::kOpen: ai_.set_circuit_state(model.name, CircuitState::kOpen); break;
+  }
 }
 
 ModelRouter::~ModelRouter() = default;
@@ -68,18 +70,23 @@ RoutedAnswer ModelRouter::run(const std::string& preferred, std::string input) {
   int last_status = 503;
   int attempts = 0;
   for (Model* model : order) {
-    if (!model->breaker.allow()) continue;
+    const bool allowed = model->breaker.allow();
+    publish_state(*model);
+    if (!allowed) continue;
     ++attempts;
     const auto start = std::chrono::steady_clock::now();
     try {
       ModelAnswer answer = call_model(*model, input);
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       model->breaker.record(true);
+      publish_state(*model);
       ai_.record_ai_request(model->name, true, ms, answer.input_tokens + answer.output_tokens);
+      ai_.record_ai_tokens(model->name, answer.input_tokens, answer.output_tokens);
       return {std::move(answer), model->name, attempts};
     } catch (const std::exception& e) {
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       model->breaker.record(false);
+      publish_state(*model);
       ai_.record_ai_request(model->name, false, ms);
       int status = 502;
       std::string type = "upstream_error";

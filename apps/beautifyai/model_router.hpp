@@ -3,9 +3,9 @@
 // The preferred model is tried first, then the others in the fallback order, skipping models whose
 // circuit breaker is open. Models with a batch endpoint go through a micro-batcher when batching
 // is on, so that documents arriving together share one upstream call (and its overhead). Every
-// attempt is recorded: ai_requests_total / ai_request_duration_seconds by model, errors_total by
-// type and model, a log line per failed attempt, and the breaker's state as a gauge
-// (gateway_circuit_breaker_state{model}: 0 closed, 1 open, 2 half-open).
+// attempt is recorded: ai_requests_total / ai_request_duration_seconds and ai_token_usage_total by
+// model, errors_total by type and model, a log line per failed attempt, and the breaker's state as
+// the gauge ai_circuit_state{model} (0 closed, 1 half-open, 2 open).
 // Thread-safety: run() may be called from any number of threads.
 #pragma once
 
@@ -18,7 +18,6 @@
 #include "circuit_breaker.hpp"
 #include "lumen/log/logger.hpp"
 #include "lumen/metrics/beautifyai.hpp"
-#include "lumen/metrics/meter.hpp"
 #include "lumen/perf/micro_batcher.hpp"
 #include "upstream_client.hpp"
 
@@ -59,8 +58,8 @@ class NoModelAvailable : public std::runtime_error {
 
 class ModelRouter {
  public:
-  ModelRouter(UpstreamClient& upstream, RouterOptions options, lumen::metrics::Meter& meter,
-              lumen::metrics::BeautifyAiMetrics& ai, lumen::log::Logger logger);
+  ModelRouter(UpstreamClient& upstream, RouterOptions options, lumen::metrics::BeautifyAiMetrics& ai,
+              lumen::log::Logger logger);
   ~ModelRouter();
   ModelRouter(const ModelRouter&) = delete;
   ModelRouter& operator=(const ModelRouter&) = delete;
@@ -78,13 +77,13 @@ class ModelRouter {
  private:
   struct Model;
   ModelAnswer call_model(Model& model, std::string input);
+  void publish_state(Model& model);
 
   UpstreamClient& upstream_;
   lumen::metrics::BeautifyAiMetrics& ai_;
   lumen::log::Logger logger_;
   std::vector<std::unique_ptr<Model>> models_;
   std::atomic<bool> batching_{true};
-  lumen::metrics::ObservableRegistration breaker_gauge_;
 };
 
 }  // namespace beautifyai

@@ -202,7 +202,7 @@ TEST_F(GatewayTest, AModelGoingDownOpensItsBreakerFallsBackAndRecovers) {
   }
   EXPECT_EQ(stats()["breakers"]["gemini-2.0-flash"]["state"], "open");
   const std::string metrics = lumen::testing::http_get(api_.port(), "/metrics").body;
-  EXPECT_NE(metrics.find(R"(gateway_circuit_breaker_state{model="gemini-2.0-flash"} 1)"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(ai_circuit_state{model="gemini-2.0-flash"} 2)"), std::string::npos);
   EXPECT_NE(metrics.find(R"(type="upstream_503")"), std::string::npos);
 
   simulator_->set_scenario("gemini-2.0-flash", modelsim::Scenario::kNormal);
