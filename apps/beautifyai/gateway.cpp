@@ -220,22 +220,28 @@ void Gateway::Impl::handle_document(const std::string& operation, AdminRequest r
     return finish(*job, 400, error_body("bad_request", "unknown model '" + doc.model + "'"));
   }
   job->span.set("user.tier", doc.tier).set("ai.images", static_cast<std::int64_t>(doc.images.size()));
-  if (doc.async) job->job_id = jobs.create();
+  // An asynchronous job is answered now (202); its result goes to the job store. The responder
+  // leaves the job before a worker can see it.
+  AdminResponder accepted;
+  const bool async = doc.async;
+  if (async) {
+    job->job_id = jobs.create();
+    accepted = std::move(job->respond);
+    job->respond = nullptr;
+  }
+  const std::string job_id = job->job_id;
   job->enqueued_wall_ns = lumen::wall_clock_ns();
   const bool queued = workers.try_submit([this, job] { process(*job); });
   if (!queued) {
     rejected.fetch_add(1);
     ai.record_error("overload", "none");
-    if (doc.async) jobs.finish(job->job_id, 503, error_body("overloaded", "the job queue is full").dump());
+    if (async) job->respond = std::move(accepted);  // the 503 goes to the client, not to a job
     return finish(*job, 503, error_body("overloaded", "the job queue is full; retry soon"),
                   std::chrono::seconds(1));
   }
+  // From here on the job belongs to a worker: only copies taken above are read.
   ai.set_queue_depth(static_cast<std::int64_t>(workers.stats().depth));
-  if (doc.async) {
-    AdminResponder reply = std::move(job->respond);
-    job->respond = nullptr;
-    reply(json_answer(202, {{"job_id", job->job_id}, {"status_url", "/v1/jobs/" + job->job_id}}));
-  }
+  if (async) accepted(json_answer(202, {{"job_id", job_id}, {"status_url", "/v1/jobs/" + job_id}}));
 }
 
 void Gateway::Impl::process(Job& job) {
