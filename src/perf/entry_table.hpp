@@ -31,7 +31,9 @@ class ShardLock {
     for (int spins = 0; locked_.exchange(true, std::memory_order_acquire);) {
       while (locked_.load(std::memory_order_relaxed)) {
         if (++spins < 64) {
+#if defined(__x86_64__) || defined(__i386__)
           __builtin_ia32_pause();
+#endif
         } else {
           std::this_thread::yield();
         }

@@ -223,9 +223,9 @@ class RequestCoalescer {
           using Fn = std::remove_cvref_t<F>;
           if constexpr (std::is_copy_constructible_v<Fn>) {
             core_.refresh(key, std::move(ticket),
-                          [this, k = std::string(key), f = Fn(fn)]() mutable {
+                          [this, shared = core_.has_shared(), k = std::string(key), f = Fn(fn)]() mutable {
                             return std::shared_ptr<const void>(
-                                std::make_shared<const V>(core_.has_shared() ? via_shared(k, f) : V(f())));
+                                std::make_shared<const V>(shared ? via_shared(k, f) : V(f())));
                           });
           } else {
             return lead(key, ticket, fn);
