@@ -18,6 +18,7 @@
 #include "lumen/admin/admin_server.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "model_simulator.hpp"
+#include "redis_server.hpp"
 #include "modelsim_routes.hpp"
 
 namespace beautifyai {
@@ -326,6 +327,40 @@ TEST_F(GatewayTest, TurningTracingOffDropsEverySpanAndOnAgainRecordsThem) {
     return seen_on;
   }));
   EXPECT_EQ(post("/control/optimizations", R"({"tracing":"no"})").status, 400);
+}
+
+TEST_F(GatewayTest, AResultCachedInRedisServesAnotherGatewayInstance) {
+  lumen::testing::RedisServer redis;
+  ASSERT_TRUE(redis.start()) << lumen::testing::kRedisServer << " did not start: run scripts/bootstrap.sh";
+  GatewayOptions options;
+  options.redis_url = redis.url();
+  start(options);
+  ASSERT_EQ(analyze("shared across instances").status, 200);
+
+  // A second instance with its own process state: an empty in-process cache, the same Redis.
+  lumen::Runtime other_runtime{lumen::Config{}};
+  options.upstream.base_url = "http://127.0.0.1:" + std::to_string(modelsim_.port());
+  options.workers = 4;
+  Gateway other(other_runtime, options);
+  lumen::admin::AdminServer other_api({.port = 0});
+  other.mount(other_api);
+  other_api.start();
+  const HttpReply reply = lumen::testing::http_request(
+      other_api.port(), "POST", "/v1/analyze", {{"Content-Type", "application/json"}},
+      R"({"user_id":"u-2","tier":"pro","document":"shared across instances"})");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_TRUE(json::parse(reply.body)["cached"].get<bool>());
+  EXPECT_EQ(json::parse(reply.body)["model"], "gemini-2.0-flash");
+  EXPECT_EQ(simulator_->stats().at("gemini-2.0-flash").inputs, 1u);
+
+  // Redis gone: the instance degrades to calling the model, and answers.
+  redis.kill();
+  const HttpReply degraded = lumen::testing::http_request(
+      other_api.port(), "POST", "/v1/analyze", {{"Content-Type", "application/json"}},
+      R"({"user_id":"u-2","document":"while redis is down"})");
+  EXPECT_EQ(degraded.status, 200) << degraded.body;
+  other_api.stop();
+  other.stop();
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "http_client.hpp"
+#include "redis_server.hpp"
 #include "lumen/core/clock.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/metrics/meter.hpp"
@@ -25,14 +25,14 @@
 #include "lumen/perf/request_coalescer.hpp"
 #include "lumen/trace/tracer_provider.hpp"
 
-extern char** environ;
 
 namespace lumen::perf {
 namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kRedisServer = "/usr/bin/redis-server";
+using lumen::testing::kRedisServer;
+using lumen::testing::RedisServer;
 
 template <typename Pred>
 bool eventually(Pred done, std::chrono::steady_clock::duration limit = 5s) {
@@ -43,56 +43,6 @@ bool eventually(Pred done, std::chrono::steady_clock::duration limit = 5s) {
   }
   return true;
 }
-
-// A throwaway redis-server on 127.0.0.1:port without persistence; start(), kill(), start() again.
-class RedisServer {
- public:
-  RedisServer() : port_(lumen::testing::free_loopback_port()) {}
-  ~RedisServer() { kill(); }
-  RedisServer(const RedisServer&) = delete;
-  RedisServer& operator=(const RedisServer&) = delete;
-
-  // True once the server answers PING.
-  bool start() {
-    const std::string port = std::to_string(port_);
-    std::vector<const char*> argv{kRedisServer, "--port", port.c_str(), "--bind", "127.0.0.1",
-                                  "--save", "", "--appendonly", "no", "--loglevel", "warning",
-                                  nullptr};
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    const int rc = posix_spawn(&pid_, kRedisServer, &actions, nullptr,
-                               const_cast<char* const*>(argv.data()), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-      pid_ = -1;
-      return false;
-    }
-    RedisClient probe({.url = url(), .connect_timeout = 100ms, .pool_size = 1});
-    return eventually([&] {
-      try {
-        probe.ping();
-        return true;
-      } catch (const RedisError&) {
-        return false;
-      }
-    });
-  }
-  // SIGKILL: the abrupt failure (no goodbye on open connections).
-  void kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-  [[nodiscard]] std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
-  [[nodiscard]] std::uint16_t port() const { return port_; }
-
- private:
-  std::uint16_t port_;
-  pid_t pid_ = -1;
-};
 
 class RedisTest : public ::testing::Test {
  protected:
