@@ -15,6 +15,7 @@
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/log/logger.hpp"
 #include "lumen/metrics/meter.hpp"
+#include "lumen/report/prometheus_source.hpp"
 
 namespace lumen::report {
 namespace {
@@ -61,6 +62,7 @@ DashboardOptions DashboardOptions::from_environment(const Environment& env) {
   o.store.raw_interval = o.sample_interval;
   o.webhook.url = env.get_or("ALERT_WEBHOOK_URL", "");
   o.report_dir = env.get_or("REPORT_DIR", "");
+  o.prometheus_url = env.get_or("PROMETHEUS_URL", "");
   if (const auto t = env.get("REPORT_DAILY_TIME")) {
     int h = -1;
     int m = -1;
@@ -87,6 +89,8 @@ struct Dashboard::Impl {
   ReportGenerator generator;
   std::unique_ptr<WebhookNotifier> webhook;
   std::unique_ptr<AlertEngine> alerts;
+  std::unique_ptr<PrometheusSource> prometheus;
+  std::unique_ptr<ReportGenerator> prometheus_generator;
 
   mutable std::mutex mu;  // the fields below and the sampler's lifecycle
   std::condition_variable cv;
@@ -108,10 +112,14 @@ struct Dashboard::Impl {
     if (!opt.webhook.url.empty()) webhook = std::make_unique<WebhookNotifier>(opt.webhook);
     alerts = std::make_unique<AlertEngine>(store, opt.alerts, &provider.meter("lumen.report"),
                                            opt.logger, webhook.get());
+    if (!opt.prometheus_url.empty()) {
+      prometheus = std::make_unique<PrometheusSource>(PrometheusSourceOptions{.url = opt.prometheus_url});
+      prometheus_generator = std::make_unique<ReportGenerator>(*prometheus, opt.report);
+    }
   }
 
   Report report(Period period) const {
-    Report r = generator.generate(period, clock.wall_ns());
+    Report r = (prometheus_generator ? *prometheus_generator : generator).generate(period, clock.wall_ns());
     r.alerts = alerts->active();
     return r;
   }

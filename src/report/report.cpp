@@ -75,14 +75,14 @@ std::uint64_t period_ns(Period p) noexcept {
   return 60 * kMin;
 }
 
-ReportGenerator::ReportGenerator(const TimeSeriesStore& store, ReportOptions options)
+ReportGenerator::ReportGenerator(const MetricsSource& store, ReportOptions options)
     : store_(store), options_(std::move(options)) {
   if (options_.cores == 0) options_.cores = std::max(1U, std::thread::hardware_concurrency());
 }
 
 Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
   const ReportOptions& o = options_;
-  const TimeSeriesStore& s = store_;
+  const MetricsSource& s = store_;
   Report r;
   r.period = period;
   r.generated_at_ns = now_ns;

@@ -56,8 +56,11 @@ struct DashboardOptions {
   log::Logger* logger = nullptr;  // alerts and daily report errors; may be null
   double slow_trace_seconds = 1.0;
   std::chrono::seconds page_refresh{10};
+  // PROMETHEUS_URL: when set, report() and GET /report read that Prometheus server (PromQL) instead
+  // of the embedded store, for a fleet; the alerts and the page's charts stay on the embedded store.
+  std::string prometheus_url;
 
-  // REPORT_SAMPLE_INTERVAL_MS, ALERT_WEBHOOK_URL, REPORT_DIR, REPORT_DAILY_TIME,
+  // REPORT_SAMPLE_INTERVAL_MS, ALERT_WEBHOOK_URL, REPORT_DIR, REPORT_DAILY_TIME, PROMETHEUS_URL,
   // REPORT_PRICING_FILE (a PricingTable file), REPORT_QUEUE_CAPACITY, REPORT_APDEX_TARGET_S.
   // Throws lumen::Error on a malformed value.
   static DashboardOptions from_environment(const Environment& env);

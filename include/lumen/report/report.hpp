@@ -158,13 +158,13 @@ struct Report {
 
 class ReportGenerator {
  public:
-  ReportGenerator(const TimeSeriesStore& store, ReportOptions options = {});
+  ReportGenerator(const MetricsSource& source, ReportOptions options = {});
 
   [[nodiscard]] Report generate(Period period, std::uint64_t now_ns) const;
   [[nodiscard]] const ReportOptions& options() const noexcept { return options_; }
 
  private:
-  const TimeSeriesStore& store_;
+  const MetricsSource& store_;
   ReportOptions options_;
 };
 

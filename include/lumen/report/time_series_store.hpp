@@ -90,10 +90,39 @@ struct StoreStats {
   std::size_t memory_bytes = 0;      // the column arrays and timestamp rings
 };
 
-class TimeSeriesStore {
+// The windowed queries the report is computed from: the embedded store answers them, and so can a
+// Prometheus server (PrometheusSource, PROMETHEUS_URL). Implementations are thread-safe.
+class MetricsSource {
+ public:
+  virtual ~MetricsSource() = default;
+  [[nodiscard]] virtual double increase(std::string_view name, const Labels& match, std::uint64_t t0,
+                                        std::uint64_t t1) const = 0;
+  [[nodiscard]] virtual std::map<std::string, double> increase_by(std::string_view name,
+                                                                  std::string_view label,
+                                                                  const Labels& match,
+                                                                  std::uint64_t t0,
+                                                                  std::uint64_t t1) const = 0;
+  [[nodiscard]] virtual HistogramWindow histogram(std::string_view name, const Labels& match,
+                                                  std::uint64_t t0, std::uint64_t t1) const = 0;
+  [[nodiscard]] virtual std::map<std::string, HistogramWindow> histogram_by(
+      std::string_view name, std::string_view label, const Labels& match, std::uint64_t t0,
+      std::uint64_t t1) const = 0;
+  [[nodiscard]] virtual GaugeWindow gauge(std::string_view name, const Labels& match,
+                                          std::uint64_t t0, std::uint64_t t1) const = 0;
+  [[nodiscard]] virtual std::map<std::string, GaugeWindow> gauge_by(std::string_view name,
+                                                                    std::string_view label,
+                                                                    const Labels& match,
+                                                                    std::uint64_t t0,
+                                                                    std::uint64_t t1) const = 0;
+  // The time span the source has data for (0 when empty).
+  [[nodiscard]] virtual std::uint64_t latest_time() const = 0;
+  [[nodiscard]] virtual std::uint64_t oldest_time() const = 0;
+};
+
+class TimeSeriesStore final : public MetricsSource {
  public:
   explicit TimeSeriesStore(StoreOptions options = {});
-  ~TimeSeriesStore();
+  ~TimeSeriesStore() override;
   TimeSeriesStore(const TimeSeriesStore&) = delete;
   TimeSeriesStore& operator=(const TimeSeriesStore&) = delete;
 
@@ -103,7 +132,7 @@ class TimeSeriesStore {
 
   // Counters (and the count of a histogram): summed over the matching series.
   [[nodiscard]] double increase(std::string_view name, const Labels& match, std::uint64_t t0,
-                                std::uint64_t t1) const;
+                                std::uint64_t t1) const override;
   // increase / (t1 - t0) in seconds.
   [[nodiscard]] double rate(std::string_view name, const Labels& match, std::uint64_t t0,
                             std::uint64_t t1) const;
@@ -111,29 +140,29 @@ class TimeSeriesStore {
   [[nodiscard]] std::map<std::string, double> increase_by(std::string_view name,
                                                           std::string_view label,
                                                           const Labels& match, std::uint64_t t0,
-                                                          std::uint64_t t1) const;
+                                                          std::uint64_t t1) const override;
   [[nodiscard]] HistogramWindow histogram(std::string_view name, const Labels& match,
-                                          std::uint64_t t0, std::uint64_t t1) const;
+                                          std::uint64_t t0, std::uint64_t t1) const override;
   [[nodiscard]] std::map<std::string, HistogramWindow> histogram_by(std::string_view name,
                                                                     std::string_view label,
                                                                     const Labels& match,
                                                                     std::uint64_t t0,
-                                                                    std::uint64_t t1) const;
+                                                                    std::uint64_t t1) const override;
   // Gauges: latest, mean and max of the sum over the matching series at each sample.
   [[nodiscard]] GaugeWindow gauge(std::string_view name, const Labels& match, std::uint64_t t0,
-                                  std::uint64_t t1) const;
+                                  std::uint64_t t1) const override;
   [[nodiscard]] std::map<std::string, GaugeWindow> gauge_by(std::string_view name,
                                                             std::string_view label,
                                                             const Labels& match, std::uint64_t t0,
-                                                            std::uint64_t t1) const;
+                                                            std::uint64_t t1) const override;
   // Values of `label` seen on series of `name`.
   [[nodiscard]] std::vector<std::string> label_values(std::string_view name,
                                                       std::string_view label) const;
   [[nodiscard]] bool has_series(std::string_view name) const;
 
   // Time of the newest sample (0 when empty) and of the oldest still kept.
-  [[nodiscard]] std::uint64_t latest_time() const;
-  [[nodiscard]] std::uint64_t oldest_time() const;
+  [[nodiscard]] std::uint64_t latest_time() const override;
+  [[nodiscard]] std::uint64_t oldest_time() const override;
   [[nodiscard]] StoreStats stats() const;
   [[nodiscard]] const StoreOptions& options() const noexcept;
 
