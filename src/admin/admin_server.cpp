@@ -31,6 +31,9 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+// How long, and how much, a connection answered before its request ended may still upload.
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr std::size_t kMaxLingerBytes = 16 * 1024 * 1024;
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -281,7 +284,32 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.body() = status_text_body(status);
     response_.keep_alive(false);
     response_.prepare_payload();
-    write(false);
+    server_.requests.fetch_add(1);
+    stream_.expires_after(server_.options.write_timeout);
+    http::async_write(stream_, response_, [self = shared_from_this()](error_code ec, std::size_t) {
+      if (ec) return self->finish();
+      self->drain_then_close();
+    });
+  }
+
+  // The client is still sending a request we refused. Closing now, with its upload unread, makes
+  // the kernel reset the connection, and a reset can destroy our answer before the client reads
+  // it. So stop sending, discard what still arrives for a bounded time and size, then close.
+  void drain_then_close() {
+    error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kLingerTime);
+    buffer_.clear();
+    drained_ = 0;
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](error_code ec, std::size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > kMaxLingerBytes) return self->finish();
+      self->drain();
+    });
   }
 
   void finish() {
@@ -298,6 +326,7 @@ class Session : public std::enable_shared_from_this<Session> {
   unsigned version_ = 11;     // of the request being answered
   bool keep_alive_ = false;
   bool head_ = false;
+  std::size_t drained_ = 0;  // bytes discarded after an early answer
   std::list<std::weak_ptr<Session>>::iterator registration_;
 };
 

@@ -146,6 +146,23 @@ TEST(AdminServer, AnOversizedRequestGets413) {
   EXPECT_EQ(http_request(server.port(), "POST", "/ingest", {}, std::string(512, 'x')).body, "512");
 }
 
+// The server refuses as soon as the headers announce too much, while the client is still
+// uploading. Closing then would reset the connection under the client's send and could destroy
+// the answer: the whole upload must go through and the 413 must be read, every time.
+TEST(AdminServer, AClientStillUploadingPastTheLimitReadsItsWhole413) {
+  AdminServer server(ephemeral({.max_request_bytes = 1024}));
+  server.start();
+  const std::string upload(4 << 20, 'x');
+  for (int i = 0; i < 10; ++i) {
+    RawConnection connection(server.port());
+    connection.send("POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(upload.size()) +
+                    "\r\n\r\n");
+    ASSERT_NO_THROW(connection.send(upload)) << "attempt " << i;
+    EXPECT_EQ(lumen::testing::parse_http_reply(connection.read_until_closed(5s)).status, 413);
+  }
+  EXPECT_EQ(http_get(server.port(), "/healthz").status, 200);
+}
+
 TEST(AdminServer, KeepAliveAnswersSeveralRequestsOnOneConnection) {
   AdminServer server(ephemeral());
   server.start();
