@@ -10,6 +10,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include <atomic>
 #include <list>
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "lumen/core/error.hpp"
+#include "websocket_connection.hpp"
 
 namespace lumen::admin {
 
@@ -74,10 +76,11 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-// A routed path: exactly one of the two handlers is set.
+// A routed path: exactly one of the three handlers is set.
 struct Route {
   AdminHandler sync;
   AsyncAdminHandler async;
+  std::shared_ptr<const WebSocketHandler> websocket;
 };
 
 AdminResponse failure_response(const char* what) {
@@ -122,6 +125,8 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
   std::atomic<std::uint64_t> handler_errors{0};
   std::atomic<std::uint64_t> abandoned{0};
   std::atomic<std::size_t> open{0};
+  std::atomic<std::size_t> open_websockets{0};
+  std::atomic<std::uint64_t> websocket_overflows{0};
   std::atomic<std::uint16_t> bound_port{0};
 
   std::mutex lifecycle;  // start() and stop()
@@ -131,6 +136,9 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
   // Sessions waiting for an asynchronous answer, kept alive here (no I/O operation holds them);
   // I/O thread only.
   std::map<const Session*, std::shared_ptr<Session>> waiting;
+  // WebSocket connections, for stop(); expired entries are swept when one is added. I/O thread.
+  std::list<std::weak_ptr<WebSocketConnection>> websockets;
+  std::uint64_t last_websocket_id = 0;  // I/O thread
 
   // Declared last: destroyed first, with any handler still holding a session.
   asio::io_context io{1};
@@ -142,6 +150,8 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
   Route find_route(std::string_view path);
   AdminResponse run(const AdminHandler& handler, const AdminRequest& request);
   void close_everything();
+  void adopt(const WebSocketHandler& handler, tcp::socket socket,
+             http::request<http::string_body> upgrade, AdminRequest request);
 };
 
 // The answer of one asynchronous request. The responder handed to the handler owns it; the answer
@@ -222,6 +232,16 @@ class Session : public std::enable_shared_from_this<Session> {
     head_ = message.method() == http::verb::head;
 
     Route route = server_.find_route(request.path);
+    if (route.websocket) {
+      if (!beast::websocket::is_upgrade(parser_->get())) {
+        return answer({.status = 426, .body = "this path takes WebSocket connections only\n",
+                       .headers = {{"Upgrade", "websocket"}}});
+      }
+      // The connection is the WebSocket's from here on; this session ends.
+      server_.adopt(*route.websocket, stream_.release_socket(), parser_->release(), std::move(request));
+      server_.sessions.erase(registration_);
+      return;
+    }
     if (route.async) {
       server_.waiting.emplace(this, shared_from_this());
       auto pending = std::make_shared<PendingAnswer>(server_.weak_from_this(), weak_from_this());
@@ -361,6 +381,17 @@ void AdminServer::Impl::refuse(tcp::socket socket) {
   socket.close(ec);
 }
 
+void AdminServer::Impl::adopt(const WebSocketHandler& handler, tcp::socket socket,
+                              http::request<http::string_body> upgrade, AdminRequest request) {
+  websockets.remove_if([](const auto& weak) { return weak.expired(); });
+  auto connection = std::make_shared<WebSocketConnection>(
+      std::move(socket), handler, WebSocketCounters{open, open_websockets, websocket_overflows, handler_errors},
+      options.max_request_bytes);
+  websockets.push_back(connection);
+  connection->accept(std::move(upgrade), std::move(request), weak_from_this(), options.max_websocket_queue,
+                     ++last_websocket_id);
+}
+
 void PendingAnswer::deliver(AdminResponse answer) {
   if (answered_.exchange(true)) return;
   auto server = server_.lock();
@@ -405,6 +436,9 @@ void AdminServer::Impl::close_everything() {
   for (auto& weak : sessions) {
     if (auto session = weak.lock()) session->close();
   }
+  for (auto& weak : websockets) {
+    if (auto connection = weak.lock()) connection->abort();
+  }
   waiting.clear();
 }
 
@@ -415,12 +449,19 @@ AdminServer::~AdminServer() { stop(); }
 
 void AdminServer::route(std::string path, AdminHandler handler) {
   std::lock_guard lock(impl_->routes_mutex);
-  impl_->routes.insert_or_assign(std::move(path), Route{.sync = std::move(handler), .async = {}});
+  impl_->routes.insert_or_assign(std::move(path), Route{.sync = std::move(handler), .async = {}, .websocket = {}});
 }
 
 void AdminServer::route_async(std::string path, AsyncAdminHandler handler) {
   std::lock_guard lock(impl_->routes_mutex);
-  impl_->routes.insert_or_assign(std::move(path), Route{.sync = {}, .async = std::move(handler)});
+  impl_->routes.insert_or_assign(std::move(path), Route{.sync = {}, .async = std::move(handler), .websocket = {}});
+}
+
+void AdminServer::route_websocket(std::string path, WebSocketHandler handler) {
+  std::lock_guard lock(impl_->routes_mutex);
+  impl_->routes.insert_or_assign(
+      std::move(path),
+      Route{.sync = {}, .async = {}, .websocket = std::make_shared<const WebSocketHandler>(std::move(handler))});
 }
 
 void AdminServer::start() {
@@ -462,7 +503,7 @@ std::uint16_t AdminServer::port() const noexcept { return impl_->bound_port.load
 AdminServerStats AdminServer::stats() const noexcept {
   const Impl& s = *impl_;
   return {s.requests.load(), s.rejected.load(), s.timed_out.load(), s.handler_errors.load(),
-          s.abandoned.load(), s.open.load()};
+          s.abandoned.load(), s.open.load(), s.open_websockets.load(), s.websocket_overflows.load()};
 }
 
 }  // namespace lumen::admin

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "eventually.hpp"
 #include "http_client.hpp"
 #include "lumen/admin/admin_server.hpp"
 #include "lumen/core/error.hpp"
@@ -29,15 +30,7 @@ AdminServerOptions ephemeral(AdminServerOptions options = {}) {
   return options;
 }
 
-template <typename Predicate>
-bool eventually(Predicate predicate, std::chrono::milliseconds patience = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + patience;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return predicate();
-}
+using lumen::testing::eventually;
 
 TEST(AdminServer, ServesMetricsAsPrometheusTextOrOpenMetricsByAcceptHeader) {
   metrics::MeterProvider provider;

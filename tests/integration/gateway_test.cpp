@@ -1,6 +1,7 @@
 // The BeautifyAI gateway in process, against the model simulator over real loopback HTTP: one trace
 // per request across every hop, coalescing, fallbacks and circuit breakers, backpressure, bad
 // requests, asynchronous jobs, and logs and metrics that agree with the requests made.
+#include "eventually.hpp"
 #include "gateway.hpp"
 
 #include <gtest/gtest.h>
@@ -53,13 +54,8 @@ bool has_line(const std::string& text, std::initializer_list<std::string_view> p
 }
 
 template <typename Predicate>
-bool eventually(Predicate predicate, std::chrono::milliseconds patience = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + patience;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return predicate();
+bool eventually(Predicate predicate) {
+  return lumen::testing::eventually(predicate, 10s);
 }
 
 class GatewayTest : public ::testing::Test {

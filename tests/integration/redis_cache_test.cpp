@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "eventually.hpp"
 #include "http_client.hpp"
 #include "redis_server.hpp"
 #include "lumen/core/clock.hpp"
@@ -34,15 +35,7 @@ using namespace std::chrono_literals;
 using lumen::testing::kRedisServer;
 using lumen::testing::RedisServer;
 
-template <typename Pred>
-bool eventually(Pred done, std::chrono::steady_clock::duration limit = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);  // polling a server process: give it the CPU
-  }
-  return true;
-}
+using lumen::testing::eventually;
 
 class RedisTest : public ::testing::Test {
  protected:

@@ -6,7 +6,9 @@
 // number of connections is bounded (extra ones are refused with 503 and counted), and requests
 // larger than a limit are refused with 413. Handlers run on the server's thread, one at a time;
 // a handler with slow work to do is routed with route_async() and answers later from any thread,
-// so the I/O thread is never held (the reference gateway serves its API this way).
+// so the I/O thread is never held (the reference gateway serves its API this way). A path routed
+// with route_websocket() takes WebSocket connections (RFC 6455): the server pushes text messages
+// to them from any thread, through a bounded queue per connection.
 // Thread-safety: every method may be called from any thread, route() included, before or after
 // start().
 //
@@ -62,6 +64,39 @@ using AdminHandler = std::function<AdminResponse(const AdminRequest&)>;
 using AdminResponder = std::function<void(AdminResponse)>;
 using AsyncAdminHandler = std::function<void(AdminRequest, AdminResponder)>;
 
+// One open WebSocket connection, as its handler sees it: a cheap copyable handle. send() and
+// close() may be called from any thread, also after the connection has closed (then they do
+// nothing). Messages go out in the order send() was called.
+class WebSocketChannel {
+ public:
+  struct State;  // in the implementation
+  explicit WebSocketChannel(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+  // Queues a text message. False when the connection is closed, or when the client reads so slowly
+  // that max_websocket_queue messages are already waiting: the connection is then closed (a slow
+  // client never grows the server's memory) and counted in AdminServerStats::websocket_overflows.
+  bool send(std::string text) const;
+  // Sends a close frame (code 1000, normal closure) after the queued messages.
+  void close() const;
+  [[nodiscard]] bool is_open() const;
+  // Unique per connection for the server's lifetime: a key for per-connection state.
+  [[nodiscard]] std::uint64_t id() const;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+// The callbacks of a WebSocket route. They run on the server's I/O thread, one at a time, and must
+// not block; any may be empty.
+struct WebSocketHandler {
+  // The handshake is done; `request` is the upgrade request (path, query, headers).
+  std::function<void(const WebSocketChannel&, const AdminRequest& request)> on_open;
+  // A text message from the client (binary messages close the connection: 1003).
+  std::function<void(const WebSocketChannel&, std::string message)> on_message;
+  // The connection is gone, whoever closed it. Called once per on_open.
+  std::function<void(const WebSocketChannel&)> on_close;
+};
+
 struct AdminServerOptions {
   std::string host = "127.0.0.1";  // METRICS_HOST
   std::uint16_t port = 9464;       // METRICS_PORT; 0 picks a free port (see port())
@@ -70,7 +105,8 @@ struct AdminServerOptions {
   // write_timeout; otherwise its connection is closed. Idle keep-alive connections count too.
   std::chrono::milliseconds read_timeout = std::chrono::seconds(10);
   std::chrono::milliseconds write_timeout = std::chrono::seconds(10);
-  std::size_t max_request_bytes = 64 * 1024;
+  std::size_t max_request_bytes = 64 * 1024;  // also the largest WebSocket message taken
+  std::size_t max_websocket_queue = 256;      // messages waiting to go to one WebSocket client
 };
 
 struct AdminServerStats {
@@ -79,7 +115,9 @@ struct AdminServerStats {
   std::uint64_t timed_out_connections = 0;
   std::uint64_t handler_errors = 0;        // handlers that threw (answered 500)
   std::uint64_t abandoned_responses = 0;   // async requests whose responder was dropped (500)
-  std::size_t open_connections = 0;
+  std::size_t open_connections = 0;       // WebSocket connections included
+  std::size_t open_websockets = 0;
+  std::uint64_t websocket_overflows = 0;  // connections closed because the client read too slowly
 };
 
 class AdminServer {
@@ -96,6 +134,9 @@ class AdminServer {
   void route(std::string path, AdminHandler handler);
   // The same for a handler that answers later through its responder, off the I/O thread.
   void route_async(std::string path, AsyncAdminHandler handler);
+  // WebSocket connections on an exact path. A request there that is not a WebSocket upgrade gets
+  // 426 Upgrade Required. WebSocket connections count against max_connections.
+  void route_websocket(std::string path, WebSocketHandler handler);
 
   // Binds and starts serving. Throws lumen::Error when the address cannot be bound.
   void start();

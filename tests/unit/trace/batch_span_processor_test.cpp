@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "eventually.hpp"
 #include "lumen/core/id_generator.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
@@ -42,13 +43,8 @@ std::unique_ptr<SpanData> make_span(int n) {
 }
 
 template <typename Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds timeout = kPatience) {
-  const auto deadline = SteadyClock::now() + timeout;
-  while (!done()) {
-    if (SteadyClock::now() >= deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
+bool eventually(Predicate predicate) {
+  return lumen::testing::eventually(predicate, kPatience);
 }
 
 // Blocks every export_spans call until open() (ignoring the deadline: this is the exporter that
