@@ -76,6 +76,25 @@ lumen::perf::ValueCodec<RoutedAnswer> answer_codec() {
           }};
 }
 
+// What /v1/stream pushes about a job: {"type":"progress"|"result", "job_id", "status", "stage",
+// and once finished "http_status" and "result" (the body a synchronous request would have got).
+std::string progress_message(const std::string& id, const JobState& state) {
+  const bool finished = state.status == JobStatus::kDone || state.status == JobStatus::kFailed;
+  json message{{"type", finished ? "result" : "progress"}, {"job_id", id}, {"status", to_string(state.status)},
+               {"stage", state.stage}};
+  if (finished) {
+    message["http_status"] = state.http_status;
+    message["result"] = json::parse(state.result, nullptr, false);
+  }
+  return message.dump();
+}
+
+std::string stream_error(std::string_view code, std::string_view message) {
+  json body = error_body(code, message);
+  body["type"] = "error";
+  return body.dump();
+}
+
 double process_cpu_seconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -156,6 +175,10 @@ struct Gateway::Impl {
   RoutedAnswer produce(const Job& job);
   void finish(Job& job, int status, const json& body, std::chrono::seconds retry_after = {});
   AdminResponse job_status(const AdminRequest& request);
+  void stream_open(const lumen::admin::WebSocketChannel& channel, const AdminRequest& request);
+  void stream_message(const lumen::admin::WebSocketChannel& channel, const std::string& text);
+  void stream_close(const lumen::admin::WebSocketChannel& channel);
+  void follow(const lumen::admin::WebSocketChannel& channel, const std::string& job_id);
   AdminResponse control_stats();
   AdminResponse control_optimizations(const AdminRequest& request);
 
@@ -204,7 +227,6 @@ void Gateway::Impl::handle_document(const std::string& operation, AdminRequest r
     job->context = lumen::Context::current();
   }
   job->respond = std::move(respond);
-  ai.add_active_connections(1);
   ai.record_request_size(static_cast<std::int64_t>(request.body.size()));
 
   auto parsed = parse_document_request(request.header("content-type"), request.body,
@@ -251,7 +273,7 @@ void Gateway::Impl::process(Job& job) {
   ai.record_queue_processing(queued_ms);
   ai.set_queue_depth(static_cast<std::int64_t>(workers.stats().depth));
   tracer.start("gateway.queue", {.start_ns = job.enqueued_wall_ns}).end();
-  if (!job.job_id.empty()) jobs.set_running(job.job_id);
+  if (!job.job_id.empty()) jobs.set_running(job.job_id, "started");
 
   const DocumentRequest& doc = job.request;
   lumen::perf::KeyHasher key_hash;
@@ -308,6 +330,10 @@ void Gateway::Impl::process(Job& job) {
 RoutedAnswer Gateway::Impl::produce(const Job& job) {
   const DocumentRequest& doc = job.request;
   std::string input = job.operation + ": " + doc.document;
+  const auto progress = [&](const char* stage) {
+    if (!job.job_id.empty()) jobs.set_running(job.job_id, stage);
+  };
+  if (!doc.images.empty()) progress("optimizing_images");
   for (std::size_t i = 0; i < doc.images.size(); ++i) {
     const auto& original = doc.images[i];
     bytes_in.fetch_add(original.size());
@@ -331,6 +357,7 @@ RoutedAnswer Gateway::Impl::produce(const Job& job) {
     input += format;
     input += ";base64," + apps::base64_encode(optimized) + "]";
   }
+  progress("calling_model");
   const std::string preferred = doc.model.empty() ? options.router.models.front().name : doc.model;
   return router.run(preferred, std::move(input));
 }
@@ -358,7 +385,6 @@ void Gateway::Impl::finish(Job& job, int status, const json& body, std::chrono::
                 {"duration_ms", seconds * 1e3}, {"user_id", job.request.user_id}, {"tier", tier}});
   }
   job.span.end();
-  ai.add_active_connections(-1);
   answered.fetch_add(1);
   if (!job.job_id.empty()) jobs.finish(job.job_id, status, body.dump());
   if (job.respond) {
@@ -381,6 +407,71 @@ AdminResponse Gateway::Impl::job_status(const AdminRequest& request) {
     body["result"] = json::parse(state->result, nullptr, false);
   }
   return json_answer(200, body);
+}
+
+// /v1/stream: a WebSocket that follows jobs. A client opens it (with ?job=ID to follow one at once)
+// and sends {"subscribe": ID} to follow a job, or a document request with "operation" ("analyze"
+// or "enhance") to submit one: it gets {"type":"accepted","job_id"} and then the job's progress.
+// Open streams are what active_connections counts.
+void Gateway::Impl::stream_open(const lumen::admin::WebSocketChannel& channel, const AdminRequest& request) {
+  ai.add_active_connections(1);
+  if (const std::string job = request.query_param("job"); !job.empty()) follow(channel, job);
+}
+
+void Gateway::Impl::stream_message(const lumen::admin::WebSocketChannel& channel, const std::string& text) {
+  json message = json::parse(text, nullptr, false);
+  if (!message.is_object()) {
+    channel.send(stream_error("bad_request", "each message must be a JSON object"));
+    return;
+  }
+  if (message.contains("subscribe")) {
+    if (!message["subscribe"].is_string()) {
+      channel.send(stream_error("bad_request", "\"subscribe\" takes a job id"));
+      return;
+    }
+    return follow(channel, message["subscribe"].get<std::string>());
+  }
+  const json operation = message.contains("operation") ? message["operation"] : json();
+  if (operation != "analyze" && operation != "enhance") {
+    channel.send(stream_error("bad_request",
+                              R"(expected {"subscribe": job_id} or a document with "operation": "analyze" or "enhance")"));
+    return;
+  }
+  message.erase("operation");
+  message["async"] = true;
+  AdminRequest request;
+  request.method = "POST";
+  request.path = "/v1/" + operation.get<std::string>();
+  request.headers = {{"Content-Type", "application/json"}};
+  request.body = message.dump();
+  handle_document(operation.get<std::string>(), std::move(request), [this, channel](AdminResponse answer) {
+    json body = json::parse(answer.body, nullptr, false);
+    if (answer.status != 202 || !body.is_object()) {
+      body["type"] = "error";
+      body["http_status"] = answer.status;
+      channel.send(body.dump());
+      return;
+    }
+    const std::string id = body["job_id"].get<std::string>();
+    channel.send(json{{"type", "accepted"}, {"job_id", id}}.dump());
+    follow(channel, id);
+  });
+}
+
+void Gateway::Impl::follow(const lumen::admin::WebSocketChannel& channel, const std::string& job_id) {
+  const Subscribed outcome = jobs.subscribe(job_id, channel.id(), [channel](const std::string& id, const JobState& s) {
+    channel.send(progress_message(id, s));
+  });
+  if (outcome == Subscribed::kUnknownJob) {
+    channel.send(stream_error("not_found", "no job '" + job_id + "' (unknown or expired)"));
+  } else if (outcome == Subscribed::kTooManyListeners) {
+    channel.send(stream_error("overloaded", "too many clients follow jobs; retry soon"));
+  }
+}
+
+void Gateway::Impl::stream_close(const lumen::admin::WebSocketChannel& channel) {
+  jobs.unsubscribe(channel.id());
+  ai.add_active_connections(-1);
 }
 
 AdminResponse Gateway::Impl::control_stats() {
@@ -444,6 +535,11 @@ void Gateway::mount(lumen::admin::AdminServer& server) {
     });
   }
   server.route("/v1/jobs/*", [impl](const AdminRequest& r) { return impl->job_status(r); });
+  server.route_websocket(
+      "/v1/stream",
+      {.on_open = [impl](const lumen::admin::WebSocketChannel& c, const AdminRequest& r) { impl->stream_open(c, r); },
+       .on_message = [impl](const lumen::admin::WebSocketChannel& c, std::string m) { impl->stream_message(c, m); },
+       .on_close = [impl](const lumen::admin::WebSocketChannel& c) { impl->stream_close(c); }});
   server.route("/control/stats", [impl](const AdminRequest&) { return impl->control_stats(); });
   server.route("/control/optimizations", [impl](const AdminRequest& r) { return impl->control_optimizations(r); });
 }

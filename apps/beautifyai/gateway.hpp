@@ -10,8 +10,9 @@
 //     -> micro-batcher for models with a batch endpoint -> pooled upstream connections
 //
 // Routes (mounted on an AdminServer): POST /v1/analyze, POST /v1/enhance, GET /v1/jobs/{id},
-// GET /control/stats, POST /control/optimizations (turn coalescing, batching, image optimization
-// and tracing off and on: what `loadgen --compare` measures).
+// the WebSocket /v1/stream (submit jobs and follow their progress), GET /control/stats,
+// POST /control/optimizations (turn coalescing, batching, image optimization and tracing off and
+// on: what `loadgen --compare` measures).
 // Thread-safety: the routes run concurrently; set_optimizations may be called at any time.
 #pragma once
 

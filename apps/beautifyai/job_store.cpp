@@ -20,6 +20,10 @@ std::string JobStore::create() {
   // Forget the oldest jobs first; a job still running when forgotten just answers nobody.
   while (jobs_.size() >= capacity_ && !order_.empty()) {
     jobs_.erase(order_.front());
+    if (auto it = listeners_.find(order_.front()); it != listeners_.end()) {
+      listener_count_ -= it->second.size();
+      listeners_.erase(it);
+    }
     order_.pop_front();
     ++evicted_;
   }
@@ -28,18 +32,70 @@ std::string JobStore::create() {
   return id;
 }
 
-void JobStore::set_running(const std::string& id) {
+void JobStore::set_running(const std::string& id, std::string stage) {
   std::lock_guard lock(mutex_);
-  if (auto it = jobs_.find(id); it != jobs_.end()) it->second.status = JobStatus::kRunning;
+  if (auto it = jobs_.find(id); it != jobs_.end()) {
+    it->second.status = JobStatus::kRunning;
+    it->second.stage = std::move(stage);
+    notify(id, it->second, false);
+  }
 }
 
 void JobStore::finish(const std::string& id, int http_status, std::string result) {
   std::lock_guard lock(mutex_);
   if (auto it = jobs_.find(id); it != jobs_.end()) {
     it->second.status = http_status < 400 ? JobStatus::kDone : JobStatus::kFailed;
+    it->second.stage = to_string(it->second.status);
     it->second.http_status = http_status;
     it->second.result = std::move(result);
+    notify(id, it->second, true);
   }
+}
+
+void JobStore::notify(const std::string& id, const JobState& state, bool last) {
+  const auto it = listeners_.find(id);
+  if (it == listeners_.end()) return;
+  for (const Listener& listener : it->second) listener.call(id, state);
+  if (!last) return;
+  listener_count_ -= it->second.size();
+  listeners_.erase(it);
+}
+
+Subscribed JobStore::subscribe(const std::string& id, std::uint64_t owner, JobListener listener) {
+  std::lock_guard lock(mutex_);
+  const auto job = jobs_.find(id);
+  if (job == jobs_.end()) return Subscribed::kUnknownJob;
+  const JobState& state = job->second;
+  const bool finished = state.status == JobStatus::kDone || state.status == JobStatus::kFailed;
+  if (finished) {  // nothing more will happen: the state now is all there is
+    listener(id, state);
+    return Subscribed::kYes;
+  }
+  auto& subscribed = listeners_[id];
+  if (subscribed.size() >= kMaxListenersPerJob || listener_count_ >= kMaxListeners) {
+    if (subscribed.empty()) listeners_.erase(id);
+    return Subscribed::kTooManyListeners;
+  }
+  listener(id, state);
+  subscribed.push_back({owner, std::move(listener)});
+  ++listener_count_;
+  return Subscribed::kYes;
+}
+
+void JobStore::unsubscribe(std::uint64_t owner) {
+  std::lock_guard lock(mutex_);
+  for (auto it = listeners_.begin(); it != listeners_.end();) {
+    auto& list = it->second;
+    const auto before = list.size();
+    std::erase_if(list, [owner](const Listener& l) { return l.owner == owner; });
+    listener_count_ -= before - list.size();
+    it = list.empty() ? listeners_.erase(it) : std::next(it);
+  }
+}
+
+std::size_t JobStore::listeners() const {
+  std::lock_guard lock(mutex_);
+  return listener_count_;
 }
 
 std::optional<JobState> JobStore::find(const std::string& id) const {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -14,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "../unit/image/test_images.hpp"
 #include "base64.hpp"
 #include "http_client.hpp"
 #include "lumen/admin/admin_server.hpp"
@@ -21,6 +23,7 @@
 #include "model_simulator.hpp"
 #include "redis_server.hpp"
 #include "modelsim_routes.hpp"
+#include "websocket_client.hpp"
 
 namespace beautifyai {
 namespace {
@@ -264,6 +267,92 @@ TEST_F(GatewayTest, AnAsyncJobIsAcceptedAtOnceAndItsResultFetchedLater) {
   EXPECT_EQ(job["http_status"], 200);
   EXPECT_EQ(job["result"]["model"], "gemini-2.0-flash");
   EXPECT_EQ(lumen::testing::http_get(api_.port(), "/v1/jobs/unknown").status, 404);
+}
+
+// Reads stream messages until a "result" (or nothing more comes); all of them, in order.
+std::vector<json> messages_until_result(lumen::testing::WebSocketClient& stream) {
+  std::vector<json> got;
+  while (auto text = stream.receive(10s)) {
+    got.push_back(json::parse(*text));
+    if (got.back()["type"] == "result" || got.back()["type"] == "error") break;
+  }
+  return got;
+}
+
+TEST_F(GatewayTest, AStreamSubmitsAJobAndPushesItsProgressInOrderThenTheResult) {
+  start();
+  lumen::testing::WebSocketClient stream(api_.port(), "/v1/stream");
+  const std::string image = apps::base64_encode(lumen::image::testing::png(lumen::image::testing::gradient(640, 480)));
+  stream.send(json{{"operation", "analyze"}, {"user_id", "u-1"}, {"tier", "pro"}, {"document", "streamed"},
+                   {"images", {image}}}.dump());
+  const std::vector<json> got = messages_until_result(stream);
+  ASSERT_GE(got.size(), 2U);
+  EXPECT_EQ(got.front()["type"], "accepted");
+  const std::string id = got.front()["job_id"];
+  const json& result = got.back();
+  ASSERT_EQ(result["type"], "result") << result.dump();
+  EXPECT_EQ(result["job_id"], id);
+  EXPECT_EQ(result["http_status"], 200);
+  EXPECT_EQ(result["result"]["model"], "gemini-2.0-flash");
+  // Whatever the client caught up with, the stages it saw go forwards only.
+  const std::vector<std::string> order{"queued", "started", "optimizing_images", "calling_model", "done"};
+  std::size_t last = 0;
+  for (std::size_t i = 1; i < got.size(); ++i) {
+    EXPECT_EQ(got[i]["job_id"], id);
+    const auto at = std::find(order.begin(), order.end(), got[i]["stage"].get<std::string>());
+    ASSERT_NE(at, order.end()) << got[i].dump();
+    const auto position = static_cast<std::size_t>(at - order.begin());
+    EXPECT_GE(position, last) << got[i].dump();
+    last = position;
+  }
+  // The same result as GET /v1/jobs/{id} gives.
+  const json polled = json::parse(lumen::testing::http_get(api_.port(), "/v1/jobs/" + id).body);
+  EXPECT_EQ(polled["result"], result["result"]);
+}
+
+TEST_F(GatewayTest, AStreamFollowsAJobSubmittedOverHttpAndAnswersBadMessagesWithErrors) {
+  start({}, /*median_ms=*/100);
+  const HttpReply accepted = analyze("followed", R"(,"async":true)");
+  ASSERT_EQ(accepted.status, 202);
+  const std::string id = json::parse(accepted.body)["job_id"];
+  lumen::testing::WebSocketClient stream(api_.port(), "/v1/stream?job=" + id);
+  const std::vector<json> got = messages_until_result(stream);
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.back()["type"], "result");
+  EXPECT_EQ(got.back()["result"]["output"].is_string(), true);
+
+  const auto error_for = [&](const std::string& message) {
+    stream.send(message);
+    const auto reply = stream.receive(5s);
+    return reply ? json::parse(*reply) : json();
+  };
+  EXPECT_EQ(error_for("not json")["error"]["code"], "bad_request");
+  EXPECT_EQ(error_for(R"({"subscribe":"no-such-job"})")["error"]["code"], "not_found");
+  EXPECT_EQ(error_for(R"({"operation":"summon"})")["error"]["code"], "bad_request");
+  const json missing = error_for(R"({"operation":"analyze","user_id":"u-1"})");
+  EXPECT_EQ(missing["type"], "error");
+  EXPECT_EQ(missing["http_status"], 400);
+  // After all that, the stream still takes work.
+  stream.send(json{{"subscribe", id}}.dump());
+  EXPECT_EQ(json::parse(stream.receive(5s).value_or("{}"))["type"], "result");
+}
+
+TEST_F(GatewayTest, ActiveConnectionsCountsTheOpenStreams) {
+  start();
+  const auto active = [&] {
+    const std::string metrics = lumen::testing::http_get(api_.port(), "/metrics").body;
+    const std::size_t at = metrics.find("\nactive_connections ");
+    return at == std::string::npos ? -1 : std::stoi(metrics.substr(at + 20));
+  };
+  EXPECT_EQ(active(), 0);
+  {
+    lumen::testing::WebSocketClient first(api_.port(), "/v1/stream");
+    lumen::testing::WebSocketClient second(api_.port(), "/v1/stream");
+    EXPECT_TRUE(eventually([&] { return active() == 2; }));
+    first.close();
+    EXPECT_TRUE(eventually([&] { return active() == 1; }));
+  }
+  EXPECT_TRUE(eventually([&] { return active() == 0; }));
 }
 
 TEST_F(GatewayTest, AClientThatHangsUpMidRequestCostsNothingButItsOwnAnswer) {

@@ -5,8 +5,6 @@
 #include <atomic>
 #include <future>
 
-#include "job_store.hpp"
-
 namespace beautifyai {
 namespace {
 
@@ -27,24 +25,6 @@ TEST(WorkerPool, RefusesJobsPastTheQueueCapacityAndCountsThem) {
   pool.stop();
   EXPECT_EQ(ran.load(), 3);  // stop() ran what was queued
   EXPECT_FALSE(pool.try_submit([] {}));
-}
-
-TEST(JobStore, TracksAJobAndForgetsTheOldestPastItsCapacity) {
-  JobStore store(2);
-  const std::string a = store.create();
-  EXPECT_EQ(a.size(), 32u);
-  EXPECT_EQ(store.find(a)->status, JobStatus::kQueued);
-  store.set_running(a);
-  EXPECT_EQ(store.find(a)->status, JobStatus::kRunning);
-  store.finish(a, 200, "{}");
-  EXPECT_EQ(store.find(a)->status, JobStatus::kDone);
-  const std::string b = store.create();
-  store.finish(b, 503, "{}");
-  EXPECT_EQ(store.find(b)->status, JobStatus::kFailed);
-  const std::string c = store.create();
-  EXPECT_FALSE(store.find(a).has_value());
-  EXPECT_TRUE(store.find(c).has_value());
-  EXPECT_EQ(store.evicted(), 1u);
 }
 
 }  // namespace
