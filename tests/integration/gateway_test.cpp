@@ -18,8 +18,10 @@
 #include "../unit/image/test_images.hpp"
 #include "base64.hpp"
 #include "http_client.hpp"
+#include "http_receiver.hpp"
 #include "lumen/admin/admin_server.hpp"
 #include "lumen/export/memory_exporter.hpp"
+#include "lumen/report/dashboard.hpp"
 #include "model_simulator.hpp"
 #include "redis_server.hpp"
 #include "modelsim_routes.hpp"
@@ -353,6 +355,75 @@ TEST_F(GatewayTest, ActiveConnectionsCountsTheOpenStreams) {
     EXPECT_TRUE(eventually([&] { return active() == 1; }));
   }
   EXPECT_TRUE(eventually([&] { return active() == 0; }));
+}
+
+// Chaos with the performance dashboard watching, as the service runs it (bin/beautifyai), with
+// time driven by the test: calm, then the default model slow, then every model down, then
+// recovery. The latency and error-rate alerts each fire once and resolve once, and the webhook
+// hears every transition.
+TEST_F(GatewayTest, ChaosFiresTheLatencyAndErrorAlertsAndRecoveryResolvesThem) {
+  start({}, /*median_ms=*/30);  // p99 under 0.075 s when calm (sanitizers included), over 0.15 s slow
+  lumen::testing::HttpReceiver webhook;
+  lumen::report::DashboardOptions options;
+  options.alerts.thresholds = {
+      {.name = "latency_p99_high", .signal = "latency_p99", .fire_above = 0.15, .resolve_below = 0.1,
+       .for_evaluations = 2, .severity = "warning"},
+      {.name = "error_rate_high", .signal = "error_rate", .fire_above = 0.05, .resolve_below = 0.01,
+       .for_evaluations = 2, .severity = "critical"}};
+  options.alerts.anomaly.enabled = false;   // thresholds only: the transitions asserted are exact
+  options.alerts.burn_rate.enabled = false;
+  options.webhook.url = webhook.url("/alerts");
+  lumen::report::Dashboard dashboard(runtime_->meter_provider(), options);
+  std::uint64_t now = dashboard.now_ns();
+  const auto sample_after = [&](std::chrono::nanoseconds step) {
+    now += static_cast<std::uint64_t>(step.count());
+    dashboard.sample_at(now);
+  };
+  const auto active = [&] {
+    std::set<std::string> names;
+    for (const auto& alert : dashboard.alerts().active()) names.insert(alert.name);
+    return names;
+  };
+  int n = 0;
+  const auto traffic = [&](int requests) {
+    for (int i = 0; i < requests; ++i) analyze("chaos " + std::to_string(n++));
+  };
+
+  traffic(10);
+  sample_after(10s);
+  sample_after(10s);
+  EXPECT_TRUE(active().empty());
+
+  simulator_->set_scenario("gemini-2.0-flash", modelsim::Scenario::kSlow);  // x5 latency
+  traffic(10);
+  sample_after(10s);
+  sample_after(10s);
+  EXPECT_EQ(active(), std::set<std::string>{"latency_p99_high"});
+
+  for (const ModelInfo& m : default_models()) simulator_->set_scenario(m.name, modelsim::Scenario::kDown);
+  traffic(10);
+  sample_after(10s);
+  sample_after(10s);
+  EXPECT_EQ(active(), (std::set<std::string>{"error_rate_high", "latency_p99_high"}));
+  EXPECT_NE(dashboard.report_json(lumen::report::Period::k5m).find("error_rate_high"), std::string::npos);
+
+  for (const ModelInfo& m : default_models()) simulator_->set_scenario(m.name, modelsim::Scenario::kNormal);
+  EXPECT_TRUE(eventually([&] { return analyze("recovering " + std::to_string(n++)).status == 200; }));
+  sample_after(6min);  // the recovery is the new baseline; the 5 min window leaves the incident
+  traffic(10);
+  sample_after(6min);
+  sample_after(10s);
+  EXPECT_TRUE(active().empty());
+
+  // Four transitions, each posted once.
+  std::vector<std::string> heard;
+  for (const auto& request : webhook.wait_for_requests(4, 10s)) {
+    const json event = json::parse(request.body);
+    heard.push_back(event["alert"].get<std::string>() + " " + event["state"].get<std::string>());
+  }
+  std::sort(heard.begin(), heard.end());
+  EXPECT_EQ(heard, (std::vector<std::string>{"error_rate_high firing", "error_rate_high resolved",
+                                             "latency_p99_high firing", "latency_p99_high resolved"}));
 }
 
 TEST_F(GatewayTest, AClientThatHangsUpMidRequestCostsNothingButItsOwnAnswer) {
