@@ -21,6 +21,7 @@
 #include "../unit/image/test_images.hpp"
 #include "http_client.hpp"
 #include "lumen/image/vips_runtime.hpp"
+#include "websocket_client.hpp"
 
 extern char** environ;
 
@@ -141,7 +142,19 @@ TEST(ReferenceService, LoadgenCompareMeasuresEveryCriterionAgainstTheRealProcess
   const std::string metrics = lumen::testing::http_get(admin_port, "/metrics").body;
   EXPECT_NE(metrics.find("gateway_requests_total{"), std::string::npos);
   EXPECT_NE(metrics.find("ai_requests_total{"), std::string::npos);
+
+  // A job over the WebSocket, and the stream still open when the service is told to stop.
+  lumen::testing::WebSocketClient stream(gateway_port, "/v1/stream");
+  stream.send(R"({"operation":"analyze","user_id":"u-ws","tier":"free","document":"over the socket"})");
+  json last;
+  while (auto message = stream.receive(10s)) {
+    last = json::parse(*message);
+    if (last["type"] == "result") break;
+  }
+  EXPECT_EQ(last["http_status"], 200) << last.dump();
+  EXPECT_NE(lumen::testing::http_get(admin_port, "/metrics").body.find("\nactive_connections 1\n"), std::string::npos);
   EXPECT_EQ(gateway.terminate(), 0) << read_file(dir / "gateway.log");
+  EXPECT_TRUE(stream.closed_by_server_within(5s));
   EXPECT_EQ(modelsim.terminate(), 0);
   fs::remove_all(dir);
 }
