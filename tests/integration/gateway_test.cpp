@@ -274,7 +274,7 @@ TEST_F(GatewayTest, AnAsyncJobIsAcceptedAtOnceAndItsResultFetchedLater) {
 // Reads stream messages until a "result" (or nothing more comes); all of them, in order.
 std::vector<json> messages_until_result(lumen::testing::WebSocketClient& stream) {
   std::vector<json> got;
-  while (auto text = stream.receive(10s)) {
+  while (auto text = stream.receive(30s)) {
     got.push_back(json::parse(*text));
     if (got.back()["type"] == "result" || got.back()["type"] == "error") break;
   }
@@ -284,7 +284,7 @@ std::vector<json> messages_until_result(lumen::testing::WebSocketClient& stream)
 TEST_F(GatewayTest, AStreamSubmitsAJobAndPushesItsProgressInOrderThenTheResult) {
   start();
   lumen::testing::WebSocketClient stream(api_.port(), "/v1/stream");
-  const std::string image = apps::base64_encode(lumen::image::testing::png(lumen::image::testing::gradient(640, 480)));
+  const std::string image = apps::base64_encode(lumen::image::testing::png(lumen::image::testing::gradient(64, 48)));
   stream.send(json{{"operation", "analyze"}, {"user_id", "u-1"}, {"tier", "pro"}, {"document", "streamed"},
                    {"images", {image}}}.dump());
   const std::vector<json> got = messages_until_result(stream);
