@@ -70,6 +70,20 @@ void BM_HistogramRecord_Bound(benchmark::State& state) {
 }
 BENCHMARK(BM_HistogramRecord_Bound);
 
+// The same values into base-2 exponential buckets (max_size 160, max_scale 20): the scale settles
+// after the first few records, then each record is an index computation under a per-series lock.
+void BM_ExponentialHistogramRecord_Bound(benchmark::State& state) {
+  static auto hist = provider().meter("bench").create_histogram(
+      "latency.exponential", {.unit = "s", .exponential = lumen::metrics::Base2Exponential{}});
+  const auto bound = hist.bind({{"model", kModel}});
+  double v = 0.001;
+  for (auto _ : state) {
+    bound.record(v);
+    v = v > 20 ? 0.001 : v * 1.7;
+  }
+}
+BENCHMARK(BM_ExponentialHistogramRecord_Bound);
+
 prometheus::Registry& prom_registry() {
   static prometheus::Registry r;
   return r;

@@ -10,6 +10,8 @@ namespace lumen::exporters::detail {
 namespace {
 
 using metrics::Exemplar;
+using metrics::ExponentialBuckets;
+using metrics::ExponentialHistogramPoint;
 using metrics::HistogramPoint;
 using metrics::MetricData;
 using metrics::MetricType;
@@ -84,6 +86,47 @@ void write_histogram_point(ProtoWriter& w, const MetricData& m, const HistogramP
   w.end_message(dp);
 }
 
+std::uint64_t zigzag32(std::int32_t v) {
+  return static_cast<std::uint32_t>((static_cast<std::uint32_t>(v) << 1) ^
+                                    static_cast<std::uint32_t>(v >> 31));
+}
+
+void write_exponential_buckets(ProtoWriter& w, std::uint32_t field, const ExponentialBuckets& b) {
+  const std::size_t buckets = w.begin_message(field);
+  if (b.offset != 0) w.varint_field(1, zigzag32(b.offset));  // sint32
+  if (!b.bucket_counts.empty()) {
+    std::size_t bytes = 0;
+    for (std::uint64_t c : b.bucket_counts) bytes += varint_size(c);
+    w.tag(2, WireType::kLengthDelimited);  // packed uint64
+    w.varint(bytes);
+    for (std::uint64_t c : b.bucket_counts) w.varint(c);
+  }
+  w.end_message(buckets);
+}
+
+// Negative measurements make the sum no longer a counter; opentelemetry-proto says to leave it out.
+bool exponential_has_sum(const ExponentialHistogramPoint& p) {
+  return p.negative.bucket_counts.empty();
+}
+
+void write_exponential_point(ProtoWriter& w, const MetricData& m,
+                             const ExponentialHistogramPoint& p) {
+  const std::size_t dp = w.begin_message(1);
+  write_key_values(w, 1, p.attributes);
+  if (m.start_time_unix_nano != 0) w.fixed64_field(2, m.start_time_unix_nano);
+  w.fixed64_field(3, m.time_unix_nano);
+  w.fixed64_field(4, p.count);
+  if (exponential_has_sum(p)) w.double_field(5, p.sum);
+  w.varint_field(6, zigzag32(p.scale));  // sint32
+  w.fixed64_field(7, p.zero_count);
+  write_exponential_buckets(w, 8, p.positive);
+  write_exponential_buckets(w, 9, p.negative);
+  for (const Exemplar& e : p.exemplars) write_exemplar(w, 11, e);
+  if (p.min) w.double_field(12, *p.min);
+  if (p.max) w.double_field(13, *p.max);
+  w.end_message(dp);
+}
+
 void write_metric(ProtoWriter& w, const MetricData& m) {
   const std::size_t metric = w.begin_message(2);  // ScopeMetrics.metrics
   w.string_field(1, m.name);
@@ -108,6 +151,15 @@ void write_metric(ProtoWriter& w, const MetricData& m) {
     case MetricType::kHistogram: {
       const std::size_t histogram = w.begin_message(9);
       for (const HistogramPoint& p : m.histogram_points) write_histogram_point(w, m, p);
+      w.varint_field(2, static_cast<std::uint64_t>(temporality_value(m)));
+      w.end_message(histogram);
+      break;
+    }
+    case MetricType::kExponentialHistogram: {
+      const std::size_t histogram = w.begin_message(10);
+      for (const ExponentialHistogramPoint& p : m.exponential_points) {
+        write_exponential_point(w, m, p);
+      }
       w.varint_field(2, static_cast<std::uint64_t>(temporality_value(m)));
       w.end_message(histogram);
       break;
@@ -174,6 +226,35 @@ Json histogram_points_json(const MetricData& m) {
   return points;
 }
 
+Json exponential_buckets_json(const ExponentialBuckets& b) {
+  Json counts = Json::array();
+  for (std::uint64_t c : b.bucket_counts) counts.push_back(u64(c));
+  return Json{{"offset", b.offset}, {"bucketCounts", std::move(counts)}};
+}
+
+Json exponential_points_json(const MetricData& m) {
+  Json points = Json::array();
+  for (const ExponentialHistogramPoint& p : m.exponential_points) {
+    Json dp = Json::object();
+    put_point_common(dp, m, p.attributes);
+    dp["count"] = u64(p.count);
+    if (exponential_has_sum(p)) dp["sum"] = otlp_double_json(p.sum);
+    dp["scale"] = p.scale;
+    dp["zeroCount"] = u64(p.zero_count);
+    dp["positive"] = exponential_buckets_json(p.positive);
+    dp["negative"] = exponential_buckets_json(p.negative);
+    if (p.min) dp["min"] = otlp_double_json(*p.min);
+    if (p.max) dp["max"] = otlp_double_json(*p.max);
+    if (!p.exemplars.empty()) {
+      Json exemplars = Json::array();
+      for (const Exemplar& e : p.exemplars) exemplars.push_back(exemplar_json(e));
+      dp["exemplars"] = std::move(exemplars);
+    }
+    points.push_back(std::move(dp));
+  }
+  return points;
+}
+
 Json metric_json(const MetricData& m) {
   Json metric = Json::object();
   metric["name"] = m.name;
@@ -194,6 +275,10 @@ Json metric_json(const MetricData& m) {
     case MetricType::kHistogram:
       metric["histogram"] = Json{{"dataPoints", histogram_points_json(m)},
                                  {"aggregationTemporality", temporality_value(m)}};
+      break;
+    case MetricType::kExponentialHistogram:
+      metric["exponentialHistogram"] = Json{{"dataPoints", exponential_points_json(m)},
+                                            {"aggregationTemporality", temporality_value(m)}};
       break;
   }
   return metric;

@@ -2,7 +2,8 @@
 // MetricsSnapshot: protobuf, with the hand-written ProtoWriter, and the OTLP/JSON mapping.
 // One ResourceMetrics for the snapshot's resource, one ScopeMetrics per meter (in the order the
 // meters first appear), monotonic and non-monotonic sums with their temporality, gauges, and
-// explicit-bucket histograms; exemplars (trace id, span id, value, time) where the snapshot has them.
+// explicit-bucket and base-2 exponential histograms; exemplars (trace id, span id, value, time)
+// where the snapshot has them.
 //
 //   std::string body;
 //   lumen::exporters::detail::encode_metrics_request(snapshot, body);        // application/x-protobuf

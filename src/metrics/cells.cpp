@@ -1,6 +1,9 @@
 #include "lumen/metrics/cells.hpp"
 
+#include <cmath>
+
 #include "lumen/core/context.hpp"
+#include "metrics/exponential_cell.hpp"
 
 namespace lumen::metrics::detail {
 
@@ -34,6 +37,32 @@ HistogramCell::HistogramCell(const std::vector<double>& bounds, const Clock* exe
                      : nullptr) {
   for (std::size_t i = 0; i < stride_ * kStripes; ++i) {
     counts_[i].store(0, std::memory_order_relaxed);
+  }
+}
+
+HistogramCell::HistogramCell(std::unique_ptr<ExponentialCell> exponential,
+                             const Clock* exemplar_clock)
+    : exponential_(std::move(exponential)),
+      bounds_(nullptr),
+      n_(0),
+      stride_(0),
+      exemplars_(exemplar_clock != nullptr ? std::make_unique<ExemplarSlots>(1, exemplar_clock)
+                                           : nullptr) {}
+
+HistogramCell::~HistogramCell() = default;
+
+void HistogramCell::record_exponential(double v) noexcept {
+  exponential_->record(v);
+  if (exemplars_ && std::isfinite(v) && in_sampled_span()) exemplars_->offer(0, v);
+}
+
+void HistogramCell::collect(ExponentialHistogramPoint& point) const {
+  exponential_->collect(point);
+  point.exemplars.clear();
+  if (exemplars_) {
+    for (auto& e : exemplars_->snapshot()) {
+      if (e) point.exemplars.push_back(*e);
+    }
   }
 }
 

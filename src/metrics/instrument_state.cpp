@@ -1,5 +1,7 @@
 #include "metrics/instrument_state.hpp"
 
+#include "metrics/exponential_cell.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -217,7 +219,10 @@ std::unique_ptr<Series> InstrumentState::make_series(std::vector<StoredAttr> att
   s->hash = hash;
   s->attrs = std::move(attrs);
   const Clock* exemplar_clock = config_.exemplars ? config_.clock : nullptr;
-  if (config_.kind == InstrumentKind::kHistogram) {
+  if (config_.kind == InstrumentKind::kHistogram && config_.exponential) {
+    s->histogram = std::make_unique<HistogramCell>(
+        std::make_unique<ExponentialCell>(*config_.exponential), exemplar_clock);
+  } else if (config_.kind == InstrumentKind::kHistogram) {
     s->histogram = std::make_unique<HistogramCell>(config_.bounds, exemplar_clock);
   } else {
     s->sum = std::make_unique<SumCell>(exemplar_clock);
@@ -379,8 +384,12 @@ bool InstrumentState::collect(MetricData& out, std::uint64_t now_ns) {
       out.type = MetricType::kGauge;
       break;
     case InstrumentKind::kHistogram:
-      out.type = MetricType::kHistogram;
-      out.bounds = config_.bounds;
+      if (config_.exponential) {
+        out.type = MetricType::kExponentialHistogram;
+      } else {
+        out.type = MetricType::kHistogram;
+        out.bounds = config_.bounds;
+      }
       break;
   }
 
@@ -420,7 +429,12 @@ bool InstrumentState::collect(MetricData& out, std::uint64_t now_ns) {
   out.overflowed_measurements = overflowed_.load(std::memory_order_relaxed);
 
   for (const Series* s : series) {
-    if (s->histogram) {
+    if (s->histogram && s->histogram->is_exponential()) {
+      ExponentialHistogramPoint p;
+      p.attributes = to_attributes(s->attrs);
+      s->histogram->collect(p);
+      out.exponential_points.push_back(std::move(p));
+    } else if (s->histogram) {
       HistogramPoint p;
       p.attributes = to_attributes(s->attrs);
       s->histogram->collect(p);

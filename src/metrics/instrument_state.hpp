@@ -17,6 +17,7 @@
 
 #include "lumen/core/clock.hpp"
 #include "lumen/metrics/instruments.hpp"
+#include "lumen/metrics/meter.hpp"
 #include "lumen/metrics/metric_data.hpp"
 
 namespace lumen::metrics::detail {
@@ -44,6 +45,7 @@ struct InstrumentConfig {
   InstrumentKind kind = InstrumentKind::kCounter;
   bool is_integer = true;
   std::vector<double> bounds;
+  std::optional<Base2Exponential> exponential;  // histograms: set for exponential buckets
   std::size_t cardinality_limit = 2000;
   std::optional<std::vector<std::string>> keep_keys;
   std::vector<std::string> drop_keys;

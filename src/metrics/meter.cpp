@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "lumen/core/error.hpp"
+#include "metrics/exponential_cell.hpp"
 #include "metrics/instrument_state.hpp"
 
 namespace lumen::metrics {
@@ -28,6 +29,20 @@ void validate_bounds(std::string_view name, const std::vector<double>& bounds) {
       throw Error("histogram '" + std::string(name) +
                   "': bucket boundaries must be finite and strictly increasing");
     }
+  }
+}
+
+void validate_exponential(std::string_view name, const Base2Exponential& e) {
+  if (e.max_size < 2 || e.max_size > detail::kMaxExponentialSize) {
+    throw Error("histogram '" + std::string(name) + "': exponential max_size must be 2 .. " +
+                std::to_string(detail::kMaxExponentialSize) + " (got " +
+                std::to_string(e.max_size) + ")");
+  }
+  if (e.max_scale < detail::kMinExponentialScale || e.max_scale > detail::kMaxExponentialScale) {
+    throw Error("histogram '" + std::string(name) + "': exponential max_scale must be " +
+                std::to_string(detail::kMinExponentialScale) + " .. " +
+                std::to_string(detail::kMaxExponentialScale) + " (got " +
+                std::to_string(e.max_scale) + ")");
   }
 }
 
@@ -79,7 +94,14 @@ class MeterProviderState {
     config.clock = clock_;
     config.exemplars = options_.exemplar_filter == ExemplarFilter::kTraceBased;
     if (kind == InstrumentKind::kHistogram) {
-      config.bounds = opts.boundaries.empty() ? default_latency_boundaries() : opts.boundaries;
+      if (opts.exponential && !opts.boundaries.empty()) {
+        throw Error("histogram '" + std::string(name) +
+                    "': set either boundaries or exponential, not both");
+      }
+      config.exponential = opts.exponential;
+      if (!opts.exponential) {
+        config.bounds = opts.boundaries.empty() ? default_latency_boundaries() : opts.boundaries;
+      }
     }
     for (const View& v : options_.views) {
       if (v.instrument_name != name) continue;
@@ -91,9 +113,22 @@ class MeterProviderState {
       }
       config.keep_keys = v.keep_keys;
       config.drop_keys = v.drop_keys;
-      if (v.boundaries && kind == InstrumentKind::kHistogram) config.bounds = *v.boundaries;
+      if (kind == InstrumentKind::kHistogram) {
+        if (v.boundaries && v.exponential) {
+          throw Error("view for '" + std::string(name) +
+                      "': set either boundaries or exponential, not both");
+        }
+        if (v.boundaries) {
+          config.bounds = *v.boundaries;
+          config.exponential.reset();
+        } else if (v.exponential) {
+          config.bounds.clear();
+          config.exponential = v.exponential;
+        }
+      }
     }
     validate_bounds(name, config.bounds);
+    if (config.exponential) validate_exponential(name, *config.exponential);
 
     std::lock_guard lock(mu_);
     for (const auto& existing : instruments_) {

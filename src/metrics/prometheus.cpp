@@ -3,8 +3,11 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <unordered_map>
 #include <vector>
+
+#include "metrics/exponential_cell.hpp"
 
 namespace lumen::metrics {
 namespace {
@@ -199,9 +202,77 @@ const char* type_word(MetricType type, bool openmetrics) {
     case MetricType::kMonotonicSum: return "counter";
     case MetricType::kSum:
     case MetricType::kGauge: return "gauge";
-    case MetricType::kHistogram: return "histogram";
+    case MetricType::kHistogram:
+    case MetricType::kExponentialHistogram: return "histogram";
   }
   return openmetrics ? "unknown" : "untyped";
+}
+
+void append_sum_count(std::string& out, std::string_view name, const Attributes& attrs,
+                      bool with_sum, double sum, std::uint64_t count) {
+  if (with_sum) {
+    out += name;
+    out += "_sum";
+    append_labels(out, attrs);
+    out.push_back(' ');
+    append_double(out, sum);
+    out.push_back('\n');
+  }
+  out += name;
+  out += "_count";
+  append_labels(out, attrs);
+  out.push_back(' ');
+  append_int(out, count);
+  out.push_back('\n');
+}
+
+void append_bucket(std::string& out, std::string_view name, const Attributes& attrs, double le,
+                   std::uint64_t cumulative, bool om) {
+  std::string le_text;
+  append_double(le_text, le, om);
+  out += name;
+  out += "_bucket";
+  append_labels(out, attrs, "le", le_text);
+  out.push_back(' ');
+  append_int(out, cumulative);
+  out.push_back('\n');
+}
+
+// Text formats have no native exponential histogram, so it is written as a classic one whose
+// bounds are the bucket bounds: negative buckets (upper bound -base^index, nearest zero), 0 for the
+// zero count, then base^(index+1) for positive buckets, and +Inf. A bound that does not increase
+// (a double's range ran out) is skipped; its count folds into the next line, which is cumulative.
+void write_exponential(std::string& out, std::string_view name, const ExponentialHistogramPoint& p,
+                       bool om) {
+  std::uint64_t cumulative = 0;
+  double last = -std::numeric_limits<double>::infinity();
+  const auto line = [&](double le) {
+    if (!(le > last) || std::isinf(le)) return;
+    last = le;
+    append_bucket(out, name, p.attributes, le, cumulative, om);
+  };
+  const auto& neg = p.negative.bucket_counts;
+  for (std::size_t k = neg.size(); k-- > 0;) {
+    cumulative += neg[k];
+    line(-detail::exponential_bound(std::int64_t{p.negative.offset} + static_cast<std::int64_t>(k),
+                                    p.scale));
+  }
+  cumulative += p.zero_count;
+  if (!neg.empty() || p.zero_count > 0) line(0.0);
+  const auto& pos = p.positive.bucket_counts;
+  for (std::size_t k = 0; k < pos.size(); ++k) {
+    cumulative += pos[k];
+    line(detail::exponential_bound(std::int64_t{p.positive.offset} + static_cast<std::int64_t>(k) + 1,
+                                   p.scale));
+  }
+  out += name;
+  out += "_bucket";
+  append_labels(out, p.attributes, "le", "+Inf");
+  out.push_back(' ');
+  append_int(out, p.count);
+  out.push_back('\n');
+  // OpenMetrics: a histogram with negative observations must not expose a sum (not a counter).
+  append_sum_count(out, name, p.attributes, !om || neg.empty(), p.sum, p.count);
 }
 
 struct Family {
@@ -238,6 +309,12 @@ void write_family(std::string& out, const Family& f, bool om) {
 
   for (const MetricData* m : f.metrics) {
     if (m->type != first.type) continue;  // a clash of kinds under one name: keep the first
+    if (m->type == MetricType::kExponentialHistogram) {
+      for (const ExponentialHistogramPoint& p : m->exponential_points) {
+        write_exponential(out, f.name, p, om);
+      }
+      continue;
+    }
     if (m->type == MetricType::kHistogram) {
       for (const HistogramPoint& p : m->histogram_points) {
         std::uint64_t cumulative = 0;
@@ -260,18 +337,7 @@ void write_family(std::string& out, const Family& f, bool om) {
           }
           out.push_back('\n');
         }
-        out += f.name;
-        out += "_sum";
-        append_labels(out, p.attributes);
-        out.push_back(' ');
-        append_double(out, p.sum);
-        out.push_back('\n');
-        out += f.name;
-        out += "_count";
-        append_labels(out, p.attributes);
-        out.push_back(' ');
-        append_int(out, p.count);
-        out.push_back('\n');
+        append_sum_count(out, f.name, p.attributes, true, p.sum, p.count);
       }
       continue;
     }

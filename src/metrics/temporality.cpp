@@ -1,7 +1,12 @@
 #include "lumen/metrics/temporality.hpp"
 
+#include <algorithm>
+#include <optional>
+
 #include <type_traits>
 #include <variant>
+
+#include "metrics/exponential_cell.hpp"
 
 namespace lumen::metrics {
 namespace {
@@ -34,6 +39,49 @@ std::string series_key(const Attributes& attributes) {
   return key;
 }
 
+// Drops the empty buckets at both ends (a delta often leaves them).
+void trim(ExponentialBuckets& b) {
+  auto& c = b.bucket_counts;
+  const auto first = std::find_if(c.begin(), c.end(), [](std::uint64_t n) { return n != 0; });
+  if (first == c.end()) {
+    c.clear();
+    b.offset = 0;
+    return;
+  }
+  const auto last = std::find_if(c.rbegin(), c.rend(), [](std::uint64_t n) { return n != 0; });
+  c.erase(last.base(), c.end());
+  b.offset += static_cast<std::int32_t>(first - c.begin());
+  c.erase(c.begin(), first);
+}
+
+// now -= before, bucket by bucket; `before` is at the same scale or finer (a cell only coarsens).
+void subtract(ExponentialBuckets& now, ExponentialBuckets before, std::int32_t by) {
+  detail::downscale(before, by);
+  for (std::size_t k = 0; k < before.bucket_counts.size(); ++k) {
+    const std::int64_t i = std::int64_t{before.offset} + static_cast<std::int64_t>(k) - now.offset;
+    if (i < 0 || i >= static_cast<std::int64_t>(now.bucket_counts.size())) continue;
+    std::uint64_t& c = now.bucket_counts[static_cast<std::size_t>(i)];
+    c -= std::min(c, before.bucket_counts[k]);
+  }
+  trim(now);
+}
+
+void to_delta(ExponentialHistogramPoint& p, const ExponentialHistogramPoint& before,
+              std::uint64_t before_time) {
+  const std::int32_t by = before.scale - p.scale;
+  subtract(p.positive, before.positive, by);
+  subtract(p.negative, before.negative, by);
+  p.zero_count -= std::min(p.zero_count, before.zero_count);
+  p.count -= before.count;
+  p.sum -= before.sum;
+  // A cumulative extreme that moved was set in this interval; one that did not says nothing about it.
+  if (p.count == 0 || !p.min || (before.min && !(*p.min < *before.min))) p.min.reset();
+  if (p.count == 0 || !p.max || (before.max && !(*p.max > *before.max))) p.max.reset();
+  std::erase_if(p.exemplars, [&](const Exemplar& e) {
+    return p.count == 0 || e.time_unix_nano < before_time;
+  });
+}
+
 }  // namespace
 
 void DeltaConverter::convert(MetricsSnapshot& snapshot, const TemporalityOf& temporality_of) {
@@ -47,7 +95,8 @@ void DeltaConverter::convert(MetricsSnapshot& snapshot, const TemporalityOf& tem
     const Series* previous = found == metrics_.end() ? nullptr : &found->second;
     Series& current = next[metric_key];
     current.time_unix_nano = m.time_unix_nano;
-    current.points.reserve(m.number_points.size() + m.histogram_points.size());
+    current.points.reserve(m.number_points.size() + m.histogram_points.size() +
+                           m.exponential_points.size());
     m.temporality = Temporality::kDelta;
     if (previous != nullptr) m.start_time_unix_nano = previous->time_unix_nano;
 
@@ -84,6 +133,19 @@ void DeltaConverter::convert(MetricsSnapshot& snapshot, const TemporalityOf& tem
         for (std::size_t i = 0; i < p.exemplars.size() && i < p.bucket_counts.size(); ++i) {
           if (p.bucket_counts[i] == 0) p.exemplars[i].reset();
         }
+      }
+      current.points.emplace(std::move(key), std::move(now));
+    }
+    for (ExponentialHistogramPoint& p : m.exponential_points) {
+      std::string key = series_key(p.attributes);
+      Previous now;
+      now.exponential = std::make_unique<ExponentialHistogramPoint>(p);
+      now.exponential->attributes = Attributes();
+      now.exponential->exemplars.clear();
+      const Previous* before = previous_point(key);
+      if (before != nullptr && before->exponential && before->exponential->count <= p.count &&
+          before->exponential->scale >= p.scale) {
+        to_delta(p, *before->exponential, previous->time_unix_nano);
       }
       current.points.emplace(std::move(key), std::move(now));
     }

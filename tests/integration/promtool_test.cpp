@@ -93,6 +93,24 @@ TEST(Promtool, AcceptsOurPrometheusTextScrape) {
   EXPECT_EQ(r.output.find("error"), std::string::npos) << r.output;
 }
 
+TEST(Promtool, AcceptsExponentialHistogramsExposedAsClassicOnes) {
+  ASSERT_EQ(access(kPromtool, X_OK), 0) << kPromtool << " not found";
+  MeterProvider provider;
+  Meter& meter = provider.meter("t");
+  auto size = meter.create_histogram("request.size", {.unit = "By",
+                                                      .exponential = Base2Exponential{}});
+  auto skew = meter.create_histogram("clock.skew", {.unit = "s",
+                                                    .exponential = Base2Exponential{.max_size = 20}});
+  for (double v : {512.0, 1500.0, 1e6, 0.0}) size.record(v, {{"route", "/upload"}});
+  for (double v : {-0.25, -0.002, 0.0, 0.001, 0.5}) skew.record(v);
+  const std::string text = serialize(provider.collect(), ExpositionFormat::kPrometheusText);
+  ASSERT_NE(text.find("# TYPE request_size_bytes histogram"), std::string::npos) << text;
+  ASSERT_NE(text.find("clock_skew_seconds_bucket{le=\"0\"} 3"), std::string::npos) << text;
+  const CheckResult r = promtool_check(text);
+  EXPECT_EQ(r.exit_code, 0) << r.output << "\n--- exposition ---\n" << text;
+  EXPECT_EQ(r.output.find("error"), std::string::npos) << r.output;
+}
+
 TEST(Promtool, RejectsALintProblemSoTheCheckIsReal) {
   ASSERT_EQ(access(kPromtool, X_OK), 0) << kPromtool << " not found";
   const CheckResult r = promtool_check(

@@ -107,12 +107,24 @@ class SumCell {
   std::unique_ptr<ExemplarSlots> exemplars_;
 };
 
+class ExponentialCell;
+
 class HistogramCell {
  public:
   // `bounds` (sorted, strictly increasing) must outlive the cell: the instrument owns them.
   HistogramCell(const std::vector<double>& bounds, const Clock* exemplar_clock);
+  // A cell that records into base-2 exponential buckets instead (it takes ownership).
+  HistogramCell(std::unique_ptr<ExponentialCell> exponential, const Clock* exemplar_clock);
+  ~HistogramCell();
+  HistogramCell(const HistogramCell&) = delete;
+  HistogramCell& operator=(const HistogramCell&) = delete;
 
   void record(double v) noexcept {
+    // Exponential aggregation is an option; the explicit-bucket path pays one predicted branch.
+    if (exponential_ != nullptr) [[unlikely]] {
+      record_exponential(v);
+      return;
+    }
     if (v != v) return;  // NaN has no bucket; it would also poison the sum
     const std::size_t b = bucket(v);
     const std::size_t s = stripe();
@@ -132,10 +144,16 @@ class HistogramCell {
   }
 
   [[nodiscard]] std::size_t bucket_count() const noexcept { return n_ + 1; }
+  [[nodiscard]] bool is_exponential() const noexcept { return exponential_ != nullptr; }
   // Fills point.bucket_counts, sum, count and exemplars.
   void collect(HistogramPoint& point) const;
+  // Exponential cells: fills everything but the attributes.
+  void collect(ExponentialHistogramPoint& point) const;
 
  private:
+  void record_exponential(double v) noexcept;
+
+  std::unique_ptr<ExponentialCell> exponential_;  // null for explicit buckets
   const double* bounds_;
   std::size_t n_;
   std::size_t stride_;  // counters per stripe, rounded up to a cache line

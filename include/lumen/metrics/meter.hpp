@@ -39,11 +39,29 @@ inline const std::vector<double>& default_latency_boundaries() {
   return kBounds;
 }
 
+// Base-2 exponential bucketing (the OpenTelemetry "ExponentialHistogram"): bucket i at scale s
+// holds values whose magnitude is in (2^(i*2^-s), 2^((i+1)*2^-s)], so every bucket is the same
+// relative width and no boundaries have to be chosen. A series starts at max_scale (the finest
+// buckets) and halves its resolution (scale - 1) whenever the values recorded so far would need
+// more than max_size buckets of one sign. Zero has its own count; positive and negative values
+// have their own buckets. Recording takes a small per-series lock, so it costs more than an
+// explicit-bucket record (see bench/RESULTS.md); choose it when the range of values is unknown or
+// spans many orders of magnitude.
+//
+//   auto size = meter.create_histogram("request.size", {.unit = "By",
+//       .exponential = lumen::metrics::Base2Exponential{.max_size = 80}});
+struct Base2Exponential {
+  std::uint32_t max_size = 160;  // buckets per sign, at least 2
+  std::int32_t max_scale = 20;   // -10 .. 20
+};
+
 struct InstrumentOptions {
   std::string description;
   std::string unit;  // UCUM: "s", "ms", "By", "1", ...
   // Histograms only; empty means default_latency_boundaries(). Strictly increasing, finite.
   std::vector<double> boundaries;
+  // Histograms only: base-2 exponential buckets instead of explicit boundaries.
+  std::optional<Base2Exponential> exponential;
 };
 
 // Changes what an instrument produces, matched by the instrument's exact name at creation.
@@ -52,7 +70,8 @@ struct View {
   std::string rename;                                // empty: keep the name
   std::optional<std::vector<std::string>> keep_keys;  // only these attribute keys are kept
   std::vector<std::string> drop_keys;                // these attribute keys are dropped
-  std::optional<std::vector<double>> boundaries;     // histograms: other buckets
+  std::optional<std::vector<double>> boundaries;     // histograms: other explicit buckets
+  std::optional<Base2Exponential> exponential;       // histograms: exponential buckets instead
 };
 
 enum class ExemplarFilter { kTraceBased, kAlwaysOff };

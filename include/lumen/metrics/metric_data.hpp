@@ -29,9 +29,9 @@ enum class InstrumentKind {
   kObservableGauge,
 };
 
-// How exporters should present a metric: a monotonic sum, a non-monotonic sum, a gauge, or an
-// explicit-bucket histogram.
-enum class MetricType { kMonotonicSum, kSum, kGauge, kHistogram };
+// How exporters should present a metric: a monotonic sum, a non-monotonic sum, a gauge, an
+// explicit-bucket histogram, or a base-2 exponential histogram.
+enum class MetricType { kMonotonicSum, kSum, kGauge, kHistogram, kExponentialHistogram };
 
 // Whether a point covers [start, time] since the instrument began (cumulative) or only since the
 // previous export (delta). Meaningless for gauges.
@@ -64,6 +64,27 @@ struct HistogramPoint {
   std::vector<std::optional<Exemplar>> exemplars;
 };
 
+// One sign's buckets of an exponential histogram: bucket_counts[k] counts the values whose magnitude
+// lies in (base^(offset+k), base^(offset+k+1)], base = 2^(2^-scale).
+struct ExponentialBuckets {
+  std::int32_t offset = 0;
+  std::vector<std::uint64_t> bucket_counts;
+};
+
+struct ExponentialHistogramPoint {
+  Attributes attributes;
+  std::int32_t scale = 0;
+  std::uint64_t zero_count = 0;  // values equal to 0 (the zero threshold is 0)
+  ExponentialBuckets positive;
+  ExponentialBuckets negative;  // by magnitude: bucket k holds -base^(offset+k+1) <= v < -base^(offset+k)
+  double sum = 0;
+  std::uint64_t count = 0;
+  // Absent when unknown: no measurement, or a delta interval whose extreme was set earlier.
+  std::optional<double> min;
+  std::optional<double> max;
+  std::vector<Exemplar> exemplars;
+};
+
 struct MetricData {
   std::string name;
   std::string description;
@@ -79,6 +100,7 @@ struct MetricData {
   std::vector<NumberPoint> number_points;        // sums and gauges
   std::vector<double> bounds;                    // histograms: the explicit upper bounds
   std::vector<HistogramPoint> histogram_points;  // histograms
+  std::vector<ExponentialHistogramPoint> exponential_points;  // exponential histograms
   // Measurements with a new attribute set that arrived after the cardinality limit was reached
   // (they are aggregated into the otel_metric_overflow="true" series).
   std::uint64_t overflowed_measurements = 0;

@@ -11,10 +11,13 @@
 //
 // A delta point's start time is the previous collection's time (the instrument's start time on the
 // first collection). A cumulative value that went down (a process restart behind an observable
-// counter) is reported as a reset: the delta is the new value. Not thread-safe: one reader owns it.
+// counter) is reported as a reset: the delta is the new value. An exponential histogram's delta is
+// taken at the current scale (the previous buckets are merged down to it first); its min and max are
+// kept only when this interval set them. Not thread-safe: one reader owns it.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -40,6 +43,8 @@ class DeltaConverter {
     std::vector<std::uint64_t> bucket_counts;
     double sum = 0;
     std::uint64_t count = 0;
+    // Exponential histograms (without attributes); null for other points, which stay small.
+    std::unique_ptr<ExponentialHistogramPoint> exponential;
   };
   struct Series {
     std::uint64_t time_unix_nano = 0;
