@@ -12,16 +12,18 @@
 #include "lumen/export/otlp_metric_exporter.hpp"
 #include "lumen/metrics/process_metrics.hpp"
 #include "lumen/metrics/prometheus.hpp"
+#include "timed_exporter.hpp"
 
 namespace lumen {
 
 struct Runtime::Impl {
   Config config;
   std::shared_ptr<exporters::InMemorySpanExporter> recent;
+  // Before the tracer provider: its last exports, at destruction, still record their duration.
+  std::unique_ptr<metrics::MeterProvider> meters;
   trace::BatchSpanProcessor* processor = nullptr;  // owned by the provider
   std::unique_ptr<trace::TracerProvider> provider;
-  // Readers after the provider they collect: they are destroyed (and shut down) first.
-  std::unique_ptr<metrics::MeterProvider> meters;
+  // Readers after the meter provider they collect: they are destroyed (and shut down) first.
   std::optional<log::Logger> logger;
   std::optional<metrics::ProcessMetrics> process_metrics;
   // lumen's own health, observed at each collection; declared after what it reads.
@@ -116,11 +118,19 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
   if (t.enabled) {
     for (TraceExporterKind kind : t.exporters) exporters.push_back(make_exporter(kind, t, impl_->recent));
   }
+  impl_->meters = std::make_unique<metrics::MeterProvider>(
+      metrics::MeterProviderOptions{.resource = impl_->config.resource});
   std::unique_ptr<trace::SpanProcessor> processor;
   if (!exporters.empty()) {
     std::shared_ptr<trace::SpanExporter> exporter =
         exporters.size() == 1 ? exporters.front()
                               : std::make_shared<detail::FanoutExporter>(std::move(exporters));
+    if (impl_->config.metrics.enabled) {
+      auto duration = impl_->meters->meter("lumen").create_histogram(
+          "lumen.span_export.duration",
+          {.description = "Time to export one batch of spans, by result", .unit = "s"});
+      exporter = std::make_shared<detail::TimedExporter>(std::move(exporter), std::move(duration));
+    }
     auto batch = std::make_unique<trace::BatchSpanProcessor>(std::move(exporter), t.batch);
     impl_->processor = batch.get();
     processor = std::move(batch);
@@ -134,8 +144,6 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
       .limits = t.limits,
   });
 
-  impl_->meters = std::make_unique<metrics::MeterProvider>(
-      metrics::MeterProviderOptions{.resource = impl_->config.resource});
   const LogConfig& l = impl_->config.log;
   impl_->logger.emplace(l.options, log::default_sinks(l.options, l.files));
   const MetricsConfig& m = impl_->config.metrics;

@@ -212,6 +212,9 @@ TEST(RuntimeAdmin, TheRuntimeServesItsOwnMetersWhenEnabled) {
   // lumen's own health next to the application's metrics
   EXPECT_NE(reply.body.find("lumen_spans_exported_total 1"), std::string::npos) << reply.body;
   EXPECT_NE(reply.body.find("lumen_spans_dropped_total 0"), std::string::npos);
+  EXPECT_NE(reply.body.find(R"(lumen_span_export_duration_seconds_count{result="success"} 1)"),
+            std::string::npos)
+      << reply.body;
   EXPECT_NE(reply.body.find("lumen_log_records_written_total 1"), std::string::npos);
   EXPECT_NE(reply.body.find("lumen_log_records_dropped_total 0"), std::string::npos);
   EXPECT_TRUE(rt.shutdown(std::chrono::seconds(2)));

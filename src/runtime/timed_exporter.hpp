@@ -1,0 +1,35 @@
+// TimedExporter: measures every export of a batch of spans into the histogram
+// lumen.span_export.duration (seconds, result=success|failure): how long the collector or Jaeger
+// takes to accept our spans, shown beside the spans dropped and failed.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "lumen/metrics/instruments.hpp"
+#include "lumen/trace/span_exporter.hpp"
+
+namespace lumen::detail {
+
+class TimedExporter final : public trace::SpanExporter {
+ public:
+  TimedExporter(std::shared_ptr<trace::SpanExporter> inner, metrics::Histogram duration)
+      : inner_(std::move(inner)), duration_(std::move(duration)) {}
+
+  trace::ExportResult export_spans(trace::SpanBatch batch, Deadline deadline) noexcept override {
+    const auto start = std::chrono::steady_clock::now();
+    const trace::ExportResult result = inner_->export_spans(batch, deadline);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    duration_.record(seconds,
+                     {{"result", result == trace::ExportResult::kSuccess ? "success" : "failure"}});
+    return result;
+  }
+  void shutdown(Deadline deadline) noexcept override { inner_->shutdown(deadline); }
+
+ private:
+  std::shared_ptr<trace::SpanExporter> inner_;
+  metrics::Histogram duration_;
+};
+
+}  // namespace lumen::detail
