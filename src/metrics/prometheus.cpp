@@ -226,15 +226,14 @@ void append_sum_count(std::string& out, std::string_view name, const Attributes&
   out.push_back('\n');
 }
 
-void append_bucket(std::string& out, std::string_view name, const Attributes& attrs, double le,
-                   std::uint64_t cumulative, bool om) {
-  std::string le_text;
-  append_double(le_text, le, om);
+void append_bucket(std::string& out, std::string_view name, const Attributes& attrs,
+                   std::string_view le, std::uint64_t cumulative, const Exemplar* exemplar) {
   out += name;
   out += "_bucket";
-  append_labels(out, attrs, "le", le_text);
+  append_labels(out, attrs, "le", le);
   out.push_back(' ');
   append_int(out, cumulative);
+  if (exemplar != nullptr) append_exemplar(out, *exemplar, false);
   out.push_back('\n');
 }
 
@@ -242,14 +241,32 @@ void append_bucket(std::string& out, std::string_view name, const Attributes& at
 // bounds are the bucket bounds: negative buckets (upper bound -base^index, nearest zero), 0 for the
 // zero count, then base^(index+1) for positive buckets, and +Inf. A bound that does not increase
 // (a double's range ran out) is skipped; its count folds into the next line, which is cumulative.
+// In OpenMetrics an exemplar goes on the first line whose bound holds its value.
 void write_exponential(std::string& out, std::string_view name, const ExponentialHistogramPoint& p,
                        bool om) {
+  std::vector<const Exemplar*> exemplars;
+  if (om) {
+    for (const Exemplar& e : p.exemplars) exemplars.push_back(&e);
+  }
+  const auto take_exemplar = [&](double le) -> const Exemplar* {
+    for (auto it = exemplars.begin(); it != exemplars.end(); ++it) {
+      if ((*it)->value <= le) {
+        const Exemplar* e = *it;
+        exemplars.erase(it);
+        return e;
+      }
+    }
+    return nullptr;
+  };
   std::uint64_t cumulative = 0;
   double last = -std::numeric_limits<double>::infinity();
+  std::string le_text;
   const auto line = [&](double le) {
     if (!(le > last) || std::isinf(le)) return;
     last = le;
-    append_bucket(out, name, p.attributes, le, cumulative, om);
+    le_text.clear();
+    append_double(le_text, le, om);
+    append_bucket(out, name, p.attributes, le_text, cumulative, take_exemplar(le));
   };
   const auto& neg = p.negative.bucket_counts;
   for (std::size_t k = neg.size(); k-- > 0;) {
@@ -265,12 +282,8 @@ void write_exponential(std::string& out, std::string_view name, const Exponentia
     line(detail::exponential_bound(std::int64_t{p.positive.offset} + static_cast<std::int64_t>(k) + 1,
                                    p.scale));
   }
-  out += name;
-  out += "_bucket";
-  append_labels(out, p.attributes, "le", "+Inf");
-  out.push_back(' ');
-  append_int(out, p.count);
-  out.push_back('\n');
+  append_bucket(out, name, p.attributes, "+Inf", p.count,
+                exemplars.empty() ? nullptr : exemplars.front());
   // OpenMetrics: a histogram with negative observations must not expose a sum (not a counter).
   append_sum_count(out, name, p.attributes, !om || neg.empty(), p.sum, p.count);
 }
@@ -327,15 +340,9 @@ void write_family(std::string& out, const Family& f, bool om) {
           } else {
             le = "+Inf";
           }
-          out += f.name;
-          out += "_bucket";
-          append_labels(out, p.attributes, "le", le);
-          out.push_back(' ');
-          append_int(out, cumulative);
-          if (om && b < p.exemplars.size() && p.exemplars[b]) {
-            append_exemplar(out, *p.exemplars[b], false);
-          }
-          out.push_back('\n');
+          const bool has_exemplar = om && b < p.exemplars.size() && p.exemplars[b];
+          append_bucket(out, f.name, p.attributes, le, cumulative,
+                        has_exemplar ? &*p.exemplars[b] : nullptr);
         }
         append_sum_count(out, f.name, p.attributes, true, p.sum, p.count);
       }

@@ -350,5 +350,29 @@ TEST(ExponentialHistogram, PrometheusTextShowsItAsAClassicHistogramWithBucketBou
   EXPECT_NE(om.find("payload_bytes_count 4\n"), std::string::npos) << om;
 }
 
+TEST(ExponentialHistogram, OpenMetricsPutsTheExemplarOnTheBucketLineThatHoldsItsValue) {
+  ManualClock clock;
+  MeterProvider provider({.clock = &clock});
+  auto h = provider.meter("t").create_histogram(
+      "payload", {.unit = "By", .exponential = Base2Exponential{.max_size = 160, .max_scale = 0}});
+  const TraceId trace = *TraceId::from_hex("0af7651916cd43dd8448eb211c80319c");
+  const SpanId span = *SpanId::from_hex("b7ad6b7169203331");
+  h.record(1.0);
+  {
+    const SpanContext sampled(trace, span, SpanContext::kSampledFlag);
+    auto scope = Context().with_span(sampled).activate();
+    h.record(3.0);  // bucket (2, 4]
+  }
+  const std::string om = serialize(provider.collect(), ExpositionFormat::kOpenMetrics);
+  EXPECT_NE(om.find("payload_bytes_bucket{le=\"4.0\"} 2 # "
+                    "{trace_id=\"0af7651916cd43dd8448eb211c80319c\",span_id=\"b7ad6b7169203331\"} 3 "),
+            std::string::npos)
+      << om;
+  EXPECT_EQ(om.find("# {"), om.rfind("# {")) << "one exemplar, on one line: " << om;
+  // The classic text format has no exemplars.
+  const std::string text = serialize(provider.collect(), ExpositionFormat::kPrometheusText);
+  EXPECT_EQ(text.find("trace_id"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace lumen::metrics
