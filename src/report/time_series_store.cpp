@@ -75,6 +75,79 @@ double cumulative_increase(const std::vector<double>& values) {
   return total;
 }
 
+// An exponential histogram is kept on fixed bounds, chosen per metric from the first point seen:
+// powers of 2^(2^-scale) with scale at most 2 (about 19 % per bucket), covering that point's
+// positive buckets with a doubling of room on each side, in at most kExponentialStoreBuckets
+// buckets (the scale drops until the range fits: 2 up to 12 doublings, 1 up to 24, 0 beyond). Every series of the metric shares them, so
+// windows merge across labels; zero and negative values count in the first bucket, values beyond
+// the last bound in +Inf.
+constexpr std::int64_t kExponentialStoreBuckets = 48;
+
+struct ExponentialLayout {
+  std::int32_t scale = 0;
+  std::int64_t first_index = 0;  // the store's bucket k is the layout's bucket first_index + k
+  std::int64_t buckets = 0;
+
+  [[nodiscard]] std::vector<double> bounds() const {
+    std::vector<double> out;
+    for (std::int64_t k = 0; k < buckets; ++k) {
+      out.push_back(std::exp2(std::ldexp(static_cast<double>(first_index + k + 1), -scale)));
+    }
+    return out;
+  }
+
+  // The store bucket of the point's positive bucket `index` at `scale` (the one holding its upper
+  // bound when the point is coarser than the layout).
+  [[nodiscard]] std::size_t bucket_of(std::int64_t index, std::int32_t point_scale) const {
+    const std::int64_t j = point_scale >= scale ? index >> (point_scale - scale)
+                                                : ((index + 1) << (scale - point_scale)) - 1;
+    return static_cast<std::size_t>(std::clamp<std::int64_t>(j - first_index, 0, buckets));
+  }
+
+  // Per-bucket counts (not cumulative) on bounds(), then +Inf.
+  [[nodiscard]] std::vector<std::uint64_t> counts(
+      const metrics::ExponentialHistogramPoint& p) const {
+    std::uint64_t at_or_below_zero = p.zero_count;
+    for (std::uint64_t n : p.negative.bucket_counts) at_or_below_zero += n;
+    std::vector<std::uint64_t> out{at_or_below_zero};
+    out.resize(static_cast<std::size_t>(buckets) + 1, 0);
+    const auto& pos = p.positive.bucket_counts;
+    for (std::size_t k = 0; k < pos.size(); ++k) {
+      out[bucket_of(std::int64_t{p.positive.offset} + static_cast<std::int64_t>(k), p.scale)] +=
+          pos[k];
+    }
+    return out;
+  }
+
+  static ExponentialLayout for_point(const metrics::ExponentialHistogramPoint& p) {
+    // The range in log2 units: the positive buckets' bounds, or 2^-10 .. 2^10 when there are none.
+    double lo = -10;
+    double hi = 10;
+    if (!p.positive.bucket_counts.empty()) {
+      lo = std::ldexp(static_cast<double>(p.positive.offset), -p.scale);
+      hi = std::ldexp(
+          static_cast<double>(std::int64_t{p.positive.offset} +
+                              static_cast<std::int64_t>(p.positive.bucket_counts.size())),
+          -p.scale);
+    }
+    lo = std::floor(lo) - 1;
+    hi = std::ceil(hi) + 1;
+    ExponentialLayout layout;
+    layout.scale = 2;
+    while (layout.scale > 0 &&
+           (hi - lo) * std::ldexp(1.0, layout.scale) > kExponentialStoreBuckets) {
+      --layout.scale;
+    }
+    const double per_doubling = std::ldexp(1.0, layout.scale);
+    const auto span = static_cast<std::int64_t>((hi - lo) * per_doubling);
+    layout.buckets = std::min(span, kExponentialStoreBuckets);
+    // Centre a range too wide for the budget on the middle of the values.
+    const double start = lo + (static_cast<double>(span - layout.buckets) / 2) / per_doubling;
+    layout.first_index = static_cast<std::int64_t>(std::floor(start * per_doubling));
+    return layout;
+  }
+};
+
 }  // namespace
 
 double HistogramWindow::quantile(double q) const noexcept {
@@ -132,6 +205,9 @@ struct TimeSeriesStore::Impl {
   std::vector<Column> columns;
   std::vector<SeriesKind> column_kind;
   std::unordered_map<std::string, std::size_t> index;  // name \x1f labels -> series
+  // Exponential histograms by metric name; bounded like the series (a name is only kept once one
+  // of its series was admitted).
+  std::unordered_map<std::string, ExponentialLayout> exponential_layouts;
   std::uint64_t dropped_series = 0;
 
   explicit Impl(StoreOptions o) : opt(o) {
@@ -167,7 +243,8 @@ struct TimeSeriesStore::Impl {
   }
 
   // The series for (name, attributes), created when there is room; nullptr when dropped.
-  Series* find_or_create(const metrics::MetricData& m, const Attributes& attrs, SeriesKind kind) {
+  Series* find_or_create(const metrics::MetricData& m, const Attributes& attrs, SeriesKind kind,
+                         const std::vector<double>& bounds = {}) {
     Labels labels;
     labels.reserve(attrs.size());
     for (const Attribute& a : attrs) labels.emplace_back(a.key, label_text(a.value));
@@ -180,7 +257,7 @@ struct TimeSeriesStore::Impl {
       key += v;
     }
     if (const auto it = index.find(key); it != index.end()) return &series[it->second];
-    const std::size_t ncols = kind == SeriesKind::kHistogram ? m.bounds.size() + 3 : 1;
+    const std::size_t ncols = kind == SeriesKind::kHistogram ? bounds.size() + 3 : 1;
     if (columns.size() + ncols > opt.max_columns) {
       ++dropped_series;
       return nullptr;
@@ -189,7 +266,7 @@ struct TimeSeriesStore::Impl {
     s.name = m.name;
     s.labels = std::move(labels);
     s.kind = kind;
-    if (kind == SeriesKind::kHistogram) s.bounds = m.bounds;
+    if (kind == SeriesKind::kHistogram) s.bounds = bounds;
     s.first_column = columns.size();
     s.columns = ncols;
     for (std::size_t i = 0; i < ncols; ++i) {
@@ -211,6 +288,17 @@ struct TimeSeriesStore::Impl {
   }
 
   void put(std::size_t column, std::size_t slot, double v) { columns[column].raw[slot] = v; }
+
+  void put_histogram(const Series& target, std::size_t slot, std::uint64_t count, double sum,
+                     const std::vector<std::uint64_t>& bucket_counts) {
+    const std::size_t c0 = target.first_column;
+    put(c0, slot, static_cast<double>(count));
+    put(c0 + 1, slot, sum);
+    const std::size_t buckets = target.columns - 2;
+    for (std::size_t b = 0; b < buckets; ++b) {
+      put(c0 + 2 + b, slot, b < bucket_counts.size() ? static_cast<double>(bucket_counts[b]) : 0.0);
+    }
+  }
 
   // The sample positions for (t0, t1], preceded by the baseline (the last one at or before t0)
   // when `baseline` is set.
@@ -345,15 +433,22 @@ bool TimeSeriesStore::record(const metrics::MetricsSnapshot& snapshot, std::uint
   for (const metrics::MetricData& m : snapshot.metrics) {
     if (m.type == metrics::MetricType::kHistogram) {
       for (const metrics::HistogramPoint& p : m.histogram_points) {
-        Series* series = s.find_or_create(m, p.attributes, SeriesKind::kHistogram);
+        Series* series = s.find_or_create(m, p.attributes, SeriesKind::kHistogram, m.bounds);
+        if (series != nullptr) s.put_histogram(*series, slot, p.count, p.sum, p.bucket_counts);
+      }
+      continue;
+    }
+    if (m.type == metrics::MetricType::kExponentialHistogram) {
+      for (const metrics::ExponentialHistogramPoint& p : m.exponential_points) {
+        auto layout = s.exponential_layouts.find(m.name);
+        // Bounds are chosen from values: an empty point waits (its series then counts from zero).
+        if (layout == s.exponential_layouts.end() && p.count == 0) continue;
+        const ExponentialLayout chosen =
+            layout != s.exponential_layouts.end() ? layout->second : ExponentialLayout::for_point(p);
+        Series* series = s.find_or_create(m, p.attributes, SeriesKind::kHistogram, chosen.bounds());
         if (series == nullptr) continue;
-        const std::size_t c0 = series->first_column;
-        s.put(c0, slot, static_cast<double>(p.count));
-        s.put(c0 + 1, slot, p.sum);
-        const std::size_t buckets = series->columns - 2;
-        for (std::size_t b = 0; b < buckets; ++b) {
-          s.put(c0 + 2 + b, slot, b < p.bucket_counts.size() ? static_cast<double>(p.bucket_counts[b]) : 0.0);
-        }
+        if (layout == s.exponential_layouts.end()) s.exponential_layouts.emplace(m.name, chosen);
+        s.put_histogram(*series, slot, p.count, p.sum, chosen.counts(p));
       }
       continue;
     }

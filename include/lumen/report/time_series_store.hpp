@@ -17,7 +17,8 @@
 // gauge column: 14.1 KiB per counter or histogram column and 36.6 KiB per gauge column with the
 // defaults, so 2,000 columns (the default max_columns), half of them gauges, stay under 52 MiB plus
 // the series names (72 MiB if all were gauges). docs/REPORT.md has the arithmetic.
-// A histogram uses (buckets + 2) columns. Past max_columns new series are dropped and counted.
+// A histogram uses (buckets + 2) columns; an exponential one is kept on at most 48 fixed buckets
+// per metric (51 columns). Past max_columns new series are dropped and counted.
 //
 // Queries cover (t0, t1]. Cumulative columns (counters, histograms) use the last sample at or before
 // t0 as the baseline; a drop between two samples is a reset, after which the new value counts in

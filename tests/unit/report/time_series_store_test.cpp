@@ -130,6 +130,43 @@ TEST(TimeSeriesStore, HistogramQuantilesAreWithinTheBucketOfTheExactValue) {
   }
 }
 
+TEST(TimeSeriesStore, ExponentialHistogramsGiveQuantilesWithinABucketAndMergeAcrossLabels) {
+  metrics::MeterProvider provider;
+  auto h = provider.meter("t").create_histogram(
+      "lat", {.unit = "s", .exponential = metrics::Base2Exponential{}});
+  TimeSeriesStore store;
+  store.record(provider.collect(), at(0));
+  std::mt19937 rng(11);
+  std::lognormal_distribution<double> dist(-1.5, 0.8);
+  std::vector<double> values;
+  for (int i = 0; i < 4000; ++i) {
+    values.push_back(dist(rng));
+    h.record(values.back(), {{"model", i % 2 == 0 ? "a" : "b"}});
+  }
+  store.record(provider.collect(), at(10));
+  for (int i = 0; i < 1000; ++i) {  // a later model with a series of its own, same bounds
+    values.push_back(dist(rng));
+    h.record(values.back(), {{"model", "c"}});
+  }
+  store.record(provider.collect(), at(20));
+  std::sort(values.begin(), values.end());
+  const HistogramWindow w = store.histogram("lat", {}, at(0), at(20));
+  EXPECT_DOUBLE_EQ(w.count, 5000.0);
+  double exact_sum = 0;
+  for (double v : values) exact_sum += v;
+  EXPECT_NEAR(w.mean(), exact_sum / 5000.0, 1e-9);
+  // The first values span 8 doublings, so the store keeps scale 2: buckets a factor 2^(1/4) wide,
+  // and a quantile within 19 % of the exact one.
+  ASSERT_GE(w.bounds.size(), 2U);
+  EXPECT_NEAR(w.bounds[1] / w.bounds[0], std::exp2(0.25), 1e-9);
+  for (double q : {0.5, 0.9, 0.99}) {
+    const double exact = values[static_cast<std::size_t>(q * 5000) - 1];
+    EXPECT_NEAR(w.quantile(q), exact, exact * 0.19) << "q=" << q;
+  }
+  EXPECT_DOUBLE_EQ(store.histogram("lat", {{"model", "c"}}, at(0), at(20)).count, 1000.0);
+  EXPECT_DOUBLE_EQ(store.histogram("lat", {{"model", "a"}}, at(10), at(20)).count, 0.0);
+}
+
 TEST(TimeSeriesStore, QuantileInterpolatesLinearlyInsideTheBucket) {
   HistogramWindow w;
   w.bounds = {1.0, 2.0};
