@@ -1,5 +1,7 @@
 #include "lumen/core/attributes.hpp"
 
+#include "core/short_bytes.hpp"
+
 #include <charconv>
 
 namespace lumen {
@@ -39,20 +41,20 @@ Attribute& Attributes::next_slot(std::string_view key) {
   Attribute& slot = items_[size_++];
   // A recycled list is usually refilled by the same code with the same keys in the same order:
   // comparing is cheaper than copying, and leaves the cache line clean.
-  if (slot.key != key) slot.key.assign(key);
+  if (!detail::same_bytes(slot.key, key)) slot.key.assign(key);
   return slot;
 }
 
 const AttributeValue* Attributes::find(std::string_view key) const noexcept {
   for (auto it = begin(); it != end(); ++it) {
-    if (it->key == key) return &it->value;
+    if (detail::same_bytes(it->key, key)) return &it->value;
   }
   return nullptr;
 }
 
 Attribute* Attributes::find_mutable(std::string_view key) noexcept {
   for (std::size_t i = 0; i < size_; ++i) {
-    if (items_[i].key == key) return &items_[i];
+    if (detail::same_bytes(items_[i].key, key)) return &items_[i];
   }
   return nullptr;
 }

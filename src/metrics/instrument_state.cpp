@@ -1,5 +1,6 @@
 #include "metrics/instrument_state.hpp"
 
+#include "core/short_bytes.hpp"
 #include "metrics/exponential_cell.hpp"
 
 #include <algorithm>
@@ -12,28 +13,9 @@ namespace {
 constexpr std::uint64_t kFnvOffset = 14695981039346656037ULL;
 constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
 
-inline std::uint64_t load64(const unsigned char* p) noexcept {
-  std::uint64_t w;
-  std::memcpy(&w, p, 8);
-  return w;
-}
-inline std::uint32_t load32(const unsigned char* p) noexcept {
-  std::uint32_t w;
-  std::memcpy(&w, p, 4);
-  return w;
-}
-
-// The last n < 8 bytes of a string as one word, read straight from the string with (possibly
-// overlapping) loads. Copying them into a zeroed word with a variable-length memcpy would make the
-// next read wait for the bytes' stores: a stall per string that cost more than the whole hash.
-inline std::uint64_t tail_word(const unsigned char* p, std::size_t n) noexcept {
-  if (n >= 4) return (static_cast<std::uint64_t>(load32(p)) << 32) | load32(p + n - 4);
-  if (n > 0) {
-    return (static_cast<std::uint64_t>(p[0]) << 16) | (static_cast<std::uint64_t>(p[n / 2]) << 8) |
-           p[n - 1];
-  }
-  return 0;
-}
+using lumen::detail::load64;
+using lumen::detail::same_bytes;
+using lumen::detail::tail_word;
 
 // Word at a time: attribute strings are short, and a byte-wise hash would dominate the lookup.
 inline std::uint64_t mix_bytes(std::uint64_t h, const void* data, std::size_t n) noexcept {
@@ -47,18 +29,6 @@ inline std::uint64_t mix_bytes(std::uint64_t h, const void* data, std::size_t n)
   }
   h = (h ^ tail_word(p, n) ^ (static_cast<std::uint64_t>(n) << 56)) * kMul;
   return h ^ (h >> 29);
-}
-
-// Equality of short strings without a call to memcmp: attribute keys and values are usually a few
-// bytes to a few dozen.
-inline bool same_bytes(std::string_view a, std::string_view b) noexcept {
-  const std::size_t n = a.size();
-  if (n != b.size()) return false;
-  const auto* p = reinterpret_cast<const unsigned char*>(a.data());
-  const auto* q = reinterpret_cast<const unsigned char*>(b.data());
-  if (n > 16) return std::memcmp(p, q, n) == 0;
-  if (n >= 8) return load64(p) == load64(q) && load64(p + n - 8) == load64(q + n - 8);
-  return tail_word(p, n) == tail_word(q, n);
 }
 
 inline std::uint64_t mix_u64(std::uint64_t h, std::uint64_t v) noexcept {
