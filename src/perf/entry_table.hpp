@@ -4,20 +4,23 @@
 // division, 20-40 cycles) and repeats it for every node it steps over; a profile of the cache-hit
 // path put a third of its time there. Here a power-of-two table of (hash, index) slots is probed
 // linearly with a mask, the probe compares full hashes before it touches an entry, and deletion
-// shifts later slots back (no tombstones, so probes stay short after churn). Entries sit in a
-// vector addressed by index, linked in insertion order for the CLOCK eviction and lazy expiry.
+// shifts later slots back (no tombstones, so probes stay short after churn). Entries sit in an
+// array addressed by index, one cache line each with the value inline, linked in insertion order
+// for the CLOCK eviction and lazy expiry.
 // Not thread-safe: the shard's mutex guards it.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <thread>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
+
+#include "lumen/perf/request_coalescer.hpp"
 
 namespace lumen::perf::detail {
 
@@ -100,27 +103,53 @@ inline bool same_key(std::string_view a, std::string_view b) noexcept {
   return n == 0 || std::memcmp(p, q, n) == 0;
 }
 
-// One cache line per entry, holding all that a hit reads (key, expiry, value pointer, flag); the
-// hash lives in the table's slot and the insertion-order links in a separate, colder array.
+// One cache line per entry, holding all that a hit reads: expiry, second-chance flag, the key
+// (inline up to kInlineKeyBytes; a longer key lives on the heap and its comparison reads one more
+// line) and the value itself (inline when the coalescer's value type fits kInlineValueBytes, see
+// ValueStorage). The hash lives in the table's slot and the insertion-order links in a separate,
+// colder array. A profile showed a hit on the earlier layout (value behind a shared_ptr) touching
+// one more cache line than a std::unordered_map node, which holds key and value together.
 struct alignas(64) CacheEntry {
+  static constexpr std::size_t kInlineKeyBytes = 16;
+
   std::uint64_t expires_ns = 0;
-  std::shared_ptr<const void> value;
-  std::string key;
+  std::uint32_t key_size = 0;
   // Second chance (CLOCK): a hit only sets this flag; eviction spares a flagged entry once.
   bool referenced = false;
+  bool live = false;  // false for a free (erased or never used) entry
+  alignas(8) char key_bytes[kInlineKeyBytes] = {};  // the key, or a pointer to it on the heap
+  alignas(8) unsigned char value[kInlineValueBytes] = {};  // managed through ValueOps
+
+  [[nodiscard]] std::string_view key() const noexcept {
+    if (key_size <= kInlineKeyBytes) return {key_bytes, key_size};
+    const char* p;
+    std::memcpy(&p, key_bytes, sizeof p);
+    return {p, key_size};
+  }
+  [[nodiscard]] const void* value_slot() const noexcept { return value; }
 };
+static_assert(sizeof(CacheEntry) == 64, "one cache line per entry");
 
 // `hash` arguments are hash_key(key): erase() recomputes it from the stored key.
 class EntryTable {
  public:
   static constexpr std::uint32_t kNone = 0xffffffffU;
 
+  // `ops` says how to store, destroy and move values of the coalescer's type; it must outlive the
+  // table.
+  explicit EntryTable(const ValueOps* ops = nullptr) noexcept : ops_(ops) {}
+  ~EntryTable();
+  EntryTable(const EntryTable&) = delete;
+  EntryTable& operator=(const EntryTable&) = delete;
+  // For tables default-constructed in an array; before the first insert.
+  void set_value_ops(const ValueOps* ops) noexcept { ops_ = ops; }
+
   [[nodiscard]] std::uint32_t find(std::string_view key, std::size_t hash) const noexcept {
     if (size_ == 0) return kNone;
     for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.node == kNone) return kNone;
-      if (s.tag == static_cast<std::uint32_t>(hash) && same_key(entries_[s.node].key, key)) return s.node;
+      if (s.tag == static_cast<std::uint32_t>(hash) && same_key(entries_[s.node].key(), key)) return s.node;
     }
   }
   [[nodiscard]] CacheEntry& at(std::uint32_t i) noexcept { return entries_[i]; }
@@ -129,8 +158,9 @@ class EntryTable {
   [[nodiscard]] std::uint32_t oldest() const noexcept { return head_; }
   [[nodiscard]] std::uint32_t next_of(std::uint32_t i) const noexcept { return links_[i].next; }
 
-  // Adds an entry that is not present, as the newest.
-  std::uint32_t insert(std::string_view key, std::size_t hash, std::shared_ptr<const void> value,
+  // Adds an entry that is not present, as the newest, with a copy of the value behind `value`
+  // (ValueOps::store). Throws what that copy or an allocation throws, leaving the table as it was.
+  std::uint32_t insert(std::string_view key, std::size_t hash, const std::shared_ptr<const void>& value,
                        std::uint64_t expires_ns);
   void erase(std::uint32_t i) noexcept;
   void move_to_newest(std::uint32_t i) noexcept {
@@ -149,17 +179,24 @@ class EntryTable {
     std::uint32_t prev = kNone;  // older
     std::uint32_t next = kNone;  // newer
   };
-  void grow();
+  [[nodiscard]] std::size_t slot_count() const noexcept { return slots_ ? mask_ + 1 : 0; }
+  void grow_slots();
+  void grow_entries();
+  void release(CacheEntry& e) noexcept;
   void place(std::uint32_t tag, std::uint32_t node) noexcept;
   void unlink(std::uint32_t i) noexcept;
   void link_newest(std::uint32_t i) noexcept;
 
-  std::vector<Slot> slots_;
+  // What a hit reads comes first, so that it shares the cache line of the shard's lock.
   std::size_t mask_ = 0;
-  std::vector<CacheEntry> entries_;
+  std::size_t size_ = 0;
+  std::unique_ptr<Slot[]> slots_;
+  std::unique_ptr<CacheEntry[]> entries_;  // grown by relocating each live value (ValueOps)
+  const ValueOps* ops_;
+  std::uint32_t entry_capacity_ = 0;
+  std::uint32_t entries_used_ = 0;  // entries ever handed out; those below it and not live are in free_
   std::vector<Links> links_;  // parallel to entries_
   std::vector<std::uint32_t> free_;  // indices of erased entries, reused first
-  std::size_t size_ = 0;
   std::uint32_t head_ = kNone;  // oldest
   std::uint32_t tail_ = kNone;  // newest
 };

@@ -80,7 +80,8 @@ struct alignas(64) Shard {
   ShardLock mu;
   std::atomic<std::uint64_t> hits{0};  // on the mutex's cache line: a hit touches one line less
   // Exact LRU would move an entry on every hit, which costs the hit path several cache misses:
-  // entries keep insertion order and a second-chance flag (CLOCK) instead.
+  // entries keep insertion order and a second-chance flag (CLOCK) instead. The table's members
+  // that a lookup reads (mask, size, slot and entry arrays) come first, on the lock's line.
   EntryTable entries;
   std::unordered_map<StoredKey, std::shared_ptr<Flight>, KeyHash, KeyEq> flights;
   std::atomic<std::uint64_t> executions{0};
@@ -124,12 +125,13 @@ std::uint64_t to_ns(std::chrono::nanoseconds d) noexcept {
 
 class CoalescerShards {
  public:
-  explicit CoalescerShards(CoalescerOptions options)
+  CoalescerShards(CoalescerOptions options, const ValueOps& ops)
       : opt_(std::move(options)),
         ttl_ns_(to_ns(opt_.ttl)),
         shard_count_(shard_count(opt_)),
         per_shard_capacity_(opt_.max_entries / shard_count_),
         shards_(new Shard[shard_count_]) {
+    for (std::size_t i = 0; i < shard_count_; ++i) shards_[i].entries.set_value_ops(&ops);
     if (opt_.meter != nullptr) register_metrics(*opt_.meter);
   }
   ~CoalescerShards() {
@@ -151,7 +153,7 @@ class CoalescerShards {
                                             std::exception_ptr error);
   void on_done(CoalescerCore::Ticket& ticket, std::function<void()> callback);
   void wait(CoalescerCore::Ticket& ticket, void* out, CopyOut copy);
-  std::size_t invalidate_if(const std::function<bool(const std::string&)>& match);
+  std::size_t invalidate_if(const std::function<bool(std::string_view)>& match);
   std::size_t invalidate_key(std::string_view key);
   std::size_t purge_expired();
   CoalescerStats stats() const;
@@ -193,7 +195,7 @@ class CoalescerShards {
   bool reserve_pending() noexcept;
   void finish(std::string_view key, CoalescerCore::Ticket& ticket,
               std::shared_ptr<const void> value, std::exception_ptr error);
-  void insert_locked(Shard& s, const HashedKey& key, std::shared_ptr<const void> value);
+  void insert_locked(Shard& s, const HashedKey& key, const std::shared_ptr<const void>& value) noexcept;
   // Removes every entry for which pred(entry) holds; returns how many.
   template <typename Pred>
   std::size_t erase_entries_if(Shard& s, Pred pred) {
@@ -255,13 +257,13 @@ CoalescerCore::Ticket CoalescerShards::begin(std::string_view key, void* out, Co
       // Written only when it changes: a store on every hit would pull the entry's cache line
       // away from the other cores that read it.
       if (!e.referenced) e.referenced = true;
-      copy(e.value.get(), out);
+      copy(e.value_slot(), out);
       bump(s.hits);
       t.role = CoalescerCore::Role::kHit;
       return t;
     }
     if (grace_ns_ > 0 && now_ns < dead_at(e)) {
-      copy(e.value.get(), out);
+      copy(e.value_slot(), out);
       bump(s.stale_hits);
       t.role = CoalescerCore::Role::kStale;
       // One refresh at a time: a flight for the key means one is already running.
@@ -389,17 +391,11 @@ void CoalescerShards::finish(std::string_view key, CoalescerCore::Ticket& ticket
 }
 
 void CoalescerShards::insert_locked(Shard& s, const HashedKey& key,
-                                    std::shared_ptr<const void> value) {
+                                    const std::shared_ptr<const void>& value) noexcept {
   const std::uint64_t now_ns = now();
   const std::uint64_t expires = now_ns + ttl_ns_;
-  if (const std::uint32_t i = s.entries.find(key.key, key.hash); i != EntryTable::kNone) {
-    CacheEntry& e = s.entries.at(i);
-    e.value = std::move(value);
-    e.expires_ns = expires;
-    e.referenced = false;
-    s.entries.move_to_newest(i);
-    return;
-  }
+  // A replaced value is erased and inserted again as the newest, unreferenced entry.
+  if (const std::uint32_t i = s.entries.find(key.key, key.hash); i != EntryTable::kNone) s.entries.erase(i);
   // Lazy expiry: with one TTL for all, the oldest insertions expire first; drop a few of those.
   for (int n = 0; n < 2 && s.entries.size() > 0; ++n) {
     const std::uint32_t oldest = s.entries.oldest();
@@ -418,7 +414,11 @@ void CoalescerShards::insert_locked(Shard& s, const HashedKey& key,
     s.entries.erase(oldest);
     bump(s.evictions);
   }
-  (void)s.entries.insert(key.key, key.hash, std::move(value), expires);
+  try {
+    (void)s.entries.insert(key.key, key.hash, value, expires);
+  } catch (...) {
+    // The value's copy (or memory) failed: it is not cached; the waiters still get it.
+  }
 }
 
 void CoalescerShards::wait(CoalescerCore::Ticket& ticket, void* out, CopyOut copy) {
@@ -450,12 +450,12 @@ void CoalescerShards::wait(CoalescerCore::Ticket& ticket, void* out, CopyOut cop
   span.set_status(trace::StatusCode::kOk);
 }
 
-std::size_t CoalescerShards::invalidate_if(const std::function<bool(const std::string&)>& match) {
+std::size_t CoalescerShards::invalidate_if(const std::function<bool(std::string_view)>& match) {
   std::size_t removed = 0;
   for (std::size_t i = 0; i < shard_count_; ++i) {
     Shard& s = shards_[i];
     std::lock_guard lock(s.mu);
-    removed += erase_entries_if(s, [&](const CacheEntry& e) { return match(e.key); });
+    removed += erase_entries_if(s, [&](const CacheEntry& e) { return match(e.key()); });
     for (auto& [key, flight] : s.flights) {
       if (match(key.key)) flight->cacheable = false;
     }
@@ -634,8 +634,8 @@ void CoalescerShards::register_metrics(metrics::Meter& meter) {
       {.description = "Results cached now"}));
 }
 
-CoalescerCore::CoalescerCore(CoalescerOptions options)
-    : impl_(std::make_unique<CoalescerShards>(std::move(options))) {}
+CoalescerCore::CoalescerCore(CoalescerOptions options, const ValueOps& ops)
+    : impl_(std::make_unique<CoalescerShards>(std::move(options), ops)) {}
 CoalescerCore::~CoalescerCore() = default;
 
 CoalescerCore::Ticket CoalescerCore::begin(std::string_view key, void* out, CopyOut copy) {
@@ -660,7 +660,7 @@ void CoalescerCore::on_done(Ticket& ticket, std::function<void()> callback) {
 void CoalescerCore::count_wait_timeout() noexcept { impl_->count_wait_timeout(); }
 std::size_t CoalescerCore::invalidate() {
   impl_->shared_erase([](ResultCache& c) { (void)c.erase_if([](std::string_view) { return true; }); });
-  return impl_->invalidate_if([](const std::string&) { return true; });
+  return impl_->invalidate_if([](std::string_view) { return true; });
 }
 std::size_t CoalescerCore::invalidate_key(std::string_view key) {
   impl_->shared_erase([&](ResultCache& c) { (void)c.erase(key); });
@@ -677,7 +677,8 @@ std::size_t CoalescerCore::invalidate_matching(std::string_view regex) {
   impl_->shared_erase([&](ResultCache& c) {
     (void)c.erase_if([&](std::string_view key) { return std::regex_search(key.begin(), key.end(), *re); });
   });
-  return impl_->invalidate_if([&](const std::string& key) { return std::regex_search(key, *re); });
+  return impl_->invalidate_if(
+      [&](std::string_view key) { return std::regex_search(key.begin(), key.end(), *re); });
 }
 std::size_t CoalescerCore::purge_expired() { return impl_->purge_expired(); }
 CoalescerStats CoalescerCore::stats() const { return impl_->stats(); }

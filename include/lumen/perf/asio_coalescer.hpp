@@ -120,7 +120,7 @@ template <typename V, typename F>
   using Role = detail::CoalescerCore::Role;
   detail::CoalescerCore& core = Access::core(c);
   std::optional<V> out;
-  detail::CoalescerCore::Ticket ticket = core.begin(key, &out, &Access::copy_out);
+  detail::CoalescerCore::Ticket ticket = core.begin(key, &out, &detail::ValueStorage<V>::copy_entry);
   switch (ticket.role) {
     case Role::kHit:
       break;

@@ -38,6 +38,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -125,15 +126,66 @@ namespace detail {
 struct Flight;
 class CoalescerShards;
 
-// Copies the stored value (a `const V*` behind `stored`) into the caller's `std::optional<V>`.
+// Copies a stored value (behind `stored`) into the caller's `std::optional<V>`.
 using CopyOut = void (*)(const void* stored, void* out);
+
+// A cached entry keeps its value inside its own cache line when the value type fits here (a
+// std::string does; its characters stay inline up to 15), so a hit reads one line, not two.
+inline constexpr std::size_t kInlineValueBytes = 32;
+
+// How the type-erased cache stores values of the coalescer's type inside an entry's
+// kInlineValueBytes (8-aligned) `slot`.
+struct ValueOps {
+  // Constructs in `slot` the stored form of the `const V` behind `value`; may throw (a copy).
+  void (*store)(void* slot, const std::shared_ptr<const void>& value);
+  void (*destroy)(void* slot) noexcept;
+  // Move-constructs the stored form into `dst` and destroys `src`'s.
+  void (*relocate)(void* dst, void* src) noexcept;
+};
+
+// The stored form of a V: the V itself when it fits and moves without throwing, else the
+// shared_ptr the leader produced (values too large to copy cheaply are shared, as before).
+template <typename V>
+struct ValueStorage {
+  static constexpr bool kInline = sizeof(V) <= kInlineValueBytes && alignof(V) <= 8 &&
+                                  std::is_nothrow_move_constructible_v<V>;
+  using Stored = std::conditional_t<kInline, V, std::shared_ptr<const void>>;
+
+  static const V& get(const void* slot) noexcept {
+    const Stored& s = *std::launder(static_cast<const Stored*>(slot));
+    if constexpr (kInline) {
+      return s;
+    } else {
+      return *static_cast<const V*>(s.get());
+    }
+  }
+  static void store(void* slot, const std::shared_ptr<const void>& value) {
+    if constexpr (kInline) {
+      ::new (slot) V(*static_cast<const V*>(value.get()));
+    } else {
+      ::new (slot) std::shared_ptr<const void>(value);
+    }
+  }
+  static void destroy(void* slot) noexcept { std::launder(static_cast<Stored*>(slot))->~Stored(); }
+  static void relocate(void* dst, void* src) noexcept {
+    Stored& s = *std::launder(static_cast<Stored*>(src));
+    ::new (dst) Stored(std::move(s));
+    s.~Stored();
+  }
+  // A CopyOut from an entry's slot.
+  static void copy_entry(const void* slot, void* out) {
+    static_cast<std::optional<V>*>(out)->emplace(get(slot));
+  }
+  static constexpr ValueOps kOps{&store, &destroy, &relocate};
+};
 // Runs the user's function (behind `fn`) and returns its result on the heap.
 using Produce = std::shared_ptr<const void> (*)(void* fn);
 
 // The type-erased engine behind RequestCoalescer<V>.
 class CoalescerCore {
  public:
-  explicit CoalescerCore(CoalescerOptions options);
+  // `ops` (static storage) store cached values of the coalescer's type.
+  CoalescerCore(CoalescerOptions options, const ValueOps& ops);
   ~CoalescerCore();
   CoalescerCore(const CoalescerCore&) = delete;
   CoalescerCore& operator=(const CoalescerCore&) = delete;
@@ -147,8 +199,9 @@ class CoalescerCore {
     std::shared_ptr<trace::Span> span;  // the execution span between start_ and end_execution
   };
 
-  // On a hit, copies the cached value into `out` before returning.
-  Ticket begin(std::string_view key, void* out, CopyOut copy);
+  // On a hit (or kStale), copies the cached value into `out` with `copy_entry`, which reads an
+  // entry's value slot (ValueStorage<V>::copy_entry), before returning.
+  Ticket begin(std::string_view key, void* out, CopyOut copy_entry);
   // kLead / kBypass: runs produce(fn) inside the execution span and publishes the outcome.
   std::shared_ptr<const void> execute(std::string_view key, Ticket& ticket, Produce produce, void* fn);
   // kWait: waits for the leader; copies its value into `out` or rethrows its exception.
@@ -200,7 +253,7 @@ class RequestCoalescer {
  public:
   // `codec` turns values into bytes for options.shared_cache; std::string values need none.
   explicit RequestCoalescer(CoalescerOptions options = {}, ValueCodec<V> codec = default_codec())
-      : codec_(std::move(codec)), core_(std::move(options)) {
+      : codec_(std::move(codec)), core_(std::move(options), detail::ValueStorage<V>::kOps) {
     if (core_.has_shared() && (!codec_.encode || !codec_.decode)) {
       throw Error("RequestCoalescer: a shared_cache stores bytes; give a ValueCodec with encode "
                   "and decode for this value type (std::string values need none)");
@@ -214,7 +267,7 @@ class RequestCoalescer {
     requires std::is_convertible_v<std::invoke_result_t<F&>, V>
   [[nodiscard]] V get(std::string_view key, F&& fn) {
     std::optional<V> out;
-    detail::CoalescerCore::Ticket ticket = core_.begin(key, &out, &copy_out);
+    detail::CoalescerCore::Ticket ticket = core_.begin(key, &out, &detail::ValueStorage<V>::copy_entry);
     switch (ticket.role) {
       case detail::CoalescerCore::Role::kHit:
         break;

@@ -4,8 +4,10 @@
 
 #include "eventually.hpp"
 
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <stdexcept>
 #include <string>
@@ -309,6 +311,45 @@ TEST(RequestCoalescer, WaiterSpanLinksToTheLeadersExecutionSpan) {
   ASSERT_NE(wait, nullptr);
   ASSERT_EQ(wait->links.size(), 1u);
   EXPECT_EQ(wait->links[0].context.span_id(), exec->context.span_id());
+}
+
+// Values stored inside the entry (a vector: non-trivial, 24 bytes) and values too large for it
+// (kept behind the leader's shared_ptr) are both served from the cache, each caller with its copy,
+// across entry-array growth, long keys, replacement after expiry and eviction.
+template <typename V>
+void check_cache_round_trip(const std::function<V(int)>& make) {
+  ManualClock clock;
+  RequestCoalescer<V> c({.ttl = 10s, .max_entries = 40, .shards = 1, .clock = &clock});
+  int runs = 0;
+  auto key_of = [](int i) { return "a-key-longer-than-sixteen-bytes:" + std::to_string(i); };
+  for (int i = 0; i < 40; ++i) (void)c.get(i % 2 ? key_of(i) : std::to_string(i), [&] { ++runs; return make(i); });
+  for (int i = 0; i < 40; ++i) {
+    V v = c.get(i % 2 ? key_of(i) : std::to_string(i), [&] { ++runs; return make(-1); });
+    EXPECT_TRUE(v == make(i)) << i;
+  }
+  EXPECT_EQ(runs, 40);
+  EXPECT_EQ(c.stats().hits, 40u);
+  clock.advance(10s);
+  EXPECT_TRUE(c.get("0", [&] { ++runs; return make(100); }) == make(100));  // replaced after expiry
+  EXPECT_TRUE(c.get("0", [&] { ++runs; return make(-1); }) == make(100));
+  for (int i = 40; i < 100; ++i) (void)c.get(std::to_string(i), [&] { return make(i); });  // evicts
+  EXPECT_LE(c.stats().entries, 40u);
+  EXPECT_TRUE(c.get("99", [&] { return make(-1); }) == make(99));
+}
+
+TEST(RequestCoalescer, InlineStoredValuesAreServedFromTheCacheAsCopies) {
+  static_assert(detail::ValueStorage<std::vector<int>>::kInline);
+  check_cache_round_trip<std::vector<int>>([](int i) { return std::vector<int>(static_cast<std::size_t>(i + 2), i); });
+}
+
+TEST(RequestCoalescer, ValuesTooLargeToStoreInlineAreServedFromTheCacheAsCopies) {
+  using Big = std::array<int, 32>;
+  static_assert(!detail::ValueStorage<Big>::kInline);
+  check_cache_round_trip<Big>([](int i) {
+    Big b{};
+    b.fill(i);
+    return b;
+  });
 }
 
 TEST(MakeKey, SameArgumentsGiveTheSameKeyAndBoundariesMatter) {
