@@ -4,7 +4,6 @@
 #include <atomic>
 #include <bit>
 #include <condition_variable>
-#include <ctime>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -19,6 +18,7 @@
 #include "lumen/metrics/meter.hpp"
 #include "lumen/trace/tracer.hpp"
 #include "perf/entry_table.hpp"
+#include "perf/ticking_clock.hpp"
 
 namespace lumen::perf::detail {
 
@@ -102,13 +102,6 @@ struct RefreshTask {
 
 constexpr std::size_t kMaxQueuedRefreshes = 1024;
 
-std::uint64_t coarse_monotonic_ns() noexcept {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 // A power of two (the hit path picks a shard with a mask, not a division), and never more shards
 // than entries, so that the per-shard bounds add up to at most max_entries.
 std::size_t shard_count(const CoalescerOptions& o) noexcept {
@@ -175,7 +168,7 @@ class CoalescerShards {
     return shards_[(hash >> 40) & (shard_count_ - 1)];
   }
   std::uint64_t now() const noexcept {
-    return opt_.clock != nullptr ? opt_.clock->monotonic_ns() : coarse_monotonic_ns();
+    return opt_.clock != nullptr ? opt_.clock->monotonic_ns() : ticking_monotonic_ns();
   }
   bool caching() const noexcept { return ttl_ns_ > 0 && per_shard_capacity_ > 0; }
   // When an entry is gone for good: its ttl plus the stale grace period.
