@@ -10,6 +10,9 @@
 #include <system_error>
 
 namespace lumen::log {
+namespace {
+constexpr std::size_t kBufferBytes = 1 << 20;
+}  // namespace
 
 RotatingFileSink::RotatingFileSink(FileSinkOptions options) : options_(std::move(options)) {
   if (options_.max_files == 0) options_.max_files = 1;
@@ -62,9 +65,14 @@ bool RotatingFileSink::write(const FormattedRecord& record) {
     }
   }
   if (fd_ < 0 && !open_file()) return false;
-  buffer_.append(record.json);
-  buffer_.push_back('\n');
+  if (buffer_.capacity() < kBufferBytes) buffer_.reserve(kBufferBytes);
+  const std::size_t at = buffer_.size();
+  buffer_.resize(at + record.json.size() + 1);
+  std::memcpy(buffer_.data() + at, record.json.data(), record.json.size());
+  buffer_.back() = '\n';
   size_ += line;
+  // The writer flushes after each burst; a long one is written out in pieces of bounded memory.
+  if (buffer_.size() >= kBufferBytes) return flush();
   return true;
 }
 

@@ -43,121 +43,268 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
   return need + 1;
 }
 
-void append_two(std::string& out, std::uint32_t v) {
-  out.push_back(static_cast<char>('0' + v / 10));
-  out.push_back(static_cast<char>('0' + v % 10));
+char* write_two(char* p, std::uint32_t v) noexcept {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+  return p + 2;
 }
 
-void append_value(std::string& out, Reader& r, const Redactor& redactor);
+// "YYYY-MM-DDTHH:MM:SS" for a count of seconds since the Unix epoch, in UTC. The civil date comes
+// from the day count by shifting the year to start in March (the leap day then ends a year) and
+// splitting it into 400-year eras of 146097 days; no gmtime_r, whose time-zone lock all threads
+// share.
+void write_date_time(char* p, std::uint64_t seconds) noexcept {
+  const std::uint64_t days = seconds / 86400;
+  const auto second_of_day = static_cast<std::uint32_t>(seconds % 86400);
+  const std::uint64_t shifted = days + 719468;  // days from 0000-03-01 to 1970-01-01
+  const std::uint64_t era = shifted / 146097;
+  const auto day_of_era = static_cast<std::uint32_t>(shifted - era * 146097);
+  const std::uint32_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const std::uint32_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const std::uint32_t month_index = (5 * day_of_year + 2) / 153;  // 0 = March
+  const std::uint32_t day = day_of_year - (153 * month_index + 2) / 5 + 1;
+  const std::uint32_t month = month_index < 10 ? month_index + 3 : month_index - 9;
+  const auto year = static_cast<std::uint32_t>(year_of_era + era * 400 + (month <= 2 ? 1 : 0));
+  p = write_two(p, (year / 100) % 100);
+  p = write_two(p, year % 100);
+  *p++ = '-';
+  p = write_two(p, month);
+  *p++ = '-';
+  p = write_two(p, day);
+  *p++ = 'T';
+  p = write_two(p, second_of_day / 3600);
+  *p++ = ':';
+  p = write_two(p, second_of_day / 60 % 60);
+  *p++ = ':';
+  write_two(p, second_of_day % 60);
+}
 
-void append_member(std::string& out, Reader& r, const Redactor& redactor, bool first) {
-  if (!first) out.push_back(',');
+char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor);
+
+// Members and values reserve room as they go: `p` is the write position inside `out`, committed
+// before each reserve (which may move the buffer) and returned at the end.
+char* write_member(char* p, LineBuffer& out, Reader& r, const Redactor& redactor, bool first) {
   const std::string_view key = r.str();
-  append_json_string(out, key);
-  out.push_back(':');
+  out.commit(p);
+  p = out.reserve(json_string_max(key.size()) + 2 + kRedacted.size());
+  if (!first) *p++ = ',';
+  p = write_json_string(p, key);
+  *p++ = ':';
   if (redactor.matches(key)) {
-    std::string discard;  // decode and drop the value, whatever its depth
-    append_value(discard, r, Redactor{});
-    out.append(kRedacted);
-  } else {
-    append_value(out, r, redactor);
+    r.skip_value();  // whatever its depth
+    std::memcpy(p, kRedacted.data(), kRedacted.size());
+    return p + kRedacted.size();
   }
+  return write_value(p, out, r, redactor);
 }
 
-void append_value(std::string& out, Reader& r, const Redactor& redactor) {
+char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor) {
   switch (static_cast<Value::Kind>(r.byte())) {
     case Value::Kind::kNull:
-      out.append("null");
-      break;
-    case Value::Kind::kBool:
-      out.append(r.byte() != 0 ? "true" : "false");
-      break;
-    case Value::Kind::kInt: {
-      char buf[24];
-      const auto res = std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(r.u64()));
-      out.append(buf, res.ptr);
-      break;
+      out.commit(p);
+      p = out.reserve(4);
+      std::memcpy(p, "null", 4);
+      return p + 4;
+    case Value::Kind::kBool: {
+      const bool b = r.byte() != 0;
+      out.commit(p);
+      p = out.reserve(5);
+      std::memcpy(p, b ? "true" : "false", b ? 4 : 5);
+      return p + (b ? 4 : 5);
     }
-    case Value::Kind::kUint: {
-      char buf[24];
-      const auto res = std::to_chars(buf, buf + sizeof buf, r.u64());
-      out.append(buf, res.ptr);
-      break;
-    }
+    case Value::Kind::kInt:
+      out.commit(p);
+      p = out.reserve(24);
+      return std::to_chars(p, p + 24, static_cast<std::int64_t>(r.u64())).ptr;
+    case Value::Kind::kUint:
+      out.commit(p);
+      p = out.reserve(24);
+      return std::to_chars(p, p + 24, r.u64()).ptr;
     case Value::Kind::kDouble: {
       const std::uint64_t bits = r.u64();
       double d;
       std::memcpy(&d, &bits, 8);
-      append_double(out, d);
-      break;
+      out.commit(p);
+      p = out.reserve(32);
+      return write_double(p, d);
     }
-    case Value::Kind::kString:
-      append_json_string(out, r.str());
-      break;
+    case Value::Kind::kString: {
+      const std::string_view s = r.str();
+      out.commit(p);
+      return write_json_string(out.reserve(json_string_max(s.size())), s);
+    }
     case Value::Kind::kObject: {
       const std::uint32_t n = r.u32();
-      out.push_back('{');
-      for (std::uint32_t i = 0; i < n; ++i) append_member(out, r, redactor, i == 0);
-      out.push_back('}');
-      break;
+      out.commit(p);
+      p = out.reserve(1);
+      *p++ = '{';
+      for (std::uint32_t i = 0; i < n; ++i) p = write_member(p, out, r, redactor, i == 0);
+      out.commit(p);
+      p = out.reserve(1);
+      *p++ = '}';
+      return p;
     }
     case Value::Kind::kArray: {
       const std::uint32_t n = r.u32();
-      out.push_back('[');
+      out.commit(p);
+      p = out.reserve(1);
+      *p++ = '[';
       for (std::uint32_t i = 0; i < n; ++i) {
-        if (i != 0) out.push_back(',');
-        append_value(out, r, redactor);
+        if (i != 0) {
+          out.commit(p);
+          p = out.reserve(1);
+          *p++ = ',';
+        }
+        p = write_value(p, out, r, redactor);
       }
-      out.push_back(']');
-      break;
+      out.commit(p);
+      p = out.reserve(1);
+      *p++ = ']';
+      return p;
     }
   }
+  return p;
+}
+
+// Bytes of an 8-byte word that need attention in a JSON string: below 0x20, '"', '\\', or 0x80
+// and above. The lowest flagged byte is exact (higher ones may be false alarms from borrows).
+inline std::uint64_t special_bytes(std::uint64_t w) noexcept {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  const std::uint64_t quote = w ^ (kOnes * '"');
+  const std::uint64_t backslash = w ^ (kOnes * '\\');
+  const std::uint64_t control = (w - kOnes * 0x20) & ~w;  // a byte below 0x20
+  return (control | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | w) & kHigh;
 }
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
+void LineBuffer::grow(std::size_t n) {
+  std::size_t capacity = capacity_ < 256 ? 256 : capacity_ * 2;
+  while (capacity - size_ < n) capacity *= 2;
+  auto data = std::make_unique<char[]>(capacity);
+  if (size_ != 0) std::memcpy(data.get(), data_.get(), size_);
+  data_ = std::move(data);
+  capacity_ = capacity;
+}
+
+char* write_json_string(char* p, std::string_view s) noexcept {
+  *p++ = '"';
+  const char* in = s.data();
+  const std::size_t size = s.size();
   std::size_t i = 0;
-  while (i < s.size()) {
-    // Copy the longest run that needs no attention in one append.
-    std::size_t run = i;
-    while (run < s.size()) {
-      const auto c = static_cast<unsigned char>(s[run]);
-      if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;
-      ++run;
+  while (i < size) {
+    // Eight bytes at a time while none needs attention (the common case: ASCII text).
+    while (i + 8 <= size) {
+      std::uint64_t w;
+      std::memcpy(&w, in + i, 8);
+      const std::uint64_t special = special_bytes(w);
+      std::memcpy(p, &w, 8);  // room: the output is at most 6x the input, never behind it
+      if (special == 0) {
+        p += 8;
+        i += 8;
+        continue;
+      }
+      const auto clean = static_cast<std::size_t>(__builtin_ctzll(special) / 8);
+      p += clean;
+      i += clean;
+      goto attention;
     }
-    out.append(s.data() + i, run - i);
-    i = run;
-    if (i >= s.size()) break;
-    const auto c = static_cast<unsigned char>(s[i]);
+    {
+      // The last bytes, padded with letters (which never need attention) to a whole word.
+      const std::size_t rest = size - i;
+      std::uint64_t w = 0x6161616161616161ULL;
+      std::memcpy(&w, in + i, rest);
+      const std::uint64_t special = special_bytes(w);
+      std::size_t clean = special == 0 ? 8 : static_cast<std::size_t>(__builtin_ctzll(special) / 8);
+      if (clean > rest) clean = rest;
+      std::memcpy(p, in + i, clean);
+      p += clean;
+      i += clean;
+      if (i >= size) break;
+    }
+  attention:
+    const auto c = static_cast<unsigned char>(in[i]);
     if (c >= 0x80) {
       const std::size_t n = utf8_sequence(s, i);
       if (n == 0) {
-        out.append(kReplacement);
+        std::memcpy(p, kReplacement.data(), kReplacement.size());
+        p += kReplacement.size();
         ++i;
       } else {
-        out.append(s.data() + i, n);
+        std::memcpy(p, in + i, n);
+        p += n;
         i += n;
       }
       continue;
     }
+    *p++ = '\\';
     switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
+      case '"': *p++ = '"'; break;
+      case '\\': *p++ = '\\'; break;
+      case '\n': *p++ = 'n'; break;
+      case '\r': *p++ = 'r'; break;
+      case '\t': *p++ = 't'; break;
+      case '\b': *p++ = 'b'; break;
+      case '\f': *p++ = 'f'; break;
       default:
-        out.append("\\u00");
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xF]);
+        std::memcpy(p, "u00", 3);
+        p[3] = kHex[c >> 4];
+        p[4] = kHex[c & 0xF];
+        p += 5;
     }
     ++i;
   }
-  out.push_back('"');
+  *p++ = '"';
+  return p;
+}
+
+char* write_double(char* p, double d) noexcept {
+  if (!std::isfinite(d)) {
+    std::memcpy(p, "null", 4);
+    return p + 4;
+  }
+  // Most logged doubles have a few decimals (durations, ratios, prices), and std::to_chars'
+  // shortest-form search costs about 100 ns. If m / 10^k == |d| in double arithmetic, both that
+  // division and a parser reading "m.10^-k" round the same exact rational, so the text reads back
+  // as d exactly.
+  const double a = std::fabs(d);
+  if (a >= 1e-3 && a < 1e15) {
+    constexpr double kScale[] = {1.0, 10.0, 100.0, 1000.0};
+    for (std::size_t k = 0; k < 4; ++k) {
+      const double m = a * kScale[k];
+      if (m >= 9007199254740992.0) break;  // 2^53: integers above are not all exact
+      const auto mi = static_cast<std::uint64_t>(m);
+      if (static_cast<double>(mi) != m || static_cast<double>(mi) / kScale[k] != a) continue;
+      if (d < 0) *p++ = '-';
+      const auto scale = static_cast<std::uint64_t>(kScale[k]);
+      p = std::to_chars(p, p + 20, mi / scale).ptr;
+      if (k != 0) {
+        *p++ = '.';
+        std::uint64_t frac = mi % scale;
+        for (std::size_t j = k; j > 0; --j) {
+          p[j - 1] = static_cast<char>('0' + frac % 10);
+          frac /= 10;
+        }
+        p += k;
+      }
+      return p;
+    }
+  }
+  return std::to_chars(p, p + 32, d).ptr;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  const std::size_t start = out.size();
+  out.resize(start + json_string_max(s.size()));
+  char* end = write_json_string(out.data() + start, s);
+  out.resize(static_cast<std::size_t>(end - out.data()));
+}
+
+void append_json_string(LineBuffer& out, std::string_view s) {
+  out.commit(write_json_string(out.reserve(json_string_max(s.size())), s));
 }
 
 void append_sanitized(std::string& out, std::string_view s) {
@@ -180,39 +327,31 @@ void append_sanitized(std::string& out, std::string_view s) {
   }
 }
 
-void append_iso8601(std::string& out, std::uint64_t wall_ns) {
-  const auto secs = static_cast<std::time_t>(wall_ns / 1'000'000'000ULL);
+char* Iso8601Cache::write(char* p, std::uint64_t wall_ns) noexcept {
+  const std::uint64_t second = wall_ns / 1'000'000'000ULL;
+  if (second != second_) {
+    write_date_time(text_, second);
+    second_ = second;
+  }
+  std::memcpy(p, text_, sizeof text_);
+  p += sizeof text_;
   const auto ms = static_cast<std::uint32_t>((wall_ns / 1'000'000ULL) % 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  const auto year = static_cast<std::uint32_t>(tm.tm_year + 1900);
-  std::to_chars(buf, buf + 4, year);
-  out.append(buf, 4);
-  out.push_back('-');
-  append_two(out, static_cast<std::uint32_t>(tm.tm_mon + 1));
-  out.push_back('-');
-  append_two(out, static_cast<std::uint32_t>(tm.tm_mday));
-  out.push_back('T');
-  append_two(out, static_cast<std::uint32_t>(tm.tm_hour));
-  out.push_back(':');
-  append_two(out, static_cast<std::uint32_t>(tm.tm_min));
-  out.push_back(':');
-  append_two(out, static_cast<std::uint32_t>(tm.tm_sec));
-  out.push_back('.');
-  out.push_back(static_cast<char>('0' + ms / 100));
-  append_two(out, ms % 100);
-  out.push_back('Z');
+  *p++ = '.';
+  *p++ = static_cast<char>('0' + ms / 100);
+  p = write_two(p, ms % 100);
+  *p++ = 'Z';
+  return p;
+}
+
+void append_iso8601(std::string& out, std::uint64_t wall_ns) {
+  Iso8601Cache cache;
+  char buf[kIso8601Size];
+  out.append(buf, static_cast<std::size_t>(cache.write(buf, wall_ns) - buf));
 }
 
 void append_double(std::string& out, double d) {
-  if (!std::isfinite(d)) {
-    out.append("null");
-    return;
-  }
   char buf[32];
-  const auto res = std::to_chars(buf, buf + sizeof buf, d);
-  out.append(buf, res.ptr);
+  out.append(buf, static_cast<std::size_t>(write_double(buf, d) - buf));
 }
 
 std::string_view level_name_upper(Level level) noexcept {
@@ -227,7 +366,16 @@ std::string_view level_name_upper(Level level) noexcept {
   }
 }
 
+void Redactor::add(std::string_view key) {
+  std::string lower;
+  for (char c : key) lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  length_mask |= std::uint64_t{1} << (lower.size() < 63 ? lower.size() : 63);
+  keys.push_back(std::move(lower));
+}
+
 bool Redactor::matches(std::string_view key) const noexcept {
+  // Most keys differ in length from every redacted one: one test rejects them.
+  if ((length_mask & (std::uint64_t{1} << (key.size() < 63 ? key.size() : 63))) == 0) return false;
   for (const auto& k : keys) {
     if (k.size() != key.size()) continue;
     bool same = true;
@@ -244,16 +392,20 @@ bool Redactor::matches(std::string_view key) const noexcept {
   return false;
 }
 
-void append_fields(std::string& out, Reader& reader, const Redactor& redactor) {
-  while (!reader.done()) append_member(out, reader, redactor, false);
+void append_fields(LineBuffer& out, Reader& reader, const Redactor& redactor) {
+  char* p = out.reserve(0);
+  while (!reader.done()) p = write_member(p, out, reader, redactor, false);
+  out.commit(p);
 }
 
 void append_fields(std::string& out, const Field* fields, std::size_t count,
                    const Redactor& redactor) {
-  std::string encoded;
-  for (std::size_t i = 0; i < count; ++i) put_field(encoded, fields[i]);
+  const std::string encoded = encode({}, fields, count);
   Reader reader(encoded);
-  append_fields(out, reader, redactor);
+  (void)reader.str();  // the empty message
+  LineBuffer line;
+  append_fields(line, reader, redactor);
+  out.append(line.view());
 }
 
 }  // namespace lumen::log::detail

@@ -2,15 +2,17 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <variant>
 #include <cstdio>
+#include <cstring>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <variant>
 
 #include "log/json_writer.hpp"
 #include "log/record.hpp"
-#include "lumen/core/bounded_queue.hpp"
+#include "log/record_ring.hpp"
 #include "lumen/core/context.hpp"
 #include "lumen/core/error.hpp"
 
@@ -24,16 +26,10 @@ class LoggerCore {
       : options_(std::move(options)),
         clock_(options_.clock ? options_.clock : &SystemClock::instance()),
         sinks_(std::move(sinks)),
-        records_(options_.queue_capacity),
-        free_(options_.queue_capacity),
-        queue_(options_.queue_capacity),
+        ring_(options_.asynchronous ? options_.queue_capacity : 1),
         sink_failed_(sinks_.size(), false) {
     level_.store(static_cast<std::uint8_t>(options_.level), std::memory_order_relaxed);
-    for (const auto& k : options_.redact_keys) {
-      std::string lower;
-      for (char c : k) lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-      redactor_.keys.push_back(std::move(lower));
-    }
+    for (const auto& k : options_.redact_keys) redactor_.add(k);
     prefix_service_.append(",\"service\":");
     append_json_string(prefix_service_, options_.service);
     prefix_service_.append(",\"environment\":");
@@ -41,10 +37,6 @@ class LoggerCore {
     const bool camel = options_.trace_keys == TraceKeys::kCamelCase;
     trace_key_ = camel ? ",\"traceId\":\"" : ",\"trace_id\":\"";
     span_key_ = camel ? "\",\"spanId\":\"" : "\",\"span_id\":\"";
-    for (auto& r : records_) {
-      r.data.reserve(256);
-      (void)free_.try_push(&r);
-    }
   }
 
   // The writer thread holds `self`, so the state outlives a writer that shutdown had to detach.
@@ -69,47 +61,52 @@ class LoggerCore {
   void submit(Level level, std::string_view message, const Field* fields, std::size_t count,
               const std::string* bound) {
     if (stopped_.load(std::memory_order_relaxed)) return;
-    Record* r = nullptr;
-    if (options_.asynchronous) {
+    if (!options_.asynchronous) {
+      std::lock_guard lock(sync_mutex_);
+      fill(sync_slot_, level, message, fields, count, bound);
+      if (handle(sync_slot_)) dispatch(formatted_);
+      flush_sinks();
+      return;
+    }
+    std::uint64_t pos = 0;
+    Slot* s = ring_.try_claim(pos);
+    if (s == nullptr) {
       const bool block = options_.overflow == OverflowPolicy::kBlock;
-      if (!acquire(r, block, block ? monotonic_ns() + block_timeout_ns() : 0)) {
+      s = block ? claim_waiting(pos, monotonic_ns() + block_timeout_ns()) : nullptr;
+      if (s == nullptr) {
         // Dropped by policy or after waiting block_timeout; a stopped writer drops silently.
         if (!block || writer_running_.load(std::memory_order_relaxed)) {
           dropped_.fetch_add(1, std::memory_order_relaxed);
         }
         return;
       }
-    } else {
-      r = &sync_record_;
-      sync_mutex_.lock();
     }
-    fill(*r, level, message, fields, count, bound);
-    if (options_.asynchronous) {
-      publish(r);
-    } else {
-      handle(*r);
-      write_batch();
-      sync_mutex_.unlock();
-    }
+    fill(*s, level, message, fields, count, bound);
+    RecordRing::publish(*s, pos);
+    if (sleeping_.load(std::memory_order_seq_cst)) wake();
   }
 
   bool flush(std::chrono::milliseconds timeout) {
-    const std::uint64_t deadline = monotonic_ns() + static_cast<std::uint64_t>(timeout.count()) * 1'000'000ULL;
+    const std::uint64_t deadline =
+        monotonic_ns() + static_cast<std::uint64_t>(timeout.count()) * 1'000'000ULL;
     if (!options_.asynchronous) {
       std::lock_guard lock(sync_mutex_);
       flush_sinks();
       return true;
     }
-    if (!writer_running_.load(std::memory_order_acquire)) return queue_.size_approx() == 0;
-    Record* r = nullptr;
-    if (!acquire(r, true, deadline)) return false;
-    r->type = Record::Type::kFlushMarker;
+    if (!writer_running_.load(std::memory_order_acquire)) return ring_.size_approx() == 0;
+    std::uint64_t pos = 0;
+    Slot* s = ring_.try_claim(pos);
+    if (s == nullptr) s = claim_waiting(pos, deadline);
+    if (s == nullptr) return false;
+    s->type = Slot::Type::kFlushMarker;
     const std::uint64_t seq = flush_requested_.fetch_add(1, std::memory_order_relaxed) + 1;
-    r->marker = seq;
-    publish(r);
+    s->marker = seq;
+    RecordRing::publish(*s, pos);
     wake();
     std::unique_lock lock(mutex_);
-    return flushed_cv_.wait_for(lock, std::chrono::nanoseconds(deadline > monotonic_ns() ? deadline - monotonic_ns() : 0),
+    const std::uint64_t now = monotonic_ns();
+    return flushed_cv_.wait_for(lock, std::chrono::nanoseconds(deadline > now ? deadline - now : 0),
                                 [&] { return flushed_ >= seq; });
   }
 
@@ -147,60 +144,56 @@ class LoggerCore {
   }
 
  private:
-  // Takes a free record; waits for one when `block`, until `deadline_ns` if it is not 0.
   std::uint64_t block_timeout_ns() const noexcept {
     return static_cast<std::uint64_t>(std::max<std::int64_t>(1, options_.block_timeout.count())) *
            1'000'000ULL;
   }
 
-  bool acquire(Record*& r, bool block, std::uint64_t deadline_ns) {
-    if (free_.try_pop(r)) return true;
-    if (!block) return false;
+  // The ring is full: waits for a slot until `deadline_ns`, or until the writer is gone.
+  Slot* claim_waiting(std::uint64_t& pos, std::uint64_t deadline_ns) {
     for (unsigned spin = 0;; ++spin) {
-      if (free_.try_pop(r)) return true;
-      if (!writer_running_.load(std::memory_order_acquire)) return false;
-      if (deadline_ns != 0 && monotonic_ns() >= deadline_ns) return false;
+      if (Slot* s = ring_.try_claim(pos)) return s;
+      if (!writer_running_.load(std::memory_order_acquire)) return nullptr;
+      if (monotonic_ns() >= deadline_ns) return nullptr;
       if (spin < 64) {
         std::this_thread::yield();
         continue;
       }
-      // Park until the writer frees records; the timeout covers a notification that raced.
+      // Park until the writer frees slots; the timeout covers a notification that raced.
       waiters_.fetch_add(1, std::memory_order_seq_cst);
       {
         std::unique_lock lock(mutex_);
         if (sleeping_.load(std::memory_order_relaxed)) wake_cv_.notify_one();
-        space_cv_.wait_for(lock, std::chrono::milliseconds(1),
-                           [&] { return free_.size_approx() > 0; });
+        space_cv_.wait_for(lock, std::chrono::milliseconds(1), [&] { return ring_.has_room(); });
       }
       waiters_.fetch_sub(1, std::memory_order_relaxed);
     }
   }
 
-  void fill(Record& r, Level level, std::string_view message, const Field* fields,
+  void fill(Slot& s, Level level, std::string_view message, const Field* fields,
             std::size_t count, const std::string* bound) {
-    r.type = Record::Type::kLog;
-    r.level = level;
-    r.wall_ns = clock_->wall_ns();
+    s.type = Slot::Type::kLog;
+    s.level = level;
+    s.wall_ns = clock_->wall_ns();
     const SpanContext& span = Context::current().span();
-    r.has_span = span.is_valid();
-    if (r.has_span) {
-      r.trace_id = span.trace_id();
-      r.span_id = span.span_id();
+    s.has_span = span.is_valid();
+    if (s.has_span) {
+      s.trace_id = span.trace_id();
+      s.span_id = span.span_id();
     }
-    if (bound != nullptr) {
-      r.bound.assign(*bound);
-    } else {
-      r.bound.clear();
+    const std::size_t bound_size = bound != nullptr ? clamp_u32(bound->size()) : 0;
+    const std::size_t body = encoded_size(message, fields, count);
+    if (bound_size + body > std::numeric_limits<std::uint32_t>::max()) {
+      // Over 4 GiB in one record: keep the message, cut to fit.
+      message = message.substr(0, std::numeric_limits<std::uint32_t>::max() - bound_size - 4);
+      count = 0;
     }
-    r.data.clear();
-    put_str(r.data, message);
-    for (std::size_t i = 0; i < count; ++i) put_field(r.data, fields[i]);
-  }
-
-  void publish(Record* r) {
-    // Cannot fail: there are exactly as many records as queue cells.
-    while (!queue_.try_push(r)) std::this_thread::yield();
-    if (sleeping_.load(std::memory_order_seq_cst)) wake();
+    const std::size_t size = bound_size + encoded_size(message, fields, count);
+    char* p = s.data_for(size);
+    if (bound_size != 0) std::memcpy(p, bound->data(), bound_size);
+    put_record(p + bound_size, message, fields, count);
+    s.bound_size = static_cast<std::uint32_t>(bound_size);
+    s.size = static_cast<std::uint32_t>(size);
   }
 
   void wake() {
@@ -209,30 +202,35 @@ class LoggerCore {
   }
 
   void run() {
-    constexpr std::size_t kBatch = 512;
+    // Records between two flushes of the sinks while the ring stays busy; the sinks are also
+    // flushed whenever the writer catches up (the ring is empty) and at every flush marker.
+    constexpr std::size_t kFlushEvery = 2048;
+    constexpr std::size_t kBatch = 256;  // then the writer tells the waiting producers
     for (;;) {
       std::size_t n = 0;
-      Record* r = nullptr;
       std::uint64_t marker = 0;
-      while (n < kBatch && queue_.try_pop(r)) {
+      while (n < kBatch) {
+        Slot* s = ring_.peek();
+        if (s == nullptr) break;
         ++n;
-        if (r->type == Record::Type::kFlushMarker) {
-          marker = r->marker;
-          r->type = Record::Type::kLog;
-          (void)free_.try_push(r);
+        if (s->type == Slot::Type::kFlushMarker) {
+          marker = s->marker;
+          s->type = Slot::Type::kLog;
+          ring_.release(*s);
           break;  // write and flush what came before the marker, then signal it
         }
-        handle(*r);
-        (void)free_.try_push(r);
+        // The slot goes back before the sinks see the line: a slow sink then holds no slot.
+        const bool formatted = handle(*s);
+        ring_.release(*s);
+        if (formatted) dispatch(formatted_);
       }
       if (n > 0 && waiters_.load(std::memory_order_seq_cst) > 0) {
         { std::lock_guard lock(mutex_); }
         space_cv_.notify_all();
       }
       report_drops(false);
-      write_batch();
+      if (marker != 0 || (n == 0 && unflushed_ > 0) || unflushed_ >= kFlushEvery) flush_sinks();
       if (marker != 0) {
-        flush_sinks();
         {
           std::lock_guard lock(mutex_);
           flushed_ = std::max(flushed_, marker);
@@ -240,60 +238,93 @@ class LoggerCore {
         flushed_cv_.notify_all();
       }
       if (n > 0) continue;
+      // Caught up. A record claimed but not yet published is moments away: yield for it. Otherwise
+      // sleep until a producer wakes us (the timeout bounds a missed wake-up).
+      if (ring_.size_approx() != 0) {
+        std::this_thread::yield();
+        continue;
+      }
       std::unique_lock lock(mutex_);
-      if (stop_ && queue_.size_approx() == 0) break;
+      if (stop_ && ring_.size_approx() == 0) break;
       sleeping_.store(true, std::memory_order_seq_cst);
-      if (queue_.size_approx() == 0 && !stop_) {
+      if (ring_.size_approx() == 0 && !stop_) {
         wake_cv_.wait_for(lock, std::chrono::milliseconds(50));
       }
       sleeping_.store(false, std::memory_order_relaxed);
     }
     report_drops(true);
-    write_batch();
     flush_sinks();
     writer_running_.store(false, std::memory_order_release);
   }
 
-  // Formats one record into lines_ (through the rate limiter).
-  void handle(const Record& r) {
-    Reader reader(r.data);
+  // Formats one record into formatted_ unless the rate limiter suppresses it.
+  bool handle(const Slot& s) {
+    Reader reader(s.record());
     const std::string_view message = reader.str();
-    if (options_.rate_limit_burst > 0 && !rate_allow(r.level, message, r.wall_ns)) return;
-    format_line(r.level, r.wall_ns, message, &r, reader);
+    if (options_.rate_limit_burst > 0 && !rate_allow(s.level, message, s.wall_ns)) return false;
+    formatted_ = format_line(s.level, s.wall_ns, message, &s, reader);
+    return true;
   }
 
-  void format_line(Level level, std::uint64_t wall_ns, std::string_view message, const Record* r,
-                   Reader& reader) {
-    const std::size_t start = batch_.size();
-    batch_.append("{\"timestamp\":\"");
-    append_iso8601(batch_, wall_ns);
-    batch_.append("\",\"level\":\"");
-    batch_.append(level_name(level));
-    batch_.append("\",\"message\":");
-    const std::size_t message_start = batch_.size() + 1;
-    append_json_string(batch_, message);
-    const std::size_t message_end = batch_.size() - 1;
-    const std::size_t fields_start = batch_.size();
-    batch_.append(prefix_service_);
-    if (r != nullptr && r->has_span) {
-      char hex[32];
-      batch_.append(trace_key_);
-      r->trace_id.to_hex(hex);
-      batch_.append(hex, 32);
-      batch_.append(span_key_);
-      r->span_id.to_hex(hex);
-      batch_.append(hex, 16);
-      batch_.push_back('"');
+  // The line goes to line_; the result views it until the next format_line.
+  FormattedRecord format_line(Level level, std::uint64_t wall_ns, std::string_view message,
+                              const Slot* s, Reader& reader) {
+    line_.clear();
+    constexpr std::string_view kStart = "{\"timestamp\":\"";
+    constexpr std::string_view kLevel = "\",\"level\":\"";
+    constexpr std::string_view kMessage = "\",\"message\":";
+    const std::string_view level_text = level_name(level);
+    char* p = line_.reserve(kStart.size() + kIso8601Size + kLevel.size() + level_text.size() +
+                            kMessage.size() + json_string_max(message.size()));
+    const auto put = [&p](std::string_view t) {
+      std::memcpy(p, t.data(), t.size());
+      p += t.size();
+    };
+    put(kStart);
+    p = timestamp_.write(p, wall_ns);
+    put(kLevel);
+    put(level_text);
+    put(kMessage);
+    line_.commit(p);
+    const std::size_t message_start = line_.size() + 1;
+    p = write_json_string(p, message);
+    line_.commit(p);
+    const std::size_t message_end = line_.size() - 1;
+    const std::size_t fields_start = line_.size();
+    const std::string_view bound = s != nullptr ? s->bound() : std::string_view();
+    p = line_.reserve(prefix_service_.size() + trace_key_.size() + 32 + span_key_.size() + 16 + 1 +
+                      bound.size());
+    put(prefix_service_);
+    if (s != nullptr && s->has_span) {
+      put(trace_key_);
+      s->trace_id.to_hex(p);
+      p += 32;
+      put(span_key_);
+      s->span_id.to_hex(p);
+      p += 16;
+      *p++ = '"';
     }
-    if (r != nullptr) batch_.append(r->bound);
-    append_fields(batch_, reader, redactor_);
-    batch_.push_back('}');
-    pending_.push_back({level, wall_ns, start, message_start, message_end, fields_start, batch_.size()});
-    batch_.push_back('\n');
+    if (!bound.empty()) put(bound);
+    line_.commit(p);
+    append_fields(line_, reader, redactor_);
+    line_.push_back('}');
+    const std::string_view json = line_.view();
+    return FormattedRecord{level, wall_ns, json.substr(message_start, message_end - message_start),
+                           json, json.substr(fields_start, json.size() - 1 - fields_start)};
+  }
+
+  void dispatch(const FormattedRecord& fr) {
+    for (std::size_t i = 0; i < sinks_.size(); ++i) {
+      if (!sinks_[i]->write(fr)) sink_failure(i);
+    }
+    // One writer (or the sync mutex's holder) counts: no read-modify-write needed.
+    written_.store(written_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    ++unflushed_;
   }
 
   bool rate_allow(Level level, std::string_view message, std::uint64_t now_ns) {
-    const auto window = static_cast<std::uint64_t>(options_.rate_limit_window.count()) * 1'000'000ULL;
+    const auto window =
+        static_cast<std::uint64_t>(options_.rate_limit_window.count()) * 1'000'000ULL;
     std::string key(1, static_cast<char>(level));
     key.append(message);
     auto [it, inserted] = rate_.try_emplace(std::move(key));
@@ -316,13 +347,8 @@ class LoggerCore {
 
   void emit_suppressed(Level level, std::string_view message, std::uint64_t count,
                        std::uint64_t now_ns) {
-    std::string encoded;
     const Field fields[] = {{"suppressed", count}, {"suppressed_message", message}};
-    put_str(encoded, "repeated log messages suppressed");
-    for (const auto& f : fields) put_field(encoded, f);
-    Reader reader(encoded);
-    const std::string_view m = reader.str();
-    format_line(level, now_ns, m, nullptr, reader);
+    emit_own(level, now_ns, "repeated log messages suppressed", fields, 2);
   }
 
   void report_drops(bool force) {
@@ -333,33 +359,22 @@ class LoggerCore {
         static_cast<std::uint64_t>(options_.drop_report_interval.count()) * 1'000'000ULL;
     if (!force && last_drop_report_ != 0 && now - last_drop_report_ < interval) return;
     last_drop_report_ = now;
-    std::string encoded;
     const Field fields[] = {{"dropped", dropped - reported_dropped_}, {"dropped_total", dropped}};
-    put_str(encoded, "log records dropped: queue full");
-    for (const auto& f : fields) put_field(encoded, f);
     reported_dropped_ = dropped;
-    Reader reader(encoded);
-    const std::string_view m = reader.str();
-    format_line(Level::kWarn, clock_->wall_ns(), m, nullptr, reader);
+    emit_own(Level::kWarn, clock_->wall_ns(), "log records dropped: queue full", fields, 2);
   }
 
-  void write_batch() {
-    for (const auto& p : pending_) {
-      FormattedRecord fr{p.level, p.wall_ns,
-                         std::string_view(batch_).substr(p.message_start, p.message_end - p.message_start),
-                         std::string_view(batch_).substr(p.start, p.end - p.start),
-                         std::string_view(batch_).substr(p.fields_start, p.end - 1 - p.fields_start)};
-      for (std::size_t i = 0; i < sinks_.size(); ++i) {
-        if (!sinks_[i]->write(fr)) sink_failure(i);
-      }
-      written_.fetch_add(1, std::memory_order_relaxed);
-    }
-    if (!pending_.empty()) flush_sinks();
-    pending_.clear();
-    batch_.clear();
+  // A line the logger writes about itself.
+  void emit_own(Level level, std::uint64_t wall_ns, std::string_view message, const Field* fields,
+                std::size_t count) {
+    const std::string encoded = encode(message, fields, count);
+    Reader reader(encoded);
+    const std::string_view m = reader.str();
+    dispatch(format_line(level, wall_ns, m, nullptr, reader));
   }
 
   void flush_sinks() {
+    unflushed_ = 0;
     for (std::size_t i = 0; i < sinks_.size(); ++i) {
       if (!sinks_[i]->flush()) sink_failure(i);
     }
@@ -374,11 +389,6 @@ class LoggerCore {
                  sinks_[i]->name().c_str(), why.c_str());
   }
 
-  struct Pending {
-    Level level;
-    std::uint64_t wall_ns;
-    std::size_t start, message_start, message_end, fields_start, end;
-  };
   struct RateEntry {
     std::uint64_t window_start = 0;
     std::uint32_t count = 0;
@@ -392,9 +402,7 @@ class LoggerCore {
   std::string prefix_service_;
   std::string_view trace_key_, span_key_;
 
-  std::vector<Record> records_;
-  BoundedQueue<Record*> free_;
-  BoundedQueue<Record*> queue_;
+  RecordRing ring_;
 
   std::mutex mutex_;
   std::condition_variable wake_cv_;
@@ -410,11 +418,13 @@ class LoggerCore {
   std::thread writer_;
 
   std::mutex sync_mutex_;
-  Record sync_record_;
+  Slot sync_slot_;
 
   // Writer-only state (or under sync_mutex_ in synchronous mode).
-  std::string batch_;
-  std::vector<Pending> pending_;
+  LineBuffer line_;
+  FormattedRecord formatted_{};
+  Iso8601Cache timestamp_;
+  std::size_t unflushed_ = 0;
   std::vector<bool> sink_failed_;
   std::unordered_map<std::string, RateEntry> rate_;
   std::uint64_t reported_dropped_ = 0;

@@ -1,10 +1,11 @@
-// The compact binary record that crosses from the logging thread to the writer. The caller only
-// copies bytes into it (no formatting); the writer decodes it into JSON.
+// The compact binary encoding of a record's message and fields, written on the logging thread
+// (bytes copied, nothing formatted) and decoded into JSON by the writer.
 //
-// Layout of `data`: message as (u32 length, bytes), then fields until the end, each as
-// (u32 key length, key bytes, value). A value is a Kind byte and its payload: nothing for null, one
-// byte for bool, 8 bytes for int/uint/double, (u32 length, bytes) for a string, (u32 count, fields)
-// for an object, (u32 count, values) for an array.
+// Layout: message as (u32 length, bytes), then fields until the end, each as (u32 key length, key
+// bytes, value). A value is a Kind byte and its payload: nothing for null, one byte for bool, 8
+// bytes for int/uint/double, (u32 length, bytes) for a string, (u32 count, fields) for an object,
+// (u32 count, values) for an array. The caller sizes the encoding first (encoded_size), then writes
+// it with raw stores into room it knows is there.
 #pragma once
 
 #include <cstdint>
@@ -13,87 +14,133 @@
 #include <string>
 #include <string_view>
 
-#include "lumen/core/ids.hpp"
 #include "lumen/log/field.hpp"
-#include "lumen/log/level.hpp"
 
 namespace lumen::log::detail {
 
-struct Record {
-  enum class Type : std::uint8_t { kLog, kFlushMarker };
-  Type type = Type::kLog;
-  Level level = Level::kInfo;
-  bool has_span = false;
-  std::uint64_t wall_ns = 0;
-  std::uint64_t marker = 0;  // flush sequence for kFlushMarker
-  TraceId trace_id;
-  SpanId span_id;
-  std::string bound;  // pre-formatted JSON members of a child logger (may be empty)
-  std::string data;
-};
-
-inline void put_u32(std::string& out, std::size_t n) {
-  const auto v = static_cast<std::uint32_t>(n);
-  char b[4];
-  std::memcpy(b, &v, 4);
-  out.append(b, 4);
+// Strings and lists longer than 4 Gi are cut: a log line that large is a bug, not data.
+inline std::size_t clamp_u32(std::size_t n) noexcept {
+  return n > std::numeric_limits<std::uint32_t>::max() ? std::numeric_limits<std::uint32_t>::max()
+                                                       : n;
 }
 
-// Strings longer than 4 GiB are cut: a log line that large is a bug, not data.
-inline void put_str(std::string& out, std::string_view s) {
-  if (s.size() > std::numeric_limits<std::uint32_t>::max()) {
-    s = s.substr(0, std::numeric_limits<std::uint32_t>::max());
+inline std::size_t encoded_size(const Value& v) noexcept;
+
+inline std::size_t encoded_size(const Field& f) noexcept {
+  return 4 + clamp_u32(f.key.size()) + encoded_size(f.value);
+}
+
+inline std::size_t encoded_size(const Value& v) noexcept {
+  switch (v.kind()) {
+    case Value::Kind::kNull: return 1;
+    case Value::Kind::kBool: return 2;
+    case Value::Kind::kInt:
+    case Value::Kind::kUint:
+    case Value::Kind::kDouble: return 9;
+    case Value::Kind::kString: return 5 + clamp_u32(v.as_string().size());
+    case Value::Kind::kObject: {
+      std::size_t n = 5;
+      const std::size_t count = clamp_u32(v.size());
+      for (std::size_t i = 0; i < count; ++i) n += encoded_size(v.object_begin()[i]);
+      return n;
+    }
+    case Value::Kind::kArray: {
+      std::size_t n = 5;
+      const std::size_t count = clamp_u32(v.size());
+      for (std::size_t i = 0; i < count; ++i) n += encoded_size(v.array_begin()[i]);
+      return n;
+    }
   }
-  put_u32(out, s.size());
-  out.append(s.data(), s.size());
+  return 1;
 }
 
-inline void put_value(std::string& out, const Value& v);
-
-inline void put_field(std::string& out, const Field& f) {
-  put_str(out, f.key);
-  put_value(out, f.value);
+inline std::size_t encoded_size(std::string_view message, const Field* fields,
+                                std::size_t count) noexcept {
+  std::size_t n = 4 + clamp_u32(message.size());
+  for (std::size_t i = 0; i < count; ++i) n += encoded_size(fields[i]);
+  return n;
 }
 
-inline void put_value(std::string& out, const Value& v) {
-  out.push_back(static_cast<char>(v.kind()));
+inline char* put_u32(char* p, std::size_t n) noexcept {
+  const auto v = static_cast<std::uint32_t>(n);
+  std::memcpy(p, &v, 4);
+  return p + 4;
+}
+
+inline char* put_str(char* p, std::string_view s) noexcept {
+  const std::size_t n = clamp_u32(s.size());
+  p = put_u32(p, n);
+  if (n != 0) std::memcpy(p, s.data(), n);
+  return p + n;
+}
+
+inline char* put_value(char* p, const Value& v) noexcept;
+
+inline char* put_field(char* p, const Field& f) noexcept {
+  return put_value(put_str(p, f.key), f.value);
+}
+
+inline char* put_value(char* p, const Value& v) noexcept {
+  *p++ = static_cast<char>(v.kind());
   switch (v.kind()) {
     case Value::Kind::kNull:
       break;
     case Value::Kind::kBool:
-      out.push_back(v.as_bool() ? 1 : 0);
+      *p++ = v.as_bool() ? 1 : 0;
       break;
     case Value::Kind::kInt:
     case Value::Kind::kUint:
+    {
+      const std::uint64_t bits = v.as_uint();  // the union's bits, whatever the sign
+      std::memcpy(p, &bits, 8);
+      p += 8;
+      break;
+    }
     case Value::Kind::kDouble: {
-      char b[8];
-      std::uint64_t bits = v.as_uint();  // the union's bits, whatever the kind
-      if (v.kind() == Value::Kind::kDouble) {
-        const double d = v.as_double();
-        std::memcpy(&bits, &d, 8);
-      }
-      std::memcpy(b, &bits, 8);
-      out.append(b, 8);
+      const double d = v.as_double();
+      std::memcpy(p, &d, 8);
+      p += 8;
       break;
     }
     case Value::Kind::kString:
-      put_str(out, v.as_string());
+      p = put_str(p, v.as_string());
       break;
-    case Value::Kind::kObject:
-      put_u32(out, v.size());
-      for (std::size_t i = 0; i < v.size(); ++i) put_field(out, v.object_begin()[i]);
+    case Value::Kind::kObject: {
+      const std::size_t count = clamp_u32(v.size());
+      p = put_u32(p, count);
+      for (std::size_t i = 0; i < count; ++i) p = put_field(p, v.object_begin()[i]);
       break;
-    case Value::Kind::kArray:
-      put_u32(out, v.size());
-      for (std::size_t i = 0; i < v.size(); ++i) put_value(out, v.array_begin()[i]);
+    }
+    case Value::Kind::kArray: {
+      const std::size_t count = clamp_u32(v.size());
+      p = put_u32(p, count);
+      for (std::size_t i = 0; i < count; ++i) p = put_value(p, v.array_begin()[i]);
       break;
+    }
   }
+  return p;
+}
+
+// Writes the message and fields at p, which has room for encoded_size(message, fields, count).
+inline char* put_record(char* p, std::string_view message, const Field* fields,
+                        std::size_t count) noexcept {
+  p = put_str(p, message);
+  for (std::size_t i = 0; i < count; ++i) p = put_field(p, fields[i]);
+  return p;
+}
+
+// The encoding of a message and fields in a string, for the writer's own lines.
+inline std::string encode(std::string_view message, const Field* fields, std::size_t count) {
+  std::string out(encoded_size(message, fields, count), '\0');
+  put_record(out.data(), message, fields, count);
+  return out;
 }
 
 // Reads what put_* wrote; the writer trusts the layout because only put_* produce it.
 class Reader {
  public:
-  explicit Reader(std::string_view data) noexcept : p_(data.data()), end_(data.data() + data.size()) {}
+  explicit Reader(std::string_view data) noexcept
+      : p_(data.data()), end_(data.data() + data.size()) {}
   [[nodiscard]] bool done() const noexcept { return p_ >= end_; }
   std::uint32_t u32() noexcept {
     std::uint32_t v;
@@ -113,6 +160,30 @@ class Reader {
     std::string_view s(p_, n);
     p_ += n;
     return s;
+  }
+  // Skips one value (a redacted one), whatever its depth.
+  void skip_value() noexcept {
+    switch (static_cast<Value::Kind>(byte())) {
+      case Value::Kind::kNull: break;
+      case Value::Kind::kBool: p_ += 1; break;
+      case Value::Kind::kInt:
+      case Value::Kind::kUint:
+      case Value::Kind::kDouble: p_ += 8; break;
+      case Value::Kind::kString: (void)str(); break;
+      case Value::Kind::kObject: {
+        const std::uint32_t n = u32();
+        for (std::uint32_t i = 0; i < n; ++i) {
+          (void)str();
+          skip_value();
+        }
+        break;
+      }
+      case Value::Kind::kArray: {
+        const std::uint32_t n = u32();
+        for (std::uint32_t i = 0; i < n; ++i) skip_value();
+        break;
+      }
+    }
   }
 
  private:

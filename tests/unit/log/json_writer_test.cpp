@@ -2,8 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "lumen/log/logger.hpp"
 
@@ -90,6 +96,84 @@ TEST(Iso8601, FormatsUtcWithMilliseconds) {
   out.clear();
   detail::append_iso8601(out, 1'709'251'199'999'999'999ULL);  // leap year, last ms of Feb 29
   EXPECT_EQ(out, "2024-02-29T23:59:59.999Z");
+}
+
+// The escaper reads eight bytes at a time and pads the tail: put each kind of special byte at
+// every position of strings around the word size, and read the result back with a JSON parser.
+TEST(JsonString, EscapesASpecialByteAtEveryPositionAroundTheWordSize) {
+  const std::string specials[] = {"\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\xC3\xA9",
+                                  "\xE2\x82\xAC", " ", "\x7f", "~"};
+  for (std::size_t n = 0; n <= 26; ++n) {
+    for (std::size_t at = 0; at <= n; ++at) {
+      for (const auto& special : specials) {
+        std::string input(n, 'x');
+        input.insert(at, special);
+        const std::string out = as_json(input);
+        ASSERT_EQ(out.find('\n'), std::string::npos) << n << " " << at;
+        ASSERT_EQ(json::parse(out).get<std::string>(), input) << n << " " << at << " " << out;
+      }
+    }
+  }
+  // An invalid byte in the padded tail, and one at the word boundary.
+  EXPECT_EQ(json::parse(as_json("abcdefg\xFF")).get<std::string>(), "abcdefg\xEF\xBF\xBD");
+  EXPECT_EQ(json::parse(as_json("abcdefgh\xFF")).get<std::string>(), "abcdefgh\xEF\xBF\xBD");
+}
+
+TEST(Iso8601, MatchesGmtimeAcrossCenturiesLeapDaysAndTheCache) {
+  detail::Iso8601Cache cache;
+  // Steps of a prime number of seconds from 1970 to past 2400, then back and forth in one second.
+  for (std::uint64_t sec = 0; sec < 13'700'000'000ULL; sec += 9'999'991ULL) {
+    for (const std::uint64_t ms : {0ULL, 999ULL, 1ULL}) {
+      const std::uint64_t ns = sec * 1'000'000'000ULL + ms * 1'000'000ULL + 123;
+      const auto t = static_cast<std::time_t>(sec);
+      std::tm tm{};
+      gmtime_r(&t, &tm);
+      char expected[96];
+      std::snprintf(expected, sizeof expected, "%04d-%02d-%02dT%02d:%02d:%02d.%03lluZ",
+                    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                    tm.tm_sec, static_cast<unsigned long long>(ms));
+      char buf[detail::kIso8601Size];
+      ASSERT_EQ(std::string(buf, cache.write(buf, ns)), expected);
+    }
+  }
+  char buf[detail::kIso8601Size];
+  EXPECT_EQ(std::string(buf, cache.write(buf, 951'782'400'000'000'000ULL)),
+            "2000-02-29T00:00:00.000Z");
+  EXPECT_EQ(std::string(buf, cache.write(buf, 951'782'399'999'000'000ULL)),
+            "2000-02-28T23:59:59.999Z");
+}
+
+TEST(JsonDouble, EveryFormReadsBackAsTheSameDouble) {
+  std::vector<double> values = {812.5, 0.1, 0.3, 2.675, -1.5, 1e-3, 999.999, 1e15, 1e300,
+                                5e-324, 123456789.125, -0.0, 0.0, 1.0 / 3.0};
+  std::uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (int i = 0; i < 20000; ++i) {
+    values.push_back(static_cast<double>(i) / 1000.0);
+    values.push_back(static_cast<double>(i) * 0.01);
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    double d;
+    std::memcpy(&d, &x, 8);
+    if (std::isfinite(d)) values.push_back(d);
+    values.push_back(static_cast<double>(x % 100'000'000) / 64.0);
+  }
+  for (const double d : values) {
+    std::string out;
+    detail::append_double(out, d);
+    const double back = std::strtod(out.c_str(), nullptr);
+    ASSERT_EQ(std::memcmp(&back, &d, 8), 0) << out;
+    ASSERT_TRUE(json::accept(out)) << out;
+  }
+  std::string out;
+  detail::append_double(out, 812.5);
+  EXPECT_EQ(out, "812.5");
+  out.clear();
+  detail::append_double(out, -0.25);
+  EXPECT_EQ(out, "-0.25");
+  out.clear();
+  detail::append_double(out, std::nan(""));
+  EXPECT_EQ(out, "null");
 }
 
 TEST(LevelNames, ParseIsCaseInsensitiveAndRejectsUnknownNames) {
