@@ -24,7 +24,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-using lumen::perf::testing::eventually;
+using lumen::testing::eventually;
 
 // A leader executing `key` on another thread until release() is called; it returns `value`.
 class BlockedLeader {

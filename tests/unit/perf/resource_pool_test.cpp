@@ -30,7 +30,7 @@ struct Factory {
   Conn operator()() const { return Conn{++*made, true}; }
 };
 
-using lumen::perf::testing::eventually;
+using lumen::testing::eventually;
 
 TEST(ResourcePool, ExhaustedPoolTimesOutWithAClearError) {
   ResourcePool<Conn> pool(Factory{}, {.name = "db", .max_size = 1});

@@ -19,7 +19,7 @@ namespace lumen::perf {
 namespace {
 
 using namespace std::chrono_literals;
-using lumen::perf::testing::eventually;
+using lumen::testing::eventually;
 
 // An upstream whose calls block until release() (shared state, so that copies of the fn that the
 // refresh thread holds see the same gate).

@@ -10,7 +10,7 @@
 namespace lumen::perf::detail {
 namespace {
 
-using lumen::perf::testing::eventually;
+using lumen::testing::eventually;
 
 TEST(TickingClock, MovesWithoutReadersAndNeverGoesBack) {
   const std::uint64_t first = ticking_monotonic_ns();
