@@ -146,7 +146,8 @@ Thumbnail encode_thumbnail(const VImage& image, int quality, detail::Deadline& d
   const VImage out = detail::flatten_onto_white(detail::to_display(image));
   detail::TimeBudget budget(out, deadline);
   Thumbnail t;
-  t.bytes = detail::encode(out, Format::kJpeg, quality, false);
+  // Baseline: on a 256-pixel thumbnail progressive scans cost more bytes than they save.
+  t.bytes = detail::encode(out, {.format = Format::kJpeg, .quality = quality});
   t.width = out.width();
   t.height = out.height();
   return t;
@@ -195,7 +196,10 @@ ImageResult<ProcessedImage> run(ByteView input, const OptimizeOptions& o, const 
     const VImage out = o.format == Format::kJpeg ? detail::flatten_onto_white(base) : base;
     {
       detail::TimeBudget budget(out, deadline);
-      opt.bytes = detail::encode(out, o.format, o.quality, o.preserve_metadata);
+      opt.bytes = detail::encode(out, {.format = o.format,
+                                       .quality = o.quality,
+                                       .keep_metadata = o.preserve_metadata,
+                                       .progressive = o.progressive});
     }
     opt.width = out.width();
     opt.height = out.height();

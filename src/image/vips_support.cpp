@@ -169,22 +169,23 @@ vips::VImage flatten_onto_white(const vips::VImage& image) {
   return image.flatten(vips::VImage::option()->set("background", std::vector<double>{255.0}));
 }
 
-Bytes encode(const vips::VImage& image, Format format, int quality, bool keep_metadata) {
+Bytes encode(const vips::VImage& image, const EncodeOptions& o) {
   VipsBlob* blob = nullptr;
-  switch (format) {
+  switch (o.format) {
     case Format::kJpeg:
       blob = image.jpegsave_buffer(vips::VImage::option()
-                                       ->set("Q", quality)
+                                       ->set("Q", o.quality)
                                        ->set("optimize_coding", true)
-                                       ->set("strip", !keep_metadata));
+                                       ->set("interlace", o.progressive)
+                                       ->set("strip", !o.keep_metadata));
       break;
     case Format::kWebp:
       blob = image.webpsave_buffer(
-          vips::VImage::option()->set("Q", quality)->set("strip", !keep_metadata));
+          vips::VImage::option()->set("Q", o.quality)->set("strip", !o.keep_metadata));
       break;
     case Format::kPng:
       blob = image.pngsave_buffer(
-          vips::VImage::option()->set("compression", 6)->set("strip", !keep_metadata));
+          vips::VImage::option()->set("compression", 6)->set("strip", !o.keep_metadata));
       break;
   }
   std::size_t length = 0;

@@ -42,8 +42,14 @@ class TimeBudget {
 vips::VImage to_display(const vips::VImage& image);
 vips::VImage flatten_onto_white(const vips::VImage& image);
 
+struct EncodeOptions {
+  Format format = Format::kJpeg;
+  int quality = 85;
+  bool keep_metadata = false;
+  bool progressive = false;  // JPEG only
+};
 // Encodes `image`; the time budget must already be attached to it.
-Bytes encode(const vips::VImage& image, Format format, int quality, bool keep_metadata);
+Bytes encode(const vips::VImage& image, const EncodeOptions& options);
 
 // Takes libvips's error text and clears its buffer.
 std::string take_vips_error(const vips::VError& error);

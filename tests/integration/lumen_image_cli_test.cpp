@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -41,6 +42,11 @@ CliRun run(const std::string& args) {
 void write(const fs::path& path, const Bytes& bytes) {
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
                                               static_cast<std::streamsize>(bytes.size()));
+}
+
+Bytes read(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 class LumenImageCliTest : public ::testing::Test {
@@ -122,6 +128,14 @@ TEST_F(LumenImageCliTest, WebpFormatChangesTheExtension) {
   const vips::VImage w = vips::VImage::new_from_file((dir_ / "o" / "wide.webp").c_str());
   EXPECT_EQ(w.width(), 500);
   EXPECT_EQ(w.height(), 250);
+}
+
+TEST_F(LumenImageCliTest, BaselineFlagWritesBaselineJpeg) {
+  const std::string input = (dir_ / "in" / "wide.jpg").string();
+  ASSERT_EQ(run("optimize " + input + " --out " + (dir_ / "p").string()).status, 0);
+  ASSERT_EQ(run("optimize " + input + " --out " + (dir_ / "b").string() + " --baseline").status, 0);
+  EXPECT_EQ(jpeg_frame_type(read(dir_ / "p" / "wide.jpg")), "progressive");
+  EXPECT_EQ(jpeg_frame_type(read(dir_ / "b" / "wide.jpg")), "baseline");
 }
 
 TEST_F(LumenImageCliTest, UsageErrorsExitWithTwo) {

@@ -68,6 +68,19 @@ inline vips::VImage decode(const Bytes& bytes) {
   return vips::VImage::new_from_buffer(bytes.data(), bytes.size(), "");
 }
 
+// The JPEG's frame type, read by walking its marker segments to the first start-of-frame:
+// "baseline" (SOF0/SOF1), "progressive" (SOF2), or "" when there is none.
+inline std::string jpeg_frame_type(const Bytes& j) {
+  std::size_t i = 2;  // after SOI
+  while (i + 4 <= j.size() && j[i] == 0xFF) {
+    const unsigned marker = j[i + 1];
+    if (marker == 0xC0 || marker == 0xC1) return "baseline";
+    if (marker == 0xC2) return "progressive";
+    i += 2 + ((static_cast<std::size_t>(j[i + 2]) << 8) | j[i + 3]);
+  }
+  return "";
+}
+
 // Mean of a rectangle, over all bands.
 inline double mean(const vips::VImage& image, int left, int top, int width, int height) {
   return image.extract_area(left, top, width, height).avg();
