@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/short_bytes.hpp"
 #include "lumen/log/field.hpp"
 
 namespace lumen::log::detail {
@@ -70,7 +71,7 @@ inline char* put_u32(char* p, std::size_t n) noexcept {
 inline char* put_str(char* p, std::string_view s) noexcept {
   const std::size_t n = clamp_u32(s.size());
   p = put_u32(p, n);
-  if (n != 0) std::memcpy(p, s.data(), n);
+  lumen::detail::copy_bytes(p, s.data(), n);
   return p + n;
 }
 
