@@ -26,7 +26,7 @@ using lumen::image::cli::Command;
 using lumen::image::cli::Entry;
 
 constexpr const char* kUsage = R"(usage:
-  lumen-image optimize FILE|DIR... --out DIR [--format jpeg|webp|png] [--quality N] [--baseline]
+  lumen-image optimize FILE|DIR... --out DIR [--format jpeg|webp|png] [--quality N] [--progressive]
                        [--max-width N] [--max-height N] [--thumbnails DIR [--thumbnail-size N]]
                        [--jobs N] [--vips-threads N] [--json]
   lumen-image thumbnail FILE|DIR... --out DIR [--size N] [--jobs N] [--vips-threads N] [--json]
@@ -34,8 +34,8 @@ constexpr const char* kUsage = R"(usage:
 
 Directories contribute the image files directly inside them. Outputs keep the input's base name
 with the new extension. --jobs (default: all cores) images are processed at once; --vips-threads
-is libvips's own threads per image (default: all cores with --jobs 1, else 1). Optimized JPEGs are
-progressive (smaller at the same quality); --baseline writes baseline JPEGs.
+is libvips's own threads per image (default: all cores with --jobs 1, else 1). --progressive writes
+progressive JPEGs: about 3 % fewer bytes at the same quality, about 11 % more time.
 Exit status: 0 all images done, 1 some failed, 2 usage error.
 )";
 
@@ -87,8 +87,8 @@ Cli parse(int argc, char** argv) {
       cli.batch.optimize.format = *format;
     } else if (optimize && arg == "--quality") {
       cli.batch.optimize.quality = parse_int(arg, value(), 1, 100);
-    } else if (optimize && arg == "--baseline") {
-      cli.batch.optimize.progressive = false;
+    } else if (optimize && arg == "--progressive") {
+      cli.batch.optimize.progressive = true;
     } else if (optimize && arg == "--max-width") {
       cli.batch.optimize.max_width = parse_int(arg, value(), 1, 100'000);
     } else if (optimize && arg == "--max-height") {

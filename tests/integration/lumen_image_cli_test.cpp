@@ -130,10 +130,10 @@ TEST_F(LumenImageCliTest, WebpFormatChangesTheExtension) {
   EXPECT_EQ(w.height(), 250);
 }
 
-TEST_F(LumenImageCliTest, BaselineFlagWritesBaselineJpeg) {
+TEST_F(LumenImageCliTest, ProgressiveFlagWritesProgressiveJpeg) {
   const std::string input = (dir_ / "in" / "wide.jpg").string();
-  ASSERT_EQ(run("optimize " + input + " --out " + (dir_ / "p").string()).status, 0);
-  ASSERT_EQ(run("optimize " + input + " --out " + (dir_ / "b").string() + " --baseline").status, 0);
+  ASSERT_EQ(run("optimize " + input + " --out " + (dir_ / "p").string() + " --progressive").status, 0);
+  ASSERT_EQ(run("optimize " + input + " --out " + (dir_ / "b").string()).status, 0);
   EXPECT_EQ(jpeg_frame_type(read(dir_ / "p" / "wide.jpg")), "progressive");
   EXPECT_EQ(jpeg_frame_type(read(dir_ / "b" / "wide.jpg")), "baseline");
 }

@@ -176,6 +176,8 @@ struct ValueStorage {
   static void copy_entry(const void* slot, void* out) {
     static_cast<std::optional<V>*>(out)->emplace(get(slot));
   }
+  // A CopyOut into a V that exists already, by assignment.
+  static void assign_entry(const void* slot, void* out) { *static_cast<V*>(out) = get(slot); }
   static constexpr ValueOps kOps{&store, &destroy, &relocate};
 };
 // Runs the user's function (behind `fn`) and returns its result on the heap.
@@ -266,8 +268,8 @@ class RequestCoalescer {
   template <typename F>
     requires std::is_convertible_v<std::invoke_result_t<F&>, V>
   [[nodiscard]] V get(std::string_view key, F&& fn) {
-    std::optional<V> out;
-    detail::CoalescerCore::Ticket ticket = core_.begin(key, &out, &detail::ValueStorage<V>::copy_entry);
+    Out out{};
+    detail::CoalescerCore::Ticket ticket = core_.begin(key, &out, copy_entry_out);
     switch (ticket.role) {
       case detail::CoalescerCore::Role::kHit:
         break;
@@ -281,18 +283,23 @@ class RequestCoalescer {
                                 std::make_shared<const V>(shared ? via_shared(k, f) : V(f())));
                           });
           } else {
-            return lead(key, ticket, fn);
+            put(out, lead(key, ticket, fn));
           }
         }
         break;
       case detail::CoalescerCore::Role::kWait:
-        core_.wait(ticket, &out, &copy_out);
+        core_.wait(ticket, &out, &copy_out_out);
         break;
       case detail::CoalescerCore::Role::kLead:
       case detail::CoalescerCore::Role::kBypass:
-        return lead(key, ticket, fn);
+        put(out, lead(key, ticket, fn));
+        break;
     }
-    return std::move(*out);
+    if constexpr (kDirect) {
+      return out;  // named return value: built in the caller's object
+    } else {
+      return std::move(*out);
+    }
   }
 
   // Drops every cached entry; executions in flight still answer their waiters but are not cached.
@@ -312,6 +319,30 @@ class RequestCoalescer {
 
   static void copy_out(const void* stored, void* out) {
     static_cast<std::optional<V>*>(out)->emplace(*static_cast<const V*>(stored));
+  }
+  // get() builds the caller's copy in an Out: V itself when V can be default-constructed and
+  // assigned, so that a hit copies the cached value straight into the object get() returns (one
+  // copy; through an optional it was a copy and a move, each a call to memcpy for a short string,
+  // which made a one-thread hit slower than a std::mutex + std::unordered_map lookup), else an
+  // optional.
+  static constexpr bool kDirect = std::is_nothrow_default_constructible_v<V> &&
+                                  std::is_copy_assignable_v<V> && std::is_move_assignable_v<V>;
+  using Out = std::conditional_t<kDirect, V, std::optional<V>>;
+  static constexpr detail::CopyOut copy_entry_out =
+      kDirect ? &detail::ValueStorage<V>::assign_entry : &detail::ValueStorage<V>::copy_entry;
+  static void copy_out_out(const void* stored, void* out) {
+    if constexpr (kDirect) {
+      *static_cast<V*>(out) = *static_cast<const V*>(stored);
+    } else {
+      copy_out(stored, out);
+    }
+  }
+  static void put(Out& out, V&& v) {
+    if constexpr (kDirect) {
+      out = std::move(v);
+    } else {
+      out.emplace(std::move(v));
+    }
   }
   template <typename F>
   static std::shared_ptr<const void> produce(void* fn) {

@@ -27,9 +27,10 @@ using namespace std::chrono_literals;
 using lumen::testing::eventually;
 
 // A leader executing `key` on another thread until release() is called; it returns `value`.
+template <typename V>
 class BlockedLeader {
  public:
-  BlockedLeader(RequestCoalescer<int>& c, std::string key, int value) {
+  BlockedLeader(RequestCoalescer<V>& c, std::string key, V value) {
     result_ = std::async(std::launch::async, [&c, key = std::move(key), value,
                                               f = release_.get_future()]() mutable {
       return c.get(key, [&] {
@@ -47,14 +48,14 @@ class BlockedLeader {
     released_ = true;
     release_.set_value();
   }
-  int get() {
+  V get() {
     if (!released_) release();
     return result_.get();
   }
 
  private:
   std::promise<void> release_;
-  std::future<int> result_;
+  std::future<V> result_;
   bool started_ = false;
   bool released_ = false;
 };
@@ -350,6 +351,25 @@ TEST(RequestCoalescer, ValuesTooLargeToStoreInlineAreServedFromTheCacheAsCopies)
     b.fill(i);
     return b;
   });
+}
+
+// get() builds a value without a default constructor in an optional instead of in place.
+struct NoDefault {
+  explicit NoDefault(int v) : value(v) {}
+  int value;
+  bool operator==(const NoDefault&) const = default;
+};
+
+TEST(RequestCoalescer, ValuesWithoutADefaultConstructorAreServedThroughTheSamePaths) {
+  check_cache_round_trip<NoDefault>([](int i) { return NoDefault(i); });
+  // The waiter's copy, from a leader's execution.
+  RequestCoalescer<NoDefault> c({.ttl = 0s});
+  BlockedLeader leader(c, "k", NoDefault(7));
+  ASSERT_TRUE(leader.started());
+  auto waiter = std::async(std::launch::async, [&] { return c.get("k", [] { return NoDefault(8); }); });
+  ASSERT_TRUE(eventually([&] { return c.stats().coalesced == 1; }));
+  EXPECT_EQ(leader.get(), NoDefault(7));
+  EXPECT_EQ(waiter.get(), NoDefault(7));
 }
 
 TEST(MakeKey, SameArgumentsGiveTheSameKeyAndBoundariesMatter) {
