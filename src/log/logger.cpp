@@ -19,6 +19,10 @@
 namespace lumen::log {
 namespace detail {
 
+// How many slots ahead of its own a producer prefetches (RecordRing::prefetch_for_write): about
+// the records it encodes while a cache line crosses from the writer's core.
+constexpr std::uint64_t kPrefetchAhead = 3;
+
 // Shared by the handles and the writer thread; the writer keeps it alive if shutdown gave up on it.
 class LoggerCore {
  public:
@@ -81,6 +85,7 @@ class LoggerCore {
         return;
       }
     }
+    ring_.prefetch_for_write(pos, kPrefetchAhead);
     fill(*s, level, message, fields, count, bound);
     RecordRing::publish(*s, pos);
     if (sleeping_.load(std::memory_order_seq_cst)) wake();
