@@ -16,6 +16,7 @@
 #include <memory>
 #include <string_view>
 
+#include "core/prefetch.hpp"
 #include "lumen/core/ids.hpp"
 #include "lumen/log/level.hpp"
 
@@ -95,20 +96,11 @@ class RecordRing {
     }
   }
   // Asks for the cache lines of the slot `ahead` claims after `pos` in the exclusive state. The
-  // writer read them last, on the other core, so each first store to a line waits for it to move
-  // over. PREFETCHW is written out because GCC emits a read prefetch (which leaves the line shared
-  // and the store still waiting) unless the build targets a CPU that has it; CPUs without it run
-  // it as a no-op.
+  // writer read them last, on the other core, so each first store to a line would wait for it to
+  // move over.
   void prefetch_for_write(std::uint64_t pos, std::uint64_t ahead) const noexcept {
-#if defined(__x86_64__)
     const char* p = reinterpret_cast<const char*>(&slots_[(pos + ahead) % capacity_]);
-    for (std::size_t line = 0; line < kSlotSize; line += 64) {
-      asm volatile("prefetchw %0" : : "m"(*(p + line)));
-    }
-#else
-    (void)pos;
-    (void)ahead;
-#endif
+    for (std::size_t line = 0; line < kSlotSize; line += 64) lumen::detail::prefetch_for_write(p + line);
   }
   static void publish(Slot& s, std::uint64_t pos) noexcept {
     s.sequence.store(2 * pos + 1, std::memory_order_release);
