@@ -61,9 +61,13 @@ class IdGenerator {
     detail::IdState& r = detail::id_state();
     const std::uint64_t hi = r.next();
     const std::uint64_t lo = r.next_nonzero();  // the low half non-zero keeps the whole id valid
+    // One 16-byte store: the span start copies the id with a 16-byte load, which cannot be
+    // forwarded from two 8-byte stores and then waits for them to reach the cache (a fifth of an
+    // unsampled span's time in a profile).
+    using Pair = std::uint64_t __attribute__((vector_size(16)));
+    const Pair both = {hi, lo};
     TraceId id;
-    std::memcpy(id.mutable_bytes().data(), &hi, 8);
-    std::memcpy(id.mutable_bytes().data() + 8, &lo, 8);
+    std::memcpy(id.mutable_bytes().data(), &both, 16);
     return id;
   }
   static SpanId span_id() noexcept {
