@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "image/png_decoder.hpp"
 #include "lumen/image/image_optimizer.hpp"
 #include "lumen/image/vips_runtime.hpp"
 
@@ -124,6 +125,40 @@ void BM_NaiveWholeJob(benchmark::State& state) {
   set_counters(state, in, out);
 }
 
+// PNG decoding alone, to memory, over the corpus's PNGs: ours beside libvips's loader (libpng).
+bool is_png(const Bytes& b) { return lumen::image::detail::is_png(b); }
+
+void BM_PngDecode(benchmark::State& state) {
+  std::size_t decoded = 0;
+  for (auto _ : state) {
+    decoded = 0;
+    for (const Bytes& b : corpus()) {
+      if (!is_png(b)) continue;
+      const auto d = lumen::image::detail::decode_png(b, 100'000'000);
+      if (d.status == lumen::image::detail::PngDecode::kDecoded) {
+        ++decoded;
+        benchmark::DoNotOptimize(d.pixels.data.get());
+      } else {
+        // What the optimizer does with the rest: libvips decodes them.
+        benchmark::DoNotOptimize(vips::VImage::new_from_buffer(b.data(), b.size(), "").copy_memory().width());
+      }
+    }
+  }
+  state.counters["decoded_by_us"] = static_cast<double>(decoded);
+}
+
+void BM_LibvipsPngDecode(benchmark::State& state) {
+  lumen::image::ensure_libvips_started();
+  for (auto _ : state) {
+    for (const Bytes& b : corpus()) {
+      if (!is_png(b)) continue;
+      const vips::VImage image = vips::VImage::new_from_buffer(
+          b.data(), b.size(), "", vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL));
+      benchmark::DoNotOptimize(image.copy_memory().width());
+    }
+  }
+}
+
 // One pass over the corpus takes seconds: one iteration per repetition, medians of three.
 #define LUMEN_IMAGE_BENCH(fn) \
   BENCHMARK(fn)->Iterations(1)->Repetitions(3)->ReportAggregatesOnly(true)->Unit(benchmark::kMillisecond)
@@ -131,6 +166,8 @@ LUMEN_IMAGE_BENCH(BM_LumenOptimize);
 LUMEN_IMAGE_BENCH(BM_NaiveOptimize);
 LUMEN_IMAGE_BENCH(BM_LumenWholeJob);
 LUMEN_IMAGE_BENCH(BM_NaiveWholeJob);
+BENCHMARK(BM_PngDecode)->Repetitions(5)->ReportAggregatesOnly(true)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LibvipsPngDecode)->Repetitions(5)->ReportAggregatesOnly(true)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -10,7 +10,7 @@ packages=(
   libcurl4-openssl-dev zlib1g-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libspdlog-dev
   prometheus-cpp-dev prometheus libboost-dev
-  libvips-dev libvips-tools
+  libvips-dev libvips-tools libdeflate-dev
   chromium libhiredis-dev redis-server
 )
 

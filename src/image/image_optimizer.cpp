@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <new>
+#include <optional>
 
 #include "lumen/image/vips_runtime.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/trace/tracer.hpp"
+#include "png_decoder.hpp"
 #include "vips_support.hpp"
 
 namespace lumen::image {
@@ -98,6 +100,47 @@ std::pair<int, int> upright(const ImageMetadata& m) {
   return m.orientation >= 5 ? std::pair{m.height, m.width} : std::pair{m.width, m.height};
 }
 
+// Frees the pixels of a PNG decoded by decode_png once libvips closes the image wrapping them.
+void free_pixels(VipsImage* /*image*/, void* pixels) { delete[] static_cast<std::uint8_t*>(pixels); }
+
+int free_profile(void* profile, void* /*area*/) {
+  g_free(profile);
+  return 0;
+}
+
+// Decodes a PNG with decode_png and wraps the pixels for libvips, with the colour profile,
+// resolution and orientation libvips's own loader would attach. Empty when decode_png leaves the
+// file to libvips; throws like a libvips loader when the file is corrupt.
+std::optional<VImage> load_png(ByteView input, const ImageMetadata& meta) {
+  // decode_png holds the whole image in memory, where libvips streams it: larger images keep to
+  // libvips so that memory stays low.
+  constexpr std::uint64_t kLargestInMemory = 25'000'000;
+  if (static_cast<std::uint64_t>(meta.width) * static_cast<std::uint64_t>(meta.height) > kLargestInMemory) {
+    return std::nullopt;
+  }
+  detail::PngDecode d =
+      detail::decode_png(input, static_cast<std::uint64_t>(meta.width) * static_cast<std::uint64_t>(meta.height));
+  if (d.status == detail::PngDecode::kUnsupported) return std::nullopt;
+  if (d.status == detail::PngDecode::kCorrupt) throw vips::VError(d.error);
+  detail::PngPixels& px = d.pixels;
+  const std::size_t size = static_cast<std::size_t>(px.width) * static_cast<std::size_t>(px.height) *
+                           static_cast<std::size_t>(px.bands);
+  VImage wrapped = VImage::new_from_memory(px.data.get(), size, px.width, px.height, px.bands, VIPS_FORMAT_UCHAR);
+  g_signal_connect(wrapped.get_image(), "postclose", G_CALLBACK(free_pixels), px.data.release());
+  const double per_mm = px.pixels_per_metre > 0 ? px.pixels_per_metre / 1000.0 : 1.0;
+  VImage image = wrapped.copy(VImage::option()
+                                  ->set("interpretation", px.bands <= 2 ? VIPS_INTERPRETATION_B_W
+                                                                        : VIPS_INTERPRETATION_sRGB)
+                                  ->set("xres", per_mm)
+                                  ->set("yres", per_mm));
+  if (!px.icc_profile.empty()) {
+    void* profile = g_memdup2(px.icc_profile.data(), px.icc_profile.size());
+    image.set(VIPS_META_ICC_NAME, &free_profile, profile, px.icc_profile.size());
+  }
+  if (meta.orientation != 1) image.set(VIPS_META_ORIENTATION, meta.orientation);
+  return image;
+}
+
 // Decodes with shrink-on-load: JPEG and WebP decode directly at 1/2, 1/4 or 1/8 scale. Like
 // vips_thumbnail, it keeps at least a factor of two for the final resize, which keeps the result
 // sharp. `factor` is how many times smaller the result will be (1: not smaller).
@@ -105,7 +148,13 @@ std::pair<int, int> upright(const ImageMetadata& m) {
 // We load the image ourselves and then call thumbnail_image, rather than thumbnail_buffer: with
 // libvips 8.14 thumbnail_buffer finishes a truncated JPEG with grey tiles and reports success;
 // our own loader with fail_on=warning makes the pipeline fail.
-VImage load(ByteView input, const ImageMetadata& meta, double factor) {
+//
+// PNGs go through decode_png (faster than libpng, see png_decoder.hpp) unless the caller keeps
+// metadata, which only libvips's loader reads in full.
+VImage load(ByteView input, const ImageMetadata& meta, double factor, bool keep_metadata) {
+  if (meta.format == "png" && !keep_metadata) {
+    if (std::optional<VImage> image = load_png(input, meta)) return *image;
+  }
   int shrink = 1;
   if (factor >= 16) {
     shrink = 8;
@@ -125,17 +174,17 @@ VImage load(ByteView input, const ImageMetadata& meta, double factor) {
 }
 
 // Fits inside max_width x max_height, never enlarged, orientation applied.
-VImage load_fitting(ByteView input, const ImageMetadata& meta, int max_width, int max_height) {
+VImage load_fitting(ByteView input, const ImageMetadata& meta, int max_width, int max_height, bool keep_metadata) {
   const auto [w, h] = upright(meta);
   const double factor = std::max(static_cast<double>(w) / max_width, static_cast<double>(h) / max_height);
-  return load(input, meta, factor)
+  return load(input, meta, factor, keep_metadata)
       .thumbnail_image(max_width, VImage::option()->set("height", max_height)->set("size", VIPS_SIZE_DOWN));
 }
 
 // Exactly size x size: scaled to cover, centre crop, enlarged when smaller.
 VImage load_cover(ByteView input, const ImageMetadata& meta, int size) {
   const double factor = static_cast<double>(std::min(meta.width, meta.height)) / size;
-  return load(input, meta, factor)
+  return load(input, meta, factor, false)
       .thumbnail_image(size, VImage::option()
                                  ->set("height", size)
                                  ->set("crop", VIPS_INTERESTING_CENTRE)
@@ -188,7 +237,7 @@ ImageResult<ProcessedImage> run(ByteView input, const OptimizeOptions& o, const 
   opt.original = meta.value();
   opt.format = o.format;
   try {
-    VImage base = detail::to_display(load_fitting(input, opt.original, o.max_width, o.max_height));
+    VImage base = detail::to_display(load_fitting(input, opt.original, o.max_width, o.max_height, o.preserve_metadata));
     if (thumbnail_size > 0) {
       detail::TimeBudget budget(base, deadline);
       base = base.copy_memory();
