@@ -129,6 +129,7 @@ void BM_NaiveWholeJob(benchmark::State& state) {
 bool is_png(const Bytes& b) { return lumen::image::detail::is_png(b); }
 
 void BM_PngDecode(benchmark::State& state) {
+  lumen::image::ensure_libvips_started();
   std::size_t decoded = 0;
   for (auto _ : state) {
     decoded = 0;

@@ -13,6 +13,7 @@
 namespace lumen::image::detail {
 namespace {
 
+constexpr std::size_t kPadding = 4;
 constexpr std::uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
 std::uint32_t read_be32(const std::uint8_t* p) noexcept {
@@ -47,16 +48,17 @@ int paeth(int a, int b, int c) noexcept {
 #if defined(__SSE2__)
 // Paeth for 3- and 4-byte pixels, one pixel at a time in 16-bit lanes: the left neighbour of
 // each pixel is the previous result, so the work is a chain per pixel, not per byte.
-template <int Bpp>
+// Loads 4 bytes even for 3-byte pixels: the fourth lane is ignored, and the rows are padded so
+// that the load stays inside them. (A 3-byte copy into a zeroed word would stall on store
+// forwarding, pixel after pixel.)
 __m128i load_bytes(const std::uint8_t* p) noexcept {
-  std::uint32_t v = 0;
-  std::memcpy(&v, p, Bpp);
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
   return _mm_cvtsi32_si128(static_cast<int>(v));
 }
 
-template <int Bpp>
 __m128i load_pixel(const std::uint8_t* p) noexcept {
-  return _mm_unpacklo_epi8(load_bytes<Bpp>(p), _mm_setzero_si128());
+  return _mm_unpacklo_epi8(load_bytes(p), _mm_setzero_si128());
 }
 
 __m128i abs_epi16(__m128i x) noexcept { return _mm_max_epi16(x, _mm_sub_epi16(_mm_setzero_si128(), x)); }
@@ -67,10 +69,10 @@ __m128i select(__m128i mask, __m128i yes, __m128i no) noexcept {
 
 template <int Bpp>
 void paeth_pixels(const std::uint8_t* src, std::uint8_t* dst, const std::uint8_t* prev, std::size_t n) noexcept {
-  __m128i a = load_pixel<Bpp>(dst);
-  __m128i c = load_pixel<Bpp>(prev);
+  __m128i a = load_pixel(dst);
+  __m128i c = load_pixel(prev);
   for (std::size_t i = Bpp; i < n; i += Bpp) {
-    const __m128i b = load_pixel<Bpp>(prev + i);
+    const __m128i b = load_pixel(prev + i);
     const __m128i db = _mm_sub_epi16(b, c);  // p - a
     const __m128i da = _mm_sub_epi16(a, c);  // p - b
     const __m128i pa = abs_epi16(db);
@@ -80,7 +82,7 @@ void paeth_pixels(const std::uint8_t* src, std::uint8_t* dst, const std::uint8_t
     // Ties go to a, then b, as the specification orders them.
     __m128i predicted = select(_mm_cmpeq_epi16(smallest, pb), b, c);
     predicted = select(_mm_cmpeq_epi16(smallest, pa), a, predicted);
-    const __m128i out = _mm_add_epi8(_mm_packus_epi16(predicted, predicted), load_bytes<Bpp>(src + i));
+    const __m128i out = _mm_add_epi8(_mm_packus_epi16(predicted, predicted), load_bytes(src + i));
     const auto bytes = static_cast<std::uint32_t>(_mm_cvtsi128_si32(out));
     std::memcpy(dst + i, &bytes, Bpp);
     a = _mm_unpacklo_epi8(out, _mm_setzero_si128());
@@ -245,7 +247,9 @@ PngDecode decode_png(ByteView input, std::uint64_t max_pixels) {
   const std::size_t stride = static_cast<std::size_t>(px.width) * static_cast<std::size_t>(px.bands);
   const std::size_t rows = static_cast<std::size_t>(px.height);
   const std::size_t filtered_size = rows * (stride + 1);
-  px.data.reset(new std::uint8_t[filtered_size]);
+  // 4 bytes of padding: the Paeth loop loads whole words at the end of a row.
+  px.data.reset(new std::uint8_t[filtered_size + kPadding]);
+  std::memset(px.data.get() + filtered_size, 0, kPadding);
   Decompressor z;
   if (z.d == nullptr) throw std::bad_alloc();
   std::size_t got = 0;
@@ -255,7 +259,7 @@ PngDecode decode_png(ByteView input, std::uint64_t max_pixels) {
   if (r != LIBDEFLATE_SUCCESS) return corrupt("the image data does not inflate");
   if (got != filtered_size) return corrupt("truncated image data");
 
-  const std::vector<std::uint8_t> zeros(stride, 0);
+  const std::vector<std::uint8_t> zeros(stride + kPadding, 0);
   bool ok = false;
   switch (px.bands) {
     case 1: ok = unfilter<1>(px.data.get(), stride, rows, zeros.data()); break;
