@@ -111,7 +111,18 @@ int free_profile(void* profile, void* /*area*/) {
 // Decodes a PNG with decode_png and wraps the pixels for libvips, with the colour profile,
 // resolution and orientation libvips's own loader would attach. Empty when decode_png leaves the
 // file to libvips; throws like a libvips loader when the file is corrupt.
-std::optional<VImage> load_png(ByteView input, const ImageMetadata& meta) {
+// From this factor on, libvips's resize (as thumbnail_image calls it, with a gap of 2) box-shrinks
+// before the final reduce.
+constexpr double kBoxShrinkFactor = 4.0;
+
+// libvips's loaders mark what they read with access=sequential as such, and a resize of a marked
+// image puts a line cache between its box shrink and its reduce. A memory image carries no mark:
+// a large shrink of it then recomputes the shrunk rows for every tile its kernel overlaps
+// (3x slower, measured in bench/RESULTS.md), while a small one (a reduce alone) runs faster
+// without the cache, which would serialise it.
+void mark_sequential(VImage& image) { image.set(VIPS_META_SEQUENTIAL, 1); }
+
+std::optional<VImage> load_png(ByteView input, const ImageMetadata& meta, double factor) {
   // decode_png holds the whole image in memory, where libvips streams it: larger images keep to
   // libvips so that memory stays low.
   constexpr std::uint64_t kLargestInMemory = 25'000'000;
@@ -138,10 +149,7 @@ std::optional<VImage> load_png(ByteView input, const ImageMetadata& meta) {
     image.set(VIPS_META_ICC_NAME, &free_profile, profile, px.icc_profile.size());
   }
   if (meta.orientation != 1) image.set(VIPS_META_ORIENTATION, meta.orientation);
-  // libvips's loaders mark what they load with access=sequential, and the resize operations
-  // then put line caches in front of their shrinks. Without the mark, each output tile
-  // recomputes the rows its kernel overlaps: the thumbnail cut from these pixels took 3x longer.
-  image.set(VIPS_META_SEQUENTIAL, 1);
+  if (factor >= kBoxShrinkFactor) mark_sequential(image);
   return image;
 }
 
@@ -157,7 +165,7 @@ std::optional<VImage> load_png(ByteView input, const ImageMetadata& meta) {
 // metadata, which only libvips's loader reads in full.
 VImage load(ByteView input, const ImageMetadata& meta, double factor, bool keep_metadata) {
   if (meta.format == "png" && !keep_metadata) {
-    if (std::optional<VImage> image = load_png(input, meta)) return *image;
+    if (std::optional<VImage> image = load_png(input, meta, factor)) return *image;
   }
   int shrink = 1;
   if (factor >= 16) {
@@ -245,6 +253,7 @@ ImageResult<ProcessedImage> run(ByteView input, const OptimizeOptions& o, const 
     if (thumbnail_size > 0) {
       detail::TimeBudget budget(base, deadline);
       base = base.copy_memory();
+      mark_sequential(base);  // the thumbnail is a large shrink of these pixels
     }
     const VImage out = o.format == Format::kJpeg ? detail::flatten_onto_white(base) : base;
     {
