@@ -40,6 +40,9 @@ echo "$("$cli" --version); $(node -e "const s=require('./bench/js/node_modules/s
 echo "-- optimize step (resize inside 1920x1920, no enlargement, JPEG q85)"
 measure "lumen-image --jobs 1" "$cli" optimize "$corpus" --out "$tmp/o" --jobs 1
 measure "sharp, one image at a time" node "$sharp_js" optimize serial "$corpus" "$tmp/o"
+# Bytes on the same pictures: lumen flattens alpha onto white (as the issue asks); the design's
+# sharp code drops it onto black, which makes a different, smaller picture of a transparent image.
+SHARP_FLATTEN='#ffffff' measure "sharp, alpha onto white as lumen" node "$sharp_js" optimize serial "$corpus" "$tmp/o"
 measure "vipsthumbnail, one process" vipsthumbnail "${images[@]}" --size '1920x1920>' \
   -o "$tmp/o/%s.jpg[Q=85,optimize_coding,strip]"
 measure "lumen-image --jobs $cores" "$cli" optimize "$corpus" --out "$tmp/o" --jobs "$cores"

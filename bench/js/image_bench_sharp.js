@@ -4,6 +4,8 @@
 // job: the design's whole job per image: metadata, optimize, thumbnail 256 cover q80 (three
 // separate sharp pipelines, as its code does). serial: one image at a time; parallel: every image
 // in flight at once (sharp's default thread pool). Prints one JSON line with the totals.
+// SHARP_FLATTEN=#ffffff flattens alpha onto that colour before the JPEG encode, as lumen does;
+// the design's code does not (sharp then drops alpha onto black), so its pictures differ.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -15,14 +17,16 @@ if (!['optimize', 'job'].includes(mode) || !['serial', 'parallel'].includes(flow
   process.exit(2);
 }
 sharp.cache(false);  // every image is seen once, as in lumen-image
+const flatten = process.env.SHARP_FLATTEN;
 const files = fs.readdirSync(dir).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort();
 
 async function one(file) {
   const input = fs.readFileSync(path.join(dir, file));
   const entry = { file, bytes_in: input.length };
   if (mode === 'job') entry.meta = await sharp(input).metadata();
-  const { data, info } = await sharp(input)
-    .resize(1920, 1920, { fit: 'inside', withoutEnlargement: true })
+  let pipeline = sharp(input).resize(1920, 1920, { fit: 'inside', withoutEnlargement: true });
+  if (flatten) pipeline = pipeline.flatten({ background: flatten });
+  const { data, info } = await pipeline
     .jpeg({ quality: 85 })
     .toBuffer({ resolveWithObject: true });
   entry.bytes_out = data.length;
