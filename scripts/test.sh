@@ -18,7 +18,7 @@ run_suite() {
   ctest "${args[@]}"
 }
 
-tsan_excluded='^(ForkSafety|HostileInputTest|ImageInstrumentationTest|ImageOptimizerTest|LibvipsRuntime|ImageOptimizerStress|LumenImageCliTest|ReferenceService)\.'
+tsan_excluded='^(ForkSafety|HostileInputTest|ImageInstrumentationTest|ImageOptimizerTest|LibvipsRuntime|ImageOptimizerStress|LumenImageCliTest|PngDecoder|ReferenceService)\.'
 want="${1:-all}"
 if [ "$want" = all ] || [ "$want" = release ]; then
   run_suite "Release" build "" -DCMAKE_BUILD_TYPE=Release
