@@ -47,8 +47,9 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
   std::condition_variable wake_waiters;  // flush and shutdown callers
   std::atomic<bool> worker_sleeping{false};
   std::atomic<bool> stopping{false};
-  // Guarded by mutex:
-  std::uint64_t flush_requested = 0;
+  // Raised under mutex; keep_up reads it without the mutex to notice a flush.
+  std::atomic<std::uint64_t> flush_requested{0};
+  // Guarded by mutex (the worker, its only writer, also reads it without):
   std::uint64_t flush_completed = 0;
   Deadline stop_deadline = Deadline::max();
   bool worker_finished = false;
@@ -104,12 +105,16 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
     }
   }
 
-  // Exports everything in the queue, in batches of at most batch_size. Returns how many spans.
+  // Exports what the queue holds now, in batches of at most batch_size. Returns how many spans.
+  // Spans that arrive meanwhile may leave too, but are not waited for: a producer that keeps
+  // pace with the exporter would otherwise hold the worker here, and a flush waiting on it, for
+  // as long as it runs.
   std::size_t drain() {
+    const std::size_t queued = queue.size_approx();
     std::size_t total = 0;
     // Storage is reserved on the first span taken, so that an idle wake-up allocates nothing.
     std::vector<std::unique_ptr<SpanData>> batch;
-    for (;;) {
+    while (total < queued) {
       take(batch);
       if (batch.empty()) return total;
       total += batch.size();
@@ -133,6 +138,7 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
       for (auto& done : batch) recycle(std::move(done));
       batch.clear();
     }
+    return total;
   }
 
   void run() {
@@ -152,28 +158,41 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
         flush_target = flush_requested;
         stop = stopping.load();
       }
-      if (drain() >= wake_threshold && !stop) keep_up();
-      next_export = SteadyClock::now() + options.schedule_delay;
-      std::lock_guard lock(mutex);
-      flush_completed = flush_target;
+      const std::size_t drained = drain();
       if (stop) {
-        worker_finished = true;
-        wake_waiters.notify_all();
-        return;
+        // Spans of producers that passed the stopping check just before it was set.
+        while (drain() > 0) {
+        }
       }
-      wake_waiters.notify_all();
+      {
+        std::lock_guard lock(mutex);
+        flush_completed = flush_target;
+        worker_finished = stop;
+        wake_waiters.notify_all();
+      }
+      if (stop) return;
+      if (drained >= wake_threshold) keep_up();
+      next_export = SteadyClock::now() + options.schedule_delay;
     }
   }
 
-  // Under load, spans keep coming: poll every few microseconds for a while instead of waiting for
-  // a wake-up, so that a producer at full speed never fills the queue. The naps matter as much as
-  // the polls: every look at the queue pulls its counters away from the producers' caches.
+  // Under load, spans keep coming: look at the queue every few microseconds for a while instead
+  // of waiting for a wake-up, so that a producer at full speed never fills the queue. The naps
+  // matter as much as the looks: every look pulls the queue's counters away from the producers'
+  // caches. Only wake_threshold spans or more are exported: the few spans that arrive between two
+  // looks at a moderate rate would otherwise leave in batches of a few, each one a request to the
+  // collector. A flush or a shutdown ends it at once, for run() to serve.
   void keep_up() {
     constexpr auto kHotWindow = std::chrono::milliseconds(2);
     constexpr auto kNap = std::chrono::microseconds(20);
     Deadline until = SteadyClock::now() + kHotWindow;
-    while (!stopping.load(std::memory_order_relaxed) && SteadyClock::now() < until) {
-      if (drain() > 0) until = SteadyClock::now() + kHotWindow;
+    while (!stopping.load(std::memory_order_relaxed) &&
+           flush_requested.load(std::memory_order_relaxed) == flush_completed &&
+           SteadyClock::now() < until) {
+      if (queue.size_approx() >= wake_threshold) {
+        drain();
+        until = SteadyClock::now() + kHotWindow;
+      }
       std::this_thread::sleep_for(kNap);
     }
   }
@@ -199,7 +218,7 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
     while (queue.try_pop(span)) delete span;
     queue.reset();
     worker_sleeping.store(false);
-    flush_completed = flush_requested;
+    flush_completed = flush_requested.load();
     for (auto* counter : {&dropped, &exported, &export_failed, &batches}) counter->store(0);
     mutex.unlock();
     if (!stopping.load()) start_worker();

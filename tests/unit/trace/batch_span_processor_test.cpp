@@ -241,6 +241,53 @@ TEST(BatchSpanProcessor, ForceFlushExportsEverythingQueuedAndReturnsTrue) {
   EXPECT_EQ(memory->size(), 15u);
 }
 
+TEST(BatchSpanProcessor, ASteadyTrickleLeavesInLargeBatches) {
+  // 2,000 spans at about 10,000 a second, as a busy service ends them. Each export is a request
+  // to the collector, so they must leave in batches of hundreds, not of the handful that arrives
+  // between two of the worker's looks at the queue (the default queue wakes it at 250).
+  auto memory = std::make_shared<exporters::InMemorySpanExporter>();
+  BatchSpanProcessor processor(memory, {.schedule_delay = kNever});
+  for (int i = 0; i < 2000; ++i) {
+    processor.on_end(make_span(i));
+    if (i % 10 == 9) std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_TRUE(processor.force_flush(kPatience));
+  EXPECT_EQ(memory->size(), 2000u);
+  // 8 batches of 250, give or take a wake-up that came late or a remainder after a long one.
+  EXPECT_LE(processor.stats().batches, 16u);
+}
+
+TEST(BatchSpanProcessor, ForceFlushReturnsWhileAProducerKeepsTheWorkerBusy) {
+  // A producer that never pauses keeps the worker looking at the queue; a flush must still be
+  // served, and include every span that had ended before it was asked for.
+  class CountingExporter final : public SpanExporter {
+   public:
+    ExportResult export_spans(SpanBatch batch, Deadline) noexcept override {
+      count.fetch_add(batch.size());
+      return ExportResult::kSuccess;
+    }
+    std::atomic<std::size_t> count{0};
+  };
+  auto counter = std::make_shared<CountingExporter>();
+  BatchSpanProcessor processor(counter, {.max_queue_size = 100000, .schedule_delay = kNever});
+  std::atomic<bool> stop{false};
+  std::atomic<int> ended{0};
+  std::thread producer([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      processor.on_end(make_span(i));
+      ended.fetch_add(1);
+    }
+  });
+  ASSERT_TRUE(eventually([&] { return processor.stats().exported > 0; }));
+  const auto ended_before = static_cast<std::size_t>(ended.load());
+  const bool flushed = processor.force_flush(5s);
+  const std::size_t exported = counter->count.load();
+  stop.store(true);
+  producer.join();
+  EXPECT_TRUE(flushed);
+  EXPECT_GE(exported, ended_before);
+}
+
 TEST(BatchSpanProcessor, DropsAndCountsWhenQueueIsFull) {
   constexpr int kCapacity = 10;
   constexpr int kBatch = 4;
