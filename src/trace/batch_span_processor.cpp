@@ -12,6 +12,7 @@
 
 #include "lumen/core/bounded_queue.hpp"
 #include "lumen/core/fork_safety.hpp"
+#include "lumen/core/striped_counter.hpp"
 #include "lumen/trace/span_data_pool.hpp"
 
 namespace lumen::trace {
@@ -62,7 +63,8 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
 
   // Spans accepted into the queue are counted by the queue itself (push_count): one atomic
   // read-modify-write less on the hot path.
-  std::atomic<std::uint64_t> dropped{0};
+  // Striped: when the queue is full, every producer counts every span it ends here.
+  detail::StripedCounter dropped;
   std::atomic<std::uint64_t> exported{0};
   std::atomic<std::uint64_t> export_failed{0};
   std::atomic<std::uint64_t> batches{0};
@@ -124,7 +126,7 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
       if (now >= stop_by) {
         // Past shutdown's deadline nobody waits for these spans, and the provider that made them
         // may be gone (SpanData::scope points into it): count them as dropped, never export them.
-        dropped.fetch_add(batch.size(), std::memory_order_relaxed);
+        dropped.add(batch.size());
       } else {
         ExportResult result;
         {
@@ -219,7 +221,8 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
     queue.reset();
     worker_sleeping.store(false);
     flush_completed = flush_requested.load();
-    for (auto* counter : {&dropped, &exported, &export_failed, &batches}) counter->store(0);
+    dropped.reset();
+    for (auto* counter : {&exported, &export_failed, &batches}) counter->store(0);
     mutex.unlock();
     if (!stopping.load()) start_worker();
   }
@@ -245,7 +248,7 @@ void BatchSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
   }
   std::size_t position;
   if (!s.queue.try_push(span.get(), position)) {
-    s.dropped.fetch_add(1, std::memory_order_relaxed);
+    s.dropped.add();
     recycle(std::move(span));
     return;
   }
@@ -299,7 +302,7 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
 
 BatchSpanProcessorStats BatchSpanProcessor::stats() const noexcept {
   const State& s = *state_;
-  return {s.queue.push_count(),                       s.dropped.load(std::memory_order_relaxed),
+  return {s.queue.push_count(),                       s.dropped.load(),
           s.exported.load(std::memory_order_relaxed), s.export_failed.load(std::memory_order_relaxed),
           s.batches.load(std::memory_order_relaxed),  s.queue.size_approx()};
 }

@@ -22,23 +22,13 @@
 
 #include "lumen/core/clock.hpp"
 #include "lumen/core/context.hpp"
+#include "lumen/core/striped_counter.hpp"
 #include "lumen/metrics/metric_data.hpp"
 
 namespace lumen::metrics::detail {
 
-inline constexpr std::size_t kStripes = 4;
-
-// Gives the calling thread its stripe (round robin), remembers it, and returns it.
-std::uint32_t assign_stripe() noexcept;
-inline thread_local std::uint32_t t_stripe_plus_one = 0;
-
-inline std::size_t stripe() noexcept {
-  std::uint32_t s = t_stripe_plus_one;
-  if (s == 0) [[unlikely]] {
-    s = assign_stripe();
-  }
-  return s - 1;
-}
+using lumen::detail::kStripes;
+using lumen::detail::stripe;
 
 // Context::current() is a reference to this thread's one context object, so its address can be
 // remembered: the sampled-span test on the hot path is then a thread-local load and a flag test.
