@@ -9,7 +9,8 @@ namespace lumen {
 namespace {
 void assign_string(AttributeValue& target, std::string_view value) {
   if (auto* s = std::get_if<std::string>(&target)) {
-    s->assign(value);  // keeps the capacity of a recycled string
+    // A recycled entry often held this very value (a model name, a tier): then nothing is copied.
+    if (!detail::same_bytes(*s, value)) s->assign(value);  // keeps the recycled capacity
   } else {
     target = std::string(value);
   }

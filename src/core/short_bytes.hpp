@@ -33,13 +33,18 @@ inline std::uint64_t tail_word(const unsigned char* p, std::size_t n) noexcept {
   return 0;
 }
 
-// Equality without memcmp up to 16 bytes.
+// Equality without memcmp up to 32 bytes (span names such as "ai.provider.analyze" are longer
+// than 16).
 inline bool same_bytes(std::string_view a, std::string_view b) noexcept {
   const std::size_t n = a.size();
   if (n != b.size()) return false;
   const auto* p = reinterpret_cast<const unsigned char*>(a.data());
   const auto* q = reinterpret_cast<const unsigned char*>(b.data());
-  if (n > 16) return std::memcmp(p, q, n) == 0;
+  if (n > 32) return std::memcmp(p, q, n) == 0;
+  if (n > 16) {
+    return ((load64(p) ^ load64(q)) | (load64(p + 8) ^ load64(q + 8)) |
+            (load64(p + n - 16) ^ load64(q + n - 16)) | (load64(p + n - 8) ^ load64(q + n - 8))) == 0;
+  }
   if (n >= 8) return load64(p) == load64(q) && load64(p + n - 8) == load64(q + n - 8);
   return tail_word(p, n) == tail_word(q, n);
 }

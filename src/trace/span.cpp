@@ -75,7 +75,7 @@ Span& Span::add_event(std::string_view name, Attributes attributes, std::uint64_
   }
   Event event;
   event.name = std::string(name);
-  event.time_ns = time_ns != 0 ? time_ns : tracer_->shared_->clock->wall_ns();
+  event.time_ns = time_ns != 0 ? time_ns : tracer_->shared_->wall_ns();
   event.attributes = detail::limit_all(std::move(attributes), limits.attributes_per_event,
                                        limits.attribute_value_length, event.dropped_attributes);
   data_->events.push_back(std::move(event));
@@ -132,7 +132,7 @@ Span& Span::update_name(std::string_view name) {
 
 void Span::finish(std::uint64_t end_ns) noexcept {
   const detail::TracerShared& shared = *tracer_->shared_;
-  data_->end_ns = end_ns != 0 ? end_ns : shared.clock->wall_ns();
+  data_->end_ns = end_ns != 0 ? end_ns : shared.wall_ns();
   data_->context = context_;
   if (shared.processor) {
     shared.processor->on_end(std::move(data_));

@@ -1,6 +1,7 @@
 #include "lumen/trace/tracer.hpp"
 
 #include "attribute_limits.hpp"
+#include "core/short_bytes.hpp"
 #include "lumen/core/id_generator.hpp"
 #include "lumen/trace/span_data_pool.hpp"
 #include "tracer_shared.hpp"
@@ -25,9 +26,10 @@ Span Tracer::start_span(std::string_view name, const StartOptions* options) cons
   if (!sampled) return Span(nullptr, this, std::move(context));
 
   std::unique_ptr<SpanData> data = make_span_data();
-  if (data->name != name) data->name.assign(name);  // a recycled span often had this name
+  // A recycled span often had this name already.
+  if (!lumen::detail::same_bytes(data->name, name)) data->name.assign(name);
   data->kind = kind;
-  data->start_ns = options && options->start_ns != 0 ? options->start_ns : shared.clock->wall_ns();
+  data->start_ns = options && options->start_ns != 0 ? options->start_ns : shared.wall_ns();
   data->scope = &scope_;
   if (has_parent) {
     data->parent_span_id = parent.span_id();

@@ -27,6 +27,7 @@ TracerProvider::TracerProvider(TracerProviderOptions options) : state_(std::make
   state_->shared.processor = std::move(options.processor);
   state_->shared.limits = options.limits;
   state_->shared.clock = options.clock != nullptr ? options.clock : &SystemClock::instance();
+  state_->shared.system_clock = state_->shared.clock == &SystemClock::instance();
   state_->shutdown_timeout = options.shutdown_timeout;
   ForkRegistry::add(state_.get());
 }
