@@ -6,7 +6,6 @@
 
 namespace lumen {
 
-namespace {
 void assign_string(AttributeValue& target, std::string_view value) {
   if (auto* s = std::get_if<std::string>(&target)) {
     // A recycled entry often held this very value (a model name, a tier): then nothing is copied.
@@ -15,7 +14,6 @@ void assign_string(AttributeValue& target, std::string_view value) {
     target = std::string(value);
   }
 }
-}  // namespace
 
 void Attributes::set(std::string_view key, AttributeValue value) {
   if (Attribute* existing = find_mutable(key)) {

@@ -43,7 +43,8 @@ inline bool same_bytes(std::string_view a, std::string_view b) noexcept {
   if (n > 32) return std::memcmp(p, q, n) == 0;
   if (n > 16) {
     return ((load64(p) ^ load64(q)) | (load64(p + 8) ^ load64(q + 8)) |
-            (load64(p + n - 16) ^ load64(q + n - 16)) | (load64(p + n - 8) ^ load64(q + n - 8))) == 0;
+            (load64(p + n - 16) ^ load64(q + n - 16)) | (load64(p + n - 8) ^ load64(q + n - 8))) ==
+           0;
   }
   if (n >= 8) return load64(p) == load64(q) && load64(p + n - 8) == load64(q + n - 8);
   return tail_word(p, n) == tail_word(q, n);

@@ -33,11 +33,7 @@ void set_string_limited(Attributes& attributes, std::string_view key, std::strin
                         std::uint32_t max_count, std::uint32_t max_length, std::uint32_t& dropped) {
   if (value.size() > max_length) value = value.substr(0, max_length);
   if (Attribute* existing = attributes.find_mutable(key)) {
-    if (auto* s = std::get_if<std::string>(&existing->value)) {
-      s->assign(value);  // keeps the string's capacity
-    } else {
-      existing->value = std::string(value);
-    }
+    assign_string(existing->value, value);
     return;
   }
   if (attributes.size() >= max_count) {

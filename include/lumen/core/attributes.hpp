@@ -42,6 +42,10 @@ inline AttributeValue to_attribute_value(std::vector<std::int64_t> v) { return v
 inline AttributeValue to_attribute_value(std::vector<double> v) { return v; }
 inline AttributeValue to_attribute_value(AttributeValue v) { return v; }
 
+// Makes `target` the string `value`, reusing the storage of a string it already holds (and not
+// copying at all when it already holds this value): for recycled attribute lists.
+void assign_string(AttributeValue& target, std::string_view value);
+
 struct Attribute {
   Attribute() = default;
   template <typename V>

@@ -32,7 +32,9 @@ inline std::size_t stripe() noexcept {
 
 class StripedCounter {
  public:
-  void add(std::uint64_t n = 1) noexcept { cells_[stripe()].value.fetch_add(n, std::memory_order_relaxed); }
+  void add(std::uint64_t n = 1) noexcept {
+    cells_[stripe()].value.fetch_add(n, std::memory_order_relaxed);
+  }
   [[nodiscard]] std::uint64_t load() const noexcept {
     std::uint64_t total = 0;
     for (const Cell& cell : cells_) total += cell.value.load(std::memory_order_relaxed);
