@@ -1,19 +1,14 @@
 #include "lumen/core/attributes.hpp"
 
-#include "core/short_bytes.hpp"
-
 #include <charconv>
 
 namespace lumen {
 
-void assign_string(AttributeValue& target, std::string_view value) {
-  if (auto* s = std::get_if<std::string>(&target)) {
-    // A recycled entry often held this very value (a model name, a tier): then nothing is copied.
-    if (!detail::same_bytes(*s, value)) s->assign(value);  // keeps the recycled capacity
-  } else {
-    target = std::string(value);
-  }
+namespace detail {
+void replace_with_string(AttributeValue& target, std::string_view value) {
+  target = std::string(value);
 }
+}  // namespace detail
 
 void Attributes::set(std::string_view key, AttributeValue value) {
   if (Attribute* existing = find_mutable(key)) {
@@ -31,29 +26,9 @@ void Attributes::set_string(std::string_view key, std::string_view value) {
   append_string_unchecked(key, value);
 }
 
-void Attributes::append_string_unchecked(std::string_view key, std::string_view value) {
-  assign_string(next_slot(key).value, value);
-}
-
-Attribute& Attributes::next_slot(std::string_view key) {
-  if (size_ == items_.size()) items_.emplace_back();
-  Attribute& slot = items_[size_++];
-  // A recycled list is usually refilled by the same code with the same keys in the same order:
-  // comparing is cheaper than copying, and leaves the cache line clean.
-  if (!detail::same_bytes(slot.key, key)) slot.key.assign(key);
-  return slot;
-}
-
 const AttributeValue* Attributes::find(std::string_view key) const noexcept {
   for (auto it = begin(); it != end(); ++it) {
     if (detail::same_bytes(it->key, key)) return &it->value;
-  }
-  return nullptr;
-}
-
-Attribute* Attributes::find_mutable(std::string_view key) noexcept {
-  for (std::size_t i = 0; i < size_; ++i) {
-    if (detail::same_bytes(items_[i].key, key)) return &items_[i];
   }
   return nullptr;
 }

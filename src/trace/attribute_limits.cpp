@@ -29,20 +29,6 @@ void set_limited(Attributes& attributes, std::string_view key, AttributeValue va
   attributes.append_unchecked(key, std::move(value));
 }
 
-void set_string_limited(Attributes& attributes, std::string_view key, std::string_view value,
-                        std::uint32_t max_count, std::uint32_t max_length, std::uint32_t& dropped) {
-  if (value.size() > max_length) value = value.substr(0, max_length);
-  if (Attribute* existing = attributes.find_mutable(key)) {
-    assign_string(existing->value, value);
-    return;
-  }
-  if (attributes.size() >= max_count) {
-    ++dropped;
-    return;
-  }
-  attributes.append_string_unchecked(key, value);
-}
-
 Attributes limit_all(Attributes source, std::uint32_t max_count, std::uint32_t max_length,
                      std::uint32_t& dropped) {
   if (source.size() <= max_count && max_length == SpanLimits::kUnlimited) return source;

@@ -1,7 +1,7 @@
 #include "lumen/trace/tracer.hpp"
 
 #include "attribute_limits.hpp"
-#include "core/short_bytes.hpp"
+#include "lumen/core/short_bytes.hpp"
 #include "lumen/core/id_generator.hpp"
 #include "lumen/trace/span_data_pool.hpp"
 #include "tracer_shared.hpp"

@@ -15,6 +15,8 @@
 #include <variant>
 #include <vector>
 
+#include "lumen/core/short_bytes.hpp"
+
 namespace lumen {
 
 using AttributeValue =
@@ -42,9 +44,22 @@ inline AttributeValue to_attribute_value(std::vector<std::int64_t> v) { return v
 inline AttributeValue to_attribute_value(std::vector<double> v) { return v; }
 inline AttributeValue to_attribute_value(AttributeValue v) { return v; }
 
+namespace detail {
+// assign_string's rare case: `target` holds no string yet.
+void replace_with_string(AttributeValue& target, std::string_view value);
+}  // namespace detail
+
 // Makes `target` the string `value`, reusing the storage of a string it already holds (and not
-// copying at all when it already holds this value): for recycled attribute lists.
-void assign_string(AttributeValue& target, std::string_view value);
+// copying at all when it already holds this value): for recycled attribute lists. Inline, like the
+// lookups below: a span's attribute is set through them on the hot path.
+inline void assign_string(AttributeValue& target, std::string_view value) {
+  if (auto* s = std::get_if<std::string>(&target)) {
+    // A recycled entry often held this very value (a model name, a tier): then nothing is copied.
+    if (!detail::same_bytes(*s, value)) s->assign(value);  // keeps the recycled capacity
+  } else {
+    detail::replace_with_string(target, value);
+  }
+}
 
 struct Attribute {
   Attribute() = default;
@@ -98,12 +113,19 @@ class Attributes {
   [[nodiscard]] const Attribute& operator[](std::size_t i) const noexcept { return items_[i]; }
   // Where the entries live, kept storage included (null before the first entry): for prefetching.
   [[nodiscard]] const void* storage() const noexcept { return items_.data(); }
-  Attribute* find_mutable(std::string_view key) noexcept;
+  Attribute* find_mutable(std::string_view key) noexcept {
+    for (std::size_t i = 0; i < size_; ++i) {
+      if (detail::same_bytes(items_[i].key, key)) return &items_[i];
+    }
+    return nullptr;
+  }
   // Appends without checking for an existing key: for callers that already checked.
   void append_unchecked(std::string_view key, AttributeValue value) {
     next_slot(key).value = std::move(value);
   }
-  void append_string_unchecked(std::string_view key, std::string_view value);
+  void append_string_unchecked(std::string_view key, std::string_view value) {
+    assign_string(next_slot(key).value, value);
+  }
   // Scalars (bool, std::int64_t, double) go straight into the slot, without an AttributeValue
   // temporary: the common case on hot paths.
   template <typename T>
@@ -118,7 +140,14 @@ class Attributes {
 
  private:
   // The next entry with its key set: a recycled one when available, else a new one.
-  Attribute& next_slot(std::string_view key);
+  Attribute& next_slot(std::string_view key) {
+    if (size_ == items_.size()) items_.emplace_back();
+    Attribute& slot = items_[size_++];
+    // A recycled list is usually refilled by the same code with the same keys in the same order:
+    // comparing is cheaper than copying, and leaves the cache line clean.
+    if (!detail::same_bytes(slot.key, key)) slot.key.assign(key);
+    return slot;
+  }
 
   std::vector<Attribute> items_;  // [0, size_) live; the rest are recycled storage
   std::size_t size_ = 0;

@@ -1,5 +1,6 @@
-// Word-at-a-time reads, comparisons and copies of short strings (attribute keys and values, log
-// field names and values: a few bytes to a few dozen), without a call into libc on the hot paths.
+// Internal: word-at-a-time reads, comparisons and copies of short strings (attribute keys and
+// values, log field names and values: a few bytes to a few dozen), without a call into libc on the
+// hot paths. Public only because attributes.hpp inlines its lookups with it.
 #pragma once
 
 #include <cstddef>
