@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "counting_span_exporter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
 #include "lumen/trace/tracer_provider.hpp"
 
@@ -193,24 +194,13 @@ TEST(BatchSpanProcessorStress, SlowExporterSmallQueueAccountsForEverySpan) {
       << "an exported span was never produced";
 }
 
-// Counts what it receives and does nothing else, so that the worker drains as fast as it can: what
-// is lost is lost for want of CPU time, not to a slow collector.
-class CountingExporter final : public SpanExporter {
- public:
-  ExportResult export_spans(SpanBatch batch, Deadline) noexcept override {
-    received.fetch_add(batch.size(), std::memory_order_relaxed);
-    return ExportResult::kSuccess;
-  }
-  std::atomic<std::uint64_t> received{0};
-};
-
 TEST(BatchSpanProcessorStress, ProducersOnEveryCoreAtFullSpeedLoseAlmostNothing) {
   // As many producers as cores end spans in a tight loop, with the default options: the worker has
   // to win CPU time from them before the queue of 1000 fills, in about 50 microseconds. Before the
   // worker left gaps behind and full producers yielded, 5 to 10 % of the spans got through here.
   const unsigned producers = std::max(2u, std::thread::hardware_concurrency());
   constexpr int kPerProducer = 300'000;
-  auto exporter = std::make_shared<CountingExporter>();
+  auto exporter = std::make_shared<lumen::testing::CountingSpanExporter>();
   auto owned = std::make_unique<BatchSpanProcessor>(exporter);
   BatchSpanProcessor& processor = *owned;
   TracerProvider provider({.sampler = Sampler::always_on(), .processor = std::move(owned)});

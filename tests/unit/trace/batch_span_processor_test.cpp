@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "counting_span_exporter.hpp"
 #include "eventually.hpp"
 #include "lumen/core/id_generator.hpp"
 #include "lumen/export/memory_exporter.hpp"
@@ -260,15 +261,7 @@ TEST(BatchSpanProcessor, ASteadyTrickleLeavesInLargeBatches) {
 TEST(BatchSpanProcessor, ForceFlushReturnsWhileAProducerKeepsTheWorkerBusy) {
   // A producer that never pauses keeps the worker looking at the queue; a flush must still be
   // served, and include every span that had ended before it was asked for.
-  class CountingExporter final : public SpanExporter {
-   public:
-    ExportResult export_spans(SpanBatch batch, Deadline) noexcept override {
-      count.fetch_add(batch.size());
-      return ExportResult::kSuccess;
-    }
-    std::atomic<std::size_t> count{0};
-  };
-  auto counter = std::make_shared<CountingExporter>();
+  auto counter = std::make_shared<lumen::testing::CountingSpanExporter>();
   BatchSpanProcessor processor(counter, {.max_queue_size = 100000, .schedule_delay = kNever});
   std::atomic<bool> stop{false};
   std::atomic<int> ended{0};
@@ -281,7 +274,7 @@ TEST(BatchSpanProcessor, ForceFlushReturnsWhileAProducerKeepsTheWorkerBusy) {
   ASSERT_TRUE(eventually([&] { return processor.stats().exported > 0; }));
   const auto ended_before = static_cast<std::size_t>(ended.load());
   const bool flushed = processor.force_flush(5s);
-  const std::size_t exported = counter->count.load();
+  const std::uint64_t exported = counter->received.load();
   stop.store(true);
   producer.join();
   EXPECT_TRUE(flushed);
