@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "lumen/core/bounded_queue.hpp"
 #include "lumen/core/fork_safety.hpp"
+#include "lumen/core/per_cpu_queue.hpp"
 #include "lumen/core/striped_counter.hpp"
 #include "lumen/trace/span_data_pool.hpp"
 
@@ -28,19 +28,19 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
         exporter(std::move(e)),
         queue(std::max<std::size_t>(1, o.max_queue_size)),
         batch_size(std::clamp<std::size_t>(o.max_export_batch_size, 1, queue.capacity())),
-        wake_threshold(std::clamp<std::size_t>(queue.capacity() / 4, 1, batch_size)) {}
+        wake_threshold(std::clamp<std::size_t>(
+            std::min(queue.capacity() / 4, queue.shard_capacity() / 2), 1, batch_size)) {}
 
-  ~State() {
-    SpanData* span = nullptr;
-    while (queue.try_pop(span)) delete span;
-  }
+  ~State() { discard_queued(); }
 
   const BatchSpanProcessorOptions options;
   const std::shared_ptr<SpanExporter> exporter;
-  BoundedQueue<SpanData*> queue;
+  // Per CPU: two producers on two cores that shared one queue spent more time handing its counter
+  // and cells back and forth than on the rest of their spans.
+  PerCpuQueue<SpanData*> queue;
   const std::size_t batch_size;
   // The worker is woken before a whole batch is waiting: a wake-up takes tens of microseconds on
-  // a busy machine, and a fast producer would fill the rest of the queue in that time.
+  // a busy machine, and a fast producer would fill the rest of its shard in that time.
   const std::size_t wake_threshold;
 
   std::mutex mutex;
@@ -91,8 +91,8 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
     return stop_deadline;
   }
 
-  // Takes up to batch_size spans; false if it stopped at a gap. The queue hands spans out in the
-  // order producers claimed their cells, so a producer caught between claiming a cell and filling
+  // Takes up to batch_size spans; false if it stopped at a gap. A shard hands spans out in the
+  // order producers claimed its cells, so a producer caught between claiming a cell and filling
   // it leaves a gap that hides the spans behind it, which may belong to on_end calls that have
   // already returned. A flush or a shutdown must include those, so `wait_at_gap` waits for the
   // producer: it is a few instructions from done. Other drains end the batch at a gap once it holds
@@ -100,20 +100,28 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
   // would then hand it the core until its time slice ends (two producers at full speed exported
   // a tenth of their spans that way).
   bool take(std::vector<std::unique_ptr<SpanData>>& batch, bool wait_at_gap) {
-    SpanData* span = nullptr;
-    while (batch.size() < batch_size) {
-      if (queue.try_pop(span)) {
-        if (batch.capacity() < batch_size) batch.reserve(batch_size);
-        batch.emplace_back(span);
-      } else if (queue.size_approx() == 0) {
-        return true;
-      } else if (!wait_at_gap && !batch.empty()) {
-        return false;
-      } else {
-        std::this_thread::yield();
+    for (;;) {
+      bool gap = false;
+      for (std::size_t i = 0; i < queue.shard_count() && batch.size() < batch_size; ++i) {
+        SpanData* span = nullptr;
+        while (batch.size() < batch_size && queue.try_pop(i, span)) {
+          if (batch.capacity() < batch_size) batch.reserve(batch_size);
+          batch.emplace_back(span);
+        }
+        if (batch.size() < batch_size && queue.size_approx(i) != 0) gap = true;
       }
+      if (!gap) return true;
+      if (!wait_at_gap && !batch.empty()) return false;
+      std::this_thread::yield();
     }
-    return true;
+  }
+
+  // Deletes what the queue holds, up to the first gap of each shard.
+  void discard_queued() noexcept {
+    for (std::size_t i = 0; i < queue.shard_count(); ++i) {
+      SpanData* span = nullptr;
+      while (queue.try_pop(i, span)) delete span;
+    }
   }
 
   // Exports what the queue holds now, in batches of at most batch_size. Returns how many spans.
@@ -239,8 +247,7 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
     new (&wake_worker) std::condition_variable();
     new (&wake_waiters) std::condition_variable();
     new (&exporting) std::timed_mutex();  // if the wait timed out, a vanished worker holds it
-    SpanData* span = nullptr;
-    while (queue.try_pop(span)) delete span;
+    discard_queued();
     queue.reset();
     worker_sleeping.store(false);
     worker_exporting.store(false);
@@ -277,11 +284,11 @@ void BatchSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
     return;
   }
   (void)span.release();
-  // Every wake_threshold-th push looks whether the worker sleeps, and wakes it: once per batch,
-  // not per span, and without reading the consumer's side of the queue. The push's seq_cst claim
-  // and this seq_cst load pair with the worker's store of worker_sleeping and its re-read of the
-  // queue size: one of the two sides sees the other, so the queue never holds more than two
-  // thresholds' worth before the worker runs.
+  // Every wake_threshold-th push into a shard looks whether the worker sleeps, and wakes it: once
+  // per batch, not per span, and without reading the consumer's side of the queue. The push's
+  // seq_cst claim and this seq_cst load pair with the worker's store of worker_sleeping and its
+  // re-read of the queue size: one of the two sides sees the other, so no shard holds more than
+  // two thresholds' worth before the worker runs.
   if ((position + 1) % s.wake_threshold == 0 && s.worker_sleeping.load()) s.wake();
 }
 
@@ -292,8 +299,8 @@ bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept
   if (s.worker_finished) return s.queue.size_approx() == 0;
   const std::uint64_t ticket = ++s.flush_requested;
   s.wake_worker.notify_one();
-  return s.wake_waiters.wait_until(lock, deadline,
-                                   [&] { return s.flush_completed >= ticket || s.worker_finished; });
+  return s.wake_waiters.wait_until(
+      lock, deadline, [&] { return s.flush_completed >= ticket || s.worker_finished; });
 }
 
 bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
@@ -326,9 +333,12 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
 
 BatchSpanProcessorStats BatchSpanProcessor::stats() const noexcept {
   const State& s = *state_;
-  return {s.queue.push_count(),                       s.dropped.load(),
-          s.exported.load(std::memory_order_relaxed), s.export_failed.load(std::memory_order_relaxed),
-          s.batches.load(std::memory_order_relaxed),  s.queue.size_approx()};
+  return {s.queue.push_count(),
+          s.dropped.load(),
+          s.exported.load(std::memory_order_relaxed),
+          s.export_failed.load(std::memory_order_relaxed),
+          s.batches.load(std::memory_order_relaxed),
+          s.queue.size_approx()};
 }
 
 }  // namespace lumen::trace
