@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <new>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -21,6 +22,12 @@ using SteadyClock = std::chrono::steady_clock;
 
 // How long fork() waits for an export in progress to return (see before_fork).
 constexpr auto kForkWaitForExport = std::chrono::seconds(2);
+
+// A stretch of a batch that came from one shard of the queue.
+struct ShardRun {
+  std::size_t shard;
+  std::size_t spans;
+};
 
 struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this<State> {
   State(std::shared_ptr<SpanExporter> e, BatchSpanProcessorOptions o)
@@ -99,15 +106,19 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
   // something: the producer may have been preempted right there by this very worker, whose yield
   // would then hand it the core until its time slice ends (two producers at full speed exported
   // a tenth of their spans that way).
-  bool take(std::vector<std::unique_ptr<SpanData>>& batch, bool wait_at_gap) {
+  // Records in `runs` which shard each stretch of the batch came from.
+  bool take(std::vector<std::unique_ptr<SpanData>>& batch, std::vector<ShardRun>& runs,
+            bool wait_at_gap) {
     for (;;) {
       bool gap = false;
       for (std::size_t i = 0; i < queue.shard_count() && batch.size() < batch_size; ++i) {
+        const std::size_t before = batch.size();
         SpanData* span = nullptr;
         while (batch.size() < batch_size && queue.try_pop(i, span)) {
           if (batch.capacity() < batch_size) batch.reserve(batch_size);
           batch.emplace_back(span);
         }
+        if (batch.size() > before) runs.push_back({i, batch.size() - before});
         if (batch.size() < batch_size && queue.size_approx(i) != 0) gap = true;
       }
       if (!gap) return true;
@@ -133,8 +144,9 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
     std::size_t total = 0;
     // Storage is reserved on the first span taken, so that an idle wake-up allocates nothing.
     std::vector<std::unique_ptr<SpanData>> batch;
+    std::vector<ShardRun> runs;
     while (total < queued) {
-      const bool whole = take(batch, complete);
+      const bool whole = take(batch, runs, complete);
       if (batch.empty()) return total;
       total += batch.size();
       // Read per batch: shutdown may have started (and timed out) during the previous export.
@@ -156,8 +168,15 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
         (result == ExportResult::kSuccess ? exported : export_failed)
             .fetch_add(batch.size(), std::memory_order_relaxed);
       }
-      for (auto& done : batch) recycle(std::move(done));
+      // Each span goes back to the CPU whose shard it came from, which is most likely where it was
+      // made and where the next span on that CPU will be written.
+      std::span<std::unique_ptr<SpanData>> rest(batch);
+      for (const ShardRun& run : runs) {
+        recycle(rest.first(run.spans), run.shard);
+        rest = rest.subspan(run.spans);
+      }
       batch.clear();
+      runs.clear();
       if (!whole) return total;  // the rest is behind a gap: the next look takes it
     }
     return total;

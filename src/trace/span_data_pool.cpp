@@ -1,71 +1,100 @@
 #include "lumen/trace/span_data_pool.hpp"
 
+#include <algorithm>
 #include <array>
 #include <mutex>
+#include <thread>
 #include <vector>
 
+#include "lumen/core/current_cpu.hpp"
 #include "lumen/core/fork_safety.hpp"
 
 namespace lumen::trace {
 namespace {
 
 // Spans move between threads in handfuls: each thread keeps a small cache and trades with the
-// shared pool a chunk at a time, so that a span start or a recycle touches no shared cache line
+// shared pools a chunk at a time, so that a span start or a recycle touches no shared cache line
 // and takes no lock on almost every call.
 constexpr std::size_t kLocalCapacity = 64;
 constexpr std::size_t kChunk = kLocalCapacity / 2;
 // Enough for a full default queue plus a batch in flight; beyond it, spans are freed.
 constexpr std::size_t kSharedCapacity = 4096;
+constexpr std::size_t kMaxPools = 16;
 
-class SharedPool final : public ForkAware {
+// One shared pool per CPU. A span is written by the thread that starts it: when it comes back to
+// a thread on the same CPU, its cache lines are still there. Handed to the other core instead, each
+// of them must cross over, and on a VM where that takes hundreds of nanoseconds a line, two
+// producers on two cores lost more time to it than the span takes.
+class SharedPools final : public ForkAware {
  public:
-  SharedPool() {
-    free_.reserve(kSharedCapacity);
+  SharedPools()
+      : count_(std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, kMaxPools)),
+        capacity_(kSharedCapacity / count_),
+        pools_(count_) {
+    for (Pool& pool : pools_) pool.free.reserve(capacity_);
     ForkRegistry::add(this);
   }
 
-  // Moves up to `max` spans into `out`; returns how many.
-  std::size_t take(SpanData** out, std::size_t max) {
-    std::lock_guard lock(mutex_);
-    const std::size_t n = std::min(max, free_.size());
-    for (std::size_t i = 0; i < n; ++i) {
-      out[i] = free_.back();
-      free_.pop_back();
+  // Moves up to `max` spans into `out`, from the pool of `cpu` first; returns how many.
+  std::size_t take(SpanData** out, std::size_t max, std::size_t cpu) {
+    const std::size_t home = cpu % count_;
+    for (std::size_t i = 0; i < count_; ++i) {
+      Pool& pool = pools_[(home + i) % count_];
+      std::lock_guard lock(pool.mutex);
+      const std::size_t n = std::min(max, pool.free.size());
+      for (std::size_t k = 0; k < n; ++k) {
+        out[k] = pool.free.back();
+        pool.free.pop_back();
+      }
+      if (n > 0) return n;
     }
-    return n;
+    return 0;
   }
 
-  // Keeps what fits and frees the rest.
-  void give(SpanData* const* spans, std::size_t n) {
+  // Keeps what fits in the pool of `cpu` and frees the rest.
+  void give(SpanData* const* spans, std::size_t n, std::size_t cpu) {
+    Pool& pool = pools_[cpu % count_];
     std::size_t kept = 0;
     {
-      std::lock_guard lock(mutex_);
-      kept = std::min(n, kSharedCapacity - free_.size());
-      free_.insert(free_.end(), spans, spans + kept);
+      std::lock_guard lock(pool.mutex);
+      kept = std::min(n, capacity_ - pool.free.size());
+      pool.free.insert(pool.free.end(), spans, spans + kept);
     }
     for (std::size_t i = kept; i < n; ++i) delete spans[i];
   }
 
-  // A fork while another thread holds the lock would leave the child's pool locked forever.
-  void before_fork() noexcept override { mutex_.lock(); }
-  void after_fork_in_parent() noexcept override { mutex_.unlock(); }
-  void after_fork_in_child() noexcept override { mutex_.unlock(); }
+  // A fork while another thread holds a lock would leave the child's pool locked forever.
+  void before_fork() noexcept override {
+    for (Pool& pool : pools_) pool.mutex.lock();
+  }
+  void after_fork_in_parent() noexcept override { unlock_all(); }
+  void after_fork_in_child() noexcept override { unlock_all(); }
 
  private:
-  std::mutex mutex_;
-  std::vector<SpanData*> free_;
+  struct alignas(64) Pool {
+    std::mutex mutex;
+    std::vector<SpanData*> free;
+  };
+
+  void unlock_all() noexcept {
+    for (Pool& pool : pools_) pool.mutex.unlock();
+  }
+
+  const std::size_t count_;
+  const std::size_t capacity_;  // of each pool
+  std::vector<Pool> pools_;
 };
 
-SharedPool& shared_pool() {
+SharedPools& shared_pools() {
   // Leaked on purpose: threads may recycle spans during static destruction.
-  static auto* pool = new SharedPool;
-  return *pool;
+  static auto* pools = new SharedPools;
+  return *pools;
 }
 
 struct LocalCache {
   std::array<SpanData*, kLocalCapacity> spans;
   std::size_t size = 0;
-  ~LocalCache() { shared_pool().give(spans.data(), size); }
+  ~LocalCache() { shared_pools().give(spans.data(), size, current_cpu()); }
 };
 
 thread_local LocalCache t_cache;
@@ -110,10 +139,11 @@ void prefetch_for_writing(const SpanData* next, const SpanData* after_next) noex
 
 std::unique_ptr<SpanData> make_span_data() {
   LocalCache& cache = t_cache;
-  if (cache.size == 0) cache.size = shared_pool().take(cache.spans.data(), kChunk);
+  if (cache.size == 0) cache.size = shared_pools().take(cache.spans.data(), kChunk, current_cpu());
   if (cache.size == 0) return std::make_unique<SpanData>();
   SpanData* span = cache.spans[--cache.size];
-  if (cache.size >= 2) prefetch_for_writing(cache.spans[cache.size - 1], cache.spans[cache.size - 2]);
+  if (cache.size >= 2)
+    prefetch_for_writing(cache.spans[cache.size - 1], cache.spans[cache.size - 2]);
   // Cleared here rather than in recycle(): the thread that starts the span writes these cache
   // lines anyway, while the export thread that recycles it has only read them.
   reset(*span);
@@ -125,9 +155,23 @@ void recycle(std::unique_ptr<SpanData> span) noexcept {
   LocalCache& cache = t_cache;
   if (cache.size == kLocalCapacity) {
     cache.size -= kChunk;
-    shared_pool().give(cache.spans.data() + cache.size, kChunk);
+    shared_pools().give(cache.spans.data() + cache.size, kChunk, current_cpu());
   }
   cache.spans[cache.size++] = span.release();
+}
+
+void recycle(std::span<std::unique_ptr<SpanData>> spans, std::size_t cpu) noexcept {
+  std::array<SpanData*, kChunk> chunk;
+  std::size_t size = 0;
+  for (auto& span : spans) {
+    if (!span) continue;
+    chunk[size++] = span.release();
+    if (size == kChunk) {
+      shared_pools().give(chunk.data(), size, cpu);
+      size = 0;
+    }
+  }
+  if (size > 0) shared_pools().give(chunk.data(), size, cpu);
 }
 
 }  // namespace lumen::trace

@@ -40,8 +40,12 @@ TEST(SpanDataPoolStress, ObjectsCrossThreadsWithoutBeingSharedOrCarryingOldData)
   }
   // The recycler checks that each span still holds what its producer wrote, i.e. nobody else got
   // the same object meanwhile, and gives it back from this thread.
+  // Every other handful goes back through the batch form, to the pool of either CPU, as the
+  // batch processor's worker returns them.
   int recycled = 0;
   int corrupted = 0;
+  std::vector<std::unique_ptr<SpanData>> handful;
+  std::size_t handfuls = 0;
   SpanData* raw = nullptr;
   while (producers_left.load() > 0 || handoff.size_approx() > 0) {
     if (!handoff.try_pop(raw)) {
@@ -50,12 +54,23 @@ TEST(SpanDataPoolStress, ObjectsCrossThreadsWithoutBeingSharedOrCarryingOldData)
     }
     std::unique_ptr<SpanData> span(raw);
     const AttributeValue* producer = span->attributes.find("producer");
-    if (producer == nullptr || span->name != "span-" + std::to_string(std::get<std::int64_t>(*producer))) {
+    if (producer == nullptr ||
+        span->name != "span-" + std::to_string(std::get<std::int64_t>(*producer))) {
       ++corrupted;
     }
-    recycle(std::move(span));
     ++recycled;
+    if (handfuls % 2 == 0) {
+      recycle(std::move(span));
+    } else {
+      handful.push_back(std::move(span));
+    }
+    if (recycled % 40 == 0) {
+      recycle(std::span(handful), handfuls % 4 / 2);
+      handful.clear();
+      ++handfuls;
+    }
   }
+  recycle(std::span(handful), 0);
   for (auto& t : producers) t.join();
   EXPECT_EQ(recycled, kProducers * kPerProducer);
   EXPECT_EQ(corrupted, 0);

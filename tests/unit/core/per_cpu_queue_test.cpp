@@ -1,40 +1,21 @@
 #include "lumen/core/per_cpu_queue.hpp"
 
 #include <gtest/gtest.h>
-#include <pthread.h>
 #include <sched.h>
 
 #include <set>
 #include <thread>
 
+#include "cpu_pinning.hpp"
 #include "lumen/core/current_cpu.hpp"
 
 namespace lumen {
 namespace {
 
-// Keeps the calling thread on the CPU it runs on now, so that its home shard stays the same; and
-// lets it go again at the end of the scope.
-class PinnedToThisCpu {
- public:
-  PinnedToThisCpu() {
-    pthread_getaffinity_np(pthread_self(), sizeof(saved_), &saved_);
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(static_cast<std::size_t>(sched_getcpu()), &one);
-    pinned_ = pthread_setaffinity_np(pthread_self(), sizeof(one), &one) == 0;
-  }
-  ~PinnedToThisCpu() { pthread_setaffinity_np(pthread_self(), sizeof(saved_), &saved_); }
-  PinnedToThisCpu(const PinnedToThisCpu&) = delete;
-  PinnedToThisCpu& operator=(const PinnedToThisCpu&) = delete;
-  [[nodiscard]] bool pinned() const { return pinned_; }
-
- private:
-  cpu_set_t saved_{};
-  bool pinned_ = false;
-};
+using testing::PinnedToCpu;
 
 TEST(CurrentCpu, AgreesWithTheKernel) {
-  PinnedToThisCpu pin;
+  PinnedToCpu pin(PinnedToCpu::kCurrent);
   ASSERT_TRUE(pin.pinned());
   EXPECT_EQ(current_cpu(), static_cast<std::size_t>(sched_getcpu()));
 }
@@ -73,7 +54,7 @@ TEST(PerCpuQueue, OneProducerFillsEveryShardBeforeAPushFails) {
 }
 
 TEST(PerCpuQueue, PushesGoToTheShardOfTheCallersCpu) {
-  PinnedToThisCpu pin;
+  PinnedToCpu pin(PinnedToCpu::kCurrent);
   ASSERT_TRUE(pin.pinned());
   PerCpuQueue<int> queue(8, 2);
   const std::size_t home = current_cpu() % 2;
@@ -84,7 +65,7 @@ TEST(PerCpuQueue, PushesGoToTheShardOfTheCallersCpu) {
 
 // Once the home shard is full, pushes go elsewhere; once the consumer pops from it, they come back.
 TEST(PerCpuQueue, AFullHomeShardSpillsUntilTheConsumerMakesRoom) {
-  PinnedToThisCpu pin;
+  PinnedToCpu pin(PinnedToCpu::kCurrent);
   ASSERT_TRUE(pin.pinned());
   PerCpuQueue<int> queue(8, 2);
   const std::size_t home = current_cpu() % 2;
