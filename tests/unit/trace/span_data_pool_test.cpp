@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <latch>
 #include <memory>
 #include <set>
 #include <thread>
@@ -27,16 +28,23 @@ std::vector<std::unique_ptr<SpanData>> make_spans(std::size_t n, std::set<const 
   return spans;
 }
 
-// The first span that a new thread pinned to `cpu` starts (its own cache is empty).
-const SpanData* first_span_started_on(int cpu) {
-  const SpanData* got = nullptr;
-  std::thread([&] {
-    PinnedToCpu pin(cpu);
-    ASSERT_TRUE(pin.pinned());
-    std::unique_ptr<SpanData> span = make_span_data();
-    got = span.get();
-    recycle(std::move(span));
-  }).join();
+// The first span that a new thread pinned to each of the first `cpus` CPUs starts (its own cache
+// is empty). The threads all take theirs before any of them ends: a thread that ends gives its
+// cache back to the pool of whatever CPU it ends on, and that would mix the pools under test.
+std::vector<const SpanData*> first_spans_started_on(int cpus) {
+  std::vector<const SpanData*> got(static_cast<std::size_t>(cpus), nullptr);
+  std::latch all_taken(cpus);
+  std::vector<std::thread> threads;
+  for (int cpu = 0; cpu < cpus; ++cpu) {
+    threads.emplace_back([&, cpu] {
+      PinnedToCpu pin(cpu);
+      std::unique_ptr<SpanData> span = pin.pinned() ? make_span_data() : nullptr;
+      got[static_cast<std::size_t>(cpu)] = span.get();
+      all_taken.arrive_and_wait();
+      recycle(std::move(span));
+    });
+  }
+  for (auto& t : threads) t.join();
   return got;
 }
 
@@ -57,24 +65,21 @@ TEST(SpanDataPool, RecycledSpansAreStartedAgainClearedExceptTheirName) {
 // Spans sent back to a CPU are started again by a thread on that CPU, and not by one elsewhere
 // while that one has spans of its own, whichever CPU sent them back.
 TEST(SpanDataPool, SpansRecycledForACpuGoToThreadsOnThatCpu) {
-  if (std::thread::hardware_concurrency() < 2) {
-    std::set<const SpanData*> mine;
-    std::vector<std::unique_ptr<SpanData>> spans = make_spans(kChunk, mine);
-    recycle(std::span(spans), 0);
-    for (const auto& span : spans) EXPECT_EQ(span, nullptr) << "recycle left a span behind";
-    EXPECT_TRUE(mine.contains(first_span_started_on(0)));
-    return;
-  }
-  std::set<const SpanData*> for_cpu[2];
-  for (int cpu : {0, 1}) {
-    PinnedToCpu on_the_other(1 - cpu);
-    ASSERT_TRUE(on_the_other.pinned());
-    std::vector<std::unique_ptr<SpanData>> spans = make_spans(kChunk, for_cpu[cpu]);
-    recycle(std::span(spans), static_cast<std::size_t>(cpu));
+  const int cpus = std::thread::hardware_concurrency() >= 2 ? 2 : 1;
+  std::vector<std::set<const SpanData*>> for_cpu(static_cast<std::size_t>(cpus));
+  for (int cpu = 0; cpu < cpus; ++cpu) {
+    // Recycled from another CPU when there is one, so that the CPU argument is what counts.
+    PinnedToCpu elsewhere(cpus - 1 - cpu);
+    ASSERT_TRUE(elsewhere.pinned());
+    const auto at = static_cast<std::size_t>(cpu);
+    std::vector<std::unique_ptr<SpanData>> spans = make_spans(kChunk, for_cpu[at]);
+    recycle(std::span(spans), at);
     for (const auto& span : spans) EXPECT_EQ(span, nullptr) << "recycle left a span behind";
   }
-  EXPECT_TRUE(for_cpu[1].contains(first_span_started_on(1)));
-  EXPECT_TRUE(for_cpu[0].contains(first_span_started_on(0)));
+  const std::vector<const SpanData*> first = first_spans_started_on(cpus);
+  for (std::size_t cpu = 0; cpu < first.size(); ++cpu) {
+    EXPECT_TRUE(for_cpu[cpu].contains(first[cpu])) << "CPU " << cpu;
+  }
 }
 
 }  // namespace
