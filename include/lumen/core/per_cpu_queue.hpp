@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <type_traits>
 
 #include "lumen/core/bounded_queue.hpp"
 #include "lumen/core/current_cpu.hpp"
@@ -29,6 +30,9 @@ namespace lumen {
 
 template <typename T>
 class PerCpuQueue {
+  // A push that fails in one shard tries the next with the same value, so the value is copied.
+  static_assert(std::is_trivially_copyable_v<T>, "PerCpuQueue holds pointers and plain values");
+
  public:
   // A shard smaller than this spills too often to be worth its own counter.
   static constexpr std::size_t kMinShardCapacity = 128;
