@@ -88,10 +88,14 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
   r.generated_at_ns = now_ns;
   const std::uint64_t len = period_ns(period);
   const std::uint64_t t0 = now_ns > len ? now_ns - len : 0;
-  const std::uint64_t t1 = now_ns;
+  // Samples arrive in time order, so a window that ends at the newest sample present now gains no
+  // sample while the report runs: every query below sees the same samples, and a share such as the
+  // success rate cannot mix a failure count that includes a sample with a request count that does
+  // not (a sample is stamped before it is collected, so it may land with a time before now_ns).
+  const std::uint64_t latest = std::min(s.latest_time(), now_ns);
+  const std::uint64_t t1 = std::max(t0, latest);
   r.window_start_ns = t0;
   const std::uint64_t oldest = s.oldest_time();
-  const std::uint64_t latest = std::min(s.latest_time(), t1);
   const std::uint64_t covered_from = std::max(oldest, t0);
   r.covered_seconds = latest > covered_from ? static_cast<double>(latest - covered_from) / 1e9 : 0.0;
   const double seconds = r.covered_seconds;
@@ -119,7 +123,8 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
     ModelFigures f;
     f.model = name;
     f.requests = get(requests, name);
-    f.failures = get(failures, name);
+    // Prometheus may ingest a scrape between the two queries; failures are a subset of requests.
+    f.failures = std::min(get(failures, name), f.requests);
     f.failure_rate = ratio(f.failures, f.requests, 0);
     if (const auto it = latency_by_model.find(name); it != latency_by_model.end()) {
       f.average_latency = it->second.mean();
