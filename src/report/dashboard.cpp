@@ -179,7 +179,8 @@ DailyReportResult Dashboard::Impl::write_daily(std::uint64_t now) {
       Report r = generator.generate(Period::k24h, now);
       r.alerts = alerts->active();
       detail::PageInput in;
-      in.store = &store;
+      in.source = &store;
+      in.sample_interval = store.options().raw_interval;
       in.report = &r;
       in.pricing = &opt.report.pricing;
       in.alert_history = alerts->history();
@@ -246,7 +247,8 @@ std::string Dashboard::report_json(Period period) const { return to_json(impl_->
 std::string Dashboard::render_html(Period period, bool body_only) const {
   const Report r = impl_->report(period);
   detail::PageInput in;
-  in.store = &impl_->store;
+  in.source = &impl_->store;
+  in.sample_interval = impl_->store.options().raw_interval;
   in.report = &r;
   in.pricing = &impl_->opt.report.pricing;
   in.alert_history = impl_->alerts->history();

@@ -85,13 +85,13 @@ struct Charts {
 };
 
 Charts build_charts(const PageInput& in) {
-  const TimeSeriesStore& st = *in.store;
+  const MetricsSource& st = *in.source;
   const Report& r = *in.report;
   Charts c;
   const std::uint64_t start = r.window_start_ns;
   const std::uint64_t end = r.generated_at_ns;
   const std::size_t n = std::max<std::size_t>(2, in.chart_points);
-  const std::uint64_t sample_ns = static_cast<std::uint64_t>(st.options().raw_interval.count());
+  const auto sample_ns = static_cast<std::uint64_t>(std::max<std::int64_t>(1, in.sample_interval.count()));
   const std::uint64_t step = std::max<std::uint64_t>(sample_ns, (end - start) / n);
   const double step_s = static_cast<double>(step) / 1e9;
   const std::uint64_t oldest = st.oldest_time();
@@ -103,28 +103,31 @@ Charts build_charts(const PageInput& in) {
     const std::uint64_t t0 = t - step;
     if (oldest == 0 || t0 < oldest || t0 >= latest) continue;
     const double x = static_cast<double>(t - start) / 1e9;
+    // Samples arrive in time order: ending at the newest one present at the start keeps every query
+    // of a point on the same samples while the sampler records (the error rate cannot pass 1).
+    const std::uint64_t t_end = std::min(t, latest);
     double all = 0;
-    for (const auto& [model, v] : st.increase_by("ai.requests", "model", {}, t0, t)) {
+    for (const auto& [model, v] : st.increase_by("ai.requests", "model", {}, t0, t_end)) {
       rate[model].points.emplace_back(x, v / step_s);
       all += v;
     }
-    const HistogramWindow h = st.histogram("ai.request.duration", {}, t0, t);
+    const HistogramWindow h = st.histogram("ai.request.duration", {}, t0, t_end);
     if (h.count > 0) {
       p50.points.emplace_back(x, h.quantile(0.5));
       p90.points.emplace_back(x, h.quantile(0.9));
       p99_all.points.emplace_back(x, h.quantile(0.99));
     }
-    for (const auto& [model, hm] : st.histogram_by("ai.request.duration", "model", {}, t0, t)) {
+    for (const auto& [model, hm] : st.histogram_by("ai.request.duration", "model", {}, t0, t_end)) {
       if (hm.count > 0) p99[model].points.emplace_back(x, hm.quantile(0.99));
     }
     if (all > 0) {
-      err.points.emplace_back(x, st.increase("ai.requests", {{"success", "false"}}, t0, t) / all);
+      err.points.emplace_back(x, st.increase("ai.requests", {{"success", "false"}}, t0, t_end) / all);
     }
-    const double lookups = st.increase("cache.requests", {}, t0, t);
-    if (lookups > 0) hit.points.emplace_back(x, st.increase("cache.requests", {{"hit", "true"}}, t0, t) / lookups);
-    const auto in_tok = st.increase_by("ai.token.usage", "model", {{"direction", "input"}}, t0, t);
-    const auto out_tok = st.increase_by("ai.token.usage", "model", {{"direction", "output"}}, t0, t);
-    const auto all_tok = st.increase_by("ai.tokens", "model", {}, t0, t);
+    const double lookups = st.increase("cache.requests", {}, t0, t_end);
+    if (lookups > 0) hit.points.emplace_back(x, st.increase("cache.requests", {{"hit", "true"}}, t0, t_end) / lookups);
+    const auto in_tok = st.increase_by("ai.token.usage", "model", {{"direction", "input"}}, t0, t_end);
+    const auto out_tok = st.increase_by("ai.token.usage", "model", {{"direction", "output"}}, t0, t_end);
+    const auto all_tok = st.increase_by("ai.tokens", "model", {}, t0, t_end);
     std::map<std::string, double> usd;
     for (const auto& [m, v] : in_tok) usd[m] += in.pricing->cost(m, v, 0);
     for (const auto& [m, v] : out_tok) usd[m] += in.pricing->cost(m, 0, v);
@@ -136,9 +139,9 @@ Charts build_charts(const PageInput& in) {
       usd[m] += in.pricing->cost_undirected(m, std::max(0.0, v - get(in_tok, m) - get(out_tok, m)));
     }
     for (const auto& [m, v] : usd) cost[m].points.emplace_back(x, v / step_s * 3600.0);
-    const GaugeWindow q = st.gauge("queue.depth", {}, t0, t);
+    const GaugeWindow q = st.gauge("queue.depth", {}, t0, t_end);
     if (q.samples > 0) queue.points.emplace_back(x, q.latest);
-    const GaugeWindow cn = st.gauge("active.connections", {}, t0, t);
+    const GaugeWindow cn = st.gauge("active.connections", {}, t0, t_end);
     if (cn.samples > 0) conn.points.emplace_back(x, cn.latest);
   }
   const auto finish = [](std::vector<Line>& out, Line line) {

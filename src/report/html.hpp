@@ -13,7 +13,8 @@
 namespace lumen::report::detail {
 
 struct PageInput {
-  const TimeSeriesStore* store = nullptr;
+  const MetricsSource* source = nullptr;  // the charts' data
+  std::chrono::nanoseconds sample_interval = std::chrono::seconds(10);  // the finest chart step
   const Report* report = nullptr;
   const PricingTable* pricing = nullptr;
   std::vector<AlertEvent> alert_history;

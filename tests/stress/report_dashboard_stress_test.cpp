@@ -50,8 +50,11 @@ TEST(ReportDashboardStress, ConcurrentRecordingSamplingAndReadingStayConsistent)
   threads.emplace_back([&] {
     while (!stop.load()) {
       const Report r = dash.report(Period::k5m);
+      // Every figure of a report comes from the same samples, even while the sampler records.
       EXPECT_GE(r.ai.success_rate, 0.0);
       EXPECT_LE(r.ai.success_rate, 1.0);
+      for (const auto& m : r.ai.models) EXPECT_LE(m.failures, m.requests) << m.model;
+      EXPECT_LE(r.cache.hits, r.cache.lookups);
       EXPECT_FALSE(dash.render_html(Period::k1h, true).empty());
       pages.fetch_add(1);
     }

@@ -4,12 +4,11 @@
 
 #include <algorithm>
 #include <fstream>
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <utility>
 
 #include "json_schema.hpp"
+#include "sample_lands_during_queries.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/metrics/beautifyai.hpp"
 #include "lumen/metrics/meter.hpp"
@@ -201,53 +200,13 @@ TEST_F(ReportTest, WindowExcludesWhatHappenedBeforeIt) {
   EXPECT_DOUBLE_EQ(hour.ai.total_requests, 110);
 }
 
-// A source that records one more sample, stamped before the report's time, right after the
-// report's first per-model query: what the dashboard's sampler does when it stamps a sample, then
-// collects it while a reader is generating a report.
-class SampleLandsDuringTheReport final : public MetricsSource {
- public:
-  SampleLandsDuringTheReport(TimeSeriesStore& store, std::function<void()> land)
-      : store_(store), land_(std::move(land)) {}
-  double increase(std::string_view n, const Labels& m, std::uint64_t t0, std::uint64_t t1) const override {
-    return store_.increase(n, m, t0, t1);
-  }
-  std::map<std::string, double> increase_by(std::string_view n, std::string_view l, const Labels& m,
-                                            std::uint64_t t0, std::uint64_t t1) const override {
-    auto out = store_.increase_by(n, l, m, t0, t1);
-    if (land_) std::exchange(land_, nullptr)();
-    return out;
-  }
-  HistogramWindow histogram(std::string_view n, const Labels& m, std::uint64_t t0,
-                            std::uint64_t t1) const override {
-    return store_.histogram(n, m, t0, t1);
-  }
-  std::map<std::string, HistogramWindow> histogram_by(std::string_view n, std::string_view l,
-                                                      const Labels& m, std::uint64_t t0,
-                                                      std::uint64_t t1) const override {
-    return store_.histogram_by(n, l, m, t0, t1);
-  }
-  GaugeWindow gauge(std::string_view n, const Labels& m, std::uint64_t t0, std::uint64_t t1) const override {
-    return store_.gauge(n, m, t0, t1);
-  }
-  std::map<std::string, GaugeWindow> gauge_by(std::string_view n, std::string_view l, const Labels& m,
-                                              std::uint64_t t0, std::uint64_t t1) const override {
-    return store_.gauge_by(n, l, m, t0, t1);
-  }
-  std::uint64_t latest_time() const override { return store_.latest_time(); }
-  std::uint64_t oldest_time() const override { return store_.oldest_time(); }
-
- private:
-  TimeSeriesStore& store_;
-  mutable std::function<void()> land_;
-};
-
 TEST_F(ReportTest, ASampleLandingWhileTheReportRunsIsLeftOutOfEveryFigure) {
   requests("gemini-2.0-flash", 10, 5, 200);
   tick();
   requests("gemini-2.0-flash", 10, 10, 200);  // all failing, in the sample that lands late
   cache("document", 0, 10);
   const std::uint64_t report_time = now_ + 10 * kSec;
-  SampleLandsDuringTheReport source(store_, [&] { store_.record(provider_.collect(), now_ + 5 * kSec); });
+  testing::SampleLandsDuringQueries source(store_, [&] { store_.record(provider_.collect(), now_ + 5 * kSec); });
   const Report r = ReportGenerator(source, options()).generate(Period::k5m, report_time);
   EXPECT_DOUBLE_EQ(r.ai.total_requests, 10);
   ASSERT_EQ(r.ai.models.size(), 1U);
