@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "log/iso8601.hpp"
 #include "log/json_writer.hpp"
 
 namespace lumen::log {

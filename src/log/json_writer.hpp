@@ -1,5 +1,5 @@
-// JSON text for log lines: RFC 8259 string escaping with UTF-8 repair, numbers, ISO-8601 times,
-// and decoding a binary record's fields into JSON members with redaction.
+// JSON text for log lines: RFC 8259 string escaping with UTF-8 repair, numbers, and decoding a
+// binary record's fields into JSON members with redaction.
 //
 // The writer thread formats into a LineBuffer: each piece reserves its worst case once and writes
 // through a raw pointer, instead of a capacity check per character as std::string appends do.
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "lumen/log/field.hpp"
+#include "log/redactor.hpp"
 #include "lumen/log/level.hpp"
 
 namespace lumen::log::detail {
@@ -62,32 +63,10 @@ std::string_view level_name_upper(Level level) noexcept;
 // Appends `s` with invalid UTF-8 replaced by U+FFFD and control characters other than tab shown
 // as '?', for human-readable output.
 void append_sanitized(std::string& out, std::string_view s);
-// 2026-11-27T16:32:14.123Z
-void append_iso8601(std::string& out, std::uint64_t wall_ns);
-constexpr std::size_t kIso8601Size = 24;
-
-// The same text, remembering the date and time of the last second it formatted: log records come
-// in bursts within one second, and the calendar arithmetic then runs once a second.
-class Iso8601Cache {
- public:
-  char* write(char* p, std::uint64_t wall_ns) noexcept;  // kIso8601Size bytes
-
- private:
-  std::uint64_t second_ = ~std::uint64_t{0};
-  char text_[19] = {};  // "YYYY-MM-DDTHH:MM:SS"
-};
-
 // A form that reads back as the same double (the shortest, or for up to three decimals plain
 // fixed notation); NaN and infinities become null (JSON has no such numbers). Up to 32 bytes.
 char* write_double(char* p, double d) noexcept;
 void append_double(std::string& out, double d);
-
-struct Redactor {
-  std::vector<std::string> keys;  // lower-case
-  std::uint64_t length_mask = 0;  // bit n set when a key of n bytes (n < 64) exists
-  void add(std::string_view key);
-  [[nodiscard]] bool matches(std::string_view key) const noexcept;
-};
 
 // Decodes fields until the reader is done, appending ",\"key\":value" for each.
 void append_fields(LineBuffer& out, Reader& reader, const Redactor& redactor);

@@ -7,12 +7,12 @@
 #include <limits>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 #include <variant>
 
-#include "log/json_writer.hpp"
+#include "log/line_formatter.hpp"
 #include "log/record.hpp"
 #include "log/record_ring.hpp"
+#include "log/repeat_limiter.hpp"
 #include "lumen/core/context.hpp"
 #include "lumen/core/error.hpp"
 
@@ -30,17 +30,11 @@ class LoggerCore {
       : options_(std::move(options)),
         clock_(options_.clock ? options_.clock : &SystemClock::instance()),
         sinks_(std::move(sinks)),
+        formatter_(options_),
+        repeats_(options_.rate_limit_burst, options_.rate_limit_window),
         ring_(options_.asynchronous ? options_.queue_capacity : 1),
         sink_failed_(sinks_.size(), false) {
     level_.store(static_cast<std::uint8_t>(options_.level), std::memory_order_relaxed);
-    for (const auto& k : options_.redact_keys) redactor_.add(k);
-    prefix_service_.append(",\"service\":");
-    append_json_string(prefix_service_, options_.service);
-    prefix_service_.append(",\"environment\":");
-    append_json_string(prefix_service_, options_.environment);
-    const bool camel = options_.trace_keys == TraceKeys::kCamelCase;
-    trace_key_ = camel ? ",\"traceId\":\"" : ",\"trace_id\":\"";
-    span_key_ = camel ? "\",\"spanId\":\"" : "\",\"span_id\":\"";
   }
 
   // The writer thread holds `self`, so the state outlives a writer that shutdown had to detach.
@@ -143,9 +137,7 @@ class LoggerCore {
   }
 
   std::string format_bound(const Field* fields, std::size_t count) const {
-    std::string out;
-    append_fields(out, fields, count, redactor_);
-    return out;
+    return formatter_.format_fields(fields, count);
   }
 
  private:
@@ -266,56 +258,17 @@ class LoggerCore {
   bool handle(const Slot& s) {
     Reader reader(s.record());
     const std::string_view message = reader.str();
-    if (options_.rate_limit_burst > 0 && !rate_allow(s.level, message, s.wall_ns)) return false;
-    formatted_ = format_line(s.level, s.wall_ns, message, &s, reader);
-    return true;
-  }
-
-  // The line goes to line_; the result views it until the next format_line.
-  FormattedRecord format_line(Level level, std::uint64_t wall_ns, std::string_view message,
-                              const Slot* s, Reader& reader) {
-    line_.clear();
-    constexpr std::string_view kStart = "{\"timestamp\":\"";
-    constexpr std::string_view kLevel = "\",\"level\":\"";
-    constexpr std::string_view kMessage = "\",\"message\":";
-    const std::string_view level_text = level_name(level);
-    char* p = line_.reserve(kStart.size() + kIso8601Size + kLevel.size() + level_text.size() +
-                            kMessage.size() + json_string_max(message.size()));
-    const auto put = [&p](std::string_view t) {
-      std::memcpy(p, t.data(), t.size());
-      p += t.size();
-    };
-    put(kStart);
-    p = timestamp_.write(p, wall_ns);
-    put(kLevel);
-    put(level_text);
-    put(kMessage);
-    line_.commit(p);
-    const std::size_t message_start = line_.size() + 1;
-    p = write_json_string(p, message);
-    line_.commit(p);
-    const std::size_t message_end = line_.size() - 1;
-    const std::size_t fields_start = line_.size();
-    const std::string_view bound = s != nullptr ? s->bound() : std::string_view();
-    p = line_.reserve(prefix_service_.size() + trace_key_.size() + 32 + span_key_.size() + 16 + 1 +
-                      bound.size());
-    put(prefix_service_);
-    if (s != nullptr && s->has_span) {
-      put(trace_key_);
-      s->trace_id.to_hex(p);
-      p += 32;
-      put(span_key_);
-      s->span_id.to_hex(p);
-      p += 16;
-      *p++ = '"';
+    if (options_.rate_limit_burst > 0) {
+      const RepeatLimiter::Verdict v = repeats_.check(s.level, message, s.wall_ns);
+      if (v.suppressed_in_last_window > 0)
+        emit_suppressed(s.level, message, v.suppressed_in_last_window, s.wall_ns);
+      if (!v.allow) {
+        suppressed_total_.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
     }
-    if (!bound.empty()) put(bound);
-    line_.commit(p);
-    append_fields(line_, reader, redactor_);
-    line_.push_back('}');
-    const std::string_view json = line_.view();
-    return FormattedRecord{level, wall_ns, json.substr(message_start, message_end - message_start),
-                           json, json.substr(fields_start, json.size() - 1 - fields_start)};
+    formatted_ = formatter_.format(s.level, s.wall_ns, message, &s, reader);
+    return true;
   }
 
   void dispatch(const FormattedRecord& fr) {
@@ -325,29 +278,6 @@ class LoggerCore {
     // One writer (or the sync mutex's holder) counts: no read-modify-write needed.
     written_.store(written_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     ++unflushed_;
-  }
-
-  bool rate_allow(Level level, std::string_view message, std::uint64_t now_ns) {
-    const auto window =
-        static_cast<std::uint64_t>(options_.rate_limit_window.count()) * 1'000'000ULL;
-    std::string key(1, static_cast<char>(level));
-    key.append(message);
-    auto [it, inserted] = rate_.try_emplace(std::move(key));
-    RateEntry& e = it->second;
-    if (inserted || now_ns - e.window_start >= window) {
-      if (!inserted && e.suppressed > 0) emit_suppressed(level, message, e.suppressed, now_ns);
-      e.window_start = now_ns;
-      e.count = 0;
-      e.suppressed = 0;
-    }
-    if (e.count < options_.rate_limit_burst) {
-      ++e.count;
-      return true;
-    }
-    ++e.suppressed;
-    suppressed_total_.fetch_add(1, std::memory_order_relaxed);
-    if (rate_.size() > 10000) rate_.clear();  // bound the memory a stream of unique messages uses
-    return false;
   }
 
   void emit_suppressed(Level level, std::string_view message, std::uint64_t count,
@@ -375,7 +305,7 @@ class LoggerCore {
     const std::string encoded = encode(message, fields, count);
     Reader reader(encoded);
     const std::string_view m = reader.str();
-    dispatch(format_line(level, wall_ns, m, nullptr, reader));
+    dispatch(formatter_.format(level, wall_ns, m, nullptr, reader));
   }
 
   void flush_sinks() {
@@ -394,18 +324,11 @@ class LoggerCore {
                  sinks_[i]->name().c_str(), why.c_str());
   }
 
-  struct RateEntry {
-    std::uint64_t window_start = 0;
-    std::uint32_t count = 0;
-    std::uint64_t suppressed = 0;
-  };
-
   LoggerOptions options_;
   const Clock* clock_;
   std::vector<std::shared_ptr<Sink>> sinks_;
-  Redactor redactor_;
-  std::string prefix_service_;
-  std::string_view trace_key_, span_key_;
+  LineFormatter formatter_;  // writer-only, but format_fields() is const and thread-safe
+  RepeatLimiter repeats_;    // writer-only
 
   RecordRing ring_;
 
@@ -426,12 +349,9 @@ class LoggerCore {
   Slot sync_slot_;
 
   // Writer-only state (or under sync_mutex_ in synchronous mode).
-  LineBuffer line_;
   FormattedRecord formatted_{};
-  Iso8601Cache timestamp_;
   std::size_t unflushed_ = 0;
   std::vector<bool> sink_failed_;
-  std::unordered_map<std::string, RateEntry> rate_;
   std::uint64_t reported_dropped_ = 0;
   std::uint64_t last_drop_report_ = 0;
 

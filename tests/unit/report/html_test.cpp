@@ -35,7 +35,8 @@ TEST(DashboardPage, ASampleLandingWhileTheChartsAreDrawnIsLeftOutOfEveryPoint) {
   // kT0 + 12 s, lands after the point's request count was read.
   const PricingTable pricing;
   const Report r = ReportGenerator(store).generate(Period::k5m, kT0 + 15 * kSec);
-  testing::SampleLandsDuringQueries source(store, [&] { store.record(provider.collect(), kT0 + 12 * kSec); });
+  testing::SampleLandsDuringQueries source(
+      store, [&] { store.record(provider.collect(), kT0 + 12 * kSec); });
   detail::PageInput in;
   in.source = &source;
   in.sample_interval = store.options().raw_interval;

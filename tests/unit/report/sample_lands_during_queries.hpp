@@ -15,29 +15,35 @@ class SampleLandsDuringQueries final : public report::MetricsSource {
   SampleLandsDuringQueries(const report::TimeSeriesStore& store, std::function<void()> land)
       : store_(store), land_(std::move(land)) {}
 
-  double increase(std::string_view n, const report::Labels& m, std::uint64_t t0, std::uint64_t t1) const override {
+  double increase(std::string_view n, const report::Labels& m, std::uint64_t t0,
+                  std::uint64_t t1) const override {
     return store_.increase(n, m, t0, t1);
   }
-  std::map<std::string, double> increase_by(std::string_view n, std::string_view l, const report::Labels& m,
-                                            std::uint64_t t0, std::uint64_t t1) const override {
+  std::map<std::string, double> increase_by(std::string_view n, std::string_view l,
+                                            const report::Labels& m, std::uint64_t t0,
+                                            std::uint64_t t1) const override {
     auto out = store_.increase_by(n, l, m, t0, t1);
     if (land_) std::exchange(land_, nullptr)();
     return out;
   }
   report::HistogramWindow histogram(std::string_view n, const report::Labels& m, std::uint64_t t0,
-                            std::uint64_t t1) const override {
+                                    std::uint64_t t1) const override {
     return store_.histogram(n, m, t0, t1);
   }
-  std::map<std::string, report::HistogramWindow> histogram_by(std::string_view n, std::string_view l,
-                                                      const report::Labels& m, std::uint64_t t0,
-                                                      std::uint64_t t1) const override {
+  std::map<std::string, report::HistogramWindow> histogram_by(std::string_view n,
+                                                              std::string_view l,
+                                                              const report::Labels& m,
+                                                              std::uint64_t t0,
+                                                              std::uint64_t t1) const override {
     return store_.histogram_by(n, l, m, t0, t1);
   }
-  report::GaugeWindow gauge(std::string_view n, const report::Labels& m, std::uint64_t t0, std::uint64_t t1) const override {
+  report::GaugeWindow gauge(std::string_view n, const report::Labels& m, std::uint64_t t0,
+                            std::uint64_t t1) const override {
     return store_.gauge(n, m, t0, t1);
   }
-  std::map<std::string, report::GaugeWindow> gauge_by(std::string_view n, std::string_view l, const report::Labels& m,
-                                              std::uint64_t t0, std::uint64_t t1) const override {
+  std::map<std::string, report::GaugeWindow> gauge_by(std::string_view n, std::string_view l,
+                                                      const report::Labels& m, std::uint64_t t0,
+                                                      std::uint64_t t1) const override {
     return store_.gauge_by(n, l, m, t0, t1);
   }
   std::uint64_t latest_time() const override { return store_.latest_time(); }
