@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <variant>
 
+#include "report/exponential_layout.hpp"
+
 namespace lumen::report {
 namespace {
 
@@ -75,117 +77,7 @@ double cumulative_increase(const std::vector<double>& values) {
   return total;
 }
 
-// An exponential histogram is kept on fixed bounds, chosen per metric from the first point seen:
-// powers of 2^(2^-scale) with scale at most 2 (about 19 % per bucket), covering that point's
-// positive buckets with a doubling of room on each side, in at most kExponentialStoreBuckets
-// buckets (the scale drops until the range fits: 2 up to 12 doublings, 1 up to 24, 0 beyond). Every series of the metric shares them, so
-// windows merge across labels; zero and negative values count in the first bucket, values beyond
-// the last bound in +Inf.
-constexpr std::int64_t kExponentialStoreBuckets = 48;
-
-struct ExponentialLayout {
-  std::int32_t scale = 0;
-  std::int64_t first_index = 0;  // the store's bucket k is the layout's bucket first_index + k
-  std::int64_t buckets = 0;
-
-  [[nodiscard]] std::vector<double> bounds() const {
-    std::vector<double> out;
-    for (std::int64_t k = 0; k < buckets; ++k) {
-      out.push_back(std::exp2(std::ldexp(static_cast<double>(first_index + k + 1), -scale)));
-    }
-    return out;
-  }
-
-  // The store bucket of the point's positive bucket `index` at `scale` (the one holding its upper
-  // bound when the point is coarser than the layout).
-  [[nodiscard]] std::size_t bucket_of(std::int64_t index, std::int32_t point_scale) const {
-    const std::int64_t j = point_scale >= scale ? index >> (point_scale - scale)
-                                                : ((index + 1) << (scale - point_scale)) - 1;
-    return static_cast<std::size_t>(std::clamp<std::int64_t>(j - first_index, 0, buckets));
-  }
-
-  // Per-bucket counts (not cumulative) on bounds(), then +Inf.
-  [[nodiscard]] std::vector<std::uint64_t> counts(
-      const metrics::ExponentialHistogramPoint& p) const {
-    std::uint64_t at_or_below_zero = p.zero_count;
-    for (std::uint64_t n : p.negative.bucket_counts) at_or_below_zero += n;
-    std::vector<std::uint64_t> out{at_or_below_zero};
-    out.resize(static_cast<std::size_t>(buckets) + 1, 0);
-    const auto& pos = p.positive.bucket_counts;
-    for (std::size_t k = 0; k < pos.size(); ++k) {
-      out[bucket_of(std::int64_t{p.positive.offset} + static_cast<std::int64_t>(k), p.scale)] +=
-          pos[k];
-    }
-    return out;
-  }
-
-  static ExponentialLayout for_point(const metrics::ExponentialHistogramPoint& p) {
-    // The range in log2 units: the positive buckets' bounds, or 2^-10 .. 2^10 when there are none.
-    double lo = -10;
-    double hi = 10;
-    if (!p.positive.bucket_counts.empty()) {
-      lo = std::ldexp(static_cast<double>(p.positive.offset), -p.scale);
-      hi = std::ldexp(
-          static_cast<double>(std::int64_t{p.positive.offset} +
-                              static_cast<std::int64_t>(p.positive.bucket_counts.size())),
-          -p.scale);
-    }
-    lo = std::floor(lo) - 1;
-    hi = std::ceil(hi) + 1;
-    ExponentialLayout layout;
-    layout.scale = 2;
-    while (layout.scale > 0 &&
-           (hi - lo) * std::ldexp(1.0, layout.scale) > kExponentialStoreBuckets) {
-      --layout.scale;
-    }
-    const double per_doubling = std::ldexp(1.0, layout.scale);
-    const auto span = static_cast<std::int64_t>((hi - lo) * per_doubling);
-    layout.buckets = std::min(span, kExponentialStoreBuckets);
-    // Centre a range too wide for the budget on the middle of the values.
-    const double start = lo + (static_cast<double>(span - layout.buckets) / 2) / per_doubling;
-    layout.first_index = static_cast<std::int64_t>(std::floor(start * per_doubling));
-    return layout;
-  }
-};
-
 }  // namespace
-
-double HistogramWindow::quantile(double q) const noexcept {
-  double total = 0;
-  for (double c : bucket_counts) total += c;
-  if (total <= 0 || bounds.empty()) return 0;
-  q = std::clamp(q, 0.0, 1.0);
-  const double rank = q * total;
-  double cum = 0;
-  for (std::size_t i = 0; i < bucket_counts.size(); ++i) {
-    const double c = bucket_counts[i];
-    if (c > 0 && cum + c >= rank) {
-      if (i >= bounds.size()) return bounds.back();
-      const double lower = i == 0 ? std::min(0.0, bounds[0]) : bounds[i - 1];
-      const double upper = bounds[i];
-      return lower + (upper - lower) * std::clamp((rank - cum) / c, 0.0, 1.0);
-    }
-    cum += c;
-  }
-  return bounds.back();
-}
-
-double HistogramWindow::count_at_or_below(double x) const noexcept {
-  double below = 0;
-  for (std::size_t i = 0; i < bucket_counts.size(); ++i) {
-    const double c = bucket_counts[i];
-    if (i >= bounds.size()) break;  // +Inf bucket: nothing known to be <= x
-    const double lower = i == 0 ? std::min(0.0, bounds[0]) : bounds[i - 1];
-    const double upper = bounds[i];
-    if (x >= upper) {
-      below += c;
-    } else {
-      if (x > lower) below += c * (x - lower) / (upper - lower);
-      break;
-    }
-  }
-  return below;
-}
 
 struct TimeSeriesStore::Impl {
   StoreOptions opt;
@@ -207,7 +99,7 @@ struct TimeSeriesStore::Impl {
   std::unordered_map<std::string, std::size_t> index;  // name \x1f labels -> series
   // Exponential histograms by metric name; bounded like the series (a name is only kept once one
   // of its series was admitted).
-  std::unordered_map<std::string, ExponentialLayout> exponential_layouts;
+  std::unordered_map<std::string, detail::ExponentialLayout> exponential_layouts;
   std::uint64_t dropped_series = 0;
 
   explicit Impl(StoreOptions o) : opt(o) {
@@ -443,8 +335,8 @@ bool TimeSeriesStore::record(const metrics::MetricsSnapshot& snapshot, std::uint
         auto layout = s.exponential_layouts.find(m.name);
         // Bounds are chosen from values: an empty point waits (its series then counts from zero).
         if (layout == s.exponential_layouts.end() && p.count == 0) continue;
-        const ExponentialLayout chosen =
-            layout != s.exponential_layouts.end() ? layout->second : ExponentialLayout::for_point(p);
+        const detail::ExponentialLayout chosen =
+            layout != s.exponential_layouts.end() ? layout->second : detail::ExponentialLayout::for_point(p);
         Series* series = s.find_or_create(m, p.attributes, SeriesKind::kHistogram, chosen.bounds());
         if (series == nullptr) continue;
         if (layout == s.exponential_layouts.end()) s.exponential_layouts.emplace(m.name, chosen);
