@@ -1,40 +1,13 @@
 #include "gateway.hpp"
 
-#include <sys/resource.h>
-
-#include <nlohmann/json.hpp>
-
 #include "base64.hpp"
-#include "document_request.hpp"
-#include "job_store.hpp"
+#include "gateway_impl.hpp"
 #include "lumen/core/clock.hpp"
-#include "lumen/core/context.hpp"
 #include "lumen/perf/key.hpp"
-#include "lumen/perf/redis_cache.hpp"
-#include "lumen/perf/redis_client.hpp"
-#include "lumen/perf/request_coalescer.hpp"
 #include "lumen/trace/propagation.hpp"
-#include "lumen/trace/tracer.hpp"
-#include "worker_pool.hpp"
 
 namespace beautifyai {
-namespace {
-
-using json = nlohmann::json;
-using lumen::admin::AdminRequest;
-using lumen::admin::AdminResponder;
-using lumen::admin::AdminResponse;
-using Clock = std::chrono::steady_clock;
-
-// A request the client got wrong, found while processing it (a corrupt image: 422).
-class ClientError : public std::runtime_error {
- public:
-  ClientError(int status, const std::string& message) : std::runtime_error(message), status_(status) {}
-  [[nodiscard]] int status() const noexcept { return status_; }
-
- private:
-  int status_;
-};
+namespace detail {
 
 AdminResponse json_answer(int status, const json& body) {
   return {.status = static_cast<unsigned>(status), .content_type = "application/json",
@@ -43,19 +16,6 @@ AdminResponse json_answer(int status, const json& body) {
 
 json error_body(std::string_view code, std::string_view message) {
   return {{"error", {{"code", code}, {"message", message}}}};
-}
-
-std::string_view error_code(int status) {
-  switch (status) {
-    case 400: return "bad_request";
-    case 404: return "not_found";
-    case 413: return "too_large";
-    case 422: return "unprocessable_image";
-    case 429: return "rate_limited";
-    case 503: return "overloaded";
-    case 504: return "timeout";
-    default: return status >= 500 ? "upstream_failed" : "error";
-  }
 }
 
 // How a cached answer is stored in the shared (Redis) cache.
@@ -76,142 +36,26 @@ lumen::perf::ValueCodec<RoutedAnswer> answer_codec() {
           }};
 }
 
-// What /v1/stream pushes about a job: {"type":"progress"|"result", "job_id", "status", "stage",
-// and once finished "http_status" and "result" (the body a synchronous request would have got).
-std::string progress_message(const std::string& id, const JobState& state) {
-  const bool finished = state.status == JobStatus::kDone || state.status == JobStatus::kFailed;
-  json message{{"type", finished ? "result" : "progress"}, {"job_id", id}, {"status", to_string(state.status)},
-               {"stage", state.stage}};
-  if (finished) {
-    message["http_status"] = state.http_status;
-    message["result"] = json::parse(state.result, nullptr, false);
+}  // namespace detail
+
+namespace {
+
+using namespace detail;
+
+std::string_view error_code(int status) {
+  switch (status) {
+    case 400: return "bad_request";
+    case 404: return "not_found";
+    case 413: return "too_large";
+    case 422: return "unprocessable_image";
+    case 429: return "rate_limited";
+    case 503: return "overloaded";
+    case 504: return "timeout";
+    default: return status >= 500 ? "upstream_failed" : "error";
   }
-  return message.dump();
 }
-
-std::string stream_error(std::string_view code, std::string_view message) {
-  json body = error_body(code, message);
-  body["type"] = "error";
-  return body.dump();
-}
-
-double process_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  const auto seconds = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-// One document request on its way through the queue and the pipeline.
-struct Job {
-  std::string operation;  // "analyze" or "enhance"
-  DocumentRequest request;
-  lumen::trace::Span span;  // the server span, ended when the answer is known
-  lumen::Context context;   // with that span, current while the job runs
-  AdminResponder respond;   // empty for an asynchronous job
-  std::string job_id;       // asynchronous jobs only
-  Clock::time_point received;
-  std::uint64_t enqueued_wall_ns = 0;
-};
 
 }  // namespace
-
-struct Gateway::Impl {
-  Impl(lumen::Runtime& rt, GatewayOptions o, std::shared_ptr<SwitchableSampler> s)
-      : runtime(rt),
-        options(std::move(o)),
-        sampler(std::move(s)),
-        tracer(rt.tracer("beautifyai")),
-        logger(rt.logger()),
-        meter(rt.meter("beautifyai")),
-        ai(meter),
-        upstream(with_instrumentation(options.upstream, tracer, meter)),
-        router(upstream, options.router, ai, logger),
-        images({.tracer = &tracer, .meter = &meter}),
-        redis(options.redis_url.empty()
-                  ? nullptr
-                  : std::make_unique<lumen::perf::RedisClient>(lumen::perf::RedisOptions{
-                        .url = options.redis_url, .tracer = &tracer, .meter = &meter})),
-        shared_cache(redis ? std::make_unique<lumen::perf::RedisResultCache>(*redis, "beautifyai:result:")
-                           : nullptr),
-        cache({.name = "analyze", .ttl = options.cache_ttl, .max_entries = options.cache_entries,
-               .meter = &meter, .tracer = &tracer, .shared_cache = shared_cache.get()},
-              answer_codec()),
-        http_requests(meter.create_counter<std::int64_t>(
-            "gateway_requests", {.description = "Requests answered, by route and status"})),
-        http_duration(meter.create_histogram(
-            "gateway_request_duration", {.description = "Time from receipt to answer, by route and user tier",
-                                         .unit = "s"})),
-        image_bytes(meter.create_counter<std::int64_t>(
-            "gateway_image", {.description = "Image bytes received and sent upstream (stage=in|out)",
-                              .unit = "By"})),
-        workers(options.workers, options.queue_capacity) {
-    set_optimizations(options.optimizations);
-    queue_gauge = meter.create_observable_gauge("gateway_queue_depth", [this](lumen::metrics::ObserverResult& r) {
-      const WorkerPoolStats now = workers.stats();
-      r.observe(static_cast<std::int64_t>(now.depth), {{"state", "queued"}});
-      r.observe(static_cast<std::int64_t>(now.busy), {{"state", "running"}});
-    }, {.description = "Jobs waiting and running"});
-  }
-
-  static UpstreamOptions with_instrumentation(UpstreamOptions o, const lumen::trace::Tracer& t,
-                                              lumen::metrics::Meter& m) {
-    o.tracer = &t;
-    o.meter = &m;
-    return o;
-  }
-
-  void set_optimizations(const Optimizations& o) {
-    coalescing.store(o.coalescing);
-    images_on.store(o.images);
-    router.set_batching(o.batching);
-    if (sampler) sampler->set_enabled(o.tracing);
-  }
-
-  void handle_document(const std::string& operation, AdminRequest request, AdminResponder respond);
-  void process(Job& job);
-  RoutedAnswer produce(const Job& job);
-  void finish(Job& job, int status, const json& body, std::chrono::seconds retry_after = {});
-  AdminResponse job_status(const AdminRequest& request);
-  void stream_open(const lumen::admin::WebSocketChannel& channel, const AdminRequest& request);
-  void stream_message(const lumen::admin::WebSocketChannel& channel, const std::string& text);
-  void stream_close(const lumen::admin::WebSocketChannel& channel);
-  void follow(const lumen::admin::WebSocketChannel& channel, const std::string& job_id);
-  AdminResponse control_stats();
-  AdminResponse control_optimizations(const AdminRequest& request);
-
-  lumen::Runtime& runtime;
-  const GatewayOptions options;
-  std::shared_ptr<SwitchableSampler> sampler;
-  lumen::trace::Tracer& tracer;
-  lumen::log::Logger logger;
-  lumen::metrics::Meter& meter;
-  lumen::metrics::BeautifyAiMetrics ai;
-  UpstreamClient upstream;
-  ModelRouter router;
-  lumen::image::ImageOptimizer images;
-  std::unique_ptr<lumen::perf::RedisClient> redis;  // REDIS_URL: results shared between instances
-  std::unique_ptr<lumen::perf::RedisResultCache> shared_cache;
-  lumen::perf::RequestCoalescer<RoutedAnswer> cache;
-  JobStore jobs;
-  lumen::metrics::Counter<std::int64_t> http_requests;
-  lumen::metrics::Histogram http_duration;
-  lumen::metrics::Counter<std::int64_t> image_bytes;
-  lumen::metrics::ObservableRegistration queue_gauge;
-
-  std::atomic<bool> coalescing{true};
-  std::atomic<bool> images_on{true};
-  std::atomic<std::uint64_t> answered{0};
-  std::atomic<std::uint64_t> bytes_in{0};
-  std::atomic<std::uint64_t> bytes_out{0};
-  std::atomic<std::uint64_t> served_without_model{0};
-  std::atomic<std::uint64_t> rejected{0};
-
-  // Last: destroyed (stopped) first, while everything its jobs use still exists.
-  WorkerPool workers;
-};
 
 void Gateway::Impl::handle_document(const std::string& operation, AdminRequest request,
                                     AdminResponder respond) {
@@ -407,114 +251,6 @@ AdminResponse Gateway::Impl::job_status(const AdminRequest& request) {
     body["result"] = json::parse(state->result, nullptr, false);
   }
   return json_answer(200, body);
-}
-
-// /v1/stream: a WebSocket that follows jobs. A client opens it (with ?job=ID to follow one at once)
-// and sends {"subscribe": ID} to follow a job, or a document request with "operation" ("analyze"
-// or "enhance") to submit one: it gets {"type":"accepted","job_id"} and then the job's progress.
-// Open streams are what active_connections counts.
-void Gateway::Impl::stream_open(const lumen::admin::WebSocketChannel& channel, const AdminRequest& request) {
-  ai.add_active_connections(1);
-  if (const std::string job = request.query_param("job"); !job.empty()) follow(channel, job);
-}
-
-void Gateway::Impl::stream_message(const lumen::admin::WebSocketChannel& channel, const std::string& text) {
-  json message = json::parse(text, nullptr, false);
-  if (!message.is_object()) {
-    channel.send(stream_error("bad_request", "each message must be a JSON object"));
-    return;
-  }
-  if (message.contains("subscribe")) {
-    if (!message["subscribe"].is_string()) {
-      channel.send(stream_error("bad_request", "\"subscribe\" takes a job id"));
-      return;
-    }
-    return follow(channel, message["subscribe"].get<std::string>());
-  }
-  const json operation = message.contains("operation") ? message["operation"] : json();
-  if (operation != "analyze" && operation != "enhance") {
-    channel.send(stream_error("bad_request",
-                              R"(expected {"subscribe": job_id} or a document with "operation": "analyze" or "enhance")"));
-    return;
-  }
-  message.erase("operation");
-  message["async"] = true;
-  AdminRequest request;
-  request.method = "POST";
-  request.path = "/v1/" + operation.get<std::string>();
-  request.headers = {{"Content-Type", "application/json"}};
-  request.body = message.dump();
-  handle_document(operation.get<std::string>(), std::move(request), [this, channel](AdminResponse answer) {
-    json body = json::parse(answer.body, nullptr, false);
-    if (answer.status != 202 || !body.is_object()) {
-      body["type"] = "error";
-      body["http_status"] = answer.status;
-      channel.send(body.dump());
-      return;
-    }
-    const std::string id = body["job_id"].get<std::string>();
-    channel.send(json{{"type", "accepted"}, {"job_id", id}}.dump());
-    follow(channel, id);
-  });
-}
-
-void Gateway::Impl::follow(const lumen::admin::WebSocketChannel& channel, const std::string& job_id) {
-  const Subscribed outcome = jobs.subscribe(job_id, channel.id(), [channel](const std::string& id, const JobState& s) {
-    channel.send(progress_message(id, s));
-  });
-  if (outcome == Subscribed::kUnknownJob) {
-    channel.send(stream_error("not_found", "no job '" + job_id + "' (unknown or expired)"));
-  } else if (outcome == Subscribed::kTooManyListeners) {
-    channel.send(stream_error("overloaded", "too many clients follow jobs; retry soon"));
-  }
-}
-
-void Gateway::Impl::stream_close(const lumen::admin::WebSocketChannel& channel) {
-  jobs.unsubscribe(channel.id());
-  ai.add_active_connections(-1);
-}
-
-AdminResponse Gateway::Impl::control_stats() {
-  const GatewayStats s{answered.load(), upstream.stats().calls, upstream.stats().inputs,
-                       upstream.stats().bytes_sent, bytes_in.load(), bytes_out.load(),
-                       served_without_model.load(), rejected.load(), process_cpu_seconds()};
-  json breakers = json::object();
-  for (const auto& [model, b] : router.breakers()) {
-    breakers[model] = {{"state", to_string(b.state)}, {"opened", b.opened}, {"rejected", b.rejected},
-                       {"last_recovery_ms", b.last_recovery_ms}};
-  }
-  const auto c = cache.stats();
-  const WorkerPoolStats w = workers.stats();
-  return json_answer(200, {{"requests", s.requests}, {"upstream_calls", s.upstream_calls},
-                           {"upstream_inputs", s.upstream_inputs}, {"upstream_bytes", s.upstream_bytes},
-                           {"image_bytes_in", s.image_bytes_in}, {"image_bytes_out", s.image_bytes_out},
-                           {"served_without_model", s.cache_hits}, {"rejected", s.rejected},
-                           {"cpu_seconds", s.cpu_seconds}, {"batches", router.batches_sent()},
-                           {"coalescer", {{"executions", c.executions}, {"coalesced", c.coalesced},
-                                          {"hits", c.hits}, {"entries", c.entries}}},
-                           {"queue", {{"depth", w.depth}, {"busy", w.busy}, {"rejected", w.rejected}}},
-                           {"breakers", breakers}});
-}
-
-AdminResponse Gateway::Impl::control_optimizations(const AdminRequest& request) {
-  Optimizations o{coalescing.load(), router.batching(), images_on.load(),
-                  sampler ? sampler->enabled() : true};
-  if (request.method == "POST") {
-    const json body = json::parse(request.body, nullptr, false);
-    if (!body.is_object()) return json_answer(400, error_body("bad_request", "expected a JSON object"));
-    for (auto [name, flag] : {std::pair{"coalescing", &o.coalescing}, std::pair{"batching", &o.batching},
-                              std::pair{"images", &o.images}, std::pair{"tracing", &o.tracing}}) {
-      if (!body.contains(name)) continue;
-      if (!body[name].is_boolean()) {
-        return json_answer(400, error_body("bad_request", std::string("\"") + name + "\" must be true or false"));
-      }
-      *flag = body[name].get<bool>();
-    }
-    set_optimizations(o);
-    if (body.value("clear_cache", false)) cache.invalidate();
-  }
-  return json_answer(200, {{"coalescing", o.coalescing}, {"batching", o.batching},
-                           {"images", o.images}, {"tracing", o.tracing}});
 }
 
 Gateway::Gateway(lumen::Runtime& runtime, GatewayOptions options,
