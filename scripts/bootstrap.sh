@@ -12,6 +12,7 @@ packages=(
   prometheus-cpp-dev prometheus libboost-dev
   libvips-dev libvips-tools libdeflate-dev
   chromium libhiredis-dev redis-server
+  dpkg-dev ccache
 )
 
 missing=()
