@@ -4,6 +4,8 @@
 #   run.sh subdirectory <build-dir>   add_subdirectory(lumen), as FetchContent does
 #   run.sh deb          <build-dir>   cpack -G DEB, the packages unpacked with dpkg-deb -x
 #   run.sh pkgconfig    <build-dir>   cmake --install, then pkg-config --cflags --libs lumen-trace
+# The suite runs each against its Release build (static libraries); installed and pkgconfig also
+# work against a -DBUILD_SHARED_LIBS=ON build directory.
 # The installed and .deb consumers are configured with Boost made unfindable and pkg-config shown
 # no system modules (so neither libvips nor hiredis can be found), and their compilations must
 # read none of the Boost, libvips or hiredis headers.
@@ -50,6 +52,8 @@ PY
     fail "a consumer of trace, export and runtime compiled Boost, libvips or hiredis headers"
   fi
   grep -q "$prefix" "$work/headers.txt" || fail "the consumer did not compile lumen's installed headers"
+  # A shared lumen (BUILD_SHARED_LIBS=ON) in a prefix the loader does not search.
+  export LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   OTEL_TRACES_EXPORTER=console "$work/consumer/quickstart" > "$work/quickstart.out" 2>&1 \
     || { cat "$work/quickstart.out"; fail "the quickstart failed"; }
   grep -q 'ai.provider.analyze' "$work/quickstart.out" || { cat "$work/quickstart.out"; fail "no span printed"; }
@@ -96,7 +100,7 @@ case "$mode" in
     # shellcheck disable=SC2086  # the flags are words
     g++ -std=c++20 -O2 "$source_dir/tests/consumer/trace_only/trace_only.cpp" $flags -o "$work/trace_only" \
       || fail "the pkg-config build failed with: $flags"
-    check_trace_only "$work/trace_only"
+    LD_LIBRARY_PATH="$work/prefix/lib" check_trace_only "$work/trace_only"
     ;;
   *) fail "unknown mode $mode" ;;
 esac
