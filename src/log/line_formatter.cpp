@@ -4,13 +4,18 @@
 
 #include "log/record.hpp"
 #include "log/record_ring.hpp"
+#include "lumen/core/environment.hpp"
+#include "lumen/core/resource.hpp"
 
 namespace lumen::log::detail {
 
 LineFormatter::LineFormatter(const LoggerOptions& options) {
   for (const auto& k : options.redact_keys) redactor_.add(k);
   service_members_.append(",\"service\":");
-  append_json_string(service_members_, options.service);
+  // The OpenTelemetry default when the options name no service (a Logger built without a Resource).
+  append_json_string(service_members_, options.service.empty()
+                                           ? default_service_name(Environment::process())
+                                           : options.service);
   service_members_.append(",\"environment\":");
   append_json_string(service_members_, options.environment);
   const bool camel = options.trace_keys == TraceKeys::kCamelCase;
