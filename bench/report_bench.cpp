@@ -6,7 +6,8 @@
 #include <memory>
 
 #include "lumen/core/clock.hpp"
-#include "lumen/metrics/beautifyai.hpp"
+#include "lumen/beautifyai/metrics.hpp"
+#include "lumen/beautifyai/report_profile.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/report/dashboard.hpp"
 
@@ -18,11 +19,11 @@ constexpr std::uint64_t kTick = 10'000'000'000ULL;
 struct Fixture {
   lumen::ManualClock clock{kT0};
   lumen::metrics::MeterProvider provider;
-  lumen::metrics::BeautifyAiMetrics ai{provider.meter("beautifyai")};
+  lumen::beautifyai::Metrics ai{provider.meter(lumen::beautifyai::kServiceName)};
   std::unique_ptr<lumen::report::Dashboard> dash;
 
   explicit Fixture(int ticks) {
-    dash = std::make_unique<lumen::report::Dashboard>(provider, lumen::report::DashboardOptions{.clock = &clock});
+    dash = std::make_unique<lumen::report::Dashboard>(provider, lumen::report::DashboardOptions{.profile = lumen::beautifyai::report_profile(), .clock = &clock});
     const char* models[] = {"gemini-2.0-flash", "gemini-1.5-pro", "gpt-4o-mini", "claude-3-haiku"};
     for (int i = 0; i < ticks; ++i) {
       for (int m = 0; m < 4; ++m) {

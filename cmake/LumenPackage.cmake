@@ -15,7 +15,9 @@ get_property(LUMEN_COMPONENTS GLOBAL PROPERTY LUMEN_COMPONENTS)
 add_library(lumen INTERFACE)
 add_library(lumen::lumen ALIAS lumen)
 foreach(component IN LISTS LUMEN_COMPONENTS)
-  target_link_libraries(lumen INTERFACE lumen_${component})
+  if(NOT component STREQUAL "beautifyai")  # an application's layer, not the toolkit's
+    target_link_libraries(lumen INTERFACE lumen_${component})
+  endif()
 endforeach()
 
 # Each component's lumen dependencies, for lumenConfig.cmake (in the order they were declared,

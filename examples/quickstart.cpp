@@ -19,7 +19,9 @@
 #include <thread>
 
 #include "lumen/core/error.hpp"
-#include "lumen/metrics/beautifyai.hpp"
+#include "lumen/beautifyai/metrics.hpp"
+#include "lumen/beautifyai/service.hpp"
+#include "lumen/core/environment.hpp"
 #include "lumen/runtime.hpp"
 
 namespace {
@@ -90,8 +92,8 @@ void serve(lumen::Runtime& rt) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // taken by sigtimedwait below
 
-  lumen::metrics::BeautifyAiMetrics ai(rt.meter_provider().meter("beautifyai"));
-  lumen::trace::Tracer& tracer = rt.tracer("beautifyai", "0.1.0");
+  lumen::beautifyai::Metrics ai(rt.meter());
+  lumen::trace::Tracer& tracer = rt.tracer({}, "0.1.0");  // named after the service
   std::printf("serving http://%s:%u/metrics and /healthz; Ctrl-C to stop\n",
               rt.config().admin.host.c_str(), static_cast<unsigned>(rt.admin()->port()));
   std::fflush(stdout);
@@ -136,15 +138,17 @@ void serve(lumen::Runtime& rt) {
 int main(int argc, char** argv) {
   const bool serving = argc > 1 && std::strcmp(argv[1], "--serve") == 0;
   try {
+    const lumen::Environment env = lumen::Environment::process();
     if (serving) {
-      lumen::Config config = lumen::Config::from_env();
+      lumen::Config config = lumen::Config::from_env(env, lumen::beautifyai::kServiceName);
       config.admin.enabled = true;
       lumen::Runtime rt(std::move(config));
       serve(rt);
       return rt.shutdown(std::chrono::seconds(10)) ? 0 : 1;
     }
-    lumen::Runtime rt = lumen::init();
-    lumen::trace::Tracer& tracer = rt.tracer("beautifyai", "0.1.0");
+    // The service names itself; OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES may still rename it.
+    lumen::Runtime rt = lumen::init(lumen::Config::from_env(env, lumen::beautifyai::kServiceName));
+    lumen::trace::Tracer& tracer = rt.tracer({}, "0.1.0");
     enhance_document(tracer, {"doc-1001", "invoice", std::string(2000, 'x')});
 
     if (!rt.flush(std::chrono::seconds(10))) {

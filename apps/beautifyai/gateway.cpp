@@ -145,8 +145,8 @@ void Gateway::Impl::process(Job& job) {
       // A cache hit answers in microseconds; a caller that shared another's model call waited for
       // it, which takes at least a model round trip (milliseconds).
       const bool waited = Clock::now() - asked > std::chrono::milliseconds(1);
-      ai.record_ai_call_avoided(answer.model, waited ? lumen::metrics::AvoidedReason::kCoalesced
-                                                     : lumen::metrics::AvoidedReason::kCache);
+      ai.record_ai_call_avoided(answer.model, waited ? lumen::beautifyai::AvoidedReason::kCoalesced
+                                                     : lumen::beautifyai::AvoidedReason::kCache);
       ai.record_cache_bytes_saved(cache_type, static_cast<std::int64_t>(answer.answer.output.size()));
     }
     job.span.set("gateway.cached", !executed).set("ai.model", answer.model);

@@ -74,9 +74,9 @@ struct Gateway::Impl {
       : runtime(rt),
         options(std::move(o)),
         sampler(std::move(s)),
-        tracer(rt.tracer("beautifyai")),
+        tracer(rt.tracer(lumen::beautifyai::kServiceName)),
         logger(rt.logger()),
-        meter(rt.meter("beautifyai")),
+        meter(rt.meter(lumen::beautifyai::kServiceName)),
         ai(meter),
         upstream(with_instrumentation(options.upstream, tracer, meter)),
         router(upstream, options.router, ai, logger),
@@ -139,7 +139,7 @@ struct Gateway::Impl {
   lumen::trace::Tracer& tracer;
   lumen::log::Logger logger;
   lumen::metrics::Meter& meter;
-  lumen::metrics::BeautifyAiMetrics ai;
+  lumen::beautifyai::Metrics ai;
   UpstreamClient upstream;
   ModelRouter router;
   lumen::image::ImageOptimizer images;

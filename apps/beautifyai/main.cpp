@@ -18,6 +18,8 @@
 #include <string>
 
 #include "gateway.hpp"
+#include "lumen/beautifyai/report_profile.hpp"
+#include "lumen/beautifyai/service.hpp"
 #include "lumen/core/environment.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/report/dashboard.hpp"
@@ -83,13 +85,14 @@ int main(int argc, char** argv) {
   try {
     const lumen::Environment env = lumen::Environment::process();
     if (options.redis_url.empty()) options.redis_url = env.get_or("REDIS_URL", "");
-    lumen::Config config = lumen::Config::from_env(env);
+    lumen::Config config = lumen::Config::from_env(env, lumen::beautifyai::kServiceName);
     auto sampler = std::make_shared<beautifyai::SwitchableSampler>();
     config.trace.custom_sampler = sampler;
     config.admin.enabled = true;
     lumen::Runtime runtime(std::move(config));
     beautifyai::Gateway gateway(runtime, options, sampler);
-    lumen::report::DashboardOptions dashboard_options = lumen::report::DashboardOptions::from_environment(env);
+    lumen::report::DashboardOptions dashboard_options =
+        lumen::report::DashboardOptions::from_environment(env, lumen::beautifyai::report_profile());
     dashboard_options.spans = runtime.recent_spans();
     dashboard_options.logger = &runtime.logger();
     lumen::report::Dashboard dashboard(runtime.meter_provider(), dashboard_options);

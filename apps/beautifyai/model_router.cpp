@@ -26,7 +26,7 @@ struct ModelRouter::Model {
 };
 
 ModelRouter::ModelRouter(UpstreamClient& upstream, RouterOptions options,
-                         lumen::metrics::BeautifyAiMetrics& ai, lumen::log::Logger logger)
+                         lumen::beautifyai::Metrics& ai, lumen::log::Logger logger)
     : upstream_(upstream), ai_(ai), logger_(std::move(logger)) {
   for (const ModelInfo& info : options.models) {
     models_.push_back(std::make_unique<Model>(info, options.breaker, upstream, options.batch));
@@ -35,7 +35,7 @@ ModelRouter::ModelRouter(UpstreamClient& upstream, RouterOptions options,
 }
 
 void ModelRouter::publish_state(Model& model) {
-  using lumen::metrics::CircuitState;
+  using lumen::beautifyai::CircuitState;
   switch (model.breaker.state()) {
     case BreakerState::kClosed: ai_.set_circuit_state(model.name, CircuitState::kClosed); break;
     case BreakerState::kHalfOpen: ai_.set_circuit_state(model.name, CircuitState::kHalfOpen); break;

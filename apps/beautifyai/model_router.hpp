@@ -17,7 +17,7 @@
 
 #include "circuit_breaker.hpp"
 #include "lumen/log/logger.hpp"
-#include "lumen/metrics/beautifyai.hpp"
+#include "lumen/beautifyai/metrics.hpp"
 #include "lumen/perf/micro_batcher.hpp"
 #include "upstream_client.hpp"
 
@@ -58,7 +58,7 @@ class NoModelAvailable : public std::runtime_error {
 
 class ModelRouter {
  public:
-  ModelRouter(UpstreamClient& upstream, RouterOptions options, lumen::metrics::BeautifyAiMetrics& ai,
+  ModelRouter(UpstreamClient& upstream, RouterOptions options, lumen::beautifyai::Metrics& ai,
               lumen::log::Logger logger);
   ~ModelRouter();
   ModelRouter(const ModelRouter&) = delete;
@@ -80,7 +80,7 @@ class ModelRouter {
   void publish_state(Model& model);
 
   UpstreamClient& upstream_;
-  lumen::metrics::BeautifyAiMetrics& ai_;
+  lumen::beautifyai::Metrics& ai_;
   lumen::log::Logger logger_;
   std::vector<std::unique_ptr<Model>> models_;
   std::atomic<bool> batching_{true};

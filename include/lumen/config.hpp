@@ -11,6 +11,7 @@
 #include <memory>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -88,7 +89,10 @@ struct Config {
   LogConfig log;
   MetricsConfig metrics;
 
-  static Config from_env(const Environment& env = Environment::process());
+  // `service_name`: the program's own name for the resource (and the logger), used when neither
+  // OTEL_SERVICE_NAME nor OTEL_RESOURCE_ATTRIBUTES names one; empty: "unknown_service:<program>".
+  static Config from_env(const Environment& env = Environment::process(),
+                         std::string_view service_name = {});
 };
 
 }  // namespace lumen

@@ -8,8 +8,8 @@
 // Thread-safety: all methods may be called concurrently.
 //
 //   lumen::Runtime rt = lumen::init();                     // Config::from_env()
-//   lumen::trace::Tracer& tracer = rt.tracer("beautifyai");
-//   tracer.trace("ai.provider.analyze", [&](lumen::trace::Span& span) { ... });
+//   lumen::trace::Tracer& tracer = rt.tracer("checkout");  // or rt.tracer(): the service's name
+//   tracer.trace("checkout.payment.authorize", [&](lumen::trace::Span& span) { ... });
 //   rt.flush();
 #pragma once
 
@@ -36,8 +36,9 @@ class Runtime {
   Runtime& operator=(Runtime&&) noexcept;
   ~Runtime();
 
-  [[nodiscard]] trace::Tracer& tracer(std::string_view name = "beautifyai",
-                                      std::string_view version = {});
+  // An empty name is the resource's service.name (the instrumentation scope of the service's own
+  // code); a library names itself.
+  [[nodiscard]] trace::Tracer& tracer(std::string_view name = {}, std::string_view version = {});
   [[nodiscard]] trace::TracerProvider& tracer_provider();
   [[nodiscard]] const Config& config() const;
   // The structured logger (LOG_LEVEL; console, and rotating files in production).
@@ -49,7 +50,8 @@ class Runtime {
   // is false. Applications add their own routes to it (the report, the dashboard).
   [[nodiscard]] admin::AdminServer* admin();
 
-  [[nodiscard]] metrics::Meter& meter(std::string_view name = "beautifyai");
+  // An empty name is the resource's service.name, as for tracer().
+  [[nodiscard]] metrics::Meter& meter(std::string_view name = {});
   // Exports and failures of the periodic metric readers (otlp, console), summed.
   [[nodiscard]] metrics::PeriodicMetricReaderStats metric_export_stats() const;
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 
 #include "lumen/core/error.hpp"
@@ -73,9 +74,33 @@ std::string host_name() {
 
 }  // namespace
 
-Resource Resource::from_environment(const Environment& env) {
+std::string executable_name() {
+  char path[PATH_MAX + 1] = {};
+  const ssize_t n = readlink("/proc/self/exe", path, PATH_MAX);
+  if (n > 0) {
+    const std::string_view p(path, static_cast<std::size_t>(n));
+    return std::string(p.substr(p.rfind('/') + 1));
+  }
+  return program_invocation_short_name;
+}
+
+std::string default_service_name(const Environment& env, std::string_view fallback) {
+  if (auto v = env.get("OTEL_SERVICE_NAME")) return *v;
+  if (auto text = env.get("OTEL_RESOURCE_ATTRIBUTES")) {
+    Attributes a;
+    parse_resource_attributes(*text, a);
+    if (const auto* v = a.find("service.name")) {
+      if (const auto* s = std::get_if<std::string>(v)) return *s;
+    }
+  }
+  if (!fallback.empty()) return std::string(fallback);
+  return "unknown_service:" + executable_name();
+}
+
+Resource Resource::from_environment(const Environment& env, std::string_view service_name) {
   Attributes a;
-  a.set("service.name", std::string("beautifyai"));
+  a.set("service.name", service_name.empty() ? "unknown_service:" + executable_name()
+                                             : std::string(service_name));
   a.set("service.version", std::string("0.1.0"));
   a.set("deployment.environment", std::string("development"));
   a.set("telemetry.sdk.name", std::string("lumen"));

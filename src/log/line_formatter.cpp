@@ -4,13 +4,31 @@
 
 #include "log/record.hpp"
 #include "log/record_ring.hpp"
+#include "lumen/core/environment.hpp"
+#include "lumen/core/error.hpp"
+#include "lumen/core/resource.hpp"
 
 namespace lumen::log::detail {
+namespace {
+
+std::string fallback_service_name() {
+  try {
+    return default_service_name(Environment::process());
+  } catch (const Error&) {
+    // A malformed OTEL_RESOURCE_ATTRIBUTES is reported where the Resource is built; the logger
+    // still starts.
+    return "unknown_service:" + executable_name();
+  }
+}
+
+}  // namespace
 
 LineFormatter::LineFormatter(const LoggerOptions& options) {
   for (const auto& k : options.redact_keys) redactor_.add(k);
   service_members_.append(",\"service\":");
-  append_json_string(service_members_, options.service);
+  // The OpenTelemetry default when the options name no service (a Logger built without a Resource).
+  append_json_string(service_members_, options.service.empty() ? fallback_service_name()
+                                                               : options.service);
   service_members_.append(",\"environment\":");
   append_json_string(service_members_, options.environment);
   const bool camel = options.trace_keys == TraceKeys::kCamelCase;

@@ -1,3 +1,4 @@
+#include "profile_queries.hpp"
 #include "time_format.hpp"
 #include "lumen/report/alerts.hpp"
 
@@ -138,20 +139,21 @@ struct AlertEngine::Impl {
   AlertSignals compute(std::uint64_t now) const {
     const auto window = static_cast<std::uint64_t>(opt.signal_window.count());
     const std::uint64_t t0 = now > window ? now - window : 0;
+    const detail::ProfiledQueries q(store, opt.profile);
     AlertSignals s;
-    s.latency_p99 = store.histogram("ai.request.duration", {}, t0, now).quantile(0.99);
-    s.requests = store.increase("ai.requests", {}, t0, now);
-    const double failed = store.increase("ai.requests", {{"success", "false"}}, t0, now);
+    s.latency_p99 = q.histogram(q.names().request_duration, {}, t0, now).quantile(0.99);
+    s.requests = q.requests(t0, now);
+    const double failed = q.failures(t0, now);
     s.error_rate = s.requests > 0 ? failed / s.requests : 0;
-    s.queue_depth = store.gauge("queue.depth", {}, t0, now).latest;
+    s.queue_depth = q.gauge(q.names().queue_depth, {}, t0, now).latest;
     double cost = 0;
-    const auto in = store.increase_by("ai.token.usage", "model", {{"direction", "input"}}, t0, now);
-    const auto out = store.increase_by("ai.token.usage", "model", {{"direction", "output"}}, t0, now);
-    for (const auto& [model, n] : in) cost += opt.pricing.cost(model, n, 0);
-    for (const auto& [model, n] : out) cost += opt.pricing.cost(model, 0, n);
+    const auto in = q.units_by_group("input", t0, now);
+    const auto out = q.units_by_group("output", t0, now);
+    for (const auto& [group, n] : in) cost += opt.profile.pricing.cost(group, n, 0);
+    for (const auto& [group, n] : out) cost += opt.profile.pricing.cost(group, 0, n);
     if (in.empty() && out.empty()) {
-      for (const auto& [model, n] : store.increase_by("ai.tokens", "model", {}, t0, now)) {
-        cost += opt.pricing.cost_undirected(model, n);
+      for (const auto& [group, n] : q.undirected_units_by_group(t0, now)) {
+        cost += opt.profile.pricing.cost_undirected(group, n);
       }
     }
     const double hours = static_cast<double>(window) / 3.6e12;
@@ -260,8 +262,9 @@ std::vector<AlertEvent> AlertEngine::evaluate(std::uint64_t now_ns) {
     const auto burn_over = [&](std::chrono::nanoseconds w, double* requests) {
       const auto len = static_cast<std::uint64_t>(w.count());
       const std::uint64_t t0 = now_ns > len ? now_ns - len : 0;
-      const double all = s.store.increase("ai.requests", {}, t0, now_ns);
-      const double failed = s.store.increase("ai.requests", {{"success", "false"}}, t0, now_ns);
+      const detail::ProfiledQueries q(s.store, s.opt.profile);
+      const double all = q.requests(t0, now_ns);
+      const double failed = q.failures(t0, now_ns);
       if (requests != nullptr) *requests = all;
       return all > 0 ? failed / all / budget : 0.0;
     };

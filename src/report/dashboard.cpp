@@ -53,10 +53,18 @@ std::string json_error(const std::string& message) {
   return s + "\"}";
 }
 
+// The report and the alerts read the dashboard's one profile.
+DashboardOptions with_profile(DashboardOptions o) {
+  o.report.profile = o.profile;
+  o.alerts.profile = o.profile;
+  return o;
+}
+
 }  // namespace
 
-DashboardOptions DashboardOptions::from_environment(const Environment& env) {
+DashboardOptions DashboardOptions::from_environment(const Environment& env, ReportProfile profile) {
   DashboardOptions o;
+  o.profile = std::move(profile);
   o.sample_interval = env.duration_ms("REPORT_SAMPLE_INTERVAL_MS", std::chrono::milliseconds(10'000));
   if (o.sample_interval.count() <= 0) throw Error("REPORT_SAMPLE_INTERVAL_MS must be positive");
   o.store.raw_interval = o.sample_interval;
@@ -73,8 +81,9 @@ DashboardOptions DashboardOptions::from_environment(const Environment& env) {
     o.daily_hour_utc = h;
     o.daily_minute_utc = m;
   }
-  if (const auto p = env.get("REPORT_PRICING_FILE")) o.report.pricing = PricingTable::load(*p);
-  o.alerts.pricing = o.report.pricing;
+  if (const auto p = env.get("REPORT_PRICING_FILE")) {
+    o.profile.pricing = PricingTable::load(*p, std::move(o.profile.pricing));
+  }
   o.report.queue_capacity = static_cast<std::size_t>(
       env.integer("REPORT_QUEUE_CAPACITY", static_cast<std::int64_t>(o.report.queue_capacity), 1));
   o.report.apdex_default_target = env.number("REPORT_APDEX_TARGET_S", 0.5, 0.001, 600);
@@ -105,7 +114,7 @@ struct Dashboard::Impl {
 
   Impl(metrics::MeterProvider& p, DashboardOptions o)
       : provider(p),
-        opt(std::move(o)),
+        opt(with_profile(std::move(o))),
         clock(opt.clock != nullptr ? *opt.clock : SystemClock::instance()),
         store(opt.store),
         generator(store, opt.report) {
@@ -113,7 +122,8 @@ struct Dashboard::Impl {
     alerts = std::make_unique<AlertEngine>(store, opt.alerts, &provider.meter("lumen.report"),
                                            opt.logger, webhook.get());
     if (!opt.prometheus_url.empty()) {
-      prometheus = std::make_unique<PrometheusSource>(PrometheusSourceOptions{.url = opt.prometheus_url});
+      prometheus = std::make_unique<PrometheusSource>(
+          PrometheusSourceOptions{.url = opt.prometheus_url, .names = opt.profile.prometheus_names});
       prometheus_generator = std::make_unique<ReportGenerator>(*prometheus, opt.report);
     }
   }
@@ -182,7 +192,7 @@ DailyReportResult Dashboard::Impl::write_daily(std::uint64_t now) {
       in.source = &store;
       in.sample_interval = store.options().raw_interval;
       in.report = &r;
-      in.pricing = &opt.report.pricing;
+      in.profile = &opt.profile;
       in.alert_history = alerts->history();
       in.refresh = std::chrono::seconds(0);
       res.json_path = opt.report_dir + "/report-" + day + ".json";
@@ -250,7 +260,7 @@ std::string Dashboard::render_html(Period period, bool body_only) const {
   in.source = &impl_->store;
   in.sample_interval = impl_->store.options().raw_interval;
   in.report = &r;
-  in.pricing = &impl_->opt.report.pricing;
+  in.profile = &impl_->opt.profile;
   in.alert_history = impl_->alerts->history();
   if (impl_->opt.spans) in.spans = impl_->opt.spans->spans();
   in.slow_trace_seconds = impl_->opt.slow_trace_seconds;

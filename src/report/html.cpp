@@ -1,5 +1,6 @@
 #include "html.hpp"
 
+#include "profile_queries.hpp"
 #include "time_format.hpp"
 
 #include <algorithm>
@@ -86,6 +87,7 @@ struct Charts {
 
 Charts build_charts(const PageInput& in) {
   const MetricsSource& st = *in.source;
+  const ProfiledQueries q(st, *in.profile);
   const Report& r = *in.report;
   Charts c;
   const std::uint64_t start = r.window_start_ns;
@@ -106,42 +108,28 @@ Charts build_charts(const PageInput& in) {
     // Samples arrive in time order: ending at the newest one present at the start keeps every query
     // of a point on the same samples while the sampler records (the error rate cannot pass 1).
     const std::uint64_t t_end = std::min(t, latest);
+    const ReportMetrics& m = q.names();
     double all = 0;
-    for (const auto& [model, v] : st.increase_by("ai.requests", "model", {}, t0, t_end)) {
+    for (const auto& [model, v] : q.requests_by_group(t0, t_end)) {
       rate[model].points.emplace_back(x, v / step_s);
       all += v;
     }
-    const HistogramWindow h = st.histogram("ai.request.duration", {}, t0, t_end);
+    const HistogramWindow h = q.histogram(m.request_duration, {}, t0, t_end);
     if (h.count > 0) {
       p50.points.emplace_back(x, h.quantile(0.5));
       p90.points.emplace_back(x, h.quantile(0.9));
       p99_all.points.emplace_back(x, h.quantile(0.99));
     }
-    for (const auto& [model, hm] : st.histogram_by("ai.request.duration", "model", {}, t0, t_end)) {
+    for (const auto& [model, hm] : q.histogram_by(m.request_duration, m.group_label, {}, t0, t_end)) {
       if (hm.count > 0) p99[model].points.emplace_back(x, hm.quantile(0.99));
     }
-    if (all > 0) {
-      err.points.emplace_back(x, st.increase("ai.requests", {{"success", "false"}}, t0, t_end) / all);
-    }
-    const double lookups = st.increase("cache.requests", {}, t0, t_end);
-    if (lookups > 0) hit.points.emplace_back(x, st.increase("cache.requests", {{"hit", "true"}}, t0, t_end) / lookups);
-    const auto in_tok = st.increase_by("ai.token.usage", "model", {{"direction", "input"}}, t0, t_end);
-    const auto out_tok = st.increase_by("ai.token.usage", "model", {{"direction", "output"}}, t0, t_end);
-    const auto all_tok = st.increase_by("ai.tokens", "model", {}, t0, t_end);
-    std::map<std::string, double> usd;
-    for (const auto& [m, v] : in_tok) usd[m] += in.pricing->cost(m, v, 0);
-    for (const auto& [m, v] : out_tok) usd[m] += in.pricing->cost(m, 0, v);
-    for (const auto& [m, v] : all_tok) {
-      const auto get = [](const auto& map, const std::string& k) {
-        const auto it = map.find(k);
-        return it == map.end() ? 0.0 : it->second;
-      };
-      usd[m] += in.pricing->cost_undirected(m, std::max(0.0, v - get(in_tok, m) - get(out_tok, m)));
-    }
-    for (const auto& [m, v] : usd) cost[m].points.emplace_back(x, v / step_s * 3600.0);
-    const GaugeWindow q = st.gauge("queue.depth", {}, t0, t_end);
-    if (q.samples > 0) queue.points.emplace_back(x, q.latest);
-    const GaugeWindow cn = st.gauge("active.connections", {}, t0, t_end);
+    if (all > 0 && !m.failure_match.empty()) err.points.emplace_back(x, q.failures(t0, t_end) / all);
+    const double lookups = q.increase(m.cache_requests, {}, t0, t_end);
+    if (lookups > 0) hit.points.emplace_back(x, q.increase(m.cache_requests, {{"hit", "true"}}, t0, t_end) / lookups);
+    for (const auto& [g, v] : q.cost_by_group(t0, t_end)) cost[g].points.emplace_back(x, v / step_s * 3600.0);
+    const GaugeWindow qd = q.gauge(m.queue_depth, {}, t0, t_end);
+    if (qd.samples > 0) queue.points.emplace_back(x, qd.latest);
+    const GaugeWindow cn = q.gauge(m.active_connections, {}, t0, t_end);
     if (cn.samples > 0) conn.points.emplace_back(x, cn.latest);
   }
   const auto finish = [](std::vector<Line>& out, Line line) {

@@ -7,6 +7,7 @@
 
 #include "lumen/report/alerts.hpp"
 #include "lumen/report/report.hpp"
+#include "lumen/report/report_profile.hpp"
 #include "lumen/report/time_series_store.hpp"
 #include "lumen/trace/span_data.hpp"
 
@@ -16,7 +17,7 @@ struct PageInput {
   const MetricsSource* source = nullptr;  // the charts' data
   std::chrono::nanoseconds sample_interval = std::chrono::seconds(10);  // the finest chart step
   const Report* report = nullptr;
-  const PricingTable* pricing = nullptr;
+  const ReportProfile* profile = nullptr;  // the charts' instruments and prices
   std::vector<AlertEvent> alert_history;
   std::vector<trace::SpanData> spans;  // recent spans (may be empty)
   double slow_trace_seconds = 1.0;

@@ -22,21 +22,10 @@ ModelPrice parse_price(const nlohmann::json& j, const std::string& what) {
 
 }  // namespace
 
-PricingTable PricingTable::defaults() {
-  PricingTable t;
-  t.models = {
-      {"gemini-2.0-flash", {0.0001, 0.0004}},
-      {"gemini-1.5-pro", {0.00125, 0.005}},
-      {"gpt-4o-mini", {0.00015, 0.0006}},
-      {"claude-3-haiku", {0.00025, 0.00125}},
-  };
-  return t;
-}
-
-PricingTable PricingTable::parse(std::string_view text) {
+PricingTable PricingTable::parse(std::string_view text, PricingTable base) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) throw Error("pricing: the file is not a JSON object");
-  PricingTable t = defaults();
+  PricingTable t = std::move(base);
   if (j.contains("models")) {
     if (!j["models"].is_object()) throw Error("pricing: \"models\" must be an object");
     for (const auto& [name, price] : j["models"].items()) {
@@ -47,12 +36,12 @@ PricingTable PricingTable::parse(std::string_view text) {
   return t;
 }
 
-PricingTable PricingTable::load(const std::string& path) {
+PricingTable PricingTable::load(const std::string& path, PricingTable base) {
   std::ifstream in(path);
   if (!in) throw Error("pricing: cannot read " + path + " (set REPORT_PRICING_FILE to a readable file)");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse(ss.str());
+  return parse(ss.str(), std::move(base));
 }
 
 const ModelPrice& PricingTable::price(std::string_view model) const {

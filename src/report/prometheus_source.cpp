@@ -27,12 +27,6 @@ std::string range(std::uint64_t t0, std::uint64_t t1) {
   return "[" + std::to_string(std::max<std::uint64_t>(ms, 1)) + "ms]";
 }
 
-std::string counter_name(std::string_view instrument) {
-  std::string n = PrometheusSource::prometheus_metric(instrument);
-  if (n.size() < 6 || n.compare(n.size() - 6, 6, "_total") != 0) n += "_total";
-  return n;
-}
-
 std::string escape_label_value(std::string_view v) {
   std::string out;
   for (char c : v) {
@@ -65,33 +59,26 @@ HistogramWindow from_buckets(std::vector<std::pair<double, double>> le_counts, d
 
 }  // namespace
 
-std::string PrometheusSource::prometheus_metric(std::string_view instrument) {
-  static const std::unordered_map<std::string_view, std::string_view> kNames = {
-      {"ai.requests", "ai_requests_total"},
-      {"ai.tokens", "ai_tokens_total"},
-      {"ai.token.usage", "ai_token_usage_total"},
-      {"ai.calls.avoided", "ai_calls_avoided_total"},
-      {"cache.requests", "cache_requests_total"},
-      {"cache.hits", "cache_hits_total"},
-      {"cache.saved", "cache_saved_bytes_total"},
-      {"errors", "errors_total"},
+std::string PrometheusSource::prometheus_metric(std::string_view instrument) const {
+  if (const auto it = opt_.names.find(instrument); it != opt_.names.end()) return it->second;
+  // lumen's own instruments, whatever the service's profile.
+  static const std::unordered_map<std::string_view, std::string_view> kLumenNames = {
       {"lumen.spans.dropped", "lumen_spans_dropped_total"},
       {"lumen.log.records.dropped", "lumen_log_records_dropped_total"},
-      {"ai.request.duration", "ai_request_duration_seconds"},
-      {"user.request.duration", "user_request_duration_seconds"},
       {"lumen.pool.wait_time", "lumen_pool_wait_time_seconds"},
-      {"queue.processing.duration", "queue_processing_duration_seconds"},
-      {"active.connections", "active_connections"},
-      {"queue.depth", "queue_depth"},
-      {"memory.usage", "memory_usage_bytes"},
-      {"ai.circuit.state", "ai_circuit_state"},
   };
-  if (const auto it = kNames.find(instrument); it != kNames.end()) return std::string(it->second);
+  if (const auto it = kLumenNames.find(instrument); it != kLumenNames.end()) return std::string(it->second);
   std::string out(instrument);
   for (char& c : out) {
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
   }
   return out;
+}
+
+std::string PrometheusSource::counter_name(std::string_view instrument) const {
+  std::string n = prometheus_metric(instrument);
+  if (n.size() < 6 || n.compare(n.size() - 6, 6, "_total") != 0) n += "_total";
+  return n;
 }
 
 PrometheusSource::PrometheusSource(PrometheusSourceOptions options) : opt_(std::move(options)) {

@@ -5,26 +5,14 @@
 #include <cstdio>
 #include <thread>
 
+#include "profile_queries.hpp"
+
 namespace lumen::report {
 namespace {
 
-// Instrument names as the metrics pipeline reports them (the Prometheus names in brackets).
-constexpr std::string_view kAiRequests = "ai.requests";              // ai_requests_total
-constexpr std::string_view kAiDuration = "ai.request.duration";      // ai_request_duration_seconds
-constexpr std::string_view kAiTokens = "ai.tokens";                  // ai_tokens_total
-constexpr std::string_view kTokenUsage = "ai.token.usage";           // ai_token_usage_total
-constexpr std::string_view kCallsAvoided = "ai.calls.avoided";       // ai_calls_avoided_total
-constexpr std::string_view kCircuit = "ai.circuit.state";            // ai_circuit_state
-constexpr std::string_view kCacheRequests = "cache.requests";        // cache_requests_total
-constexpr std::string_view kCacheHits = "cache.hits";                // cache_hits_total
-constexpr std::string_view kCacheSaved = "cache.saved";              // cache_saved_bytes_total
-constexpr std::string_view kErrors = "errors";                       // errors_total
-constexpr std::string_view kConnections = "active.connections";      // active_connections
-constexpr std::string_view kQueueDepth = "queue.depth";              // queue_depth
-constexpr std::string_view kMemory = "memory.usage";                 // memory_usage_bytes
+// lumen's own instruments (the Prometheus names in brackets), whatever the service's profile.
 constexpr std::string_view kRss = "process_resident_memory_bytes";
 constexpr std::string_view kCpu = "process_cpu_seconds_total";
-constexpr std::string_view kUserDuration = "user.request.duration";  // user_request_duration_seconds
 constexpr std::string_view kPoolWait = "lumen.pool.wait_time";       // lumen_pool_wait_time_seconds
 constexpr std::string_view kSpansDropped = "lumen.spans.dropped";
 constexpr std::string_view kLogsDropped = "lumen.log.records.dropped";
@@ -82,7 +70,9 @@ ReportGenerator::ReportGenerator(const MetricsSource& store, ReportOptions optio
 
 Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
   const ReportOptions& o = options_;
-  const MetricsSource& s = store_;
+  const detail::ProfiledQueries s(store_, o.profile);
+  const ReportMetrics& names = o.profile.metrics;
+  const PricingTable& pricing = o.profile.pricing;
   Report r;
   r.period = period;
   r.generated_at_ns = now_ns;
@@ -92,21 +82,21 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
   // sample while the report runs: every query below sees the same samples, and a share such as the
   // success rate cannot mix a failure count that includes a sample with a request count that does
   // not (a sample is stamped before it is collected, so it may land with a time before now_ns).
-  const std::uint64_t latest = std::min(s.latest_time(), now_ns);
+  const std::uint64_t latest = std::min(store_.latest_time(), now_ns);
   const std::uint64_t t1 = std::max(t0, latest);
   r.window_start_ns = t0;
-  const std::uint64_t oldest = s.oldest_time();
+  const std::uint64_t oldest = store_.oldest_time();
   const std::uint64_t covered_from = std::max(oldest, t0);
   r.covered_seconds = latest > covered_from ? static_cast<double>(latest - covered_from) / 1e9 : 0.0;
   const double seconds = r.covered_seconds;
 
   // AI performance, per model and overall.
-  const auto requests = s.increase_by(kAiRequests, "model", {}, t0, t1);
-  const auto failures = s.increase_by(kAiRequests, "model", {{"success", "false"}}, t0, t1);
-  const auto latency_by_model = s.histogram_by(kAiDuration, "model", {}, t0, t1);
-  const auto input = s.increase_by(kTokenUsage, "model", {{"direction", "input"}}, t0, t1);
-  const auto output = s.increase_by(kTokenUsage, "model", {{"direction", "output"}}, t0, t1);
-  const auto undirected = s.increase_by(kAiTokens, "model", {}, t0, t1);
+  const auto requests = s.requests_by_group(t0, t1);
+  const auto failures = s.failures_by_group(t0, t1);
+  const auto latency_by_model = s.histogram_by(names.request_duration, names.group_label, {}, t0, t1);
+  const auto input = s.units_by_group("input", t0, t1);
+  const auto output = s.units_by_group("output", t0, t1);
+  const auto undirected = s.undirected_units_by_group(t0, t1);
   std::vector<std::string> models;
   for (const auto* m : {&requests, &input, &output, &undirected}) {
     for (const auto& [name, v] : *m) {
@@ -132,11 +122,11 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
     }
     f.input_tokens = get(input, name);
     f.output_tokens = get(output, name);
-    // ai_tokens_total counts every token of requests that reported a total; when the split is
+    // The undirected total (ai_tokens_total) counts every token of requests that reported a total; when the split is
     // known too, only what the split does not explain is priced as undirected.
     f.other_tokens = std::max(0.0, get(undirected, name) - f.input_tokens - f.output_tokens);
-    f.cost = o.pricing.cost(name, f.input_tokens, f.output_tokens) +
-             o.pricing.cost_undirected(name, f.other_tokens);
+    f.cost = pricing.cost(name, f.input_tokens, f.output_tokens) +
+             pricing.cost_undirected(name, f.other_tokens);
     f.cost_per_request = ratio(f.cost, f.requests, 0);
     r.ai.total_requests += f.requests;
     total_failures += f.failures;
@@ -145,7 +135,7 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
     r.ai.models.push_back(std::move(f));
   }
   r.ai.success_rate = ratio(r.ai.total_requests - total_failures, r.ai.total_requests, 1);
-  const HistogramWindow lat = s.histogram(kAiDuration, {}, t0, t1);
+  const HistogramWindow lat = s.histogram(names.request_duration, {}, t0, t1);
   r.ai.average_latency = lat.mean();
   r.ai.p50_latency = lat.quantile(0.5);
   r.ai.p90_latency = lat.quantile(0.9);
@@ -153,20 +143,20 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
   r.ai.request_rate = ratio(r.ai.total_requests, seconds, 0);
 
   // Cache.
-  r.cache.lookups = s.increase(kCacheRequests, {}, t0, t1);
-  r.cache.hits = s.increase(kCacheRequests, {{"hit", "true"}}, t0, t1);
-  if (r.cache.lookups == 0) r.cache.hits = s.increase(kCacheHits, {}, t0, t1);
+  r.cache.lookups = s.increase(names.cache_requests, {}, t0, t1);
+  r.cache.hits = s.increase(names.cache_requests, {{"hit", "true"}}, t0, t1);
+  if (r.cache.lookups == 0) r.cache.hits = s.increase(names.cache_hits, {}, t0, t1);
   r.cache.hit_rate = ratio(r.cache.hits, r.cache.lookups, 0);
-  const auto lookups_by_type = s.increase_by(kCacheRequests, "type", {}, t0, t1);
-  r.cache.hits_by_type = s.increase_by(kCacheHits, "type", {}, t0, t1);
+  const auto lookups_by_type = s.increase_by(names.cache_requests, "type", {}, t0, t1);
+  r.cache.hits_by_type = s.increase_by(names.cache_hits, "type", {}, t0, t1);
   for (const auto& [type, n] : lookups_by_type) {
     r.cache.hit_rate_by_type[type] = ratio(get(r.cache.hits_by_type, type), n, 0);
     r.cache.hits_by_type.try_emplace(type, 0.0);
   }
-  r.cache.memory_saved = s.increase(kCacheSaved, {}, t0, t1);
-  const auto avoided_cache = s.increase_by(kCallsAvoided, "model", {{"reason", "cache"}}, t0, t1);
+  r.cache.memory_saved = s.increase(names.cache_saved_bytes, {}, t0, t1);
+  const auto avoided_cache = s.increase_by(names.calls_avoided, names.group_label, {{"reason", "cache"}}, t0, t1);
   const auto avoided_coalesced =
-      s.increase_by(kCallsAvoided, "model", {{"reason", "coalesced"}}, t0, t1);
+      s.increase_by(names.calls_avoided, names.group_label, {{"reason", "coalesced"}}, t0, t1);
   const double overall_cost_per_call = ratio(r.ai.total_cost, r.ai.total_requests, 0);
   const auto cost_per_call = [&](const std::string& model) {
     for (const ModelFigures& f : r.ai.models) {
@@ -189,16 +179,16 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
   }
 
   // System health.
-  r.health.active_connections = s.gauge(kConnections, {}, t0, t1).latest;
-  const GaugeWindow queue = s.gauge(kQueueDepth, {}, t0, t1);
+  r.health.active_connections = s.gauge(names.active_connections, {}, t0, t1).latest;
+  const GaugeWindow queue = s.gauge(names.queue_depth, {}, t0, t1);
   r.health.queue_depth = queue.latest;
   r.health.queue_depth_max = queue.max;
-  r.health.memory_usage = s.gauge(kMemory, {}, t0, t1).latest;
+  r.health.memory_usage = s.gauge(names.memory_usage, {}, t0, t1).latest;
   if (r.health.memory_usage == 0) r.health.memory_usage = s.gauge(kRss, {}, t0, t1).latest;
   const double cpu_cores = ratio(s.increase(kCpu, {}, t0, t1), seconds, 0);
   r.health.cpu_usage = cpu_cores / o.cores;
   r.health.error_rate = ratio(total_failures, r.ai.total_requests, 0);
-  r.health.errors_by_type = s.increase_by(kErrors, "type", {}, t0, t1);
+  r.health.errors_by_type = s.increase_by(names.errors, "type", {}, t0, t1);
 
   // Capacity.
   r.capacity.request_rate = r.ai.request_rate;
@@ -215,7 +205,7 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
   }
 
   // Apdex per tier: satisfied <= T, tolerating <= 4T.
-  for (const auto& [tier, h] : s.histogram_by(kUserDuration, "tier", {}, t0, t1)) {
+  for (const auto& [tier, h] : s.histogram_by(names.user_request_duration, names.tier_label, {}, t0, t1)) {
     ApdexFigures a;
     a.tier = tier.empty() ? "unknown" : tier;
     const auto it = o.apdex_targets.find(tier);
@@ -237,8 +227,11 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
   double cheapest = -1;
   double dearest = -1;
   double all_tokens_at_cheapest = 0;
-  for (const ModelFigures& f : r.ai.models) {
-    const ModelPrice& p = o.pricing.price(f.model);
+  // Without prices (a profile with nothing priced) no group is cheaper or dearer than another.
+  const bool priced = !pricing.models.empty() || pricing.fallback.input_per_1k > 0 ||
+                      pricing.fallback.output_per_1k > 0;
+  for (const ModelFigures& f : priced ? r.ai.models : std::vector<ModelFigures>{}) {
+    const ModelPrice& p = pricing.price(f.model);
     const double blended = p.input_per_1k + p.output_per_1k;
     if (cheapest < 0 || blended < cheapest) {
       cheapest = blended;
@@ -251,8 +244,8 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
   }
   if (!r.cost.cheapest_model.empty()) {
     for (const ModelFigures& f : r.ai.models) {
-      all_tokens_at_cheapest += o.pricing.cost(r.cost.cheapest_model, f.input_tokens, f.output_tokens) +
-                                o.pricing.cost_undirected(r.cost.cheapest_model, f.other_tokens);
+      all_tokens_at_cheapest += pricing.cost(r.cost.cheapest_model, f.input_tokens, f.output_tokens) +
+                                pricing.cost_undirected(r.cost.cheapest_model, f.other_tokens);
     }
     r.cost.savings_if_cheapest = std::max(0.0, r.ai.total_cost - all_tokens_at_cheapest);
   }
@@ -339,7 +332,7 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
       }
     }
   }
-  for (const auto& [model, g] : s.gauge_by(kCircuit, "model", {}, t0, t1)) {
+  for (const auto& [model, g] : s.gauge_by(names.circuit_state, names.group_label, {}, t0, t1)) {
     if (g.samples > 0 && g.latest >= 2) {
       rec.push_back({"circuit_breaker_open", "critical",
                      "The circuit breaker for " + model +

@@ -232,9 +232,9 @@ std::uint32_t limit(const Environment& env, const char* specific, const char* ge
 
 }  // namespace
 
-Config Config::from_env(const Environment& env) {
+Config Config::from_env(const Environment& env, std::string_view service_name) {
   Config config;
-  config.resource = Resource::from_environment(env);
+  config.resource = Resource::from_environment(env, service_name);
   TraceConfig& t = config.trace;
   t.enabled = !env.boolean("OTEL_SDK_DISABLED", false);
   t.exporters = read_exporters(env);

@@ -173,6 +173,7 @@ Runtime& Runtime::operator=(Runtime&&) noexcept = default;
 Runtime::~Runtime() = default;  // the provider flushes and shuts down with its deadline
 
 trace::Tracer& Runtime::tracer(std::string_view name, std::string_view version) {
+  if (name.empty()) return impl_->provider->tracer(impl_->config.resource.service_name(), version);
   return impl_->provider->tracer(name, version);
 }
 
@@ -194,7 +195,9 @@ trace::BatchSpanProcessorStats Runtime::span_stats() const {
   return impl_->processor ? impl_->processor->stats() : trace::BatchSpanProcessorStats{};
 }
 
-metrics::Meter& Runtime::meter(std::string_view name) { return impl_->meters->meter(name); }
+metrics::Meter& Runtime::meter(std::string_view name) {
+  return impl_->meters->meter(name.empty() ? impl_->config.resource.service_name() : std::string(name));
+}
 
 metrics::PeriodicMetricReaderStats Runtime::metric_export_stats() const {
   metrics::PeriodicMetricReaderStats total;

@@ -20,6 +20,7 @@
 #include "http_client.hpp"
 #include "http_receiver.hpp"
 #include "lumen/admin/admin_server.hpp"
+#include "lumen/beautifyai/report_profile.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/report/dashboard.hpp"
 #include "model_simulator.hpp"
@@ -365,6 +366,7 @@ TEST_F(GatewayTest, ChaosFiresTheLatencyAndErrorAlertsAndRecoveryResolvesThem) {
   start({}, /*median_ms=*/30);  // p99 under 0.075 s when calm (sanitizers included), over 0.15 s slow
   lumen::testing::HttpReceiver webhook;
   lumen::report::DashboardOptions options;
+  options.profile = lumen::beautifyai::report_profile();
   options.alerts.thresholds = {
       {.name = "latency_p99_high", .signal = "latency_p99", .fire_above = 0.15, .resolve_below = 0.1,
        .for_evaluations = 2, .severity = "warning"},

@@ -21,7 +21,7 @@
 
 #include "http_client.hpp"
 #include "lumen/admin/admin_server.hpp"
-#include "lumen/metrics/beautifyai.hpp"
+#include "lumen/beautifyai/metrics.hpp"
 #include "lumen/metrics/meter.hpp"
 
 extern char** environ;
@@ -106,7 +106,7 @@ class PrometheusServer {
 TEST(PrometheusScrape, RateAndHistogramQuantileMatchTheWorkload) {
   ASSERT_EQ(::access(kPrometheus, X_OK), 0) << kPrometheus << " missing: apt-get install prometheus";
   metrics::MeterProvider provider;
-  metrics::BeautifyAiMetrics ai(provider.meter("beautifyai"));
+  beautifyai::Metrics ai(provider.meter("beautifyai"));
   AdminServer server({.port = 0});
   server.route("/metrics", metrics_handler(provider));
   server.start();

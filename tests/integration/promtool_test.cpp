@@ -11,7 +11,7 @@
 #include <string>
 
 #include "lumen/core/context.hpp"
-#include "lumen/metrics/beautifyai.hpp"
+#include "lumen/beautifyai/metrics.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/metrics/prometheus.hpp"
 
@@ -51,7 +51,7 @@ CheckResult promtool_check(const std::string& exposition) {
 
 MetricsSnapshot workload_snapshot(MeterProvider& provider) {
   Meter& meter = provider.meter("beautifyai");
-  BeautifyAiMetrics ai(meter);
+  beautifyai::Metrics ai(meter);
   ai.record_ai_request("gemini-2.0-flash", true, 182.0, 812);
   ai.record_ai_request("gemini-2.0-flash", false, 2400.0);
   ai.record_ai_request("claude \"quoted\"\\model\n", true, 35.5, 120);

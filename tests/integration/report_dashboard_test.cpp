@@ -17,7 +17,8 @@
 #include "lumen/admin/admin_server.hpp"
 #include "lumen/core/clock.hpp"
 #include "lumen/export/memory_exporter.hpp"
-#include "lumen/metrics/beautifyai.hpp"
+#include "lumen/beautifyai/metrics.hpp"
+#include "lumen/beautifyai/report_profile.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/report/dashboard.hpp"
 
@@ -103,6 +104,7 @@ class DashboardServe : public ::testing::Test {
   }
   DashboardOptions options() {
     DashboardOptions o;
+    o.profile = beautifyai::report_profile();
     o.clock = &clock_;
     o.spans = spans_;
     o.page_refresh = std::chrono::seconds(1);
@@ -149,7 +151,7 @@ class DashboardServe : public ::testing::Test {
 
   ManualClock clock_{1'764'288'000'000'000'000ULL};  // 2025-11-28T00:00:00Z
   metrics::MeterProvider provider_;
-  metrics::BeautifyAiMetrics ai_;
+  beautifyai::Metrics ai_;
   std::shared_ptr<exporters::InMemorySpanExporter> spans_;
   Dashboard dash_;
   admin::AdminServer admin_{{.port = 0}};

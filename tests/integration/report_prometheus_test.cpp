@@ -17,7 +17,8 @@
 #include "http_client.hpp"
 #include "lumen/admin/admin_server.hpp"
 #include "lumen/core/clock.hpp"
-#include "lumen/metrics/beautifyai.hpp"
+#include "lumen/beautifyai/metrics.hpp"
+#include "lumen/beautifyai/report_profile.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/report/prometheus_source.hpp"
 #include "lumen/report/report.hpp"
@@ -105,7 +106,7 @@ class PrometheusProcess {
 
 // The same mix every round, so that every histogram bucket and counter series that grows later
 // already has a value at the first scrape.
-void workload(metrics::BeautifyAiMetrics& ai, int rounds) {
+void workload(beautifyai::Metrics& ai, int rounds) {
   for (int r = 0; r < rounds; ++r) {
     for (int k = 0; k < 20; ++k) {
       ai.record_ai_request("gemini-2.0-flash", k != 0, 120.0 + 10.0 * k, 300);
@@ -125,7 +126,7 @@ TEST(ReportPrometheus, GivesTheSameReportAsTheEmbeddedStore) {
   ASSERT_EQ(std::system("command -v prometheus >/dev/null 2>&1"), 0)
       << "prometheus is not on PATH: run scripts/bootstrap.sh (Debian package 'prometheus')";
   metrics::MeterProvider provider;
-  metrics::BeautifyAiMetrics ai(provider.meter("beautifyai"));
+  beautifyai::Metrics ai(provider.meter("beautifyai"));
   admin::AdminServer admin({.port = 0});
   admin.route("/metrics", admin::metrics_handler(provider));
   admin.start();
@@ -150,8 +151,9 @@ TEST(ReportPrometheus, GivesTheSameReportAsTheEmbeddedStore) {
   const auto t_b = static_cast<std::uint64_t>(*scraped_at * 1000.0) * 1'000'000ULL;
 
   ReportOptions opt;
+  opt.profile = beautifyai::report_profile();
   opt.cores = 2;
-  PrometheusSource source({.url = prom.url(), .gauge_step = 1s});
+  PrometheusSource source({.url = prom.url(), .gauge_step = 1s, .names = opt.profile.prometheus_names});
   const Report from_prom = ReportGenerator(source, opt).generate(Period::k5m, t_b);
   const Report embedded = ReportGenerator(store, opt).generate(Period::k5m, wall_clock_ns());
   EXPECT_EQ(source.errors(), 0U);
@@ -191,17 +193,23 @@ TEST(ReportPrometheus, GivesTheSameReportAsTheEmbeddedStore) {
 TEST(ReportPrometheus, AnUnreachableServerGivesAnEmptyReportAndCountsErrors) {
   PrometheusSource source({.url = "http://127.0.0.1:" + std::to_string(testing::free_loopback_port()),
                            .timeout = 500ms});
-  const Report r = ReportGenerator(source, {}).generate(Period::k1h, wall_clock_ns());
+  const Report r = ReportGenerator(source, {.profile = beautifyai::report_profile()}).generate(Period::k1h, wall_clock_ns());
   EXPECT_EQ(r.ai.total_requests, 0);
   EXPECT_GT(source.errors(), 0U);
 }
 
 TEST(ReportPrometheus, InstrumentNamesMapToTheExposedNames) {
-  EXPECT_EQ(PrometheusSource::prometheus_metric("ai.requests"), "ai_requests_total");
-  EXPECT_EQ(PrometheusSource::prometheus_metric("ai.request.duration"), "ai_request_duration_seconds");
-  EXPECT_EQ(PrometheusSource::prometheus_metric("cache.saved"), "cache_saved_bytes_total");
-  EXPECT_EQ(PrometheusSource::prometheus_metric("queue.depth"), "queue_depth");
-  EXPECT_EQ(PrometheusSource::prometheus_metric("some.new-thing"), "some_new_thing");
+  const PrometheusSource source({.names = beautifyai::report_profile().prometheus_names});
+  EXPECT_EQ(source.prometheus_metric("ai.requests"), "ai_requests_total");
+  EXPECT_EQ(source.prometheus_metric("ai.request.duration"), "ai_request_duration_seconds");
+  EXPECT_EQ(source.prometheus_metric("cache.saved"), "cache_saved_bytes_total");
+  EXPECT_EQ(source.prometheus_metric("queue.depth"), "queue_depth");
+  EXPECT_EQ(source.prometheus_metric("lumen.pool.wait_time"), "lumen_pool_wait_time_seconds");
+  EXPECT_EQ(source.prometheus_metric("some.new-thing"), "some_new_thing");
+  const PrometheusSource generic({.names = ReportProfile{}.prometheus_names});
+  EXPECT_EQ(generic.prometheus_metric("http.server.request.duration"),
+            "http_server_request_duration_seconds");
+  EXPECT_EQ(generic.prometheus_metric("ai.requests"), "ai_requests");
 }
 
 }  // namespace

@@ -14,7 +14,7 @@
 #include <sstream>
 #include <string>
 
-#include "lumen/metrics/beautifyai.hpp"
+#include "lumen/beautifyai/metrics.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/metrics/prometheus.hpp"
 #include "lumen/report/alerts.hpp"
@@ -93,13 +93,13 @@ TEST(ReportPromtool, GrafanaDashboardHasTheBuiltInPanels) {
 
 TEST(ReportPromtool, TheInstrumentsAddedForTheReportPassCheckMetrics) {
   metrics::MeterProvider provider;
-  metrics::BeautifyAiMetrics ai(provider.meter("beautifyai"));
+  beautifyai::Metrics ai(provider.meter("beautifyai"));
   ai.record_ai_tokens("gemini-2.0-flash", 600, 212);
   ai.record_user_request("pro", 240);
-  ai.record_ai_call_avoided("gemini-2.0-flash", metrics::AvoidedReason::kCoalesced);
-  ai.record_ai_call_avoided("gemini-2.0-flash", metrics::AvoidedReason::kCache);
+  ai.record_ai_call_avoided("gemini-2.0-flash", beautifyai::AvoidedReason::kCoalesced);
+  ai.record_ai_call_avoided("gemini-2.0-flash", beautifyai::AvoidedReason::kCache);
   ai.record_cache_bytes_saved("document", 48'000);
-  ai.set_circuit_state("gpt-4o-mini", metrics::CircuitState::kOpen);
+  ai.set_circuit_state("gpt-4o-mini", beautifyai::CircuitState::kOpen);
   const std::string text = metrics::serialize(provider.collect(), metrics::ExpositionFormat::kPrometheusText);
   for (const char* name : {"ai_token_usage_total{", "user_request_duration_seconds_bucket{",
                            "ai_calls_avoided_total{", "cache_saved_bytes_total{", "ai_circuit_state{"}) {

@@ -7,7 +7,8 @@
 #include <thread>
 #include <vector>
 
-#include "lumen/metrics/beautifyai.hpp"
+#include "lumen/beautifyai/metrics.hpp"
+#include "lumen/beautifyai/report_profile.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/report/dashboard.hpp"
 
@@ -16,9 +17,10 @@ namespace {
 
 TEST(ReportDashboardStress, ConcurrentRecordingSamplingAndReadingStayConsistent) {
   metrics::MeterProvider provider;
-  metrics::BeautifyAiMetrics ai(provider.meter("beautifyai"));
+  beautifyai::Metrics ai(provider.meter("beautifyai"));
   std::atomic<int> posted{0};
   DashboardOptions opt;
+  opt.profile = beautifyai::report_profile();
   opt.sample_interval = std::chrono::milliseconds(2);
   opt.alerts.thresholds = {{"queue", "queue_depth", 5, 2, 1, "warning"}};
   opt.webhook = {.url = "http://127.0.0.1:1/hook",

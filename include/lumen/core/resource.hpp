@@ -2,11 +2,14 @@
 // environment, host, pid, SDK). Immutable once built; every exported span, metric and log carries it.
 //
 //   lumen::Resource r = lumen::Resource::from_environment(lumen::Environment::process());
-//   // service.name from OTEL_SERVICE_NAME (default "beautifyai"), service.version from APP_VERSION,
-//   // deployment.environment from NODE_ENV or APP_ENV, plus OTEL_RESOURCE_ATTRIBUTES.
+//   // service.name by the OpenTelemetry rule (default_service_name below), service.version from
+//   // APP_VERSION, deployment.environment from NODE_ENV or APP_ENV, plus OTEL_RESOURCE_ATTRIBUTES.
+//   lumen::Resource checkout = lumen::Resource::from_environment(env, "checkout");
+//   // the same, with "checkout" instead of "unknown_service:<program>" when no variable names one
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "lumen/core/attributes.hpp"
 #include "lumen/core/environment.hpp"
@@ -18,9 +21,10 @@ class Resource {
   Resource() = default;
   explicit Resource(Attributes attributes) : attributes_(std::move(attributes)) {}
 
-  // Precedence, lowest first: built-in defaults, OTEL_RESOURCE_ATTRIBUTES, APP_VERSION and
+  // Precedence, lowest first: built-in defaults (service.name: `service_name`, or
+  // "unknown_service:<program>" when it is empty), OTEL_RESOURCE_ATTRIBUTES, APP_VERSION and
   // NODE_ENV/APP_ENV, OTEL_SERVICE_NAME. Throws lumen::Error on a malformed OTEL_RESOURCE_ATTRIBUTES.
-  static Resource from_environment(const Environment& env);
+  static Resource from_environment(const Environment& env, std::string_view service_name = {});
 
   [[nodiscard]] const Attributes& attributes() const noexcept { return attributes_; }
   // service.name, or "unknown_service" if absent.
@@ -29,5 +33,14 @@ class Resource {
  private:
   Attributes attributes_;
 };
+
+// The OpenTelemetry rule for service.name: OTEL_SERVICE_NAME, else service.name in
+// OTEL_RESOURCE_ATTRIBUTES, else `fallback` when given, else "unknown_service:" followed by the
+// executable's name. Throws lumen::Error on a malformed OTEL_RESOURCE_ATTRIBUTES.
+[[nodiscard]] std::string default_service_name(const Environment& env, std::string_view fallback = {});
+
+// The running program's file name: the last component of /proc/self/exe, else
+// program_invocation_short_name.
+[[nodiscard]] std::string executable_name();
 
 }  // namespace lumen

@@ -1,7 +1,7 @@
 // ConsoleSpanExporter: prints one readable line per finished span, for development and debugging.
 //
 //   2026-05-01T12:00:00.123456Z trace=4bf92f3577b34da6a3ce929d0e0e4736 span=00f067aa0ba902b7
-//   parent=- name=beautifyai.document.enhance kind=server duration_ms=12.345 status=ERROR("boom")
+//   parent=- name=checkout.order.place kind=server duration_ms=12.345 status=ERROR("boom")
 //   attributes={user.id="u-17", ai.tokens=812} events=1
 //
 // (one line in the output; wrapped here). Times are UTC; control characters in names and values

@@ -13,7 +13,7 @@
 // Thread-safety: all methods are const and may be called concurrently; libvips is started once
 // per process (see vips_runtime.hpp for its cache and thread settings).
 //
-//   lumen::image::ImageOptimizer optimizer({.tracer = &provider.tracer("beautifyai")});
+//   lumen::image::ImageOptimizer optimizer({.tracer = &provider.tracer("checkout")});
 //   auto result = optimizer.optimize_for_analysis(upload, {.format = lumen::image::Format::kWebp});
 //   if (!result) return reject(result.error().message);
 //   const lumen::image::OptimizedImage& img = result.value();

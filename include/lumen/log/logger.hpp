@@ -53,7 +53,8 @@ struct LoggerOptions {
   // counted in LoggerStats::dropped, like the drop policy's.
   std::chrono::milliseconds block_timeout{5000};
   TraceKeys trace_keys = TraceKeys::kCamelCase;
-  std::string service = "beautifyai";
+  // Empty: lumen::default_service_name() (OTEL_SERVICE_NAME, ..., "unknown_service:<program>").
+  std::string service;
   std::string environment = "development";
   // Keys whose values become "[REDACTED]" at any depth (compared case-insensitively).
   std::vector<std::string> redact_keys = {"authorization", "password", "api_key", "token",

@@ -1,7 +1,7 @@
 // MeterProvider and Meter: where instruments are created and where their data is collected.
 //
 //   lumen::metrics::MeterProvider provider({.resource = lumen::Resource::from_environment(env)});
-//   lumen::metrics::Meter& meter = provider.meter("beautifyai");
+//   lumen::metrics::Meter& meter = provider.meter("checkout");
 //   auto latency = meter.create_histogram("ai.request.duration", {.unit = "s"});
 //   latency.record(0.182, {{"model", "gemini"}});
 //   auto reg = meter.create_observable_gauge("queue.depth", [&](lumen::metrics::ObserverResult& r) {

@@ -8,7 +8,7 @@
 //
 //   lumen::perf::RequestCoalescer<std::string> analyses({
 //       .name = "analyze", .ttl = std::chrono::seconds(30), .max_entries = 10'000,
-//       .meter = &provider.meter("beautifyai"), .tracer = &tracer});
+//       .meter = &provider.meter("checkout"), .tracer = &tracer});
 //   const std::string key = lumen::perf::make_key("analyze", image_id, model, 0.7);
 //   std::string result = analyses.get(key, [&] { return provider.analyze(image_id, model); });
 //   analyses.invalidate_matching("^analyze:");   // or invalidate_key(key), or invalidate()

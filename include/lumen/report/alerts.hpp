@@ -1,11 +1,12 @@
 // AlertEngine: threshold rules, anomaly detection and an error-budget burn-rate rule over the
 // TimeSeriesStore, with hysteresis so that an alert fires once and resolves once.
 //
-// Signals, evaluated at each call of evaluate(now) over the last `signal_window` (5 min):
-//   latency_p99    p99 of ai_request_duration_seconds (s)
-//   error_rate     failed / all AI requests
-//   queue_depth    the latest queue_depth
-//   cost_per_hour  AI spend extrapolated to one hour (USD)
+// Signals, evaluated at each call of evaluate(now) over the last `signal_window` (5 min), on the
+// instruments of the options' ReportProfile:
+//   latency_p99    p99 of the request duration (s)
+//   error_rate     failed / all requests
+//   queue_depth    the latest queue depth
+//   cost_per_hour  spend extrapolated to one hour (USD)
 // Rules:
 //   threshold   fire when the signal is above `fire_above` for `for_evaluations` evaluations in a
 //               row; resolve when it is below `resolve_below` for as many.
@@ -35,6 +36,7 @@
 
 #include "lumen/report/pricing.hpp"
 #include "lumen/report/report.hpp"
+#include "lumen/report/report_profile.hpp"
 #include "lumen/report/time_series_store.hpp"
 
 namespace lumen::log {
@@ -75,7 +77,7 @@ struct AnomalyOptions {
 
 struct BurnRateOptions {
   bool enabled = true;
-  double objective = 0.99;  // fraction of AI requests that must succeed
+  double objective = 0.99;  // fraction of requests that must succeed
   double factor = 14.4;     // 2 % of a 30-day budget in one hour
   std::chrono::nanoseconds long_window = std::chrono::hours(1);
   std::chrono::nanoseconds short_window = std::chrono::minutes(5);
@@ -87,7 +89,7 @@ struct AlertOptions {
   AnomalyOptions anomaly;
   BurnRateOptions burn_rate;
   std::chrono::nanoseconds signal_window = std::chrono::minutes(5);
-  PricingTable pricing = PricingTable::defaults();
+  ReportProfile profile;  // which instruments the signals read, and their prices
   std::size_t history_capacity = 100;  // transitions kept for the report and the dashboard
 
   // latency_p99 > 5 s, error_rate > 5 %, queue_depth > 500, cost_per_hour > 10 USD.
@@ -113,7 +115,7 @@ struct AlertSignals {
   double error_rate = 0;
   double queue_depth = 0;
   double cost_per_hour = 0;
-  double requests = 0;  // AI requests in the window
+  double requests = 0;  // requests in the window
 };
 
 class AlertEngine {

@@ -3,7 +3,7 @@
 // serve() mounts GET /report and GET /dashboard on an AdminServer.
 //
 //   lumen::report::Dashboard dash(runtime.meter_provider(),
-//                                 lumen::report::DashboardOptions::from_environment(env));
+//                                 lumen::report::DashboardOptions::from_environment(env, profile));
 //   dash.start();                                  // the sampler thread; the destructor stops it
 //   lumen::report::serve(admin, dash);             // GET /report?period=1h, GET /dashboard
 //   std::string json = dash.report_json(lumen::report::Period::k1h);
@@ -21,6 +21,7 @@
 #include "lumen/core/environment.hpp"
 #include "lumen/report/alerts.hpp"
 #include "lumen/report/report.hpp"
+#include "lumen/report/report_profile.hpp"
 #include "lumen/report/time_series_store.hpp"
 #include "lumen/report/webhook.hpp"
 
@@ -42,6 +43,10 @@ namespace lumen::report {
 struct DashboardOptions {
   std::chrono::nanoseconds sample_interval = std::chrono::seconds(10);  // REPORT_SAMPLE_INTERVAL_MS
   StoreOptions store;
+  // The service's instruments and prices, for the report, the alerts and the page alike: the
+  // Dashboard copies it over report.profile and alerts.profile. Default: the OpenTelemetry HTTP
+  // server metrics (report_profile.hpp).
+  ReportProfile profile;
   ReportOptions report;
   AlertOptions alerts;
   WebhookOptions webhook;  // url from ALERT_WEBHOOK_URL; empty: no webhook
@@ -61,9 +66,10 @@ struct DashboardOptions {
   std::string prometheus_url;
 
   // REPORT_SAMPLE_INTERVAL_MS, ALERT_WEBHOOK_URL, REPORT_DIR, REPORT_DAILY_TIME, PROMETHEUS_URL,
-  // REPORT_PRICING_FILE (a PricingTable file), REPORT_QUEUE_CAPACITY, REPORT_APDEX_TARGET_S.
-  // Throws lumen::Error on a malformed value.
-  static DashboardOptions from_environment(const Environment& env);
+  // REPORT_PRICING_FILE (a PricingTable file that replaces or extends the profile's prices),
+  // REPORT_QUEUE_CAPACITY, REPORT_APDEX_TARGET_S, over `profile`. Throws lumen::Error on a
+  // malformed value.
+  static DashboardOptions from_environment(const Environment& env, ReportProfile profile = {});
 };
 
 struct DashboardStats {

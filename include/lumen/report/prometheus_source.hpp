@@ -2,12 +2,13 @@
 // (PromQL), for a fleet of instances scraped by one Prometheus instead of one process's embedded
 // store. Chosen with PROMETHEUS_URL.
 //
-//   lumen::report::PrometheusSource prom({.url = "http://127.0.0.1:9090"});
+//   lumen::report::PrometheusSource prom({.url = "http://127.0.0.1:9090",
+//                                         .names = report_options.profile.prometheus_names});
 //   lumen::report::ReportGenerator gen(prom, report_options);
 //   lumen::report::Report r = gen.generate(lumen::report::Period::k1h, clock.wall_ns());
 //
-// Instrument names map to the exposed Prometheus names (ai.requests -> ai_requests_total,
-// ai.request.duration -> ai_request_duration_seconds_bucket/_sum/_count, ...); counters use
+// Instrument names map to the exposed Prometheus names through `names` (the ReportProfile's, e.g.
+// http.server.request.duration -> http_server_request_duration_seconds_bucket/_sum/_count); counters use
 // `sum(increase(x[w]))`, whose edge extrapolation makes small windows differ slightly from the
 // embedded store's exact differences. A failed query (server down, bad answer) counts as no data
 // and is counted in errors(); the report never throws because of it.
@@ -17,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "lumen/report/time_series_store.hpp"
@@ -27,7 +29,10 @@ struct PrometheusSourceOptions {
   std::string url;  // PROMETHEUS_URL, e.g. http://prometheus:9090
   std::chrono::milliseconds timeout{5000};
   std::chrono::seconds gauge_step{10};  // subquery resolution for gauge mean/max
-  std::string selector;  // extra label matchers for every query, e.g. job="beautifyai"
+  std::string selector;  // extra label matchers for every query, e.g. job="checkout"
+  // Instrument -> exposed name (ReportProfile::prometheus_names). lumen's own instruments are
+  // known; other names not listed have every character but letters and digits turned into '_'.
+  std::map<std::string, std::string, std::less<>> names;
 };
 
 class PrometheusSource final : public MetricsSource {
@@ -57,7 +62,7 @@ class PrometheusSource final : public MetricsSource {
   [[nodiscard]] std::uint64_t errors() const noexcept { return errors_.load(); }
 
   // The exposed Prometheus name of an instrument (without _bucket/_sum/_count).
-  [[nodiscard]] static std::string prometheus_metric(std::string_view instrument);
+  [[nodiscard]] std::string prometheus_metric(std::string_view instrument) const;
 
  private:
   struct Sample {
@@ -66,6 +71,7 @@ class PrometheusSource final : public MetricsSource {
   };
   std::vector<Sample> query(const std::string& promql, std::uint64_t time_ns) const;
   std::string selector(const Labels& match) const;
+  std::string counter_name(std::string_view instrument) const;  // with the _total suffix
 
   PrometheusSourceOptions opt_;
   mutable std::atomic<std::uint64_t> errors_{0};

@@ -1,9 +1,11 @@
-// The performance report (the original PerformanceDashboard.generateReport): AI performance, cache
-// performance, system health, capacity, Apdex per user tier, cost figures and recommendations,
-// computed over a window of the embedded TimeSeriesStore. docs/REPORT.md documents every field and
-// docs/report.schema.json is its JSON Schema.
+// The performance report (the original PerformanceDashboard.generateReport): request performance
+// by group (the "ai" section: per model, or per route), cache performance, system health, capacity,
+// Apdex per tier, cost figures and recommendations, computed over a window of the embedded
+// TimeSeriesStore. Which instruments hold these figures, and their prices, come from the options'
+// ReportProfile (report_profile.hpp); the default reads the OpenTelemetry HTTP server metrics.
+// docs/REPORT.md documents every field and docs/report.schema.json is its JSON Schema.
 //
-//   lumen::report::ReportGenerator gen(store, {.pricing = lumen::report::PricingTable::defaults()});
+//   lumen::report::ReportGenerator gen(store, {.profile = my_profile});
 //   lumen::report::Report r = gen.generate(lumen::report::Period::k1h, clock.wall_ns());
 //   std::string json = lumen::report::to_json(r);
 //
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "lumen/report/pricing.hpp"
+#include "lumen/report/report_profile.hpp"
 #include "lumen/report/time_series_store.hpp"
 
 namespace lumen::report {
@@ -29,7 +32,7 @@ enum class Period { k5m, k1h, k24h };
 [[nodiscard]] std::uint64_t period_ns(Period p) noexcept;
 
 struct ReportOptions {
-  PricingTable pricing = PricingTable::defaults();
+  ReportProfile profile;  // the service's instrument names and prices
   // Apdex target latency T per user tier (seconds); tiers not listed use apdex_default_target.
   std::map<std::string, double> apdex_targets;
   double apdex_default_target = 0.5;

@@ -3,10 +3,10 @@
 //
 //   lumen::report::TimeSeriesStore store({.raw_interval = std::chrono::seconds(10)});
 //   store.record(provider.collect(), clock.wall_ns());          // every 10 s (Dashboard does it)
-//   double n = store.increase("ai.requests", {{"success", "true"}}, t0, t1);
-//   auto by_model = store.increase_by("ai.requests", "model", {}, t0, t1);
-//   double p99 = store.histogram("ai.request.duration", {}, t0, t1).quantile(0.99);
-//   double depth = store.gauge("queue.depth", {}, t0, t1).latest;
+//   double n = store.increase("orders.placed", {{"outcome", "accepted"}}, t0, t1);
+//   auto by_route = store.histogram_by("http.server.request.duration", "http.route", {}, t0, t1);
+//   double p99 = store.histogram("http.server.request.duration", {}, t0, t1).quantile(0.99);
+//   double active = store.gauge("http.server.active_requests", {}, t0, t1).latest;
 //
 // Layout. Every sample shares one timestamp ring, so a column (one number of one series: a counter
 // value, a gauge value, a histogram's count, sum or one bucket) is a plain array of doubles with

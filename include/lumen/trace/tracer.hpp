@@ -5,7 +5,7 @@
 // records the exception and rethrows.
 // Thread-safety: all methods may be called concurrently.
 //
-//   lumen::trace::Tracer& tracer = provider.tracer("beautifyai");
+//   lumen::trace::Tracer& tracer = provider.tracer("checkout");
 //   int tokens = tracer.trace("ai.provider.analyze", [&](lumen::trace::Span& span) {
 //     span.set("ai.model", "gemini-2.0-flash");
 //     return 812;

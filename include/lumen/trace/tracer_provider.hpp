@@ -8,7 +8,7 @@
 //       .resource = lumen::Resource::from_environment(lumen::Environment::process()),
 //       .processor = std::make_unique<lumen::trace::BatchSpanProcessor>(exporter),
 //   });
-//   lumen::trace::Tracer& tracer = provider.tracer("beautifyai", "0.1.0");
+//   lumen::trace::Tracer& tracer = provider.tracer("checkout", "0.1.0");
 #pragma once
 
 #include <chrono>

@@ -19,14 +19,17 @@ std::string str(const Resource& r, std::string_view key) {
   return s ? *s : "<not a string>";
 }
 
+Environment env_of(const std::map<std::string, std::string>& vars) { return Environment(vars); }
+
 Resource from(const std::map<std::string, std::string>& vars) {
   return Resource::from_environment(Environment(vars));
 }
 
-TEST(Resource, DefaultsDescribeTheBeautifyaiService) {
+TEST(Resource, WithoutConfigurationTheServiceIsUnknownServiceAndTheExecutable) {
   const Resource r = from({});
-  EXPECT_EQ(str(r, "service.name"), "beautifyai");
-  EXPECT_EQ(r.service_name(), "beautifyai");
+  // The test binary is tests/unit_tests.
+  EXPECT_EQ(str(r, "service.name"), "unknown_service:unit_tests");
+  EXPECT_EQ(r.service_name(), "unknown_service:unit_tests");
   EXPECT_EQ(str(r, "service.version"), "0.1.0");
   EXPECT_EQ(str(r, "deployment.environment"), "development");
 }
@@ -70,7 +73,42 @@ TEST(Resource, ResourceAttributesAreParsedTrimmedAndPercentDecoded) {
   EXPECT_EQ(str(r, "formula"), "a=b");
   EXPECT_EQ(str(r, "pct"), "100%");
   EXPECT_EQ(str(r, "space"), "a b");
-  EXPECT_EQ(str(r, "service.name"), "beautifyai");
+  EXPECT_EQ(str(r, "service.name"), "unknown_service:unit_tests");
+}
+
+TEST(Resource, TheProgramsOwnNameReplacesUnknownServiceButNotTheVariables) {
+  EXPECT_EQ(Resource::from_environment(env_of({}), "checkout")
+                .service_name(),
+            "checkout");
+  EXPECT_EQ(Resource::from_environment(env_of({{"OTEL_SERVICE_NAME", "renamed"}}), "checkout")
+                .service_name(),
+            "renamed");
+  EXPECT_EQ(Resource::from_environment(
+                env_of({{"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attributes"}}), "checkout")
+                .service_name(),
+            "from-attributes");
+}
+
+TEST(DefaultServiceName, OtelServiceNameWinsOverResourceAttributes) {
+  const Environment env({{"OTEL_SERVICE_NAME", "checkout"},
+                         {"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attributes,team=pay"}});
+  EXPECT_EQ(default_service_name(env), "checkout");
+  EXPECT_EQ(default_service_name(env, "fallback"), "checkout");
+}
+
+TEST(DefaultServiceName, ResourceAttributesNameTheServiceWhenOtelServiceNameIsUnset) {
+  const Environment env = env_of({{"OTEL_RESOURCE_ATTRIBUTES", "team=pay, service.name = my%2Dservice"}});
+  EXPECT_EQ(default_service_name(env), "my-service");
+  EXPECT_EQ(default_service_name(env, "fallback"), "my-service");
+}
+
+TEST(DefaultServiceName, WithoutEitherVariableIsUnknownServiceAndTheExecutableName) {
+  const Environment env = env_of({{"OTEL_RESOURCE_ATTRIBUTES", "team=pay"}});
+  EXPECT_EQ(executable_name(), "unit_tests");
+  EXPECT_EQ(default_service_name(env), "unknown_service:unit_tests");
+  EXPECT_EQ(default_service_name(env_of({})),
+            "unknown_service:unit_tests");
+  EXPECT_EQ(default_service_name(env, "checkout"), "checkout");
 }
 
 TEST(Resource, ResourceAttributesCanSetTheServiceName) {

@@ -11,7 +11,8 @@
 
 #include "lumen/core/context.hpp"
 #include "lumen/core/error.hpp"
-#include "lumen/log/ai_request.hpp"
+#include "lumen/core/environment.hpp"
+#include "lumen/core/resource.hpp"
 
 namespace lumen::log {
 namespace {
@@ -80,7 +81,8 @@ TEST(Logger, FieldsAndTypesRoundTrip) {
   EXPECT_EQ(j["obj"]["a"], 1);
   EXPECT_EQ(j["obj"]["b"]["c"], "deep");
   EXPECT_EQ(j["arr"], json::parse(R"([1,"two",3.5,false,null])"));
-  EXPECT_EQ(j["service"], "beautifyai");
+  // No service in the options: the OpenTelemetry default, as the resource would name it.
+  EXPECT_EQ(j["service"], default_service_name(Environment::process()));
   EXPECT_EQ(j["environment"], "development");
   // ISO-8601 UTC with milliseconds.
   const std::string ts = j["timestamp"];
@@ -282,28 +284,6 @@ TEST(Logger, SynchronousModeWritesBeforeReturning) {
   const auto lines = sink->parsed();
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["k"], 1);
-}
-
-TEST(LogAiRequest, LogsCompletionAtInfoAndFailureAtErrorWithStack) {
-  Fixture f;
-  log_ai_request(f.logger, "gemini-2.0-flash", "analyze", {{"image_id", "img-1"}},
-                 {.success = true, .duration_ms = 812.5, .tokens = 100});
-  log_ai_request(f.logger, "gemini-2.0-flash", "analyze", {},
-                 {.success = false, .error_message = "quota exceeded",
-                  .error_stack = "at provider.cpp:10\nat main.cpp:3"});
-  const auto lines = f.lines();
-  ASSERT_EQ(lines.size(), 2u);
-  EXPECT_EQ(lines[0]["level"], "info");
-  EXPECT_EQ(lines[0]["message"], "AI request completed");
-  EXPECT_EQ(lines[0]["model"], "gemini-2.0-flash");
-  EXPECT_EQ(lines[0]["operation"], "analyze");
-  EXPECT_EQ(lines[0]["context"]["image_id"], "img-1");
-  EXPECT_DOUBLE_EQ(lines[0]["duration_ms"].get<double>(), 812.5);
-  EXPECT_EQ(lines[0]["tokens"], 100);
-  EXPECT_EQ(lines[1]["level"], "error");
-  EXPECT_EQ(lines[1]["message"], "AI request failed");
-  EXPECT_EQ(lines[1]["error"]["message"], "quota exceeded");
-  EXPECT_EQ(lines[1]["error"]["stack"], "at provider.cpp:10\nat main.cpp:3");
 }
 
 // A sink that blocks in write() until released, so tests control the writer exactly.

@@ -7,12 +7,16 @@
 
 #include "lumen/log/logger.hpp"
 #include "lumen/log/sink.hpp"
-#include "lumen/metrics/beautifyai.hpp"
+#include "lumen/beautifyai/metrics.hpp"
+#include "lumen/beautifyai/report_profile.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/report/webhook.hpp"
 
 namespace lumen::report {
 namespace {
+
+// The signals read the reference service's instruments, which the fixture records.
+AlertOptions beautifyai_options() { return {.profile = beautifyai::report_profile()}; }
 
 constexpr std::uint64_t kSec = 1'000'000'000ULL;
 
@@ -48,14 +52,14 @@ class AlertsTest : public ::testing::Test {
   }
 
   metrics::MeterProvider provider_;
-  metrics::BeautifyAiMetrics ai_;
+  beautifyai::Metrics ai_;
   TimeSeriesStore store_;
   std::uint64_t now_ = 1'700'000'000'000'000'000ULL;
   std::vector<AlertEvent> events_;
 };
 
 TEST_F(AlertsTest, HealthyNoisyTrafficStaysSilent) {
-  AlertEngine engine(store_);
+  AlertEngine engine(store_, beautifyai_options());
   std::mt19937 rng(3);
   std::uniform_int_distribution<int> n(80, 120);
   std::uniform_real_distribution<double> ms(80, 400);
@@ -70,7 +74,7 @@ TEST_F(AlertsTest, HealthyNoisyTrafficStaysSilent) {
 }
 
 TEST_F(AlertsTest, ErrorRateThresholdFiresOnceAndResolvesOnce) {
-  AlertOptions opt;
+  AlertOptions opt = beautifyai_options();
   opt.anomaly.enabled = false;
   opt.burn_rate.enabled = false;
   AlertEngine engine(store_, opt, &provider_.meter("lumen"));
@@ -93,7 +97,7 @@ TEST_F(AlertsTest, ErrorRateThresholdFiresOnceAndResolvesOnce) {
 }
 
 TEST_F(AlertsTest, HysteresisKeepsAnAlertFiringBetweenTheTwoLines) {
-  AlertOptions opt;
+  AlertOptions opt = beautifyai_options();
   opt.anomaly.enabled = false;
   opt.burn_rate.enabled = false;
   opt.thresholds = {{"queue", "queue_depth", 100, 50, 1, "warning"}};
@@ -108,7 +112,7 @@ TEST_F(AlertsTest, HysteresisKeepsAnAlertFiringBetweenTheTwoLines) {
 }
 
 TEST_F(AlertsTest, LatencyAnomalyBelowTheThresholdFiresAndResolves) {
-  AlertOptions opt;
+  AlertOptions opt = beautifyai_options();
   opt.burn_rate.enabled = false;
   AlertEngine engine(store_, opt);
   run(engine, 40, load(100, 0, 150));
@@ -122,7 +126,7 @@ TEST_F(AlertsTest, LatencyAnomalyBelowTheThresholdFiresAndResolves) {
 }
 
 TEST_F(AlertsTest, QueueDepthAndCostAnomaliesFire) {
-  AlertOptions opt;
+  AlertOptions opt = beautifyai_options();
   opt.burn_rate.enabled = false;
   opt.thresholds.clear();
   AlertEngine engine(store_, opt);
@@ -143,7 +147,7 @@ TEST_F(AlertsTest, QueueDepthAndCostAnomaliesFire) {
 }
 
 TEST_F(AlertsTest, BurnRateNeedsBothWindows) {
-  AlertOptions opt;
+  AlertOptions opt = beautifyai_options();
   opt.anomaly.enabled = false;
   opt.thresholds.clear();
   opt.burn_rate.long_window = std::chrono::minutes(30);
@@ -169,7 +173,7 @@ TEST_F(AlertsTest, TransitionsGoToTheWebhookAsJson) {
                           bodies.push_back(body);
                           return 200;
                         }});
-  AlertOptions opt;
+  AlertOptions opt = beautifyai_options();
   opt.anomaly.enabled = false;
   opt.burn_rate.enabled = false;
   AlertEngine engine(store_, opt, nullptr, nullptr, &hook);
@@ -193,7 +197,7 @@ class LinesSink : public log::Sink {
 TEST_F(AlertsTest, TransitionsAreLoggedOnceEach) {
   auto sink = std::make_shared<LinesSink>();
   log::Logger logger({.asynchronous = false}, {sink});
-  AlertOptions opt;
+  AlertOptions opt = beautifyai_options();
   opt.anomaly.enabled = false;
   opt.burn_rate.enabled = false;
   AlertEngine engine(store_, opt, nullptr, &logger);

@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "lumen/core/error.hpp"
-#include "lumen/metrics/beautifyai.hpp"
+#include "lumen/beautifyai/metrics.hpp"
+#include "lumen/beautifyai/report_profile.hpp"
 #include "lumen/metrics/meter.hpp"
 
 namespace lumen::report {
@@ -38,9 +39,9 @@ fs::path fresh_dir(const std::string& name) {
 TEST(Dashboard, DailyReportIsWrittenOnceAfterTheConfiguredTime) {
   const fs::path dir = fresh_dir("daily");
   metrics::MeterProvider provider;
-  metrics::BeautifyAiMetrics ai(provider.meter("beautifyai"));
+  beautifyai::Metrics ai(provider.meter("beautifyai"));
   ManualClock clock(kMidnight + 3 * kMinute);
-  Dashboard dash(provider, {.report_dir = dir.string(), .daily_hour_utc = 0, .daily_minute_utc = 5,
+  Dashboard dash(provider, {.profile = beautifyai::report_profile(), .report_dir = dir.string(), .daily_hour_utc = 0, .daily_minute_utc = 5,
                             .clock = &clock});
   dash.sample();
   ai.record_ai_request("gemini-2.0-flash", true, 120, 100);
@@ -65,7 +66,7 @@ TEST(Dashboard, DailyReportIsWrittenOnceAfterTheConfiguredTime) {
 TEST(Dashboard, MissingReportDirectoryIsACountedErrorNotACrash) {
   metrics::MeterProvider provider;
   ManualClock clock(kMidnight);
-  Dashboard dash(provider, {.report_dir = "/nonexistent/lumen/reports", .clock = &clock});
+  Dashboard dash(provider, {.profile = beautifyai::report_profile(), .report_dir = "/nonexistent/lumen/reports", .clock = &clock});
   const DailyReportResult r = dash.write_daily_report();
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.error.find("/nonexistent/lumen/reports"), std::string::npos) << r.error;
@@ -82,7 +83,7 @@ TEST(Dashboard, AFullDiskIsACountedErrorNotACrash) {
   fs::create_symlink("/dev/full", dir / "report-2025-11-28.json.tmp");
   metrics::MeterProvider provider;
   ManualClock clock(kMidnight);
-  Dashboard dash(provider, {.report_dir = dir.string(), .clock = &clock});
+  Dashboard dash(provider, {.profile = beautifyai::report_profile(), .report_dir = dir.string(), .clock = &clock});
   const DailyReportResult r = dash.write_daily_report();
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.error.find("No space left"), std::string::npos) << r.error;
@@ -126,9 +127,9 @@ TEST(Dashboard, OptionsFromTheEnvironment) {
 
 TEST(Dashboard, AlertsFiringAppearInTheReport) {
   metrics::MeterProvider provider;
-  metrics::BeautifyAiMetrics ai(provider.meter("beautifyai"));
+  beautifyai::Metrics ai(provider.meter("beautifyai"));
   ManualClock clock(kMidnight);
-  Dashboard dash(provider, {.clock = &clock});
+  Dashboard dash(provider, {.profile = beautifyai::report_profile(), .clock = &clock});
   ai.set_queue_depth(900);
   for (int i = 0; i < 3; ++i) {
     clock.advance(std::chrono::seconds(10));

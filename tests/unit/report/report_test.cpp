@@ -10,7 +10,8 @@
 #include "json_schema.hpp"
 #include "sample_lands_during_queries.hpp"
 #include "lumen/core/error.hpp"
-#include "lumen/metrics/beautifyai.hpp"
+#include "lumen/beautifyai/metrics.hpp"
+#include "lumen/beautifyai/report_profile.hpp"
 #include "lumen/metrics/meter.hpp"
 
 namespace lumen::report {
@@ -44,6 +45,7 @@ class ReportTest : public ::testing::Test {
   }
   static ReportOptions options() {
     ReportOptions o;
+    o.profile = beautifyai::report_profile();
     o.cores = 2;
     o.apdex_targets = {{"pro", 0.25}};
     return o;
@@ -69,7 +71,7 @@ class ReportTest : public ::testing::Test {
   Report report(Period p = Period::k5m) { return generator_.generate(p, now_); }
 
   metrics::MeterProvider provider_;
-  metrics::BeautifyAiMetrics ai_;
+  beautifyai::Metrics ai_;
   TimeSeriesStore store_;
   ReportGenerator generator_;
   std::uint64_t now_ = kT0;
@@ -139,8 +141,8 @@ TEST_F(ReportTest, DroppedTelemetryOpenBreakersPoolWaitAndAGrowingQueueAreReport
   auto spans_dropped = provider_.meter("lumen").create_counter<std::int64_t>("lumen.spans.dropped");
   auto logs_dropped = provider_.meter("lumen").create_counter<std::int64_t>("lumen.log.records.dropped");
   auto pool_wait = provider_.meter("lumen").create_histogram("lumen.pool.wait_time", {.unit = "s"});
-  ai_.set_circuit_state("gemini-1.5-pro", metrics::CircuitState::kOpen);
-  ai_.set_circuit_state("gpt-4o-mini", metrics::CircuitState::kClosed);
+  ai_.set_circuit_state("gemini-1.5-pro", beautifyai::CircuitState::kOpen);
+  ai_.set_circuit_state("gpt-4o-mini", beautifyai::CircuitState::kClosed);
   for (int i = 0; i < 6; ++i) {
     ai_.set_queue_depth(10 + 20 * i);
     tick();
@@ -178,8 +180,8 @@ TEST_F(ReportTest, ApdexCountsSatisfiedAndToleratingPerTier) {
 
 TEST_F(ReportTest, CoalescedAndCachedCallsArePricedPerModel) {
   requests("gemini-1.5-pro", 10, 0, 200, 1000, 1000);  // 0.00625 per call
-  for (int i = 0; i < 4; ++i) ai_.record_ai_call_avoided("gemini-1.5-pro", metrics::AvoidedReason::kCoalesced);
-  for (int i = 0; i < 6; ++i) ai_.record_ai_call_avoided("gemini-1.5-pro", metrics::AvoidedReason::kCache);
+  for (int i = 0; i < 4; ++i) ai_.record_ai_call_avoided("gemini-1.5-pro", beautifyai::AvoidedReason::kCoalesced);
+  for (int i = 0; i < 6; ++i) ai_.record_ai_call_avoided("gemini-1.5-pro", beautifyai::AvoidedReason::kCache);
   tick();
   const Report r = report();
   EXPECT_DOUBLE_EQ(r.cache.calls_avoided_by_coalescing, 4);
@@ -261,15 +263,24 @@ TEST(Period, ParsesTheThreePeriodsOnly) {
   EXPECT_EQ(period_ns(Period::k5m), 300 * kSec);
 }
 
-TEST(PricingTable, FileOverridesAndExtendsTheDefaults) {
+TEST(PricingTable, FileOverridesAndExtendsTheBaseTable) {
+  PricingTable base;
+  base.models = {{"base-model", {0.25, 0.75}}, {"my-model", {9, 9}}};
   const PricingTable t = PricingTable::parse(
-      R"({"models": {"my-model": {"input_per_1k": 1, "output_per_1k": 2}}, "default": {"input_per_1k": 0.5, "output_per_1k": 0.5}})");
+      R"({"models": {"my-model": {"input_per_1k": 1, "output_per_1k": 2}}, "default": {"input_per_1k": 0.5, "output_per_1k": 0.5}})",
+      base);
   EXPECT_DOUBLE_EQ(t.cost("my-model", 1000, 500), 2.0);
   EXPECT_DOUBLE_EQ(t.cost("unknown", 2000, 0), 1.0);
-  EXPECT_DOUBLE_EQ(t.price("gemini-2.0-flash").input_per_1k, 0.0001);
+  EXPECT_DOUBLE_EQ(t.price("base-model").input_per_1k, 0.25);
   EXPECT_THROW((void)PricingTable::parse(R"({"models": {"x": {"input_per_1k": "cheap"}}})"), Error);
   EXPECT_THROW((void)PricingTable::parse("not json"), Error);
   EXPECT_THROW((void)PricingTable::load("/nonexistent/pricing.json"), Error);
+}
+
+TEST(PricingTable, AnEmptyTablePricesEverythingAtZero) {
+  const PricingTable t;
+  EXPECT_DOUBLE_EQ(t.cost("any-model", 1e6, 1e6), 0.0);
+  EXPECT_DOUBLE_EQ(t.cost_undirected("any-model", 1e6), 0.0);
 }
 
 }  // namespace

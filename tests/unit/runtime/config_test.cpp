@@ -20,7 +20,7 @@ TEST(Config, DefaultsMatchTheOriginalDesign) {
   EXPECT_EQ(c.trace.sampler, "parentbased_always_on");
   ASSERT_EQ(c.trace.exporters.size(), 1u);
   EXPECT_EQ(c.trace.exporters[0], TraceExporterKind::kEmbedded);
-  EXPECT_EQ(c.resource.service_name(), "beautifyai");
+  EXPECT_EQ(c.resource.service_name(), "unknown_service:unit_tests");
   EXPECT_TRUE(c.trace.enabled);
 }
 

@@ -100,6 +100,20 @@ TEST(MetricsConfig, RuntimeOffersAMeterProviderWithTheConfiguredResource) {
   EXPECT_EQ(rt.metric_export_stats().exports, 0U);  // no push exporter configured
 }
 
+TEST(MetricsConfig, UnnamedTracerAndMeterTakeTheServiceName) {
+  Runtime rt(Config::from_env(Environment(std::map<std::string, std::string>{
+                                  {"OTEL_METRICS_EXPORTER", "none"}, {"OTEL_TRACES_EXPORTER", "none"}}),
+                              "checkout"));
+  EXPECT_EQ(rt.config().resource.service_name(), "checkout");
+  EXPECT_EQ(rt.tracer().scope().name, "checkout");
+  auto c = rt.meter().create_counter("orders");
+  c.add(1);
+  const metrics::MetricsSnapshot snap = rt.meter_provider().collect();
+  const metrics::MetricData* orders = find(snap, "orders");
+  ASSERT_NE(orders, nullptr);
+  EXPECT_EQ(orders->scope, "checkout");
+}
+
 TEST(MetricsConfig, RuntimeRegistersProcessMetricsAndSpanPipelineHealth) {
   Runtime rt(from({{"OTEL_METRICS_EXPORTER", "none"}}));  // traces: the embedded store
   const metrics::MetricsSnapshot snap = rt.meter_provider().collect();

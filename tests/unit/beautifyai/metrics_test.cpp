@@ -1,15 +1,18 @@
-#include "lumen/metrics/beautifyai.hpp"
+#include "lumen/beautifyai/metrics.hpp"
 
 #include <gtest/gtest.h>
 
 #include "lumen/metrics/prometheus.hpp"
 
-namespace lumen::metrics {
+namespace lumen::beautifyai {
 namespace {
+
+using metrics::ExpositionFormat;
+using metrics::MeterProvider;
 
 TEST(BeautifyAiMetrics, ExposesTheIdiomaticNamesAndLabels) {
   MeterProvider provider;
-  BeautifyAiMetrics ai(provider.meter("beautifyai"));
+  Metrics ai(provider.meter(kServiceName));
   ai.record_ai_request("gemini", true, 250.0, 800);
   ai.record_ai_request("gemini", false, 1500.0);
   ai.record_cache_lookup("document", true);
@@ -49,7 +52,7 @@ TEST(BeautifyAiMetrics, ExposesTheIdiomaticNamesAndLabels) {
 TEST(BeautifyAiMetrics, ObservableCallbacksStopWhenTheObjectIsDestroyed) {
   MeterProvider provider;
   {
-    BeautifyAiMetrics ai(provider.meter("beautifyai"));
+    Metrics ai(provider.meter(kServiceName));
     ai.set_queue_depth(2);
     EXPECT_NE(serialize(provider.collect(), ExpositionFormat::kPrometheusText).find("queue_depth 2"),
               std::string::npos);
@@ -59,4 +62,4 @@ TEST(BeautifyAiMetrics, ObservableCallbacksStopWhenTheObjectIsDestroyed) {
 }
 
 }  // namespace
-}  // namespace lumen::metrics
+}  // namespace lumen::beautifyai

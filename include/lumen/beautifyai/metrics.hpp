@@ -1,19 +1,20 @@
-// The BeautifyAI instrument set: the original MetricsCollector as a small layer on the generic API.
+// The BeautifyAI instrument set: the original MetricsCollector as a small layer on the generic
+// metrics API. report_profile() (lumen/beautifyai/report_profile.hpp) tells the report these names.
 // Names follow the Prometheus conventions that `promtool check metrics` enforces: the original's
 // camelCase label hasTokens is has_tokens here, and its millisecond latency histogram is
 // ai_request_duration_seconds. Durations are still passed in milliseconds, as the original API
 // took them, and converted to seconds.
 //
-//   lumen::metrics::BeautifyAiMetrics ai(provider.meter("beautifyai"));
+//   lumen::beautifyai::Metrics ai(provider.meter(lumen::beautifyai::kServiceName));
 //   ai.record_ai_request("gemini-2.0-flash", /*success=*/true, /*duration_ms=*/182.0, /*tokens=*/812);
 //   ai.record_cache_lookup("document", /*hit=*/true);
 //   ai.set_queue_depth(queue.size());
 //   // What the performance report (lumen::report) needs beyond the original set:
 //   ai.record_ai_tokens("gemini-2.0-flash", /*input=*/600, /*output=*/212);
 //   ai.record_user_request("pro", /*duration_ms=*/240.0);
-//   ai.record_ai_call_avoided("gemini-2.0-flash", lumen::metrics::AvoidedReason::kCoalesced);
+//   ai.record_ai_call_avoided("gemini-2.0-flash", lumen::beautifyai::AvoidedReason::kCoalesced);
 //   ai.record_cache_bytes_saved("document", 48'000);
-//   ai.set_circuit_state("gpt-4o-mini", lumen::metrics::CircuitState::kOpen);
+//   ai.set_circuit_state("gpt-4o-mini", lumen::beautifyai::CircuitState::kOpen);
 //
 // Thread safety: every method may be called from any thread. The object must outlive the
 // provider's collections (its observable callbacks read it); destroying it unregisters them.
@@ -27,9 +28,17 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
+#include "lumen/beautifyai/service.hpp"
 #include "lumen/metrics/meter.hpp"
 
-namespace lumen::metrics {
+namespace lumen::beautifyai {
+
+using metrics::Counter;
+using metrics::Histogram;
+using metrics::Meter;
+using metrics::ObservableRegistration;
 
 // Why an AI provider call was not made: a cache answered, or the call joined an identical one
 // already in flight (request coalescing).
@@ -38,11 +47,11 @@ enum class AvoidedReason : std::uint8_t { kCache, kCoalesced };
 // A per-model circuit breaker's state, exposed as the gauge value 0, 1 or 2.
 enum class CircuitState : std::uint8_t { kClosed = 0, kHalfOpen = 1, kOpen = 2 };
 
-class BeautifyAiMetrics {
+class Metrics {
  public:
-  explicit BeautifyAiMetrics(Meter& meter);
-  BeautifyAiMetrics(const BeautifyAiMetrics&) = delete;
-  BeautifyAiMetrics& operator=(const BeautifyAiMetrics&) = delete;
+  explicit Metrics(Meter& meter);
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
 
   // ai_requests_total{model,success,has_tokens}, ai_request_duration_seconds{...} and, when tokens
   // are given, ai_tokens_total{model}.
@@ -108,4 +117,4 @@ class BeautifyAiMetrics {
   ObservableRegistration circuit_reg_;
 };
 
-}  // namespace lumen::metrics
+}  // namespace lumen::beautifyai

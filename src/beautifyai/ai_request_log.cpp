@@ -1,8 +1,13 @@
-#include "lumen/log/ai_request.hpp"
+#include "lumen/beautifyai/ai_request_log.hpp"
 
-namespace lumen::log {
+namespace lumen::beautifyai {
 
-void log_ai_request(Logger& logger, std::string_view model, std::string_view operation,
+using log::Field;
+using log::Level;
+using log::Object;
+
+
+void log_ai_request(log::Logger& logger, std::string_view model, std::string_view operation,
                     std::initializer_list<Field> context, const AiRequestResult& result) {
   const Level level = result.success ? Level::kInfo : Level::kError;
   if (!logger.enabled(level)) return;
@@ -20,4 +25,4 @@ void log_ai_request(Logger& logger, std::string_view model, std::string_view ope
   logger.log(level, "AI request failed", fields, n);
 }
 
-}  // namespace lumen::log
+}  // namespace lumen::beautifyai

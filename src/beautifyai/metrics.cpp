@@ -1,10 +1,10 @@
-#include "lumen/metrics/beautifyai.hpp"
+#include "lumen/beautifyai/metrics.hpp"
 
 #include <unistd.h>
 
 #include <cstdio>
 
-namespace lumen::metrics {
+namespace lumen::beautifyai {
 namespace {
 
 // Resident set size from /proc/self/statm (second field, in pages); 0 when unavailable.
@@ -23,13 +23,13 @@ const char* bool_word(bool b) { return b ? "true" : "false"; }
 
 }  // namespace
 
-const std::vector<double>& BeautifyAiMetrics::size_boundaries() {
+const std::vector<double>& Metrics::size_boundaries() {
   static const std::vector<double> kBounds{1024,      4096,      16384,      65536,
                                            262144,    1048576,   4194304,    16777216};
   return kBounds;
 }
 
-BeautifyAiMetrics::BeautifyAiMetrics(Meter& meter)
+Metrics::Metrics(Meter& meter)
     : requests_(meter.create_counter<std::int64_t>(
           "ai.requests", {.description = "AI provider requests by model and outcome"})),
       request_duration_(meter.create_histogram(
@@ -60,25 +60,25 @@ BeautifyAiMetrics::BeautifyAiMetrics(Meter& meter)
           "cache.saved", {.description = "Bytes served from a cache", .unit = "By"})) {
   active_connections_reg_ = meter.create_observable_gauge(
       "active.connections",
-      [this](ObserverResult& r) { r.observe(active_connections_.load(std::memory_order_relaxed)); },
+      [this](metrics::ObserverResult& r) { r.observe(active_connections_.load(std::memory_order_relaxed)); },
       {.description = "Open client connections"});
   queue_depth_reg_ = meter.create_observable_gauge(
       "queue.depth",
-      [this](ObserverResult& r) { r.observe(queue_depth_.load(std::memory_order_relaxed)); },
+      [this](metrics::ObserverResult& r) { r.observe(queue_depth_.load(std::memory_order_relaxed)); },
       {.description = "Jobs waiting in the processing queue"});
   memory_reg_ = meter.create_observable_gauge(
-      "memory.usage", [](ObserverResult& r) { r.observe(resident_bytes()); },
+      "memory.usage", [](metrics::ObserverResult& r) { r.observe(resident_bytes()); },
       {.description = "Resident memory of the process", .unit = "By"});
   circuit_reg_ = meter.create_observable_gauge(
       "ai.circuit.state",
-      [this](ObserverResult& r) {
+      [this](metrics::ObserverResult& r) {
         std::lock_guard lock(circuit_mutex_);
         for (const auto& [model, state] : circuit_states_) r.observe(state, {{"model", model}});
       },
       {.description = "AI circuit breaker state by model: 0 closed, 1 half-open, 2 open"});
 }
 
-void BeautifyAiMetrics::record_ai_request(std::string_view model, bool success, double duration_ms,
+void Metrics::record_ai_request(std::string_view model, bool success, double duration_ms,
                                           std::optional<std::int64_t> tokens) noexcept {
   const char* ok = bool_word(success);
   const char* has_tokens = bool_word(tokens.has_value());
@@ -88,49 +88,46 @@ void BeautifyAiMetrics::record_ai_request(std::string_view model, bool success, 
   if (tokens) tokens_.add(*tokens, {{"model", model}});
 }
 
-void BeautifyAiMetrics::record_cache_lookup(std::string_view type, bool hit) noexcept {
+void Metrics::record_cache_lookup(std::string_view type, bool hit) noexcept {
   cache_requests_.add(1, {{"type", type}, {"hit", bool_word(hit)}});
   if (hit) cache_hits_.add(1, {{"type", type}});
 }
 
-void BeautifyAiMetrics::record_error(std::string_view type, std::string_view model) noexcept {
+void Metrics::record_error(std::string_view type, std::string_view model) noexcept {
   errors_.add(1, {{"type", type}, {"model", model}});
 }
 
-void BeautifyAiMetrics::record_queue_processing(double duration_ms) noexcept {
+void Metrics::record_queue_processing(double duration_ms) noexcept {
   queue_duration_.record(duration_ms / 1000.0);
 }
 
-void BeautifyAiMetrics::record_request_size(std::int64_t bytes) noexcept {
+void Metrics::record_request_size(std::int64_t bytes) noexcept {
   request_size_.record(static_cast<double>(bytes));
 }
 
-}  // namespace lumen::metrics
 
-namespace lumen::metrics {
-
-void BeautifyAiMetrics::record_ai_tokens(std::string_view model, std::int64_t input,
+void Metrics::record_ai_tokens(std::string_view model, std::int64_t input,
                                          std::int64_t output) noexcept {
   if (input > 0) token_usage_.add(input, {{"model", model}, {"direction", "input"}});
   if (output > 0) token_usage_.add(output, {{"model", model}, {"direction", "output"}});
 }
 
-void BeautifyAiMetrics::record_user_request(std::string_view tier, double duration_ms) noexcept {
+void Metrics::record_user_request(std::string_view tier, double duration_ms) noexcept {
   user_request_duration_.record(duration_ms / 1000.0, {{"tier", tier}});
 }
 
-void BeautifyAiMetrics::record_ai_call_avoided(std::string_view model,
+void Metrics::record_ai_call_avoided(std::string_view model,
                                                AvoidedReason reason) noexcept {
   calls_avoided_.add(1, {{"model", model},
                          {"reason", reason == AvoidedReason::kCache ? "cache" : "coalesced"}});
 }
 
-void BeautifyAiMetrics::record_cache_bytes_saved(std::string_view type,
+void Metrics::record_cache_bytes_saved(std::string_view type,
                                                  std::int64_t bytes) noexcept {
   if (bytes > 0) cache_saved_.add(bytes, {{"type", type}});
 }
 
-void BeautifyAiMetrics::set_circuit_state(std::string_view model, CircuitState state) {
+void Metrics::set_circuit_state(std::string_view model, CircuitState state) {
   std::lock_guard lock(circuit_mutex_);
   const auto value = static_cast<std::int64_t>(state);
   if (auto it = circuit_states_.find(model); it != circuit_states_.end()) {
@@ -140,4 +137,4 @@ void BeautifyAiMetrics::set_circuit_state(std::string_view model, CircuitState s
   }
 }
 
-}  // namespace lumen::metrics
+}  // namespace lumen::beautifyai
