@@ -22,8 +22,8 @@
 // rather than once into a static. Instruments are handles into their meter's storage, so one
 // created before a Runtime is installed stays a no-op; create instruments after the Runtime, or
 // accept that. logger() returns a handle that shares the logger it copies: it is always safe to
-// keep, and writes nothing once its Runtime is destroyed. Spans started from the global must end
-// before their Runtime is destroyed, as with Runtime::tracer().
+// keep, and writes nothing once its Runtime is destroyed. A span started from the global may end
+// after its Runtime is destroyed: it is dropped (with Runtime::tracer() it must end before).
 //
 // Thread-safety: every function may be called concurrently, and concurrently with Runtimes (or
 // Installations) being created and destroyed. The most recently installed Runtime that is still

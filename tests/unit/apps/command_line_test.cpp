@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -19,12 +20,13 @@ struct Parsed {
   std::string err;
 };
 
-Parsed parse(CommandLine& cli, std::vector<const char*> args) {
-  args.insert(args.begin(), "prog");
+Parsed parse(CommandLine& cli, const std::vector<const char*>& args) {
+  std::vector<const char*> argv(args.size() + 1, "prog");
+  std::copy(args.begin(), args.end(), argv.begin() + 1);
   CaptureStdout();
   CaptureStderr();
   Parsed p;
-  p.status = cli.parse(static_cast<int>(args.size()), args.data());
+  p.status = cli.parse(static_cast<int>(argv.size()), argv.data());
   p.out = GetCapturedStdout();
   p.err = GetCapturedStderr();
   return p;
@@ -84,7 +86,7 @@ TEST(CommandLine, MistakesAreNamedOnStderrWithStatusTwo) {
   cli.number("--rate", "N", "per second", rate, 0.0, 1000.0, true);
   cli.flag("--flag", "a flag", flag);
   const auto error_of = [&](std::vector<const char*> args) {
-    const Parsed p = parse(cli, std::move(args));
+    const Parsed p = parse(cli, args);
     EXPECT_EQ(p.status, 2);
     EXPECT_EQ(p.out, "");
     return p.err;
