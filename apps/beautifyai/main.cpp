@@ -3,7 +3,7 @@
 //
 //   build/apps/beautifyai/beautifyai [--port 8080] [--upstream http://127.0.0.1:8700]
 //       [--workers 128] [--queue 1000] [--upstream-connections 8]
-//       [--no-coalescing] [--no-batching] [--no-images] [--no-tracing]
+//       [--no-coalescing] [--no-batching] [--no-images] [--no-tracing]   (--help says more)
 //   curl -X POST 127.0.0.1:8080/v1/analyze -d '{"user_id":"u1","tier":"pro","document":"..."}'
 //
 // The admin endpoint (/metrics, /healthz, /report, /dashboard) listens on METRICS_PORT (default
@@ -13,10 +13,10 @@
 #include <signal.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
+#include <optional>
 #include <string>
 
+#include "command_line.hpp"
 #include "gateway.hpp"
 #include "lumen/beautifyai/report_profile.hpp"
 #include "lumen/beautifyai/service.hpp"
@@ -24,58 +24,41 @@
 #include "lumen/core/error.hpp"
 #include "lumen/report/dashboard.hpp"
 
-namespace {
-
-int usage() {
-  std::fprintf(stderr,
-               "usage: beautifyai [--port N] [--upstream URL] [--workers N] [--queue N]\n"
-               "                  [--upstream-connections N] [--no-coalescing] [--no-batching]\n"
-               "                  [--no-images] [--no-tracing] [--redis URL]\n");
-  return 2;
-}
-
-bool read_count(const char* text, std::size_t& out) {
-  char* end = nullptr;
-  const unsigned long long value = std::strtoull(text, &end, 10);
-  if (end == text || *end != '\0' || value == 0 || value > 100'000) return false;
-  out = static_cast<std::size_t>(value);
-  return true;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  unsigned long port = 8080;
+  unsigned port = 8080;
   beautifyai::GatewayOptions options;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const bool has_value = i + 1 < argc;
-    if (arg == "--port" && has_value) {
-      char* end = nullptr;
-      port = std::strtoul(argv[++i], &end, 10);
-      if (*end != '\0' || port > 65535) return usage();
-    } else if (arg == "--upstream" && has_value) {
-      options.upstream.base_url = argv[++i];
-    } else if (arg == "--workers" && has_value) {
-      if (!read_count(argv[++i], options.workers)) return usage();
-    } else if (arg == "--queue" && has_value) {
-      if (!read_count(argv[++i], options.queue_capacity)) return usage();
-    } else if (arg == "--upstream-connections" && has_value) {
-      if (!read_count(argv[++i], options.upstream.connections)) return usage();
-    } else if (arg == "--redis" && has_value) {
-      options.redis_url = argv[++i];
-    } else if (arg == "--no-coalescing") {
-      options.optimizations.coalescing = false;
-    } else if (arg == "--no-batching") {
-      options.optimizations.batching = false;
-    } else if (arg == "--no-images") {
-      options.optimizations.images = false;
-    } else if (arg == "--no-tracing") {
-      options.optimizations.tracing = false;
-    } else {
-      return usage();
-    }
-  }
+  apps::CommandLine cli("beautifyai",
+                        "The reference service: documents and images in, AI model answers out, "
+                        "traced, measured and logged.");
+  cli.number("--port", "N", "port of the API (0: any free port)", port, 0u, 65535u);
+  cli.text("--upstream", "URL", "base URL of the AI models (modelsim)", options.upstream.base_url);
+  cli.number("--workers", "N", "requests in progress at once", options.workers, std::size_t{1},
+             std::size_t{100'000});
+  cli.number("--queue", "N", "requests waiting for a worker; past it, 503", options.queue_capacity,
+             std::size_t{1}, std::size_t{100'000});
+  cli.number("--upstream-connections", "N", "connections to the models, across all models",
+             options.upstream.connections, std::size_t{1}, std::size_t{100'000});
+  cli.custom("--redis", "URL", "share cached results through this Redis (redis://host:port)",
+             "$REDIS_URL, else in-process only", [&](std::string_view url) {
+               options.redis_url = std::string(url);
+               return std::string();
+             });
+  cli.flag("--no-coalescing", "no single-flight and no result cache: every request calls a model",
+           [&] { options.optimizations.coalescing = false; });
+  cli.flag("--no-batching", "no micro-batching: one model call per document",
+           [&] { options.optimizations.batching = false; });
+  cli.flag("--no-images", "send images upstream as they came, not re-encoded",
+           [&] { options.optimizations.images = false; });
+  cli.flag("--no-tracing", "drop every span at its start",
+           [&] { options.optimizations.tracing = false; });
+  cli.epilog(
+      "The admin endpoint (/metrics, /healthz, /report, /dashboard) listens on METRICS_PORT\n"
+      "(default 9464); the OTEL_* variables choose where spans go (by default they stay in "
+      "memory);\n"
+      "the REPORT_* and ALERT_WEBHOOK_URL variables configure the dashboard (docs/REPORT.md).\n"
+      "Runs until SIGINT or SIGTERM. Exit status: 0 stopped by a signal, 1 cannot start, 2 usage "
+      "error.\n");
+  if (const std::optional<int> status = cli.parse(argc, argv)) return *status;
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);

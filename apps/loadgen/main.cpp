@@ -7,16 +7,18 @@
 // --compare runs the same workload with the gateway's optimizations off and then on (switched
 // through its /control routes) and prints the original design's success criteria with the values
 // measured; --require makes the exit status 1 when a criterion is missed.
+#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base64.hpp"
+#include "command_line.hpp"
 #include "http_client.hpp"
 #include "load_runner.hpp"
 #include "workload.hpp"
@@ -36,14 +38,6 @@ struct Options {
   std::string json_out;
   bool require = false;
 };
-
-int usage() {
-  std::fprintf(stderr,
-               "usage: loadgen [--target URL] [--rate N] [--seconds N] [--documents N] [--zipf S]\n"
-               "               [--images DIR] [--image-share F] [--connections N] [--seed N]\n"
-               "               [--compare] [--phase-seconds N] [--json FILE] [--require]\n");
-  return 2;
-}
 
 // The base64 form of every image in a folder, for JSON bodies.
 std::vector<std::string> load_images(const std::string& dir) {
@@ -242,55 +236,54 @@ int compare(const Options& o, const std::vector<std::string>& images) {
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const bool has_value = i + 1 < argc;
-    const auto number = [&](double& out) {
-      char* end = nullptr;
-      out = std::strtod(argv[++i], &end);
-      return *end == '\0' && out > 0;
-    };
-    double value = 0;
-    if (arg == "--target" && has_value) {
-      o.target = argv[++i];
-    } else if (arg == "--rate" && has_value) {
-      if (!number(o.workload.rate)) return usage();
-    } else if (arg == "--seconds" && has_value) {
-      if (!number(value)) return usage();
-      o.workload.duration = std::chrono::milliseconds(static_cast<std::int64_t>(value * 1000));
-      o.phase_seconds = value;
-    } else if (arg == "--phase-seconds" && has_value) {
-      if (!number(o.phase_seconds)) return usage();
-    } else if (arg == "--documents" && has_value) {
-      if (!number(value)) return usage();
-      o.workload.documents = static_cast<std::size_t>(value);
-    } else if (arg == "--zipf" && has_value) {
-      if (!number(o.workload.zipf_exponent)) return usage();
-    } else if (arg == "--images" && has_value) {
-      o.image_dir = argv[++i];
-    } else if (arg == "--image-share" && has_value) {
-      if (!number(o.workload.image_share)) return usage();
-    } else if (arg == "--connections" && has_value) {
-      if (!number(value)) return usage();
-      o.connections = static_cast<std::size_t>(value);
-    } else if (arg == "--seed" && has_value) {
-      if (!number(value)) return usage();
-      o.workload.seed = static_cast<std::uint64_t>(value);
-    } else if (arg == "--compare") {
-      o.compare = true;
-    } else if (arg == "--json" && has_value) {
-      o.json_out = argv[++i];
-    } else if (arg == "--require") {
-      o.require = true;
-    } else {
-      return usage();
-    }
-  }
+  constexpr double kNoMax = std::numeric_limits<double>::max();
+  apps::CommandLine cli("loadgen",
+                        "An open-loop load generator for the BeautifyAI gateway, and the check of "
+                        "its success criteria (--compare).");
+  cli.text("--target", "URL", "the gateway's base URL", o.target);
+  cli.number("--rate", "N", "requests per second (Poisson arrivals)", o.workload.rate, 0.0, kNoMax,
+             true);
+  cli.custom("--seconds", "N", "length of the run; with --compare, of each phase", "10",
+             [&](std::string_view text) {
+               double seconds = 0;
+               std::string why = apps::parse_number(text, seconds, 0.0, kNoMax, true);
+               if (why.empty()) {
+                 o.workload.duration =
+                     std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+                 o.phase_seconds = seconds;
+               }
+               return why;
+             });
+  cli.number("--documents", "N", "distinct documents", o.workload.documents, std::size_t{1});
+  cli.number("--zipf", "S", "Zipf exponent of document popularity", o.workload.zipf_exponent, 0.0,
+             kNoMax, true);
+  cli.custom("--images", "DIR", "attach the .jpg, .png and .webp images in DIR", "none",
+             [&](std::string_view dir) {
+               std::error_code ec;
+               if (!std::filesystem::is_directory(dir, ec))
+                 return "'" + std::string(dir) + "' is not a directory";
+               o.image_dir = std::string(dir);
+               return std::string();
+             });
+  cli.number("--image-share", "F", "share of documents that carry an image", o.workload.image_share,
+             0.0, 1.0, true);
+  cli.number("--connections", "N", "connections at most at once", o.connections, std::size_t{1});
+  cli.number("--seed", "N", "seed of the workload (a seed repeats it)", o.workload.seed,
+             std::uint64_t{0});
+  cli.flag("--compare",
+           "run with the gateway's optimizations off, then on, and print the success criteria",
+           o.compare);
+  cli.number("--phase-seconds", "N", "length of each --compare phase (--seconds sets it too)",
+             o.phase_seconds, 0.0, kNoMax, true);
+  cli.text("--json", "FILE", "with --compare, also write the criteria as JSON to FILE", o.json_out);
+  cli.flag("--require", "with --compare, exit with status 1 when a criterion is missed", o.require);
+  cli.epilog(
+      "Exit status: 0 done, 1 a failure (or a missed criterion with --require), 2 usage error.\n");
+  if (const std::optional<int> status = cli.parse(argc, argv)) return *status;
   try {
     const std::vector<std::string> images = o.image_dir.empty() ? std::vector<std::string>{} : load_images(o.image_dir);
     if (!o.image_dir.empty() && images.empty()) {
-      std::fprintf(stderr, "loadgen: no .jpg, .png or .webp image in %s\n", o.image_dir.c_str());
-      return 2;
+      return cli.fail("--images: no .jpg, .png or .webp image in " + o.image_dir);
     }
     if (o.compare) return compare(o, images);
     loadgen::WorkloadOptions workload = o.workload;

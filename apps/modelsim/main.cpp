@@ -5,33 +5,28 @@
 #include <signal.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
+#include <optional>
 #include <string>
 
+#include "command_line.hpp"
 #include "lumen/admin/admin_server.hpp"
 #include "lumen/core/error.hpp"
 #include "model_simulator.hpp"
 #include "modelsim_routes.hpp"
 
 int main(int argc, char** argv) {
-  unsigned long port = 8700;
+  unsigned port = 8700;
   unsigned long long seed = 42;
-  for (int i = 1; i < argc; ++i) {
-    const bool has_value = i + 1 < argc;
-    if (std::strcmp(argv[i], "--port") == 0 && has_value) {
-      port = std::strtoul(argv[++i], nullptr, 10);
-    } else if (std::strcmp(argv[i], "--seed") == 0 && has_value) {
-      seed = std::strtoull(argv[++i], nullptr, 10);
-    } else {
-      std::fprintf(stderr, "usage: modelsim [--port N] [--seed N]\n");
-      return 2;
-    }
-  }
-  if (port > 65535) {
-    std::fprintf(stderr, "modelsim: --port must be 0 to 65535\n");
-    return 2;
-  }
+  apps::CommandLine cli("modelsim",
+                        "Simulated AI model APIs on 127.0.0.1, for the reference service and its "
+                        "load tests.");
+  cli.number("--port", "N", "port to listen on (0: any free port)", port, 0u, 65535u);
+  cli.number("--seed", "N", "seed of the simulated latencies and failures (a seed repeats a run)",
+             seed, 0ull);
+  cli.epilog(
+      "Runs until SIGINT or SIGTERM.\n"
+      "Exit status: 0 stopped by a signal, 1 cannot listen, 2 usage error.\n");
+  if (const std::optional<int> status = cli.parse(argc, argv)) return *status;
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);

@@ -5,6 +5,8 @@
 // lumen's own health counters (spans and log records dropped, export failures) unless
 // OTEL_SDK_DISABLED; the structured logger; and, when enabled, the admin endpoint. One per process.
 // Its destructor flushes and shuts down with a deadline; it never hangs on a dead collector.
+// While it lives, its tracers, meters and logger are also lumen::global's (lumen/global.hpp), for
+// code that cannot be handed the Runtime.
 // Thread-safety: all methods may be called concurrently.
 //
 //   lumen::Runtime rt = lumen::init();                     // Config::from_env()

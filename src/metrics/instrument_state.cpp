@@ -436,12 +436,28 @@ std::vector<StoredAttr> InstrumentState::overflow_attrs_for_observations() {
   return attrs;
 }
 
+// A no-op meter's instruments have no state. Their measurements go to these cells, which no
+// collection reads: the branch stays out of the inline recording paths (a bound handle is a bare
+// cell pointer), and the cells are striped like any other, so that threads do not contend.
+SumCell* discard_sum_cell() noexcept {
+  static SumCell cell;
+  return &cell;
+}
+
+HistogramCell* discard_histogram_cell() noexcept {
+  static const std::vector<double> kNoBounds;
+  static HistogramCell cell(kNoBounds, nullptr);
+  return &cell;
+}
+
 SumCell* sum_cell(InstrumentState* state, const KeyValue* attrs, std::size_t n) noexcept {
+  if (state == nullptr) return discard_sum_cell();
   return state->find_or_create(attrs, n)->sum.get();
 }
 
 HistogramCell* histogram_cell(InstrumentState* state, const KeyValue* attrs,
                               std::size_t n) noexcept {
+  if (state == nullptr) return discard_histogram_cell();
   return state->find_or_create(attrs, n)->histogram.get();
 }
 

@@ -175,6 +175,7 @@ class MeterProviderState {
 
 detail::InstrumentState* Meter::instrument(std::string_view name, InstrumentKind kind,
                                            bool is_integer, const InstrumentOptions& opts) {
+  if (provider_ == nullptr) return nullptr;  // Meter::noop(): instruments without storage
   return provider_->instrument(name_, name, kind, is_integer, opts);
 }
 
@@ -206,6 +207,7 @@ ObservableRegistration Meter::observable(std::string_view name, InstrumentKind k
                                          ObservableCallback callback,
                                          const InstrumentOptions& opts) {
   detail::InstrumentState* state = instrument(name, kind, false, opts);
+  if (state == nullptr) return {};  // a no-op meter never calls back
   const std::uint64_t id = state->add_callback(std::move(callback));
   return ObservableRegistration(state, id);
 }
@@ -238,6 +240,10 @@ ObservableRegistration& ObservableRegistration::operator=(ObservableRegistration
     id_ = other.id_;
   }
   return *this;
+}
+
+Meter Meter::noop(std::string name) {
+  return Meter(nullptr, std::move(name));
 }
 
 void ObservableRegistration::reset() noexcept {

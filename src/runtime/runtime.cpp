@@ -10,6 +10,7 @@
 #include "lumen/export/jaeger_exporter.hpp"
 #include "lumen/export/otlp_http_exporter.hpp"
 #include "lumen/export/otlp_metric_exporter.hpp"
+#include "lumen/global.hpp"
 #include "lumen/metrics/process_metrics.hpp"
 #include "lumen/metrics/prometheus.hpp"
 #include "timed_exporter.hpp"
@@ -20,16 +21,32 @@ struct Runtime::Impl {
   Config config;
   std::shared_ptr<exporters::InMemorySpanExporter> recent;
   // Before the tracer provider: its last exports, at destruction, still record their duration.
-  std::unique_ptr<metrics::MeterProvider> meters;
+  // Shared with lumen::global, which keeps them if it handed out references into them.
+  std::shared_ptr<metrics::MeterProvider> meters;
   trace::BatchSpanProcessor* processor = nullptr;  // owned by the provider
-  std::unique_ptr<trace::TracerProvider> provider;
+  std::shared_ptr<trace::TracerProvider> provider;
   // Readers after the meter provider they collect: they are destroyed (and shut down) first.
   std::optional<log::Logger> logger;
   std::optional<metrics::ProcessMetrics> process_metrics;
   // lumen's own health, observed at each collection; declared after what it reads.
   std::vector<metrics::ObservableRegistration> health;
   std::vector<std::unique_ptr<metrics::PeriodicMetricReader>> readers;
-  std::unique_ptr<admin::AdminServer> admin;  // declared last: stops first
+  std::unique_ptr<admin::AdminServer> admin;
+  // Declared last: the global stops handing this Runtime out before anything stops.
+  std::optional<global::Installation> installation;
+
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() {
+    if (!installation) return;  // the constructor threw: nothing was handed out
+    // The global keeps the providers for references it handed out, so the provider's destructor
+    // (which would shut it down) never runs: stop its processor here, with the usual deadline.
+    if (installation->uninstall()) (void)provider->shutdown();
+    // Copies from global::logger() may outlive the Runtime; the last handle would shut the
+    // writer down, so without this it would run on after the Runtime is gone.
+    (void)logger->shutdown(config.log.options.shutdown_timeout);
+  }
 };
 
 namespace {
@@ -118,7 +135,7 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
   if (t.enabled) {
     for (TraceExporterKind kind : t.exporters) exporters.push_back(make_exporter(kind, t, impl_->recent));
   }
-  impl_->meters = std::make_unique<metrics::MeterProvider>(
+  impl_->meters = std::make_shared<metrics::MeterProvider>(
       metrics::MeterProviderOptions{.resource = impl_->config.resource});
   std::unique_ptr<trace::SpanProcessor> processor;
   if (!exporters.empty()) {
@@ -135,9 +152,9 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
     impl_->processor = batch.get();
     processor = std::move(batch);
   }
-  impl_->provider = std::make_unique<trace::TracerProvider>(trace::TracerProviderOptions{
+  impl_->provider = std::make_shared<trace::TracerProvider>(trace::TracerProviderOptions{
       .resource = impl_->config.resource,
-      .sampler = !t.enabled        ? trace::Sampler::always_off()
+      .sampler = !t.enabled         ? trace::Sampler::always_off()
                  : t.custom_sampler ? t.custom_sampler
                                     : trace::Sampler::from_name(t.sampler, t.sampler_arg),
       .processor = std::move(processor),
@@ -166,6 +183,8 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
     impl_->admin->route("/metrics", admin::metrics_handler(*impl_->meters));
     impl_->admin->start();
   }
+  // Last: the global hands out nothing that is not fully built.
+  impl_->installation.emplace(impl_->provider, impl_->meters, *impl_->logger);
 }
 
 Runtime::Runtime(Runtime&&) noexcept = default;

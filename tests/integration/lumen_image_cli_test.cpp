@@ -1,10 +1,8 @@
 // Runs the built lumen-image tool on images made here, and reads its JSON report and its files.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +12,7 @@
 
 #include "../unit/image/test_images.hpp"
 #include "lumen/image/vips_runtime.hpp"
+#include "program_run.hpp"
 
 namespace lumen::image {
 namespace {
@@ -21,22 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace lumen::image::testing;  // NOLINT
 
-struct CliRun {
-  int status = -1;
-  std::string out;
-};
-
-CliRun run(const std::string& args) {
-  const std::string command = std::string(LUMEN_IMAGE_CLI) + " " + args + " 2>/dev/null";
-  CliRun r;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
+lumen::testing::ProgramRun run(const std::string& args) {
+  return lumen::testing::run_program(std::string(LUMEN_IMAGE_CLI) + " " + args);
 }
 
 void write(const fs::path& path, const Bytes& bytes) {
@@ -66,8 +51,8 @@ class LumenImageCliTest : public ::testing::Test {
 };
 
 TEST_F(LumenImageCliTest, OptimizesAFolderWithThumbnailsAndReportsTheBadFile) {
-  const CliRun r = run("optimize " + (dir_ / "in").string() + " --out " + (dir_ / "out").string() + " --thumbnails " +
-                    (dir_ / "thumbs").string() + " --jobs 2 --json");
+  const auto r = run("optimize " + (dir_ / "in").string() + " --out " + (dir_ / "out").string() +
+                     " --thumbnails " + (dir_ / "thumbs").string() + " --jobs 2 --json");
   EXPECT_EQ(r.status, 1) << "a failed image makes the exit status 1";
   const auto doc = nlohmann::json::parse(r.out);
   ASSERT_EQ(doc["images"].size(), 3u) << r.out;
@@ -109,9 +94,22 @@ TEST_F(LumenImageCliTest, OptimizesAFolderWithThumbnailsAndReportsTheBadFile) {
   EXPECT_FALSE(fs::exists(dir_ / "out" / "notes.jpg"));
 }
 
+TEST_F(LumenImageCliTest, OutMayBeGivenAsDashOOrJoinedWithEquals) {
+  const std::string input = (dir_ / "in" / "wide.jpg").string();
+  const auto short_form =
+      run("thumbnail " + input + " -o " + (dir_ / "short").string() + " --size 40");
+  EXPECT_EQ(short_form.status, 0) << short_form.err;
+  EXPECT_TRUE(fs::exists(dir_ / "short" / "wide.jpg"));
+  const auto joined =
+      run("optimize " + input + " --out=" + (dir_ / "joined").string() + " --quality=70");
+  EXPECT_EQ(joined.status, 0) << joined.err;
+  EXPECT_TRUE(fs::exists(dir_ / "joined" / "wide.jpg"));
+}
+
 TEST_F(LumenImageCliTest, ThumbnailCommandWritesExactSizesAndExitsZero) {
-  const CliRun r = run("thumbnail " + (dir_ / "in" / "wide.jpg").string() + " " + (dir_ / "in" / "page.png").string() +
-                    " --out " + (dir_ / "t").string() + " --size 100");
+  const auto r =
+      run("thumbnail " + (dir_ / "in" / "wide.jpg").string() + " " +
+          (dir_ / "in" / "page.png").string() + " --out " + (dir_ / "t").string() + " --size 100");
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("2 images, 0 failed"), std::string::npos) << r.out;
   for (const char* name : {"wide.jpg", "page.jpg"}) {
@@ -122,8 +120,8 @@ TEST_F(LumenImageCliTest, ThumbnailCommandWritesExactSizesAndExitsZero) {
 }
 
 TEST_F(LumenImageCliTest, WebpFormatChangesTheExtension) {
-  const CliRun r = run("optimize " + (dir_ / "in" / "wide.jpg").string() + " --out " + (dir_ / "o").string() +
-                    " --format webp --quality 60 --max-width 500");
+  const auto r = run("optimize " + (dir_ / "in" / "wide.jpg").string() + " --out " +
+                     (dir_ / "o").string() + " --format webp --quality 60 --max-width 500");
   EXPECT_EQ(r.status, 0) << r.out;
   const vips::VImage w = vips::VImage::new_from_file((dir_ / "o" / "wide.webp").c_str());
   EXPECT_EQ(w.width(), 500);
@@ -145,7 +143,7 @@ TEST_F(LumenImageCliTest, UsageErrorsExitWithTwo) {
 }
 
 TEST_F(LumenImageCliTest, VersionNamesLibvips) {
-  const CliRun r = run("--version");
+  const auto r = run("--version");
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("libvips 8."), std::string::npos) << r.out;
 }

@@ -107,6 +107,11 @@ class Meter {
 
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
 
+  // A meter that belongs to no provider: its instruments record nothing anyone reads, its
+  // callbacks are never called, and names are not checked. What lumen::global::meter() returns
+  // while no Runtime is installed.
+  [[nodiscard]] static Meter noop(std::string name = {});
+
  private:
   friend class MeterProviderState;
   Meter(MeterProviderState* provider, std::string name) : provider_(provider), name_(std::move(name)) {}
