@@ -15,7 +15,7 @@
 #include <variant>
 #include <vector>
 
-#include "lumen/core/short_bytes.hpp"
+#include "lumen/core/internal/short_bytes.hpp"
 
 namespace lumen {
 

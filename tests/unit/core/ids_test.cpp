@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "lumen/core/id_generator.hpp"
+#include "core/id_generator.hpp"
 
 namespace lumen {
 namespace {
