@@ -4,6 +4,7 @@
 
 #include <climits>
 
+#include "lumen/core/environment.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/core/version.hpp"
 
