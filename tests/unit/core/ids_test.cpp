@@ -14,6 +14,13 @@
 namespace lumen {
 namespace {
 
+TEST(Ids, HeaderExampleParsesAndPrints) {
+  std::optional<TraceId> id = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736");
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(id->to_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_TRUE(id->is_valid());
+}
+
 TEST(Ids, HexRoundTripsLowerCase) {
   std::array<std::uint8_t, 16> bytes{};
   for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 17 + 1);
