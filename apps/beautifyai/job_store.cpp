@@ -1,8 +1,27 @@
 #include "job_store.hpp"
 
-#include "lumen/core/id_generator.hpp"
+#include <cstdio>
+#include <random>
 
 namespace beautifyai {
+
+namespace {
+
+// 128 random bits as 32 hex digits. Ids need to be unique, not secret; the engine is seeded with
+// 128 bits so that two threads (or two replicas) do not start from the same state.
+std::string new_job_id() {
+  thread_local std::mt19937_64 engine = [] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }();
+  char hex[33];
+  std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(engine()),
+                static_cast<unsigned long long>(engine()));
+  return std::string(hex, 32);
+}
+
+}  // namespace
 
 const char* to_string(JobStatus status) {
   switch (status) {
@@ -15,7 +34,7 @@ const char* to_string(JobStatus status) {
 }
 
 std::string JobStore::create() {
-  std::string id = lumen::IdGenerator::trace_id().to_hex();
+  std::string id = new_job_id();
   std::lock_guard lock(mutex_);
   // Forget the oldest jobs first; a job still running when forgotten just answers nobody.
   while (jobs_.size() >= capacity_ && !order_.empty()) {

@@ -1,5 +1,6 @@
 #include "lumen/core/attributes.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace lumen {
@@ -24,6 +25,10 @@ void Attributes::set_string(std::string_view key, std::string_view value) {
     return;
   }
   append_string_unchecked(key, value);
+}
+
+bool operator==(const Attributes& a, const Attributes& b) {
+  return a.size_ == b.size_ && std::equal(a.begin(), a.end(), b.begin());
 }
 
 const AttributeValue* Attributes::find(std::string_view key) const noexcept {

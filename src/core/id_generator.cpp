@@ -1,4 +1,4 @@
-#include "lumen/core/id_generator.hpp"
+#include "core/id_generator.hpp"
 
 #include <sys/random.h>
 #include <unistd.h>

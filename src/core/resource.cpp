@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <climits>
 
+#include "lumen/core/environment.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/core/version.hpp"
 

@@ -1,4 +1,4 @@
-#include "lumen/core/striped_counter.hpp"
+#include "lumen/core/internal/striped_counter.hpp"
 
 namespace lumen::detail {
 

@@ -12,7 +12,7 @@
 #include <mutex>
 
 #include "lumen/core/fork_safety.hpp"
-#include "lumen/core/id_generator.hpp"
+#include "core/id_generator.hpp"
 #include "lumen/core/version.hpp"
 
 namespace lumen::exporters::detail {

@@ -421,8 +421,8 @@ Logger Logger::child(std::initializer_list<Field> fields) const {
   return c;
 }
 
-bool Logger::flush(Deadline deadline) { return core_->flush(deadline); }
-bool Logger::shutdown(Deadline deadline) { return core_->shutdown(deadline); }
+bool Logger::flush(Timeout timeout) { return core_->flush(timeout); }
+bool Logger::shutdown(Timeout timeout) { return core_->shutdown(timeout); }
 LoggerStats Logger::stats() const noexcept { return core_->stats(); }
 
 }  // namespace lumen::log

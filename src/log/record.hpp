@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "lumen/core/short_bytes.hpp"
+#include "lumen/core/internal/short_bytes.hpp"
 #include "lumen/log/field.hpp"
 
 namespace lumen::log::detail {

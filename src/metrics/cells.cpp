@@ -1,4 +1,4 @@
-#include "lumen/metrics/cells.hpp"
+#include "lumen/metrics/internal/cells.hpp"
 
 #include <cmath>
 

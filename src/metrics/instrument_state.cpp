@@ -1,6 +1,6 @@
 #include "metrics/instrument_state.hpp"
 
-#include "lumen/core/short_bytes.hpp"
+#include "lumen/core/internal/short_bytes.hpp"
 #include "metrics/exponential_cell.hpp"
 
 #include <algorithm>

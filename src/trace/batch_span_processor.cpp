@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "lumen/core/fork_safety.hpp"
-#include "lumen/core/per_cpu_queue.hpp"
-#include "lumen/core/striped_counter.hpp"
+#include "core/per_cpu_queue.hpp"
+#include "lumen/core/internal/striped_counter.hpp"
 #include "lumen/trace/span_data_pool.hpp"
 
 namespace lumen::trace {

@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "lumen/core/current_cpu.hpp"
+#include "core/current_cpu.hpp"
 #include "lumen/core/fork_safety.hpp"
 
 namespace lumen::trace {

@@ -1,8 +1,8 @@
 #include "lumen/trace/tracer.hpp"
 
 #include "attribute_limits.hpp"
-#include "lumen/core/short_bytes.hpp"
-#include "lumen/core/id_generator.hpp"
+#include "lumen/core/internal/short_bytes.hpp"
+#include "core/id_generator.hpp"
 #include "lumen/trace/span_data_pool.hpp"
 #include "tracer_shared.hpp"
 

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "lumen/core/bounded_queue.hpp"
+#include "core/bounded_queue.hpp"
 #include "queue_stress.hpp"
 
 namespace lumen {

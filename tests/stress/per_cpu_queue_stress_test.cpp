@@ -5,7 +5,7 @@
 #include <thread>
 #include <vector>
 
-#include "lumen/core/per_cpu_queue.hpp"
+#include "core/per_cpu_queue.hpp"
 #include "queue_stress.hpp"
 
 namespace lumen {

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "lumen/core/bounded_queue.hpp"
+#include "core/bounded_queue.hpp"
 #include "lumen/trace/span_data_pool.hpp"
 
 namespace lumen::trace {

@@ -23,7 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http_receiver.hpp"
-#include "lumen/core/id_generator.hpp"
+#include "core/id_generator.hpp"
 #include "lumen/export/otlp_http_exporter.hpp"
 #include "otlp_decoder.hpp"
 

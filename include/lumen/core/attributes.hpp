@@ -6,7 +6,6 @@
 //   const lumen::AttributeValue* v = attrs.find("ai.tokens");
 #pragma once
 
-#include <algorithm>
 #include <concepts>
 #include <cstdint>
 #include <string>
@@ -15,7 +14,7 @@
 #include <variant>
 #include <vector>
 
-#include "lumen/core/short_bytes.hpp"
+#include "lumen/core/internal/short_bytes.hpp"
 
 namespace lumen {
 
@@ -134,9 +133,9 @@ class Attributes {
     next_slot(key).value = value;
   }
 
-  friend bool operator==(const Attributes& a, const Attributes& b) {
-    return a.size_ == b.size_ && std::equal(a.begin(), a.end(), b.begin());
-  }
+  // Out of line: comparing whole sets is off the hot paths, and <algorithm> is not worth a place in
+  // every file that includes the tracer.
+  friend bool operator==(const Attributes& a, const Attributes& b);
 
  private:
   // The next entry with its key set: a recycled one when available, else a new one.

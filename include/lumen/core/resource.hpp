@@ -12,9 +12,13 @@
 #include <string_view>
 
 #include "lumen/core/attributes.hpp"
-#include "lumen/core/environment.hpp"
 
 namespace lumen {
+
+// Declared, not included: every span carries a Resource, and environment.hpp would bring <chrono>
+// and <map> into each file that includes the tracer. Include "lumen/core/environment.hpp" to call
+// from_environment.
+class Environment;
 
 class Resource {
  public:

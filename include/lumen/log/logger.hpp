@@ -87,7 +87,8 @@ class LoggerCore;
 
 class Logger {
  public:
-  using Deadline = std::chrono::milliseconds;
+  // A duration from the call, not a lumen::Deadline (a point in time): the name says which.
+  using Timeout = std::chrono::milliseconds;
 
   // Throws lumen::Error if the options cannot be used (queue_capacity 0).
   Logger(LoggerOptions options, std::vector<std::shared_ptr<Sink>> sinks);
@@ -124,11 +125,11 @@ class Logger {
   [[nodiscard]] Logger child(std::initializer_list<Field> fields) const;
 
   // Waits until everything logged before the call is written and the sinks flushed, or the
-  // deadline passes. false on timeout.
-  bool flush(Deadline deadline = Deadline(3000));
-  // Flushes with the deadline and stops the writer; later records are dropped silently.
+  // timeout passes. false on timeout.
+  bool flush(Timeout timeout = Timeout(3000));
+  // Flushes with the timeout and stops the writer; later records are dropped silently.
   // Called by the last handle's destructor with options.shutdown_timeout.
-  bool shutdown(Deadline deadline = Deadline(3000));
+  bool shutdown(Timeout timeout = Timeout(3000));
 
   [[nodiscard]] LoggerStats stats() const noexcept;
 

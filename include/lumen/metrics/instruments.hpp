@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lumen/metrics/cells.hpp"
+#include "lumen/metrics/internal/cells.hpp"
 
 namespace lumen::metrics {
 

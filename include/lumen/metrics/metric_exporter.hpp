@@ -17,8 +17,8 @@
 
 #include <cstdint>
 
+#include "lumen/core/deadline.hpp"
 #include "lumen/metrics/metric_data.hpp"
-#include "lumen/trace/span_exporter.hpp"  // lumen::Deadline
 
 namespace lumen::metrics {
 

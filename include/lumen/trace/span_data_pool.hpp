@@ -24,7 +24,8 @@ namespace lumen::trace {
 [[nodiscard]] std::unique_ptr<SpanData> make_span_data();
 // Keeps the span for reuse (or frees it when the pool is full); it is cleared when reused.
 void recycle(std::unique_ptr<SpanData> span) noexcept;
-// Keeps the spans for threads that run on `cpu` (see lumen::current_cpu()), and empties `spans`.
+// Keeps the spans for threads that run on `cpu` (the CPU number sched_getcpu() would give), and
+// empties `spans`.
 // A processor that knows where spans were made sends them back there, where the next span
 // started finds their cache lines.
 void recycle(std::span<std::unique_ptr<SpanData>> spans, std::size_t cpu) noexcept;

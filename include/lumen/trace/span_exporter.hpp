@@ -9,15 +9,12 @@
 //   };
 #pragma once
 
-#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <span>
 
+#include "lumen/core/deadline.hpp"
 #include "lumen/trace/span_data.hpp"
-
-namespace lumen {
-using Deadline = std::chrono::steady_clock::time_point;
-}  // namespace lumen
 
 namespace lumen::trace {
 

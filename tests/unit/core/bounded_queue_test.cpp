@@ -1,4 +1,4 @@
-#include "lumen/core/bounded_queue.hpp"
+#include "core/bounded_queue.hpp"
 
 #include <gtest/gtest.h>
 

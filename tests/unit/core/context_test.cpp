@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "lumen/core/id_generator.hpp"
+#include "core/id_generator.hpp"
 
 namespace lumen {
 namespace {

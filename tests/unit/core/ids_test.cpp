@@ -9,10 +9,17 @@
 #include <thread>
 #include <vector>
 
-#include "lumen/core/id_generator.hpp"
+#include "core/id_generator.hpp"
 
 namespace lumen {
 namespace {
+
+TEST(Ids, HeaderExampleParsesAndPrints) {
+  std::optional<TraceId> id = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736");
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(id->to_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_TRUE(id->is_valid());
+}
 
 TEST(Ids, HexRoundTripsLowerCase) {
   std::array<std::uint8_t, 16> bytes{};

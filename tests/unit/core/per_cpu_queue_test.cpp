@@ -1,4 +1,4 @@
-#include "lumen/core/per_cpu_queue.hpp"
+#include "core/per_cpu_queue.hpp"
 
 #include <gtest/gtest.h>
 #include <sched.h>
@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "cpu_pinning.hpp"
-#include "lumen/core/current_cpu.hpp"
+#include "core/current_cpu.hpp"
 
 namespace lumen {
 namespace {

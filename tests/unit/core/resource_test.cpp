@@ -6,6 +6,7 @@
 #include <climits>
 #include <string>
 
+#include "lumen/core/environment.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/core/version.hpp"
 

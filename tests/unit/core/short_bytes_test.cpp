@@ -1,4 +1,4 @@
-#include "lumen/core/short_bytes.hpp"
+#include "lumen/core/internal/short_bytes.hpp"
 
 #include <gtest/gtest.h>
 

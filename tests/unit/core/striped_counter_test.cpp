@@ -1,5 +1,5 @@
 // StripedCounter: exact totals from many threads, reset, and threads spread over the stripes.
-#include "lumen/core/striped_counter.hpp"
+#include "lumen/core/internal/striped_counter.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "lumen/core/id_generator.hpp"
+#include "core/id_generator.hpp"
 
 namespace lumen::exporters::detail {
 namespace {

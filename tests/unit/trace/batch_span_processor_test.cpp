@@ -19,7 +19,7 @@
 
 #include "counting_span_exporter.hpp"
 #include "eventually.hpp"
-#include "lumen/core/id_generator.hpp"
+#include "core/id_generator.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
 #include "lumen/trace/tracer_provider.hpp"

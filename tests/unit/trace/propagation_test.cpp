@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "lumen/core/id_generator.hpp"
+#include "core/id_generator.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/tracer_provider.hpp"
 

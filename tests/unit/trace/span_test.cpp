@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "lumen/core/clock.hpp"
-#include "lumen/core/id_generator.hpp"
+#include "core/id_generator.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/tracer_provider.hpp"
 

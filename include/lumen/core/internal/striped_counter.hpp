@@ -1,4 +1,7 @@
-// Internal: a counter that many threads add to without moving one cache line between their cores.
+// Not API: this header may change or go away in any release. It is in the public tree because the metric
+// cells that bound instruments update inline are built on it.
+//
+// A counter that many threads add to without moving one cache line between their cores.
 //
 // Each thread is given a stripe (round robin) the first time it needs one and keeps it; a counter
 // has one cache line per stripe, and a read adds the stripes up. Metrics cells use the same stripe

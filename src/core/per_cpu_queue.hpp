@@ -23,8 +23,8 @@
 #include <thread>
 #include <type_traits>
 
-#include "lumen/core/bounded_queue.hpp"
-#include "lumen/core/current_cpu.hpp"
+#include "core/bounded_queue.hpp"
+#include "core/current_cpu.hpp"
 
 namespace lumen {
 

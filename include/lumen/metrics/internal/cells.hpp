@@ -1,5 +1,8 @@
-// Internal: the storage one attribute set (one series) updates on the hot path. Public only so that
-// bound handles can update it inline; applications use Counter, Histogram and their bound handles.
+// Not API: this header may change or go away in any release. It is in the public tree so that bound handles
+// (lumen/metrics/instruments.hpp) can update a series inline; applications use Counter, Histogram
+// and their bound handles.
+//
+// The storage one attribute set (one series) updates on the hot path.
 //
 // Each cell is striped: a thread updates the stripe picked for it when it first recorded, so two
 // threads adding to the same series usually touch different cache lines. Collection folds the
@@ -22,7 +25,7 @@
 
 #include "lumen/core/clock.hpp"
 #include "lumen/core/context.hpp"
-#include "lumen/core/striped_counter.hpp"
+#include "lumen/core/internal/striped_counter.hpp"
 #include "lumen/metrics/metric_data.hpp"
 
 namespace lumen::metrics::detail {

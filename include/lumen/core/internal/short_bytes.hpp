@@ -1,6 +1,8 @@
-// Internal: word-at-a-time reads, comparisons and copies of short strings (attribute keys and
-// values, log field names and values: a few bytes to a few dozen), without a call into libc on the
-// hot paths. Public only because attributes.hpp inlines its lookups with it.
+// Not API: this header may change or go away in any release. It is in the public tree because
+// attributes.hpp inlines its lookups with it; include lumen/core/attributes.hpp instead.
+//
+// Word-at-a-time reads, comparisons and copies of short strings (attribute keys and values, log
+// field names and values: a few bytes to a few dozen), without a call into libc on the hot paths.
 #pragma once
 
 #include <cstddef>
