@@ -3,7 +3,7 @@
 
   check_module_graph.py <source-dir> <build-dir>/lumen-module-graph.txt
 
-1. Every `#include "lumen/..."` in a component's sources and public headers names a header of
+1. Every public header belongs to a component, and every `#include "lumen/..."` in a component's sources and public headers names a header of
    that component or of one it links (directly or through others).
 2. The table of docs/ARCHITECTURE.md lists each component with exactly the links CMake has.
 """
@@ -21,7 +21,7 @@ for line in pathlib.Path(sys.argv[2]).read_text().splitlines():
 def component_of(header):
     """The component a path under include/lumen/ or src/ belongs to."""
     parts = header.split("/")
-    if parts[0] in ("runtime.hpp", "config.hpp", "runtime"):
+    if parts[0] in ("runtime.hpp", "config.hpp", "global.hpp", "runtime"):
         return "runtime"
     if parts[0] == "perf" and parts[-1].startswith("redis_"):
         return "redis"
@@ -43,6 +43,9 @@ files = [p for p in (source / "src").rglob("*.[ch]pp")] + list((source / "includ
 for path in files:
     relative = path.relative_to(source / ("src" if path.is_relative_to(source / "src") else "include/lumen"))
     owner = component_of(str(relative))
+    if owner.endswith(".hpp"):
+        errors.append(f"{path.relative_to(source)} belongs to no component (so it is not installed)")
+        continue
     if owner not in graph:
         continue  # a component switched off in this build
     allowed = closure(owner)
