@@ -8,8 +8,8 @@
 #pragma once
 
 #include <chrono>
-#include <memory>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,6 +43,8 @@ struct TraceConfig {
   // When set, used instead of sampler/sampler_arg: an application's own sampler (the reference
   // gateway's, which can turn tracing off and on at run time for its overhead measurement).
   std::shared_ptr<const trace::Sampler> custom_sampler;
+  // An application's own exporters, beside those of `exporters` (OTEL_TRACES_EXPORTER).
+  std::vector<std::shared_ptr<trace::SpanExporter>> custom_exporters;
   trace::BatchSpanProcessorOptions batch;
   trace::SpanLimits limits;
   exporters::OtlpHttpExporterOptions otlp;
@@ -88,6 +90,9 @@ struct Config {
   AdminConfig admin;
   LogConfig log;
   MetricsConfig metrics;
+  // The one deadline of the Runtime's destructor: traces, metrics and logs are flushed and stopped
+  // side by side within it, whatever the collectors do.
+  std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(5);
 
   // `service_name`: the program's own name for the resource (and the logger), used when neither
   // OTEL_SERVICE_NAME nor OTEL_RESOURCE_ATTRIBUTES names one; empty: "unknown_service:<program>".

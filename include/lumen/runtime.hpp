@@ -4,7 +4,9 @@
 // "prometheus" is served by the admin endpoint from meter_provider()), the process_* metrics and
 // lumen's own health counters (spans and log records dropped, export failures) unless
 // OTEL_SDK_DISABLED; the structured logger; and, when enabled, the admin endpoint. One per process.
-// Its destructor flushes and shuts down with a deadline; it never hangs on a dead collector.
+// Its destructor flushes and shuts down by one deadline (config.shutdown_timeout, 5 s): traces,
+// metrics and logs stop side by side within it, so it never hangs on a dead or slow collector, and
+// an exporter still waiting on one when the deadline passes never touches what the Runtime freed.
 // While it lives, its tracers, meters and logger are also lumen::global's (lumen/global.hpp), for
 // code that cannot be handed the Runtime.
 // Thread-safety: all methods may be called concurrently.
@@ -64,6 +66,7 @@ class Runtime {
 
   // Spans and, for push metric exporters, one collection; both within the timeout.
   bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // What the destructor does, with this deadline instead of config.shutdown_timeout; once.
   bool shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
   struct Impl;  // public so that the implementation's helpers can name it; opaque to users

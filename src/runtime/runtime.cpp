@@ -1,9 +1,13 @@
 #include "lumen/runtime.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <system_error>
+#include <thread>
 
 #include "fanout_exporter.hpp"
 #include "lumen/export/console_exporter.hpp"
@@ -41,13 +45,56 @@ struct Runtime::Impl {
   ~Impl() {
     if (!installation) return;  // the constructor threw: nothing was handed out
     // The global keeps the providers for references it handed out, so the provider's destructor
-    // (which would shut it down) never runs: stop its processor here, with the usual deadline.
-    if (installation->uninstall()) (void)provider->shutdown();
-    // Copies from global::logger() may outlive the Runtime; the last handle would shut the
-    // writer down, so without this it would run on after the Runtime is gone.
-    (void)logger->shutdown(config.log.options.shutdown_timeout);
+    // (which would shut it down) may never run; copies from global::logger() may outlive the
+    // Runtime and would keep the writer running. Both are stopped here, by the one deadline.
+    (void)installation->uninstall();
+    (void)stop(config.shutdown_timeout);
   }
+
+  bool stop(std::chrono::milliseconds timeout);
+
+  std::atomic<bool> stopped{false};
 };
+
+namespace {
+
+// Each step gets what is left of one overall deadline.
+std::chrono::milliseconds left_until(std::chrono::steady_clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  return std::max(left, std::chrono::milliseconds(0));
+}
+
+// Runs `task` on a thread of its own when one can be started, else on the caller's.
+std::thread side_by_side(const std::function<void()>& task) {
+  try {
+    return std::thread(task);
+  } catch (const std::system_error&) {
+    task();
+    return {};
+  }
+}
+
+}  // namespace
+
+// Traces, metrics and logs stop side by side, each within the one deadline: a collector that hangs
+// for one signal cannot use up the time of the others (one after the other, a hung trace
+// collector left the log queue no time at all).
+bool Runtime::Impl::stop(std::chrono::milliseconds timeout) {
+  if (stopped.exchange(true)) return true;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (admin) admin->stop();
+  bool traces_ok = true;
+  bool metrics_ok = true;
+  std::thread trace_stop = side_by_side([&] { traces_ok = provider->shutdown(left_until(deadline)); });
+  std::thread metric_stop = side_by_side([&] {
+    for (auto& reader : readers) metrics_ok = reader->shutdown(left_until(deadline)) && metrics_ok;
+  });
+  const bool logs_ok = logger->shutdown(left_until(deadline));
+  if (trace_stop.joinable()) trace_stop.join();
+  if (metric_stop.joinable()) metric_stop.join();
+  return traces_ok && metrics_ok && logs_ok;
+}
 
 namespace {
 
@@ -134,6 +181,7 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
   std::vector<std::shared_ptr<trace::SpanExporter>> exporters;
   if (t.enabled) {
     for (TraceExporterKind kind : t.exporters) exporters.push_back(make_exporter(kind, t, impl_->recent));
+    exporters.insert(exporters.end(), t.custom_exporters.begin(), t.custom_exporters.end());
   }
   impl_->meters = std::make_shared<metrics::MeterProvider>(
       metrics::MeterProviderOptions{.resource = impl_->config.resource});
@@ -146,7 +194,10 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
       auto duration = impl_->meters->meter("lumen").create_histogram(
           "lumen.span_export.duration",
           {.description = "Time to export one batch of spans, by result", .unit = "s"});
-      exporter = std::make_shared<detail::TimedExporter>(std::move(exporter), std::move(duration));
+      // The exporter co-owns the meter provider: a batch worker left behind by a timed-out
+      // shutdown may still record an export's duration after the Runtime is gone.
+      exporter = std::make_shared<detail::TimedExporter>(std::move(exporter), std::move(duration),
+                                                         impl_->meters);
     }
     auto batch = std::make_unique<trace::BatchSpanProcessor>(std::move(exporter), t.batch);
     impl_->processor = batch.get();
@@ -189,7 +240,7 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
 
 Runtime::Runtime(Runtime&&) noexcept = default;
 Runtime& Runtime::operator=(Runtime&&) noexcept = default;
-Runtime::~Runtime() = default;  // the provider flushes and shuts down with its deadline
+Runtime::~Runtime() = default;  // Impl stops everything by config.shutdown_timeout
 
 trace::Tracer& Runtime::tracer(std::string_view name, std::string_view version) {
   if (name.empty()) return impl_->provider->tracer(impl_->config.resource.service_name(), version);
@@ -229,16 +280,6 @@ metrics::PeriodicMetricReaderStats Runtime::metric_export_stats() const {
   return total;
 }
 
-namespace {
-
-// Each step gets what is left of one overall deadline.
-std::chrono::milliseconds left_until(std::chrono::steady_clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-  return std::max(left, std::chrono::milliseconds(0));
-}
-
-}  // namespace
 
 bool Runtime::flush(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -247,12 +288,6 @@ bool Runtime::flush(std::chrono::milliseconds timeout) {
   return impl_->logger->flush(left_until(deadline)) && ok;
 }
 
-bool Runtime::shutdown(std::chrono::milliseconds timeout) {
-  if (impl_->admin) impl_->admin->stop();
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool ok = impl_->provider->shutdown(timeout);
-  for (auto& reader : impl_->readers) ok = reader->shutdown(left_until(deadline)) && ok;
-  return impl_->logger->shutdown(left_until(deadline)) && ok;
-}
+bool Runtime::shutdown(std::chrono::milliseconds timeout) { return impl_->stop(timeout); }
 
 }  // namespace lumen

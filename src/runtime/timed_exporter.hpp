@@ -13,8 +13,10 @@ namespace lumen::detail {
 
 class TimedExporter final : public trace::SpanExporter {
  public:
-  TimedExporter(std::shared_ptr<trace::SpanExporter> inner, metrics::Histogram duration)
-      : inner_(std::move(inner)), duration_(std::move(duration)) {}
+  // `duration_owner` keeps the histogram's storage alive for as long as this exporter lives.
+  TimedExporter(std::shared_ptr<trace::SpanExporter> inner, metrics::Histogram duration,
+                std::shared_ptr<const void> duration_owner)
+      : inner_(std::move(inner)), duration_owner_(std::move(duration_owner)), duration_(std::move(duration)) {}
 
   trace::ExportResult export_spans(trace::SpanBatch batch, Deadline deadline) noexcept override {
     const auto start = std::chrono::steady_clock::now();
@@ -29,6 +31,7 @@ class TimedExporter final : public trace::SpanExporter {
 
  private:
   std::shared_ptr<trace::SpanExporter> inner_;
+  std::shared_ptr<const void> duration_owner_;
   metrics::Histogram duration_;
 };
 
