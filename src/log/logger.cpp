@@ -33,7 +33,8 @@ class LoggerCore {
         formatter_(options_),
         repeats_(options_.rate_limit_burst, options_.rate_limit_window),
         ring_(options_.asynchronous ? options_.queue_capacity : 1),
-        sink_failed_(sinks_.size(), false) {
+        sink_failed_(sinks_.size(), false),
+        sink_refused_(sinks_.size(), 0) {
     level_.store(static_cast<std::uint8_t>(options_.level), std::memory_order_relaxed);
   }
 
@@ -133,6 +134,7 @@ class LoggerCore {
     s.dropped = dropped_.load(std::memory_order_relaxed);
     s.suppressed = suppressed_total_.load(std::memory_order_relaxed);
     s.sink_errors = sink_errors_.load(std::memory_order_relaxed);
+    s.lost = lost_.load(std::memory_order_relaxed);
     return s;
   }
 
@@ -272,9 +274,15 @@ class LoggerCore {
   }
 
   void dispatch(const FormattedRecord& fr) {
+    bool failed = false;
     for (std::size_t i = 0; i < sinks_.size(); ++i) {
-      if (!sinks_[i]->write(fr)) sink_failure(i);
+      if (!sinks_[i]->write(fr)) {
+        ++sink_refused_[i];
+        failed = true;
+        sink_failure(i);
+      }
     }
+    if (failed) count_lost();
     // One writer (or the sync mutex's holder) counts: no read-modify-write needed.
     written_.store(written_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     ++unflushed_;
@@ -313,6 +321,16 @@ class LoggerCore {
     for (std::size_t i = 0; i < sinks_.size(); ++i) {
       if (!sinks_[i]->flush()) sink_failure(i);
     }
+    count_lost();
+  }
+
+  // Sinks are called on this thread only, so their counts are gathered here for stats().
+  void count_lost() {
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < sinks_.size(); ++i) {
+      total += sinks_[i]->lost().value_or(sink_refused_[i]);
+    }
+    lost_.store(total, std::memory_order_relaxed);
   }
 
   void sink_failure(std::size_t i) {
@@ -352,6 +370,7 @@ class LoggerCore {
   FormattedRecord formatted_{};
   std::size_t unflushed_ = 0;
   std::vector<bool> sink_failed_;
+  std::vector<std::uint64_t> sink_refused_;  // write() returned false, per sink
   std::uint64_t reported_dropped_ = 0;
   std::uint64_t last_drop_report_ = 0;
 
@@ -359,6 +378,7 @@ class LoggerCore {
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> suppressed_total_{0};
   std::atomic<std::uint64_t> sink_errors_{0};
+  std::atomic<std::uint64_t> lost_{0};
 };
 
 }  // namespace detail

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "lumen/log/sink.hpp"
 
@@ -21,7 +22,9 @@ struct FileSinkOptions {
 };
 
 // Thread-compatible: the logger calls it from one thread at a time. Creates the directory if it
-// is missing; a file that cannot be opened or written makes write()/flush() return false.
+// is missing; a file that cannot be opened or written makes write()/flush() return false. Lines
+// reach the file whole or not at all (a full disk cuts none in half), and lost() counts the
+// records that did not.
 class RotatingFileSink final : public Sink {
  public:
   explicit RotatingFileSink(FileSinkOptions options);
@@ -31,17 +34,24 @@ class RotatingFileSink final : public Sink {
 
   bool write(const FormattedRecord& record) override;
   bool flush() override;
+  [[nodiscard]] std::optional<std::uint64_t> lost() const override { return lost_; }
   [[nodiscard]] std::string last_error() const override { return error_; }
   [[nodiscard]] std::string name() const override { return options_.path; }
 
  private:
   bool open_file();
   bool rotate();
+  std::size_t write_some(std::string_view data);
+  bool cut_tail(std::size_t bytes);
 
   FileSinkOptions options_;
   int fd_ = -1;
   std::uint64_t size_ = 0;  // bytes in the live file, written or buffered
-  std::string buffer_;
+  std::string buffer_;  // whole lines only
+  std::uint64_t buffered_records_ = 0;
+  std::uint64_t lost_ = 0;
+  // The file ends in part of a line that could not be cut off: the next write starts a new line.
+  bool cut_line_on_disk_ = false;
   std::string error_;
 };
 

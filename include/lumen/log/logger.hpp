@@ -78,6 +78,7 @@ struct LoggerStats {
   std::uint64_t dropped = 0;      // dropped by the drop policy, or after block_timeout
   std::uint64_t suppressed = 0;   // records suppressed by rate limiting
   std::uint64_t sink_errors = 0;  // failed sink writes or flushes
+  std::uint64_t lost = 0;         // records that did not reach a sink's destination (Sink::lost)
 };
 
 namespace detail {

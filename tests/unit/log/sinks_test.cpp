@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <filesystem>
 #include <fstream>
@@ -113,6 +116,78 @@ TEST(RotatingFileSink, AFullDiskIsReportedCountedAndTheProcessContinues) {
   ASSERT_NE(first, std::string::npos) << err;
   EXPECT_EQ(err.find("lumen log:", first + 1), std::string::npos) << err;
   EXPECT_EQ(read_lines(good_dir.path() / "ok.log").size(), 20u);
+}
+
+// A full disk without root: past RLIMIT_FSIZE (SIGXFSZ ignored) a write is cut short and the next
+// one fails with EFBIG, as writes do with ENOSPC. The limit is the process's: restored on exit.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) : old_handler_(std::signal(SIGXFSZ, SIG_IGN)) {
+    ::getrlimit(RLIMIT_FSIZE, &old_);
+    rlimit limited = old_;
+    limited.rlim_cur = bytes;
+    EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &old_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit old_{};
+  void (*old_handler_)(int);
+};
+
+std::vector<std::string> raw_lines(const fs::path& file) {
+  std::ifstream in(file);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+TEST(RotatingFileSink, AFullDiskLosesWholeLinesOnlyAndCountsThem) {
+  TempDir dir;
+  const fs::path file = dir.path() / "combined.log";
+  auto sink = std::make_shared<RotatingFileSink>(FileSinkOptions{.path = file.string()});
+  Logger logger(LoggerOptions{}, {sink});
+  const std::string padding(150, 'x');
+  std::uint64_t logged = 0;
+  testing::internal::CaptureStderr();
+  {
+    const FileSizeLimit full(16 * 1024 + 37);  // 37: the limit falls inside a line
+    for (int i = 0; i < 1000; ++i, ++logged) {
+      logger.info("while the disk is full", {{"seq", i}, {"padding", padding}});
+      if (i % 100 == 99) {
+        ASSERT_TRUE(logger.flush(milliseconds(2000)));
+      }
+    }
+    ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  }
+  for (int i = 0; i < 100; ++i, ++logged) logger.info("after space was freed", {{"seq", i}});
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  (void)testing::internal::GetCapturedStderr();
+
+  const auto lines = raw_lines(file);
+  for (const auto& line : lines) EXPECT_TRUE(json::accept(line)) << line;
+  ASSERT_GE(lines.size(), 100u);
+  EXPECT_EQ(json::parse(lines.back())["message"], "after space was freed");
+  const LoggerStats stats = logger.stats();
+  EXPECT_GT(stats.lost, 0u);
+  EXPECT_EQ(lines.size() + stats.lost, logged);
+  EXPECT_EQ(sink->lost(), stats.lost);
+}
+
+TEST(RotatingFileSink, CountsEveryRecordLostWhileTheFileCannotBeOpened) {
+  auto sink = std::make_shared<RotatingFileSink>(
+      FileSinkOptions{.path = "/proc/self/no-such-dir/combined.log"});
+  Logger logger(LoggerOptions{}, {sink});
+  testing::internal::CaptureStderr();
+  for (int i = 0; i < 7; ++i) logger.info("nowhere to go");
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  (void)testing::internal::GetCapturedStderr();
+  EXPECT_EQ(logger.stats().lost, 7u);
 }
 
 TEST(ConsoleSink, HumanFormatShowsLevelMessageAndFields) {
