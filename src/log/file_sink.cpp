@@ -16,7 +16,9 @@ namespace {
 constexpr std::size_t kBufferBytes = 1 << 20;
 }  // namespace
 
-RotatingFileSink::RotatingFileSink(FileSinkOptions options) : options_(std::move(options)) {
+RotatingFileSink::RotatingFileSink(FileSinkOptions options)
+    : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : &SystemClock::instance()) {
   if (options_.max_files == 0) options_.max_files = 1;
   if (options_.max_bytes == 0) options_.max_bytes = 1;
   (void)open_file();
@@ -38,7 +40,35 @@ bool RotatingFileSink::open_file() {
   }
   const off_t end = ::lseek(fd_, 0, SEEK_END);
   size_ = end > 0 ? static_cast<std::uint64_t>(end) : 0;
+  checked_ns_ = clock_->monotonic_ns();
   return true;
+}
+
+// Reopens the file if the path no longer names it, and notices a truncation (O_APPEND already
+// writes at the new end; only the size counted towards max_bytes is wrong).
+void RotatingFileSink::follow_the_path() {
+  if (fd_ < 0) return;  // write() opens it
+  const std::uint64_t now = clock_->monotonic_ns();
+  const auto interval =
+      static_cast<std::uint64_t>(options_.reopen_check_interval.count()) * 1'000'000ULL;
+  if (!reopen_requested_ && now - checked_ns_ < interval) return;
+  checked_ns_ = now;
+  struct stat open_file_st {};
+  if (::fstat(fd_, &open_file_st) != 0) return;
+  struct stat path_st {};
+  const bool moved = ::stat(options_.path.c_str(), &path_st) != 0 ||
+                     path_st.st_ino != open_file_st.st_ino || path_st.st_dev != open_file_st.st_dev;
+  if (moved || reopen_requested_) {
+    reopen_requested_ = false;
+    ::close(fd_);
+    fd_ = -1;
+    if (open_file()) size_ += buffer_.size();
+    return;
+  }
+  const std::uint64_t on_disk = size_ - buffer_.size();
+  if (static_cast<std::uint64_t>(open_file_st.st_size) < on_disk) {
+    size_ = static_cast<std::uint64_t>(open_file_st.st_size) + buffer_.size();
+  }
 }
 
 bool RotatingFileSink::rotate() {
@@ -109,6 +139,7 @@ bool RotatingFileSink::cut_tail(std::size_t bytes) {
 
 bool RotatingFileSink::flush() {
   if (buffer_.empty()) return true;
+  follow_the_path();
   bool ok = fd_ >= 0;
   if (ok && cut_line_on_disk_) {
     ok = write_some("\n") == 1;

@@ -128,6 +128,8 @@ class LoggerCore {
     return flushed;
   }
 
+  void request_reopen() noexcept { reopen_requested_.store(true, std::memory_order_relaxed); }
+
   LoggerStats stats() const noexcept {
     LoggerStats s;
     s.written = written_.load(std::memory_order_relaxed);
@@ -318,6 +320,9 @@ class LoggerCore {
 
   void flush_sinks() {
     unflushed_ = 0;
+    if (reopen_requested_.exchange(false, std::memory_order_relaxed)) {
+      for (const auto& sink : sinks_) sink->reopen();
+    }
     for (std::size_t i = 0; i < sinks_.size(); ++i) {
       if (!sinks_[i]->flush()) sink_failure(i);
     }
@@ -361,6 +366,8 @@ class LoggerCore {
   std::atomic<bool> sleeping_{false};
   std::atomic<bool> stopped_{false};
   std::atomic<bool> writer_running_{false};
+  std::atomic<bool> reopen_requested_{false};  // set from signal handlers
+  static_assert(std::atomic<bool>::is_always_lock_free);
   std::thread writer_;
 
   std::mutex sync_mutex_;
@@ -443,6 +450,7 @@ Logger Logger::child(std::initializer_list<Field> fields) const {
 
 bool Logger::flush(Deadline deadline) { return core_->flush(deadline); }
 bool Logger::shutdown(Deadline deadline) { return core_->shutdown(deadline); }
+void Logger::reopen() noexcept { core_->request_reopen(); }
 LoggerStats Logger::stats() const noexcept { return core_->stats(); }
 
 }  // namespace lumen::log

@@ -130,6 +130,11 @@ class Logger {
   // Called by the last handle's destructor with options.shutdown_timeout.
   bool shutdown(Deadline deadline = Deadline(3000));
 
+  // Has the writer reopen the sinks' files (Sink::reopen) before it next writes them out, as
+  // logrotate expects on SIGHUP. Async-signal-safe (it sets an atomic flag), so an application's
+  // own SIGHUP handler may call it, on a Logger that outlives the handler's installation.
+  void reopen() noexcept;
+
   [[nodiscard]] LoggerStats stats() const noexcept;
 
  private:

@@ -41,6 +41,8 @@ class Sink {
   // does not count them; the logger then counts each write() that returned false as one record.
   // Called on the same thread as write().
   [[nodiscard]] virtual std::optional<std::uint64_t> lost() const { return std::nullopt; }
+  // Asks the sink to reopen its destination before it next writes (logrotate moved the file).
+  virtual void reopen() {}
   // Why the last write or flush failed, for the one-time report.
   [[nodiscard]] virtual std::string last_error() const { return {}; }
   [[nodiscard]] virtual std::string name() const { return "sink"; }

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -188,6 +189,116 @@ TEST(RotatingFileSink, CountsEveryRecordLostWhileTheFileCannotBeOpened) {
   ASSERT_TRUE(logger.flush(milliseconds(2000)));
   (void)testing::internal::GetCapturedStderr();
   EXPECT_EQ(logger.stats().lost, 7u);
+}
+
+void expect_just_one_line(const fs::path& file, std::string_view message) {
+  const auto lines = read_lines(file);
+  ASSERT_EQ(lines.size(), 1u) << file;
+  EXPECT_EQ(lines[0]["message"], message);
+}
+
+// Logs "before", lets `move_away` act on the file, logs "after": the path must then hold just
+// "after". The sink compares the path with its file at every flush.
+void expect_a_new_file_after(const fs::path& file, const std::function<void()>& move_away) {
+  auto sink = std::make_shared<RotatingFileSink>(
+      FileSinkOptions{.path = file.string(), .reopen_check_interval = milliseconds(0)});
+  Logger logger(LoggerOptions{}, {sink});
+  logger.info("before");
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  move_away();
+  logger.info("after");
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  ASSERT_TRUE(fs::exists(file));
+  expect_just_one_line(file, "after");
+}
+
+TEST(RotatingFileSink, RecreatesADeletedFile) {
+  TempDir dir;
+  const fs::path file = dir.path() / "combined.log";
+  expect_a_new_file_after(file, [&] { fs::remove(file); });
+}
+
+TEST(RotatingFileSink, FollowsLogrotateCreateMode) {
+  TempDir dir;
+  const fs::path file = dir.path() / "combined.log";
+  const fs::path rotated = dir.path() / "combined.log.rotated";
+  expect_a_new_file_after(file, [&] { fs::rename(file, rotated); });
+  EXPECT_EQ(read_lines(rotated).size(), 1u);
+}
+
+TEST(RotatingFileSink, LooksForAMovedFileAtMostOncePerCheckInterval) {
+  TempDir dir;
+  const fs::path file = dir.path() / "combined.log";
+  ManualClock clock;
+  auto sink = std::make_shared<RotatingFileSink>(FileSinkOptions{
+      .path = file.string(), .reopen_check_interval = milliseconds(1000), .clock = &clock});
+  Logger logger(LoggerOptions{}, {sink});
+  fs::remove(file);
+  logger.info("into the removed file");
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  EXPECT_FALSE(fs::exists(file));
+  clock.advance(milliseconds(1000));
+  logger.info("into a new file");
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  expect_just_one_line(file, "into a new file");
+}
+
+Logger* logger_to_reopen = nullptr;
+extern "C" void reopen_on_sighup(int) { logger_to_reopen->reopen(); }
+
+TEST(RotatingFileSink, ReopensWhenASighupHandlerCallsLoggerReopen) {
+  TempDir dir;
+  const fs::path file = dir.path() / "combined.log";
+  const fs::path rotated = dir.path() / "combined.log.1";
+  auto sink = std::make_shared<RotatingFileSink>(
+      FileSinkOptions{.path = file.string(), .reopen_check_interval = std::chrono::hours(24)});
+  Logger logger(LoggerOptions{}, {sink});
+  logger_to_reopen = &logger;
+  struct sigaction action {};
+  struct sigaction previous {};
+  action.sa_handler = reopen_on_sighup;
+  ASSERT_EQ(::sigaction(SIGHUP, &action, &previous), 0);
+  logger.info("before");
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  fs::rename(file, rotated);
+  logger.info("still into the moved file: no check is due");
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  ASSERT_EQ(::raise(SIGHUP), 0);
+  logger.info("after SIGHUP");
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  ::sigaction(SIGHUP, &previous, nullptr);
+  logger_to_reopen = nullptr;
+  EXPECT_EQ(read_lines(rotated).size(), 2u);
+  expect_just_one_line(file, "after SIGHUP");
+}
+
+TEST(RotatingFileSink, FollowsLogrotateCopytruncateAndStillRotatesBySize) {
+  TempDir dir;
+  const fs::path file = dir.path() / "combined.log";
+  constexpr std::uint64_t kMax = 3500;
+  auto sink = std::make_shared<RotatingFileSink>(
+      FileSinkOptions{.path = file.string(), .max_bytes = kMax,
+                      .reopen_check_interval = milliseconds(0)});
+  Logger logger(LoggerOptions{}, {sink});
+  const auto log_ten = [&](std::string_view message) {
+    for (int i = 0; i < 10; ++i) logger.info(message, {{"seq", i}});
+    ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  };
+  log_ten("before");
+  const auto ten_lines = fs::file_size(file);
+  ASSERT_LT(2 * ten_lines, kMax);
+  ASSERT_GT(3 * ten_lines, kMax);
+  fs::resize_file(file, 0);  // what logrotate's copytruncate does after copying
+  log_ten("after1");
+  auto lines = read_lines(file);
+  ASSERT_EQ(lines.size(), 10u);
+  EXPECT_EQ(lines[0]["message"], "after1");
+  // The file holds ten lines again: twenty more fit only with a rotation, not ten.
+  log_ten("after2");
+  EXPECT_FALSE(fs::exists(file.string() + ".1"));
+  log_ten("after3");
+  EXPECT_TRUE(fs::exists(file.string() + ".1"));
+  EXPECT_LE(fs::file_size(file.string() + ".1"), kMax);
 }
 
 TEST(ConsoleSink, HumanFormatShowsLevelMessageAndFields) {
