@@ -176,6 +176,35 @@ TEST(Logger, MacrosCheckTheLevelBeforeBuildingFields) {
   EXPECT_EQ(lines[0]["n"], 1);
 }
 
+TEST(Logger, ValuesNestedBeyondTheDepthLimitEndInAMarker) {
+  constexpr std::size_t kDepth = 200'000;  // deep enough to overflow any thread's stack
+  std::vector<Value> arrays;
+  arrays.reserve(kDepth);
+  arrays.emplace_back(Array(nullptr, 0));
+  for (std::size_t i = 1; i < kDepth; ++i) arrays.emplace_back(Array(&arrays[i - 1], 1));
+  std::vector<Field> objects;
+  objects.reserve(kDepth);
+  objects.push_back(Field{"leaf", 1});
+  for (std::size_t i = 1; i < kDepth; ++i) {
+    objects.push_back(Field{"o", Object(&objects[i - 1], 1)});
+  }
+
+  Fixture f;
+  f.logger.info("deep", {{"arrays", arrays.back()}, {"objects", objects.back().value}});
+  const auto lines = f.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  const json* a = &lines[0]["arrays"];
+  const json* o = &lines[0]["objects"];
+  for (std::size_t level = 1; level <= 64; ++level) {
+    ASSERT_TRUE(a->is_array() && a->size() == 1) << "level " << level;
+    ASSERT_TRUE(o->is_object() && o->size() == 1) << "level " << level;
+    a = &(*a)[0];
+    o = &(*o)["o"];
+  }
+  EXPECT_EQ(*a, "[too deep]");
+  EXPECT_EQ(*o, "[too deep]");
+}
+
 TEST(LoggerOptions, LevelAndDefaultFieldsFromTheEnvironment) {
   const Environment env(std::map<std::string, std::string>{{"LOG_LEVEL", "Error"}});
   const Resource resource(
