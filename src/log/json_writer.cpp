@@ -45,6 +45,17 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
 char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor,
                   std::size_t level);
 
+// Whether a record's field named `key` must be renamed (field.hpp): it is a reserved key with
+// kReservedKeyPrefix in front zero or more times. Renaming every such key keeps the renamed ones
+// apart from the keys a user chose.
+bool must_rename(std::string_view key) noexcept {
+  while (key.starts_with(kReservedKeyPrefix)) key.remove_prefix(kReservedKeyPrefix.size());
+  for (const std::string_view reserved : kReservedKeys) {
+    if (key == reserved) return true;
+  }
+  return false;
+}
+
 // Members and values reserve room as they go: `p` is the write position inside `out`, committed
 // before each reserve (which may move the buffer) and returned at the end. `level` is the depth
 // of the member's value (1 for a record's own fields).
@@ -52,9 +63,19 @@ char* write_member(char* p, LineBuffer& out, Reader& r, const Redactor& redactor
                    std::size_t level) {
   const std::string_view key = r.str();
   out.commit(p);
-  p = out.reserve(json_string_max(key.size()) + 2 + kRedacted.size());
+  p = out.reserve(json_string_max(key.size()) + kReservedKeyPrefix.size() + 2 + kRedacted.size());
   if (!first) *p++ = ',';
-  p = write_json_string(p, key);
+  if (level == 1 && must_rename(key)) {
+    // Reserved keys and the prefix are plain ASCII: nothing to escape.
+    *p++ = '"';
+    std::memcpy(p, kReservedKeyPrefix.data(), kReservedKeyPrefix.size());
+    p += kReservedKeyPrefix.size();
+    std::memcpy(p, key.data(), key.size());
+    p += key.size();
+    *p++ = '"';
+  } else {
+    p = write_json_string(p, key);
+  }
   *p++ = ':';
   if (redactor.matches(key)) {
     r.skip_value();  // whatever its depth
