@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <mutex>
 #include <thread>
 #include <variant>
 
+#include "core/stderr_line.hpp"
 #include "log/line_formatter.hpp"
 #include "log/record.hpp"
 #include "log/record_ring.hpp"
@@ -342,9 +342,9 @@ class LoggerCore {
     sink_errors_.fetch_add(1, std::memory_order_relaxed);
     if (sink_failed_[i]) return;
     sink_failed_[i] = true;
-    const std::string why = sinks_[i]->last_error();
-    std::fprintf(stderr, "lumen log: sink %s failed (%s); further failures are only counted\n",
-                 sinks_[i]->name().c_str(), why.c_str());
+    lumen::detail::write_stderr_line("lumen log: sink " + sinks_[i]->name() + " failed (" +
+                                     sinks_[i]->last_error() +
+                                     "); further failures are only counted");
   }
 
   LoggerOptions options_;
