@@ -1,8 +1,8 @@
 #include "lumen/export/jaeger_exporter.hpp"
 
-#include <iostream>
 #include <sstream>
 
+#include "core/stderr_line.hpp"
 #include "export/http_sender.hpp"
 #include "export/jaeger_thrift_encoder.hpp"
 #include "lumen/core/error.hpp"
@@ -117,9 +117,11 @@ void JaegerExporter::report_failure(const std::string& reason, std::size_t spans
            << (unreported_failures_ == 1 ? "export" : "exports") << " with " << unreported_spans_
            << " spans since the last report)";
     }
-    line << '\n';
-    std::ostream& out = options_.diagnostics != nullptr ? *options_.diagnostics : std::cerr;
-    out << line.str() << std::flush;
+    if (options_.diagnostics != nullptr) {
+      *options_.diagnostics << line.str() << '\n' << std::flush;
+    } else {
+      lumen::detail::write_stderr_line(line.str());
+    }
     reported_once_ = true;
     last_report_ns_ = now_ns;
     unreported_failures_ = 0;

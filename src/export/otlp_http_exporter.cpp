@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <iostream>
 #include <mutex>
 #include <set>
 
+#include "core/stderr_line.hpp"
 #include "export/http_sender.hpp"
 #include "export/otlp_json_encoder.hpp"
 #include "export/otlp_proto_encoder.hpp"
@@ -67,7 +67,7 @@ struct OtlpHttpExporter::State {
       if (options.report) {
         options.report(line);
       } else {
-        std::cerr << line << '\n';
+        lumen::detail::write_stderr_line(line);
       }
     } catch (...) {  // a throwing sink must not break the export path
     }

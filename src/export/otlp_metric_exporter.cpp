@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <iostream>
 #include <mutex>
 
+#include "core/stderr_line.hpp"
 #include "export/http_sender.hpp"
 #include "export/otlp_metrics_encoder.hpp"
 #include "export/otlp_response.hpp"
@@ -69,7 +69,7 @@ struct OtlpHttpMetricExporter::State {
       if (options.report) {
         options.report(line);
       } else {
-        std::cerr << line << '\n';
+        lumen::detail::write_stderr_line(line);
       }
     } catch (...) {  // a throwing sink must not break the export path
     }

@@ -24,10 +24,10 @@ std::vector<std::shared_ptr<Sink>> default_sinks(const LoggerOptions& options,
     const std::filesystem::path dir = files.dir;
     sinks.push_back(std::make_shared<RotatingFileSink>(FileSinkOptions{
         .path = (dir / "error.log").string(), .max_bytes = files.max_bytes,
-        .max_files = files.max_files, .min_level = Level::kError}));
+        .max_files = files.max_files, .min_level = Level::kError, .clock = options.clock}));
     sinks.push_back(std::make_shared<RotatingFileSink>(FileSinkOptions{
         .path = (dir / "combined.log").string(), .max_bytes = files.max_bytes,
-        .max_files = files.max_files}));
+        .max_files = files.max_files, .clock = options.clock}));
   }
   return sinks;
 }

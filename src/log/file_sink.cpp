@@ -1,8 +1,10 @@
 #include "lumen/log/file_sink.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -14,7 +16,9 @@ namespace {
 constexpr std::size_t kBufferBytes = 1 << 20;
 }  // namespace
 
-RotatingFileSink::RotatingFileSink(FileSinkOptions options) : options_(std::move(options)) {
+RotatingFileSink::RotatingFileSink(FileSinkOptions options)
+    : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : &SystemClock::instance()) {
   if (options_.max_files == 0) options_.max_files = 1;
   if (options_.max_bytes == 0) options_.max_bytes = 1;
   (void)open_file();
@@ -36,7 +40,35 @@ bool RotatingFileSink::open_file() {
   }
   const off_t end = ::lseek(fd_, 0, SEEK_END);
   size_ = end > 0 ? static_cast<std::uint64_t>(end) : 0;
+  checked_ns_ = clock_->monotonic_ns();
   return true;
+}
+
+// Reopens the file if the path no longer names it, and notices a truncation (O_APPEND already
+// writes at the new end; only the size counted towards max_bytes is wrong).
+void RotatingFileSink::follow_the_path() {
+  if (fd_ < 0) return;  // write() opens it
+  const std::uint64_t now = clock_->monotonic_ns();
+  const auto interval =
+      static_cast<std::uint64_t>(options_.reopen_check_interval.count()) * 1'000'000ULL;
+  if (!reopen_requested_ && now - checked_ns_ < interval) return;
+  checked_ns_ = now;
+  struct stat open_file_st {};
+  if (::fstat(fd_, &open_file_st) != 0) return;
+  struct stat path_st {};
+  const bool moved = ::stat(options_.path.c_str(), &path_st) != 0 ||
+                     path_st.st_ino != open_file_st.st_ino || path_st.st_dev != open_file_st.st_dev;
+  if (moved || reopen_requested_) {
+    reopen_requested_ = false;
+    ::close(fd_);
+    fd_ = -1;
+    if (open_file()) size_ += buffer_.size();
+    return;
+  }
+  const std::uint64_t on_disk = size_ - buffer_.size();
+  if (static_cast<std::uint64_t>(open_file_st.st_size) < on_disk) {
+    size_ = static_cast<std::uint64_t>(open_file_st.st_size) + buffer_.size();
+  }
 }
 
 bool RotatingFileSink::rotate() {
@@ -58,40 +90,79 @@ bool RotatingFileSink::rotate() {
 bool RotatingFileSink::write(const FormattedRecord& record) {
   if (record.level < options_.min_level) return true;
   const std::uint64_t line = record.json.size() + 1;
-  if (size_ > 0 && size_ + line > options_.max_bytes) {
-    if (!rotate()) {
-      buffer_.clear();
-      return false;
-    }
+  if (size_ > 0 && size_ + line > options_.max_bytes && !rotate()) {
+    ++lost_;  // this record; a failed flush inside rotate() counted the buffered ones
+    return false;
   }
-  if (fd_ < 0 && !open_file()) return false;
+  if (fd_ < 0 && !open_file()) {
+    ++lost_;
+    return false;
+  }
   if (buffer_.capacity() < kBufferBytes) buffer_.reserve(kBufferBytes);
   const std::size_t at = buffer_.size();
   buffer_.resize(at + record.json.size() + 1);
   std::memcpy(buffer_.data() + at, record.json.data(), record.json.size());
   buffer_.back() = '\n';
+  ++buffered_records_;
   size_ += line;
   // The writer flushes after each burst; a long one is written out in pieces of bounded memory.
   if (buffer_.size() >= kBufferBytes) return flush();
   return true;
 }
 
-bool RotatingFileSink::flush() {
-  if (buffer_.empty()) return true;
-  std::string_view data(buffer_);
-  bool ok = fd_ >= 0;
-  while (ok && !data.empty()) {
-    const ssize_t n = ::write(fd_, data.data(), data.size());
+// Bytes written before the first error (all of them on success).
+std::size_t RotatingFileSink::write_some(std::string_view data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       error_ = options_.path + ": " + std::strerror(errno);
-      ok = false;
       break;
     }
-    data.remove_prefix(static_cast<std::size_t>(n));
+    done += static_cast<std::size_t>(n);
   }
-  buffer_.clear();  // never retry forever: what failed is lost and counted
-  return ok;
+  return done;
+}
+
+// Removes the last `bytes` of the file: the start of a line whose end could not be written. The
+// file has one writer, so its end is where our write stopped.
+bool RotatingFileSink::cut_tail(std::size_t bytes) {
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && static_cast<std::uint64_t>(st.st_size) >= bytes &&
+      ::ftruncate(fd_, st.st_size - static_cast<off_t>(bytes)) == 0) {
+    return true;
+  }
+  cut_line_on_disk_ = true;
+  return false;
+}
+
+bool RotatingFileSink::flush() {
+  if (buffer_.empty()) return true;
+  follow_the_path();
+  bool ok = fd_ >= 0;
+  if (ok && cut_line_on_disk_) {
+    ok = write_some("\n") == 1;
+    if (ok) cut_line_on_disk_ = false;
+  }
+  const std::size_t written = ok ? write_some(buffer_) : 0;
+  if (written == buffer_.size()) {
+    buffer_.clear();
+    buffered_records_ = 0;
+    return true;
+  }
+  // Never retry forever: the lines not written whole are lost and counted, and a line the error
+  // cut is taken back off, so the next line does not continue it.
+  const std::string_view sent(buffer_.data(), written);
+  const std::size_t last_newline = sent.rfind('\n');
+  const std::size_t whole = last_newline == std::string_view::npos ? 0 : last_newline + 1;
+  const auto whole_lines = static_cast<std::uint64_t>(std::count(sent.begin(), sent.end(), '\n'));
+  lost_ += buffered_records_ - whole_lines;
+  const bool cut = written == whole || cut_tail(written - whole);
+  size_ -= buffer_.size() - (cut ? whole : written);
+  buffer_.clear();
+  buffered_records_ = 0;
+  return false;
 }
 
 }  // namespace lumen::log

@@ -42,27 +42,59 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
   return need + 1;
 }
 
-char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor);
+char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor,
+                  std::size_t level);
+
+// Whether a record's field named `key` must be renamed (field.hpp): it is a reserved key with
+// kReservedKeyPrefix in front zero or more times. Renaming every such key keeps the renamed ones
+// apart from the keys a user chose.
+bool must_rename(std::string_view key) noexcept {
+  while (key.starts_with(kReservedKeyPrefix)) key.remove_prefix(kReservedKeyPrefix.size());
+  for (const std::string_view reserved : kReservedKeys) {
+    if (key == reserved) return true;
+  }
+  return false;
+}
 
 // Members and values reserve room as they go: `p` is the write position inside `out`, committed
-// before each reserve (which may move the buffer) and returned at the end.
-char* write_member(char* p, LineBuffer& out, Reader& r, const Redactor& redactor, bool first) {
+// before each reserve (which may move the buffer) and returned at the end. `level` is the depth
+// of the member's value (1 for a record's own fields).
+char* write_member(char* p, LineBuffer& out, Reader& r, const Redactor& redactor, bool first,
+                   std::size_t level) {
   const std::string_view key = r.str();
   out.commit(p);
-  p = out.reserve(json_string_max(key.size()) + 2 + kRedacted.size());
+  p = out.reserve(json_string_max(key.size()) + kReservedKeyPrefix.size() + 2 + kRedacted.size());
   if (!first) *p++ = ',';
-  p = write_json_string(p, key);
+  if (level == 1 && must_rename(key)) {
+    // Reserved keys and the prefix are plain ASCII: nothing to escape.
+    *p++ = '"';
+    std::memcpy(p, kReservedKeyPrefix.data(), kReservedKeyPrefix.size());
+    p += kReservedKeyPrefix.size();
+    std::memcpy(p, key.data(), key.size());
+    p += key.size();
+    *p++ = '"';
+  } else {
+    p = write_json_string(p, key);
+  }
   *p++ = ':';
   if (redactor.matches(key)) {
     r.skip_value();  // whatever its depth
     std::memcpy(p, kRedacted.data(), kRedacted.size());
     return p + kRedacted.size();
   }
-  return write_value(p, out, r, redactor);
+  return write_value(p, out, r, redactor, level);
 }
 
-char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor) {
-  switch (static_cast<Value::Kind>(r.byte())) {
+char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor,
+                  std::size_t level) {
+  const auto kind = static_cast<Value::Kind>(r.byte());
+  if (level > kMaxValueDepth && (kind == Value::Kind::kObject || kind == Value::Kind::kArray)) {
+    // The encoder already cuts here; the writer's recursion is bounded on its own all the same.
+    r.skip_payload(kind);
+    out.commit(p);
+    return write_json_string(out.reserve(json_string_max(kTooDeepMarker.size())), kTooDeepMarker);
+  }
+  switch (kind) {
     case Value::Kind::kNull:
       out.commit(p);
       p = out.reserve(4);
@@ -101,7 +133,9 @@ char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor)
       out.commit(p);
       p = out.reserve(1);
       *p++ = '{';
-      for (std::uint32_t i = 0; i < n; ++i) p = write_member(p, out, r, redactor, i == 0);
+      for (std::uint32_t i = 0; i < n; ++i) {
+        p = write_member(p, out, r, redactor, i == 0, level + 1);
+      }
       out.commit(p);
       p = out.reserve(1);
       *p++ = '}';
@@ -118,7 +152,7 @@ char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor)
           p = out.reserve(1);
           *p++ = ',';
         }
-        p = write_value(p, out, r, redactor);
+        p = write_value(p, out, r, redactor, level + 1);
       }
       out.commit(p);
       p = out.reserve(1);
@@ -307,7 +341,7 @@ std::string_view level_name_upper(Level level) noexcept {
 
 void append_fields(LineBuffer& out, Reader& reader, const Redactor& redactor) {
   char* p = out.reserve(0);
-  while (!reader.done()) p = write_member(p, out, reader, redactor, false);
+  while (!reader.done()) p = write_member(p, out, reader, redactor, false, 1);
   out.commit(p);
 }
 

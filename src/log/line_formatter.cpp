@@ -23,6 +23,8 @@ std::string fallback_service_name() {
 
 }  // namespace
 
+// The members written here are the reserved keys (kReservedKeys in field.hpp): the fields'
+// writer renames a field that would repeat one of them.
 LineFormatter::LineFormatter(const LoggerOptions& options) {
   for (const auto& k : options.redact_keys) redactor_.add(k);
   service_members_.append(",\"service\":");

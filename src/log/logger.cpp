@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <mutex>
 #include <thread>
 #include <variant>
 
+#include "core/stderr_line.hpp"
 #include "log/line_formatter.hpp"
 #include "log/record.hpp"
 #include "log/record_ring.hpp"
@@ -33,7 +33,8 @@ class LoggerCore {
         formatter_(options_),
         repeats_(options_.rate_limit_burst, options_.rate_limit_window),
         ring_(options_.asynchronous ? options_.queue_capacity : 1),
-        sink_failed_(sinks_.size(), false) {
+        sink_failed_(sinks_.size(), false),
+        sink_refused_(sinks_.size(), 0) {
     level_.store(static_cast<std::uint8_t>(options_.level), std::memory_order_relaxed);
   }
 
@@ -127,12 +128,15 @@ class LoggerCore {
     return flushed;
   }
 
+  void request_reopen() noexcept { reopen_requested_.store(true, std::memory_order_relaxed); }
+
   LoggerStats stats() const noexcept {
     LoggerStats s;
     s.written = written_.load(std::memory_order_relaxed);
     s.dropped = dropped_.load(std::memory_order_relaxed);
     s.suppressed = suppressed_total_.load(std::memory_order_relaxed);
     s.sink_errors = sink_errors_.load(std::memory_order_relaxed);
+    s.lost = lost_.load(std::memory_order_relaxed);
     return s;
   }
 
@@ -272,9 +276,15 @@ class LoggerCore {
   }
 
   void dispatch(const FormattedRecord& fr) {
+    bool failed = false;
     for (std::size_t i = 0; i < sinks_.size(); ++i) {
-      if (!sinks_[i]->write(fr)) sink_failure(i);
+      if (!sinks_[i]->write(fr)) {
+        ++sink_refused_[i];
+        failed = true;
+        sink_failure(i);
+      }
     }
+    if (failed) count_lost();
     // One writer (or the sync mutex's holder) counts: no read-modify-write needed.
     written_.store(written_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     ++unflushed_;
@@ -310,18 +320,31 @@ class LoggerCore {
 
   void flush_sinks() {
     unflushed_ = 0;
+    if (reopen_requested_.exchange(false, std::memory_order_relaxed)) {
+      for (const auto& sink : sinks_) sink->reopen();
+    }
     for (std::size_t i = 0; i < sinks_.size(); ++i) {
       if (!sinks_[i]->flush()) sink_failure(i);
     }
+    count_lost();
+  }
+
+  // Sinks are called on this thread only, so their counts are gathered here for stats().
+  void count_lost() {
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < sinks_.size(); ++i) {
+      total += sinks_[i]->lost().value_or(sink_refused_[i]);
+    }
+    lost_.store(total, std::memory_order_relaxed);
   }
 
   void sink_failure(std::size_t i) {
     sink_errors_.fetch_add(1, std::memory_order_relaxed);
     if (sink_failed_[i]) return;
     sink_failed_[i] = true;
-    const std::string why = sinks_[i]->last_error();
-    std::fprintf(stderr, "lumen log: sink %s failed (%s); further failures are only counted\n",
-                 sinks_[i]->name().c_str(), why.c_str());
+    lumen::detail::write_stderr_line("lumen log: sink " + sinks_[i]->name() + " failed (" +
+                                     sinks_[i]->last_error() +
+                                     "); further failures are only counted");
   }
 
   LoggerOptions options_;
@@ -343,6 +366,8 @@ class LoggerCore {
   std::atomic<bool> sleeping_{false};
   std::atomic<bool> stopped_{false};
   std::atomic<bool> writer_running_{false};
+  std::atomic<bool> reopen_requested_{false};  // set from signal handlers
+  static_assert(std::atomic<bool>::is_always_lock_free);
   std::thread writer_;
 
   std::mutex sync_mutex_;
@@ -352,6 +377,7 @@ class LoggerCore {
   FormattedRecord formatted_{};
   std::size_t unflushed_ = 0;
   std::vector<bool> sink_failed_;
+  std::vector<std::uint64_t> sink_refused_;  // write() returned false, per sink
   std::uint64_t reported_dropped_ = 0;
   std::uint64_t last_drop_report_ = 0;
 
@@ -359,6 +385,7 @@ class LoggerCore {
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> suppressed_total_{0};
   std::atomic<std::uint64_t> sink_errors_{0};
+  std::atomic<std::uint64_t> lost_{0};
 };
 
 }  // namespace detail
@@ -423,6 +450,7 @@ Logger Logger::child(std::initializer_list<Field> fields) const {
 
 bool Logger::flush(Timeout timeout) { return core_->flush(timeout); }
 bool Logger::shutdown(Timeout timeout) { return core_->shutdown(timeout); }
+void Logger::reopen() noexcept { core_->request_reopen(); }
 LoggerStats Logger::stats() const noexcept { return core_->stats(); }
 
 }  // namespace lumen::log

@@ -25,13 +25,21 @@ inline std::size_t clamp_u32(std::size_t n) noexcept {
                                                        : n;
 }
 
-inline std::size_t encoded_size(const Value& v) noexcept;
-
-inline std::size_t encoded_size(const Field& f) noexcept {
-  return 4 + clamp_u32(f.key.size()) + encoded_size(f.value);
+// `level` is how deep a value sits (a field's value is level 1): objects and arrays deeper than
+// kMaxValueDepth are encoded as kTooDeepMarker, which bounds the recursion whatever the input.
+inline bool too_deep(const Value& v, std::size_t level) noexcept {
+  return level > kMaxValueDepth &&
+         (v.kind() == Value::Kind::kObject || v.kind() == Value::Kind::kArray);
 }
 
-inline std::size_t encoded_size(const Value& v) noexcept {
+inline std::size_t encoded_size(const Value& v, std::size_t level) noexcept;
+
+inline std::size_t encoded_size(const Field& f, std::size_t level = 1) noexcept {
+  return 4 + clamp_u32(f.key.size()) + encoded_size(f.value, level);
+}
+
+inline std::size_t encoded_size(const Value& v, std::size_t level) noexcept {
+  if (too_deep(v, level)) return 5 + kTooDeepMarker.size();
   switch (v.kind()) {
     case Value::Kind::kNull: return 1;
     case Value::Kind::kBool: return 2;
@@ -42,13 +50,13 @@ inline std::size_t encoded_size(const Value& v) noexcept {
     case Value::Kind::kObject: {
       std::size_t n = 5;
       const std::size_t count = clamp_u32(v.size());
-      for (std::size_t i = 0; i < count; ++i) n += encoded_size(v.object_begin()[i]);
+      for (std::size_t i = 0; i < count; ++i) n += encoded_size(v.object_begin()[i], level + 1);
       return n;
     }
     case Value::Kind::kArray: {
       std::size_t n = 5;
       const std::size_t count = clamp_u32(v.size());
-      for (std::size_t i = 0; i < count; ++i) n += encoded_size(v.array_begin()[i]);
+      for (std::size_t i = 0; i < count; ++i) n += encoded_size(v.array_begin()[i], level + 1);
       return n;
     }
   }
@@ -75,13 +83,17 @@ inline char* put_str(char* p, std::string_view s) noexcept {
   return p + n;
 }
 
-inline char* put_value(char* p, const Value& v) noexcept;
+inline char* put_value(char* p, const Value& v, std::size_t level) noexcept;
 
-inline char* put_field(char* p, const Field& f) noexcept {
-  return put_value(put_str(p, f.key), f.value);
+inline char* put_field(char* p, const Field& f, std::size_t level = 1) noexcept {
+  return put_value(put_str(p, f.key), f.value, level);
 }
 
-inline char* put_value(char* p, const Value& v) noexcept {
+inline char* put_value(char* p, const Value& v, std::size_t level) noexcept {
+  if (too_deep(v, level)) {
+    *p++ = static_cast<char>(Value::Kind::kString);
+    return put_str(p, kTooDeepMarker);
+  }
   *p++ = static_cast<char>(v.kind());
   switch (v.kind()) {
     case Value::Kind::kNull:
@@ -109,13 +121,13 @@ inline char* put_value(char* p, const Value& v) noexcept {
     case Value::Kind::kObject: {
       const std::size_t count = clamp_u32(v.size());
       p = put_u32(p, count);
-      for (std::size_t i = 0; i < count; ++i) p = put_field(p, v.object_begin()[i]);
+      for (std::size_t i = 0; i < count; ++i) p = put_field(p, v.object_begin()[i], level + 1);
       break;
     }
     case Value::Kind::kArray: {
       const std::size_t count = clamp_u32(v.size());
       p = put_u32(p, count);
-      for (std::size_t i = 0; i < count; ++i) p = put_value(p, v.array_begin()[i]);
+      for (std::size_t i = 0; i < count; ++i) p = put_value(p, v.array_begin()[i], level + 1);
       break;
     }
   }
@@ -162,9 +174,11 @@ class Reader {
     p_ += n;
     return s;
   }
-  // Skips one value (a redacted one), whatever its depth.
-  void skip_value() noexcept {
-    switch (static_cast<Value::Kind>(byte())) {
+  // Skips one value (a redacted one); put_* bound its depth.
+  void skip_value() noexcept { skip_payload(static_cast<Value::Kind>(byte())); }
+  // Skips the rest of a value whose kind byte was read.
+  void skip_payload(Value::Kind kind) noexcept {
+    switch (kind) {
       case Value::Kind::kNull: break;
       case Value::Kind::kBool: p_ += 1; break;
       case Value::Kind::kInt:

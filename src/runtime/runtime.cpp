@@ -171,6 +171,8 @@ void register_health_metrics(Runtime::Impl& rt) {
           [logger] { return logger->stats().suppressed; });
   counter("lumen.log.sink.errors", "Failed writes or flushes of log sinks",
           [logger] { return logger->stats().sink_errors; });
+  counter("lumen.log.records.lost", "Log records a sink failed to write (a full disk, for one)",
+          [logger] { return logger->stats().lost; });
 }
 
 }  // namespace

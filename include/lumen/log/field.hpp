@@ -2,6 +2,16 @@
 // array). Fields are views: they borrow the strings and lists they are built from, which must live
 // until the logging call returns (the logger copies what it keeps).
 //
+// Objects and arrays nest at most kMaxValueDepth levels (a field's value is level 1): a deeper
+// object or array is logged as the string kTooDeepMarker in its place, so that no value, however
+// deep, can exhaust the stack of the logging thread or of the logger's writer.
+//
+// A record's own field (or a child logger's bound one) never shadows a key the logger writes
+// itself (kReservedKeys): such a key is written with the prefix "field.", as is a key that is
+// already "field." + a reserved key, so {"level", "fatal"} appears as "field.level":"fatal" next
+// to the real "level", and "field.level" as "field.field.level". No line has a key twice because
+// of it. Keys inside nested objects are not reserved.
+//
 //   logger.info("upload stored", {{"bytes", 4096}, {"ratio", 0.42}, {"cached", false},
 //                                 {"owner", nullptr},
 //                                 {"image", lumen::log::Object{{"w", 640}, {"h", 480}}},
@@ -20,6 +30,13 @@ namespace lumen::log {
 
 struct Field;
 class Value;
+
+inline constexpr std::size_t kMaxValueDepth = 64;
+inline constexpr std::string_view kTooDeepMarker = "[too deep]";
+inline constexpr std::string_view kReservedKeys[] = {
+    "timestamp", "level",  "message",  "service", "environment",
+    "traceId",   "spanId", "trace_id", "span_id"};
+inline constexpr std::string_view kReservedKeyPrefix = "field.";
 
 // Object and Array are views used inside one logging call's full-expression, where the braced
 // list's array is still alive; GCC cannot know that and warns.

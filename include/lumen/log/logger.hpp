@@ -79,6 +79,7 @@ struct LoggerStats {
   std::uint64_t dropped = 0;      // dropped by the drop policy, or after block_timeout
   std::uint64_t suppressed = 0;   // records suppressed by rate limiting
   std::uint64_t sink_errors = 0;  // failed sink writes or flushes
+  std::uint64_t lost = 0;         // records that did not reach a sink's destination (Sink::lost)
 };
 
 namespace detail {
@@ -130,6 +131,11 @@ class Logger {
   // Flushes with the timeout and stops the writer; later records are dropped silently.
   // Called by the last handle's destructor with options.shutdown_timeout.
   bool shutdown(Timeout timeout = Timeout(3000));
+
+  // Has the writer reopen the sinks' files (Sink::reopen) before it next writes them out, as
+  // logrotate expects on SIGHUP. Async-signal-safe (it sets an atomic flag), so an application's
+  // own SIGHUP handler may call it, on a Logger that outlives the handler's installation.
+  void reopen() noexcept;
 
   [[nodiscard]] LoggerStats stats() const noexcept;
 

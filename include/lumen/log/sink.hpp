@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,13 @@ class Sink {
   virtual bool write(const FormattedRecord& record) = 0;
   // Pushes buffered output to its destination; called after each batch and on flush().
   virtual bool flush() { return true; }
+  // Records given to write() that never reached the destination since the sink was made: refused
+  // by write(), or accepted and then lost by a failed flush(). nullopt (the default) means the sink
+  // does not count them; the logger then counts each write() that returned false as one record.
+  // Called on the same thread as write().
+  [[nodiscard]] virtual std::optional<std::uint64_t> lost() const { return std::nullopt; }
+  // Asks the sink to reopen its destination before it next writes (logrotate moved the file).
+  virtual void reopen() {}
   // Why the last write or flush failed, for the one-time report.
   [[nodiscard]] virtual std::string last_error() const { return {}; }
   [[nodiscard]] virtual std::string name() const { return "sink"; }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "log/record.hpp"
 #include "lumen/log/logger.hpp"
 
 namespace lumen::log {
@@ -139,6 +140,26 @@ TEST(JsonDouble, EveryFormReadsBackAsTheSameDouble) {
   out.clear();
   detail::append_double(out, std::nan(""));
   EXPECT_EQ(out, "null");
+}
+
+// The encoder never nests deeper than kMaxValueDepth; the writer bounds its own recursion anyway.
+TEST(JsonFields, TheWriterCutsAnEncodingNestedBeyondTheDepthLimit) {
+  constexpr std::size_t kDepth = 1000;
+  std::string encoded(4, '\0');  // the empty message
+  encoded.append("\1\0\0\0k", 5);
+  for (std::size_t i = 0; i < kDepth; ++i) {
+    encoded.push_back(static_cast<char>(Value::Kind::kArray));
+    encoded.append("\1\0\0\0", 4);
+  }
+  encoded.push_back(static_cast<char>(Value::Kind::kNull));
+  detail::Reader reader(encoded);
+  (void)reader.str();
+  detail::LineBuffer line;
+  detail::append_fields(line, reader, detail::Redactor{});
+  const json j = json::parse("{" + std::string(line.view().substr(1)) + "}");
+  const json* v = &j["k"];
+  for (std::size_t level = 1; level <= kMaxValueDepth; ++level) v = &(*v)[0];
+  EXPECT_EQ(*v, kTooDeepMarker);
 }
 
 TEST(LevelNames, ParseIsCaseInsensitiveAndRejectsUnknownNames) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ class MemorySink : public Sink {
     std::lock_guard lock(mutex_);
     lines_.emplace_back(r.json);
     return true;
+  }
+  std::vector<std::string> raw() {
+    std::lock_guard lock(mutex_);
+    return lines_;
   }
   std::vector<json> parsed() {
     std::lock_guard lock(mutex_);
@@ -176,6 +181,102 @@ TEST(Logger, MacrosCheckTheLevelBeforeBuildingFields) {
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["message"], "kept");
   EXPECT_EQ(lines[0]["n"], 1);
+}
+
+TEST(Logger, ValuesNestedBeyondTheDepthLimitEndInAMarker) {
+  constexpr std::size_t kDepth = 200'000;  // deep enough to overflow any thread's stack
+  std::vector<Value> arrays;
+  arrays.reserve(kDepth);
+  arrays.emplace_back(Array(nullptr, 0));
+  for (std::size_t i = 1; i < kDepth; ++i) arrays.emplace_back(Array(&arrays[i - 1], 1));
+  std::vector<Field> objects;
+  objects.reserve(kDepth);
+  objects.push_back(Field{"leaf", 1});
+  for (std::size_t i = 1; i < kDepth; ++i) {
+    objects.push_back(Field{"o", Object(&objects[i - 1], 1)});
+  }
+
+  Fixture f;
+  f.logger.info("deep", {{"arrays", arrays.back()}, {"objects", objects.back().value}});
+  const auto lines = f.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  const json* a = &lines[0]["arrays"];
+  const json* o = &lines[0]["objects"];
+  for (std::size_t level = 1; level <= 64; ++level) {
+    ASSERT_TRUE(a->is_array() && a->size() == 1) << "level " << level;
+    ASSERT_TRUE(o->is_object() && o->size() == 1) << "level " << level;
+    a = &(*a)[0];
+    o = &(*o)["o"];
+  }
+  EXPECT_EQ(*a, "[too deep]");
+  EXPECT_EQ(*o, "[too deep]");
+}
+
+// Parses a line, failing the test on a key that appears twice in one object (JSON.parse and
+// json.loads would silently keep the last).
+json parse_rejecting_duplicate_keys(const std::string& line) {
+  std::vector<std::set<std::string>> open;
+  const json::parser_callback_t check = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) open.emplace_back();
+    if (event == json::parse_event_t::object_end) open.pop_back();
+    const bool key = event == json::parse_event_t::key;
+    if (key && !open.back().insert(parsed.get<std::string>()).second) {
+      ADD_FAILURE() << "duplicate key " << parsed << " in " << line;
+    }
+    return true;
+  };
+  return json::parse(line, check);
+}
+
+json the_only_line_rejecting_duplicate_keys(Fixture& f) {
+  EXPECT_TRUE(f.logger.flush(milliseconds(2000)));
+  const auto raw = f.sink->raw();
+  EXPECT_EQ(raw.size(), 1u);
+  return raw.empty() ? json() : parse_rejecting_duplicate_keys(raw.back());
+}
+
+TEST(Logger, FieldsNeverShadowTheKeysTheLoggerWrites) {
+  Fixture f(LoggerOptions{.service = "checkout", .environment = "staging"});
+  auto scope = Context::current().with_span(make_span()).activate();
+  f.logger.info("the real message", {{"timestamp", "1999"},
+                                     {"level", "fatal"},
+                                     {"message", "spoofed message"},
+                                     {"service", "spoofed"},
+                                     {"environment", "spoofed env"},
+                                     {"traceId", "t"},
+                                     {"spanId", "s"},
+                                     {"trace_id", "t_"},
+                                     {"span_id", "s_"},
+                                     {"field.level", "already prefixed"},
+                                     {"nested", Object{{"level", "kept"}}}});
+  const json j = the_only_line_rejecting_duplicate_keys(f);
+  EXPECT_EQ(j["level"], "info");
+  EXPECT_EQ(j["message"], "the real message");
+  EXPECT_EQ(j["service"], "checkout");
+  EXPECT_EQ(j["environment"], "staging");
+  EXPECT_EQ(j["traceId"], "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
+  EXPECT_NE(j["timestamp"], "1999");
+  EXPECT_EQ(j["field.timestamp"], "1999");
+  EXPECT_EQ(j["field.level"], "fatal");
+  EXPECT_EQ(j["field.message"], "spoofed message");
+  EXPECT_EQ(j["field.service"], "spoofed");
+  EXPECT_EQ(j["field.environment"], "spoofed env");
+  EXPECT_EQ(j["field.traceId"], "t");
+  EXPECT_EQ(j["field.spanId"], "s");
+  EXPECT_EQ(j["field.trace_id"], "t_");
+  EXPECT_EQ(j["field.span_id"], "s_");
+  EXPECT_EQ(j["field.field.level"], "already prefixed");
+  EXPECT_EQ(j["nested"]["level"], "kept");
+}
+
+TEST(Logger, BoundFieldsNeverShadowTheKeysTheLoggerWrites) {
+  Fixture f(LoggerOptions{.service = "checkout", .environment = "staging"});
+  f.logger.child({{"service", "spoofed"}}).info("from a child", {{"level", "fatal"}});
+  const json j = the_only_line_rejecting_duplicate_keys(f);
+  EXPECT_EQ(j["service"], "checkout");
+  EXPECT_EQ(j["field.service"], "spoofed");
+  EXPECT_EQ(j["level"], "info");
+  EXPECT_EQ(j["field.level"], "fatal");
 }
 
 TEST(LoggerOptions, LevelAndDefaultFieldsFromTheEnvironment) {

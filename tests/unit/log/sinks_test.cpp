@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -113,6 +117,188 @@ TEST(RotatingFileSink, AFullDiskIsReportedCountedAndTheProcessContinues) {
   ASSERT_NE(first, std::string::npos) << err;
   EXPECT_EQ(err.find("lumen log:", first + 1), std::string::npos) << err;
   EXPECT_EQ(read_lines(good_dir.path() / "ok.log").size(), 20u);
+}
+
+// A full disk without root: past RLIMIT_FSIZE (SIGXFSZ ignored) a write is cut short and the next
+// one fails with EFBIG, as writes do with ENOSPC. The limit is the process's: restored on exit.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) : old_handler_(std::signal(SIGXFSZ, SIG_IGN)) {
+    ::getrlimit(RLIMIT_FSIZE, &old_);
+    rlimit limited = old_;
+    limited.rlim_cur = bytes;
+    EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &old_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit old_{};
+  void (*old_handler_)(int);
+};
+
+std::vector<std::string> raw_lines(const fs::path& file) {
+  std::ifstream in(file);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+TEST(RotatingFileSink, AFullDiskLosesWholeLinesOnlyAndCountsThem) {
+  TempDir dir;
+  const fs::path file = dir.path() / "combined.log";
+  auto sink = std::make_shared<RotatingFileSink>(FileSinkOptions{.path = file.string()});
+  Logger logger(LoggerOptions{}, {sink});
+  const std::string padding(150, 'x');
+  std::uint64_t logged = 0;
+  testing::internal::CaptureStderr();
+  {
+    const FileSizeLimit full(16 * 1024 + 37);  // 37: the limit falls inside a line
+    for (int i = 0; i < 1000; ++i, ++logged) {
+      logger.info("while the disk is full", {{"seq", i}, {"padding", padding}});
+      if (i % 100 == 99) {
+        ASSERT_TRUE(logger.flush(milliseconds(2000)));
+      }
+    }
+    ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  }
+  for (int i = 0; i < 100; ++i, ++logged) logger.info("after space was freed", {{"seq", i}});
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  (void)testing::internal::GetCapturedStderr();
+
+  const auto lines = raw_lines(file);
+  for (const auto& line : lines) EXPECT_TRUE(json::accept(line)) << line;
+  ASSERT_GE(lines.size(), 100u);
+  EXPECT_EQ(json::parse(lines.back())["message"], "after space was freed");
+  const LoggerStats stats = logger.stats();
+  EXPECT_GT(stats.lost, 0u);
+  EXPECT_EQ(lines.size() + stats.lost, logged);
+  EXPECT_EQ(sink->lost(), stats.lost);
+}
+
+TEST(RotatingFileSink, CountsEveryRecordLostWhileTheFileCannotBeOpened) {
+  auto sink = std::make_shared<RotatingFileSink>(
+      FileSinkOptions{.path = "/proc/self/no-such-dir/combined.log"});
+  Logger logger(LoggerOptions{}, {sink});
+  testing::internal::CaptureStderr();
+  for (int i = 0; i < 7; ++i) logger.info("nowhere to go");
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  (void)testing::internal::GetCapturedStderr();
+  EXPECT_EQ(logger.stats().lost, 7u);
+}
+
+void expect_just_one_line(const fs::path& file, std::string_view message) {
+  const auto lines = read_lines(file);
+  ASSERT_EQ(lines.size(), 1u) << file;
+  EXPECT_EQ(lines[0]["message"], message);
+}
+
+// Logs "before", lets `move_away` act on the file, logs "after": the path must then hold just
+// "after". The sink compares the path with its file at every flush.
+void expect_a_new_file_after(const fs::path& file, const std::function<void()>& move_away) {
+  auto sink = std::make_shared<RotatingFileSink>(
+      FileSinkOptions{.path = file.string(), .reopen_check_interval = milliseconds(0)});
+  Logger logger(LoggerOptions{}, {sink});
+  logger.info("before");
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  move_away();
+  logger.info("after");
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  ASSERT_TRUE(fs::exists(file));
+  expect_just_one_line(file, "after");
+}
+
+TEST(RotatingFileSink, RecreatesADeletedFile) {
+  TempDir dir;
+  const fs::path file = dir.path() / "combined.log";
+  expect_a_new_file_after(file, [&] { fs::remove(file); });
+}
+
+TEST(RotatingFileSink, FollowsLogrotateCreateMode) {
+  TempDir dir;
+  const fs::path file = dir.path() / "combined.log";
+  const fs::path rotated = dir.path() / "combined.log.rotated";
+  expect_a_new_file_after(file, [&] { fs::rename(file, rotated); });
+  EXPECT_EQ(read_lines(rotated).size(), 1u);
+}
+
+TEST(RotatingFileSink, LooksForAMovedFileAtMostOncePerCheckInterval) {
+  TempDir dir;
+  const fs::path file = dir.path() / "combined.log";
+  ManualClock clock;
+  auto sink = std::make_shared<RotatingFileSink>(FileSinkOptions{
+      .path = file.string(), .reopen_check_interval = milliseconds(1000), .clock = &clock});
+  Logger logger(LoggerOptions{}, {sink});
+  fs::remove(file);
+  logger.info("into the removed file");
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  EXPECT_FALSE(fs::exists(file));
+  clock.advance(milliseconds(1000));
+  logger.info("into a new file");
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  expect_just_one_line(file, "into a new file");
+}
+
+Logger* logger_to_reopen = nullptr;
+extern "C" void reopen_on_sighup(int) { logger_to_reopen->reopen(); }
+
+TEST(RotatingFileSink, ReopensWhenASighupHandlerCallsLoggerReopen) {
+  TempDir dir;
+  const fs::path file = dir.path() / "combined.log";
+  const fs::path rotated = dir.path() / "combined.log.1";
+  auto sink = std::make_shared<RotatingFileSink>(
+      FileSinkOptions{.path = file.string(), .reopen_check_interval = std::chrono::hours(24)});
+  Logger logger(LoggerOptions{}, {sink});
+  logger_to_reopen = &logger;
+  struct sigaction action {};
+  struct sigaction previous {};
+  action.sa_handler = reopen_on_sighup;
+  ASSERT_EQ(::sigaction(SIGHUP, &action, &previous), 0);
+  logger.info("before");
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  fs::rename(file, rotated);
+  logger.info("still into the moved file: no check is due");
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  ASSERT_EQ(::raise(SIGHUP), 0);
+  logger.info("after SIGHUP");
+  ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  ::sigaction(SIGHUP, &previous, nullptr);
+  logger_to_reopen = nullptr;
+  EXPECT_EQ(read_lines(rotated).size(), 2u);
+  expect_just_one_line(file, "after SIGHUP");
+}
+
+TEST(RotatingFileSink, FollowsLogrotateCopytruncateAndStillRotatesBySize) {
+  TempDir dir;
+  const fs::path file = dir.path() / "combined.log";
+  constexpr std::uint64_t kMax = 3500;
+  auto sink = std::make_shared<RotatingFileSink>(
+      FileSinkOptions{.path = file.string(), .max_bytes = kMax,
+                      .reopen_check_interval = milliseconds(0)});
+  Logger logger(LoggerOptions{}, {sink});
+  const auto log_ten = [&](std::string_view message) {
+    for (int i = 0; i < 10; ++i) logger.info(message, {{"seq", i}});
+    ASSERT_TRUE(logger.flush(milliseconds(2000)));
+  };
+  log_ten("before");
+  const auto ten_lines = fs::file_size(file);
+  ASSERT_LT(2 * ten_lines, kMax);
+  ASSERT_GT(3 * ten_lines, kMax);
+  fs::resize_file(file, 0);  // what logrotate's copytruncate does after copying
+  log_ten("after1");
+  auto lines = read_lines(file);
+  ASSERT_EQ(lines.size(), 10u);
+  EXPECT_EQ(lines[0]["message"], "after1");
+  // The file holds ten lines again: twenty more fit only with a rotation, not ten.
+  log_ten("after2");
+  EXPECT_FALSE(fs::exists(file.string() + ".1"));
+  log_ten("after3");
+  EXPECT_TRUE(fs::exists(file.string() + ".1"));
+  EXPECT_LE(fs::file_size(file.string() + ".1"), kMax);
 }
 
 TEST(ConsoleSink, HumanFormatShowsLevelMessageAndFields) {
