@@ -23,6 +23,7 @@ struct BatchOptions {
   OptimizeOptions optimize;
   int thumbnail_size = 256;
   int jobs = 0;  // 0: all cores
+  bool force = false;  // replace files that exist before the run (never an input)
 };
 
 struct Entry {
@@ -47,7 +48,8 @@ struct Entry {
 std::vector<std::filesystem::path> expand_inputs(const std::vector<std::filesystem::path>& inputs,
                                                  std::vector<std::string>& problems);
 
-// Processes every file; `on_done` is called (serialised) after each one. Results are in input order.
+// Plans every output (outputs.hpp), then processes every file; `on_done` is called (serialised)
+// after each one. Results are in input order. A refused file is an Entry with its `error`.
 std::vector<Entry> run_batch(const BatchOptions& options, const std::vector<std::filesystem::path>& files,
                              const std::function<void(const Entry&, std::size_t done)>& on_done);
 

@@ -38,9 +38,13 @@ lumen-image COMMAND --help lists the command's options and their defaults.
 
 constexpr const char* kEpilog =
     R"(Directories contribute the image files directly inside them. Outputs keep the input's base name
-with the new extension. --progressive writes progressive JPEGs: about 3 % fewer bytes at the same
-quality, about 11 % more time.
-Exit status: 0 all images done, 1 some failed, 2 usage error.
+with the new extension (an input kept as it was keeps its own). Inputs that share a base name get
+names of their own, in input order: same.jpg and same.png give same.jpg and same-1.jpg. Every name
+is chosen before anything is written. An input is never written over (--out may be the inputs'
+folder; an input whose output would be itself is refused), nor is a file that was there before
+the run unless --force is given. --progressive writes progressive JPEGs: about 3 % fewer bytes at
+the same quality, about 11 % more time.
+Exit status: 0 all images done, 1 some failed or were refused, 2 usage error.
 )";
 
 struct Cli {
@@ -90,6 +94,7 @@ void declare(apps::CommandLine& cli, Cli& out) {
              "all cores with --jobs 1, else 1", [&out](std::string_view text) {
                return apps::parse_number(text, out.vips_threads, 1, 1024);
              });
+  cli.flag("--force", "replace outputs left by an earlier run (never an input)", out.batch.force);
   cli.flag("--json", "print a JSON report instead of a line per image", out.json);
   cli.arguments("FILE|DIR...",
                 [&out](std::string_view input) { out.batch.inputs.emplace_back(input); });
@@ -181,6 +186,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "lumen-image: cannot create %s: %s\n", dir->c_str(), ec.message().c_str());
       return 2;
     }
+  }
+  std::error_code ec;
+  if (!cli.batch.thumbnail_dir.empty() &&
+      fs::equivalent(cli.batch.out_dir, cli.batch.thumbnail_dir, ec)) {
+    // A thumbnail and a JPEG output of the same image would have the same name.
+    return parser.fail("--thumbnails needs a directory of its own, not --out's");
   }
   for (const std::string& p : problems) std::fprintf(stderr, "lumen-image: %s\n", p.c_str());
 

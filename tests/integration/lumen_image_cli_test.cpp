@@ -9,6 +9,8 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "../unit/image/test_images.hpp"
 #include "lumen/image/vips_runtime.hpp"
@@ -134,6 +136,44 @@ TEST_F(LumenImageCliTest, ProgressiveFlagWritesProgressiveJpeg) {
   ASSERT_EQ(run("optimize " + input + " --out " + (dir_ / "b").string()).status, 0);
   EXPECT_EQ(jpeg_frame_type(read(dir_ / "p" / "wide.jpg")), "progressive");
   EXPECT_EQ(jpeg_frame_type(read(dir_ / "b" / "wide.jpg")), "baseline");
+}
+
+TEST_F(LumenImageCliTest, InputsWithTheSameStemInDifferentFormatsBothSurvive) {
+  fs::create_directories(dir_ / "same");
+  write(dir_ / "same" / "same.jpg", jpeg(gradient(300, 200)));
+  write(dir_ / "same" / "same.png", png(noise(300, 200)));
+  const auto r = run("optimize " + (dir_ / "same").string() + " --out " + (dir_ / "o").string());
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  // Input order is name order: same.jpg keeps the plain name, same.png gets the first suffix.
+  EXPECT_EQ(decode(read(dir_ / "o" / "same.jpg")).width(), 300);
+  EXPECT_EQ(decode(read(dir_ / "o" / "same-1.jpg")).width(), 300);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "o"), fs::directory_iterator()), 2);
+}
+
+TEST_F(LumenImageCliTest, OutEqualToTheInputFolderLeavesEveryOriginalByteIdentical) {
+  const fs::path in = dir_ / "in";
+  std::vector<std::pair<fs::path, Bytes>> originals;
+  for (const auto& f : fs::directory_iterator(in)) originals.emplace_back(f.path(), read(f.path()));
+  const auto r = run("optimize " + in.string() + " --out " + in.string());
+  EXPECT_EQ(r.status, 1) << "wide.jpg would be its own output: refused";
+  for (const auto& [path, bytes] : originals) EXPECT_EQ(read(path), bytes) << path;
+  EXPECT_NE(r.out.find((in / "wide.jpg").string() + " is an input"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(in / "page.jpg")) << "an output that is no input is still written";
+}
+
+TEST_F(LumenImageCliTest, ASecondRunRefusesToOverwriteWithoutForceAndReplacesWithIt) {
+  const std::string input = (dir_ / "in" / "wide.jpg").string();
+  const fs::path output = dir_ / "o" / "wide.jpg";
+  ASSERT_EQ(run("optimize " + input + " --out " + (dir_ / "o").string()).status, 0);
+  write(output, Bytes{'e', 'a', 'r', 'l', 'i', 'e', 'r'});
+  const auto again = run("optimize " + input + " --out " + (dir_ / "o").string());
+  EXPECT_EQ(again.status, 1);
+  EXPECT_NE(again.out.find(output.string() + " exists"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("1 images, 1 failed"), std::string::npos) << again.out;
+  EXPECT_EQ(read(output), (Bytes{'e', 'a', 'r', 'l', 'i', 'e', 'r'}));
+  const auto forced = run("optimize " + input + " --out " + (dir_ / "o").string() + " --force");
+  EXPECT_EQ(forced.status, 0) << forced.err;
+  EXPECT_EQ(decode(read(output)).width(), 1920);
 }
 
 TEST_F(LumenImageCliTest, UsageErrorsExitWithTwo) {
