@@ -100,7 +100,6 @@ void process_one(const ImageOptimizer& optimizer, const BatchOptions& o, const f
   e.height_in = opt->original.height;
   e.width_out = opt->width;
   e.height_out = opt->height;
-  e.reduction_percent = opt->reduction_percent;
   e.unchanged = opt->is_original;
   if (both) {
     e.error = write_output(plan.thumbnail, both.value().thumbnail.bytes, o.force, inputs);
@@ -111,6 +110,10 @@ void process_one(const ImageOptimizer& optimizer, const BatchOptions& o, const f
 }
 
 }  // namespace
+
+double reduction_percent(std::uint64_t in, std::uint64_t out) {
+  return in == 0 ? 0.0 : 100.0 * (static_cast<double>(in) - static_cast<double>(out)) / static_cast<double>(in);
+}
 
 std::vector<fs::path> expand_inputs(const std::vector<fs::path>& inputs, std::vector<std::string>& problems) {
   std::vector<fs::path> files;
@@ -146,6 +149,7 @@ std::vector<Entry> run_batch(const BatchOptions& options, const std::vector<fs::
     for (std::size_t i = next.fetch_add(1); i < files.size(); i = next.fetch_add(1)) {
       const auto start = std::chrono::steady_clock::now();
       process_one(optimizer, options, files[i], plan[i], inputs, entries[i]);
+      entries[i].reduction_percent = reduction_percent(entries[i].bytes_in, entries[i].bytes_out);
       entries[i].milliseconds =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       std::lock_guard lock(report);

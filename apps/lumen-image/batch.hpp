@@ -37,11 +37,14 @@ struct Entry {
   int height_in = 0;
   int width_out = 0;
   int height_out = 0;
-  double reduction_percent = 0;
-  bool unchanged = false;  // the input was already optimal and was copied
+  double reduction_percent = 0;  // of bytes_out against bytes_in; negative when the output grew
+  bool unchanged = false;  // re-encoding would not have made it smaller: a copy of the input
   double milliseconds = 0;
   std::string error;  // empty: success
 };
+
+// 100 * (in - out) / in: negative when the output is larger; 0 for an empty input.
+double reduction_percent(std::uint64_t in, std::uint64_t out);
 
 // Files named on the command line, and the image files (by extension) directly inside the
 // directories named, in name order.

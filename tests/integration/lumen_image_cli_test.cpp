@@ -36,6 +36,11 @@ Bytes read(const fs::path& path) {
   return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+// A few dozen bytes: any JPEG of it is larger.
+Bytes flat_png() {
+  return png((vips::VImage::black(24, 24) + 128).cast(VIPS_FORMAT_UCHAR));
+}
+
 class LumenImageCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -174,6 +179,27 @@ TEST_F(LumenImageCliTest, ASecondRunRefusesToOverwriteWithoutForceAndReplacesWit
   const auto forced = run("optimize " + input + " --out " + (dir_ / "o").string() + " --force");
   EXPECT_EQ(forced.status, 0) << forced.err;
   EXPECT_EQ(decode(read(output)).width(), 1920);
+}
+
+TEST_F(LumenImageCliTest, AnOutputThatWouldGrowIsAByteCopyOfTheInputAndTheReportSaysSo) {
+  const Bytes tiny = flat_png();
+  write(dir_ / "tiny.png", tiny);
+  const auto r = run("optimize " + (dir_ / "tiny.png").string() + " --out " + (dir_ / "o").string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read(dir_ / "o" / "tiny.png"), tiny);
+  EXPECT_FALSE(fs::exists(dir_ / "o" / "tiny.jpg"));
+  EXPECT_NE(r.out.find("original kept"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("-0.0 %"), std::string::npos) << r.out;
+}
+
+TEST_F(LumenImageCliTest, AnOutputLargerThanItsInputIsShownAsGrowth) {
+  const Bytes tiny = flat_png();
+  write(dir_ / "tiny.png", tiny);
+  const auto r = run("thumbnail " + (dir_ / "tiny.png").string() + " --out " + (dir_ / "t").string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  ASSERT_GT(fs::file_size(dir_ / "t" / "tiny.jpg"), tiny.size());
+  EXPECT_NE(r.out.find("(+"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("-0.0 %"), std::string::npos) << r.out;
 }
 
 TEST_F(LumenImageCliTest, UsageErrorsExitWithTwo) {
