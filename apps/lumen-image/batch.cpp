@@ -9,6 +9,8 @@
 #include <system_error>
 #include <thread>
 
+#include "outputs.hpp"
+
 namespace lumen::image::cli {
 namespace fs = std::filesystem;
 
@@ -38,23 +40,14 @@ bool read_file(const fs::path& path, Bytes& out, std::string& error) {
   return true;
 }
 
-bool write_file(const fs::path& path, const Bytes& bytes, std::string& error) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) {
-    error = "cannot write " + path.string();
-    return false;
-  }
-  return true;
-}
-
-void process_one(const ImageOptimizer& optimizer, const BatchOptions& o, const fs::path& file, Entry& e) {
+void process_one(const ImageOptimizer& optimizer, const BatchOptions& o, const fs::path& file,
+                 const PlannedOutput& plan, const InputFiles& inputs, Entry& e) {
   e.input = file.string();
+  e.error = plan.refused;
+  if (!e.error.empty()) return;
   Bytes input;
   if (!read_file(file, input, e.error)) return;
   e.bytes_in = input.size();
-  const fs::path stem = file.stem();
 
   if (o.command == Command::kThumbnail) {
     auto t = optimizer.generate_thumbnail(input, o.thumbnail_size);
@@ -66,9 +59,9 @@ void process_one(const ImageOptimizer& optimizer, const BatchOptions& o, const f
       e.width_in = meta.value().width;
       e.height_in = meta.value().height;
     }
-    const fs::path out = o.out_dir / fs::path(stem.string() + ".jpg");
-    if (!write_file(out, t.value().bytes, e.error)) return;
-    e.output = out.string();
+    e.error = write_output(plan.output, t.value().bytes, o.force, inputs);
+    if (!e.error.empty()) return;
+    e.output = plan.output.string();
     e.bytes_out = t.value().bytes.size();
     e.width_out = t.value().width;
     e.height_out = t.value().height;
@@ -93,27 +86,34 @@ void process_one(const ImageOptimizer& optimizer, const BatchOptions& o, const f
     }
     opt = &alone.value();
   }
-  // An input returned unchanged keeps its own format, hence its extension.
-  const std::string ext = opt->is_original ? file.extension().string() : std::string(extension(o.optimize.format));
-  const fs::path out = o.out_dir / fs::path(stem.string() + ext);
-  if (!write_file(out, opt->bytes, e.error)) return;
+  // An input returned unchanged keeps its own format, hence its extension; when that names the
+  // input itself (--out is the input's folder), the input is its own output.
+  const fs::path& out = opt->is_original ? plan.original : plan.output;
+  std::error_code ec;
+  if (!(opt->is_original && fs::equivalent(out, file, ec))) {
+    e.error = write_output(out, opt->bytes, o.force, inputs);
+    if (!e.error.empty()) return;
+  }
   e.output = out.string();
   e.bytes_out = opt->bytes.size();
   e.width_in = opt->original.width;
   e.height_in = opt->original.height;
   e.width_out = opt->width;
   e.height_out = opt->height;
-  e.reduction_percent = opt->reduction_percent;
   e.unchanged = opt->is_original;
   if (both) {
-    const fs::path thumb = o.thumbnail_dir / fs::path(stem.string() + ".jpg");
-    if (!write_file(thumb, both.value().thumbnail.bytes, e.error)) return;
-    e.thumbnail = thumb.string();
+    e.error = write_output(plan.thumbnail, both.value().thumbnail.bytes, o.force, inputs);
+    if (!e.error.empty()) return;
+    e.thumbnail = plan.thumbnail.string();
     e.thumbnail_bytes = both.value().thumbnail.bytes.size();
   }
 }
 
 }  // namespace
+
+double reduction_percent(std::uint64_t in, std::uint64_t out) {
+  return in == 0 ? 0.0 : 100.0 * (static_cast<double>(in) - static_cast<double>(out)) / static_cast<double>(in);
+}
 
 std::vector<fs::path> expand_inputs(const std::vector<fs::path>& inputs, std::vector<std::string>& problems) {
   std::vector<fs::path> files;
@@ -139,6 +139,8 @@ std::vector<fs::path> expand_inputs(const std::vector<fs::path>& inputs, std::ve
 std::vector<Entry> run_batch(const BatchOptions& options, const std::vector<fs::path>& files,
                              const std::function<void(const Entry&, std::size_t done)>& on_done) {
   const ImageOptimizer optimizer;
+  const InputFiles inputs(files);
+  const std::vector<PlannedOutput> plan = plan_outputs(options, files, inputs);
   std::vector<Entry> entries(files.size());
   std::atomic<std::size_t> next{0};
   std::size_t done = 0;
@@ -146,7 +148,8 @@ std::vector<Entry> run_batch(const BatchOptions& options, const std::vector<fs::
   auto worker = [&] {
     for (std::size_t i = next.fetch_add(1); i < files.size(); i = next.fetch_add(1)) {
       const auto start = std::chrono::steady_clock::now();
-      process_one(optimizer, options, files[i], entries[i]);
+      process_one(optimizer, options, files[i], plan[i], inputs, entries[i]);
+      entries[i].reduction_percent = reduction_percent(entries[i].bytes_in, entries[i].bytes_out);
       entries[i].milliseconds =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       std::lock_guard lock(report);

@@ -23,6 +23,7 @@ struct BatchOptions {
   OptimizeOptions optimize;
   int thumbnail_size = 256;
   int jobs = 0;  // 0: all cores
+  bool force = false;  // replace files that exist before the run (never an input)
 };
 
 struct Entry {
@@ -36,18 +37,22 @@ struct Entry {
   int height_in = 0;
   int width_out = 0;
   int height_out = 0;
-  double reduction_percent = 0;
-  bool unchanged = false;  // the input was already optimal and was copied
+  double reduction_percent = 0;  // of bytes_out against bytes_in; negative when the output grew
+  bool unchanged = false;  // re-encoding would not have made it smaller: a copy of the input
   double milliseconds = 0;
   std::string error;  // empty: success
 };
+
+// 100 * (in - out) / in: negative when the output is larger; 0 for an empty input.
+double reduction_percent(std::uint64_t in, std::uint64_t out);
 
 // Files named on the command line, and the image files (by extension) directly inside the
 // directories named, in name order.
 std::vector<std::filesystem::path> expand_inputs(const std::vector<std::filesystem::path>& inputs,
                                                  std::vector<std::string>& problems);
 
-// Processes every file; `on_done` is called (serialised) after each one. Results are in input order.
+// Plans every output (outputs.hpp), then processes every file; `on_done` is called (serialised)
+// after each one. Results are in input order. A refused file is an Entry with its `error`.
 std::vector<Entry> run_batch(const BatchOptions& options, const std::vector<std::filesystem::path>& files,
                              const std::function<void(const Entry&, std::size_t done)>& on_done);
 

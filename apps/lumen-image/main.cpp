@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -38,9 +39,14 @@ lumen-image COMMAND --help lists the command's options and their defaults.
 
 constexpr const char* kEpilog =
     R"(Directories contribute the image files directly inside them. Outputs keep the input's base name
-with the new extension. --progressive writes progressive JPEGs: about 3 % fewer bytes at the same
-quality, about 11 % more time.
-Exit status: 0 all images done, 1 some failed, 2 usage error.
+with the new extension. optimize copies an input that re-encoding would not make smaller, and that
+already fits --max-width and --max-height, as it is, with its own extension ("original kept").
+Inputs that share a base name get names of their own, in input order: same.jpg and same.png give
+same.jpg and same-1.jpg. Every name is chosen before anything is written. An input is never written
+over (--out may be the inputs' folder; an input whose output would be itself is refused), nor is a
+file that was there before the run unless --force is given. --progressive writes progressive JPEGs:
+about 3 % fewer bytes at the same quality, about 11 % more time.
+Exit status: 0 all images done, 1 some failed or were refused, 2 usage error.
 )";
 
 struct Cli {
@@ -90,6 +96,7 @@ void declare(apps::CommandLine& cli, Cli& out) {
              "all cores with --jobs 1, else 1", [&out](std::string_view text) {
                return apps::parse_number(text, out.vips_threads, 1, 1024);
              });
+  cli.flag("--force", "replace outputs left by an earlier run (never an input)", out.batch.force);
   cli.flag("--json", "print a JSON report instead of a line per image", out.json);
   cli.arguments("FILE|DIR...",
                 [&out](std::string_view input) { out.batch.inputs.emplace_back(input); });
@@ -106,14 +113,26 @@ std::string human(std::uint64_t bytes) {
   return buf;
 }
 
+// "-12.3 %" smaller, "+3.2 %" larger, "0.0 %" the same: the sign comes from the byte counts, so a
+// change too small for one decimal still shows which way it went.
+std::string change(std::uint64_t in, std::uint64_t out) {
+  if (in == out) return "0.0 %";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%c%.1f %%", out > in ? '+' : '-',
+                std::abs(lumen::image::cli::reduction_percent(in, out)));
+  return buf;
+}
+
 void print_entry(const Entry& e) {
   if (!e.error.empty()) {
     std::printf("FAIL %s: %s\n", e.input.c_str(), e.error.c_str());
     return;
   }
-  std::printf("ok   %s  %dx%d -> %dx%d  %s -> %s  (-%.1f %%)%s  %.0f ms\n", e.input.c_str(), e.width_in, e.height_in,
-              e.width_out, e.height_out, human(e.bytes_in).c_str(), human(e.bytes_out).c_str(), e.reduction_percent,
-              e.unchanged ? "  unchanged" : "", e.milliseconds);
+  std::printf("ok   %s  %dx%d -> %dx%d  %s -> %s  (%s)%s  %.0f ms\n", e.input.c_str(), e.width_in,
+              e.height_in, e.width_out, e.height_out, human(e.bytes_in).c_str(),
+              human(e.bytes_out).c_str(), change(e.bytes_in, e.bytes_out).c_str(),
+              e.unchanged ? "  original kept: re-encoding would not make it smaller" : "",
+              e.milliseconds);
 }
 
 void progress_bar(std::size_t done, std::size_t total) {
@@ -163,6 +182,8 @@ int main(int argc, char** argv) {
   if (const std::optional<int> status = parser.parse(argc, argv, 2)) return *status;
   if (cli.batch.inputs.empty()) return parser.fail("no input files or directories");
   if (cli.batch.out_dir.empty()) return parser.fail("--out DIR is required");
+  // A file that re-encoding would make larger is better left as it is, in its own format.
+  cli.batch.optimize.keep_smaller_original = true;
   if (cli.batch.jobs == 0) cli.batch.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // One image per core already fills the machine: libvips's own threads would only contend.
   const int vips_threads = cli.vips_threads > 0 ? cli.vips_threads : (cli.batch.jobs > 1 ? 1 : 0);
@@ -181,6 +202,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "lumen-image: cannot create %s: %s\n", dir->c_str(), ec.message().c_str());
       return 2;
     }
+  }
+  std::error_code ec;
+  if (!cli.batch.thumbnail_dir.empty() &&
+      fs::equivalent(cli.batch.out_dir, cli.batch.thumbnail_dir, ec)) {
+    // A thumbnail and a JPEG output of the same image would have the same name.
+    return parser.fail("--thumbnails needs a directory of its own, not --out's");
   }
   for (const std::string& p : problems) std::fprintf(stderr, "lumen-image: %s\n", p.c_str());
 
@@ -210,7 +237,7 @@ int main(int argc, char** argv) {
     out += e.bytes_out;
     thumbs += e.thumbnail_bytes;
   }
-  const double reduction = in == 0 ? 0.0 : 100.0 * (1.0 - static_cast<double>(out) / static_cast<double>(in));
+  const double reduction = lumen::image::cli::reduction_percent(in, out);
   const double per_second = seconds > 0 ? static_cast<double>(entries.size()) / seconds : 0.0;
 
   if (cli.json) {
@@ -234,8 +261,8 @@ int main(int argc, char** argv) {
     for (const std::string& p : problems) doc["problems"].push_back(p);
     std::cout << doc.dump(2) << '\n';
   } else {
-    std::printf("%zu images, %zu failed: %s -> %s (-%.1f %%)", entries.size(), failed, human(in).c_str(),
-                human(out).c_str(), reduction);
+    std::printf("%zu images, %zu failed: %s -> %s (%s)", entries.size(), failed,
+                human(in).c_str(), human(out).c_str(), change(in, out).c_str());
     if (thumbs > 0) std::printf(", thumbnails %s", human(thumbs).c_str());
     std::printf(", %.2f s, %.2f images/s\n", seconds, per_second);
   }

@@ -267,8 +267,8 @@ ImageResult<ProcessedImage> run(ByteView input, const OptimizeOptions& o, const 
     opt.height = out.height();
 
     const auto [w, h] = upright(opt.original);
-    const bool already_fits = opt.original.format == to_string(o.format) && w <= o.max_width &&
-                              h <= o.max_height && opt.original.pages == 1;
+    const bool format_ok = opt.original.format == to_string(o.format) || o.keep_smaller_original;
+    const bool already_fits = format_ok && w <= o.max_width && h <= o.max_height && opt.original.pages == 1;
     if (opt.bytes.size() >= input.size() && already_fits) {
       opt.bytes.assign(input.begin(), input.end());
       opt.is_original = true;

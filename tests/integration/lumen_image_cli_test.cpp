@@ -9,6 +9,8 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "../unit/image/test_images.hpp"
 #include "lumen/image/vips_runtime.hpp"
@@ -32,6 +34,11 @@ void write(const fs::path& path, const Bytes& bytes) {
 Bytes read(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A few dozen bytes: any JPEG of it is larger.
+Bytes flat_png() {
+  return png((vips::VImage::black(24, 24) + 128).cast(VIPS_FORMAT_UCHAR));
 }
 
 class LumenImageCliTest : public ::testing::Test {
@@ -134,6 +141,65 @@ TEST_F(LumenImageCliTest, ProgressiveFlagWritesProgressiveJpeg) {
   ASSERT_EQ(run("optimize " + input + " --out " + (dir_ / "b").string()).status, 0);
   EXPECT_EQ(jpeg_frame_type(read(dir_ / "p" / "wide.jpg")), "progressive");
   EXPECT_EQ(jpeg_frame_type(read(dir_ / "b" / "wide.jpg")), "baseline");
+}
+
+TEST_F(LumenImageCliTest, InputsWithTheSameStemInDifferentFormatsBothSurvive) {
+  fs::create_directories(dir_ / "same");
+  write(dir_ / "same" / "same.jpg", jpeg(gradient(300, 200)));
+  write(dir_ / "same" / "same.png", png(noise(300, 200)));
+  const auto r = run("optimize " + (dir_ / "same").string() + " --out " + (dir_ / "o").string());
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  // Input order is name order: same.jpg keeps the plain name, same.png gets the first suffix.
+  EXPECT_EQ(decode(read(dir_ / "o" / "same.jpg")).width(), 300);
+  EXPECT_EQ(decode(read(dir_ / "o" / "same-1.jpg")).width(), 300);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "o"), fs::directory_iterator()), 2);
+}
+
+TEST_F(LumenImageCliTest, OutEqualToTheInputFolderLeavesEveryOriginalByteIdentical) {
+  const fs::path in = dir_ / "in";
+  std::vector<std::pair<fs::path, Bytes>> originals;
+  for (const auto& f : fs::directory_iterator(in)) originals.emplace_back(f.path(), read(f.path()));
+  const auto r = run("optimize " + in.string() + " --out " + in.string());
+  EXPECT_EQ(r.status, 1) << "wide.jpg would be its own output: refused";
+  for (const auto& [path, bytes] : originals) EXPECT_EQ(read(path), bytes) << path;
+  EXPECT_NE(r.out.find((in / "wide.jpg").string() + " is an input"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(in / "page.jpg")) << "an output that is no input is still written";
+}
+
+TEST_F(LumenImageCliTest, ASecondRunRefusesToOverwriteWithoutForceAndReplacesWithIt) {
+  const std::string input = (dir_ / "in" / "wide.jpg").string();
+  const fs::path output = dir_ / "o" / "wide.jpg";
+  ASSERT_EQ(run("optimize " + input + " --out " + (dir_ / "o").string()).status, 0);
+  write(output, Bytes{'e', 'a', 'r', 'l', 'i', 'e', 'r'});
+  const auto again = run("optimize " + input + " --out " + (dir_ / "o").string());
+  EXPECT_EQ(again.status, 1);
+  EXPECT_NE(again.out.find(output.string() + " exists"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("1 images, 1 failed"), std::string::npos) << again.out;
+  EXPECT_EQ(read(output), (Bytes{'e', 'a', 'r', 'l', 'i', 'e', 'r'}));
+  const auto forced = run("optimize " + input + " --out " + (dir_ / "o").string() + " --force");
+  EXPECT_EQ(forced.status, 0) << forced.err;
+  EXPECT_EQ(decode(read(output)).width(), 1920);
+}
+
+TEST_F(LumenImageCliTest, AnOutputThatWouldGrowIsAByteCopyOfTheInputAndTheReportSaysSo) {
+  const Bytes tiny = flat_png();
+  write(dir_ / "tiny.png", tiny);
+  const auto r = run("optimize " + (dir_ / "tiny.png").string() + " --out " + (dir_ / "o").string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read(dir_ / "o" / "tiny.png"), tiny);
+  EXPECT_FALSE(fs::exists(dir_ / "o" / "tiny.jpg"));
+  EXPECT_NE(r.out.find("original kept"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("-0.0 %"), std::string::npos) << r.out;
+}
+
+TEST_F(LumenImageCliTest, AnOutputLargerThanItsInputIsShownAsGrowth) {
+  const Bytes tiny = flat_png();
+  write(dir_ / "tiny.png", tiny);
+  const auto r = run("thumbnail " + (dir_ / "tiny.png").string() + " --out " + (dir_ / "t").string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  ASSERT_GT(fs::file_size(dir_ / "t" / "tiny.jpg"), tiny.size());
+  EXPECT_NE(r.out.find("(+"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("-0.0 %"), std::string::npos) << r.out;
 }
 
 TEST_F(LumenImageCliTest, UsageErrorsExitWithTwo) {

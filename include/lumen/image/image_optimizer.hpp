@@ -3,9 +3,10 @@
 // One pass through libvips per call: the decoder shrinks on load when the target is much smaller
 // (JPEG DCT scaling, WebP scaled decode), EXIF orientation is applied, colour is converted to sRGB,
 // alpha is flattened onto white for JPEG, metadata is stripped unless asked for, and a multi-page
-// or animated input gives its first page. Images are never enlarged by optimize_for_analysis, and
-// its result is never larger than the input: when re-encoding does not help and the input already
-// has the size and format asked for, the input bytes come back unchanged (`is_original`).
+// or animated input gives its first page. Images are never enlarged by optimize_for_analysis.
+// When re-encoding does not make the input smaller and the input already has the size and format
+// asked for (with `keep_smaller_original`, any format), the input bytes come back unchanged
+// (`is_original`).
 //
 // Hostile input gets an ImageError, never a crash: the header's dimensions are checked against
 // `max_pixels` before any pixel is decoded, and each call has a time budget.
@@ -76,6 +77,10 @@ struct OptimizeOptions {
   // corpus (up to 12 % on document pages; a few percent more on small flat artwork) but takes
   // 11 % longer, so baseline stays the default, as in sharp.
   bool progressive = false;
+  // Also keep an input of another format when re-encoding would not make it smaller: the result
+  // is then never larger than the input, but may not be in `format`. Off by default because a
+  // caller who asks for WebP usually needs WebP; a tool that writes files (lumen-image) wants it.
+  bool keep_smaller_original = false;
 };
 
 struct OptimizedImage {
@@ -83,7 +88,7 @@ struct OptimizedImage {
   ImageMetadata original;
   int width = 0;  // of the output, after orientation
   int height = 0;
-  Format format = Format::kJpeg;
+  Format format = Format::kJpeg;  // as asked; when `is_original`, `original.format` is the truth
   double reduction_percent = 0;  // 0..100, never negative
   bool is_original = false;  // re-encoding did not help: `bytes` are the input's
 };

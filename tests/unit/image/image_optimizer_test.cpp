@@ -72,6 +72,26 @@ TEST_F(ImageOptimizerTest, ReencodesAnInputOfAnotherFormatEvenWhenLarger) {
   EXPECT_EQ(std::string(decode(r.value().bytes).get_string("vips-loader")), "webpload_buffer");
 }
 
+TEST_F(ImageOptimizerTest, KeepsASmallerInputOfAnotherFormatWhenAskedTo) {
+  const Bytes input = jpeg(noise(64, 64), 20);
+  auto r = optimizer_.optimize_for_analysis(
+      input, {.quality = 100, .format = Format::kWebp, .keep_smaller_original = true});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r.value().is_original);
+  EXPECT_EQ(r.value().bytes, input);
+  EXPECT_EQ(r.value().original.format, "jpeg");
+  EXPECT_EQ(r.value().width, 64);
+}
+
+TEST_F(ImageOptimizerTest, KeepSmallerOriginalStillShrinksAnImageThatDoesNotFit) {
+  const Bytes input = png(text_page(1000, 3000));
+  auto r = optimizer_.optimize_for_analysis(
+      input, {.max_width = 800, .max_height = 600, .keep_smaller_original = true});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(r.value().is_original);
+  EXPECT_EQ(r.value().height, 600);
+}
+
 TEST_F(ImageOptimizerTest, WritesTheFormatAskedFor) {
   const Bytes input = png(gradient(500, 400));
   const std::array<std::pair<Format, const char*>, 3> cases{
