@@ -195,6 +195,36 @@ TEST_F(GatewayTest, BadRequestsGetA4xxWithAClearJsonErrorAndTheServiceLivesOn) {
   EXPECT_EQ(analyze("fine").status, 200);
 }
 
+// A multipart analyze request whose text fields are `fields` (user_id and tier filled in if absent).
+HttpReply post_form(std::uint16_t port, std::map<std::string, std::string> fields) {
+  fields.emplace("user_id", "u-1");
+  fields.emplace("tier", "pro");
+  std::string body;
+  for (const auto& [name, content] : fields) {
+    body += "--b\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + content + "\r\n";
+  }
+  body += "--b--\r\n";
+  return lumen::testing::http_request(port, "POST", "/v1/analyze",
+                                      {{"Content-Type", "multipart/form-data; boundary=b"}}, body);
+}
+
+TEST_F(GatewayTest, TextThatIsNotUtf8IsA400WithOurOwnMessageAndCountedAsOne) {
+  start();
+  const auto error_of = [](const HttpReply& r) { return json::parse(r.body)["error"]; };
+  HttpReply r = lumen::testing::http_get(api_.port(), "/v1/jobs/\xff");
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(error_of(r)["message"], "the job id is not valid UTF-8");
+
+  r = post_form(api_.port(), {{"document", "text"}, {"model", "\xff"}});
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(error_of(r)["code"], "bad_request");
+  EXPECT_EQ(error_of(r)["message"], "\"model\" is not valid UTF-8");
+
+  const std::string metrics = lumen::testing::http_get(api_.port(), "/metrics").body;
+  EXPECT_NE(metrics.find(R"(gateway_requests_total{route="/v1/analyze",status="400"} 1)"), std::string::npos);
+  EXPECT_EQ(metrics.find(R"(status="500")"), std::string::npos);
+}
+
 TEST_F(GatewayTest, AModelGoingDownOpensItsBreakerFallsBackAndRecovers) {
   start();
   simulator_->set_scenario("gemini-2.0-flash", modelsim::Scenario::kDown);
