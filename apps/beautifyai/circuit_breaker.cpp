@@ -69,6 +69,11 @@ void CircuitBreaker::record(bool success) {
   }
 }
 
+void CircuitBreaker::release() {
+  std::lock_guard lock(mutex_);
+  if (state_ == BreakerState::kHalfOpen) probe_out_ = false;
+}
+
 void CircuitBreaker::open_locked(std::uint64_t now_ns) {
   // A re-opening after a failed probe continues the same outage: the recovery time covers it all.
   if (state_ == BreakerState::kClosed) {

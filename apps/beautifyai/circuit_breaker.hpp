@@ -43,6 +43,9 @@ class CircuitBreaker {
   // it must report its outcome with record().
   [[nodiscard]] bool allow();
   void record(bool success);
+  // Instead of record(), for a call allow() let through that ended without telling anything about
+  // the model (the caller's error, or the gateway's): a half-open breaker may probe again.
+  void release();
 
   [[nodiscard]] BreakerState state() const;
   [[nodiscard]] BreakerStats stats() const;

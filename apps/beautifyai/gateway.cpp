@@ -163,7 +163,9 @@ void Gateway::Impl::process(Job& job) {
   } catch (const ClientError& e) {
     ai.record_error("bad_image", "none");
     finish(job, e.status(), error_body(error_code(e.status()), e.what()));
-
+  } catch (const InvalidModelInput& e) {
+    ai.record_error("bad_request", "none");
+    finish(job, 400, error_body("bad_request", e.what()));
   } catch (const NoModelAvailable& e) {
     finish(job, e.status() == 429 ? 429 : 503, error_body(error_code(e.status()), e.what()),
            std::chrono::seconds(1));

@@ -225,6 +225,49 @@ TEST_F(GatewayTest, TextThatIsNotUtf8IsA400WithOurOwnMessageAndCountedAsOne) {
   EXPECT_EQ(metrics.find(R"(status="500")"), std::string::npos);
 }
 
+TEST_F(GatewayTest, ADocumentThatIsNotUtf8IsTheClientsFaultAndOpensNoBreaker) {
+  start();
+  for (int i = 0; i < 12; ++i) {
+    const HttpReply r = post_form(api_.port(), {{"document", "bad \xff " + std::to_string(i)}});
+    ASSERT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(json::parse(r.body)["error"]["message"], "\"document\" is not valid UTF-8");
+  }
+  const json now = stats();
+  EXPECT_EQ(now["upstream_calls"], 0);
+  for (const auto& [model, breaker] : now["breakers"].items()) {
+    EXPECT_EQ(breaker["state"], "closed") << model;
+    EXPECT_EQ(breaker["opened"], 0) << model;
+  }
+  EXPECT_EQ(analyze("fine").status, 200);
+}
+
+TEST_F(GatewayTest, ABadMemberOfAMicroBatchFailsAloneAndCountsAgainstNoModel) {
+  start();
+  // The router on its own: the gateway's validation would stop the bad input before it.
+  UpstreamClient upstream({.base_url = "http://127.0.0.1:" + std::to_string(modelsim_.port())});
+  lumen::beautifyai::Metrics ai(runtime_->meter("router-test"));
+  RouterOptions options;
+  options.breaker = {.window = 10, .min_calls = 2, .failure_ratio = 0.5, .open_for = 10s};
+  options.batch.max_delay = 50ms;
+  ModelRouter router(upstream, options, ai, runtime_->logger());
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::future<RoutedAnswer>> good;
+    for (int i = 0; i < 4; ++i) {
+      good.push_back(std::async(std::launch::async, [&router, i, round] {
+        return router.run("gemini-2.0-flash", "good " + std::to_string(round) + "-" + std::to_string(i));
+      }));
+    }
+    auto bad = std::async(std::launch::async, [&router] { return router.run("gemini-2.0-flash", "bad \xff"); });
+    EXPECT_THROW(bad.get(), std::exception);
+    for (auto& answer : good) EXPECT_EQ(answer.get().model, "gemini-2.0-flash");
+  }
+  EXPECT_GE(router.batches_sent(), 1u);
+  for (const auto& [model, breaker] : router.breakers()) {
+    EXPECT_EQ(breaker.state, BreakerState::kClosed) << model;
+    EXPECT_EQ(breaker.opened, 0u) << model;
+  }
+}
+
 TEST_F(GatewayTest, AModelGoingDownOpensItsBreakerFallsBackAndRecovers) {
   start();
   simulator_->set_scenario("gemini-2.0-flash", modelsim::Scenario::kDown);

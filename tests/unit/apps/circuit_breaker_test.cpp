@@ -69,3 +69,24 @@ TEST(CircuitBreaker, AFailedProbeOpensAgainAndTheRecoveryCoversTheWholeOutage) {
 
 }  // namespace
 }  // namespace beautifyai
+
+namespace beautifyai {
+namespace {
+
+TEST(CircuitBreaker, AProbeReleasedWithoutAnOutcomeLetsTheNextProbeThrough) {
+  lumen::ManualClock clock;
+  CircuitBreaker breaker({.window = 10, .min_calls = 4, .failure_ratio = 0.5, .open_for = std::chrono::seconds(1)},
+                         clock);
+  for (int i = 0; i < 4; ++i) breaker.record(false);
+  clock.advance(std::chrono::seconds(1));
+  ASSERT_TRUE(breaker.allow());
+  EXPECT_FALSE(breaker.allow());  // one probe at a time
+  breaker.release();              // that probe's input was the caller's fault: no verdict
+  EXPECT_EQ(breaker.state(), BreakerState::kHalfOpen);
+  ASSERT_TRUE(breaker.allow());
+  breaker.record(true);
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);
+}
+
+}  // namespace
+}  // namespace beautifyai
