@@ -4,7 +4,9 @@
 // least `min_calls` are in the window and the share of failures reaches `failure_ratio`, the
 // breaker opens. Open: allow() refuses (the router falls back to another model) until `open_for`
 // has passed; then it is half-open and lets exactly one probe through. The probe's success closes
-// it (the window starts empty) and its failure opens it for another `open_for`.
+// it (the window starts empty) and its failure opens it for another `open_for`. The state is read
+// from the clock: an open breaker whose pause has passed reports half-open even if no call has
+// come to move it there, because the next call would be let through.
 // Thread-safety: every method may be called concurrently.
 #pragma once
 
@@ -52,6 +54,8 @@ class CircuitBreaker {
 
  private:
   void open_locked(std::uint64_t now_ns);
+  // state_, except that an open breaker whose pause is over is half-open (with no probe out yet).
+  [[nodiscard]] BreakerState state_locked(std::uint64_t now_ns) const;
 
   const BreakerOptions options_;
   const lumen::Clock& clock_;

@@ -84,19 +84,24 @@ ModelRouter::ModelRouter(UpstreamClient& upstream, RouterOptions options,
   for (const ModelInfo& info : options.models) {
     models_.push_back(std::make_unique<Model>(info, options.breaker, upstream, options.batch));
   }
-  for (const auto& m : models_) publish_state(*m);
-}
-
-void ModelRouter::publish_state(Model& model) {
-  using lumen::beautifyai::CircuitState;
-  switch (model.breaker.state()) {
-    case BreakerState::kClosed: ai_.set_circuit_state(model.name, CircuitState::kClosed); break;
-    case BreakerState::kHalfOpen: ai_.set_circuit_state(model.name, CircuitState::kHalfOpen); break;
-    case BreakerState::kOpen: ai_.set_circuit_state(model.name, CircuitState::kOpen); break;
+  // Read at each collection, not pushed after each call: an open breaker turns half-open when its
+  // pause ends, and no call may come to report it.
+  for (const auto& m : models_) {
+    ai_.set_circuit_state_source(m->name, [breaker = &m->breaker] {
+      using lumen::beautifyai::CircuitState;
+      switch (breaker->state()) {
+        case BreakerState::kClosed: return CircuitState::kClosed;
+        case BreakerState::kHalfOpen: return CircuitState::kHalfOpen;
+        case BreakerState::kOpen: return CircuitState::kOpen;
+      }
+      return CircuitState::kClosed;
+    });
   }
 }
 
-ModelRouter::~ModelRouter() = default;
+ModelRouter::~ModelRouter() {
+  for (const auto& m : models_) ai_.set_circuit_state_source(m->name, {});
+}
 
 bool ModelRouter::knows(const std::string& model) const {
   for (const auto& m : models_) {
@@ -129,7 +134,6 @@ RoutedAnswer ModelRouter::run(const std::string& preferred, std::string input) {
   int attempts = 0;
   for (Model* model : order) {
     const bool allowed = model->breaker.allow();
-    publish_state(*model);
     if (!allowed) continue;
     ++attempts;
     const auto start = std::chrono::steady_clock::now();
@@ -137,15 +141,13 @@ RoutedAnswer ModelRouter::run(const std::string& preferred, std::string input) {
       ModelAnswer answer = call_model(*model, input);
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       model->breaker.record(true);
-      publish_state(*model);
-      ai_.record_ai_request(model->name, true, ms, answer.input_tokens + answer.output_tokens);
+        ai_.record_ai_request(model->name, true, ms, answer.input_tokens + answer.output_tokens);
       ai_.record_ai_tokens(model->name, answer.input_tokens, answer.output_tokens);
       return {std::move(answer), model->name, attempts};
     } catch (const InvalidModelInput&) {
       // The input, not the model: no other model would take it either.
       model->breaker.release();
-      publish_state(*model);
-      throw;
+        throw;
     } catch (const std::exception& e) {
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       const auto* upstream = dynamic_cast<const UpstreamError*>(&e);
@@ -153,16 +155,14 @@ RoutedAnswer ModelRouter::run(const std::string& preferred, std::string input) {
       if (upstream == nullptr && !timed_out) {
         // Neither an answer from the model nor a missing one: a fault of ours, not the model's.
         model->breaker.release();
-        publish_state(*model);
-        throw;
+            throw;
       }
       if (timed_out || is_model_fault(*upstream)) {
         model->breaker.record(false);
       } else {
         model->breaker.release();
       }
-      publish_state(*model);
-      ai_.record_ai_request(model->name, false, ms);
+        ai_.record_ai_request(model->name, false, ms);
       int status = 504;
       std::string type = "batch_timeout";
       if (upstream != nullptr) {

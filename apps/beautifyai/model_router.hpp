@@ -8,7 +8,8 @@
 // together share one upstream call (and its overhead); a bad member fails alone. Every
 // attempt is recorded: ai_requests_total / ai_request_duration_seconds and ai_token_usage_total by
 // model, errors_total by type and model, a log line per failed attempt, and the breaker's state as
-// the gauge ai_circuit_state{model} (0 closed, 1 half-open, 2 open).
+// the gauge ai_circuit_state{model} (0 closed, 1 half-open, 2 open), read from the breakers at each
+// collection.
 // Thread-safety: run() may be called from any number of threads.
 #pragma once
 
@@ -89,7 +90,6 @@ class ModelRouter {
  private:
   struct Model;
   ModelAnswer call_model(Model& model, std::string input);
-  void publish_state(Model& model);
 
   UpstreamClient& upstream_;
   lumen::beautifyai::Metrics& ai_;

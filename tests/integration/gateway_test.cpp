@@ -85,7 +85,10 @@ class GatewayTest : public ::testing::Test {
     runtime_ = std::make_unique<lumen::Runtime>(std::move(config));
 
     options.upstream.base_url = "http://127.0.0.1:" + std::to_string(modelsim_.port());
-    options.router.breaker = {.window = 10, .min_calls = 4, .failure_ratio = 0.5, .open_for = 300ms};
+    const auto open_for = options.router.breaker.open_for == BreakerOptions{}.open_for
+                              ? std::chrono::milliseconds(300ms)
+                              : options.router.breaker.open_for;
+    options.router.breaker = {.window = 10, .min_calls = 4, .failure_ratio = 0.5, .open_for = open_for};
     if (options.workers == GatewayOptions{}.workers) options.workers = 16;
     gateway_ = std::make_unique<Gateway>(*runtime_, options, sampler_);
     gateway_->mount(api_);
@@ -269,7 +272,9 @@ TEST_F(GatewayTest, ABadMemberOfAMicroBatchFailsAloneAndCountsAgainstNoModel) {
 }
 
 TEST_F(GatewayTest, AModelGoingDownOpensItsBreakerFallsBackAndRecovers) {
-  start();
+  GatewayOptions options;
+  options.router.breaker.open_for = 1s;  // long enough to be seen open on a busy machine
+  start(options);
   simulator_->set_scenario("gemini-2.0-flash", modelsim::Scenario::kDown);
   for (int i = 0; i < 8; ++i) {
     const HttpReply r = analyze("outage " + std::to_string(i));
@@ -280,6 +285,10 @@ TEST_F(GatewayTest, AModelGoingDownOpensItsBreakerFallsBackAndRecovers) {
   const std::string metrics = lumen::testing::http_get(api_.port(), "/metrics").body;
   EXPECT_NE(metrics.find(R"(ai_circuit_state{model="gemini-2.0-flash"} 2)"), std::string::npos);
   EXPECT_NE(metrics.find(R"(type="upstream_503")"), std::string::npos);
+  // Its pause over, it would let a probe through: it says so without waiting for a request.
+  EXPECT_TRUE(eventually([&] { return stats()["breakers"]["gemini-2.0-flash"]["state"] == "half_open"; }));
+  EXPECT_NE(lumen::testing::http_get(api_.port(), "/metrics").body.find(R"(ai_circuit_state{model="gemini-2.0-flash"} 1)"),
+            std::string::npos);
 
   simulator_->set_scenario("gemini-2.0-flash", modelsim::Scenario::kNormal);
   int n = 0;

@@ -67,18 +67,11 @@ TEST(CircuitBreaker, AFailedProbeOpensAgainAndTheRecoveryCoversTheWholeOutage) {
   EXPECT_EQ(breaker.stats().opened, 1u);  // one outage
 }
 
-}  // namespace
-}  // namespace beautifyai
-
-namespace beautifyai {
-namespace {
-
 TEST(CircuitBreaker, AProbeReleasedWithoutAnOutcomeLetsTheNextProbeThrough) {
   lumen::ManualClock clock;
-  CircuitBreaker breaker({.window = 10, .min_calls = 4, .failure_ratio = 0.5, .open_for = std::chrono::seconds(1)},
-                         clock);
+  CircuitBreaker breaker(small(), clock);
   for (int i = 0; i < 4; ++i) breaker.record(false);
-  clock.advance(std::chrono::seconds(1));
+  clock.advance(1s);
   ASSERT_TRUE(breaker.allow());
   EXPECT_FALSE(breaker.allow());  // one probe at a time
   breaker.release();              // that probe's input was the caller's fault: no verdict
@@ -86,6 +79,20 @@ TEST(CircuitBreaker, AProbeReleasedWithoutAnOutcomeLetsTheNextProbeThrough) {
   ASSERT_TRUE(breaker.allow());
   breaker.record(true);
   EXPECT_EQ(breaker.state(), BreakerState::kClosed);
+}
+
+TEST(CircuitBreaker, ReportsHalfOpenOnceThePauseHasPassedWithoutAnyCall) {
+  lumen::ManualClock clock;
+  CircuitBreaker breaker(small(), clock);
+  for (int i = 0; i < 4; ++i) breaker.record(false);
+  clock.advance(999ms);
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+  clock.advance(10min);
+  EXPECT_EQ(breaker.state(), BreakerState::kHalfOpen);
+  EXPECT_EQ(breaker.stats().state, BreakerState::kHalfOpen);
+  EXPECT_EQ(breaker.stats().rejected, 0u);  // reading it let nothing through and refused nothing
+  ASSERT_TRUE(breaker.allow());             // the probe it promised
+  EXPECT_FALSE(breaker.allow());
 }
 
 }  // namespace

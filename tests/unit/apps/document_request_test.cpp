@@ -99,12 +99,6 @@ TEST(Base64, RoundTripsEveryLengthAndRejectsJunk) {
   EXPECT_EQ(*apps::base64_decode("TW\nFu"), (std::vector<std::uint8_t>{'M', 'a', 'n'}));
 }
 
-}  // namespace
-}  // namespace beautifyai
-
-namespace beautifyai {
-namespace {
-
 // A valid multipart request in which `field` carries `value` instead.
 std::string multipart_with(const std::string& field, std::string_view value) {
   std::map<std::string, std::string> fields{{"user_id", "u-1"}, {"document", "text"}, {"tier", "pro"}};
