@@ -291,8 +291,12 @@ void Gateway::mount(lumen::admin::AdminServer& server) {
       {.on_open = [impl](const lumen::admin::WebSocketChannel& c, const AdminRequest& r) { impl->stream_open(c, r); },
        .on_message = [impl](const lumen::admin::WebSocketChannel& c, std::string m) { impl->stream_message(c, m); },
        .on_close = [impl](const lumen::admin::WebSocketChannel& c) { impl->stream_close(c); }});
-  server.route("/control/stats", [impl](const AdminRequest&) { return impl->control_stats(); });
-  server.route("/control/optimizations", [impl](const AdminRequest& r) { return impl->control_optimizations(r); });
+}
+
+void Gateway::mount_control(lumen::admin::AdminServer& admin) {
+  Impl* impl = impl_.get();
+  admin.route("/control/stats", [impl](const AdminRequest&) { return impl->control_stats(); });
+  admin.route("/control/optimizations", [impl](const AdminRequest& r) { return impl->control_optimizations(r); });
 }
 
 void Gateway::stop() { impl_->workers.stop(); }

@@ -92,12 +92,15 @@ class GatewayTest : public ::testing::Test {
     if (options.workers == GatewayOptions{}.workers) options.workers = 16;
     gateway_ = std::make_unique<Gateway>(*runtime_, options, sampler_);
     gateway_->mount(api_);
+    gateway_->mount_control(admin_);
     api_.route("/metrics", lumen::admin::metrics_handler(runtime_->meter_provider()));
     api_.start();
+    admin_.start();
   }
 
   void TearDown() override {
     api_.stop();
+    admin_.stop();
     if (gateway_) gateway_->stop();
     gateway_.reset();
     runtime_.reset();
@@ -113,7 +116,11 @@ class GatewayTest : public ::testing::Test {
   HttpReply analyze(const std::string& document, const std::string& extra = "") {
     return post("/v1/analyze", R"({"user_id":"u-1","tier":"pro","document":")" + document + "\"" + extra + "}");
   }
-  json stats() { return json::parse(lumen::testing::http_get(api_.port(), "/control/stats").body); }
+  json stats() { return json::parse(lumen::testing::http_get(admin_.port(), "/control/stats").body); }
+  HttpReply control(const std::string& body) {
+    return lumen::testing::http_request(admin_.port(), "POST", "/control/optimizations",
+                                        {{"Content-Type", "application/json"}}, body);
+  }
 
   static inline int counter_ = 0;
   std::unique_ptr<modelsim::ModelSimulator> simulator_;
@@ -123,6 +130,7 @@ class GatewayTest : public ::testing::Test {
   std::unique_ptr<lumen::Runtime> runtime_;
   std::unique_ptr<Gateway> gateway_;
   lumen::admin::AdminServer api_{{.port = 0, .max_connections = 512, .max_request_bytes = 1 << 20}};
+  lumen::admin::AdminServer admin_{{.port = 0}};  // the operator's endpoint: /control/*
 };
 
 TEST_F(GatewayTest, ARequestIsOneTraceFromTheHandlerThroughQueueCoalescerAndModelCall) {
@@ -269,6 +277,18 @@ TEST_F(GatewayTest, ABadMemberOfAMicroBatchFailsAloneAndCountsAgainstNoModel) {
     EXPECT_EQ(breaker.state, BreakerState::kClosed) << model;
     EXPECT_EQ(breaker.opened, 0u) << model;
   }
+}
+
+TEST_F(GatewayTest, ControlRoutesAreNotServedOnThePublicApiPort) {
+  start();
+  EXPECT_EQ(lumen::testing::http_get(api_.port(), "/control/stats").status, 404);
+  EXPECT_EQ(post("/control/optimizations", R"({"coalescing":false,"tracing":false})").status, 404);
+  EXPECT_TRUE(gateway_->optimizations().coalescing);
+  EXPECT_TRUE(gateway_->optimizations().tracing);
+  // The operator's endpoint serves them.
+  EXPECT_EQ(stats()["requests"], 0);
+  EXPECT_EQ(control(R"({"coalescing":false})").status, 200);
+  EXPECT_FALSE(gateway_->optimizations().coalescing);
 }
 
 TEST_F(GatewayTest, AModelGoingDownOpensItsBreakerFallsBackAndRecovers) {
@@ -553,9 +573,9 @@ TEST_F(GatewayTest, LogLinesCarryTheRequestsTraceIdAndMetricsCountTheRequests) {
 
 TEST_F(GatewayTest, TurningTracingOffDropsEverySpanAndOnAgainRecordsThem) {
   start();
-  ASSERT_EQ(post("/control/optimizations", R"({"tracing":false})").status, 200);
+  ASSERT_EQ(control(R"({"tracing":false})").status, 200);
   const std::string off = json::parse(analyze("untraced").body)["trace_id"];
-  ASSERT_EQ(post("/control/optimizations", R"({"tracing":true})").status, 200);
+  ASSERT_EQ(control(R"({"tracing":true})").status, 200);
   const std::string on = json::parse(analyze("traced").body)["trace_id"];
   bool seen_on = false;
   ASSERT_TRUE(eventually([&] {
@@ -566,7 +586,7 @@ TEST_F(GatewayTest, TurningTracingOffDropsEverySpanAndOnAgainRecordsThem) {
     }
     return seen_on;
   }));
-  EXPECT_EQ(post("/control/optimizations", R"({"tracing":"no"})").status, 400);
+  EXPECT_EQ(control(R"({"tracing":"no"})").status, 400);
 }
 
 TEST_F(GatewayTest, AResultCachedInRedisServesAnotherGatewayInstance) {
