@@ -442,6 +442,17 @@ TEST_F(GatewayTest, AStreamFollowsAJobSubmittedOverHttpAndAnswersBadMessagesWith
   EXPECT_EQ(json::parse(stream.receive(5s).value_or("{}"))["type"], "result");
 }
 
+TEST_F(GatewayTest, AStreamAskedToFollowAJobIdThatIsNotUtf8AnswersWithOurError) {
+  start();
+  lumen::testing::WebSocketClient stream(api_.port(), "/v1/stream?job=%FF");
+  const json reply = json::parse(stream.receive(5s).value_or("{}"));
+  EXPECT_EQ(reply["type"], "error");
+  EXPECT_EQ(reply["error"]["code"], "bad_request");
+  EXPECT_EQ(reply["error"]["message"], "the job id is not valid UTF-8");
+  stream.send(json{{"operation", "analyze"}, {"user_id", "u-1"}, {"document", "after"}}.dump());
+  EXPECT_EQ(json::parse(stream.receive(5s).value_or("{}"))["type"], "accepted");
+}
+
 TEST_F(GatewayTest, ActiveConnectionsCountsTheOpenStreams) {
   start();
   const auto active = [&] {
