@@ -64,7 +64,7 @@ head -1 "$logs/modelsim.log"
 head -1 "$logs/beautifyai.log"
 echo
 
-build/apps/loadgen/loadgen --target "http://127.0.0.1:$gateway_port" --compare \
+build/apps/loadgen/loadgen --target "http://127.0.0.1:$gateway_port" --admin "http://127.0.0.1:$METRICS_PORT" --compare \
   --phase-seconds "$phase_seconds" --images "$images" --json "$logs/criteria.json"
 
 sleep "$(( REPORT_SAMPLE_INTERVAL_MS / 1000 + 1 ))"  # one more sample after the last phase
@@ -73,8 +73,8 @@ echo "The gateway's performance report (GET /report?period=5m):"
 curl -s "http://127.0.0.1:$METRICS_PORT/report?period=5m"
 echo
 echo
-echo "Gateway counters (GET /control/stats):"
-curl -s "http://127.0.0.1:$gateway_port/control/stats"
+echo "Gateway counters (GET /control/stats, on the admin endpoint):"
+curl -s "http://127.0.0.1:$METRICS_PORT/control/stats"
 echo
 echo
 echo "Dashboard: http://127.0.0.1:$METRICS_PORT/dashboard   Metrics: http://127.0.0.1:$METRICS_PORT/metrics"

@@ -19,17 +19,14 @@ bool CircuitBreaker::allow() {
   switch (state_) {
     case BreakerState::kClosed:
       return true;
-    case BreakerState::kOpen: {
-      const auto open_ns = static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(options_.open_for).count());
-      if (clock_.monotonic_ns() - opened_at_ns_ < open_ns) {
+    case BreakerState::kOpen:
+      if (state_locked(clock_.monotonic_ns()) == BreakerState::kOpen) {
         ++stats_.rejected;
         return false;
       }
       state_ = BreakerState::kHalfOpen;
       probe_out_ = true;
       return true;
-    }
     case BreakerState::kHalfOpen:
       if (probe_out_) {
         ++stats_.rejected;
@@ -69,6 +66,11 @@ void CircuitBreaker::record(bool success) {
   }
 }
 
+void CircuitBreaker::release() {
+  std::lock_guard lock(mutex_);
+  if (state_ == BreakerState::kHalfOpen) probe_out_ = false;
+}
+
 void CircuitBreaker::open_locked(std::uint64_t now_ns) {
   // A re-opening after a failed probe continues the same outage: the recovery time covers it all.
   if (state_ == BreakerState::kClosed) {
@@ -81,15 +83,22 @@ void CircuitBreaker::open_locked(std::uint64_t now_ns) {
   failures_ = 0;
 }
 
+BreakerState CircuitBreaker::state_locked(std::uint64_t now_ns) const {
+  const auto open_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options_.open_for).count());
+  if (state_ == BreakerState::kOpen && now_ns - opened_at_ns_ >= open_ns) return BreakerState::kHalfOpen;
+  return state_;
+}
+
 BreakerState CircuitBreaker::state() const {
   std::lock_guard lock(mutex_);
-  return state_;
+  return state_locked(clock_.monotonic_ns());
 }
 
 BreakerStats CircuitBreaker::stats() const {
   std::lock_guard lock(mutex_);
   BreakerStats s = stats_;
-  s.state = state_;
+  s.state = state_locked(clock_.monotonic_ns());
   return s;
 }
 

@@ -4,7 +4,9 @@
 // least `min_calls` are in the window and the share of failures reaches `failure_ratio`, the
 // breaker opens. Open: allow() refuses (the router falls back to another model) until `open_for`
 // has passed; then it is half-open and lets exactly one probe through. The probe's success closes
-// it (the window starts empty) and its failure opens it for another `open_for`.
+// it (the window starts empty) and its failure opens it for another `open_for`. The state is read
+// from the clock: an open breaker whose pause has passed reports half-open even if no call has
+// come to move it there, because the next call would be let through.
 // Thread-safety: every method may be called concurrently.
 #pragma once
 
@@ -43,12 +45,17 @@ class CircuitBreaker {
   // it must report its outcome with record().
   [[nodiscard]] bool allow();
   void record(bool success);
+  // Instead of record(), for a call allow() let through that ended without telling anything about
+  // the model (the caller's error, or the gateway's): a half-open breaker may probe again.
+  void release();
 
   [[nodiscard]] BreakerState state() const;
   [[nodiscard]] BreakerStats stats() const;
 
  private:
   void open_locked(std::uint64_t now_ns);
+  // state_, except that an open breaker whose pause is over is half-open (with no probe out yet).
+  [[nodiscard]] BreakerState state_locked(std::uint64_t now_ns) const;
 
   const BreakerOptions options_;
   const lumen::Clock& clock_;

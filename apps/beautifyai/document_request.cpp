@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base64.hpp"
+#include "utf8.hpp"
 
 namespace beautifyai {
 namespace {
@@ -16,6 +17,13 @@ bool valid_tier(std::string_view tier) {
 
 // The checks both body formats share, once the fields are read.
 Parsed validate(DocumentRequest request, const RequestLimits& limits) {
+  // A JSON body was checked by the parser; multipart text arrives as raw bytes. Caught here, bad
+  // bytes are the client's 400 instead of an exception when the text is serialized later (an
+  // error page, or a model call that failed and was blamed on the model).
+  for (auto [name, text] : {std::pair{"user_id", &request.user_id}, std::pair{"tier", &request.tier},
+                            std::pair{"document", &request.document}, std::pair{"model", &request.model}}) {
+    if (!is_utf8(*text)) return std::string("\"") + name + "\" is not valid UTF-8";
+  }
   if (request.user_id.empty()) return std::string("\"user_id\" is required");
   if (request.document.empty()) return std::string("\"document\" is required and must not be empty");
   if (request.document.size() > limits.max_document_bytes) {

@@ -5,14 +5,19 @@
 #include "lumen/core/clock.hpp"
 #include "lumen/perf/key.hpp"
 #include "lumen/trace/propagation.hpp"
+#include "utf8.hpp"
 
 namespace beautifyai {
 namespace detail {
 
 AdminResponse json_answer(int status, const json& body) {
   return {.status = static_cast<unsigned>(status), .content_type = "application/json",
-          .body = body.dump()};
+          .body = safe_dump(body)};
 }
+
+// Client text is validated before it gets into an answer; should some slip through, it is replaced
+// (U+FFFD) rather than thrown as the JSON library's exception in place of the answer.
+std::string safe_dump(const json& body) { return body.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 json error_body(std::string_view code, std::string_view message) {
   return {{"error", {{"code", code}, {"message", message}}}};
@@ -158,6 +163,9 @@ void Gateway::Impl::process(Job& job) {
   } catch (const ClientError& e) {
     ai.record_error("bad_image", "none");
     finish(job, e.status(), error_body(error_code(e.status()), e.what()));
+  } catch (const InvalidModelInput& e) {
+    ai.record_error("bad_request", "none");
+    finish(job, 400, error_body("bad_request", e.what()));
   } catch (const NoModelAvailable& e) {
     finish(job, e.status() == 429 ? 429 : 503, error_body(error_code(e.status()), e.what()),
            std::chrono::seconds(1));
@@ -165,8 +173,14 @@ void Gateway::Impl::process(Job& job) {
     ai.record_error("timeout", "none");
     finish(job, 504, error_body("timeout", e.what()));
   } catch (const std::exception& e) {
+    // A library's exception text says nothing useful to a client, and may say too much: it goes to
+    // the log (with the trace) only.
     ai.record_error("internal", "none");
-    finish(job, 500, error_body("internal", e.what()));
+    {
+      auto scope = job.span.activate();
+      logger.error("request failed inside the gateway", {{"error", e.what()}});
+    }
+    finish(job, 500, error_body("internal", "the gateway failed to process the request"));
   }
 }
 
@@ -230,7 +244,7 @@ void Gateway::Impl::finish(Job& job, int status, const json& body, std::chrono::
   }
   job.span.end();
   answered.fetch_add(1);
-  if (!job.job_id.empty()) jobs.finish(job.job_id, status, body.dump());
+  if (!job.job_id.empty()) jobs.finish(job.job_id, status, safe_dump(body));
   if (job.respond) {
     AdminResponse response = json_answer(status, body);
     if (retry_after.count() > 0) response.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
@@ -243,6 +257,7 @@ void Gateway::Impl::finish(Job& job, int status, const json& body, std::chrono::
 AdminResponse Gateway::Impl::job_status(const AdminRequest& request) {
   if (request.method != "GET") return json_answer(405, error_body("method_not_allowed", "use GET"));
   const std::string id = request.path.substr(std::string_view("/v1/jobs/").size());
+  if (!is_utf8(id)) return json_answer(400, error_body("bad_request", "the job id is not valid UTF-8"));
   const auto state = jobs.find(id);
   if (!state) return json_answer(404, error_body("not_found", "no job '" + id + "' (unknown or expired)"));
   json body{{"job_id", id}, {"status", to_string(state->status)}};
@@ -276,8 +291,12 @@ void Gateway::mount(lumen::admin::AdminServer& server) {
       {.on_open = [impl](const lumen::admin::WebSocketChannel& c, const AdminRequest& r) { impl->stream_open(c, r); },
        .on_message = [impl](const lumen::admin::WebSocketChannel& c, std::string m) { impl->stream_message(c, m); },
        .on_close = [impl](const lumen::admin::WebSocketChannel& c) { impl->stream_close(c); }});
-  server.route("/control/stats", [impl](const AdminRequest&) { return impl->control_stats(); });
-  server.route("/control/optimizations", [impl](const AdminRequest& r) { return impl->control_optimizations(r); });
+}
+
+void Gateway::mount_control(lumen::admin::AdminServer& admin) {
+  Impl* impl = impl_.get();
+  admin.route("/control/stats", [impl](const AdminRequest&) { return impl->control_stats(); });
+  admin.route("/control/optimizations", [impl](const AdminRequest& r) { return impl->control_optimizations(r); });
 }
 
 void Gateway::stop() { impl_->workers.stop(); }

@@ -9,8 +9,10 @@
 //     -> model router (circuit breaker per model, fallback to the next model)
 //     -> micro-batcher for models with a batch endpoint -> pooled upstream connections
 //
-// Routes (mounted on an AdminServer): POST /v1/analyze, POST /v1/enhance, GET /v1/jobs/{id},
-// the WebSocket /v1/stream (submit jobs and follow their progress), GET /control/stats,
+// Public routes (mount(), on the API server): POST /v1/analyze, POST /v1/enhance,
+// GET /v1/jobs/{id}, the WebSocket /v1/stream (submit jobs and follow their progress).
+// Operator routes (mount_control(), on the admin endpoint, METRICS_PORT, never on the public port:
+// whoever reaches them can switch the service's optimizations and tracing off): GET /control/stats,
 // POST /control/optimizations (turn coalescing, batching, image optimization and tracing off and
 // on: what `loadgen --compare` measures).
 // Thread-safety: the routes run concurrently; set_optimizations may be called at any time.
@@ -74,7 +76,10 @@ class Gateway {
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
+  // The public routes; the server should be a different one from mount_control()'s.
   void mount(lumen::admin::AdminServer& server);
+  // The /control/* routes, on the operator's endpoint (the runtime's admin server).
+  void mount_control(lumen::admin::AdminServer& admin);
   // Finishes the queued work (each request is answered) and stops the workers.
   void stop();
 

@@ -41,6 +41,8 @@ class ClientError : public std::runtime_error {
 };
 
 AdminResponse json_answer(int status, const json& body);
+// body.dump() that cannot throw.
+std::string safe_dump(const json& body);
 json error_body(std::string_view code, std::string_view message);
 // How a cached answer is stored in the shared (Redis) cache.
 lumen::perf::ValueCodec<RoutedAnswer> answer_codec();

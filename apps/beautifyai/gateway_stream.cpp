@@ -1,4 +1,5 @@
 #include "gateway_impl.hpp"
+#include "utf8.hpp"
 
 namespace beautifyai {
 namespace {
@@ -15,13 +16,13 @@ std::string progress_message(const std::string& id, const JobState& state) {
     message["http_status"] = state.http_status;
     message["result"] = json::parse(state.result, nullptr, false);
   }
-  return message.dump();
+  return safe_dump(message);
 }
 
 std::string stream_error(std::string_view code, std::string_view message) {
   json body = error_body(code, message);
   body["type"] = "error";
-  return body.dump();
+  return safe_dump(body);
 }
 
 }  // namespace
@@ -66,16 +67,21 @@ void Gateway::Impl::stream_message(const lumen::admin::WebSocketChannel& channel
     if (answer.status != 202 || !body.is_object()) {
       body["type"] = "error";
       body["http_status"] = answer.status;
-      channel.send(body.dump());
+      channel.send(safe_dump(body));
       return;
     }
     const std::string id = body["job_id"].get<std::string>();
-    channel.send(json{{"type", "accepted"}, {"job_id", id}}.dump());
+    channel.send(safe_dump(json{{"type", "accepted"}, {"job_id", id}}));
     follow(channel, id);
   });
 }
 
 void Gateway::Impl::follow(const lumen::admin::WebSocketChannel& channel, const std::string& job_id) {
+  // ?job= is percent-decoded into any bytes; {"subscribe"} was checked by the JSON parser.
+  if (!is_utf8(job_id)) {
+    channel.send(stream_error("bad_request", "the job id is not valid UTF-8"));
+    return;
+  }
   const Subscribed outcome = jobs.subscribe(job_id, channel.id(), [channel](const std::string& id, const JobState& s) {
     channel.send(progress_message(id, s));
   });

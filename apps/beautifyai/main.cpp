@@ -6,8 +6,8 @@
 //       [--no-coalescing] [--no-batching] [--no-images] [--no-tracing]   (--help says more)
 //   curl -X POST 127.0.0.1:8080/v1/analyze -d '{"user_id":"u1","tier":"pro","document":"..."}'
 //
-// The admin endpoint (/metrics, /healthz, /report, /dashboard) listens on METRICS_PORT (default
-// 9464); the usual OTEL_* variables choose where spans go (by default they stay in memory);
+// The admin endpoint (/metrics, /healthz, /report, /dashboard, and /control/*: stats and switching
+// the optimizations, kept off the public port) listens on METRICS_PORT (default 9464); the usual OTEL_* variables choose where spans go (by default they stay in memory);
 // REDIS_URL (or --redis URL) shares cached results between instances through Redis; the REPORT_*
 // and ALERT_WEBHOOK_URL variables configure the dashboard (docs/REPORT.md).
 #include <signal.h>
@@ -53,7 +53,10 @@ int main(int argc, char** argv) {
            [&] { options.optimizations.tracing = false; });
   cli.epilog(
       "The admin endpoint (/metrics, /healthz, /report, /dashboard) listens on METRICS_PORT\n"
-      "(default 9464); the OTEL_* variables choose where spans go (by default they stay in "
+      "(default 9464) and METRICS_HOST (default 127.0.0.1). It also serves the operator routes\n"
+      "GET /control/stats and POST /control/optimizations (switch coalescing, batching, images and\n"
+      "tracing): they are not on the public --port, so keep METRICS_PORT reachable by operators only.\n"
+      "The OTEL_* variables choose where spans go (by default they stay in "
       "memory);\n"
       "the REPORT_* and ALERT_WEBHOOK_URL variables configure the dashboard (docs/REPORT.md).\n"
       "Runs until SIGINT or SIGTERM. Exit status: 0 stopped by a signal, 1 cannot start, 2 usage "
@@ -85,6 +88,7 @@ int main(int argc, char** argv) {
                                    .max_connections = 4096,
                                    .max_request_bytes = 32 * 1024 * 1024});
     gateway.mount(api);
+    gateway.mount_control(*runtime.admin());
     api.start();
     std::printf("beautifyai listening on http://127.0.0.1:%u (admin http://127.0.0.1:%u)\n",
                 api.port(), runtime.admin() != nullptr ? runtime.admin()->port() : 0);

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "utf8.hpp"
+
 namespace beautifyai {
 
 std::vector<ModelInfo> default_models() {
@@ -9,20 +11,71 @@ std::vector<ModelInfo> default_models() {
           {"gemini-1.5-pro", true}};
 }
 
+namespace {
+
+// Whether a failed call says something about the model (its breaker counts it) rather than about
+// what was sent to it or how busy it is: no answer at all (status 0: refused, reset, timed out), or
+// a server error. A 4xx, 429 included, is not the model being broken.
+bool is_model_fault(const UpstreamError& e) { return e.status() == 0 || e.status() >= 500; }
+
+void check_input(const std::string& input) {
+  if (!is_utf8(input)) throw InvalidModelInput("the input is not valid UTF-8");
+}
+
+}  // namespace
+
 struct ModelRouter::Model {
+  // One member's answer in a micro-batch, or why that member alone failed.
+  struct Reply {
+    ModelAnswer answer;
+    std::exception_ptr error;
+  };
+
   Model(const ModelInfo& info, const BreakerOptions& breaker_options, UpstreamClient& upstream,
         const lumen::perf::MicroBatcherOptions& batch_options)
       : name(info.name),
         batch_endpoint(info.batch_endpoint),
         breaker(breaker_options),
-        batcher(
-            [this, &upstream](std::vector<std::string>& inputs) { return upstream.call(name, inputs); },
-            batch_options) {}
+        batcher([this, &upstream](std::vector<std::string>& inputs) { return call_batch(upstream, inputs); },
+                batch_options) {}
+
+  // A member that cannot be sent fails on its own, and an upstream refusal of the whole batch (a
+  // 4xx other than 429: something in it was not acceptable) is retried member by member, so that
+  // one bad member never fails its neighbours. A model fault still fails the whole batch.
+  std::vector<Reply> call_batch(UpstreamClient& upstream, const std::vector<std::string>& inputs) const {
+    std::vector<Reply> replies(inputs.size());
+    std::vector<std::string> sendable;
+    std::vector<std::size_t> positions;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      try {
+        check_input(inputs[i]);
+        sendable.push_back(inputs[i]);
+        positions.push_back(i);
+      } catch (const InvalidModelInput&) {
+        replies[i].error = std::current_exception();
+      }
+    }
+    if (sendable.empty()) return replies;
+    try {
+      std::vector<ModelAnswer> answers = upstream.call(name, sendable);
+      for (std::size_t k = 0; k < answers.size(); ++k) replies[positions[k]].answer = std::move(answers[k]);
+    } catch (const UpstreamError& e) {
+      if (sendable.size() == 1 || is_model_fault(e) || e.status() == 429) throw;
+      for (std::size_t k = 0; k < sendable.size(); ++k) {
+        try {
+          replies[positions[k]].answer = upstream.call(name, {sendable[k]}).at(0);
+        } catch (const UpstreamError&) {
+          replies[positions[k]].error = std::current_exception();
+        }
+      }
+    }
+    return replies;
+  }
 
   const std::string name;
   const bool batch_endpoint;
   CircuitBreaker breaker;
-  lumen::perf::MicroBatcher<std::string, ModelAnswer> batcher;
+  lumen::perf::MicroBatcher<std::string, Reply> batcher;
 };
 
 ModelRouter::ModelRouter(UpstreamClient& upstream, RouterOptions options,
@@ -31,19 +84,24 @@ ModelRouter::ModelRouter(UpstreamClient& upstream, RouterOptions options,
   for (const ModelInfo& info : options.models) {
     models_.push_back(std::make_unique<Model>(info, options.breaker, upstream, options.batch));
   }
-  for (const auto& m : models_) publish_state(*m);
-}
-
-void ModelRouter::publish_state(Model& model) {
-  using lumen::beautifyai::CircuitState;
-  switch (model.breaker.state()) {
-    case BreakerState::kClosed: ai_.set_circuit_state(model.name, CircuitState::kClosed); break;
-    case BreakerState::kHalfOpen: ai_.set_circuit_state(model.name, CircuitState::kHalfOpen); break;
-    case BreakerState::kOpen: ai_.set_circuit_state(model.name, CircuitState::kOpen); break;
+  // Read at each collection, not pushed after each call: an open breaker turns half-open when its
+  // pause ends, and no call may come to report it.
+  for (const auto& m : models_) {
+    ai_.set_circuit_state_source(m->name, [breaker = &m->breaker] {
+      using lumen::beautifyai::CircuitState;
+      switch (breaker->state()) {
+        case BreakerState::kClosed: return CircuitState::kClosed;
+        case BreakerState::kHalfOpen: return CircuitState::kHalfOpen;
+        case BreakerState::kOpen: return CircuitState::kOpen;
+      }
+      return CircuitState::kClosed;
+    });
   }
 }
 
-ModelRouter::~ModelRouter() = default;
+ModelRouter::~ModelRouter() {
+  for (const auto& m : models_) ai_.set_circuit_state_source(m->name, {});
+}
 
 bool ModelRouter::knows(const std::string& model) const {
   for (const auto& m : models_) {
@@ -53,7 +111,12 @@ bool ModelRouter::knows(const std::string& model) const {
 }
 
 ModelAnswer ModelRouter::call_model(Model& model, std::string input) {
-  if (model.batch_endpoint && batching()) return model.batcher.submit(std::move(input));
+  if (model.batch_endpoint && batching()) {
+    Model::Reply reply = model.batcher.submit(std::move(input));
+    if (reply.error) std::rethrow_exception(reply.error);
+    return std::move(reply.answer);
+  }
+  check_input(input);
   return upstream_.call(model.name, {std::move(input)}).at(0);
 }
 
@@ -71,7 +134,6 @@ RoutedAnswer ModelRouter::run(const std::string& preferred, std::string input) {
   int attempts = 0;
   for (Model* model : order) {
     const bool allowed = model->breaker.allow();
-    publish_state(*model);
     if (!allowed) continue;
     ++attempts;
     const auto start = std::chrono::steady_clock::now();
@@ -79,25 +141,35 @@ RoutedAnswer ModelRouter::run(const std::string& preferred, std::string input) {
       ModelAnswer answer = call_model(*model, input);
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       model->breaker.record(true);
-      publish_state(*model);
-      ai_.record_ai_request(model->name, true, ms, answer.input_tokens + answer.output_tokens);
+        ai_.record_ai_request(model->name, true, ms, answer.input_tokens + answer.output_tokens);
       ai_.record_ai_tokens(model->name, answer.input_tokens, answer.output_tokens);
       return {std::move(answer), model->name, attempts};
+    } catch (const InvalidModelInput&) {
+      // The input, not the model: no other model would take it either.
+      model->breaker.release();
+        throw;
     } catch (const std::exception& e) {
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-      model->breaker.record(false);
-      publish_state(*model);
-      ai_.record_ai_request(model->name, false, ms);
-      int status = 502;
-      std::string type = "upstream_error";
-      if (const auto* upstream = dynamic_cast<const UpstreamError*>(&e)) {
+      const auto* upstream = dynamic_cast<const UpstreamError*>(&e);
+      const bool timed_out = dynamic_cast<const lumen::perf::MicroBatchTimeout*>(&e) != nullptr;
+      if (upstream == nullptr && !timed_out) {
+        // Neither an answer from the model nor a missing one: a fault of ours, not the model's.
+        model->breaker.release();
+            throw;
+      }
+      if (timed_out || is_model_fault(*upstream)) {
+        model->breaker.record(false);
+      } else {
+        model->breaker.release();
+      }
+        ai_.record_ai_request(model->name, false, ms);
+      int status = 504;
+      std::string type = "batch_timeout";
+      if (upstream != nullptr) {
         status = upstream->status() == 0 ? 504 : upstream->status();
         type = upstream->status() == 429 ? "rate_limited"
                : upstream->status() == 0 ? "upstream_unreachable"
                                          : "upstream_" + std::to_string(upstream->status());
-      } else if (dynamic_cast<const lumen::perf::MicroBatchTimeout*>(&e) != nullptr) {
-        status = 504;
-        type = "batch_timeout";
       }
       ai_.record_error(type, model->name);
       logger_.warn("AI request failed", {{"model", model->name}, {"error", e.what()},

@@ -1,17 +1,22 @@
 // ModelRouter: sends one document to a model and gets its answer, choosing the model.
 //
 // The preferred model is tried first, then the others in the fallback order, skipping models whose
-// circuit breaker is open. Models with a batch endpoint go through a micro-batcher when batching
-// is on, so that documents arriving together share one upstream call (and its overhead). Every
+// circuit breaker is open. Only model faults (no answer, a 5xx, a batch timeout) count against a
+// model's breaker: a 4xx falls back to the next model without counting, and an error of the
+// caller's (InvalidModelInput) or of the gateway's own reaches no breaker at all. Models with a
+// batch endpoint go through a micro-batcher when batching is on, so that documents arriving
+// together share one upstream call (and its overhead); a bad member fails alone. Every
 // attempt is recorded: ai_requests_total / ai_request_duration_seconds and ai_token_usage_total by
 // model, errors_total by type and model, a log line per failed attempt, and the breaker's state as
-// the gauge ai_circuit_state{model} (0 closed, 1 half-open, 2 open).
+// the gauge ai_circuit_state{model} (0 closed, 1 half-open, 2 open), read from the breakers at each
+// collection.
 // Thread-safety: run() may be called from any number of threads.
 #pragma once
 
 #include <atomic>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -56,6 +61,13 @@ class NoModelAvailable : public std::runtime_error {
   int status_;
 };
 
+// The input cannot be sent to any model (it is not valid UTF-8): the caller's fault, so it counts
+// against no model's breaker and no other model is tried.
+class InvalidModelInput : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
 class ModelRouter {
  public:
   ModelRouter(UpstreamClient& upstream, RouterOptions options, lumen::beautifyai::Metrics& ai,
@@ -64,7 +76,8 @@ class ModelRouter {
   ModelRouter(const ModelRouter&) = delete;
   ModelRouter& operator=(const ModelRouter&) = delete;
 
-  // Throws NoModelAvailable when no model could answer; an unknown preferred model is ignored.
+  // Throws NoModelAvailable when no model could answer, InvalidModelInput when `input` cannot be
+  // sent to any; an unknown preferred model is ignored.
   [[nodiscard]] RoutedAnswer run(const std::string& preferred, std::string input);
 
   void set_batching(bool on) noexcept { batching_.store(on, std::memory_order_relaxed); }
@@ -77,7 +90,6 @@ class ModelRouter {
  private:
   struct Model;
   ModelAnswer call_model(Model& model, std::string input);
-  void publish_state(Model& model);
 
   UpstreamClient& upstream_;
   lumen::beautifyai::Metrics& ai_;

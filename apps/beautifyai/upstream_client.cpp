@@ -127,6 +127,9 @@ std::vector<ModelAnswer> UpstreamClient::Impl::call(const std::string& model,
   std::map<std::string, std::string> carrier;
   lumen::propagation::inject(lumen::Context::current(), carrier);
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  // libcurl would add "Expect: 100-continue" to a body over 1 MB (a document with images) and wait
+  // up to a second for the 100 if the model's server does not send one: an empty Expect: removes it.
+  headers = curl_slist_append(headers, "Expect:");
   for (const auto& [name, value] : carrier) {
     headers = curl_slist_append(headers, (name + ": " + value).c_str());
   }

@@ -29,6 +29,7 @@ using json = nlohmann::json;
 
 struct Options {
   std::string target = "http://127.0.0.1:8080";
+  std::string admin = "http://127.0.0.1:9464";  // the gateway's admin endpoint: /control/*
   loadgen::WorkloadOptions workload;
   std::string image_dir;
   std::size_t connections = 256;
@@ -123,9 +124,9 @@ int compare(const Options& o, const std::vector<std::string>& images) {
   // `with_images`: the tracing phases leave images out, so that the CPU time they compare is the
   // gateway's own work and not dominated by (and as noisy as) image encoding.
   const auto open_phase = [&](const char* name, const json& flags, bool with_images) {
-    set_optimizations(control, o.target, flags);
+    set_optimizations(control, o.admin, flags);
     const std::string salt = run_salt + name;
-    const Counters before = read_counters(control, o.target);
+    const Counters before = read_counters(control, o.admin);
     Phase p;
     p.run = loadgen::run_open_loop(analyze, plan, [&](const loadgen::PlannedRequest& r) {
       json body{{"user_id", "user-" + std::to_string(r.document % 97)}, {"tier", r.tier},
@@ -133,20 +134,20 @@ int compare(const Options& o, const std::vector<std::string>& images) {
       if (with_images && r.image >= 0) body["images"] = json::array({images[static_cast<std::size_t>(r.image)]});
       return body.dump();
     }, o.connections);
-    p.delta = read_counters(control, o.target) - before;
+    p.delta = read_counters(control, o.admin) - before;
     print_summary(name, p.run);
     return p;
   };
   const auto closed_phase = [&](const char* name, const json& flags) {
-    set_optimizations(control, o.target, flags);
+    set_optimizations(control, o.admin, flags);
     const std::string salt = run_salt + name;
-    const Counters before = read_counters(control, o.target);
+    const Counters before = read_counters(control, o.admin);
     Phase p;
     p.run = loadgen::run_closed_loop(analyze, o.batch_concurrency, workload.duration, [&](std::uint64_t n) {
       return json{{"user_id", "user-" + std::to_string(n % 97)}, {"tier", "pro"},
                   {"document", document_text(salt, n)}}.dump();
     });
-    p.delta = read_counters(control, o.target) - before;
+    p.delta = read_counters(control, o.admin) - before;
     print_summary(name, p.run);
     return p;
   };
@@ -160,7 +161,7 @@ int compare(const Options& o, const std::vector<std::string>& images) {
   // charged for them.
   loadgen::WorkloadOptions warm = workload;
   warm.duration = std::chrono::seconds(2);
-  set_optimizations(control, o.target, all_on);
+  set_optimizations(control, o.admin, all_on);
   (void)loadgen::run_open_loop(analyze, loadgen::plan_open_loop(warm), [&](const loadgen::PlannedRequest& r) {
     return json{{"user_id", "warm-up"}, {"document", document_text(run_salt + "warm", r.document)}}.dump();
   }, o.connections);
@@ -174,7 +175,7 @@ int compare(const Options& o, const std::vector<std::string>& images) {
   const Phase optimized = open_phase("optimizations on", all_on, true);
   const Phase unbatched = closed_phase("saturated, no batching", {{"coalescing", true}, {"batching", false}, {"images", true}, {"tracing", true}});
   const Phase batched = closed_phase("saturated, batching", all_on);
-  set_optimizations(control, o.target, all_on);
+  set_optimizations(control, o.admin, all_on);
 
   const auto per_request = [](const Phase& p) {
     return p.delta.requests > 0 ? p.delta.cpu_seconds / p.delta.requests : 0.0;
@@ -241,6 +242,9 @@ int main(int argc, char** argv) {
                         "An open-loop load generator for the BeautifyAI gateway, and the check of "
                         "its success criteria (--compare).");
   cli.text("--target", "URL", "the gateway's base URL", o.target);
+  cli.text("--admin", "URL",
+           "with --compare, the gateway's admin endpoint (its METRICS_PORT), where /control/* is",
+           o.admin);
   cli.number("--rate", "N", "requests per second (Poisson arrivals)", o.workload.rate, 0.0, kNoMax,
              true);
   cli.custom("--seconds", "N", "length of the run; with --compare, of each phase", "10",

@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -201,19 +202,51 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_.options.max_request_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(kMaxHeaderBytes));
     stream_.expires_after(server_.options.read_timeout);
+    // The header first: an "Expect: 100-continue" client waits for our word before the body.
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  // Failed reads of the header or of the body end the same ways; true when this one did.
+  bool ended_by(error_code ec) {
+    if (ec == beast::error::timeout) {
+      server_.timed_out.fetch_add(1);
+      finish();
+    } else if (ec == http::error::body_limit || ec == http::error::header_limit) {
+      respond_and_close(413);
+    } else if (ec) {
+      finish();  // closed by the client, reset, or a malformed request
+    }
+    return static_cast<bool>(ec);
+  }
+
+  // RFC 9110, 10.1.1: a client that sent "Expect: 100-continue" may hold its body back until it
+  // hears from us (curl waits a second). Say yes now, or refuse before the body is sent.
+  void on_header(error_code ec) {
+    if (ended_by(ec)) return;
+    const auto& header = parser_->get();
+    const std::string_view expect(header[http::field::expect].data(), header[http::field::expect].size());
+    // An HTTP/1.0 client cannot expect anything (RFC 9110 says to ignore the field), and a request
+    // without a body has nothing to hold back.
+    if (expect.empty() || header.version() < 11 || parser_->is_done()) return read_body();
+    if (!iequals(expect, "100-continue")) return respond_and_close(417);
+    const auto length = parser_->content_length();
+    if (length && *length > server_.options.max_request_bytes) return respond_and_close(413);
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](error_code write_error, std::size_t) {
+                        if (write_error) return self->finish();
+                        self->read_body();
+                      });
+  }
+
+  void read_body() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(error_code ec) {
-    if (ec == beast::error::timeout) {
-      server_.timed_out.fetch_add(1);
-      return finish();
-    }
-    if (ec == http::error::body_limit || ec == http::error::header_limit) {
-      return respond_and_close(413);
-    }
-    if (ec) return finish();  // closed by the client, reset, or a malformed request
+    if (ended_by(ec)) return;
 
     const auto& message = parser_->get();
     AdminRequest request;

@@ -73,7 +73,12 @@ Metrics::Metrics(Meter& meter)
       "ai.circuit.state",
       [this](metrics::ObserverResult& r) {
         std::lock_guard lock(circuit_mutex_);
-        for (const auto& [model, state] : circuit_states_) r.observe(state, {{"model", model}});
+        for (const auto& [model, state] : circuit_states_) {
+          if (!circuit_sources_.contains(model)) r.observe(state, {{"model", model}});
+        }
+        for (const auto& [model, read] : circuit_sources_) {
+          r.observe(static_cast<std::int64_t>(read()), {{"model", model}});
+        }
       },
       {.description = "AI circuit breaker state by model: 0 closed, 1 half-open, 2 open"});
 }
@@ -134,6 +139,15 @@ void Metrics::set_circuit_state(std::string_view model, CircuitState state) {
     it->second = value;
   } else {
     circuit_states_.emplace(std::string(model), value);
+  }
+}
+
+void Metrics::set_circuit_state_source(std::string_view model, std::function<CircuitState()> read) {
+  std::lock_guard lock(circuit_mutex_);
+  if (read) {
+    circuit_sources_.insert_or_assign(std::string(model), std::move(read));
+  } else if (auto it = circuit_sources_.find(model); it != circuit_sources_.end()) {
+    circuit_sources_.erase(it);
   }
 }
 

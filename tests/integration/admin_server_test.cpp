@@ -156,6 +156,46 @@ TEST(AdminServer, AClientStillUploadingPastTheLimitReadsItsWhole413) {
   EXPECT_EQ(http_get(server.port(), "/healthz").status, 200);
 }
 
+// curl, and most clients, send "Expect: 100-continue" before a large body and wait (curl: 1 s) for
+// the 100 before sending it; a server that never answers it costs every upload that second.
+TEST(AdminServer, AnUploadThatExpects100ContinueGetsItBeforeSendingTheBody) {
+  AdminServer server(ephemeral({.max_request_bytes = 8 << 20}));
+  server.route("/ingest", [](const AdminRequest& r) {
+    return AdminResponse{.body = std::to_string(r.body.size())};
+  });
+  server.start();
+  const std::string upload(2 << 20, 'x');
+  RawConnection connection(server.port());
+  const auto sent = std::chrono::steady_clock::now();
+  connection.send("POST /ingest HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: 100-continue\r\n"
+                  "Content-Length: " + std::to_string(upload.size()) + "\r\n\r\n");
+  const std::string interim = connection.read_until("\r\n\r\n", 3s);
+  EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, 500ms);
+  connection.send(upload);
+  const auto reply = lumen::testing::parse_http_reply(connection.read_until_closed(5s));
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body, std::to_string(upload.size()));
+}
+
+TEST(AdminServer, AnExpectationIsRefusedBeforeTheBodyWhenTooLargeOrUnknown) {
+  AdminServer server(ephemeral({.max_request_bytes = 1024}));
+  server.start();
+  {
+    RawConnection connection(server.port());
+    connection.send("POST /ingest HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4096\r\n\r\n");
+    const std::string answer = connection.read_until_closed(3s);
+    EXPECT_EQ(answer.find("100 Continue"), std::string::npos);
+    EXPECT_EQ(lumen::testing::parse_http_reply(answer).status, 413);
+  }
+  {
+    RawConnection connection(server.port());
+    connection.send("POST /ingest HTTP/1.1\r\nHost: x\r\nExpect: a-miracle\r\nContent-Length: 10\r\n\r\n");
+    EXPECT_EQ(lumen::testing::parse_http_reply(connection.read_until_closed(3s)).status, 417);
+  }
+  EXPECT_EQ(http_get(server.port(), "/healthz").status, 200);
+}
+
 TEST(AdminServer, KeepAliveAnswersSeveralRequestsOnOneConnection) {
   AdminServer server(ephemeral());
   server.start();

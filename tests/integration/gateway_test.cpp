@@ -85,16 +85,22 @@ class GatewayTest : public ::testing::Test {
     runtime_ = std::make_unique<lumen::Runtime>(std::move(config));
 
     options.upstream.base_url = "http://127.0.0.1:" + std::to_string(modelsim_.port());
-    options.router.breaker = {.window = 10, .min_calls = 4, .failure_ratio = 0.5, .open_for = 300ms};
+    const auto open_for = options.router.breaker.open_for == BreakerOptions{}.open_for
+                              ? std::chrono::milliseconds(300ms)
+                              : options.router.breaker.open_for;
+    options.router.breaker = {.window = 10, .min_calls = 4, .failure_ratio = 0.5, .open_for = open_for};
     if (options.workers == GatewayOptions{}.workers) options.workers = 16;
     gateway_ = std::make_unique<Gateway>(*runtime_, options, sampler_);
     gateway_->mount(api_);
+    gateway_->mount_control(admin_);
     api_.route("/metrics", lumen::admin::metrics_handler(runtime_->meter_provider()));
     api_.start();
+    admin_.start();
   }
 
   void TearDown() override {
     api_.stop();
+    admin_.stop();
     if (gateway_) gateway_->stop();
     gateway_.reset();
     runtime_.reset();
@@ -110,7 +116,11 @@ class GatewayTest : public ::testing::Test {
   HttpReply analyze(const std::string& document, const std::string& extra = "") {
     return post("/v1/analyze", R"({"user_id":"u-1","tier":"pro","document":")" + document + "\"" + extra + "}");
   }
-  json stats() { return json::parse(lumen::testing::http_get(api_.port(), "/control/stats").body); }
+  json stats() { return json::parse(lumen::testing::http_get(admin_.port(), "/control/stats").body); }
+  HttpReply control(const std::string& body) {
+    return lumen::testing::http_request(admin_.port(), "POST", "/control/optimizations",
+                                        {{"Content-Type", "application/json"}}, body);
+  }
 
   static inline int counter_ = 0;
   std::unique_ptr<modelsim::ModelSimulator> simulator_;
@@ -120,6 +130,7 @@ class GatewayTest : public ::testing::Test {
   std::unique_ptr<lumen::Runtime> runtime_;
   std::unique_ptr<Gateway> gateway_;
   lumen::admin::AdminServer api_{{.port = 0, .max_connections = 512, .max_request_bytes = 1 << 20}};
+  lumen::admin::AdminServer admin_{{.port = 0}};  // the operator's endpoint: /control/*
 };
 
 TEST_F(GatewayTest, ARequestIsOneTraceFromTheHandlerThroughQueueCoalescerAndModelCall) {
@@ -195,8 +206,95 @@ TEST_F(GatewayTest, BadRequestsGetA4xxWithAClearJsonErrorAndTheServiceLivesOn) {
   EXPECT_EQ(analyze("fine").status, 200);
 }
 
-TEST_F(GatewayTest, AModelGoingDownOpensItsBreakerFallsBackAndRecovers) {
+// A multipart analyze request whose text fields are `fields` (user_id and tier filled in if absent).
+HttpReply post_form(std::uint16_t port, std::map<std::string, std::string> fields) {
+  fields.emplace("user_id", "u-1");
+  fields.emplace("tier", "pro");
+  std::string body;
+  for (const auto& [name, content] : fields) {
+    body += "--b\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + content + "\r\n";
+  }
+  body += "--b--\r\n";
+  return lumen::testing::http_request(port, "POST", "/v1/analyze",
+                                      {{"Content-Type", "multipart/form-data; boundary=b"}}, body);
+}
+
+TEST_F(GatewayTest, TextThatIsNotUtf8IsA400WithOurOwnMessageAndCountedAsOne) {
   start();
+  const auto error_of = [](const HttpReply& r) { return json::parse(r.body)["error"]; };
+  HttpReply r = lumen::testing::http_get(api_.port(), "/v1/jobs/\xff");
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(error_of(r)["message"], "the job id is not valid UTF-8");
+
+  r = post_form(api_.port(), {{"document", "text"}, {"model", "\xff"}});
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(error_of(r)["code"], "bad_request");
+  EXPECT_EQ(error_of(r)["message"], "\"model\" is not valid UTF-8");
+
+  const std::string metrics = lumen::testing::http_get(api_.port(), "/metrics").body;
+  EXPECT_NE(metrics.find(R"(gateway_requests_total{route="/v1/analyze",status="400"} 1)"), std::string::npos);
+  EXPECT_EQ(metrics.find(R"(status="500")"), std::string::npos);
+}
+
+TEST_F(GatewayTest, ADocumentThatIsNotUtf8IsTheClientsFaultAndOpensNoBreaker) {
+  start();
+  for (int i = 0; i < 12; ++i) {
+    const HttpReply r = post_form(api_.port(), {{"document", "bad \xff " + std::to_string(i)}});
+    ASSERT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(json::parse(r.body)["error"]["message"], "\"document\" is not valid UTF-8");
+  }
+  const json now = stats();
+  EXPECT_EQ(now["upstream_calls"], 0);
+  for (const auto& [model, breaker] : now["breakers"].items()) {
+    EXPECT_EQ(breaker["state"], "closed") << model;
+    EXPECT_EQ(breaker["opened"], 0) << model;
+  }
+  EXPECT_EQ(analyze("fine").status, 200);
+}
+
+TEST_F(GatewayTest, ABadMemberOfAMicroBatchFailsAloneAndCountsAgainstNoModel) {
+  start();
+  // The router on its own: the gateway's validation would stop the bad input before it.
+  UpstreamClient upstream({.base_url = "http://127.0.0.1:" + std::to_string(modelsim_.port())});
+  lumen::beautifyai::Metrics ai(runtime_->meter("router-test"));
+  RouterOptions options;
+  options.breaker = {.window = 10, .min_calls = 2, .failure_ratio = 0.5, .open_for = 10s};
+  options.batch.max_delay = 50ms;
+  ModelRouter router(upstream, options, ai, runtime_->logger());
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::future<RoutedAnswer>> good;
+    for (int i = 0; i < 4; ++i) {
+      good.push_back(std::async(std::launch::async, [&router, i, round] {
+        return router.run("gemini-2.0-flash", "good " + std::to_string(round) + "-" + std::to_string(i));
+      }));
+    }
+    auto bad = std::async(std::launch::async, [&router] { return router.run("gemini-2.0-flash", "bad \xff"); });
+    EXPECT_THROW(bad.get(), std::exception);
+    for (auto& answer : good) EXPECT_EQ(answer.get().model, "gemini-2.0-flash");
+  }
+  EXPECT_GE(router.batches_sent(), 1u);
+  for (const auto& [model, breaker] : router.breakers()) {
+    EXPECT_EQ(breaker.state, BreakerState::kClosed) << model;
+    EXPECT_EQ(breaker.opened, 0u) << model;
+  }
+}
+
+TEST_F(GatewayTest, ControlRoutesAreNotServedOnThePublicApiPort) {
+  start();
+  EXPECT_EQ(lumen::testing::http_get(api_.port(), "/control/stats").status, 404);
+  EXPECT_EQ(post("/control/optimizations", R"({"coalescing":false,"tracing":false})").status, 404);
+  EXPECT_TRUE(gateway_->optimizations().coalescing);
+  EXPECT_TRUE(gateway_->optimizations().tracing);
+  // The operator's endpoint serves them.
+  EXPECT_EQ(stats()["requests"], 0);
+  EXPECT_EQ(control(R"({"coalescing":false})").status, 200);
+  EXPECT_FALSE(gateway_->optimizations().coalescing);
+}
+
+TEST_F(GatewayTest, AModelGoingDownOpensItsBreakerFallsBackAndRecovers) {
+  GatewayOptions options;
+  options.router.breaker.open_for = 1s;  // long enough to be seen open on a busy machine
+  start(options);
   simulator_->set_scenario("gemini-2.0-flash", modelsim::Scenario::kDown);
   for (int i = 0; i < 8; ++i) {
     const HttpReply r = analyze("outage " + std::to_string(i));
@@ -207,6 +305,10 @@ TEST_F(GatewayTest, AModelGoingDownOpensItsBreakerFallsBackAndRecovers) {
   const std::string metrics = lumen::testing::http_get(api_.port(), "/metrics").body;
   EXPECT_NE(metrics.find(R"(ai_circuit_state{model="gemini-2.0-flash"} 2)"), std::string::npos);
   EXPECT_NE(metrics.find(R"(type="upstream_503")"), std::string::npos);
+  // Its pause over, it would let a probe through: it says so without waiting for a request.
+  EXPECT_TRUE(eventually([&] { return stats()["breakers"]["gemini-2.0-flash"]["state"] == "half_open"; }));
+  EXPECT_NE(lumen::testing::http_get(api_.port(), "/metrics").body.find(R"(ai_circuit_state{model="gemini-2.0-flash"} 1)"),
+            std::string::npos);
 
   simulator_->set_scenario("gemini-2.0-flash", modelsim::Scenario::kNormal);
   int n = 0;
@@ -340,6 +442,17 @@ TEST_F(GatewayTest, AStreamFollowsAJobSubmittedOverHttpAndAnswersBadMessagesWith
   EXPECT_EQ(json::parse(stream.receive(5s).value_or("{}"))["type"], "result");
 }
 
+TEST_F(GatewayTest, AStreamAskedToFollowAJobIdThatIsNotUtf8AnswersWithOurError) {
+  start();
+  lumen::testing::WebSocketClient stream(api_.port(), "/v1/stream?job=%FF");
+  const json reply = json::parse(stream.receive(5s).value_or("{}"));
+  EXPECT_EQ(reply["type"], "error");
+  EXPECT_EQ(reply["error"]["code"], "bad_request");
+  EXPECT_EQ(reply["error"]["message"], "the job id is not valid UTF-8");
+  stream.send(json{{"operation", "analyze"}, {"user_id", "u-1"}, {"document", "after"}}.dump());
+  EXPECT_EQ(json::parse(stream.receive(5s).value_or("{}"))["type"], "accepted");
+}
+
 TEST_F(GatewayTest, ActiveConnectionsCountsTheOpenStreams) {
   start();
   const auto active = [&] {
@@ -471,9 +584,9 @@ TEST_F(GatewayTest, LogLinesCarryTheRequestsTraceIdAndMetricsCountTheRequests) {
 
 TEST_F(GatewayTest, TurningTracingOffDropsEverySpanAndOnAgainRecordsThem) {
   start();
-  ASSERT_EQ(post("/control/optimizations", R"({"tracing":false})").status, 200);
+  ASSERT_EQ(control(R"({"tracing":false})").status, 200);
   const std::string off = json::parse(analyze("untraced").body)["trace_id"];
-  ASSERT_EQ(post("/control/optimizations", R"({"tracing":true})").status, 200);
+  ASSERT_EQ(control(R"({"tracing":true})").status, 200);
   const std::string on = json::parse(analyze("traced").body)["trace_id"];
   bool seen_on = false;
   ASSERT_TRUE(eventually([&] {
@@ -484,7 +597,7 @@ TEST_F(GatewayTest, TurningTracingOffDropsEverySpanAndOnAgainRecordsThem) {
     }
     return seen_on;
   }));
-  EXPECT_EQ(post("/control/optimizations", R"({"tracing":"no"})").status, 400);
+  EXPECT_EQ(control(R"({"tracing":"no"})").status, 400);
 }
 
 TEST_F(GatewayTest, AResultCachedInRedisServesAnotherGatewayInstance) {

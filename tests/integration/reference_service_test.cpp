@@ -121,7 +121,8 @@ TEST(ReferenceService, LoadgenCompareMeasuresEveryCriterionAgainstTheRealProcess
   ASSERT_TRUE(gateway.started());
   ASSERT_TRUE(wait_for_http(gateway_port, "/healthz")) << read_file(dir / "gateway.log");
 
-  Child loadgen({LUMEN_LOADGEN, "--target", "http://127.0.0.1:" + std::to_string(gateway_port), "--compare",
+  Child loadgen({LUMEN_LOADGEN, "--target", "http://127.0.0.1:" + std::to_string(gateway_port), "--admin",
+                 "http://127.0.0.1:" + std::to_string(admin_port), "--compare",
                  "--phase-seconds", "1.5", "--rate", "20", "--documents", "40", "--image-share", "0.5",
                  "--images", (dir / "images").string(), "--json", (dir / "criteria.json").string()},
                 {}, dir / "loadgen.log");

@@ -72,6 +72,10 @@ void RawConnection::send(std::string_view bytes) {
 }
 
 std::string RawConnection::read_until_closed(std::chrono::milliseconds timeout) {
+  return read_until({}, timeout);
+}
+
+std::string RawConnection::read_until(std::string_view marker, std::chrono::milliseconds timeout) {
   std::string out;
   const auto deadline = Clock::now() + timeout;
   char buffer[16384];
@@ -86,6 +90,7 @@ std::string RawConnection::read_until_closed(std::chrono::milliseconds timeout) 
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return out;  // closed (or reset)
     out.append(buffer, static_cast<std::size_t>(n));
+    if (!marker.empty() && out.find(marker) != std::string::npos) return out;
   }
 }
 

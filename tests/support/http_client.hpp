@@ -51,6 +51,9 @@ class RawConnection {
   void send(std::string_view bytes);
   // Everything received until the peer closes or `timeout` passes.
   std::string read_until_closed(std::chrono::milliseconds timeout);
+  // Everything received until it contains `marker`, the peer closes or `timeout` passes; the
+  // connection stays usable.
+  std::string read_until(std::string_view marker, std::chrono::milliseconds timeout);
   // True when the peer closes the connection within `timeout`.
   bool closed_by_peer_within(std::chrono::milliseconds timeout);
 

@@ -4,7 +4,9 @@
 // It runs on its own thread with asynchronous I/O, so a slow or stuck client only costs its own
 // connection: every connection has a deadline to send its request and to take the response, the
 // number of connections is bounded (extra ones are refused with 503 and counted), and requests
-// larger than a limit are refused with 413. Handlers run on the server's thread, one at a time;
+// larger than a limit are refused with 413. A client that sends "Expect: 100-continue" (curl does
+// for bodies over 1 MB) gets "100 Continue" as soon as its headers are read, or 413 before it
+// sends a body over the limit, or 417 for an expectation other than 100-continue. Handlers run on the server's thread, one at a time;
 // a handler with slow work to do is routed with route_async() and answers later from any thread,
 // so the I/O thread is never held (the reference gateway serves its API this way). A path routed
 // with route_websocket() takes WebSocket connections (RFC 6455): the server pushes text messages

@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -80,6 +81,11 @@ class Metrics {
   void record_cache_bytes_saved(std::string_view type, std::int64_t bytes) noexcept;
   // ai_circuit_state{model}: 0 closed, 1 half-open, 2 open (observed at collection).
   void set_circuit_state(std::string_view model, CircuitState state);
+  // For a breaker whose state changes with time alone (open turns half-open when its pause ends,
+  // with no call to say so): each collection calls `read` instead of showing the last value set.
+  // An empty `read` removes the source; once this returns, the old `read` is no longer running and
+  // will not be called again, so what it reads may then be destroyed.
+  void set_circuit_state_source(std::string_view model, std::function<CircuitState()> read);
 
   // Observed at collection: active_connections, queue_depth; memory_usage_bytes reads the
   // process's resident set size.
@@ -108,7 +114,8 @@ class Metrics {
   Counter<std::int64_t> calls_avoided_;
   Counter<std::int64_t> cache_saved_;
   std::mutex circuit_mutex_;
-  std::map<std::string, std::int64_t, std::less<>> circuit_states_;
+  std::map<std::string, std::int64_t, std::less<>> circuit_states_;                   // GUARDED_BY(circuit_mutex_)
+  std::map<std::string, std::function<CircuitState()>, std::less<>> circuit_sources_;  // GUARDED_BY(circuit_mutex_)
   std::atomic<std::int64_t> active_connections_{0};
   std::atomic<std::int64_t> queue_depth_{0};
   ObservableRegistration active_connections_reg_;

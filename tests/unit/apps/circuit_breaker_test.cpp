@@ -67,5 +67,33 @@ TEST(CircuitBreaker, AFailedProbeOpensAgainAndTheRecoveryCoversTheWholeOutage) {
   EXPECT_EQ(breaker.stats().opened, 1u);  // one outage
 }
 
+TEST(CircuitBreaker, AProbeReleasedWithoutAnOutcomeLetsTheNextProbeThrough) {
+  lumen::ManualClock clock;
+  CircuitBreaker breaker(small(), clock);
+  for (int i = 0; i < 4; ++i) breaker.record(false);
+  clock.advance(1s);
+  ASSERT_TRUE(breaker.allow());
+  EXPECT_FALSE(breaker.allow());  // one probe at a time
+  breaker.release();              // that probe's input was the caller's fault: no verdict
+  EXPECT_EQ(breaker.state(), BreakerState::kHalfOpen);
+  ASSERT_TRUE(breaker.allow());
+  breaker.record(true);
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed);
+}
+
+TEST(CircuitBreaker, ReportsHalfOpenOnceThePauseHasPassedWithoutAnyCall) {
+  lumen::ManualClock clock;
+  CircuitBreaker breaker(small(), clock);
+  for (int i = 0; i < 4; ++i) breaker.record(false);
+  clock.advance(999ms);
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen);
+  clock.advance(10min);
+  EXPECT_EQ(breaker.state(), BreakerState::kHalfOpen);
+  EXPECT_EQ(breaker.stats().state, BreakerState::kHalfOpen);
+  EXPECT_EQ(breaker.stats().rejected, 0u);  // reading it let nothing through and refused nothing
+  ASSERT_TRUE(breaker.allow());             // the probe it promised
+  EXPECT_FALSE(breaker.allow());
+}
+
 }  // namespace
 }  // namespace beautifyai

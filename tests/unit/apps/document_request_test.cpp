@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "base64.hpp"
 
 namespace beautifyai {
@@ -95,6 +97,27 @@ TEST(Base64, RoundTripsEveryLengthAndRejectsJunk) {
   EXPECT_FALSE(apps::base64_decode("TW=u").has_value());    // data after padding
   EXPECT_FALSE(apps::base64_decode("TW*u").has_value());
   EXPECT_EQ(*apps::base64_decode("TW\nFu"), (std::vector<std::uint8_t>{'M', 'a', 'n'}));
+}
+
+// A valid multipart request in which `field` carries `value` instead.
+std::string multipart_with(const std::string& field, std::string_view value) {
+  std::map<std::string, std::string> fields{{"user_id", "u-1"}, {"document", "text"}, {"tier", "pro"}};
+  fields[field] = value;
+  std::string body;
+  for (const auto& [name, content] : fields) {
+    body += "--b\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + content + "\r\n";
+  }
+  return body + "--b--\r\n";
+}
+
+TEST(DocumentRequest, EveryMultipartTextFieldThatIsNotUtf8IsRejectedByName) {
+  for (const std::string field : {"user_id", "document", "model", "tier"}) {
+    EXPECT_EQ(problem("multipart/form-data; boundary=b", multipart_with(field, "caf\xff")),
+              "\"" + field + "\" is not valid UTF-8")
+        << field;
+  }
+  // An image part is bytes, not text.
+  EXPECT_EQ(problem("multipart/form-data; boundary=b", multipart_with("image", "\xff\xd8\xff")), "");
 }
 
 }  // namespace
