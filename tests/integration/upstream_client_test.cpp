@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <string>
 
 #include "http_receiver.hpp"
@@ -12,23 +11,20 @@
 namespace beautifyai {
 namespace {
 
-using namespace std::chrono_literals;
-
 // libcurl adds "Expect: 100-continue" to a POST over 1 MB and then waits up to a second for the
 // 100 before sending the body; a document with images is that large. The client asks for nothing
-// to be expected, so the body goes at once whatever the server does with the expectation.
+// to be expected, so the body goes at once whatever the server does with the expectation. The
+// header is what is checked, not the time: under ThreadSanitizer a 2 MB call alone took 0.88 s.
 TEST(UpstreamClient, SendsALargeBodyAtOnceWithoutAnExpectHeader) {
   lumen::testing::HttpReceiver receiver;
   receiver.script({{200, R"({"output":"done","input_tokens":1,"output_tokens":1})"}});
   UpstreamClient client({.base_url = receiver.url("")});
-  const auto start = std::chrono::steady_clock::now();
   const auto answers = client.call("m", {std::string(2 << 20, 'x')});
   ASSERT_EQ(answers.size(), 1u);
   EXPECT_EQ(answers[0].output, "done");
   const auto requests = receiver.requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].headers.count("expect"), 0u) << requests[0].headers.at("expect");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 800ms);
 }
 
 }  // namespace
