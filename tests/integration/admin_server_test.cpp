@@ -166,12 +166,11 @@ TEST(AdminServer, AnUploadThatExpects100ContinueGetsItBeforeSendingTheBody) {
   server.start();
   const std::string upload(2 << 20, 'x');
   RawConnection connection(server.port());
-  const auto sent = std::chrono::steady_clock::now();
   connection.send("POST /ingest HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: 100-continue\r\n"
                   "Content-Length: " + std::to_string(upload.size()) + "\r\n\r\n");
   const std::string interim = connection.read_until("\r\n\r\n", 3s);
+  // The body is sent only after the 100: without it this read gives up after 3 s, empty.
   EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
-  EXPECT_LT(std::chrono::steady_clock::now() - sent, 500ms);
   connection.send(upload);
   const auto reply = lumen::testing::parse_http_reply(connection.read_until_closed(5s));
   EXPECT_EQ(reply.status, 200);
