@@ -30,7 +30,11 @@ Span Tracer::start_span(std::string_view name, const StartOptions* options) cons
   if (!lumen::detail::same_bytes(data->name, name)) data->name.assign(name);
   data->kind = kind;
   data->start_ns = options && options->start_ns != 0 ? options->start_ns : shared.wall_ns();
-  data->scope = &scope_;
+  // A pooled SpanData usually comes back to the tracer that filled it last, and then keeps the
+  // share it holds: no reference count is touched per span.
+  if (data->scope.get() != &scope_) {
+    data->scope = std::shared_ptr<const InstrumentationScope>(shared.shared_from_this(), &scope_);
+  }
   if (has_parent) {
     data->parent_span_id = parent.span_id();
     data->parent_is_remote = parent.is_remote();
