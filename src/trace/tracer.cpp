@@ -30,10 +30,15 @@ Span Tracer::start_span(std::string_view name, const StartOptions* options) cons
   if (!lumen::detail::same_bytes(data->name, name)) data->name.assign(name);
   data->kind = kind;
   data->start_ns = options && options->start_ns != 0 ? options->start_ns : shared.wall_ns();
-  // A pooled SpanData usually comes back to the tracer that filled it last, and then keeps the
-  // share it holds: no reference count is touched per span.
+  // A pooled SpanData keeps the share of the provider that it holds: no reference count is
+  // touched when it comes back to the same tracer, nor to another tracer of the same provider
+  // (their scopes all point to its resource), where the share only moves to this scope.
   if (data->scope.get() != &scope_) {
-    data->scope = std::shared_ptr<const InstrumentationScope>(shared.shared_from_this(), &scope_);
+    if (data->scope != nullptr && data->scope->resource == &shared.resource) {
+      data->scope = std::shared_ptr<const InstrumentationScope>(std::move(data->scope), &scope_);
+    } else {
+      data->scope = std::shared_ptr<const InstrumentationScope>(shared.shared_from_this(), &scope_);
+    }
   }
   if (has_parent) {
     data->parent_span_id = parent.span_id();

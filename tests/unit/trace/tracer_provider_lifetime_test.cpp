@@ -79,5 +79,23 @@ TEST(TracerProviderLifetime, RecycledSpanDataTakesTheScopeOfTheTracerThatStartsI
   EXPECT_EQ(spans[1].scope->resource->service_name(), "second");
 }
 
+TEST(TracerProviderLifetime, TracersOfOneProviderTakingTurnsEachGiveTheirOwnScope) {
+  auto memory = std::make_shared<exporters::InMemorySpanExporter>();
+  auto provider = make_provider(memory, "turns");
+  for (int i = 0; i < 4; ++i) {
+    provider->tracer("even").start("a").end();
+    provider->tracer("odd", "2").start("b").end();
+  }
+  const auto spans = memory->spans();
+  ASSERT_EQ(spans.size(), 8u);
+  for (const SpanData& span : spans) {
+    EXPECT_EQ(span.scope->name, span.name == "a" ? "even" : "odd");
+    EXPECT_EQ(span.scope->version, span.name == "a" ? "" : "2");
+    EXPECT_EQ(span.scope->resource->service_name(), "turns");
+  }
+  provider.reset();
+  EXPECT_EQ(memory->spans().back().scope->name, "odd");  // still whole after the provider is gone
+}
+
 }  // namespace
 }  // namespace lumen::trace
