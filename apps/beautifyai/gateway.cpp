@@ -135,23 +135,21 @@ void Gateway::Impl::process(Job& job) {
   const std::string key = lumen::perf::format_key(job.operation, key_hash.value());
 
   try {
-    bool executed = false;
-    auto run = [&] {
-      executed = true;
-      return produce(job);
-    };
+    using lumen::perf::CoalesceOutcome;
+    auto run = [&] { return produce(job); };
     const bool dedupe = coalescing.load();
-    const auto asked = Clock::now();
-    RoutedAnswer answer = dedupe ? cache.get(key, run) : run();
+    lumen::perf::Coalesced<RoutedAnswer> got =
+        dedupe ? cache.get_with_outcome(key, run)
+               : lumen::perf::Coalesced<RoutedAnswer>{run(), CoalesceOutcome::kExecuted};
+    RoutedAnswer& answer = got.value;
+    const bool executed = got.outcome == CoalesceOutcome::kExecuted;
     const std::string_view cache_type = job.operation == "analyze" ? "document" : "enhancement";
     if (dedupe) ai.record_cache_lookup(cache_type, !executed);
     if (!executed) {
       served_without_model.fetch_add(1);
-      // A cache hit answers in microseconds; a caller that shared another's model call waited for
-      // it, which takes at least a model round trip (milliseconds).
-      const bool waited = Clock::now() - asked > std::chrono::milliseconds(1);
-      ai.record_ai_call_avoided(answer.model, waited ? lumen::beautifyai::AvoidedReason::kCoalesced
-                                                     : lumen::beautifyai::AvoidedReason::kCache);
+      ai.record_ai_call_avoided(answer.model, got.outcome == CoalesceOutcome::kCoalesced
+                                                  ? lumen::beautifyai::AvoidedReason::kCoalesced
+                                                  : lumen::beautifyai::AvoidedReason::kCache);
       ai.record_cache_bytes_saved(cache_type, static_cast<std::int64_t>(answer.answer.output.size()));
     }
     job.span.set("gateway.cached", !executed).set("ai.model", answer.model);

@@ -29,11 +29,20 @@ const std::vector<double>& Metrics::size_boundaries() {
   return kBounds;
 }
 
+const std::vector<double>& Metrics::latency_boundaries() {
+  static const std::vector<double> kBounds{0.05, 0.1,  0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0,
+                                           1.25, 1.5,  2.0, 2.5, 3.0, 4.0, 5.0, 7.5, 10.0,
+                                           15.0, 20.0, 30.0, 60.0};
+  return kBounds;
+}
+
 Metrics::Metrics(Meter& meter)
     : requests_(meter.create_counter<std::int64_t>(
           "ai.requests", {.description = "AI provider requests by model and outcome"})),
       request_duration_(meter.create_histogram(
-          "ai.request.duration", {.description = "AI provider request duration", .unit = "s"})),
+          "ai.request.duration", {.description = "AI provider request duration",
+                                  .unit = "s",
+                                  .boundaries = latency_boundaries()})),
       tokens_(meter.create_counter<std::int64_t>(
           "ai.tokens", {.description = "Tokens consumed by AI provider requests"})),
       errors_(meter.create_counter<std::int64_t>("errors",

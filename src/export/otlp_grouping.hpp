@@ -24,7 +24,7 @@ inline std::vector<ResourceGroup> group_by_resource_and_scope(trace::SpanBatch b
   std::vector<ResourceGroup> groups;
   for (const auto& span : batch) {
     if (!span) continue;
-    const trace::InstrumentationScope* scope = span->scope;
+    const trace::InstrumentationScope* scope = span->scope.get();
     const Resource* resource = scope ? scope->resource : nullptr;
     ResourceGroup* rg = nullptr;
     for (auto& g : groups) {

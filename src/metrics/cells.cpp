@@ -1,6 +1,9 @@
 #include "lumen/metrics/internal/cells.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 
 #include "lumen/core/context.hpp"
 #include "metrics/exponential_cell.hpp"
@@ -63,14 +66,17 @@ void HistogramCell::collect(HistogramPoint& point) const {
   point.bucket_counts.assign(n_ + 1, 0);
   point.count = 0;
   point.sum = 0;
+  double max = -std::numeric_limits<double>::infinity();
   for (std::size_t s = 0; s < kStripes; ++s) {
     for (std::size_t b = 0; b <= n_; ++b) {
       const std::uint64_t c = counts_[s * stride_ + b].load(std::memory_order_relaxed);
       point.bucket_counts[b] += c;
       point.count += c;
     }
-    point.sum += sums_[s].d.load(std::memory_order_relaxed);
+    point.sum += sums_[s].sum.load(std::memory_order_relaxed);
+    max = std::max(max, sums_[s].max.load(std::memory_order_relaxed));
   }
+  point.max = point.count > 0 ? std::optional<double>(max) : std::nullopt;
   if (exemplars_) {
     point.exemplars = exemplars_->snapshot();
   } else {

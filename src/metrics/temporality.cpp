@@ -120,12 +120,14 @@ void DeltaConverter::convert(MetricsSnapshot& snapshot, const TemporalityOf& tem
     }
     for (HistogramPoint& p : m.histogram_points) {
       std::string key = series_key(p.attributes);
-      Previous now{.bucket_counts = p.bucket_counts, .sum = p.sum, .count = p.count};
+      Previous now{.bucket_counts = p.bucket_counts, .sum = p.sum, .count = p.count, .max = p.max};
       const Previous* before = previous_point(key);
       if (before != nullptr && before->count <= p.count &&
           before->bucket_counts.size() == p.bucket_counts.size()) {
         p.count -= before->count;
         p.sum -= before->sum;
+        // The cumulative largest value is this interval's only if it grew in it.
+        if (p.count == 0 || (before->max && p.max && *p.max <= *before->max)) p.max.reset();
         for (std::size_t i = 0; i < p.bucket_counts.size(); ++i) {
           p.bucket_counts[i] -= std::min(p.bucket_counts[i], before->bucket_counts[i]);
         }

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 
 #include "lumen/report/time_series_store.hpp"
 
@@ -14,14 +15,16 @@ double HistogramWindow::quantile(double q) const noexcept {
   for (std::size_t i = 0; i < bucket_counts.size(); ++i) {
     const double c = bucket_counts[i];
     if (c > 0 && cum + c >= rank) {
-      if (i >= bounds.size()) return bounds.back();
       const double lower = i == 0 ? std::min(0.0, bounds[0]) : bounds[i - 1];
-      const double upper = bounds[i];
-      return lower + (upper - lower) * std::clamp((rank - cum) / c, 0.0, 1.0);
+      // The +Inf bucket ends at the largest value when it is known.
+      const double upper = i < bounds.size() ? bounds[i] : std::isfinite(max) ? max : lower;
+      const double at = lower + (upper - lower) * std::clamp((rank - cum) / c, 0.0, 1.0);
+      // Interpolation spreads a bucket's values evenly up to its bound; none went past `max`.
+      return std::min(at, max);
     }
     cum += c;
   }
-  return bounds.back();
+  return std::min(bounds.back(), max);
 }
 
 double HistogramWindow::count_at_or_below(double x) const noexcept {

@@ -39,7 +39,8 @@ struct Series {
   SeriesKind kind = SeriesKind::kCumulative;
   std::vector<double> bounds;  // histograms
   std::size_t first_column = 0;
-  std::size_t columns = 1;  // histogram: count, sum, then one per bucket
+  std::size_t columns = 1;  // histogram: count, sum, one per bucket, then the largest value
+  [[nodiscard]] std::size_t max_column() const noexcept { return first_column + columns - 1; }
 
   [[nodiscard]] bool matches(const Labels& match) const {
     for (const auto& [k, v] : match) {
@@ -149,7 +150,7 @@ struct TimeSeriesStore::Impl {
       key += v;
     }
     if (const auto it = index.find(key); it != index.end()) return &series[it->second];
-    const std::size_t ncols = kind == SeriesKind::kHistogram ? bounds.size() + 3 : 1;
+    const std::size_t ncols = kind == SeriesKind::kHistogram ? bounds.size() + 4 : 1;
     if (columns.size() + ncols > opt.max_columns) {
       ++dropped_series;
       return nullptr;
@@ -181,12 +182,14 @@ struct TimeSeriesStore::Impl {
 
   void put(std::size_t column, std::size_t slot, double v) { columns[column].raw[slot] = v; }
 
+  // `max`: the largest value recorded so far, NaN when the source does not say.
   void put_histogram(const Series& target, std::size_t slot, std::uint64_t count, double sum,
-                     const std::vector<std::uint64_t>& bucket_counts) {
+                     const std::vector<std::uint64_t>& bucket_counts, double max) {
     const std::size_t c0 = target.first_column;
     put(c0, slot, static_cast<double>(count));
     put(c0 + 1, slot, sum);
-    const std::size_t buckets = target.columns - 2;
+    put(target.max_column(), slot, max);
+    const std::size_t buckets = target.columns - 3;
     for (std::size_t b = 0; b < buckets; ++b) {
       put(c0 + 2 + b, slot, b < bucket_counts.size() ? static_cast<double>(bucket_counts[b]) : 0.0);
     }
@@ -253,16 +256,31 @@ struct TimeSeriesStore::Impl {
 
   void add_histogram(const Series& s, const std::vector<Pos>& pos, HistogramWindow& h) const {
     if (s.kind != SeriesKind::kHistogram) return;
+    const bool merged = h.count > 0;  // an earlier series already counted values in the window
     if (h.bounds.empty()) {
       h.bounds = s.bounds;
       h.bucket_counts.assign(s.bounds.size() + 1, 0.0);
     }
     if (h.bounds != s.bounds) return;  // other buckets (a view changed): not mergeable
-    h.count += column_increase(s.first_column, pos);
+    const double count = column_increase(s.first_column, pos);
+    h.count += count;
     h.sum += column_increase(s.first_column + 1, pos);
     for (std::size_t b = 0; b < h.bucket_counts.size(); ++b) {
       h.bucket_counts[b] += column_increase(s.first_column + 2 + b, pos);
     }
+    if (count > 0) h.max = merged ? std::max(h.max, largest_up_to(s, pos)) : largest_up_to(s, pos);
+  }
+
+  // A bound on every value the series counted in the window: the largest value recorded up to its
+  // end. Taken over the whole window rather than at its end, in case the process restarted in it.
+  // Infinity when the source never said.
+  double largest_up_to(const Series& s, const std::vector<Pos>& pos) const {
+    double largest = kNaN;
+    for (const Pos& p : pos) {
+      const double v = value(s.max_column(), p);
+      if (!std::isnan(v) && !(v <= largest)) largest = v;
+    }
+    return std::isnan(largest) ? std::numeric_limits<double>::infinity() : largest;
   }
 
   GaugeWindow gauge_of(const std::vector<const Series*>& list, const std::vector<Pos>& pos) const {
@@ -326,7 +344,9 @@ bool TimeSeriesStore::record(const metrics::MetricsSnapshot& snapshot, std::uint
     if (m.type == metrics::MetricType::kHistogram) {
       for (const metrics::HistogramPoint& p : m.histogram_points) {
         Series* series = s.find_or_create(m, p.attributes, SeriesKind::kHistogram, m.bounds);
-        if (series != nullptr) s.put_histogram(*series, slot, p.count, p.sum, p.bucket_counts);
+        if (series != nullptr) {
+          s.put_histogram(*series, slot, p.count, p.sum, p.bucket_counts, p.max.value_or(kNaN));
+        }
       }
       continue;
     }
@@ -340,7 +360,7 @@ bool TimeSeriesStore::record(const metrics::MetricsSnapshot& snapshot, std::uint
         Series* series = s.find_or_create(m, p.attributes, SeriesKind::kHistogram, chosen.bounds());
         if (series == nullptr) continue;
         if (layout == s.exponential_layouts.end()) s.exponential_layouts.emplace(m.name, chosen);
-        s.put_histogram(*series, slot, p.count, p.sum, chosen.counts(p));
+        s.put_histogram(*series, slot, p.count, p.sum, chosen.counts(p), p.max.value_or(kNaN));
       }
       continue;
     }

@@ -153,8 +153,8 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
       const Deadline stop_by = current_stop_deadline();
       const Deadline now = SteadyClock::now();
       if (now >= stop_by) {
-        // Past shutdown's deadline nobody waits for these spans, and the provider that made them
-        // may be gone (SpanData::scope points into it): count them as dropped, never export them.
+        // Past shutdown's deadline nobody waits for these spans, and the exporter may be holding
+        // up a shutdown already late: count them as dropped, never export them.
         dropped.add(batch.size());
       } else {
         ExportResult result;

@@ -131,7 +131,14 @@ Span& Span::update_name(std::string_view name) {
 }
 
 void Span::finish(std::uint64_t end_ns) noexcept {
+  // data_ holds a share of the tracer's state, so this is valid even when the provider is gone.
   const detail::TracerShared& shared = *tracer_->shared_;
+  if (shared.shut_down.load(std::memory_order_acquire)) [[unlikely]] {
+    // The processor may have been destroyed with the provider: never reached once shut down.
+    detail::count_span_ended_after_shutdown();
+    recycle(std::move(data_));
+    return;
+  }
   data_->end_ns = end_ns != 0 ? end_ns : shared.wall_ns();
   data_->context = context_;
   if (shared.processor) {

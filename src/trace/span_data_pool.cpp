@@ -114,7 +114,7 @@ void reset(SpanData& s) noexcept {
   s.dropped_links = 0;
   s.status = StatusCode::kUnset;
   s.status_message.clear();
-  s.scope = nullptr;
+  // `scope` is kept: the tracer that starts the span replaces it only if it is another's.
 }
 
 // Asks for the cache lines that the next span start will write. A recycled span was last touched

@@ -30,7 +30,16 @@ Span Tracer::start_span(std::string_view name, const StartOptions* options) cons
   if (!lumen::detail::same_bytes(data->name, name)) data->name.assign(name);
   data->kind = kind;
   data->start_ns = options && options->start_ns != 0 ? options->start_ns : shared.wall_ns();
-  data->scope = &scope_;
+  // A pooled SpanData keeps the share of the provider that it holds: no reference count is
+  // touched when it comes back to the same tracer, nor to another tracer of the same provider
+  // (their scopes all point to its resource), where the share only moves to this scope.
+  if (data->scope.get() != &scope_) {
+    if (data->scope != nullptr && data->scope->resource == &shared.resource) {
+      data->scope = std::shared_ptr<const InstrumentationScope>(std::move(data->scope), &scope_);
+    } else {
+      data->scope = std::shared_ptr<const InstrumentationScope>(shared.shared_from_this(), &scope_);
+    }
+  }
   if (has_parent) {
     data->parent_span_id = parent.span_id();
     data->parent_is_remote = parent.is_remote();

@@ -1,18 +1,34 @@
 #include "lumen/trace/tracer_provider.hpp"
 
-#include <deque>
 #include <mutex>
 
 #include "lumen/core/fork_safety.hpp"
 #include "tracer_shared.hpp"
 
 namespace lumen::trace {
+namespace {
+
+// Process-wide: a span may end after its provider is destroyed, when no provider is left to ask.
+std::atomic<std::uint64_t> g_spans_ended_after_shutdown{0};
+
+}  // namespace
+
+namespace detail {
+void count_span_ended_after_shutdown() noexcept {
+  g_spans_ended_after_shutdown.fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace detail
+
+std::uint64_t spans_ended_after_shutdown() noexcept {
+  return g_spans_ended_after_shutdown.load(std::memory_order_relaxed);
+}
 
 struct TracerProvider::State final : ForkAware {
-  detail::TracerShared shared;
+  // Shared with the spans (see tracer_shared.hpp); the processor is the provider's alone.
+  std::shared_ptr<detail::TracerShared> shared = std::make_shared<detail::TracerShared>();
+  std::unique_ptr<SpanProcessor> processor;
   std::chrono::milliseconds shutdown_timeout;
-  std::mutex mutex;
-  std::deque<Tracer> tracers;  // a deque keeps addresses stable as tracers are added
+  std::mutex mutex;  // guards shared->tracers
 
   // A fork while another thread looks a tracer up would leave `mutex` locked forever in the
   // child: hold it across fork() so that the child's copy is always released.
@@ -22,12 +38,14 @@ struct TracerProvider::State final : ForkAware {
 };
 
 TracerProvider::TracerProvider(TracerProviderOptions options) : state_(std::make_unique<State>()) {
-  state_->shared.resource = std::move(options.resource);
-  state_->shared.sampler = options.sampler ? std::move(options.sampler) : Sampler::always_on();
-  state_->shared.processor = std::move(options.processor);
-  state_->shared.limits = options.limits;
-  state_->shared.clock = options.clock != nullptr ? options.clock : &SystemClock::instance();
-  state_->shared.system_clock = state_->shared.clock == &SystemClock::instance();
+  detail::TracerShared& shared = *state_->shared;
+  shared.resource = std::move(options.resource);
+  shared.sampler = options.sampler ? std::move(options.sampler) : Sampler::always_on();
+  state_->processor = std::move(options.processor);
+  shared.processor = state_->processor.get();
+  shared.limits = options.limits;
+  shared.clock = options.clock != nullptr ? options.clock : &SystemClock::instance();
+  shared.system_clock = shared.clock == &SystemClock::instance();
   state_->shutdown_timeout = options.shutdown_timeout;
   ForkRegistry::add(state_.get());
 }
@@ -39,25 +57,25 @@ TracerProvider::~TracerProvider() {
 
 Tracer& TracerProvider::tracer(std::string_view name, std::string_view version) {
   std::lock_guard lock(state_->mutex);
-  for (Tracer& t : state_->tracers) {
+  detail::TracerShared& shared = *state_->shared;
+  for (Tracer& t : shared.tracers) {
     if (t.scope().name == name && t.scope().version == version) return t;
   }
-  return state_->tracers.emplace_back(
-      InstrumentationScope{std::string(name), std::string(version), &state_->shared.resource},
-      &state_->shared);
+  return shared.tracers.emplace_back(
+      InstrumentationScope{std::string(name), std::string(version), &shared.resource}, &shared);
 }
 
 bool TracerProvider::force_flush(std::chrono::milliseconds timeout) noexcept {
-  return state_->shared.processor ? state_->shared.processor->force_flush(timeout) : true;
+  return state_->processor ? state_->processor->force_flush(timeout) : true;
 }
 
 bool TracerProvider::shutdown(std::chrono::milliseconds timeout) noexcept {
-  if (state_->shared.shut_down.exchange(true)) return true;
-  return state_->shared.processor ? state_->shared.processor->shutdown(timeout) : true;
+  if (state_->shared->shut_down.exchange(true)) return true;
+  return state_->processor ? state_->processor->shutdown(timeout) : true;
 }
 
-const Resource& TracerProvider::resource() const noexcept { return state_->shared.resource; }
+const Resource& TracerProvider::resource() const noexcept { return state_->shared->resource; }
 
-SpanProcessor* TracerProvider::processor() const noexcept { return state_->shared.processor.get(); }
+SpanProcessor* TracerProvider::processor() const noexcept { return state_->processor.get(); }
 
 }  // namespace lumen::trace

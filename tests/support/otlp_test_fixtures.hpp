@@ -70,7 +70,7 @@ class SpanBatchFixture {
       span->name = "span-" + std::to_string(i);
       span->start_ns = 1'700'000'000'000'000'000ULL + i;
       span->end_ns = span->start_ns + 1000;
-      span->scope = &scope_;
+      span->scope = scope_;
       spans_.push_back(std::move(span));
     }
   }
@@ -82,7 +82,9 @@ class SpanBatchFixture {
 
  private:
   Resource resource_{Attributes{{"service.name", "batch-test"}}};
-  trace::InstrumentationScope scope_{"lumen.test", "1.2.3", &resource_};
+  std::shared_ptr<const trace::InstrumentationScope> scope_ =
+      std::make_shared<const trace::InstrumentationScope>(
+          trace::InstrumentationScope{"lumen.test", "1.2.3", &resource_});
   std::vector<std::unique_ptr<trace::SpanData>> spans_;
 };
 

@@ -99,6 +99,9 @@ class Metrics {
 
   // Bucket upper bounds of request_size_bytes: 1 KiB .. 16 MiB by powers of four.
   static const std::vector<double>& size_boundaries();
+  // Bucket upper bounds of ai_request_duration_seconds: 50 ms .. 60 s, about 25 % apart where
+  // model calls usually land (0.2 .. 5 s), where the generic latency buckets jump from 1 to 2.5 s.
+  static const std::vector<double>& latency_boundaries();
 
  private:
   Counter<std::int64_t> requests_;

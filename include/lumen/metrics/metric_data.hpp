@@ -60,6 +60,9 @@ struct HistogramPoint {
   std::vector<std::uint64_t> bucket_counts;
   double sum = 0;
   std::uint64_t count = 0;
+  // The largest value counted (cumulative: since the start); unset when nothing was counted, or
+  // in a delta interval in which the largest value did not grow (it is then unknown).
+  std::optional<double> max;
   // One slot per bucket; empty when no sampled span recorded into that bucket.
   std::vector<std::optional<Exemplar>> exemplars;
 };

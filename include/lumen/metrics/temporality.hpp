@@ -18,6 +18,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -43,6 +44,7 @@ class DeltaConverter {
     std::vector<std::uint64_t> bucket_counts;
     double sum = 0;
     std::uint64_t count = 0;
+    std::optional<double> max;  // explicit-bucket histograms
     // Exponential histograms (without attributes); null for other points, which stay small.
     std::unique_ptr<ExponentialHistogramPoint> exponential;
   };

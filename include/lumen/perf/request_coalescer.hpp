@@ -11,6 +11,8 @@
 //       .meter = &provider.meter("checkout"), .tracer = &tracer});
 //   const std::string key = lumen::perf::make_key("analyze", image_id, model, 0.7);
 //   std::string result = analyses.get(key, [&] { return provider.analyze(image_id, model); });
+//   auto got = analyses.get_with_outcome(key, [&] { return provider.analyze(image_id, model); });
+//   if (got.outcome == lumen::perf::CoalesceOutcome::kCoalesced) { /* shared another's call */ }
 //   analyses.invalidate_matching("^analyze:");   // or invalidate_key(key), or invalidate()
 //
 // Cached entries are bounded per shard, evicting the least recently used first in the CLOCK
@@ -104,6 +106,20 @@ struct CoalescerOptions {
   std::chrono::nanoseconds stale_grace = std::chrono::seconds(0);
 };
 
+// How one get_with_outcome() call came by its value.
+enum class CoalesceOutcome : std::uint8_t {
+  kExecuted,     // this call ran fn (as the leader, or directly past max_pending)
+  kCached,       // the in-process cache had it (a stale value within stale_grace included)
+  kSharedCache,  // this call, as the leader, found it in the shared cache: fn did not run
+  kCoalesced,    // this call waited for the execution another caller had started
+};
+
+template <typename V>
+struct Coalesced {
+  V value;
+  CoalesceOutcome outcome;
+};
+
 struct CoalescerStats {
   std::uint64_t executions = 0;     // leader executions (bypassed calls not included)
   std::uint64_t coalesced = 0;      // calls that waited for another caller's execution
@@ -143,36 +159,25 @@ class RequestCoalescer {
     requires std::is_convertible_v<std::invoke_result_t<F&>, V>
   [[nodiscard]] V get(std::string_view key, F&& fn) {
     Out out{};
-    detail::CoalescerCore::Ticket ticket = core_.begin(key, &out, copy_entry_out);
-    switch (ticket.role) {
-      case detail::CoalescerCore::Role::kHit:
-        break;
-      case detail::CoalescerCore::Role::kStale:
-        if (ticket.flight != nullptr) {
-          using Fn = std::remove_cvref_t<F>;
-          if constexpr (std::is_copy_constructible_v<Fn>) {
-            core_.refresh(key, std::move(ticket),
-                          [this, shared = core_.has_shared(), k = std::string(key), f = Fn(fn)]() mutable {
-                            return std::shared_ptr<const void>(
-                                std::make_shared<const V>(shared ? via_shared(k, f) : V(f())));
-                          });
-          } else {
-            put(out, lead(key, ticket, fn));
-          }
-        }
-        break;
-      case detail::CoalescerCore::Role::kWait:
-        core_.wait(ticket, &out, &copy_out_out);
-        break;
-      case detail::CoalescerCore::Role::kLead:
-      case detail::CoalescerCore::Role::kBypass:
-        put(out, lead(key, ticket, fn));
-        break;
-    }
+    (void)fill(key, fn, out);
     if constexpr (kDirect) {
       return out;  // named return value: built in the caller's object
     } else {
       return std::move(*out);
+    }
+  }
+
+  // As get(), and says whether the value came from this call's own execution, the cache, the
+  // shared cache or another caller's execution.
+  template <typename F>
+    requires std::is_convertible_v<std::invoke_result_t<F&>, V>
+  [[nodiscard]] Coalesced<V> get_with_outcome(std::string_view key, F&& fn) {
+    Out out{};
+    const CoalesceOutcome outcome = fill(key, fn, out);
+    if constexpr (kDirect) {
+      return {std::move(out), outcome};
+    } else {
+      return {std::move(*out), outcome};
     }
   }
 
@@ -218,15 +223,54 @@ class RequestCoalescer {
       out.emplace(std::move(v));
     }
   }
+  // Puts the value for `key` into `out` (see get) and says where it came from.
+  template <typename F>
+  CoalesceOutcome fill(std::string_view key, F& fn, Out& out) {
+    detail::CoalescerCore::Ticket ticket = core_.begin(key, &out, copy_entry_out);
+    switch (ticket.role) {
+      case detail::CoalescerCore::Role::kHit:
+        return CoalesceOutcome::kCached;
+      case detail::CoalescerCore::Role::kStale:
+        if (ticket.flight != nullptr) {
+          using Fn = std::remove_cvref_t<F>;
+          if constexpr (std::is_copy_constructible_v<Fn>) {
+            core_.refresh(key, std::move(ticket),
+                          [this, shared = core_.has_shared(), k = std::string(key), f = Fn(fn)]() mutable {
+                            return std::shared_ptr<const void>(
+                                std::make_shared<const V>(shared ? via_shared(k, f) : V(f())));
+                          });
+          } else {
+            return lead_into(out, key, ticket, fn);  // this caller refreshes, and gets the new value
+          }
+        }
+        return CoalesceOutcome::kCached;
+      case detail::CoalescerCore::Role::kWait:
+        core_.wait(ticket, &out, &copy_out_out);
+        return CoalesceOutcome::kCoalesced;
+      case detail::CoalescerCore::Role::kLead:
+      case detail::CoalescerCore::Role::kBypass:
+        break;
+    }
+    return lead_into(out, key, ticket, fn);
+  }
+  template <typename F>
+  CoalesceOutcome lead_into(Out& out, std::string_view key, detail::CoalescerCore::Ticket& ticket,
+                            F& fn) {
+    bool from_shared = false;
+    put(out, lead(key, ticket, fn, from_shared));
+    return from_shared ? CoalesceOutcome::kSharedCache : CoalesceOutcome::kExecuted;
+  }
+
   template <typename F>
   static std::shared_ptr<const void> produce(void* fn) {
     return std::make_shared<const V>((*static_cast<std::remove_reference_t<F>*>(fn))());
   }
-  // Runs fn (through the shared cache when there is one) as this ticket's execution.
+  // Runs fn (through the shared cache when there is one) as this ticket's execution;
+  // `from_shared` is set when the shared cache answered instead.
   template <typename F>
-  V lead(std::string_view key, detail::CoalescerCore::Ticket& ticket, F& fn) {
+  V lead(std::string_view key, detail::CoalescerCore::Ticket& ticket, F& fn, bool& from_shared) {
     if (core_.has_shared()) {
-      auto through = [&]() -> V { return via_shared(key, fn); };
+      auto through = [&]() -> V { return via_shared(key, fn, &from_shared); };
       return run(key, ticket, through);
     }
     return run(key, ticket, fn);
@@ -239,7 +283,7 @@ class RequestCoalescer {
   }
   // The shared cache's value when it has one, else fn()'s, which is then stored there.
   template <typename F>
-  V via_shared(std::string_view key, F& fn) {
+  V via_shared(std::string_view key, F& fn, bool* from_shared = nullptr) {
     if (std::optional<std::string> bytes = core_.shared_load(key)) {
       std::optional<V> v;
       try {
@@ -247,7 +291,10 @@ class RequestCoalescer {
       } catch (...) {
         v.reset();
       }
-      if (v) return std::move(*v);
+      if (v) {
+        if (from_shared != nullptr) *from_shared = true;
+        return std::move(*v);
+      }
       core_.shared_codec_failed();
     }
     V v = fn();

@@ -32,6 +32,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -59,9 +60,13 @@ struct HistogramWindow {
   std::vector<double> bucket_counts;   // increase per bucket over the window (bounds.size() + 1)
   double count = 0;
   double sum = 0;
+  // No observation in the window is larger: the largest one, or a bound on it (the largest value
+  // recorded up to the window's end). Infinity when unknown (a source without it, as Prometheus).
+  double max = std::numeric_limits<double>::infinity();
   [[nodiscard]] double mean() const noexcept { return count > 0 ? sum / count : 0.0; }
-  // Linear interpolation inside the bucket holding the q-th observation; the first bucket starts at
-  // 0 (or its bound when negative), the +Inf bucket answers the last finite bound. 0 when empty.
+  // Linear interpolation inside the bucket holding the q-th observation, never above `max`; the
+  // first bucket starts at 0 (or its bound when negative), the +Inf bucket ends at `max` when it is
+  // known, else answers the last finite bound. 0 when empty.
   [[nodiscard]] double quantile(double q) const noexcept;
   // Observations <= x, interpolated linearly inside x's bucket (for Apdex).
   [[nodiscard]] double count_at_or_below(double x) const noexcept;

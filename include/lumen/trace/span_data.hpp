@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,8 @@ struct Link {
 };
 
 // The instrumentation scope (the named tracer) and the resource it reports under.
-// Owned by the TracerProvider, which outlives every span it produced.
+// A SpanData shares the ownership of its scope (and of the resource), so a span kept by an exporter
+// stays whole after the TracerProvider that made it is destroyed.
 struct InstrumentationScope {
   std::string name;
   std::string version;
@@ -62,7 +64,9 @@ struct SpanData {
   std::uint32_t dropped_links = 0;
   StatusCode status = StatusCode::kUnset;
   std::string status_message;
-  const InstrumentationScope* scope = nullptr;
+  // Shared with the provider: a pooled SpanData keeps it while it waits to be reused, so that a
+  // span start from the same tracer costs no reference count update.
+  std::shared_ptr<const InstrumentationScope> scope;
 
   [[nodiscard]] std::uint64_t duration_ns() const noexcept {
     return end_ns > start_ns ? end_ns - start_ns : 0;

@@ -19,8 +19,10 @@
 
 namespace lumen::trace {
 
-// A cleared SpanData, recycled when one is available, else new. Only `name` may still hold an old
-// value: the caller always sets it, and an unchanged name then costs no copy.
+// A cleared SpanData, recycled when one is available, else new. Only `name` and `scope` may still
+// hold old values: the caller always sets them, and an unchanged one then costs no copy (and, for
+// the scope, no reference count update). A pooled SpanData therefore keeps its last scope, and the
+// small state of the provider behind it, alive until it is reused.
 [[nodiscard]] std::unique_ptr<SpanData> make_span_data();
 // Keeps the span for reuse (or frees it when the pool is full); it is cleared when reused.
 void recycle(std::unique_ptr<SpanData> span) noexcept;

@@ -2,6 +2,9 @@
 //
 // Build one per process (lumen::init does it from the environment) or by hand in tests. Its
 // destructor shuts the processor down with a deadline; it never hangs.
+// A span may outlive its provider: ended after the provider's shutdown or destruction, it is
+// dropped and counted (spans_ended_after_shutdown), and a SpanData that an exporter keeps still
+// has its scope and resource. Ending a span while the provider's destructor runs is a race.
 // Thread-safety: all methods may be called concurrently.
 //
 //   lumen::trace::TracerProvider provider({
@@ -12,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -32,6 +36,10 @@ struct TracerProviderOptions {
   const Clock* clock = &SystemClock::instance();
   std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(5);
 };
+
+// Spans in this process that ended after their provider was shut down or destroyed, and were
+// therefore dropped.
+[[nodiscard]] std::uint64_t spans_ended_after_shutdown() noexcept;
 
 class TracerProvider {
  public:

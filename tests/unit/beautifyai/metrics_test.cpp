@@ -27,10 +27,11 @@ TEST(BeautifyAiMetrics, ExposesTheIdiomaticNamesAndLabels) {
   for (const char* line : {
            "ai_requests_total{has_tokens=\"true\",model=\"gemini\",success=\"true\"} 1\n",
            "ai_requests_total{has_tokens=\"false\",model=\"gemini\",success=\"false\"} 1\n",
+           // The AI latency buckets, 0.1 s apart here (the generic ones go 0.1, 0.25, 0.5).
            "ai_request_duration_seconds_bucket{has_tokens=\"true\",model=\"gemini\","
-           "success=\"true\",le=\"0.25\"} 1\n",
+           "success=\"true\",le=\"0.3\"} 1\n",
            "ai_request_duration_seconds_bucket{has_tokens=\"true\",model=\"gemini\","
-           "success=\"true\",le=\"0.1\"} 0\n",
+           "success=\"true\",le=\"0.2\"} 0\n",
            "ai_request_duration_seconds_sum{has_tokens=\"false\",model=\"gemini\","
            "success=\"false\"} 1.5\n",
            "ai_tokens_total{model=\"gemini\"} 800\n",

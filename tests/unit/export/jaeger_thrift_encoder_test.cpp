@@ -106,7 +106,9 @@ struct Fixture {
   Resource resource{Attributes{{"service.name", "beautifyai"},
                                {"service.version", "0.1.0"},
                                {"process.pid", std::int64_t{4242}}}};
-  trace::InstrumentationScope scope{"beautifyai.enhance", "1.2.3", &resource};
+  std::shared_ptr<const trace::InstrumentationScope> scope =
+      std::make_shared<const trace::InstrumentationScope>(
+          trace::InstrumentationScope{"beautifyai.enhance", "1.2.3", &resource});
 
   std::unique_ptr<trace::SpanData> span(std::string name) const {
     auto s = std::make_unique<trace::SpanData>();
@@ -115,7 +117,7 @@ struct Fixture {
     s->name = std::move(name);
     s->start_ns = 1'700'000'000'123'456'789ULL;
     s->end_ns = s->start_ns + 42'987'654;  // 42987.654 us
-    s->scope = &scope;
+    s->scope = scope;
     return s;
   }
 };
@@ -367,11 +369,12 @@ TEST(JaegerThriftEncoder, BuildsProcessFromResource) {
 TEST(JaegerThriftEncoder, SplitsSpansOfDifferentResourcesIntoBatches) {
   Fixture f;
   Resource other(Attributes{{"service.name", "worker"}});
-  trace::InstrumentationScope other_scope{"jobs", "", &other};
+  auto other_scope = std::make_shared<const trace::InstrumentationScope>(
+      trace::InstrumentationScope{"jobs", "", &other});
   std::vector<std::unique_ptr<trace::SpanData>> spans;
   spans.push_back(f.span("a"));
   spans.push_back(f.span("b"));
-  spans.back()->scope = &other_scope;
+  spans.back()->scope = other_scope;
   spans.push_back(f.span("c"));
   spans.push_back(f.span("orphan"));
   spans.back()->scope = nullptr;

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <utility>
+
 #include "lumen/metrics/meter.hpp"
 #include "lumen/metrics/metric_exporter.hpp"
 
@@ -100,6 +103,24 @@ TEST(DeltaConverter, SecondCollectionReportsOnlyWhatWasAddedSinceTheFirst) {
   EXPECT_EQ(hp.count, 2U);
   EXPECT_DOUBLE_EQ(hp.sum, 10.5);
   EXPECT_EQ(hp.bucket_counts, (std::vector<std::uint64_t>{0, 1, 1}));
+}
+
+TEST(DeltaConverter, HistogramMaxIsTheIntervalsOnlyWhenItGrewInIt) {
+  MeterProvider provider;
+  auto latency = provider.meter("test").create_histogram("latency", {.boundaries = {1.0, 2.0}});
+  DeltaConverter delta;
+  // The cumulative largest value, then what the delta interval says of it.
+  const auto collect = [&](std::initializer_list<double> values) {
+    for (double v : values) latency.record(v);
+    MetricsSnapshot s = provider.collect();
+    const std::optional<double> cumulative = find(s, "latency").histogram_points.at(0).max;
+    delta.convert(s, preference(TemporalityPreference::kDelta));
+    return std::pair(cumulative, find(s, "latency").histogram_points.at(0).max);
+  };
+  EXPECT_EQ(collect({0.5, 3.0}), std::pair(std::optional(3.0), std::optional(3.0)));
+  // At most 3.0 in the interval, but not known to be anything in particular.
+  EXPECT_EQ(collect({1.5}), std::pair(std::optional(3.0), std::optional<double>()));
+  EXPECT_EQ(collect({7.0, 0.1}), std::pair(std::optional(7.0), std::optional(7.0)));
 }
 
 TEST(DeltaConverter, CumulativePreferenceLeavesTheSnapshotUnchanged) {

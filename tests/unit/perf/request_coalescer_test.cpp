@@ -9,6 +9,8 @@
 #include <chrono>
 #include <functional>
 #include <future>
+#include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -195,6 +197,86 @@ TEST(RequestCoalescer, PastMaxPendingNewKeysBypassAndRunDirectly) {
   EXPECT_EQ(c.get("other", [&] { return ++runs; }), 3);  // room again: coalesced and cached
   EXPECT_EQ(c.get("other", [&] { return ++runs; }), 3);
   EXPECT_EQ(c.stats().bypasses, 2u);
+}
+
+// Which of its own execution, the cache or another caller's execution answered a call is told, not
+// guessed from how long it took: a waiter whose leader answered at once looks like a cache hit.
+TEST(RequestCoalescer, OutcomeSaysWhetherTheCallRanTheCacheAnsweredOrItSharedAnothersCall) {
+  RequestCoalescer<int> c({.ttl = 60s});
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto call = [&] {
+    return c.get_with_outcome("k", [&] {
+      released.wait();
+      return 42;
+    });
+  };
+  auto leader = std::async(std::launch::async, call);
+  ASSERT_TRUE(eventually([&] { return c.stats().in_flight == 1; }));
+  auto waiter = std::async(std::launch::async, call);
+  ASSERT_TRUE(eventually([&] { return c.stats().coalesced == 1; }));
+  release.set_value();
+  const Coalesced<int> led = leader.get();
+  EXPECT_EQ(led.value, 42);
+  EXPECT_EQ(led.outcome, CoalesceOutcome::kExecuted);
+  const Coalesced<int> waited = waiter.get();
+  EXPECT_EQ(waited.value, 42);
+  EXPECT_EQ(waited.outcome, CoalesceOutcome::kCoalesced);
+  const Coalesced<int> hit = c.get_with_outcome("k", [] { return 0; });
+  EXPECT_EQ(hit.value, 42);
+  EXPECT_EQ(hit.outcome, CoalesceOutcome::kCached);
+}
+
+TEST(RequestCoalescer, OutcomeOfABypassedCallIsItsOwnExecution) {
+  RequestCoalescer<int> c({.ttl = 60s, .max_pending = 1});
+  BlockedLeader leader(c, "slow", 1);
+  ASSERT_TRUE(leader.started());
+  const Coalesced<int> bypassed = c.get_with_outcome("other", [] { return 2; });
+  EXPECT_EQ(bypassed.value, 2);
+  EXPECT_EQ(bypassed.outcome, CoalesceOutcome::kExecuted);
+  EXPECT_EQ(c.stats().bypasses, 1u);
+}
+
+// A shared cache kept in a map, as another process's coalescer would have filled Redis.
+class MapResultCache final : public ResultCache {
+ public:
+  std::optional<std::string> load(std::string_view key) override {
+    const auto it = values_.find(key);
+    return it == values_.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+  void store(std::string_view key, std::string_view bytes, std::chrono::nanoseconds) override {
+    values_.insert_or_assign(std::string(key), std::string(bytes));
+  }
+  std::size_t erase(std::string_view key) override {
+    const auto it = values_.find(key);
+    if (it == values_.end()) return 0;
+    values_.erase(it);
+    return 1;
+  }
+  std::size_t erase_if(const std::function<bool(std::string_view)>& match) override {
+    return std::erase_if(values_, [&](const auto& kv) { return match(kv.first); });
+  }
+
+ private:
+  std::map<std::string, std::string, std::less<>> values_;
+};
+
+TEST(RequestCoalescer, OutcomeTellsAnAnswerFromTheSharedCacheFromAnExecution) {
+  MapResultCache shared;
+  RequestCoalescer<std::string> first({.ttl = 60s, .shared_cache = &shared});
+  EXPECT_EQ(first.get_with_outcome("k", [] { return std::string("v"); }).outcome,
+            CoalesceOutcome::kExecuted);
+  RequestCoalescer<std::string> second({.ttl = 60s, .shared_cache = &shared});
+  int runs = 0;
+  const auto from_shared = second.get_with_outcome("k", [&] {
+    ++runs;
+    return std::string("not needed");
+  });
+  EXPECT_EQ(from_shared.value, "v");
+  EXPECT_EQ(from_shared.outcome, CoalesceOutcome::kSharedCache);
+  EXPECT_EQ(runs, 0);
+  EXPECT_EQ(second.get_with_outcome("k", [] { return std::string("x"); }).outcome,
+            CoalesceOutcome::kCached);
 }
 
 TEST(RequestCoalescer, LruBoundEvictsTheLeastRecentlyUsedEntry) {

@@ -180,6 +180,51 @@ TEST(TimeSeriesStore, QuantileInterpolatesLinearlyInsideTheBucket) {
   EXPECT_EQ(HistogramWindow{}.quantile(0.5), 0.0);
 }
 
+// The report's case: 98 calls at 0.3 s and 2 at 1.1 s in the default buckets. Interpolating inside
+// (1, 2.5] put p99 at 1.75 s, above every call that happened.
+TEST(TimeSeriesStore, QuantileNeverExceedsTheLargestValueOfTheWindow) {
+  metrics::MeterProvider provider;
+  auto h = provider.meter("t").create_histogram("lat", {.unit = "s"});
+  TimeSeriesStore store;
+  store.record(provider.collect(), at(0));
+  for (int i = 0; i < 98; ++i) h.record(0.3);
+  h.record(1.1);
+  h.record(1.1);
+  store.record(provider.collect(), at(10));
+  const HistogramWindow w = store.histogram("lat", {}, at(0), at(10));
+  EXPECT_DOUBLE_EQ(w.count, 100.0);
+  EXPECT_DOUBLE_EQ(w.max, 1.1);
+  EXPECT_DOUBLE_EQ(w.quantile(0.99), 1.1);
+  EXPECT_DOUBLE_EQ(w.quantile(0.5), 0.25 + 0.25 * 50.0 / 98.0);  // inside (0.25, 0.5], as before
+}
+
+TEST(TimeSeriesStore, LargestValueOfSeveralSeriesIsTheLargestOfThoseThatCountedInTheWindow) {
+  metrics::MeterProvider provider;
+  auto h = provider.meter("t").create_histogram("lat", {.unit = "s"});
+  h.record(9.0, {{"model", "old"}});  // before the window only
+  TimeSeriesStore store;
+  store.record(provider.collect(), at(0));
+  h.record(0.4, {{"model", "a"}});
+  h.record(1.2, {{"model", "b"}});
+  store.record(provider.collect(), at(10));
+  EXPECT_DOUBLE_EQ(store.histogram("lat", {}, at(0), at(10)).max, 1.2);
+  EXPECT_DOUBLE_EQ(store.histogram("lat", {{"model", "a"}}, at(0), at(10)).max, 0.4);
+  EXPECT_DOUBLE_EQ(store.histogram("lat", {}, at(0), at(10)).quantile(1.0), 1.2);
+}
+
+TEST(TimeSeriesStore, QuantileInTheInfBucketEndsAtTheLargestValueWhenKnown) {
+  HistogramWindow w;
+  w.bounds = {1.0, 2.0};
+  w.bucket_counts = {0, 0, 4};
+  w.max = 4.0;
+  EXPECT_DOUBLE_EQ(w.quantile(0.5), 3.0);
+  EXPECT_DOUBLE_EQ(w.quantile(1.0), 4.0);
+  w.bucket_counts = {0, 10, 0};
+  w.max = 1.5;  // every value in (1, 2] was at most 1.5
+  EXPECT_DOUBLE_EQ(w.quantile(0.25), 1.25);
+  EXPECT_DOUBLE_EQ(w.quantile(0.99), 1.5);
+}
+
 TEST(TimeSeriesStore, HistogramWindowUsesBucketDeltasNotTotals) {
   metrics::MeterProvider provider;
   auto h = provider.meter("t").create_histogram("lat", {.boundaries = {1, 2, 4}});

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -102,6 +103,12 @@ class SumCell {
 
 class ExponentialCell;
 
+// A histogram's per-stripe sum and largest value, on one cache line.
+struct alignas(64) HistogramStripe {
+  std::atomic<double> sum{0};
+  std::atomic<double> max{-std::numeric_limits<double>::infinity()};
+};
+
 class HistogramCell {
  public:
   // `bounds` (sorted, strictly increasing) must outlive the cell: the instrument owns them.
@@ -122,7 +129,13 @@ class HistogramCell {
     const std::size_t b = bucket(v);
     const std::size_t s = stripe();
     counts_[s * stride_ + b].fetch_add(1, std::memory_order_relaxed);
-    sums_[s].d.fetch_add(v, std::memory_order_relaxed);
+    HistogramStripe& stripe_sums = sums_[s];
+    stripe_sums.sum.fetch_add(v, std::memory_order_relaxed);
+    // The largest value only grows: once a series has warmed up this is a load and a compare.
+    double max = stripe_sums.max.load(std::memory_order_relaxed);
+    while (v > max &&
+           !stripe_sums.max.compare_exchange_weak(max, v, std::memory_order_relaxed)) {
+    }
     if (exemplars_ && in_sampled_span()) exemplars_->offer(b, v);
   }
 
@@ -138,7 +151,7 @@ class HistogramCell {
 
   [[nodiscard]] std::size_t bucket_count() const noexcept { return n_ + 1; }
   [[nodiscard]] bool is_exponential() const noexcept { return exponential_ != nullptr; }
-  // Fills point.bucket_counts, sum, count and exemplars.
+  // Fills point.bucket_counts, sum, count, max and exemplars.
   void collect(HistogramPoint& point) const;
   // Exponential cells: fills everything but the attributes.
   void collect(ExponentialHistogramPoint& point) const;
@@ -151,7 +164,7 @@ class HistogramCell {
   std::size_t n_;
   std::size_t stride_;  // counters per stripe, rounded up to a cache line
   std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
-  SumStripe sums_[kStripes];
+  HistogramStripe sums_[kStripes];
   std::unique_ptr<ExemplarSlots> exemplars_;
 };
 
