@@ -35,11 +35,13 @@ using namespace std::chrono_literals;
 using json = nlohmann::json;
 using lumen::testing::HttpReply;
 
+// modelsim's models with what they can do (batch endpoints), fast and without failures.
 std::vector<modelsim::ModelSpec> fast_models(double median_ms = 15) {
   std::vector<modelsim::ModelSpec> models;
-  for (const ModelInfo& m : default_models()) {
+  for (const modelsim::ModelSpec& m : modelsim::default_models()) {
     models.push_back({.name = m.name, .median_ms = median_ms, .sigma = 0.1, .tail_probability = 0,
-                      .overhead_ms = 5, .per_item_ms = 1, .failure_rate = 0, .requests_per_second = 0});
+                      .overhead_ms = 5, .per_item_ms = 1, .failure_rate = 0, .requests_per_second = 0,
+                      .batch_endpoint = m.batch_endpoint});
   }
   return models;
 }
@@ -331,6 +333,28 @@ TEST_F(GatewayTest, A429StormIsAbsorbedByFallbacksAndCounted) {
   const HttpReply r = analyze("nobody answers");
   EXPECT_EQ(r.status, 429);
   EXPECT_EQ(r.headers.at("retry-after"), "1");
+}
+
+TEST_F(GatewayTest, ConcurrentRequestsForAModelWithoutABatchEndpointAreAnsweredByIt) {
+  GatewayOptions options;
+  options.router.batch.max_delay = 50ms;  // concurrent requests would surely share a batch
+  start(options);
+  std::vector<std::future<HttpReply>> replies;
+  for (int i = 0; i < 8; ++i) {
+    replies.push_back(std::async(std::launch::async, [this, i] {
+      return analyze("mini " + std::to_string(i), R"(,"model":"gpt-4o-mini")");
+    }));
+  }
+  for (auto& reply : replies) {
+    const HttpReply r = reply.get();
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body)["model"], "gpt-4o-mini");
+    EXPECT_EQ(json::parse(r.body)["attempts"], 1);
+  }
+  for (const auto& [model, s] : simulator_->stats()) {
+    EXPECT_EQ(s.calls, model == "gpt-4o-mini" ? 8u : 0u) << model;
+  }
+  for (const auto& [model, breaker] : stats()["breakers"].items()) EXPECT_EQ(breaker["opened"], 0) << model;
 }
 
 TEST_F(GatewayTest, AFullQueueAnswers503WithRetryAfterAndEveryRequestIsAnswered) {
