@@ -51,8 +51,9 @@ int main(int argc, char** argv) {
              "Retry-After, one larger than all of it 413",
              "$IMAGE_MEMORY_BUDGET_MB, else 512", [&](std::string_view text) {
                std::int64_t mb = 0;
-               const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), mb);
-               if (error != std::errc() || end != text.data() + text.size() || mb < 1 || mb > 1'000'000) {
+               const char* const last = text.data() + text.size();
+               const auto [end, error] = std::from_chars(text.data(), last, mb);
+               if (error != std::errc() || end != last || mb < 1 || mb > 1'000'000) {
                  return std::string("expected a whole number of megabytes within 1..1000000");
                }
                image_memory_mb = mb;

@@ -215,7 +215,9 @@ Thumbnail encode_thumbnail(const VImage& image, int quality, detail::Deadline& d
   return t;
 }
 
-std::string megabytes(std::uint64_t bytes) { return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MB"; }
+std::string megabytes(std::uint64_t bytes) {
+  return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MB";
+}
 
 // Reserves the decoded image's bytes in the memory budget, if there is one, for the caller's scope.
 std::optional<ImageError> admit(const ImageMetadata& meta, const OptimizerOptions& limits,
@@ -223,16 +225,16 @@ std::optional<ImageError> admit(const ImageMetadata& meta, const OptimizerOption
   if (limits.memory_budget == nullptr) return std::nullopt;
   const std::uint64_t bytes = decoded_bytes(meta);
   reservation.emplace(limits.memory_budget->try_reserve(bytes));
+  const std::string needs = "the " + meta.format + " image decodes to " + megabytes(bytes);
   const std::string capacity = megabytes(limits.memory_budget->capacity_bytes());
   switch (reservation->admission()) {
     case Admission::kAdmitted: return std::nullopt;
     case Admission::kFull:
-      return ImageError{ImageErrorKind::kBusy, "the " + meta.format + " image decodes to " + megabytes(bytes) +
-                                                   " and the image memory budget (" + capacity +
+      return ImageError{ImageErrorKind::kBusy, needs + " and the image memory budget (" + capacity +
                                                    ") is in use by other images; retry later"};
     case Admission::kLargerThanBudget:
-      return ImageError{ImageErrorKind::kTooLarge, "the " + meta.format + " image decodes to " + megabytes(bytes) +
-                                                       ", more than the whole image memory budget of " + capacity};
+      return ImageError{ImageErrorKind::kTooLarge,
+                        needs + ", more than the whole image memory budget of " + capacity};
   }
   return std::nullopt;
 }

@@ -13,12 +13,15 @@ std::uint64_t decoded_bytes(const ImageMetadata& metadata) noexcept {
   const auto width = static_cast<std::uint64_t>(std::max(metadata.width, 0));
   const auto height = static_cast<std::uint64_t>(std::max(metadata.height, 0));
   const auto bands = static_cast<std::uint64_t>(std::max(metadata.bands, 1));
-  const auto bytes_per_band = static_cast<std::uint64_t>((std::max(metadata.bits_per_sample, 1) + 7) / 8);
+  const auto bytes_per_band =
+      static_cast<std::uint64_t>((std::max(metadata.bits_per_sample, 1) + 7) / 8);
   return width * height * bands * bytes_per_band;
 }
 
 MemoryBudget::Reservation::Reservation(Reservation&& other) noexcept
-    : budget_(std::exchange(other.budget_, nullptr)), bytes_(other.bytes_), admission_(other.admission_) {}
+    : budget_(std::exchange(other.budget_, nullptr)),
+      bytes_(other.bytes_),
+      admission_(other.admission_) {}
 
 MemoryBudget::Reservation& MemoryBudget::Reservation::operator=(Reservation&& other) noexcept {
   if (this != &other) {
@@ -43,11 +46,15 @@ MemoryBudget::MemoryBudget(MemoryBudgetOptions options) : options_(options) {
                       "larger_than_budget: never fits)"});
   usage_gauge_ = options_.meter->create_observable_gauge(
       "image.memory.budget.usage",
-      [this](metrics::ObserverResult& r) { r.observe(static_cast<std::int64_t>(stats().used_bytes)); },
+      [this](metrics::ObserverResult& r) {
+        r.observe(static_cast<std::int64_t>(stats().used_bytes));
+      },
       {.description = "Decoded image bytes admitted and still being processed", .unit = "By"});
   limit_gauge_ = options_.meter->create_observable_gauge(
       "image.memory.budget.limit",
-      [this](metrics::ObserverResult& r) { r.observe(static_cast<std::int64_t>(options_.capacity_bytes)); },
+      [this](metrics::ObserverResult& r) {
+        r.observe(static_cast<std::int64_t>(options_.capacity_bytes));
+      },
       {.description = "Capacity of the image memory budget", .unit = "By"});
 }
 

@@ -375,7 +375,8 @@ TEST_F(GatewayTest, ImagesOverTheMemoryBudgetAre503WithRetryAfterAndTheAdmittedS
   const auto send_concurrently = [&](int n, const std::string& prefix) {
     std::vector<std::future<HttpReply>> replies;
     for (int i = 0; i < n; ++i) {
-      replies.push_back(std::async(std::launch::async, [&, i] { return with_image(prefix + std::to_string(i)); }));
+      replies.push_back(
+          std::async(std::launch::async, [&, i] { return with_image(prefix + std::to_string(i)); }));
     }
     std::vector<HttpReply> out;
     for (auto& r : replies) out.push_back(r.get());
@@ -421,7 +422,8 @@ TEST_F(GatewayTest, ImagesOverTheMemoryBudgetAre503WithRetryAfterAndTheAdmittedS
   EXPECT_NE(metrics.find("image_memory_budget_refused_total{reason=\"full\"} " + std::to_string(3 + refused)),
             std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find(R"(image_memory_budget_refused_total{reason="larger_than_budget"} 1)"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(image_memory_budget_refused_total{reason="larger_than_budget"} 1)"),
+            std::string::npos);
   EXPECT_NE(metrics.find("image_memory_budget_limit_bytes " + std::to_string(150 << 20)), std::string::npos);
   EXPECT_NE(metrics.find("image_memory_budget_usage_bytes 0"), std::string::npos);
 }

@@ -22,7 +22,8 @@ TEST(ModelCatalog, EveryModelTheGatewayBatchesHasABatchEndpointInModelsim) {
   for (const beautifyai::ModelInfo& model : beautifyai::default_models()) {
     ASSERT_TRUE(names.count(model.name)) << model.name << " is not served by modelsim";
     if (!model.batch_endpoint) continue;
-    const modelsim::Outcome outcome = simulator.call(model.name, {"first document", "second document"});
+    const modelsim::Outcome outcome =
+        simulator.call(model.name, {"first document", "second document"});
     EXPECT_EQ(outcome.status, 200) << model.name << ": " << outcome.error;
   }
 }

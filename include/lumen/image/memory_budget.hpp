@@ -10,10 +10,10 @@
 //
 // Thread-safety: all methods may be called concurrently. The budget must outlive its reservations.
 //
-//   lumen::image::MemoryBudget budget({.capacity_bytes = std::uint64_t{512} << 20, .meter = &meter});
-//   lumen::image::ImageOptimizer optimizer({.memory_budget = &budget});
-//   auto result = optimizer.optimize_for_analysis(upload);
-//   if (!result && result.error().kind == lumen::image::ImageErrorKind::kBusy) {
+//   lumen::image::MemoryBudget budget({.capacity_bytes = std::uint64_t{512} << 20, .meter =
+//   &meter}); lumen::image::ImageOptimizer optimizer({.memory_budget = &budget}); auto result =
+//   optimizer.optimize_for_analysis(upload); if (!result && result.error().kind ==
+//   lumen::image::ImageErrorKind::kBusy) {
 //     // answer 503 with Retry-After: other images hold the budget now
 //   }
 //

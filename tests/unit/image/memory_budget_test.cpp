@@ -65,11 +65,14 @@ TEST(MemoryBudget, ExposesUsageLimitAndRefusalsAsMetrics) {
   MemoryBudget::Reservation held = budget.try_reserve(600);
   (void)budget.try_reserve(500);
   (void)budget.try_reserve(2000);
-  const std::string text = metrics::serialize(meters.collect(), metrics::ExpositionFormat::kPrometheusText);
+  const std::string text =
+      metrics::serialize(meters.collect(), metrics::ExpositionFormat::kPrometheusText);
   EXPECT_NE(text.find("image_memory_budget_usage_bytes 600"), std::string::npos) << text;
   EXPECT_NE(text.find("image_memory_budget_limit_bytes 1000"), std::string::npos) << text;
-  EXPECT_NE(text.find("image_memory_budget_refused_total{reason=\"full\"} 1"), std::string::npos) << text;
-  EXPECT_NE(text.find("image_memory_budget_refused_total{reason=\"larger_than_budget\"} 1"), std::string::npos)
+  EXPECT_NE(text.find("image_memory_budget_refused_total{reason=\"full\"} 1"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("image_memory_budget_refused_total{reason=\"larger_than_budget\"} 1"),
+            std::string::npos)
       << text;
 }
 
@@ -82,8 +85,9 @@ TEST(MemoryBudget, AnImagesCostIsItsDecodedSizeReadFromTheHeader) {
   meta = optimizer.read_metadata(png(rgb.bandjoin(255)));
   ASSERT_TRUE(meta);
   EXPECT_EQ(decoded_bytes(meta.value()), 300u * 200u * 4u);
-  meta = optimizer.read_metadata(png(rgb.cast(VIPS_FORMAT_USHORT).copy(
-      vips::VImage::option()->set("interpretation", VIPS_INTERPRETATION_RGB16))));
+  meta = optimizer.read_metadata(
+      png(rgb.cast(VIPS_FORMAT_USHORT)
+              .copy(vips::VImage::option()->set("interpretation", VIPS_INTERPRETATION_RGB16))));
   ASSERT_TRUE(meta);
   EXPECT_EQ(decoded_bytes(meta.value()), 300u * 200u * 3u * 2u);
 }
