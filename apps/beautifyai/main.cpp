@@ -47,8 +47,7 @@ int main(int argc, char** argv) {
              });
   std::optional<std::int64_t> image_memory_mb;
   cli.custom("--image-memory-mb", "N",
-             "decoded image megabytes processed at once; an image that does not fit now gets 503 + "
-             "Retry-After, one larger than all of it 413",
+             "decoded image megabytes in memory at once; past it 503 + Retry-After, above it 413",
              "$IMAGE_MEMORY_BUDGET_MB, else 512", [&](std::string_view text) {
                std::int64_t mb = 0;
                const char* const last = text.data() + text.size();
