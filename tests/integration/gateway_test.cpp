@@ -354,7 +354,8 @@ TEST_F(GatewayTest, ConcurrentRequestsForAModelWithoutABatchEndpointAreAnsweredB
   for (const auto& [model, s] : simulator_->stats()) {
     EXPECT_EQ(s.calls, model == "gpt-4o-mini" ? 8u : 0u) << model;
   }
-  for (const auto& [model, breaker] : stats()["breakers"].items()) EXPECT_EQ(breaker["opened"], 0) << model;
+  const json now = stats();
+  for (const auto& [model, breaker] : now["breakers"].items()) EXPECT_EQ(breaker["opened"], 0) << model;
 }
 
 // An all-zero RGBA PNG: about 100 KB per 25 million pixels, 4 bytes per pixel once decoded.
