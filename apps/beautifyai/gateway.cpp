@@ -60,6 +60,16 @@ std::string_view error_code(int status) {
   }
 }
 
+// Why the optimizer refused image `index`, as the client's answer.
+[[noreturn]] void throw_image_error(std::size_t index, const lumen::image::ImageError& error) {
+  const std::string message = "image " + std::to_string(index) + ": " + error.message;
+  switch (error.kind) {
+    case lumen::image::ImageErrorKind::kBusy: throw ImageMemoryBusy(message);
+    case lumen::image::ImageErrorKind::kTooLarge: throw ClientError(413, message);
+    default: throw ClientError(422, message);
+  }
+}
+
 }  // namespace
 
 void Gateway::Impl::handle_document(const std::string& operation, AdminRequest request,
@@ -161,6 +171,9 @@ void Gateway::Impl::process(Job& job) {
   } catch (const ClientError& e) {
     ai.record_error("bad_image", "none");
     finish(job, e.status(), error_body(error_code(e.status()), e.what()));
+  } catch (const ImageMemoryBusy& e) {
+    ai.record_error("overload", "none");
+    finish(job, 503, error_body("overloaded", e.what()), std::chrono::seconds(1));
   } catch (const InvalidModelInput& e) {
     ai.record_error("bad_request", "none");
     finish(job, 400, error_body("bad_request", e.what()));
@@ -198,13 +211,13 @@ RoutedAnswer Gateway::Impl::produce(const Job& job) {
     lumen::image::Bytes optimized;
     if (images_on.load()) {
       auto result = images.optimize_for_analysis(original, options.image);
-      if (!result.ok()) throw ClientError(422, "image " + std::to_string(i) + ": " + result.error().message);
+      if (!result.ok()) throw_image_error(i, result.error());
       optimized = std::move(result.value().bytes);
       format = lumen::image::to_string(result.value().format);
     } else {
       // Unoptimized images still have to be images: a header check, no decode.
       auto metadata = images.read_metadata(original);
-      if (!metadata.ok()) throw ClientError(422, "image " + std::to_string(i) + ": " + metadata.error().message);
+      if (!metadata.ok()) throw_image_error(i, metadata.error());
       optimized = original;
     }
     bytes_out.fetch_add(optimized.size());
@@ -307,6 +320,8 @@ Optimizations Gateway::optimizations() const {
   return {impl_->coalescing.load(), impl_->router.batching(), impl_->images_on.load(),
           impl_->sampler ? impl_->sampler->enabled() : true};
 }
+
+lumen::image::MemoryBudget& Gateway::image_memory_budget() { return impl_->image_budget; }
 
 GatewayStats Gateway::stats() const {
   const UpstreamStats u = impl_->upstream.stats();

@@ -25,6 +25,7 @@
 
 #include "lumen/admin/admin_server.hpp"
 #include "lumen/image/image_optimizer.hpp"
+#include "lumen/image/memory_budget.hpp"
 #include "lumen/runtime.hpp"
 #include "model_router.hpp"
 #include "switchable_sampler.hpp"
@@ -49,6 +50,9 @@ struct GatewayOptions {
   lumen::image::OptimizeOptions image{.max_width = 1024, .max_height = 1024, .quality = 80,
                                       .format = lumen::image::Format::kWebp};
   std::size_t max_images = 8;
+  // Decoded image bytes processed at once (lumen/image/memory_budget.hpp): an image that does not
+  // fit now is answered 503 + Retry-After, one larger than the whole budget 413.
+  std::uint64_t image_memory_budget = std::uint64_t{512} << 20;
   // A redis:// URL: results are also cached in Redis and shared by every gateway instance using
   // it (a Redis outage degrades to the in-process cache, counted). Empty: in-process only.
   std::string redis_url;
@@ -86,6 +90,8 @@ class Gateway {
   void set_optimizations(const Optimizations& optimizations);
   [[nodiscard]] Optimizations optimizations() const;
   [[nodiscard]] GatewayStats stats() const;
+  // What the images being optimized hold of options.image_memory_budget.
+  [[nodiscard]] lumen::image::MemoryBudget& image_memory_budget();
 
  private:
   struct Impl;

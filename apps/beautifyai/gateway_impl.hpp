@@ -40,6 +40,12 @@ class ClientError : public std::runtime_error {
   int status_;
 };
 
+// Images of other requests hold the image memory budget now: 503, retry later.
+class ImageMemoryBusy : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 AdminResponse json_answer(int status, const json& body);
 // body.dump() that cannot throw.
 std::string safe_dump(const json& body);
@@ -82,7 +88,8 @@ struct Gateway::Impl {
         ai(meter),
         upstream(with_instrumentation(options.upstream, tracer, meter)),
         router(upstream, options.router, ai, logger),
-        images({.tracer = &tracer, .meter = &meter}),
+        image_budget({.capacity_bytes = options.image_memory_budget, .meter = &meter}),
+        images({.tracer = &tracer, .meter = &meter, .memory_budget = &image_budget}),
         redis(options.redis_url.empty()
                   ? nullptr
                   : std::make_unique<lumen::perf::RedisClient>(lumen::perf::RedisOptions{
@@ -144,6 +151,7 @@ struct Gateway::Impl {
   lumen::beautifyai::Metrics ai;
   UpstreamClient upstream;
   ModelRouter router;
+  lumen::image::MemoryBudget image_budget;
   lumen::image::ImageOptimizer images;
   std::unique_ptr<lumen::perf::RedisClient> redis;  // REDIS_URL: results shared between instances
   std::unique_ptr<lumen::perf::RedisResultCache> shared_cache;

@@ -8,10 +8,12 @@
 //
 // The admin endpoint (/metrics, /healthz, /report, /dashboard, and /control/*: stats and switching
 // the optimizations, kept off the public port) listens on METRICS_PORT (default 9464); the usual OTEL_* variables choose where spans go (by default they stay in memory);
-// REDIS_URL (or --redis URL) shares cached results between instances through Redis; the REPORT_*
+// REDIS_URL (or --redis URL) shares cached results between instances through Redis;
+// IMAGE_MEMORY_BUDGET_MB (or --image-memory-mb N) bounds the decoded images in memory; the REPORT_*
 // and ALERT_WEBHOOK_URL variables configure the dashboard (docs/REPORT.md).
 #include <signal.h>
 
+#include <charconv>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -43,6 +45,19 @@ int main(int argc, char** argv) {
                options.redis_url = std::string(url);
                return std::string();
              });
+  std::optional<std::int64_t> image_memory_mb;
+  cli.custom("--image-memory-mb", "N",
+             "decoded image megabytes in memory at once; past it 503 + Retry-After, above it 413",
+             "$IMAGE_MEMORY_BUDGET_MB, else 512", [&](std::string_view text) {
+               std::int64_t mb = 0;
+               const char* const last = text.data() + text.size();
+               const auto [end, error] = std::from_chars(text.data(), last, mb);
+               if (error != std::errc() || end != last || mb < 1 || mb > 1'000'000) {
+                 return std::string("expected a whole number of megabytes within 1..1000000");
+               }
+               image_memory_mb = mb;
+               return std::string();
+             });
   cli.flag("--no-coalescing", "no single-flight and no result cache: every request calls a model",
            [&] { options.optimizations.coalescing = false; });
   cli.flag("--no-batching", "no micro-batching: one model call per document",
@@ -71,6 +86,12 @@ int main(int argc, char** argv) {
   try {
     const lumen::Environment env = lumen::Environment::process();
     if (options.redis_url.empty()) options.redis_url = env.get_or("REDIS_URL", "");
+    if (!image_memory_mb) image_memory_mb = env.integer("IMAGE_MEMORY_BUDGET_MB", 512, 1);
+    if (*image_memory_mb > 1'000'000) {
+      throw lumen::Error("IMAGE_MEMORY_BUDGET_MB=" + std::to_string(*image_memory_mb) +
+                         ": expected a whole number of megabytes within 1..1000000");
+    }
+    options.image_memory_budget = static_cast<std::uint64_t>(*image_memory_mb) << 20;
     lumen::Config config = lumen::Config::from_env(env, lumen::beautifyai::kServiceName);
     auto sampler = std::make_shared<beautifyai::SwitchableSampler>();
     config.trace.custom_sampler = sampler;

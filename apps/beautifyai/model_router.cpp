@@ -2,13 +2,17 @@
 
 #include <chrono>
 
+#include "lumen/beautifyai/model_catalog.hpp"
 #include "utf8.hpp"
 
 namespace beautifyai {
 
 std::vector<ModelInfo> default_models() {
-  return {{"gemini-2.0-flash", true}, {"gpt-4o-mini", true}, {"claude-3-haiku", true},
-          {"gemini-1.5-pro", true}};
+  std::vector<ModelInfo> models;
+  for (const lumen::beautifyai::ModelCapabilities& model : lumen::beautifyai::model_catalog()) {
+    models.push_back({model.name, model.batch_endpoint});
+  }
+  return models;
 }
 
 namespace {

@@ -33,7 +33,8 @@ struct ModelInfo {
   bool batch_endpoint = false;
 };
 
-// The models of apps/modelsim, most preferred first.
+// The models of lumen::beautifyai::model_catalog() (which apps/modelsim serves), most preferred
+// first.
 std::vector<ModelInfo> default_models();
 
 struct RouterOptions {

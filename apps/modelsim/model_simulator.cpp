@@ -4,23 +4,47 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "lumen/beautifyai/model_catalog.hpp"
+
 namespace modelsim {
 
+namespace {
+
+// How a model of the catalog behaves here (latency, failures, rate limit); a model without an entry
+// gets ModelSpec's defaults.
+ModelSpec behaviour_of(std::string_view model) {
+  if (model == "gemini-2.0-flash") {
+    return {.median_ms = 180, .sigma = 0.35, .overhead_ms = 60, .per_item_ms = 25,
+            .failure_rate = 0.01, .requests_per_second = 200};
+  }
+  if (model == "gemini-1.5-pro") {
+    return {.median_ms = 650, .sigma = 0.4, .overhead_ms = 90, .per_item_ms = 120,
+            .failure_rate = 0.02, .requests_per_second = 60};
+  }
+  if (model == "claude-3-haiku") {
+    return {.median_ms = 300, .sigma = 0.3, .overhead_ms = 70, .per_item_ms = 40,
+            .failure_rate = 0.01, .requests_per_second = 100};
+  }
+  if (model == "gpt-4o-mini") {
+    return {.median_ms = 400, .sigma = 0.45, .overhead_ms = 80, .failure_rate = 0.015,
+            .requests_per_second = 100};
+  }
+  return {};
+}
+
+}  // namespace
+
 std::vector<ModelSpec> default_models() {
-  return {
-      {.name = "gemini-2.0-flash", .median_ms = 180, .sigma = 0.35, .overhead_ms = 60,
-       .per_item_ms = 25, .failure_rate = 0.01, .requests_per_second = 200,
-       .input_usd_per_1k_tokens = 0.0001, .output_usd_per_1k_tokens = 0.0004},
-      {.name = "gemini-1.5-pro", .median_ms = 650, .sigma = 0.4, .overhead_ms = 90,
-       .per_item_ms = 120, .failure_rate = 0.02, .requests_per_second = 60,
-       .input_usd_per_1k_tokens = 0.00125, .output_usd_per_1k_tokens = 0.005},
-      {.name = "claude-3-haiku", .median_ms = 300, .sigma = 0.3, .overhead_ms = 70,
-       .per_item_ms = 40, .failure_rate = 0.01, .requests_per_second = 100,
-       .input_usd_per_1k_tokens = 0.00025, .output_usd_per_1k_tokens = 0.00125},
-      {.name = "gpt-4o-mini", .median_ms = 400, .sigma = 0.45, .overhead_ms = 80,
-       .failure_rate = 0.015, .requests_per_second = 100, .input_usd_per_1k_tokens = 0.00015,
-       .output_usd_per_1k_tokens = 0.0006, .batch_endpoint = false},
-  };
+  std::vector<ModelSpec> models;
+  for (const lumen::beautifyai::ModelCapabilities& model : lumen::beautifyai::model_catalog()) {
+    ModelSpec spec = behaviour_of(model.name);
+    spec.name = model.name;
+    spec.batch_endpoint = model.batch_endpoint;
+    spec.input_usd_per_1k_tokens = model.input_usd_per_1k_tokens;
+    spec.output_usd_per_1k_tokens = model.output_usd_per_1k_tokens;
+    models.push_back(std::move(spec));
+  }
+  return models;
 }
 
 std::optional<Scenario> parse_scenario(std::string_view name) {

@@ -36,7 +36,8 @@ struct ModelSpec {
   bool batch_endpoint = true;
 };
 
-// gemini-2.0-flash and a few others with plausible, distinct behaviour.
+// The models of lumen::beautifyai::model_catalog() (their batch endpoints and prices), each with
+// plausible, distinct behaviour.
 std::vector<ModelSpec> default_models();
 
 enum class Scenario { kNormal, kSlow, kDown, kRateLimited };

@@ -1,15 +1,14 @@
 #include "lumen/beautifyai/report_profile.hpp"
 
+#include "lumen/beautifyai/model_catalog.hpp"
+
 namespace lumen::beautifyai {
 
 report::PricingTable model_prices() {
   report::PricingTable t;
-  t.models = {
-      {"gemini-2.0-flash", {0.0001, 0.0004}},
-      {"gemini-1.5-pro", {0.00125, 0.005}},
-      {"gpt-4o-mini", {0.00015, 0.0006}},
-      {"claude-3-haiku", {0.00025, 0.00125}},
-  };
+  for (const ModelCapabilities& model : model_catalog()) {
+    t.models[model.name] = {model.input_usd_per_1k_tokens, model.output_usd_per_1k_tokens};
+  }
   t.fallback = {0.001, 0.002};
   return t;
 }

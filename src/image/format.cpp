@@ -16,6 +16,7 @@ std::string_view to_string(ImageErrorKind kind) noexcept {
     case ImageErrorKind::kTimeout: return "timeout";
     case ImageErrorKind::kInvalidOptions: return "invalid_options";
     case ImageErrorKind::kInternal: return "internal";
+    case ImageErrorKind::kBusy: return "busy";
   }
   return "internal";
 }

@@ -5,6 +5,7 @@
 #include <new>
 #include <optional>
 
+#include "lumen/image/memory_budget.hpp"
 #include "lumen/image/vips_runtime.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/trace/tracer.hpp"
@@ -214,6 +215,30 @@ Thumbnail encode_thumbnail(const VImage& image, int quality, detail::Deadline& d
   return t;
 }
 
+std::string megabytes(std::uint64_t bytes) {
+  return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MB";
+}
+
+// Reserves the decoded image's bytes in the memory budget, if there is one, for the caller's scope.
+std::optional<ImageError> admit(const ImageMetadata& meta, const OptimizerOptions& limits,
+                                std::optional<MemoryBudget::Reservation>& reservation) {
+  if (limits.memory_budget == nullptr) return std::nullopt;
+  const std::uint64_t bytes = decoded_bytes(meta);
+  reservation.emplace(limits.memory_budget->try_reserve(bytes));
+  const std::string needs = "the " + meta.format + " image decodes to " + megabytes(bytes);
+  const std::string capacity = megabytes(limits.memory_budget->capacity_bytes());
+  switch (reservation->admission()) {
+    case Admission::kAdmitted: return std::nullopt;
+    case Admission::kFull:
+      return ImageError{ImageErrorKind::kBusy, needs + " and the image memory budget (" + capacity +
+                                                   ") is in use by other images; retry later"};
+    case Admission::kLargerThanBudget:
+      return ImageError{ImageErrorKind::kTooLarge,
+                        needs + ", more than the whole image memory budget of " + capacity};
+  }
+  return std::nullopt;
+}
+
 ImageError failure(const detail::Deadline& deadline, std::string_view what, std::string message) {
   if (deadline.expired.load(std::memory_order_relaxed)) {
     return {ImageErrorKind::kTimeout, std::string(what) + " ran past its time budget"};
@@ -243,6 +268,8 @@ ImageResult<ProcessedImage> run(ByteView input, const OptimizeOptions& o, const 
                                 int thumbnail_size) {
   auto meta = detail::probe(input, limits);
   if (!meta) return meta.error();
+  std::optional<MemoryBudget::Reservation> reservation;
+  if (auto refused = admit(meta.value(), limits, reservation)) return *refused;
   detail::Deadline deadline{.at = std::chrono::steady_clock::now() + limits.time_budget};
   ProcessedImage result;
   OptimizedImage& opt = result.optimized;
@@ -347,6 +374,8 @@ ImageResult<Thumbnail> ImageOptimizer::generate_thumbnail(ByteView input, int si
     if (auto bad = check_thumbnail_size(size)) return *bad;
     auto meta = detail::probe(input, options_);
     if (!meta) return meta.error();
+    std::optional<MemoryBudget::Reservation> reservation;
+    if (auto refused = admit(meta.value(), options_, reservation)) return *refused;
     detail::Deadline deadline{.at = std::chrono::steady_clock::now() + options_.time_budget};
     try {
       return encode_thumbnail(load_cover(input, meta.value(), size),

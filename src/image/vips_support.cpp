@@ -118,6 +118,7 @@ ImageResult<ImageMetadata> probe(ByteView input, const OptimizerOptions& options
   if (header.xres() > 1.0) meta.density = header.xres() * 25.4;
   meta.space = vips_enum_nick(VIPS_TYPE_INTERPRETATION, header.interpretation());
   meta.bits_per_sample = bits_of(header.format());
+  meta.bands = header.bands();
 
   const auto pixels = static_cast<std::uint64_t>(meta.width) * static_cast<std::uint64_t>(meta.height);
   if (meta.width <= 0 || meta.height <= 0) {

@@ -35,11 +35,13 @@ using namespace std::chrono_literals;
 using json = nlohmann::json;
 using lumen::testing::HttpReply;
 
+// modelsim's models with what they can do (batch endpoints), fast and without failures.
 std::vector<modelsim::ModelSpec> fast_models(double median_ms = 15) {
   std::vector<modelsim::ModelSpec> models;
-  for (const ModelInfo& m : default_models()) {
+  for (const modelsim::ModelSpec& m : modelsim::default_models()) {
     models.push_back({.name = m.name, .median_ms = median_ms, .sigma = 0.1, .tail_probability = 0,
-                      .overhead_ms = 5, .per_item_ms = 1, .failure_rate = 0, .requests_per_second = 0});
+                      .overhead_ms = 5, .per_item_ms = 1, .failure_rate = 0, .requests_per_second = 0,
+                      .batch_endpoint = m.batch_endpoint});
   }
   return models;
 }
@@ -331,6 +333,100 @@ TEST_F(GatewayTest, A429StormIsAbsorbedByFallbacksAndCounted) {
   const HttpReply r = analyze("nobody answers");
   EXPECT_EQ(r.status, 429);
   EXPECT_EQ(r.headers.at("retry-after"), "1");
+}
+
+TEST_F(GatewayTest, ConcurrentRequestsForAModelWithoutABatchEndpointAreAnsweredByIt) {
+  GatewayOptions options;
+  options.router.batch.max_delay = 50ms;  // concurrent requests would surely share a batch
+  start(options);
+  std::vector<std::future<HttpReply>> replies;
+  for (int i = 0; i < 8; ++i) {
+    replies.push_back(std::async(std::launch::async, [this, i] {
+      return analyze("mini " + std::to_string(i), R"(,"model":"gpt-4o-mini")");
+    }));
+  }
+  for (auto& reply : replies) {
+    const HttpReply r = reply.get();
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body)["model"], "gpt-4o-mini");
+    EXPECT_EQ(json::parse(r.body)["attempts"], 1);
+  }
+  for (const auto& [model, s] : simulator_->stats()) {
+    EXPECT_EQ(s.calls, model == "gpt-4o-mini" ? 8u : 0u) << model;
+  }
+  const json now = stats();
+  for (const auto& [model, breaker] : now["breakers"].items()) EXPECT_EQ(breaker["opened"], 0) << model;
+}
+
+// An all-zero RGBA PNG: about 100 KB per 25 million pixels, 4 bytes per pixel once decoded.
+std::vector<std::uint8_t> zero_rgba_png(int width, int height) {
+  const vips::VImage black = vips::VImage::black(width, height, vips::VImage::option()->set("bands", 4));
+  return lumen::image::testing::png(
+      black.copy(vips::VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB)));
+}
+
+TEST_F(GatewayTest, ImagesOverTheMemoryBudgetAre503WithRetryAfterAndTheAdmittedSucceed) {
+  GatewayOptions options;
+  options.image_memory_budget = 150 << 20;  // one 5000x5000 RGBA image (95.4 MB decoded), not two
+  start(options);
+  const std::string zero = apps::base64_encode(zero_rgba_png(5000, 5000));
+  const auto with_image = [&](const std::string& document) {
+    return analyze(document, R"(,"images":[")" + zero + "\"]");
+  };
+  const auto send_concurrently = [&](int n, const std::string& prefix) {
+    std::vector<std::future<HttpReply>> replies;
+    for (int i = 0; i < n; ++i) {
+      replies.push_back(
+          std::async(std::launch::async, [&, i] { return with_image(prefix + std::to_string(i)); }));
+    }
+    std::vector<HttpReply> out;
+    for (auto& r : replies) out.push_back(r.get());
+    return out;
+  };
+
+  // Other work holds the budget: every image is refused at once, with a time to come back.
+  {
+    lumen::image::MemoryBudget::Reservation other = gateway_->image_memory_budget().try_reserve(100 << 20);
+    for (const HttpReply& r : send_concurrently(3, "held ")) {
+      ASSERT_EQ(r.status, 503) << r.body;
+      EXPECT_EQ(r.headers.at("retry-after"), "1");
+      EXPECT_EQ(json::parse(r.body)["error"]["code"], "overloaded");
+    }
+  }
+
+  // Several at once: whichever finds the budget free is admitted and answered, the others are
+  // told to retry; the budget never holds more than its capacity.
+  int refused = 0;
+  int answered = 0;
+  for (const HttpReply& r : send_concurrently(4, "burst ")) {
+    if (r.status == 503) {
+      EXPECT_EQ(r.headers.at("retry-after"), "1");
+      ++refused;
+    } else {
+      ASSERT_EQ(r.status, 200) << r.body;
+      ++answered;
+    }
+  }
+  EXPECT_GE(answered, 1);
+  const lumen::image::MemoryBudgetStats budget = gateway_->image_memory_budget().stats();
+  EXPECT_EQ(budget.used_bytes, 0u);
+  EXPECT_LE(budget.peak_bytes, budget.capacity_bytes);
+  EXPECT_EQ(budget.refused_full, static_cast<std::uint64_t>(3 + refused));
+
+  // An image larger than the whole budget will never fit: 413, not "retry".
+  const HttpReply too_large = analyze("huge", R"(,"images":[")" +
+                                                  apps::base64_encode(zero_rgba_png(6500, 6500)) + "\"]");
+  EXPECT_EQ(too_large.status, 413) << too_large.body;
+  EXPECT_EQ(json::parse(too_large.body)["error"]["code"], "too_large");
+
+  const std::string metrics = lumen::testing::http_get(api_.port(), "/metrics").body;
+  EXPECT_NE(metrics.find("image_memory_budget_refused_total{reason=\"full\"} " + std::to_string(3 + refused)),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find(R"(image_memory_budget_refused_total{reason="larger_than_budget"} 1)"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("image_memory_budget_limit_bytes " + std::to_string(150 << 20)), std::string::npos);
+  EXPECT_NE(metrics.find("image_memory_budget_usage_bytes 0"), std::string::npos);
 }
 
 TEST_F(GatewayTest, AFullQueueAnswers503WithRetryAfterAndEveryRequestIsAnswered) {

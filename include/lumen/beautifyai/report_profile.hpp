@@ -13,8 +13,8 @@
 
 namespace lumen::beautifyai {
 
-// gemini-2.0-flash, gemini-1.5-pro, gpt-4o-mini, claude-3-haiku at their published list prices per
-// 1,000 tokens (late 2024), and 0.001 / 0.002 USD for a model not listed.
+// The models of model_catalog() at their list prices per 1,000 tokens, and 0.001 / 0.002 USD for a
+// model not listed.
 [[nodiscard]] report::PricingTable model_prices();
 
 // ai.requests grouped by model with success="false" as the failures, ai.request.duration,

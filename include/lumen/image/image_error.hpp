@@ -30,6 +30,7 @@ enum class ImageErrorKind : unsigned char {
   kTimeout,            // processing ran past the per-image time budget
   kInvalidOptions,     // quality outside 1..100, a zero size...
   kInternal,           // libvips failed for another reason (out of memory, an encoder error)
+  kBusy,               // the memory budget is taken by other images now: retry later
 };
 
 [[nodiscard]] std::string_view to_string(ImageErrorKind kind) noexcept;

@@ -9,7 +9,8 @@
 // (`is_original`).
 //
 // Hostile input gets an ImageError, never a crash: the header's dimensions are checked against
-// `max_pixels` before any pixel is decoded, and each call has a time budget.
+// `max_pixels` before any pixel is decoded, and each call has a time budget. With a memory budget,
+// the decoded size is admitted against it before any pixel is decoded too.
 //
 // Thread-safety: all methods are const and may be called concurrently; libvips is started once
 // per process (see vips_runtime.hpp for its cache and thread settings).
@@ -44,6 +45,8 @@ class Meter;
 
 namespace lumen::image {
 
+class MemoryBudget;
+
 enum class Format : unsigned char { kJpeg, kWebp, kPng };
 
 [[nodiscard]] std::string_view to_string(Format format) noexcept;   // "jpeg", "webp", "png"
@@ -65,6 +68,7 @@ struct ImageMetadata {
   int pages = 1;
   std::string space;   // libvips interpretation: "srgb", "cmyk", "b-w", "rgb16"...
   int bits_per_sample = 8;
+  int bands = 3;  // samples per pixel, alpha included
 };
 
 struct OptimizeOptions {
@@ -116,6 +120,11 @@ struct OptimizerOptions {
   // image.output.size (By) and histogram image.optimize.duration (s). Both must outlive us.
   const trace::Tracer* tracer = nullptr;
   metrics::Meter* meter = nullptr;
+  // Optional, shared by any number of optimizers: each call reserves the decoded size of its image
+  // (decoded_bytes(), from the header) for as long as it runs, and fails at once with kBusy when
+  // the budget is full now, kTooLarge when the image needs more than all of it
+  // (lumen/image/memory_budget.hpp). Must outlive us.
+  MemoryBudget* memory_budget = nullptr;
 };
 
 class ImageOptimizer {
