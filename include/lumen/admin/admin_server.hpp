@@ -10,13 +10,14 @@
 // start() and a reserve of 32); should descriptors run out anyway, the server answers 503 with a
 // spare descriptor it keeps for the purpose and pauses accepting rather than spin. Every refusal
 // is counted by reason, and exported as lumen.http.server.rejections{reason, server.port} when
-// options.meter_provider is set. A client that sends "Expect: 100-continue" (curl does
-// for bodies over 1 MB) gets "100 Continue" as soon as its headers are read, or 413 before it
-// sends a body over the limit, or 417 for an expectation other than 100-continue. Handlers run on the server's thread, one at a time;
-// a handler with slow work to do is routed with route_async() and answers later from any thread,
-// so the I/O thread is never held (the reference gateway serves its API this way). A path routed
-// with route_websocket() takes WebSocket connections (RFC 6455): the server pushes text messages
-// to them from any thread, through a bounded queue per connection.
+// options.meter_provider is set. A client that sends "Expect: 100-continue" (curl does for
+// bodies over 1 MB) gets "100 Continue" as soon as its headers are read, or 413 before it sends a
+// body over the limit, or 417 for an expectation other than 100-continue.
+// Handlers run on the server's thread, one at a time; a handler with slow work to do is routed
+// with route_async() and answers later from any thread, so the I/O thread is never held (the
+// reference gateway serves its API this way). A path routed with route_websocket() takes
+// WebSocket connections (RFC 6455): the server pushes text messages to them from any thread,
+// through a bounded queue per connection.
 // Thread-safety: every method may be called from any thread, route() included, before or after
 // start().
 //
