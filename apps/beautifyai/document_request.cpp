@@ -36,42 +36,126 @@ Parsed validate(DocumentRequest request, const RequestLimits& limits) {
   return request;
 }
 
-Parsed from_json(std::string_view body, const RequestLimits& limits) {
-  const json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return std::string("the body is not valid JSON");
-  if (!parsed.is_object()) return std::string("the body must be a JSON object");
-  DocumentRequest request;
-  const auto text_field = [&](const char* name, std::string& out) -> std::string {
-    const auto it = parsed.find(name);
-    if (it == parsed.end() || it->is_null()) return {};
-    if (!it->is_string()) return std::string("\"") + name + "\" must be a string";
-    out = it->get<std::string>();
-    return {};
-  };
-  for (auto [name, out] : {std::pair{"user_id", &request.user_id}, std::pair{"tier", &request.tier},
-                           std::pair{"document", &request.document}, std::pair{"model", &request.model}}) {
-    if (std::string error = text_field(name, *out); !error.empty()) return error;
+// Reads a JSON body in one pass (nlohmann's SAX interface), keeping only the fields a request has
+// and decoding each image as it comes: memory stays near the body's size whatever else the body
+// holds, and nesting deeper than the limit ends the parse at once. (The whole document as a tree
+// took 1.2 GB and seconds for one 30 MB nested body.) Each handler returns false to stop the parse.
+class JsonRequestReader {
+ public:
+  explicit JsonRequestReader(const RequestLimits& limits) : limits_(limits) {}
+
+  Parsed read(std::string_view body) {
+    const bool complete = json::sax_parse(body, this);
+    if (!problem_.empty()) return problem_;
+    if (!complete) return std::string("the body is not valid JSON");
+    return validate(std::move(request_), limits_);
   }
-  if (const auto it = parsed.find("async"); it != parsed.end() && !it->is_null()) {
-    if (!it->is_boolean()) return std::string("\"async\" must be true or false");
-    request.async = it->get<bool>();
-  }
-  if (const auto it = parsed.find("images"); it != parsed.end() && !it->is_null()) {
-    if (!it->is_array()) return std::string("\"images\" must be an array of base64 strings");
-    if (it->size() > limits.max_images) {
-      return "at most " + std::to_string(limits.max_images) + " images per request";
+
+  bool null() { return scalar(Kind::kNull); }
+  bool boolean(bool value) {
+    if (depth_ == 1 && key_ == "async") {
+      request_.async = value;
+      return true;
     }
-    for (std::size_t i = 0; i < it->size(); ++i) {
-      const json& item = (*it)[i];
-      if (!item.is_string()) return "image " + std::to_string(i) + " must be a base64 string";
-      auto bytes = apps::base64_decode(item.get_ref<const std::string&>());
-      if (!bytes) return "image " + std::to_string(i) + " is not valid base64";
-      if (bytes->empty()) return "image " + std::to_string(i) + " is empty";
-      request.images.push_back(std::move(*bytes));
-    }
+    return scalar(Kind::kOther);
   }
-  return validate(std::move(request), limits);
-}
+  bool number_integer(json::number_integer_t) { return scalar(Kind::kOther); }
+  bool number_unsigned(json::number_unsigned_t) { return scalar(Kind::kOther); }
+  bool number_float(json::number_float_t, const json::string_t&) { return scalar(Kind::kOther); }
+  bool binary(json::binary_t&) { return scalar(Kind::kOther); }
+  bool string(json::string_t& value) {
+    if (depth_ == 1) {
+      if (std::string* field = text_field(key_)) {
+        *field = std::move(value);
+        return true;
+      }
+    } else if (depth_ == 2 && in_images_) {
+      return add_image(value);
+    }
+    return scalar(Kind::kOther);
+  }
+  bool key(json::string_t& name) {
+    if (depth_ == 1) key_ = std::move(name);
+    return true;
+  }
+  bool start_object(std::size_t) { return open(/*array=*/false); }
+  bool start_array(std::size_t) { return open(/*array=*/true); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    return fail("the body is not valid JSON");
+  }
+
+ private:
+  enum class Kind { kNull, kOther };
+
+  std::string* text_field(std::string_view name) {
+    if (name == "user_id") return &request_.user_id;
+    if (name == "tier") return &request_.tier;
+    if (name == "document") return &request_.document;
+    if (name == "model") return &request_.model;
+    return nullptr;
+  }
+
+  bool fail(std::string problem) {
+    if (problem_.empty()) problem_ = std::move(problem);
+    return false;
+  }
+
+  // What a field's value may not be: a string where one is expected is taken before this.
+  bool wrong_type(Kind kind) {
+    if (depth_ == 0) return fail("the body must be a JSON object");
+    if (depth_ == 2 && in_images_) {
+      return fail("image " + std::to_string(request_.images.size()) + " must be a base64 string");
+    }
+    if (depth_ != 1 || kind == Kind::kNull) return true;  // null is an absent field
+    if (text_field(key_) != nullptr) return fail("\"" + key_ + "\" must be a string");
+    if (key_ == "async") return fail("\"async\" must be true or false");
+    if (key_ == "images") return fail("\"images\" must be an array of base64 strings");
+    return true;  // a field we do not read
+  }
+  bool scalar(Kind kind) { return wrong_type(kind); }
+
+  bool open(bool array) {
+    if (depth_ == 0 && array) return fail("the body must be a JSON object");
+    if (depth_ == 1 && array && key_ == "images") {
+      request_.images.clear();  // a repeated key: the last one counts
+      in_images_ = true;
+    } else if (depth_ > 0 && !wrong_type(Kind::kOther)) {
+      return false;
+    }
+    if (++depth_ > limits_.max_json_depth) {
+      return fail("the body nests deeper than " + std::to_string(limits_.max_json_depth) + " levels");
+    }
+    return true;
+  }
+
+  bool close() {
+    if (--depth_ == 1) in_images_ = false;
+    return true;
+  }
+
+  bool add_image(const std::string& base64) {
+    const std::string index = std::to_string(request_.images.size());
+    if (request_.images.size() >= limits_.max_images) {
+      return fail("at most " + std::to_string(limits_.max_images) + " images per request");
+    }
+    auto bytes = apps::base64_decode(base64);
+    if (!bytes) return fail("image " + index + " is not valid base64");
+    if (bytes->empty()) return fail("image " + index + " is empty");
+    request_.images.push_back(std::move(*bytes));
+    return true;
+  }
+
+  const RequestLimits& limits_;
+  DocumentRequest request_;
+  std::string problem_;
+  std::size_t depth_ = 0;  // 1 inside the body's object
+  std::string key_;        // the body's field being read
+  bool in_images_ = false;
+};
+
+Parsed from_json(std::string_view body, const RequestLimits& limits) { return JsonRequestReader(limits).read(body); }
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -154,6 +238,28 @@ Parsed from_multipart(std::string_view content_type, std::string_view body, cons
 }
 
 }  // namespace
+
+bool json_nesting_within(std::string_view json, std::size_t max_depth) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character, a quote included
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return false;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
 
 std::variant<DocumentRequest, std::string> parse_document_request(std::string_view content_type,
                                                                   std::string_view body,

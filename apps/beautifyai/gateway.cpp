@@ -87,42 +87,47 @@ void Gateway::Impl::handle_document(const std::string& operation, AdminRequest r
   }
   job->respond = std::move(respond);
   ai.record_request_size(static_cast<std::int64_t>(request.body.size()));
+  job->enqueued_wall_ns = lumen::wall_clock_ns();
+  // The body is read on a worker: on the server's only I/O thread, one large body held up every
+  // other client for seconds. std::function needs a copyable task, hence the shared request.
+  auto unread = std::make_shared<AdminRequest>(std::move(request));
+  const bool queued = workers.try_submit([this, job, unread] {
+    if (admit(*job, std::move(*unread))) process(*job);
+  });
+  if (!queued) {
+    rejected.fetch_add(1);
+    ai.record_error("overload", "none");
+    return finish(*job, 503, error_body("overloaded", "the job queue is full; retry soon"),
+                  std::chrono::seconds(1));
+  }
+  ai.set_queue_depth(static_cast<std::int64_t>(workers.stats().depth));
+}
 
+// On a worker: reads and checks the request (a 400 ends the job) and answers an asynchronous one
+// with 202, its result going to the job store. The body is released on return.
+bool Gateway::Impl::admit(Job& job, AdminRequest request) {
   auto parsed = parse_document_request(request.header("content-type"), request.body,
                                        {.max_images = options.max_images});
   if (auto* problem = std::get_if<std::string>(&parsed)) {
     ai.record_error("bad_request", "none");
-    return finish(*job, 400, error_body("bad_request", *problem));
+    finish(job, 400, error_body("bad_request", *problem));
+    return false;
   }
-  job->request = std::move(std::get<DocumentRequest>(parsed));
-  const DocumentRequest& doc = job->request;
+  job.request = std::move(std::get<DocumentRequest>(parsed));
+  const DocumentRequest& doc = job.request;
   if (!doc.model.empty() && !router.knows(doc.model)) {
     ai.record_error("bad_request", "none");
-    return finish(*job, 400, error_body("bad_request", "unknown model '" + doc.model + "'"));
+    finish(job, 400, error_body("bad_request", "unknown model '" + doc.model + "'"));
+    return false;
   }
-  job->span.set("user.tier", doc.tier).set("ai.images", static_cast<std::int64_t>(doc.images.size()));
-  // An asynchronous job is answered now (202); its result goes to the job store. The responder
-  // leaves the job before a worker can see it.
-  AdminResponder accepted;
-  const bool async = doc.async;
-  if (async) {
-    job->job_id = jobs.create();
-    accepted = std::move(job->respond);
-    job->respond = nullptr;
+  job.span.set("user.tier", doc.tier).set("ai.images", static_cast<std::int64_t>(doc.images.size()));
+  if (doc.async) {
+    job.job_id = jobs.create();
+    AdminResponder accepted = std::move(job.respond);
+    job.respond = nullptr;
+    accepted(json_answer(202, {{"job_id", job.job_id}, {"status_url", "/v1/jobs/" + job.job_id}}));
   }
-  const std::string job_id = job->job_id;
-  job->enqueued_wall_ns = lumen::wall_clock_ns();
-  const bool queued = workers.try_submit([this, job] { process(*job); });
-  if (!queued) {
-    rejected.fetch_add(1);
-    ai.record_error("overload", "none");
-    if (async) job->respond = std::move(accepted);  // the 503 goes to the client, not to a job
-    return finish(*job, 503, error_body("overloaded", "the job queue is full; retry soon"),
-                  std::chrono::seconds(1));
-  }
-  // From here on the job belongs to a worker: only copies taken above are read.
-  ai.set_queue_depth(static_cast<std::int64_t>(workers.stats().depth));
-  if (async) accepted(json_answer(202, {{"job_id", job_id}, {"status_url", "/v1/jobs/" + job_id}}));
+  return true;
 }
 
 void Gateway::Impl::process(Job& job) {

@@ -131,6 +131,7 @@ struct Gateway::Impl {
   }
 
   void handle_document(const std::string& operation, AdminRequest request, AdminResponder respond);
+  bool admit(Job& job, AdminRequest request);
   void process(Job& job);
   RoutedAnswer produce(const Job& job);
   void finish(Job& job, int status, const json& body, std::chrono::seconds retry_after = {});

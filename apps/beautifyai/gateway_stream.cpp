@@ -37,6 +37,13 @@ void Gateway::Impl::stream_open(const lumen::admin::WebSocketChannel& channel, c
 }
 
 void Gateway::Impl::stream_message(const lumen::admin::WebSocketChannel& channel, const std::string& text) {
+  // Parsed on the I/O thread: the depth is checked first, as a deeply nested message would cost
+  // memory in proportion (a request needs two levels).
+  if (!json_nesting_within(text, RequestLimits{}.max_json_depth)) {
+    channel.send(stream_error("bad_request", "the message nests deeper than " +
+                                                 std::to_string(RequestLimits{}.max_json_depth) + " levels"));
+    return;
+  }
   json message = json::parse(text, nullptr, false);
   if (!message.is_object()) {
     channel.send(stream_error("bad_request", "each message must be a JSON object"));

@@ -20,7 +20,9 @@
 #include <optional>
 #include <thread>
 
+#include "descriptor_budget.hpp"
 #include "lumen/core/error.hpp"
+#include "rejection_counters.hpp"
 #include "websocket_connection.hpp"
 
 namespace lumen::admin {
@@ -30,6 +32,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
+using detail::Rejection;
 
 namespace {
 
@@ -37,6 +40,9 @@ constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
 // How long, and how much, a connection answered before its request ended may still upload.
 constexpr std::chrono::seconds kLingerTime{2};
 constexpr std::size_t kMaxLingerBytes = 16 * 1024 * 1024;
+// After accept() failed (out of descriptors, most often), the pause before the next try: retrying
+// at once would spin on the connection still waiting in the listen queue.
+constexpr std::chrono::milliseconds kAcceptPause{50};
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -121,14 +127,15 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
   std::map<std::string, Route, std::less<>> routes;  // guarded by routes_mutex
 
   std::atomic<std::uint64_t> requests{0};
-  std::atomic<std::uint64_t> rejected{0};
-  std::atomic<std::uint64_t> timed_out{0};
-  std::atomic<std::uint64_t> handler_errors{0};
-  std::atomic<std::uint64_t> abandoned{0};
+  detail::RejectionCounters rejections;
   std::atomic<std::size_t> open{0};
   std::atomic<std::size_t> open_websockets{0};
-  std::atomic<std::uint64_t> websocket_overflows{0};
   std::atomic<std::uint16_t> bound_port{0};
+  // max_connections, lowered to what the descriptor limit allows; set by start().
+  std::atomic<std::size_t> connection_limit{0};
+  // After the counters it reads: unregistered before they are destroyed.
+  metrics::ObservableRegistration rejection_metric;
+  detail::SpareDescriptor spare_descriptor;  // I/O thread only
 
   std::mutex lifecycle;  // start() and stop()
   bool started = false;
@@ -144,10 +151,12 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
   // Declared last: destroyed first, with any handler still holding a session.
   asio::io_context io{1};
   std::optional<tcp::acceptor> acceptor;
+  asio::steady_timer accept_pause{io};
   std::thread thread;
 
   void accept();
-  void refuse(tcp::socket socket);
+  void on_accept_failed(error_code ec);
+  void refuse(tcp::socket socket, Rejection reason);
   Route find_route(std::string_view path);
   AdminResponse run(const AdminHandler& handler, const AdminRequest& request);
   void close_everything();
@@ -165,7 +174,7 @@ class PendingAnswer {
   PendingAnswer& operator=(const PendingAnswer&) = delete;
   ~PendingAnswer() {
     if (answered_.load()) return;
-    if (auto server = server_.lock()) server->abandoned.fetch_add(1);
+    if (auto server = server_.lock()) server->rejections.add(Rejection::kAbandoned);
     deliver({.status = 500, .body = "the request was dropped without an answer\n"});
   }
 
@@ -210,14 +219,25 @@ class Session : public std::enable_shared_from_this<Session> {
   // Failed reads of the header or of the body end the same ways; true when this one did.
   bool ended_by(error_code ec) {
     if (ec == beast::error::timeout) {
-      server_.timed_out.fetch_add(1);
+      server_.rejections.add(Rejection::kReadTimeout);
       finish();
-    } else if (ec == http::error::body_limit || ec == http::error::header_limit) {
-      respond_and_close(413);
+    } else if (ec == http::error::body_limit) {
+      respond_and_close(413, Rejection::kBodyTooLarge);
+    } else if (ec == http::error::header_limit) {
+      respond_and_close(431, Rejection::kHeaderTooLarge);
+    } else if (is_malformed(ec)) {
+      respond_and_close(400, Rejection::kBadRequest);
     } else if (ec) {
-      finish();  // closed by the client, reset, or a malformed request
+      finish();  // closed or reset by the client
     }
     return static_cast<bool>(ec);
+  }
+
+  // The parser's verdict on the bytes (a garbage request line, two Content-Lengths, a
+  // non-numeric one...), as opposed to the connection ending before or within a request.
+  static bool is_malformed(error_code ec) {
+    return ec.category() == http::make_error_code(http::error::bad_method).category() &&
+           ec != http::error::end_of_stream && ec != http::error::partial_message;
   }
 
   // RFC 9110, 10.1.1: a client that sent "Expect: 100-continue" may hold its body back until it
@@ -229,9 +249,11 @@ class Session : public std::enable_shared_from_this<Session> {
     // An HTTP/1.0 client cannot expect anything (RFC 9110 says to ignore the field), and a request
     // without a body has nothing to hold back.
     if (expect.empty() || header.version() < 11 || parser_->is_done()) return read_body();
-    if (!iequals(expect, "100-continue")) return respond_and_close(417);
+    if (!iequals(expect, "100-continue")) return respond_and_close(417, Rejection::kExpectationFailed);
     const auto length = parser_->content_length();
-    if (length && *length > server_.options.max_request_bytes) return respond_and_close(413);
+    if (length && *length > server_.options.max_request_bytes) {
+      return respond_and_close(413, Rejection::kBodyTooLarge);
+    }
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
                       [self = shared_from_this()](error_code write_error, std::size_t) {
@@ -282,10 +304,10 @@ class Session : public std::enable_shared_from_this<Session> {
       try {
         route.async(std::move(request), std::move(responder));
       } catch (const std::exception& e) {
-        server_.handler_errors.fetch_add(1);
+        server_.rejections.add(Rejection::kHandlerError);
         pending->deliver(failure_response(e.what()));
       } catch (...) {
-        server_.handler_errors.fetch_add(1);
+        server_.rejections.add(Rejection::kHandlerError);
         pending->deliver(failure_response(""));
       }
       return;
@@ -324,13 +346,14 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(server_.options.write_timeout);
     http::async_write(stream_, response_,
                       [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
-                        if (ec == beast::error::timeout) self->server_.timed_out.fetch_add(1);
+                        if (ec == beast::error::timeout) self->server_.rejections.add(Rejection::kWriteTimeout);
                         if (ec || !keep_alive) return self->finish();
                         self->read();
                       });
   }
 
-  void respond_and_close(unsigned status) {
+  void respond_and_close(unsigned status, Rejection reason) {
+    server_.rejections.add(reason);
     response_ = {};
     response_.result(status);
     response_.set(http::field::content_type, "text/plain; charset=utf-8");
@@ -386,24 +409,44 @@ class Session : public std::enable_shared_from_this<Session> {
 void AdminServer::Impl::accept() {
   acceptor->async_accept([this](error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
-    if (!ec) {
-      if (open.load() >= options.max_connections) {
-        refuse(std::move(socket));
-      } else {
-        open.fetch_add(1);
-        auto session = std::make_shared<Session>(*this, std::move(socket));
-        sessions.push_front(session);
-        session->start(sessions.begin());
-      }
+    if (ec) return on_accept_failed(ec);
+    if (open.load() >= connection_limit.load()) {
+      refuse(std::move(socket), Rejection::kConnectionLimit);
+    } else {
+      open.fetch_add(1);
+      auto session = std::make_shared<Session>(*this, std::move(socket));
+      sessions.push_front(session);
+      session->start(sessions.begin());
     }
     accept();
   });
 }
 
+// Out of descriptors (EMFILE, ENFILE), the connection stays in the listen queue and the next
+// accept() fails the same way at once. The spare descriptor makes room to take it and answer 503,
+// and so on while clients wait; then the loop pauses instead of spinning, until connections close
+// and free descriptors.
+void AdminServer::Impl::on_accept_failed(error_code ec) {
+  const bool out_of_descriptors = ec == asio::error::no_descriptors ||
+                                  ec == error_code(ENFILE, boost::system::system_category());
+  if (out_of_descriptors && spare_descriptor.release()) {
+    tcp::socket socket(io);
+    error_code accept_error;
+    acceptor->accept(socket, accept_error);  // the acceptor is non-blocking: never waits here
+    if (!accept_error) refuse(std::move(socket), Rejection::kDescriptorsExhausted);
+    spare_descriptor.reacquire();
+    if (!accept_error) return accept();  // a client was answered: see whether another waits
+  }
+  accept_pause.expires_after(kAcceptPause);
+  accept_pause.async_wait([this](error_code wait_error) {
+    if (!wait_error) accept();
+  });
+}
+
 // Over the connection limit: a short 503 written without waiting (it fits in the socket buffer;
 // a client that does not read it loses nothing we care about), then the connection is closed.
-void AdminServer::Impl::refuse(tcp::socket socket) {
-  rejected.fetch_add(1);
+void AdminServer::Impl::refuse(tcp::socket socket, Rejection reason) {
+  rejections.add(reason);
   static constexpr std::string_view kBusy =
       "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 32\r\n"
       "Connection: close\r\nRetry-After: 1\r\n\r\ntoo many connections, retry soon\n";
@@ -418,7 +461,9 @@ void AdminServer::Impl::adopt(const WebSocketHandler& handler, tcp::socket socke
                               http::request<http::string_body> upgrade, AdminRequest request) {
   websockets.remove_if([](const auto& weak) { return weak.expired(); });
   auto connection = std::make_shared<WebSocketConnection>(
-      std::move(socket), handler, WebSocketCounters{open, open_websockets, websocket_overflows, handler_errors},
+      std::move(socket), handler,
+      WebSocketCounters{open, open_websockets, rejections.counter(Rejection::kWebSocketOverflow),
+                        rejections.counter(Rejection::kHandlerError)},
       options.max_request_bytes);
   websockets.push_back(connection);
   connection->accept(std::move(upgrade), std::move(request), weak_from_this(), options.max_websocket_queue,
@@ -455,16 +500,17 @@ AdminResponse AdminServer::Impl::run(const AdminHandler& handler, const AdminReq
   try {
     return handler(request);
   } catch (const std::exception& e) {
-    handler_errors.fetch_add(1);
+    rejections.add(Rejection::kHandlerError);
     return failure_response(e.what());
   } catch (...) {
-    handler_errors.fetch_add(1);
+    rejections.add(Rejection::kHandlerError);
     return failure_response("");
   }
 }
 
 void AdminServer::Impl::close_everything() {
   error_code ignored;
+  accept_pause.cancel();
   acceptor->close(ignored);
   for (auto& weak : sessions) {
     if (auto session = weak.lock()) session->close();
@@ -510,12 +556,17 @@ void AdminServer::start() {
   if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) s.acceptor->bind(endpoint, ec);
   if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) s.acceptor->non_blocking(true, ec);  // for the accept() made room for by the spare
   if (ec) {
     throw Error("admin server: cannot listen on " + s.options.host + ":" +
                 std::to_string(s.options.port) + ": " + ec.message() +
                 " (set METRICS_PORT to a free port)");
   }
   s.bound_port.store(s.acceptor->local_endpoint().port());
+  s.connection_limit.store(detail::connection_cap_from_fd_limit(s.options.max_connections));
+  if (s.options.meter_provider != nullptr) {
+    s.rejection_metric = s.rejections.export_to(*s.options.meter_provider, s.bound_port.load());
+  }
   s.started = true;
   s.accept();
   s.thread = std::thread([&s] { s.io.run(); });
@@ -535,8 +586,18 @@ std::uint16_t AdminServer::port() const noexcept { return impl_->bound_port.load
 
 AdminServerStats AdminServer::stats() const noexcept {
   const Impl& s = *impl_;
-  return {s.requests.load(), s.rejected.load(), s.timed_out.load(), s.handler_errors.load(),
-          s.abandoned.load(), s.open.load(), s.open_websockets.load(), s.websocket_overflows.load()};
+  const auto& r = s.rejections;
+  return {.requests = s.requests.load(),
+          .rejected_connections = r.get(Rejection::kConnectionLimit) + r.get(Rejection::kDescriptorsExhausted),
+          .timed_out_connections = r.get(Rejection::kReadTimeout) + r.get(Rejection::kWriteTimeout),
+          .handler_errors = r.get(Rejection::kHandlerError),
+          .abandoned_responses = r.get(Rejection::kAbandoned),
+          .refused_requests = r.get(Rejection::kBadRequest) + r.get(Rejection::kHeaderTooLarge) +
+                              r.get(Rejection::kBodyTooLarge) + r.get(Rejection::kExpectationFailed),
+          .open_connections = s.open.load(),
+          .open_websockets = s.open_websockets.load(),
+          .websocket_overflows = r.get(Rejection::kWebSocketOverflow),
+          .connection_limit = s.connection_limit.load()};
 }
 
 }  // namespace lumen::admin

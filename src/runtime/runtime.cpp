@@ -232,7 +232,7 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
   const AdminConfig& a = impl_->config.admin;
   if (a.enabled) {
     impl_->admin = std::make_unique<admin::AdminServer>(
-        admin::AdminServerOptions{.host = a.host, .port = a.port});
+        admin::AdminServerOptions{.host = a.host, .port = a.port, .meter_provider = impl_->meters.get()});
     impl_->admin->route("/metrics", admin::metrics_handler(*impl_->meters));
     impl_->admin->start();
   }

@@ -195,6 +195,76 @@ TEST(AdminServer, AnExpectationIsRefusedBeforeTheBodyWhenTooLargeOrUnknown) {
   EXPECT_EQ(http_get(server.port(), "/healthz").status, 200);
 }
 
+TEST(AdminServer, HeadersOverTheLimitGet431NotTheBodys413) {
+  AdminServer server(ephemeral());
+  server.start();
+  RawConnection connection(server.port());
+  connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(32 * 1024, 'p') + "\r\n\r\n");
+  EXPECT_EQ(lumen::testing::parse_http_reply(connection.read_until_closed(3s)).status, 431);
+  EXPECT_EQ(server.stats().refused_requests, 1u);
+}
+
+// A request the parser cannot make sense of is answered 400 before the connection closes, so the
+// client learns what went wrong instead of seeing a bare close.
+TEST(AdminServer, AMalformedRequestLineOrConflictingContentLengthGets400) {
+  AdminServer server(ephemeral());
+  server.route("/ingest", [](const AdminRequest& r) { return AdminResponse{.body = r.body}; });
+  server.start();
+  for (const std::string& request :
+       {std::string("\x01\x02 garbage\r\n\r\n"), std::string("GET\r\n\r\n"),
+        std::string("POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!"),
+        std::string("POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Length: five\r\n\r\nhello")}) {
+    RawConnection connection(server.port());
+    connection.send(request);
+    EXPECT_EQ(lumen::testing::parse_http_reply(connection.read_until_closed(3s)).status, 400) << request;
+  }
+  EXPECT_EQ(server.stats().refused_requests, 4u);
+  EXPECT_EQ(http_request(server.port(), "POST", "/ingest", {}, "hello").body, "hello");
+}
+
+// What the HTTP layer turns away never reaches a handler, so only the server can count it: the
+// counts are on /metrics by reason, one series per server port.
+TEST(AdminServer, RejectionsAreExportedOnMetricsByReason) {
+  metrics::MeterProvider provider;
+  AdminServer server(ephemeral({.max_connections = 2, .read_timeout = 300ms, .max_request_bytes = 1024,
+                                .meter_provider = &provider}));
+  server.route("/metrics", metrics_handler(provider));
+  server.route("/boom", [](const AdminRequest&) -> AdminResponse { throw std::runtime_error("boom"); });
+  server.start();
+  const std::uint16_t port = server.port();
+  EXPECT_EQ(http_request(port, "POST", "/ingest", {}, std::string(4096, 'x')).status, 413);
+  EXPECT_EQ(http_get(port, "/healthz", {{"X-Padding", std::string(32 * 1024, 'p')}}).status, 431);
+  EXPECT_EQ(http_get(port, "/boom").status, 500);
+  {
+    RawConnection garbage(port);
+    garbage.send("\x01\x02 garbage\r\n\r\n");
+    EXPECT_EQ(lumen::testing::parse_http_reply(garbage.read_until_closed(3s)).status, 400);
+  }
+  {
+    RawConnection stalled(port);
+    stalled.send("GET /metr");
+    EXPECT_TRUE(stalled.closed_by_peer_within(5s));
+  }
+  {
+    RawConnection first(port);
+    RawConnection second(port);
+    ASSERT_TRUE(eventually([&] { return server.stats().open_connections == 2; }));
+    EXPECT_EQ(http_get(port, "/healthz").status, 503);
+  }
+  ASSERT_TRUE(eventually([&] { return server.stats().open_connections == 0; }));
+
+  const std::string scrape = http_get(port, "/metrics").body;
+  const std::string labels = "server_port=\"" + std::to_string(port) + "\"";
+  for (const char* reason : {"body_too_large", "header_too_large", "handler_error", "bad_request",
+                             "read_timeout", "connection_limit"}) {
+    const std::string series =
+        std::string("lumen_http_server_rejections_total{reason=\"") + reason + "\"," + labels + "} 1";
+    EXPECT_NE(scrape.find(series), std::string::npos) << series << " missing from\n" << scrape;
+  }
+  EXPECT_NE(scrape.find("lumen_http_server_rejections_total{reason=\"write_timeout\"," + labels + "} 0"),
+            std::string::npos);
+}
+
 TEST(AdminServer, KeepAliveAnswersSeveralRequestsOnOneConnection) {
   AdminServer server(ephemeral());
   server.start();

@@ -208,6 +208,56 @@ TEST_F(GatewayTest, BadRequestsGetA4xxWithAClearJsonErrorAndTheServiceLivesOn) {
   EXPECT_EQ(analyze("fine").status, 200);
 }
 
+// The body is read on a worker, not on the server's only I/O thread: a 30 MB body being parsed
+// used to hold up every other client of the API (cache hits took seconds instead of a millisecond).
+// Ordering, not time: a small request sent once the large body is on its way is answered first.
+TEST_F(GatewayTest, ALargeBodyIsParsedOffTheIoThreadSoASmallRequestIsAnsweredFirst) {
+  start();
+  lumen::admin::AdminServer api({.port = 0, .max_request_bytes = 32 << 20});  // the service's own limit
+  gateway_->mount(api);
+  api.start();
+  ASSERT_EQ(analyze("warm the cache").status, 200);
+  // Valid JSON, slow to read (15 million numbers in a field no one reads), without a document: a 400.
+  std::string body = R"({"user_id":"u-1","padding":[)";
+  body.reserve(30 << 20);
+  while (body.size() < (30 << 20)) body += "0,";
+  body += "0]}";
+  lumen::testing::RawConnection large(api.port());
+  large.send("POST /v1/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+             "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  // The gateway records each request's size once the server has read it all: the warm-up's, then
+  // the large one's, just before its body is parsed.
+  const auto requests_read = [&] {
+    std::uint64_t read = 0;
+    for (const auto& metric : runtime_->meter_provider().collect().metrics) {
+      for (const auto& point : metric.name == "request.size" ? metric.histogram_points
+                                                             : std::vector<lumen::metrics::HistogramPoint>{}) {
+        read += point.count;
+      }
+    }
+    return read;
+  };
+  ASSERT_TRUE(eventually([&] { return requests_read() == 2; }));
+  const HttpReply hit = post("/v1/analyze", R"({"user_id":"u-1","tier":"pro","document":"warm the cache"})");
+  EXPECT_EQ(hit.status, 200);
+  EXPECT_EQ(json::parse(hit.body)["cached"], true);
+  EXPECT_EQ(lumen::testing::http_get(api.port(), "/healthz").status, 200);
+  // Only now may the large request's answer come.
+  EXPECT_EQ(large.read_until("\r\n", 10ms), "");  // a look at what has arrived
+  const HttpReply refused = lumen::testing::parse_http_reply(large.read_until_closed(60s));
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(json::parse(refused.body)["error"]["message"], "\"document\" is required and must not be empty");
+}
+
+TEST_F(GatewayTest, DeeplyNestedJsonIsA400WithOurMessage) {
+  start();
+  const HttpReply r = post("/v1/analyze", R"({"user_id":"u-1","document":"d","extra":)" + std::string(500'000, '[') +
+                                              std::string(500'000, ']') + "}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["error"]["message"], "the body nests deeper than 32 levels");
+  EXPECT_EQ(analyze("fine").status, 200);
+}
+
 // A multipart analyze request whose text fields are `fields` (user_id and tier filled in if absent).
 HttpReply post_form(std::uint16_t port, std::map<std::string, std::string> fields) {
   fields.emplace("user_id", "u-1");

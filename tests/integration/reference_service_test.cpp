@@ -13,6 +13,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <memory>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -71,6 +74,7 @@ class Child {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
   [[nodiscard]] bool started() const { return pid_ > 0; }
+  [[nodiscard]] pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
@@ -95,6 +99,72 @@ std::string read_file(const fs::path& path) {
   if (ec) return {};
   std::ifstream(path, std::ios::binary).read(text.data(), static_cast<std::streamsize>(text.size()));
   return text;
+}
+
+// CPU time (user + system) a process has used so far, from /proc/<pid>/stat.
+double cpu_seconds(pid_t pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");  // its size reads as 0: no read_file()
+  const std::string stat{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  // The command name (field 2) may hold spaces: count the fields after its closing parenthesis,
+  // which start with field 3; utime and stime are fields 14 and 15.
+  std::istringstream fields(stat.substr(stat.rfind(')') + 1));
+  std::vector<std::string> values{std::istream_iterator<std::string>(fields), std::istream_iterator<std::string>()};
+  if (values.size() < 13) return 1e9;  // gone: fails the comparison below
+  return (std::stod(values[11]) + std::stod(values[12])) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// 300 idle connections under `ulimit -n 256` used to leave the gateway at 100 % of a core, answering
+// no one: accept() failed with EMFILE and was retried at once, forever. Now the public server keeps
+// its connections below the descriptor limit (503 beyond), and the admin endpoint, which runs out of
+// descriptors when they are all taken, answers 503 through a spare descriptor and pauses accepting.
+TEST(ReferenceService, StaysAnsweringAndIdleWhenConnectionsExhaustItsFileDescriptors) {
+  const fs::path dir = fs::temp_directory_path() / ("reference-fd-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::uint16_t gateway_port = lumen::testing::free_loopback_port();
+  const std::uint16_t admin_port = lumen::testing::free_loopback_port();
+  Child gateway({"/usr/bin/prlimit", "--nofile=256:256", LUMEN_BEAUTIFYAI, "--port", std::to_string(gateway_port),
+                 "--upstream", "http://127.0.0.1:1"},
+                {"METRICS_PORT=" + std::to_string(admin_port), "LOG_LEVEL=error", "OTEL_TRACES_EXPORTER=memory"},
+                dir / "gateway.log");
+  ASSERT_TRUE(gateway.started());
+  ASSERT_TRUE(wait_for_http(gateway_port, "/healthz")) << read_file(dir / "gateway.log");
+  ASSERT_TRUE(wait_for_http(admin_port, "/healthz")) << read_file(dir / "gateway.log");
+
+  {
+    std::vector<std::unique_ptr<lumen::testing::RawConnection>> idle;
+    for (int i = 0; i < 300; ++i) idle.push_back(std::make_unique<lumen::testing::RawConnection>(gateway_port));
+    for (int i = 0; i < 80; ++i) idle.push_back(std::make_unique<lumen::testing::RawConnection>(admin_port));
+    // A spinning accept loop burns about a second of CPU per second; a waiting one almost none.
+    const double before = cpu_seconds(gateway.pid());
+    std::this_thread::sleep_for(1s);
+    const double used = cpu_seconds(gateway.pid()) - before;
+    EXPECT_LT(used, 0.3) << "CPU seconds used in one second with every descriptor taken";
+    // A new client on either port is still answered (the old loop never got to its connection).
+    // Within 5 s: before the idle connections time out (10 s) and free descriptors by themselves.
+    for (const std::uint16_t port : {gateway_port, admin_port}) {
+      int status = 0;
+      EXPECT_NO_THROW(status = lumen::testing::http_request(port, "GET", "/healthz", {}, {}, 5s).status) << port;
+      EXPECT_TRUE(status == 503 || status == 200) << port << ": " << status;
+    }
+  }
+  // Once the idle clients leave, everyone is served again, and the refusals were counted: over the
+  // connection cap or, when the two servers together took every descriptor first, out of them.
+  ASSERT_TRUE(wait_for_http(gateway_port, "/healthz"));
+  ASSERT_TRUE(wait_for_http(admin_port, "/healthz"));
+  const std::string scrape = lumen::testing::http_get(admin_port, "/metrics").body;
+  const auto rejections = [&](std::string_view reason, std::uint16_t port) -> long long {
+    const std::string series = "lumen_http_server_rejections_total{reason=\"" + std::string(reason) +
+                               "\",server_port=\"" + std::to_string(port) + "\"} ";
+    const std::size_t at = scrape.find(series);
+    return at == std::string::npos ? -1 : std::stoll(scrape.substr(at + series.size()));
+  };
+  for (const std::uint16_t port : {gateway_port, admin_port}) {
+    EXPECT_GT(rejections("connection_limit", port) + rejections("descriptors_exhausted", port), 0)
+        << port << ":\n" << scrape;
+  }
+  EXPECT_EQ(gateway.terminate(), 0) << read_file(dir / "gateway.log");
+  fs::remove_all(dir);
 }
 
 TEST(ReferenceService, LoadgenCompareMeasuresEveryCriterionAgainstTheRealProcesses) {

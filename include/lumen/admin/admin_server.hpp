@@ -4,13 +4,20 @@
 // It runs on its own thread with asynchronous I/O, so a slow or stuck client only costs its own
 // connection: every connection has a deadline to send its request and to take the response, the
 // number of connections is bounded (extra ones are refused with 503 and counted), and requests
-// larger than a limit are refused with 413. A client that sends "Expect: 100-continue" (curl does
-// for bodies over 1 MB) gets "100 Continue" as soon as its headers are read, or 413 before it
-// sends a body over the limit, or 417 for an expectation other than 100-continue. Handlers run on the server's thread, one at a time;
-// a handler with slow work to do is routed with route_async() and answers later from any thread,
-// so the I/O thread is never held (the reference gateway serves its API this way). A path routed
-// with route_websocket() takes WebSocket connections (RFC 6455): the server pushes text messages
-// to them from any thread, through a bounded queue per connection.
+// larger than a limit are refused with 413 (431 for headers over 16 KiB; 400 for a malformed
+// request, such as a garbage request line or conflicting Content-Length). The connection bound is
+// also kept below the process's descriptor limit (RLIMIT_NOFILE, less the descriptors open at
+// start() and a reserve of 32); should descriptors run out anyway, the server answers 503 with a
+// spare descriptor it keeps for the purpose and pauses accepting rather than spin. Every refusal
+// is counted by reason, and exported as lumen.http.server.rejections{reason, server.port} when
+// options.meter_provider is set. A client that sends "Expect: 100-continue" (curl does for
+// bodies over 1 MB) gets "100 Continue" as soon as its headers are read, or 413 before it sends a
+// body over the limit, or 417 for an expectation other than 100-continue.
+// Handlers run on the server's thread, one at a time; a handler with slow work to do is routed
+// with route_async() and answers later from any thread, so the I/O thread is never held (the
+// reference gateway serves its API this way). A path routed with route_websocket() takes
+// WebSocket connections (RFC 6455): the server pushes text messages to them from any thread,
+// through a bounded queue per connection.
 // Thread-safety: every method may be called from any thread, route() included, before or after
 // start().
 //
@@ -102,6 +109,7 @@ struct WebSocketHandler {
 struct AdminServerOptions {
   std::string host = "127.0.0.1";  // METRICS_HOST
   std::uint16_t port = 9464;       // METRICS_PORT; 0 picks a free port (see port())
+  // Lowered at start() to what the descriptor limit allows (see AdminServerStats::connection_limit).
   std::size_t max_connections = 64;
   // A client must send its whole request within this time, and take the response within
   // write_timeout; otherwise its connection is closed. Idle keep-alive connections count too.
@@ -109,17 +117,22 @@ struct AdminServerOptions {
   std::chrono::milliseconds write_timeout = std::chrono::seconds(10);
   std::size_t max_request_bytes = 64 * 1024;  // also the largest WebSocket message taken
   std::size_t max_websocket_queue = 256;      // messages waiting to go to one WebSocket client
+  // Where the server counts what it refuses (lumen.http.server.rejections); null: nowhere. The
+  // provider must outlive the server.
+  metrics::MeterProvider* meter_provider = nullptr;
 };
 
 struct AdminServerStats {
   std::uint64_t requests = 0;             // answered, any status
-  std::uint64_t rejected_connections = 0;  // over max_connections
+  std::uint64_t rejected_connections = 0;  // over connection_limit, or out of descriptors (503)
   std::uint64_t timed_out_connections = 0;
   std::uint64_t handler_errors = 0;        // handlers that threw (answered 500)
   std::uint64_t abandoned_responses = 0;   // async requests whose responder was dropped (500)
+  std::uint64_t refused_requests = 0;      // malformed (400), too large (413, 431), or 417
   std::size_t open_connections = 0;       // WebSocket connections included
   std::size_t open_websockets = 0;
   std::uint64_t websocket_overflows = 0;  // connections closed because the client read too slowly
+  std::size_t connection_limit = 0;       // max_connections as start() lowered it; 0 before
 };
 
 class AdminServer {

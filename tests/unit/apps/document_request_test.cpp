@@ -60,6 +60,37 @@ TEST(DocumentRequest, EachMalformedBodyGetsItsOwnReason) {
             "\"document\" is larger than 4 bytes");
 }
 
+// Nesting costs the parser memory (a 30 MB nested body took 1.2 GB): past the limit the body is
+// refused with our message as soon as the depth is seen, even if the body never closes.
+TEST(DocumentRequest, JsonNestedDeeperThanTheLimitIsRefusedWithOurMessage) {
+  const std::string deep = R"({"user_id":"u","document":"d","extra":)" + std::string(100'000, '[');
+  EXPECT_EQ(problem("application/json", deep), "the body nests deeper than 32 levels");
+  EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":"d","extra":[[[1]]]})", {.max_json_depth = 3}),
+            "the body nests deeper than 3 levels");
+  EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":"d","extra":[[1]]})", {.max_json_depth = 3}), "");
+  EXPECT_EQ(problem("application/json", std::string(100'000, '[')), "the body must be a JSON object");
+}
+
+TEST(DocumentRequest, FieldsItDoesNotReadMayHoldAnyJson) {
+  auto parsed = parse_document_request(
+      "application/json",
+      R"({"meta":{"a":[1,2.5,{"b":null,"c":true}],"user_id":7},"user_id":"u","n":-5,"document":"d","tier":null})");
+  ASSERT_TRUE(std::holds_alternative<DocumentRequest>(parsed)) << std::get<std::string>(parsed);
+  EXPECT_EQ(std::get<DocumentRequest>(parsed).user_id, "u");
+  EXPECT_EQ(std::get<DocumentRequest>(parsed).tier, "free");
+  EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":"d","images":[{"a":1}]})"),
+            "image 0 must be a base64 string");
+  EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":["d"]})"), "\"document\" must be a string");
+  EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":"d"} trailing)"), "the body is not valid JSON");
+}
+
+TEST(JsonNesting, CountsArraysAndObjectsButNotBracketsInStrings) {
+  EXPECT_TRUE(json_nesting_within(R"({"a":[{"b":"[[[[{{{{\"[["}]})", 3));
+  EXPECT_FALSE(json_nesting_within(R"({"a":[{"b":[]}]})", 3));
+  EXPECT_FALSE(json_nesting_within(std::string(1000, '['), 999));
+  EXPECT_TRUE(json_nesting_within("[[]]", 2));
+}
+
 TEST(DocumentRequest, ReadsMultipartFieldsAndBinaryImageParts) {
   const std::string binary("\x89PNG\r\n\x1a\n\0\x01", 10);
   const std::string body =
