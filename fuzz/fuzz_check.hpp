@@ -2,6 +2,7 @@
 // condition and aborts, which libFuzzer reports as a crash and saves the input that caused it.
 #pragma once
 
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
