@@ -13,6 +13,7 @@ packages=(
   libvips-dev libvips-tools libdeflate-dev
   chromium libhiredis-dev redis-server
   dpkg-dev ccache
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

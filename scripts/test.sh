@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite, three times: Release, AddressSanitizer+UBSan, ThreadSanitizer.
-#   scripts/test.sh            all three
-#   scripts/test.sh release    one of: release, asan, tsan
+# The whole test suite, three times: Release, AddressSanitizer+UBSan, ThreadSanitizer; then the
+# fuzzers, each for a short fixed time on its seed corpus (scripts/fuzz.sh).
+#   scripts/test.sh            all four stages
+#   scripts/test.sh release    one of: release, asan, tsan, fuzz
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="$(nproc)"
@@ -37,5 +38,8 @@ if [ "$want" = all ] || [ "$want" = tsan ]; then
   # lumen's code is suppressed.
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp" \
     run_suite "TSan" build-tsan "$tsan_excluded" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLUMEN_SANITIZE=thread
+fi
+if [ "$want" = all ] || [ "$want" = fuzz ]; then
+  scripts/fuzz.sh
 fi
 echo "== all suites passed"

@@ -357,10 +357,10 @@ void HttpSender::abort() noexcept { impl_->abort(); }
 
 std::optional<milliseconds> parse_retry_after(std::string_view value,
                                               std::chrono::system_clock::time_point now) {
+  constexpr std::int64_t kMaxSeconds = 24 * 3600;  // nobody waits longer; avoids overflow
   value = trim(value);
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    constexpr std::int64_t kMaxSeconds = 24 * 3600;  // nobody waits longer; avoids overflow
     std::int64_t seconds = 0;
     for (char c : value) {
       seconds = std::min<std::int64_t>(kMaxSeconds, seconds * 10 + (c - '0'));
@@ -370,9 +370,13 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
   const std::string date(value);
   const std::time_t when = curl_getdate(date.c_str(), nullptr);
   if (when == -1) return std::nullopt;
-  const auto target = std::chrono::system_clock::from_time_t(when);
-  if (target <= now) return milliseconds(0);
-  return std::chrono::ceil<milliseconds>(target - now);
+  // Compared in seconds first: system_clock counts nanoseconds in 64 bits, so a date before 1678
+  // or after 2262 (e.g. year 9999) would overflow on its way into a time_point.
+  const std::int64_t now_seconds =
+      std::chrono::floor<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (when <= now_seconds) return milliseconds(0);
+  if (when - now_seconds > kMaxSeconds) return milliseconds(kMaxSeconds * 1000);
+  return std::chrono::ceil<milliseconds>(std::chrono::system_clock::from_time_t(when) - now);
 }
 
 milliseconds full_jitter_backoff(int retry, milliseconds initial, milliseconds max,

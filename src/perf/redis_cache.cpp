@@ -36,7 +36,9 @@ std::size_t RedisResultCache::erase(std::string_view key) { return client_.del(f
 std::size_t RedisResultCache::erase_if(const std::function<bool(std::string_view key)>& match) {
   std::vector<std::string> doomed;
   client_.scan(prefix_glob_, [&](std::string_view k) {
-    if (match(k.substr(prefix_.size()))) doomed.emplace_back(k);
+    // SCAN MATCH answers keys with the prefix only; another key (from a proxy or a broken server)
+    // is not this cache's to erase.
+    if (k.starts_with(prefix_) && match(k.substr(prefix_.size()))) doomed.emplace_back(k);
   });
   std::size_t removed = 0;
   for (const auto& k : doomed) removed += client_.del(k);

@@ -43,10 +43,11 @@ struct Series {
   [[nodiscard]] std::size_t max_column() const noexcept { return first_column + columns - 1; }
 
   [[nodiscard]] bool matches(const Labels& match) const {
-    for (const auto& [k, v] : match) {
+    // Not a structured binding: clang before 16 cannot capture one in a lambda.
+    for (const auto& wanted : match) {
       const auto it = std::find_if(labels.begin(), labels.end(),
-                                   [&](const auto& l) { return l.first == k; });
-      if (it == labels.end() || it->second != v) return false;
+                                   [&](const auto& l) { return l.first == wanted.first; });
+      if (it == labels.end() || it->second != wanted.second) return false;
     }
     return true;
   }

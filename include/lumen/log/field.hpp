@@ -39,9 +39,12 @@ inline constexpr std::string_view kReservedKeys[] = {
 inline constexpr std::string_view kReservedKeyPrefix = "field.";
 
 // Object and Array are views used inside one logging call's full-expression, where the braced
-// list's array is still alive; GCC cannot know that and warns.
+// list's array is still alive; GCC cannot know that and warns. (clang has no such warning, and
+// warns about the unknown name.)
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Winit-list-lifetime"
+#endif
 // A nested object: `Object{{"k", 1}, {"j", "x"}}`, or a view of `count` fields at `data`.
 struct Object {
   Object(std::initializer_list<Field> list) noexcept : data(list.begin()), size(list.size()) {}
@@ -56,7 +59,9 @@ struct Array {
   const Value* data;
   std::size_t size;
 };
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 class Value {
  public:
