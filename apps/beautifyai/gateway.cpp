@@ -193,7 +193,7 @@ void Gateway::Impl::process(Job& job) {
     // the log (with the trace) only.
     ai.record_error("internal", "none");
     {
-      auto scope = job.span.activate();
+      auto span_scope = job.span.activate();  // the log line carries the request's span
       logger.error("request failed inside the gateway", {{"error", e.what()}});
     }
     finish(job, 500, error_body("internal", "the gateway failed to process the request"));

@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <array>
 #include <atomic>
 #include <list>
 #include <map>
@@ -403,6 +404,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = false;
   bool head_ = false;
   std::size_t drained_ = 0;  // bytes discarded after an early answer
+  detail::ProcessConnectionShare process_share_;
   std::list<std::weak_ptr<Session>>::iterator registration_;
 };
 
@@ -410,7 +412,7 @@ void AdminServer::Impl::accept() {
   acceptor->async_accept([this](error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
     if (ec) return on_accept_failed(ec);
-    if (open.load() >= connection_limit.load()) {
+    if (open.load() >= connection_limit.load() || detail::process_connections_at_cap()) {
       refuse(std::move(socket), Rejection::kConnectionLimit);
     } else {
       open.fetch_add(1);
@@ -453,7 +455,12 @@ void AdminServer::Impl::refuse(tcp::socket socket, Rejection reason) {
   error_code ec;
   socket.non_blocking(true, ec);
   if (!ec) socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ec);
-  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  // What the client has already sent is read and dropped without waiting: closing with it unread
+  // makes the kernel reset the connection, and a reset can destroy the 503 before it is read.
+  std::array<char, 4096> discard;
+  error_code read_error;
+  for (int i = 0; i < 16 && !read_error; ++i) socket.read_some(asio::buffer(discard), read_error);
   socket.close(ec);
 }
 
@@ -563,7 +570,8 @@ void AdminServer::start() {
                 " (set METRICS_PORT to a free port)");
   }
   s.bound_port.store(s.acceptor->local_endpoint().port());
-  s.connection_limit.store(detail::connection_cap_from_fd_limit(s.options.max_connections));
+  s.connection_limit.store(std::min(detail::connection_cap_from_fd_limit(s.options.max_connections),
+                                    detail::process_connection_cap()));
   if (s.options.meter_provider != nullptr) {
     s.rejection_metric = s.rejections.export_to(*s.options.meter_provider, s.bound_port.load());
   }

@@ -4,7 +4,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <limits>
 
 namespace lumen::admin::detail {
 namespace {
@@ -19,6 +21,11 @@ std::size_t open_descriptors() {
   return count;
 }
 
+std::atomic<std::size_t>& process_connections() {
+  static std::atomic<std::size_t> count{0};
+  return count;
+}
+
 }  // namespace
 
 std::size_t connection_cap_from_fd_limit(std::size_t wanted) {
@@ -29,6 +36,17 @@ std::size_t connection_cap_from_fd_limit(std::size_t wanted) {
   const std::size_t available = total > used ? total - used : 1;
   return std::max<std::size_t>(1, std::min(wanted, available));
 }
+
+std::size_t process_connection_cap() {
+  static const std::size_t cap = connection_cap_from_fd_limit(std::numeric_limits<std::size_t>::max());
+  return cap;
+}
+
+bool process_connections_at_cap() { return process_connections().load() >= process_connection_cap(); }
+
+ProcessConnectionShare::ProcessConnectionShare() { process_connections().fetch_add(1); }
+
+ProcessConnectionShare::~ProcessConnectionShare() { process_connections().fetch_sub(1); }
 
 SpareDescriptor::SpareDescriptor() { reacquire(); }
 

@@ -7,7 +7,11 @@
 // the listen queue, and a server that simply retries spins on it. SpareDescriptor is the way out:
 // one descriptor held open on /dev/null, given up for a moment to accept that connection and tell
 // it 503, then taken again.
-// Thread-safety: SpareDescriptor is used by one thread (the server's I/O thread).
+// Several servers in one process (the API port and the admin endpoint) each keeping to their own
+// cap can still take every descriptor between them; then the one whose spare another took answers
+// no one. So every connection also counts against one process-wide cap (ProcessConnectionShare).
+// Thread-safety: SpareDescriptor is used by one thread (the server's I/O thread); the process-wide
+// count is atomic.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +23,21 @@ inline constexpr std::size_t kDescriptorReserve = 32;
 
 // min(wanted, RLIMIT_NOFILE - descriptors open now - kDescriptorReserve), at least 1.
 [[nodiscard]] std::size_t connection_cap_from_fd_limit(std::size_t wanted);
+
+// The cap that the connections of every server in the process share: RLIMIT_NOFILE minus the
+// descriptors open when it is first asked for (the first server's start) and the reserve.
+[[nodiscard]] std::size_t process_connection_cap();
+// Whether the process's connections have reached that cap (a new one is then refused with 503).
+[[nodiscard]] bool process_connections_at_cap();
+
+// Held by each open connection (an HTTP session or a WebSocket) for as long as it lives.
+class ProcessConnectionShare {
+ public:
+  ProcessConnectionShare();
+  ~ProcessConnectionShare();
+  ProcessConnectionShare(const ProcessConnectionShare&) = delete;
+  ProcessConnectionShare& operator=(const ProcessConnectionShare&) = delete;
+};
 
 class SpareDescriptor {
  public:

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 
+#include "descriptor_budget.hpp"
 #include "lumen/admin/admin_server.hpp"
 
 namespace lumen::admin {
@@ -87,6 +88,7 @@ class WebSocketConnection : public std::enable_shared_from_this<WebSocketConnect
   std::optional<boost::beast::websocket::close_code> close_when_written_;
   bool close_started_ = false;
   bool opened_ = false;    // on_open was called
+  detail::ProcessConnectionShare process_share_;
   bool finished_ = false;  // on_close was called
 };
 
