@@ -83,6 +83,7 @@ void write_histogram_point(ProtoWriter& w, const MetricData& m, const HistogramP
   for (const auto& e : p.exemplars) {
     if (e) write_exemplar(w, 8, *e);
   }
+  if (p.max) w.double_field(12, *p.max);  // HistogramDataPoint.max (min, field 11, is not kept)
   w.end_message(dp);
 }
 
@@ -216,6 +217,7 @@ Json histogram_points_json(const MetricData& m) {
     Json bounds = Json::array();
     for (double b : m.bounds) bounds.push_back(otlp_double_json(b));
     dp["explicitBounds"] = std::move(bounds);
+    if (p.max) dp["max"] = otlp_double_json(*p.max);
     Json exemplars = Json::array();
     for (const auto& e : p.exemplars) {
       if (e) exemplars.push_back(exemplar_json(*e));
