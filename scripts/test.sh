@@ -20,7 +20,7 @@ run_suite() {
   ctest "${args[@]}"
 }
 
-tsan_excluded='^(ForkSafety|HostileInputTest|ImageInstrumentationTest|ImageOptimizerTest|LibvipsRuntime|ImageOptimizerStress|LumenImageCliTest|PngDecoder|ReferenceService)\.'
+tsan_excluded='^(ForkSafety|HostileInputTest|ImageInstrumentationTest|ImageOptimizerTest|LibvipsRuntime|ImageOptimizerStress|LumenImageCliTest|PngDecoder|ReferenceService)\.|^GatewayTest\.ImagesOverTheMemoryBudget'
 want="${1:-all}"
 if [ "$want" = all ] || [ "$want" = release ]; then
   run_suite "Release" build "" -DCMAKE_BUILD_TYPE=Release
@@ -33,7 +33,8 @@ if [ "$want" = all ] || [ "$want" = tsan ]; then
   # The documented TSan subset (docs/TESTING.md): ThreadSanitizer does not support fork() in a
   # multi-threaded process, so the ForkSafety tests run in the two builds above only; and the image
   # tests spend their time inside libvips and GLib, which are not instrumented (GLib's futex-based
-  # locks look like races to TSan), so they run in the two builds above only as well.
+  # locks look like races to TSan), so they run in the two builds above only as well; so does the
+  # gateway's image memory budget test, which pushes 5000 x 5000 PNGs through libvips.
   # tests/tsan.supp covers what libvips's threads still report from other tests; nothing of
   # lumen's code is suppressed.
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp" \
