@@ -25,7 +25,8 @@ const std::vector<Bytes>& corpus() {
   static const std::vector<Bytes> files = [] {
     const char* dir = std::getenv("LUMEN_IMAGE_CORPUS");
     std::vector<std::filesystem::path> paths;
-    for (const auto& e : std::filesystem::directory_iterator(dir != nullptr ? dir : "/work/shared/corpus/images")) {
+    for (const auto& e :
+         std::filesystem::directory_iterator(dir != nullptr ? dir : "/work/shared/corpus/images")) {
       const std::string ext = e.path().extension().string();
       if (ext == ".jpg" || ext == ".png" || ext == ".webp") paths.push_back(e.path());
     }
@@ -116,8 +117,10 @@ void BM_NaiveWholeJob(benchmark::State& state) {
           blob, 1920, vips::VImage::option()->set("height", 1920)->set("size", VIPS_SIZE_DOWN));
       out += blob_size(img.jpegsave_buffer(vips::VImage::option()->set("Q", 85)));
       const vips::VImage thumb = vips::VImage::thumbnail_buffer(
-          blob, 256, vips::VImage::option()->set("height", 256)->set("crop", VIPS_INTERESTING_CENTRE));
-      benchmark::DoNotOptimize(blob_size(thumb.jpegsave_buffer(vips::VImage::option()->set("Q", 80))));
+          blob, 256,
+          vips::VImage::option()->set("height", 256)->set("crop", VIPS_INTERESTING_CENTRE));
+      benchmark::DoNotOptimize(
+          blob_size(thumb.jpegsave_buffer(vips::VImage::option()->set("Q", 80))));
       vips_area_unref(reinterpret_cast<VipsArea*>(blob));
       in += b.size();
     }
@@ -126,7 +129,9 @@ void BM_NaiveWholeJob(benchmark::State& state) {
 }
 
 // PNG decoding alone, to memory, over the corpus's PNGs: ours beside libvips's loader (libpng).
-bool is_png(const Bytes& b) { return lumen::image::detail::is_png(b); }
+bool is_png(const Bytes& b) {
+  return lumen::image::detail::is_png(b);
+}
 
 void BM_PngDecode(benchmark::State& state) {
   lumen::image::ensure_libvips_started();
@@ -141,7 +146,8 @@ void BM_PngDecode(benchmark::State& state) {
         benchmark::DoNotOptimize(d.pixels.data.get());
       } else {
         // What the optimizer does with the rest: libvips decodes them.
-        benchmark::DoNotOptimize(vips::VImage::new_from_buffer(b.data(), b.size(), "").copy_memory().width());
+        benchmark::DoNotOptimize(
+            vips::VImage::new_from_buffer(b.data(), b.size(), "").copy_memory().width());
       }
     }
   }
@@ -161,14 +167,18 @@ void BM_LibvipsPngDecode(benchmark::State& state) {
 }
 
 // One pass over the corpus takes seconds: one iteration per repetition, medians of three.
-#define LUMEN_IMAGE_BENCH(fn) \
-  BENCHMARK(fn)->Iterations(1)->Repetitions(3)->ReportAggregatesOnly(true)->Unit(benchmark::kMillisecond)
+#define LUMEN_IMAGE_BENCH(fn)                                                     \
+  BENCHMARK(fn)->Iterations(1)->Repetitions(3)->ReportAggregatesOnly(true)->Unit( \
+      benchmark::kMillisecond)
 LUMEN_IMAGE_BENCH(BM_LumenOptimize);
 LUMEN_IMAGE_BENCH(BM_NaiveOptimize);
 LUMEN_IMAGE_BENCH(BM_LumenWholeJob);
 LUMEN_IMAGE_BENCH(BM_NaiveWholeJob);
 BENCHMARK(BM_PngDecode)->Repetitions(5)->ReportAggregatesOnly(true)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_LibvipsPngDecode)->Repetitions(5)->ReportAggregatesOnly(true)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LibvipsPngDecode)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

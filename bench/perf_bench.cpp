@@ -35,7 +35,9 @@ const std::vector<std::string>& keys() {
   return k;
 }
 
-std::string value_for(std::size_t i) { return "profile-" + std::to_string(i); }
+std::string value_for(std::size_t i) {
+  return "profile-" + std::to_string(i);
+}
 
 // ---- Cache hit: the common path --------------------------------------------------------------
 
@@ -131,7 +133,9 @@ void walk_shuffled(benchmark::State& state, Get get) {
 
 void BM_Coalescer_CacheHit_Shuffled(benchmark::State& state) {
   auto& c = warm_coalescer();
-  walk_shuffled(state, [&](const std::string& key) { return c.get(key, [] { return std::string("miss"); }); });
+  walk_shuffled(state, [&](const std::string& key) {
+    return c.get(key, [] { return std::string("miss"); });
+  });
 }
 BENCHMARK(BM_Coalescer_CacheHit_Shuffled);
 
@@ -172,7 +176,8 @@ class Zipf {
  public:
   Zipf(std::size_t n, double s) : cdf_(n) {
     double sum = 0;
-    for (std::size_t i = 0; i < n; ++i) cdf_[i] = (sum += 1.0 / std::pow(static_cast<double>(i + 1), s));
+    for (std::size_t i = 0; i < n; ++i)
+      cdf_[i] = (sum += 1.0 / std::pow(static_cast<double>(i + 1), s));
     for (double& c : cdf_) c /= sum;
   }
   template <typename Rng>
@@ -215,7 +220,11 @@ void BM_Effectiveness_ZipfCoalescing(benchmark::State& state) {
   }
   state.counters["upstream_calls_removed_pct"] = removed_pct;
 }
-BENCHMARK(BM_Effectiveness_ZipfCoalescing)->Arg(0)->Arg(100)->Iterations(3)->UseRealTime()
+BENCHMARK(BM_Effectiveness_ZipfCoalescing)
+    ->Arg(0)
+    ->Arg(100)
+    ->Iterations(3)
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
 // ---- Effectiveness: micro-batching to an upstream with a per-call overhead --------------------

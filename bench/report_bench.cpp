@@ -5,9 +5,9 @@
 #include <map>
 #include <memory>
 
-#include "lumen/core/clock.hpp"
 #include "lumen/beautifyai/metrics.hpp"
 #include "lumen/beautifyai/report_profile.hpp"
+#include "lumen/core/clock.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/report/dashboard.hpp"
 
@@ -23,7 +23,9 @@ struct Fixture {
   std::unique_ptr<lumen::report::Dashboard> dash;
 
   explicit Fixture(int ticks) {
-    dash = std::make_unique<lumen::report::Dashboard>(provider, lumen::report::DashboardOptions{.profile = lumen::beautifyai::report_profile(), .clock = &clock});
+    dash = std::make_unique<lumen::report::Dashboard>(
+        provider, lumen::report::DashboardOptions{.profile = lumen::beautifyai::report_profile(),
+                                                  .clock = &clock});
     const char* models[] = {"gemini-2.0-flash", "gemini-1.5-pro", "gpt-4o-mini", "claude-3-haiku"};
     for (int i = 0; i < ticks; ++i) {
       for (int m = 0; m < 4; ++m) {

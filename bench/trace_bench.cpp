@@ -83,8 +83,8 @@ BENCHMARK(BM_CacheLineRoundTrip)->UseRealTime();
 
 // The share of the spans produced since `start` that reached the exporter, after a flush.
 struct ExportShare {
-  explicit ExportShare(Pipeline& p) : pipeline(p), received(p.exporter->received.load()),
-                                      produced(produced_now()) {}
+  explicit ExportShare(Pipeline& p)
+      : pipeline(p), received(p.exporter->received.load()), produced(produced_now()) {}
   std::uint64_t produced_now() const {
     const auto stats = static_cast<BatchSpanProcessor*>(pipeline.provider.processor())->stats();
     return stats.queued + stats.dropped;

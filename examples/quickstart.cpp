@@ -18,10 +18,10 @@
 #include <string>
 #include <thread>
 
-#include "lumen/core/error.hpp"
 #include "lumen/beautifyai/metrics.hpp"
 #include "lumen/beautifyai/service.hpp"
 #include "lumen/core/environment.hpp"
+#include "lumen/core/error.hpp"
 #include "lumen/runtime.hpp"
 
 namespace {
@@ -74,8 +74,8 @@ void print_tree(const std::vector<lumen::trace::SpanData>& spans) {
   auto print = [&](auto&& self, const std::string& parent, int depth) -> void {
     for (const auto* s : children[parent]) {
       std::printf("%*s%s  span=%s  %.3f ms  %s\n", depth * 2, "", s->name.c_str(),
-                  s->context.span_id().to_hex().c_str(), static_cast<double>(s->duration_ns()) / 1e6,
-                  lumen::trace::to_string(s->status));
+                  s->context.span_id().to_hex().c_str(),
+                  static_cast<double>(s->duration_ns()) / 1e6, lumen::trace::to_string(s->status));
       self(self, s->context.span_id().to_hex(), depth + 1);
     }
   };
@@ -103,7 +103,8 @@ void serve(lumen::Runtime& rt) {
     double median_ms;
     double failure_rate;
   };
-  const Model models[] = {{"gemini-2.0-flash", 180, 0.02}, {"gemini-1.5-pro", 900, 0.08},
+  const Model models[] = {{"gemini-2.0-flash", 180, 0.02},
+                          {"gemini-1.5-pro", 900, 0.08},
                           {"claude-3-haiku", 350, 0.04}};
   const char* cache_types[] = {"document", "enhancement", "similarity"};
   std::mt19937_64 random(42);
@@ -121,7 +122,8 @@ void serve(lumen::Runtime& rt) {
       tracer.trace("ai.provider.analyze", [&](lumen::trace::Span& span) {
         span.set("ai.model", model.name).set("ai.duration_ms", ms).set("ai.success", ok);
       });
-      ai.record_ai_request(model.name, ok, ms, ok ? std::optional<std::int64_t>(400 + n % 800) : std::nullopt);
+      ai.record_ai_request(model.name, ok, ms,
+                           ok ? std::optional<std::int64_t>(400 + n % 800) : std::nullopt);
       if (!ok) ai.record_error("upstream", model.name);
     }
     ai.record_queue_processing(5.0 * spread(random));

@@ -15,14 +15,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t newline = input.find('\n');
   if (newline == std::string_view::npos) return 0;
   const beautifyai::RequestLimits limits{.max_images = 3, .max_document_bytes = 1024};
-  const auto parsed =
-      beautifyai::parse_document_request(input.substr(0, newline), input.substr(newline + 1), limits);
+  const auto parsed = beautifyai::parse_document_request(input.substr(0, newline),
+                                                         input.substr(newline + 1), limits);
   if (const auto* error = std::get_if<std::string>(&parsed)) {
     FUZZ_CHECK(!error->empty() && beautifyai::is_utf8(*error));
     return 0;
   }
   const auto& request = std::get<beautifyai::DocumentRequest>(parsed);
-  for (const std::string* text : {&request.user_id, &request.tier, &request.document, &request.model}) {
+  for (const std::string* text :
+       {&request.user_id, &request.tier, &request.document, &request.model}) {
     FUZZ_CHECK(beautifyai::is_utf8(*text));
   }
   FUZZ_CHECK(!request.user_id.empty() && !request.document.empty());

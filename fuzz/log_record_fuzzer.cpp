@@ -2,7 +2,7 @@
 // objects and arrays past the depth limit, redacted keys, reserved keys, a child's bound fields),
 // through a synchronous Logger to a JSON sink and the human console format. Every line is one
 // valid JSON object on one line, with the logger's own keys present once each: no field shadows
-// them.
+// them. The sink also takes each record as data (typed attributes, as the OTLP sink does).
 #include <fcntl.h>
 #include <fuzzer/FuzzedDataProvider.h>
 
@@ -51,8 +51,10 @@ class CheckingSink final : public lumen::log::Sink {
     for (const char* key : {"timestamp", "level", "message", "service", "environment"}) {
       FUZZ_CHECK(parsed.contains(key) && parsed[key].is_string());
     }
+    FUZZ_CHECK(record.data != nullptr);
     return true;
   }
+  [[nodiscard]] bool wants_data() const override { return true; }
 };
 
 // Builds fields and values from the fuzzer's bytes; owns what they view.
@@ -72,9 +74,9 @@ class FieldBuilder {
  private:
   std::string_view key() {
     // Often a key the logger treats specially, to reach renaming and redaction.
-    static constexpr std::string_view kSpecial[] = {"level", "message", "timestamp", "service",
-                                                    "traceId", "field.level", "password",
-                                                    "Authorization", "field.field.span_id"};
+    static constexpr std::string_view kSpecial[] = {
+        "level",    "message",       "timestamp",          "service", "traceId", "field.level",
+        "password", "Authorization", "field.field.span_id"};
     if (input_.ConsumeBool()) return kSpecial[input_.ConsumeIntegralInRange<std::size_t>(0, 8)];
     return text();
   }
@@ -83,12 +85,18 @@ class FieldBuilder {
 
   Value value(int depth) {
     switch (input_.ConsumeIntegralInRange<int>(0, 7)) {
-      case 0: return nullptr;
-      case 1: return input_.ConsumeBool();
-      case 2: return input_.ConsumeIntegral<std::int64_t>();
-      case 3: return input_.ConsumeIntegral<std::uint64_t>();
-      case 4: return input_.ConsumeFloatingPoint<double>();
-      case 5: return text();
+      case 0:
+        return nullptr;
+      case 1:
+        return input_.ConsumeBool();
+      case 2:
+        return input_.ConsumeIntegral<std::int64_t>();
+      case 3:
+        return input_.ConsumeIntegral<std::uint64_t>();
+      case 4:
+        return input_.ConsumeFloatingPoint<double>();
+      case 5:
+        return text();
       case 6: {
         if (depth > 80) return nullptr;
         const std::vector<Field>& members = field_lists_.emplace_back(fields(3, depth + 1));

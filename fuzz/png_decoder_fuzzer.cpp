@@ -26,7 +26,8 @@ namespace detail = lumen::image::detail;
 constexpr std::uint64_t kMaxPixels = 1 << 20;
 
 std::uint32_t read_be32(const std::uint8_t* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         p[3];
 }
 
 void put_be32(Bytes& out, std::uint32_t v) {
@@ -48,7 +49,8 @@ void fix_crcs(Bytes& png) {
     const std::uint32_t length = read_be32(&png[at]);
     if (length > png.size() - at - 12) break;
     const std::uint32_t crc = libdeflate_crc32(0, &png[at + 4], std::size_t{length} + 4);
-    for (std::size_t i = 0; i < 4; ++i) png[at + 8 + length + i] = static_cast<std::uint8_t>(crc >> (24 - 8 * i));
+    for (std::size_t i = 0; i < 4; ++i)
+      png[at + 8 + length + i] = static_cast<std::uint8_t>(crc >> (24 - 8 * i));
     at += 12 + std::size_t{length};
   }
 }
@@ -66,8 +68,8 @@ Bytes build_png(const std::uint8_t* data, std::size_t size) {
   libdeflate_compressor* compressor = libdeflate_alloc_compressor(1);
   FUZZ_CHECK(compressor != nullptr);
   Bytes compressed(libdeflate_zlib_compress_bound(compressor, size - 3));
-  compressed.resize(
-      libdeflate_zlib_compress(compressor, data + 3, size - 3, compressed.data(), compressed.size()));
+  compressed.resize(libdeflate_zlib_compress(compressor, data + 3, size - 3, compressed.data(),
+                                             compressed.size()));
   libdeflate_free_compressor(compressor);
 
   Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
@@ -78,11 +80,13 @@ Bytes build_png(const std::uint8_t* data, std::size_t size) {
 }
 
 void decode(const Bytes& png) {
-  const detail::PngDecode d = detail::decode_png(lumen::image::ByteView(png.data(), png.size()), kMaxPixels);
+  const detail::PngDecode d =
+      detail::decode_png(lumen::image::ByteView(png.data(), png.size()), kMaxPixels);
   if (d.status != detail::PngDecode::kDecoded) return;
   const detail::PngPixels& px = d.pixels;
   FUZZ_CHECK(px.width > 0 && px.height > 0 && px.bands >= 1 && px.bands <= 4 && px.data != nullptr);
-  FUZZ_CHECK(static_cast<std::uint64_t>(px.width) * static_cast<std::uint64_t>(px.height) <= kMaxPixels);
+  FUZZ_CHECK(static_cast<std::uint64_t>(px.width) * static_cast<std::uint64_t>(px.height) <=
+             kMaxPixels);
   FUZZ_CHECK(read_be32(&png[16]) == static_cast<std::uint32_t>(px.width) &&
              read_be32(&png[20]) == static_cast<std::uint32_t>(px.height));
 }

@@ -24,13 +24,27 @@ lumen::testing::ScriptedTcpServer& server() {
 void run_command(std::uint8_t which, lumen::perf::RedisClient& client) {
   lumen::perf::RedisResultCache cache(client, "fuzz:");
   switch (which % 7) {
-    case 0: client.ping(); break;
-    case 1: (void)client.get("key"); break;
-    case 2: client.set("key", "value", std::chrono::milliseconds(1000)); break;
-    case 3: (void)client.del("key"); break;
-    case 4: (void)client.del_matching("fuzz:*", 2); break;
-    case 5: (void)cache.load("key"); break;
-    default: (void)cache.erase_if([](std::string_view key) { return key.size() % 2 == 0; }); break;
+    case 0:
+      client.ping();
+      break;
+    case 1:
+      (void)client.get("key");
+      break;
+    case 2:
+      client.set("key", "value", std::chrono::milliseconds(1000));
+      break;
+    case 3:
+      (void)client.del("key");
+      break;
+    case 4:
+      (void)client.del_matching("fuzz:*", 2);
+      break;
+    case 5:
+      (void)cache.load("key");
+      break;
+    default:
+      (void)cache.erase_if([](std::string_view key) { return key.size() % 2 == 0; });
+      break;
   }
 }
 

@@ -12,8 +12,10 @@ packages=(
   prometheus-cpp-dev prometheus libboost-dev
   libvips-dev libvips-tools libdeflate-dev
   chromium libhiredis-dev redis-server
+  python3-grpcio
   dpkg-dev ccache
-  clang-14 libclang-rt-14-dev
+  python3-jsonschema openssl
+  clang-14 libclang-rt-14-dev clang-format-14
 )
 
 missing=()
@@ -33,7 +35,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Independent decoders for the export tests (protobufjs from the OpenTelemetry JS SDK, thriftrw).
-if [ ! -d tests/tools/node_modules ] || [ tests/tools/package-lock.json -nt tests/tools/node_modules ]; then
+# A node_modules that is a symbolic link is another checkout's (a git worktree's): npm ci would
+# empty that checkout's folder through the link, so it is left alone.
+if [ ! -L tests/tools/node_modules ] &&
+   { [ ! -d tests/tools/node_modules ] || [ tests/tools/package-lock.json -nt tests/tools/node_modules ]; }; then
   echo "bootstrap: installing the npm test tools"
   npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error >/dev/null
   touch tests/tools/node_modules

@@ -64,8 +64,10 @@ head -1 "$logs/modelsim.log"
 head -1 "$logs/beautifyai.log"
 echo
 
+# --require: a missed criterion makes the demo's exit status 1 (after the report is shown).
+criteria_status=0
 build/apps/loadgen/loadgen --target "http://127.0.0.1:$gateway_port" --admin "http://127.0.0.1:$METRICS_PORT" --compare \
-  --phase-seconds "$phase_seconds" --images "$images" --json "$logs/criteria.json"
+  --phase-seconds "$phase_seconds" --images "$images" --json "$logs/criteria.json" --require || criteria_status=$?
 
 sleep "$(( REPORT_SAMPLE_INTERVAL_MS / 1000 + 1 ))"  # one more sample after the last phase
 echo
@@ -79,7 +81,11 @@ echo
 echo
 echo "Dashboard: http://127.0.0.1:$METRICS_PORT/dashboard   Metrics: http://127.0.0.1:$METRICS_PORT/metrics"
 echo "Logs: $logs"
+if [ "$criteria_status" -ne 0 ]; then
+  echo "A success criterion was missed on this run (the table above says which): exit status $criteria_status."
+fi
 if [ -t 1 ]; then
   echo "The services keep running; press Ctrl-C to stop them."
-  wait "${pids[1]}"
+  wait "${pids[1]}" || true
 fi
+exit "$criteria_status"

@@ -41,7 +41,9 @@ run_target() {
   rm -rf "$work"
   mkdir -p "$work/corpus" "$dir/crashes"
   cp fuzz/corpus/"$name"/* "$work/corpus/"
-  local args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+  # A fixed seed: the same mutations in every run of the test command, so that a failure in CI
+  # is one the same command finds again here (LUMEN_FUZZ_SEED=0 picks a new seed each run).
+  local args=(-seed="${LUMEN_FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
               -artifact_prefix="$dir/crashes/$name-")
   local dict
   dict="$(dictionary "$name")"

@@ -4,15 +4,19 @@ namespace beautifyai {
 
 const char* to_string(BreakerState state) {
   switch (state) {
-    case BreakerState::kClosed: return "closed";
-    case BreakerState::kOpen: return "open";
-    case BreakerState::kHalfOpen: return "half_open";
+    case BreakerState::kClosed:
+      return "closed";
+    case BreakerState::kOpen:
+      return "open";
+    case BreakerState::kHalfOpen:
+      return "half_open";
   }
   return "closed";
 }
 
-CircuitBreaker::CircuitBreaker(BreakerOptions options, const lumen::Clock& clock)
-    : options_(options), clock_(clock) {}
+CircuitBreaker::CircuitBreaker(BreakerOptions options)
+    : options_(options),
+      clock_(options.clock != nullptr ? *options.clock : lumen::SystemClock::instance()) {}
 
 bool CircuitBreaker::allow() {
   std::lock_guard lock(mutex_);
@@ -61,7 +65,8 @@ void CircuitBreaker::record(bool success) {
     outcomes_.pop_front();
   }
   if (outcomes_.size() >= options_.min_calls &&
-      static_cast<double>(failures_) >= options_.failure_ratio * static_cast<double>(outcomes_.size())) {
+      static_cast<double>(failures_) >=
+          options_.failure_ratio * static_cast<double>(outcomes_.size())) {
     open_locked(now);
   }
 }
@@ -86,7 +91,8 @@ void CircuitBreaker::open_locked(std::uint64_t now_ns) {
 BreakerState CircuitBreaker::state_locked(std::uint64_t now_ns) const {
   const auto open_ns = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(options_.open_for).count());
-  if (state_ == BreakerState::kOpen && now_ns - opened_at_ns_ >= open_ns) return BreakerState::kHalfOpen;
+  if (state_ == BreakerState::kOpen && now_ns - opened_at_ns_ >= open_ns)
+    return BreakerState::kHalfOpen;
   return state_;
 }
 

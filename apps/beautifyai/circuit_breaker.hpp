@@ -27,6 +27,7 @@ struct BreakerOptions {
   std::size_t min_calls = 8;
   double failure_ratio = 0.5;
   std::chrono::milliseconds open_for = std::chrono::seconds(3);
+  const lumen::Clock* clock = &lumen::SystemClock::instance();  // a ManualClock in tests
 };
 
 struct BreakerStats {
@@ -38,8 +39,7 @@ struct BreakerStats {
 
 class CircuitBreaker {
  public:
-  explicit CircuitBreaker(BreakerOptions options = {},
-                          const lumen::Clock& clock = lumen::SystemClock::instance());
+  explicit CircuitBreaker(BreakerOptions options = {});
 
   // Whether a call may go to the model now. In half-open state only the first caller gets true;
   // it must report its outcome with record().
@@ -61,9 +61,9 @@ class CircuitBreaker {
   const lumen::Clock& clock_;
   mutable std::mutex mutex_;
   BreakerState state_ = BreakerState::kClosed;
-  std::deque<bool> outcomes_;  // true: failure; at most options_.window
-  std::size_t failures_ = 0;   // in outcomes_
-  bool probe_out_ = false;     // half-open: the probe has been let through
+  std::deque<bool> outcomes_;            // true: failure; at most options_.window
+  std::size_t failures_ = 0;             // in outcomes_
+  bool probe_out_ = false;               // half-open: the probe has been let through
   std::uint64_t opened_at_ns_ = 0;       // the last opening: open_for counts from here
   std::uint64_t outage_started_ns_ = 0;  // the first opening since the breaker was closed
   BreakerStats stats_;

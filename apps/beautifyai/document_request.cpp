@@ -20,12 +20,14 @@ Parsed validate(DocumentRequest request, const RequestLimits& limits) {
   // A JSON body was checked by the parser; multipart text arrives as raw bytes. Caught here, bad
   // bytes are the client's 400 instead of an exception when the text is serialized later (an
   // error page, or a model call that failed and was blamed on the model).
-  for (auto [name, text] : {std::pair{"user_id", &request.user_id}, std::pair{"tier", &request.tier},
-                            std::pair{"document", &request.document}, std::pair{"model", &request.model}}) {
+  for (auto [name, text] :
+       {std::pair{"user_id", &request.user_id}, std::pair{"tier", &request.tier},
+        std::pair{"document", &request.document}, std::pair{"model", &request.model}}) {
     if (!is_utf8(*text)) return std::string("\"") + name + "\" is not valid UTF-8";
   }
   if (request.user_id.empty()) return std::string("\"user_id\" is required");
-  if (request.document.empty()) return std::string("\"document\" is required and must not be empty");
+  if (request.document.empty())
+    return std::string("\"document\" is required and must not be empty");
   if (request.document.size() > limits.max_document_bytes) {
     return "\"document\" is larger than " + std::to_string(limits.max_document_bytes) + " bytes";
   }
@@ -125,7 +127,8 @@ class JsonRequestReader {
       return false;
     }
     if (++depth_ > limits_.max_json_depth) {
-      return fail("the body nests deeper than " + std::to_string(limits_.max_json_depth) + " levels");
+      return fail("the body nests deeper than " + std::to_string(limits_.max_json_depth) +
+                  " levels");
     }
     return true;
   }
@@ -155,11 +158,14 @@ class JsonRequestReader {
   bool in_images_ = false;
 };
 
-Parsed from_json(std::string_view body, const RequestLimits& limits) { return JsonRequestReader(limits).read(body); }
+Parsed from_json(std::string_view body, const RequestLimits& limits) {
+  return JsonRequestReader(limits).read(body);
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -182,7 +188,8 @@ std::string_view parameter(std::string_view header, std::string_view key) {
   return {};
 }
 
-Parsed from_multipart(std::string_view content_type, std::string_view body, const RequestLimits& limits) {
+Parsed from_multipart(std::string_view content_type, std::string_view body,
+                      const RequestLimits& limits) {
   const std::string_view boundary = parameter(content_type, "boundary");
   if (boundary.empty()) return std::string("multipart/form-data needs a boundary parameter");
   const std::string delimiter = "--" + std::string(boundary);
@@ -195,7 +202,8 @@ Parsed from_multipart(std::string_view content_type, std::string_view body, cons
     if (body.substr(at, 2) != "\r\n") return std::string("the multipart body is malformed");
     at += 2;
     const std::size_t headers_end = body.find("\r\n\r\n", at);
-    if (headers_end == std::string_view::npos) return std::string("a multipart part has no header end");
+    if (headers_end == std::string_view::npos)
+      return std::string("a multipart part has no header end");
     const std::string_view headers = body.substr(at, headers_end - at);
     const std::size_t content_start = headers_end + 4;
     const std::size_t next = body.find("\r\n" + delimiter, content_start);
@@ -229,7 +237,8 @@ Parsed from_multipart(std::string_view content_type, std::string_view body, cons
     } else if (name == "model") {
       request.model = content;
     } else if (name == "async") {
-      if (content != "true" && content != "false") return std::string("\"async\" must be true or false");
+      if (content != "true" && content != "false")
+        return std::string("\"async\" must be true or false");
       request.async = content == "true";
     }
     at = next + 2;

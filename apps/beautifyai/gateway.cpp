@@ -4,20 +4,23 @@
 #include "gateway_impl.hpp"
 #include "lumen/core/clock.hpp"
 #include "lumen/perf/key.hpp"
-#include "lumen/trace/propagation.hpp"
+#include "lumen/trace/propagator.hpp"
 #include "utf8.hpp"
 
 namespace beautifyai {
 namespace detail {
 
 AdminResponse json_answer(int status, const json& body) {
-  return {.status = static_cast<unsigned>(status), .content_type = "application/json",
+  return {.status = static_cast<unsigned>(status),
+          .content_type = "application/json",
           .body = safe_dump(body)};
 }
 
 // Client text is validated before it gets into an answer; should some slip through, it is replaced
 // (U+FFFD) rather than thrown as the JSON library's exception in place of the answer.
-std::string safe_dump(const json& body) { return body.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string safe_dump(const json& body) {
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 json error_body(std::string_view code, std::string_view message) {
   return {{"error", {{"code", code}, {"message", message}}}};
@@ -26,18 +29,24 @@ json error_body(std::string_view code, std::string_view message) {
 // How a cached answer is stored in the shared (Redis) cache.
 lumen::perf::ValueCodec<RoutedAnswer> answer_codec() {
   return {[](const RoutedAnswer& a) {
-            return json{{"model", a.model}, {"output", a.answer.output}, {"input_tokens", a.answer.input_tokens},
-                        {"output_tokens", a.answer.output_tokens}, {"attempts", a.attempts}}.dump();
+            return json{{"model", a.model},
+                        {"output", a.answer.output},
+                        {"input_tokens", a.answer.input_tokens},
+                        {"output_tokens", a.answer.output_tokens},
+                        {"attempts", a.attempts}}
+                .dump();
           },
           [](std::string_view bytes) -> std::optional<RoutedAnswer> {
             const json j = json::parse(bytes, nullptr, false);
-            if (!j.is_object() || !j.contains("model") || !j["model"].is_string() || !j.contains("output") ||
-                !j["output"].is_string()) {
+            if (!j.is_object() || !j.contains("model") || !j["model"].is_string() ||
+                !j.contains("output") || !j["output"].is_string()) {
               return std::nullopt;
             }
-            return RoutedAnswer{{j["output"].get<std::string>(), j.value("input_tokens", std::int64_t{0}),
-                                 j.value("output_tokens", std::int64_t{0})},
-                                j["model"].get<std::string>(), j.value("attempts", 1)};
+            return RoutedAnswer{
+                {j["output"].get<std::string>(), j.value("input_tokens", std::int64_t{0}),
+                 j.value("output_tokens", std::int64_t{0})},
+                j["model"].get<std::string>(),
+                j.value("attempts", 1)};
           }};
 }
 
@@ -49,14 +58,22 @@ using namespace detail;
 
 std::string_view error_code(int status) {
   switch (status) {
-    case 400: return "bad_request";
-    case 404: return "not_found";
-    case 413: return "too_large";
-    case 422: return "unprocessable_image";
-    case 429: return "rate_limited";
-    case 503: return "overloaded";
-    case 504: return "timeout";
-    default: return status >= 500 ? "upstream_failed" : "error";
+    case 400:
+      return "bad_request";
+    case 404:
+      return "not_found";
+    case 413:
+      return "too_large";
+    case 422:
+      return "unprocessable_image";
+    case 429:
+      return "rate_limited";
+    case 503:
+      return "overloaded";
+    case 504:
+      return "timeout";
+    default:
+      return status >= 500 ? "upstream_failed" : "error";
   }
 }
 
@@ -64,9 +81,12 @@ std::string_view error_code(int status) {
 [[noreturn]] void throw_image_error(std::size_t index, const lumen::image::ImageError& error) {
   const std::string message = "image " + std::to_string(index) + ": " + error.message;
   switch (error.kind) {
-    case lumen::image::ImageErrorKind::kBusy: throw ImageMemoryBusy(message);
-    case lumen::image::ImageErrorKind::kTooLarge: throw ClientError(413, message);
-    default: throw ClientError(422, message);
+    case lumen::image::ImageErrorKind::kBusy:
+      throw ImageMemoryBusy(message);
+    case lumen::image::ImageErrorKind::kTooLarge:
+      throw ClientError(413, message);
+    default:
+      throw ClientError(422, message);
   }
 }
 
@@ -77,12 +97,13 @@ void Gateway::Impl::handle_document(const std::string& operation, AdminRequest r
   auto job = std::make_shared<Job>();
   job->operation = operation;
   job->received = Clock::now();
-  const lumen::Context remote = lumen::propagation::extract(request.headers);
-  lumen::trace::StartOptions start{.kind = lumen::trace::SpanKind::kServer, .parent = remote};
-  job->span = tracer.start("POST /v1/" + operation, start);
-  job->span.set("http.request.method", "POST").set("http.route", "/v1/" + operation);
   {
-    auto scope = job->span.activate();
+    // The caller's context, its baggage included, is current while the server span starts; the
+    // job's context, which every stage of the job runs in, then carries both on to the models.
+    auto request_scope = runtime.propagator().extract(request.headers).activate();
+    job->span = tracer.start("POST /v1/" + operation, {.kind = lumen::trace::SpanKind::kServer});
+    job->span.set("http.request.method", "POST").set("http.route", "/v1/" + operation);
+    auto span_scope = job->span.activate();
     job->context = lumen::Context::current();
   }
   job->respond = std::move(respond);
@@ -120,7 +141,8 @@ bool Gateway::Impl::admit(Job& job, AdminRequest request) {
     finish(job, 400, error_body("bad_request", "unknown model '" + doc.model + "'"));
     return false;
   }
-  job.span.set("user.tier", doc.tier).set("ai.images", static_cast<std::int64_t>(doc.images.size()));
+  job.span.set("user.tier", doc.tier)
+      .set("ai.images", static_cast<std::int64_t>(doc.images.size()));
   if (doc.async) {
     job.job_id = jobs.create();
     AdminResponder accepted = std::move(job.respond);
@@ -165,13 +187,17 @@ void Gateway::Impl::process(Job& job) {
       ai.record_ai_call_avoided(answer.model, got.outcome == CoalesceOutcome::kCoalesced
                                                   ? lumen::beautifyai::AvoidedReason::kCoalesced
                                                   : lumen::beautifyai::AvoidedReason::kCache);
-      ai.record_cache_bytes_saved(cache_type, static_cast<std::int64_t>(answer.answer.output.size()));
+      ai.record_cache_bytes_saved(cache_type,
+                                  static_cast<std::int64_t>(answer.answer.output.size()));
     }
     job.span.set("gateway.cached", !executed).set("ai.model", answer.model);
     finish(job, 200,
-           {{"model", answer.model}, {"output", answer.answer.output},
-            {"input_tokens", answer.answer.input_tokens}, {"output_tokens", answer.answer.output_tokens},
-            {"cached", !executed}, {"attempts", answer.attempts},
+           {{"model", answer.model},
+            {"output", answer.answer.output},
+            {"input_tokens", answer.answer.input_tokens},
+            {"output_tokens", answer.answer.output_tokens},
+            {"cached", !executed},
+            {"attempts", answer.attempts},
             {"trace_id", job.span.context().trace_id().to_hex()}});
   } catch (const ClientError& e) {
     ai.record_error("bad_image", "none");
@@ -236,7 +262,8 @@ RoutedAnswer Gateway::Impl::produce(const Job& job) {
   return router.run(preferred, std::move(input));
 }
 
-void Gateway::Impl::finish(Job& job, int status, const json& body, std::chrono::seconds retry_after) {
+void Gateway::Impl::finish(Job& job, int status, const json& body,
+                           std::chrono::seconds retry_after) {
   const double seconds = std::chrono::duration<double>(Clock::now() - job.received).count();
   const std::string route = "/v1/" + job.operation;
   const std::string tier = job.request.tier;
@@ -251,19 +278,23 @@ void Gateway::Impl::finish(Job& job, int status, const json& body, std::chrono::
   ai.record_user_request(tier, seconds * 1e3);
   {
     auto scope = job.span.activate();
-    const lumen::log::Level level = status >= 500 ? lumen::log::Level::kError
+    const lumen::log::Level level = status >= 500   ? lumen::log::Level::kError
                                     : status >= 400 ? lumen::log::Level::kWarn
                                                     : lumen::log::Level::kInfo;
     logger.log(level, "request completed",
-               {{"route", route}, {"status", static_cast<std::int64_t>(status)},
-                {"duration_ms", seconds * 1e3}, {"user_id", job.request.user_id}, {"tier", tier}});
+               {{"route", route},
+                {"status", static_cast<std::int64_t>(status)},
+                {"duration_ms", seconds * 1e3},
+                {"user_id", job.request.user_id},
+                {"tier", tier}});
   }
   job.span.end();
   answered.fetch_add(1);
   if (!job.job_id.empty()) jobs.finish(job.job_id, status, safe_dump(body));
   if (job.respond) {
     AdminResponse response = json_answer(status, body);
-    if (retry_after.count() > 0) response.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
+    if (retry_after.count() > 0)
+      response.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
     AdminResponder respond = std::move(job.respond);
     job.respond = nullptr;
     respond(std::move(response));
@@ -273,9 +304,11 @@ void Gateway::Impl::finish(Job& job, int status, const json& body, std::chrono::
 AdminResponse Gateway::Impl::job_status(const AdminRequest& request) {
   if (request.method != "GET") return json_answer(405, error_body("method_not_allowed", "use GET"));
   const std::string id = request.path.substr(std::string_view("/v1/jobs/").size());
-  if (!is_utf8(id)) return json_answer(400, error_body("bad_request", "the job id is not valid UTF-8"));
+  if (!is_utf8(id))
+    return json_answer(400, error_body("bad_request", "the job id is not valid UTF-8"));
   const auto state = jobs.find(id);
-  if (!state) return json_answer(404, error_body("not_found", "no job '" + id + "' (unknown or expired)"));
+  if (!state)
+    return json_answer(404, error_body("not_found", "no job '" + id + "' (unknown or expired)"));
   json body{{"job_id", id}, {"status", to_string(state->status)}};
   if (state->status == JobStatus::kDone || state->status == JobStatus::kFailed) {
     body["http_status"] = state->http_status;
@@ -288,34 +321,42 @@ Gateway::Gateway(lumen::Runtime& runtime, GatewayOptions options,
                  std::shared_ptr<SwitchableSampler> sampler)
     : impl_(std::make_unique<Impl>(runtime, std::move(options), std::move(sampler))) {}
 
-Gateway::~Gateway() { stop(); }
+Gateway::~Gateway() {
+  stop();
+}
 
 void Gateway::mount(lumen::admin::AdminServer& server) {
   Impl* impl = impl_.get();
   for (const std::string operation : {"analyze", "enhance"}) {
-    server.route_async("/v1/" + operation, [impl, operation](AdminRequest request, AdminResponder respond) {
-      if (request.method != "POST") {
-        respond(json_answer(405, error_body("method_not_allowed", "use POST")));
-        return;
-      }
-      impl->handle_document(operation, std::move(request), std::move(respond));
-    });
+    server.route_async("/v1/" + operation,
+                       [impl, operation](AdminRequest request, AdminResponder respond) {
+                         if (request.method != "POST") {
+                           respond(json_answer(405, error_body("method_not_allowed", "use POST")));
+                           return;
+                         }
+                         impl->handle_document(operation, std::move(request), std::move(respond));
+                       });
   }
   server.route("/v1/jobs/*", [impl](const AdminRequest& r) { return impl->job_status(r); });
   server.route_websocket(
       "/v1/stream",
-      {.on_open = [impl](const lumen::admin::WebSocketChannel& c, const AdminRequest& r) { impl->stream_open(c, r); },
-       .on_message = [impl](const lumen::admin::WebSocketChannel& c, std::string m) { impl->stream_message(c, m); },
+      {.on_open = [impl](const lumen::admin::WebSocketChannel& c,
+                         const AdminRequest& r) { impl->stream_open(c, r); },
+       .on_message = [impl](const lumen::admin::WebSocketChannel& c,
+                            std::string m) { impl->stream_message(c, m); },
        .on_close = [impl](const lumen::admin::WebSocketChannel& c) { impl->stream_close(c); }});
 }
 
 void Gateway::mount_control(lumen::admin::AdminServer& admin) {
   Impl* impl = impl_.get();
   admin.route("/control/stats", [impl](const AdminRequest&) { return impl->control_stats(); });
-  admin.route("/control/optimizations", [impl](const AdminRequest& r) { return impl->control_optimizations(r); });
+  admin.route("/control/optimizations",
+              [impl](const AdminRequest& r) { return impl->control_optimizations(r); });
 }
 
-void Gateway::stop() { impl_->workers.stop(); }
+void Gateway::stop() {
+  impl_->workers.stop();
+}
 
 void Gateway::set_optimizations(const Optimizations& optimizations) {
   impl_->set_optimizations(optimizations);
@@ -326,12 +367,20 @@ Optimizations Gateway::optimizations() const {
           impl_->sampler ? impl_->sampler->enabled() : true};
 }
 
-lumen::image::MemoryBudget& Gateway::image_memory_budget() { return impl_->image_budget; }
+lumen::image::MemoryBudget& Gateway::image_memory_budget() {
+  return impl_->image_budget;
+}
 
 GatewayStats Gateway::stats() const {
   const UpstreamStats u = impl_->upstream.stats();
-  return {impl_->answered.load(), u.calls, u.inputs, u.bytes_sent, impl_->bytes_in.load(),
-          impl_->bytes_out.load(), impl_->served_without_model.load(), impl_->rejected.load(),
+  return {impl_->answered.load(),
+          u.calls,
+          u.inputs,
+          u.bytes_sent,
+          impl_->bytes_in.load(),
+          impl_->bytes_out.load(),
+          impl_->served_without_model.load(),
+          impl_->rejected.load(),
           process_cpu_seconds()};
 }
 

@@ -47,8 +47,8 @@ struct GatewayOptions {
   std::size_t queue_capacity = 1000;
   std::chrono::seconds cache_ttl{300};
   std::size_t cache_entries = 10'000;
-  lumen::image::OptimizeOptions image{.max_width = 1024, .max_height = 1024, .quality = 80,
-                                      .format = lumen::image::Format::kWebp};
+  lumen::image::OptimizeOptions image{
+      .max_width = 1024, .max_height = 1024, .quality = 80, .format = lumen::image::Format::kWebp};
   std::size_t max_images = 8;
   // Decoded image bytes processed at once (lumen/image/memory_budget.hpp): an image that does not
   // fit now is answered 503 + Retry-After, one larger than the whole budget 413.

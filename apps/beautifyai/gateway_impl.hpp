@@ -33,7 +33,8 @@ using Clock = std::chrono::steady_clock;
 // A request the client got wrong, found while processing it (a corrupt image: 422).
 class ClientError : public std::runtime_error {
  public:
-  ClientError(int status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  ClientError(int status, const std::string& message)
+      : std::runtime_error(message), status_(status) {}
   [[nodiscard]] int status() const noexcept { return status_; }
 
  private:
@@ -86,7 +87,7 @@ struct Gateway::Impl {
         logger(rt.logger()),
         meter(rt.meter(lumen::beautifyai::kServiceName)),
         ai(meter),
-        upstream(with_instrumentation(options.upstream, tracer, meter)),
+        upstream(with_instrumentation(options.upstream, tracer, meter, rt.propagator())),
         router(upstream, options.router, ai, logger),
         image_budget({.capacity_bytes = options.image_memory_budget, .meter = &meter}),
         images({.tracer = &tracer, .meter = &meter, .memory_budget = &image_budget}),
@@ -94,32 +95,43 @@ struct Gateway::Impl {
                   ? nullptr
                   : std::make_unique<lumen::perf::RedisClient>(lumen::perf::RedisOptions{
                         .url = options.redis_url, .tracer = &tracer, .meter = &meter})),
-        shared_cache(redis ? std::make_unique<lumen::perf::RedisResultCache>(*redis, "beautifyai:result:")
-                           : nullptr),
-        cache({.name = "analyze", .ttl = options.cache_ttl, .max_entries = options.cache_entries,
-               .meter = &meter, .tracer = &tracer, .shared_cache = shared_cache.get()},
+        shared_cache(
+            redis ? std::make_unique<lumen::perf::RedisResultCache>(*redis, "beautifyai:result:")
+                  : nullptr),
+        cache({.name = "analyze",
+               .ttl = options.cache_ttl,
+               .max_entries = options.cache_entries,
+               .meter = &meter,
+               .tracer = &tracer,
+               .shared_cache = shared_cache.get()},
               detail::answer_codec()),
         http_requests(meter.create_counter<std::int64_t>(
             "gateway_requests", {.description = "Requests answered, by route and status"})),
         http_duration(meter.create_histogram(
-            "gateway_request_duration", {.description = "Time from receipt to answer, by route and user tier",
-                                         .unit = "s"})),
+            "gateway_request_duration",
+            {.description = "Time from receipt to answer, by route and user tier", .unit = "s"})),
         image_bytes(meter.create_counter<std::int64_t>(
-            "gateway_image", {.description = "Image bytes received and sent upstream (stage=in|out)",
-                              .unit = "By"})),
+            "gateway_image",
+            {.description = "Image bytes received and sent upstream (stage=in|out)",
+             .unit = "By"})),
         workers(options.workers, options.queue_capacity) {
     set_optimizations(options.optimizations);
-    queue_gauge = meter.create_observable_gauge("gateway_queue_depth", [this](lumen::metrics::ObserverResult& r) {
-      const WorkerPoolStats now = workers.stats();
-      r.observe(static_cast<std::int64_t>(now.depth), {{"state", "queued"}});
-      r.observe(static_cast<std::int64_t>(now.busy), {{"state", "running"}});
-    }, {.description = "Jobs waiting and running"});
+    queue_gauge = meter.create_observable_gauge(
+        "gateway_queue_depth",
+        [this](lumen::metrics::ObserverResult& r) {
+          const WorkerPoolStats now = workers.stats();
+          r.observe(static_cast<std::int64_t>(now.depth), {{"state", "queued"}});
+          r.observe(static_cast<std::int64_t>(now.busy), {{"state", "running"}});
+        },
+        {.description = "Jobs waiting and running"});
   }
 
   static UpstreamOptions with_instrumentation(UpstreamOptions o, const lumen::trace::Tracer& t,
-                                              lumen::metrics::Meter& m) {
+                                              lumen::metrics::Meter& m,
+                                              const lumen::propagation::Propagator& p) {
     o.tracer = &t;
     o.meter = &m;
+    o.propagator = p;
     return o;
   }
 

@@ -7,10 +7,11 @@
 //   curl -X POST 127.0.0.1:8080/v1/analyze -d '{"user_id":"u1","tier":"pro","document":"..."}'
 //
 // The admin endpoint (/metrics, /healthz, /report, /dashboard, and /control/*: stats and switching
-// the optimizations, kept off the public port) listens on METRICS_PORT (default 9464); the usual OTEL_* variables choose where spans go (by default they stay in memory);
-// REDIS_URL (or --redis URL) shares cached results between instances through Redis;
-// IMAGE_MEMORY_BUDGET_MB (or --image-memory-mb N) bounds the decoded images in memory; the REPORT_*
-// and ALERT_WEBHOOK_URL variables configure the dashboard (docs/REPORT.md).
+// the optimizations, kept off the public port) listens on METRICS_PORT (default 9464); the usual
+// OTEL_* variables choose where spans go (by default they stay in memory); REDIS_URL (or --redis
+// URL) shares cached results between instances through Redis; IMAGE_MEMORY_BUDGET_MB (or
+// --image-memory-mb N) bounds the decoded images in memory; the REPORT_* and ALERT_WEBHOOK_URL
+// variables configure the dashboard (docs/REPORT.md).
 #include <signal.h>
 
 #include <charconv>
@@ -69,8 +70,10 @@ int main(int argc, char** argv) {
   cli.epilog(
       "The admin endpoint (/metrics, /healthz, /report, /dashboard) listens on METRICS_PORT\n"
       "(default 9464) and METRICS_HOST (default 127.0.0.1). It also serves the operator routes\n"
-      "GET /control/stats and POST /control/optimizations (switch coalescing, batching, images and\n"
-      "tracing): they are not on the public --port, so keep METRICS_PORT reachable by operators only.\n"
+      "GET /control/stats and POST /control/optimizations (switch coalescing, batching, images "
+      "and\n"
+      "tracing): they are not on the public --port, so keep METRICS_PORT reachable by operators "
+      "only.\n"
       "The OTEL_* variables choose where spans go (by default they stay in "
       "memory);\n"
       "the REPORT_* and ALERT_WEBHOOK_URL variables configure the dashboard (docs/REPORT.md).\n"

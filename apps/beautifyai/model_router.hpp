@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "circuit_breaker.hpp"
-#include "lumen/log/logger.hpp"
 #include "lumen/beautifyai/metrics.hpp"
+#include "lumen/log/logger.hpp"
 #include "lumen/perf/micro_batcher.hpp"
 #include "upstream_client.hpp"
 

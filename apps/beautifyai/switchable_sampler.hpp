@@ -10,7 +10,8 @@ namespace beautifyai {
 
 class SwitchableSampler final : public lumen::trace::Sampler {
  public:
-  SwitchableSampler() : on_(lumen::trace::Sampler::parent_based(lumen::trace::Sampler::always_on())) {}
+  SwitchableSampler()
+      : on_(lumen::trace::Sampler::parent_based(lumen::trace::Sampler::always_on())) {}
 
   void set_enabled(bool enabled) noexcept { enabled_.store(enabled, std::memory_order_relaxed); }
   [[nodiscard]] bool enabled() const noexcept { return enabled_.load(std::memory_order_relaxed); }

@@ -8,7 +8,6 @@
 
 #include "lumen/core/context.hpp"
 #include "lumen/perf/resource_pool.hpp"
-#include "lumen/trace/propagation.hpp"
 #include "lumen/trace/tracer.hpp"
 
 namespace beautifyai {
@@ -20,7 +19,8 @@ using json = nlohmann::json;
 class Connection {
  public:
   Connection() : handle_(curl_easy_init()) {
-    if (handle_ == nullptr) throw UpstreamError(503, std::chrono::seconds(1), "cannot create a curl handle");
+    if (handle_ == nullptr)
+      throw UpstreamError(503, std::chrono::seconds(1), "cannot create a curl handle");
   }
   ~Connection() { curl_easy_cleanup(handle_); }
   Connection(const Connection&) = delete;
@@ -42,9 +42,12 @@ std::size_t read_header(char* data, std::size_t size, std::size_t count, void* o
   if (line.size() > kRetryAfter.size()) {
     bool match = true;
     for (std::size_t i = 0; i < kRetryAfter.size() && match; ++i) {
-      match = static_cast<char>(std::tolower(static_cast<unsigned char>(line[i]))) == kRetryAfter[i];
+      match =
+          static_cast<char>(std::tolower(static_cast<unsigned char>(line[i]))) == kRetryAfter[i];
     }
-    if (match) *static_cast<long*>(out) = std::strtol(std::string(line.substr(kRetryAfter.size())).c_str(), nullptr, 10);
+    if (match)
+      *static_cast<long*>(out) =
+          std::strtol(std::string(line.substr(kRetryAfter.size())).c_str(), nullptr, 10);
   }
   return size * count;
 }
@@ -57,7 +60,8 @@ void init_curl_once() {
 std::string error_message(const std::string& body, int status) {
   const json parsed = json::parse(body, nullptr, false);
   if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_string()) {
-    return "upstream answered " + std::to_string(status) + ": " + parsed["error"].get<std::string>();
+    return "upstream answered " + std::to_string(status) + ": " +
+           parsed["error"].get<std::string>();
   }
   return "upstream answered " + std::to_string(status);
 }
@@ -67,9 +71,10 @@ std::string error_message(const std::string& body, int status) {
 struct UpstreamClient::Impl {
   explicit Impl(UpstreamOptions o)
       : options(std::move(o)),
-        pool([] { return Connection(); },
-             {.name = "upstream", .max_size = options.connections,
-              .acquire_timeout = options.acquire_timeout, .meter = options.meter}) {}
+        pool([] { return Connection(); }, {.name = "upstream",
+                                           .max_size = options.connections,
+                                           .acquire_timeout = options.acquire_timeout,
+                                           .meter = options.meter}) {}
 
   const UpstreamOptions options;
   lumen::perf::ResourcePool<Connection> pool;
@@ -78,9 +83,33 @@ struct UpstreamClient::Impl {
   std::atomic<std::uint64_t> bytes_sent{0};
   std::atomic<std::uint64_t> failures{0};
 
+  lumen::perf::ResourcePool<Connection>::Lease acquire() {
+    try {
+      return pool.acquire();
+    } catch (const lumen::perf::PoolTimeout&) {
+      failures.fetch_add(1);
+      throw UpstreamError(503, std::chrono::seconds(1), "no upstream connection free in time");
+    }
+  }
+
+  // On `reserved` when given, else on a connection acquired for this call alone.
   std::vector<ModelAnswer> call(const std::string& model, const std::vector<std::string>& items,
-                                lumen::trace::Span& span);
+                                lumen::trace::Span& span,
+                                lumen::perf::ResourcePool<Connection>::Lease* reserved);
+  std::vector<ModelAnswer> traced_call(const std::string& model,
+                                       const std::vector<std::string>& items,
+                                       lumen::perf::ResourcePool<Connection>::Lease* reserved);
 };
+
+struct UpstreamClient::Reservation::Held {
+  lumen::perf::ResourcePool<Connection>::Lease lease;
+};
+
+UpstreamClient::Reservation::Reservation(std::unique_ptr<Held> held) : held_(std::move(held)) {}
+UpstreamClient::Reservation::Reservation(Reservation&&) noexcept = default;
+UpstreamClient::Reservation& UpstreamClient::Reservation::operator=(Reservation&&) noexcept =
+    default;
+UpstreamClient::Reservation::~Reservation() = default;
 
 UpstreamClient::UpstreamClient(UpstreamOptions options) : impl_(nullptr) {
   init_curl_once();
@@ -89,18 +118,33 @@ UpstreamClient::UpstreamClient(UpstreamOptions options) : impl_(nullptr) {
 
 UpstreamClient::~UpstreamClient() = default;
 
+UpstreamClient::Reservation UpstreamClient::reserve() {
+  return Reservation(std::make_unique<Reservation::Held>(Reservation::Held{impl_->acquire()}));
+}
+
 std::vector<ModelAnswer> UpstreamClient::call(const std::string& model,
                                               const std::vector<std::string>& inputs) {
-  if (impl_->options.tracer == nullptr) {
+  return impl_->traced_call(model, inputs, nullptr);
+}
+
+std::vector<ModelAnswer> UpstreamClient::call(Reservation& connection, const std::string& model,
+                                              const std::vector<std::string>& inputs) {
+  return impl_->traced_call(model, inputs, &connection.held_->lease);
+}
+
+std::vector<ModelAnswer> UpstreamClient::Impl::traced_call(
+    const std::string& model, const std::vector<std::string>& items,
+    lumen::perf::ResourcePool<Connection>::Lease* reserved) {
+  if (options.tracer == nullptr) {
     lumen::trace::Span none;
-    return impl_->call(model, inputs, none);
+    return call(model, items, none, reserved);
   }
   lumen::trace::StartOptions start{.kind = lumen::trace::SpanKind::kClient};
-  lumen::trace::Span span = impl_->options.tracer->start("ai.upstream.call", start);
-  span.set("ai.model", model).set("ai.batch_size", static_cast<std::int64_t>(inputs.size()));
+  lumen::trace::Span span = options.tracer->start("ai.upstream.call", start);
+  span.set("ai.model", model).set("ai.batch_size", static_cast<std::int64_t>(items.size()));
   auto scope = span.activate();
   try {
-    auto answers = impl_->call(model, inputs, span);
+    auto answers = call(model, items, span, reserved);
     span.set_status(lumen::trace::StatusCode::kOk);
     return answers;
   } catch (const std::exception& e) {
@@ -110,9 +154,9 @@ std::vector<ModelAnswer> UpstreamClient::call(const std::string& model,
   }
 }
 
-std::vector<ModelAnswer> UpstreamClient::Impl::call(const std::string& model,
-                                                    const std::vector<std::string>& items,
-                                                    lumen::trace::Span& span) {
+std::vector<ModelAnswer> UpstreamClient::Impl::call(
+    const std::string& model, const std::vector<std::string>& items, lumen::trace::Span& span,
+    lumen::perf::ResourcePool<Connection>::Lease* reserved) {
   const bool batch = items.size() > 1;
   json body;
   if (batch) {
@@ -125,10 +169,11 @@ std::vector<ModelAnswer> UpstreamClient::Impl::call(const std::string& model,
       options.base_url + (batch ? "/v1/batch?model=" : "/v1/generate?model=") + model;
 
   std::map<std::string, std::string> carrier;
-  lumen::propagation::inject(lumen::Context::current(), carrier);
+  options.propagator.inject(lumen::Context::current(), carrier);
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
   // libcurl would add "Expect: 100-continue" to a body over 1 MB (a document with images) and wait
-  // up to a second for the 100 if the model's server does not send one: an empty Expect: removes it.
+  // up to a second for the 100 if the model's server does not send one: an empty Expect: removes
+  // it.
   headers = curl_slist_append(headers, "Expect:");
   for (const auto& [name, value] : carrier) {
     headers = curl_slist_append(headers, (name + ": " + value).c_str());
@@ -139,15 +184,17 @@ std::vector<ModelAnswer> UpstreamClient::Impl::call(const std::string& model,
   long status = 0;
   CURLcode code = CURLE_OK;
   {
-    lumen::perf::ResourcePool<Connection>::Lease connection = [&] {
+    lumen::perf::ResourcePool<Connection>::Lease own;
+    if (reserved == nullptr) {
       try {
-        return pool.acquire();
-      } catch (const lumen::perf::PoolTimeout&) {
+        own = acquire();
+      } catch (const UpstreamError&) {
         curl_slist_free_all(headers);
-        failures.fetch_add(1);
-        throw UpstreamError(503, std::chrono::seconds(1), "no upstream connection free in time");
+        throw;
       }
-    }();
+    }
+    lumen::perf::ResourcePool<Connection>::Lease& connection =
+        reserved != nullptr ? *reserved : own;
     CURL* h = connection->get();
     curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
@@ -160,7 +207,8 @@ std::vector<ModelAnswer> UpstreamClient::Impl::call(const std::string& model,
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, read_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &retry_after);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options.connect_timeout.count()));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options.request_timeout.count()));
     code = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -201,7 +249,8 @@ std::vector<ModelAnswer> UpstreamClient::Impl::call(const std::string& model,
 }
 
 UpstreamStats UpstreamClient::stats() const {
-  return {impl_->calls.load(), impl_->inputs.load(), impl_->bytes_sent.load(), impl_->failures.load()};
+  return {impl_->calls.load(), impl_->inputs.load(), impl_->bytes_sent.load(),
+          impl_->failures.load()};
 }
 
 }  // namespace beautifyai

@@ -4,8 +4,9 @@
 // One input goes to POST {base}/v1/generate?model=M with {"input": ...}; several go to
 // POST {base}/v1/batch?model=M with {"inputs": [...]} and come back in order. Each call is a client
 // span "ai.upstream.call" (ai.model, ai.batch_size, http.response.status_code) whose context is
-// sent as `traceparent`, so the model's side joins the trace. A non-200 answer, a timeout or a
-// refused connection throws UpstreamError; a pool that stays dry throws it with status 503.
+// sent in the headers of options.propagator (traceparent by default), so the model's side joins
+// the trace. A non-200 answer, a timeout or a refused connection throws UpstreamError; a pool that
+// stays dry throws it with status 503.
 // Thread-safety: call() may be used from any number of threads.
 #pragma once
 
@@ -16,6 +17,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "lumen/trace/propagator.hpp"
 
 namespace lumen::trace {
 class Tracer;
@@ -52,7 +55,8 @@ struct UpstreamOptions {
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(1);
   std::chrono::milliseconds request_timeout = std::chrono::seconds(15);
   const lumen::trace::Tracer* tracer = nullptr;
-  lumen::metrics::Meter* meter = nullptr;  // pool metrics (lumen.pool.*, pool=upstream)
+  lumen::metrics::Meter* meter = nullptr;     // pool metrics (lumen.pool.*, pool=upstream)
+  lumen::propagation::Propagator propagator;  // the gateway's: the Runtime's (OTEL_PROPAGATORS)
 };
 
 struct UpstreamStats {
@@ -69,8 +73,30 @@ class UpstreamClient {
   UpstreamClient(const UpstreamClient&) = delete;
   UpstreamClient& operator=(const UpstreamClient&) = delete;
 
-  // One answer per input, in order. Throws UpstreamError.
+  // A connection of the pool, held from reserve() until the Reservation is destroyed, for the
+  // calls made with it. A micro-batch reserves one before it is sealed, and keeps growing while
+  // it waits for it.
+  class Reservation {
+   public:
+    Reservation(Reservation&&) noexcept;
+    Reservation& operator=(Reservation&&) noexcept;
+    ~Reservation();
+
+   private:
+    friend class UpstreamClient;
+    struct Held;
+    explicit Reservation(std::unique_ptr<Held> held);
+    std::unique_ptr<Held> held_;
+  };
+
+  // Waits for a free connection; throws UpstreamError 503 when none frees up in acquire_timeout.
+  [[nodiscard]] Reservation reserve();
+
+  // One answer per input, in order, on a connection of the pool. Throws UpstreamError.
   [[nodiscard]] std::vector<ModelAnswer> call(const std::string& model,
+                                              const std::vector<std::string>& inputs);
+  // The same on a connection reserved before.
+  [[nodiscard]] std::vector<ModelAnswer> call(Reservation& connection, const std::string& model,
                                               const std::vector<std::string>& inputs);
 
   [[nodiscard]] UpstreamStats stats() const;

@@ -5,9 +5,9 @@
 namespace beautifyai {
 
 bool is_utf8(std::string_view text) noexcept {
-  std::size_t pending = 0;  // continuation bytes the current sequence still needs
-  std::uint8_t low = 0x80;  // the range the next continuation byte must fall in: it is narrower
-  std::uint8_t high = 0xBF; // after E0, ED, F0 and F4, which is what rules out the invalid forms
+  std::size_t pending = 0;   // continuation bytes the current sequence still needs
+  std::uint8_t low = 0x80;   // the range the next continuation byte must fall in: it is narrower
+  std::uint8_t high = 0xBF;  // after E0, ED, F0 and F4, which is what rules out the invalid forms
   for (const char c : text) {
     const auto b = static_cast<std::uint8_t>(c);
     if (pending > 0) {

@@ -18,8 +18,8 @@
 namespace beautifyai {
 
 struct WorkerPoolStats {
-  std::size_t depth = 0;      // queued, not yet started
-  std::size_t busy = 0;       // running now
+  std::size_t depth = 0;       // queued, not yet started
+  std::size_t busy = 0;        // running now
   std::uint64_t rejected = 0;  // refused because the queue was full or the pool stopped
   std::uint64_t completed = 0;
 };

@@ -13,7 +13,9 @@ std::size_t append(char* data, std::size_t size, std::size_t count, void* out) {
   return size * count;
 }
 
-CURL* curl(void* handle) { return static_cast<CURL*>(handle); }
+CURL* curl(void* handle) {
+  return static_cast<CURL*>(handle);
+}
 
 }  // namespace
 
@@ -29,7 +31,9 @@ HttpClient::HttpClient(std::chrono::milliseconds timeout) {
   curl_easy_setopt(curl(handle_), CURLOPT_WRITEDATA, &reply_);
 }
 
-HttpClient::~HttpClient() { curl_easy_cleanup(curl(handle_)); }
+HttpClient::~HttpClient() {
+  curl_easy_cleanup(curl(handle_));
+}
 
 HttpResult HttpClient::post(const std::string& url, std::string_view json_body) {
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
@@ -37,7 +41,8 @@ HttpResult HttpClient::post(const std::string& url, std::string_view json_body) 
   curl_easy_setopt(curl(handle_), CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl(handle_), CURLOPT_POST, 1L);
   curl_easy_setopt(curl(handle_), CURLOPT_POSTFIELDS, json_body.data());
-  curl_easy_setopt(curl(handle_), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json_body.size()));
+  curl_easy_setopt(curl(handle_), CURLOPT_POSTFIELDSIZE_LARGE,
+                   static_cast<curl_off_t>(json_body.size()));
   HttpResult result = perform();
   curl_easy_setopt(curl(handle_), CURLOPT_HTTPHEADER, nullptr);
   curl_slist_free_all(headers);

@@ -87,7 +87,8 @@ RunSummary run_open_loop(const std::string& url, const std::vector<PlannedReques
         }
         const PlannedRequest& request = plan[index];
         const HttpResult result = client.post(url, body(request));
-        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - (start + request.at)).count();
+        const double ms =
+            std::chrono::duration<double, std::milli>(Clock::now() - (start + request.at)).count();
         record(tallies[c], result.status, ms);
       }
     });
@@ -124,7 +125,8 @@ RunSummary run_closed_loop(const std::string& url, std::size_t concurrency,
         const std::string payload = body(sequence.fetch_add(1));
         const auto sent = Clock::now();
         const HttpResult result = client.post(url, payload);
-        record(tallies[c], result.status, std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
+        record(tallies[c], result.status,
+               std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
       }
     });
   }

@@ -20,11 +20,11 @@ namespace loadgen {
 
 struct RunSummary {
   std::uint64_t sent = 0;
-  std::uint64_t ok = 0;  // 2xx
+  std::uint64_t ok = 0;                   // 2xx
   std::map<int, std::uint64_t> statuses;  // every status seen (0: no answer)
-  double seconds = 0;     // wall time of the run
-  double throughput = 0;  // answered 2xx per second
-  double mean_ms = 0;     // of all requests
+  double seconds = 0;                     // wall time of the run
+  double throughput = 0;                  // answered 2xx per second
+  double mean_ms = 0;                     // of all requests
   double p50_ms = 0;
   double p90_ms = 0;
   double p99_ms = 0;
@@ -38,11 +38,12 @@ void summarize_latencies(std::vector<double> latencies_ms, RunSummary& summary);
 // `body` builds the JSON body of a planned request.
 using BodyOf = std::function<std::string(const PlannedRequest&)>;
 
-[[nodiscard]] RunSummary run_open_loop(const std::string& url, const std::vector<PlannedRequest>& plan,
-                                       const BodyOf& body, std::size_t connections);
+[[nodiscard]] RunSummary run_open_loop(const std::string& url,
+                                       const std::vector<PlannedRequest>& plan, const BodyOf& body,
+                                       std::size_t connections);
 
-[[nodiscard]] RunSummary run_closed_loop(const std::string& url, std::size_t concurrency,
-                                         std::chrono::milliseconds duration,
-                                         const std::function<std::string(std::uint64_t sequence)>& body);
+[[nodiscard]] RunSummary run_closed_loop(
+    const std::string& url, std::size_t concurrency, std::chrono::milliseconds duration,
+    const std::function<std::string(std::uint64_t sequence)>& body);
 
 }  // namespace loadgen

@@ -19,9 +19,10 @@ struct WorkloadOptions {
   std::chrono::milliseconds duration = std::chrono::seconds(10);
   std::size_t documents = 400;  // distinct documents
   double zipf_exponent = 1.1;
-  double image_share = 0.1;     // of documents that carry an image
-  std::size_t images = 0;       // images available (0: no image requests)
-  std::vector<std::pair<std::string, double>> tiers{{"free", 0.6}, {"pro", 0.3}, {"enterprise", 0.1}};
+  double image_share = 0.1;  // of documents that carry an image
+  std::size_t images = 0;    // images available (0: no image requests)
+  std::vector<std::pair<std::string, double>> tiers{
+      {"free", 0.6}, {"pro", 0.3}, {"enterprise", 0.1}};
   std::uint64_t seed = 7;
 };
 

@@ -18,9 +18,11 @@ namespace {
 
 bool has_image_extension(const fs::path& p) {
   std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
-  for (const char* known : {".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".heic", ".heif", ".avif"}) {
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
+  for (const char* known :
+       {".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".heic", ".heif", ".avif"}) {
     if (ext == known) return true;
   }
   return false;
@@ -112,17 +114,21 @@ void process_one(const ImageOptimizer& optimizer, const BatchOptions& o, const f
 }  // namespace
 
 double reduction_percent(std::uint64_t in, std::uint64_t out) {
-  return in == 0 ? 0.0 : 100.0 * (static_cast<double>(in) - static_cast<double>(out)) / static_cast<double>(in);
+  return in == 0 ? 0.0
+                 : 100.0 * (static_cast<double>(in) - static_cast<double>(out)) /
+                       static_cast<double>(in);
 }
 
-std::vector<fs::path> expand_inputs(const std::vector<fs::path>& inputs, std::vector<std::string>& problems) {
+std::vector<fs::path> expand_inputs(const std::vector<fs::path>& inputs,
+                                    std::vector<std::string>& problems) {
   std::vector<fs::path> files;
   for (const fs::path& p : inputs) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
       std::vector<fs::path> found;
       for (const auto& entry : fs::directory_iterator(p, ec)) {
-        if (entry.is_regular_file(ec) && has_image_extension(entry.path())) found.push_back(entry.path());
+        if (entry.is_regular_file(ec) && has_image_extension(entry.path()))
+          found.push_back(entry.path());
       }
       if (ec) problems.push_back("cannot list " + p.string() + ": " + ec.message());
       std::sort(found.begin(), found.end());
@@ -151,7 +157,8 @@ std::vector<Entry> run_batch(const BatchOptions& options, const std::vector<fs::
       process_one(optimizer, options, files[i], plan[i], inputs, entries[i]);
       entries[i].reduction_percent = reduction_percent(entries[i].bytes_in, entries[i].bytes_out);
       entries[i].milliseconds =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
       std::lock_guard lock(report);
       on_done(entries[i], ++done);
     }

@@ -22,7 +22,7 @@ struct BatchOptions {
   std::filesystem::path thumbnail_dir;  // optimize only; empty: no thumbnails
   OptimizeOptions optimize;
   int thumbnail_size = 256;
-  int jobs = 0;  // 0: all cores
+  int jobs = 0;        // 0: all cores
   bool force = false;  // replace files that exist before the run (never an input)
 };
 
@@ -38,7 +38,7 @@ struct Entry {
   int width_out = 0;
   int height_out = 0;
   double reduction_percent = 0;  // of bytes_out against bytes_in; negative when the output grew
-  bool unchanged = false;  // re-encoding would not have made it smaller: a copy of the input
+  bool unchanged = false;        // re-encoding would not have made it smaller: a copy of the input
   double milliseconds = 0;
   std::string error;  // empty: success
 };
@@ -53,7 +53,8 @@ std::vector<std::filesystem::path> expand_inputs(const std::vector<std::filesyst
 
 // Plans every output (outputs.hpp), then processes every file; `on_done` is called (serialised)
 // after each one. Results are in input order. A refused file is an Entry with its `error`.
-std::vector<Entry> run_batch(const BatchOptions& options, const std::vector<std::filesystem::path>& files,
+std::vector<Entry> run_batch(const BatchOptions& options,
+                             const std::vector<std::filesystem::path>& files,
                              const std::function<void(const Entry&, std::size_t done)>& on_done);
 
 }  // namespace lumen::image::cli

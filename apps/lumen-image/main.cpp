@@ -138,8 +138,8 @@ void print_entry(const Entry& e) {
 void progress_bar(std::size_t done, std::size_t total) {
   constexpr std::size_t kWidth = 30;
   const std::size_t filled = total == 0 ? kWidth : done * kWidth / total;
-  std::fprintf(stderr, "\r[%s%s] %zu/%zu", std::string(filled, '#').c_str(), std::string(kWidth - filled, ' ').c_str(),
-               done, total);
+  std::fprintf(stderr, "\r[%s%s] %zu/%zu", std::string(filled, '#').c_str(),
+               std::string(kWidth - filled, ' ').c_str(), done, total);
   std::fflush(stderr);
 }
 
@@ -184,7 +184,8 @@ int main(int argc, char** argv) {
   if (cli.batch.out_dir.empty()) return parser.fail("--out DIR is required");
   // A file that re-encoding would make larger is better left as it is, in its own format.
   cli.batch.optimize.keep_smaller_original = true;
-  if (cli.batch.jobs == 0) cli.batch.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (cli.batch.jobs == 0)
+    cli.batch.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // One image per core already fills the machine: libvips's own threads would only contend.
   const int vips_threads = cli.vips_threads > 0 ? cli.vips_threads : (cli.batch.jobs > 1 ? 1 : 0);
   try {
@@ -199,7 +200,8 @@ int main(int argc, char** argv) {
   for (const fs::path* dir : {&cli.batch.out_dir, &cli.batch.thumbnail_dir}) {
     std::error_code ec;
     if (!dir->empty() && !fs::create_directories(*dir, ec) && ec) {
-      std::fprintf(stderr, "lumen-image: cannot create %s: %s\n", dir->c_str(), ec.message().c_str());
+      std::fprintf(stderr, "lumen-image: cannot create %s: %s\n", dir->c_str(),
+                   ec.message().c_str());
       return 2;
     }
   }
@@ -221,7 +223,8 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
         if (bar) progress_bar(done, files.size());
       });
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (bar) std::fputs("\r\033[K", stderr);
 
   std::uint64_t in = 0;
@@ -244,10 +247,17 @@ int main(int argc, char** argv) {
     nlohmann::json doc;
     doc["images"] = nlohmann::json::array();
     for (const Entry& e : entries) {
-      nlohmann::json j{{"input", e.input},         {"output", e.output},       {"bytes_in", e.bytes_in},
-                       {"bytes_out", e.bytes_out}, {"width_in", e.width_in},   {"height_in", e.height_in},
-                       {"width_out", e.width_out}, {"height_out", e.height_out}, {"milliseconds", e.milliseconds},
-                       {"reduction_percent", e.reduction_percent}, {"unchanged", e.unchanged}};
+      nlohmann::json j{{"input", e.input},
+                       {"output", e.output},
+                       {"bytes_in", e.bytes_in},
+                       {"bytes_out", e.bytes_out},
+                       {"width_in", e.width_in},
+                       {"height_in", e.height_in},
+                       {"width_out", e.width_out},
+                       {"height_out", e.height_out},
+                       {"milliseconds", e.milliseconds},
+                       {"reduction_percent", e.reduction_percent},
+                       {"unchanged", e.unchanged}};
       if (!e.thumbnail.empty()) {
         j["thumbnail"] = e.thumbnail;
         j["thumbnail_bytes"] = e.thumbnail_bytes;
@@ -255,14 +265,19 @@ int main(int argc, char** argv) {
       j["error"] = e.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.error);
       doc["images"].push_back(std::move(j));
     }
-    doc["totals"] = {{"images", entries.size()}, {"failed", failed},         {"bytes_in", in},
-                     {"bytes_out", out},         {"thumbnail_bytes", thumbs}, {"reduction_percent", reduction},
-                     {"seconds", seconds},       {"images_per_second", per_second}};
+    doc["totals"] = {{"images", entries.size()},
+                     {"failed", failed},
+                     {"bytes_in", in},
+                     {"bytes_out", out},
+                     {"thumbnail_bytes", thumbs},
+                     {"reduction_percent", reduction},
+                     {"seconds", seconds},
+                     {"images_per_second", per_second}};
     for (const std::string& p : problems) doc["problems"].push_back(p);
     std::cout << doc.dump(2) << '\n';
   } else {
-    std::printf("%zu images, %zu failed: %s -> %s (%s)", entries.size(), failed,
-                human(in).c_str(), human(out).c_str(), change(in, out).c_str());
+    std::printf("%zu images, %zu failed: %s -> %s (%s)", entries.size(), failed, human(in).c_str(),
+                human(out).c_str(), change(in, out).c_str());
     if (thumbs > 0) std::printf(", thumbnails %s", human(thumbs).c_str());
     std::printf(", %.2f s, %.2f images/s\n", seconds, per_second);
   }

@@ -14,19 +14,34 @@ namespace {
 // gets ModelSpec's defaults.
 ModelSpec behaviour_of(std::string_view model) {
   if (model == "gemini-2.0-flash") {
-    return {.median_ms = 180, .sigma = 0.35, .overhead_ms = 60, .per_item_ms = 25,
-            .failure_rate = 0.01, .requests_per_second = 200};
+    return {.median_ms = 180,
+            .sigma = 0.35,
+            .overhead_ms = 60,
+            .per_item_ms = 25,
+            .failure_rate = 0.01,
+            .requests_per_second = 200};
   }
   if (model == "gemini-1.5-pro") {
-    return {.median_ms = 650, .sigma = 0.4, .overhead_ms = 90, .per_item_ms = 120,
-            .failure_rate = 0.02, .requests_per_second = 60};
+    return {.median_ms = 650,
+            .sigma = 0.4,
+            .overhead_ms = 90,
+            .per_item_ms = 120,
+            .failure_rate = 0.02,
+            .requests_per_second = 60};
   }
   if (model == "claude-3-haiku") {
-    return {.median_ms = 300, .sigma = 0.3, .overhead_ms = 70, .per_item_ms = 40,
-            .failure_rate = 0.01, .requests_per_second = 100};
+    return {.median_ms = 300,
+            .sigma = 0.3,
+            .overhead_ms = 70,
+            .per_item_ms = 40,
+            .failure_rate = 0.01,
+            .requests_per_second = 100};
   }
   if (model == "gpt-4o-mini") {
-    return {.median_ms = 400, .sigma = 0.45, .overhead_ms = 80, .failure_rate = 0.015,
+    return {.median_ms = 400,
+            .sigma = 0.45,
+            .overhead_ms = 80,
+            .failure_rate = 0.015,
             .requests_per_second = 100};
   }
   return {};
@@ -57,10 +72,14 @@ std::optional<Scenario> parse_scenario(std::string_view name) {
 
 const char* to_string(Scenario scenario) {
   switch (scenario) {
-    case Scenario::kNormal: return "normal";
-    case Scenario::kSlow: return "slow";
-    case Scenario::kDown: return "down";
-    case Scenario::kRateLimited: return "ratelimited";
+    case Scenario::kNormal:
+      return "normal";
+    case Scenario::kSlow:
+      return "slow";
+    case Scenario::kDown:
+      return "down";
+    case Scenario::kRateLimited:
+      return "ratelimited";
   }
   return "normal";
 }

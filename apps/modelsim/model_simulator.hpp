@@ -23,13 +23,13 @@ namespace modelsim {
 
 struct ModelSpec {
   std::string name;
-  double median_ms = 200;       // of the log-normal body
-  double sigma = 0.35;          // spread of the log-normal body
+  double median_ms = 200;          // of the log-normal body
+  double sigma = 0.35;             // spread of the log-normal body
   double tail_probability = 0.02;  // a call lands in the tail this often...
-  double tail_factor = 6;       // ...and then takes this many times longer
-  double overhead_ms = 40;      // per call, paid once by a batch call
-  double per_item_ms = 0;       // in a batch call, each further input adds this (the model's work)
-  double failure_rate = 0.01;   // share of calls answered 500
+  double tail_factor = 6;          // ...and then takes this many times longer
+  double overhead_ms = 40;         // per call, paid once by a batch call
+  double per_item_ms = 0;      // in a batch call, each further input adds this (the model's work)
+  double failure_rate = 0.01;  // share of calls answered 500
   double requests_per_second = 0;  // rate limit (token bucket, burst = one second's worth); 0: none
   double input_usd_per_1k_tokens = 0.0001;
   double output_usd_per_1k_tokens = 0.0004;
@@ -46,19 +46,19 @@ std::optional<Scenario> parse_scenario(std::string_view name);
 const char* to_string(Scenario scenario);
 
 struct Outcome {
-  int status = 200;                    // 200, 429 (rate limited), 500 (failed), 503 (down), 404
-  std::chrono::milliseconds latency{0};  // how long to wait before answering
-  std::chrono::seconds retry_after{0};   // with 429 and 503
+  int status = 200;                        // 200, 429 (rate limited), 500 (failed), 503 (down), 404
+  std::chrono::milliseconds latency{0};    // how long to wait before answering
+  std::chrono::seconds retry_after{0};     // with 429 and 503
   std::vector<std::int64_t> input_tokens;  // one per input (200 only)
   std::vector<std::int64_t> output_tokens;
-  std::string error;                     // a message for non-200
+  std::string error;  // a message for non-200
 };
 
 struct ModelStats {
-  std::uint64_t calls = 0;       // HTTP calls, batch or single
-  std::uint64_t inputs = 0;      // documents across all calls
+  std::uint64_t calls = 0;   // HTTP calls, batch or single
+  std::uint64_t inputs = 0;  // documents across all calls
   std::uint64_t ok = 0;
-  std::uint64_t failed = 0;      // 500 and 503
+  std::uint64_t failed = 0;  // 500 and 503
   std::uint64_t rate_limited = 0;
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;

@@ -11,7 +11,8 @@ using lumen::admin::AdminResponse;
 using json = nlohmann::json;
 
 AdminResponse json_response(int status, const json& body) {
-  return {.status = static_cast<unsigned>(status), .content_type = "application/json",
+  return {.status = static_cast<unsigned>(status),
+          .content_type = "application/json",
           .body = body.dump()};
 }
 
@@ -20,9 +21,11 @@ AdminResponse bad_request(const std::string& message) {
 }
 
 // The inputs of a generate ("input") or batch ("inputs") body, or an error message.
-std::variant<std::vector<std::string>, std::string> read_inputs(const std::string& body, bool batch) {
+std::variant<std::vector<std::string>, std::string> read_inputs(const std::string& body,
+                                                                bool batch) {
   const json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded() || !parsed.is_object()) return std::string("the body is not a JSON object");
+  if (parsed.is_discarded() || !parsed.is_object())
+    return std::string("the body is not a JSON object");
   std::vector<std::string> inputs;
   if (batch) {
     const auto it = parsed.find("inputs");
@@ -68,21 +71,25 @@ AdminResponse answer(const Outcome& outcome, const std::string& model, bool batc
 
 void add_routes(lumen::admin::AdminServer& server, ModelSimulator& simulator) {
   for (const bool batch : {false, true}) {
-    server.route(batch ? "/v1/batch" : "/v1/generate", [&simulator, batch](const AdminRequest& request) {
-      if (request.method != "POST") return bad_request("use POST");
-      const std::string model = request.query_param("model");
-      if (model.empty()) return bad_request("the query parameter model is required");
-      auto inputs = read_inputs(request.body, batch);
-      if (auto* error = std::get_if<std::string>(&inputs)) return bad_request(*error);
-      const Outcome outcome = simulator.call(model, std::get<std::vector<std::string>>(inputs));
-      return answer(outcome, model, batch);
-    });
+    server.route(
+        batch ? "/v1/batch" : "/v1/generate", [&simulator, batch](const AdminRequest& request) {
+          if (request.method != "POST") return bad_request("use POST");
+          const std::string model = request.query_param("model");
+          if (model.empty()) return bad_request("the query parameter model is required");
+          auto inputs = read_inputs(request.body, batch);
+          if (auto* error = std::get_if<std::string>(&inputs)) return bad_request(*error);
+          const Outcome outcome = simulator.call(model, std::get<std::vector<std::string>>(inputs));
+          return answer(outcome, model, batch);
+        });
   }
   server.route("/v1/models", [&simulator](const AdminRequest&) {
     json models = json::array();
     for (const auto& m : simulator.models()) {
-      models.push_back({{"name", m.name}, {"median_ms", m.median_ms}, {"overhead_ms", m.overhead_ms},
-                        {"failure_rate", m.failure_rate}, {"requests_per_second", m.requests_per_second},
+      models.push_back({{"name", m.name},
+                        {"median_ms", m.median_ms},
+                        {"overhead_ms", m.overhead_ms},
+                        {"failure_rate", m.failure_rate},
+                        {"requests_per_second", m.requests_per_second},
                         {"batch_endpoint", m.batch_endpoint},
                         {"input_usd_per_1k_tokens", m.input_usd_per_1k_tokens},
                         {"output_usd_per_1k_tokens", m.output_usd_per_1k_tokens},
@@ -93,9 +100,14 @@ void add_routes(lumen::admin::AdminServer& server, ModelSimulator& simulator) {
   server.route("/v1/stats", [&simulator](const AdminRequest&) {
     json stats = json::object();
     for (const auto& [name, s] : simulator.stats()) {
-      stats[name] = {{"calls", s.calls}, {"inputs", s.inputs}, {"ok", s.ok}, {"failed", s.failed},
-                     {"rate_limited", s.rate_limited}, {"input_tokens", s.input_tokens},
-                     {"output_tokens", s.output_tokens}, {"cost_usd", s.cost_usd}};
+      stats[name] = {{"calls", s.calls},
+                     {"inputs", s.inputs},
+                     {"ok", s.ok},
+                     {"failed", s.failed},
+                     {"rate_limited", s.rate_limited},
+                     {"input_tokens", s.input_tokens},
+                     {"output_tokens", s.output_tokens},
+                     {"cost_usd", s.cost_usd}};
     }
     return json_response(200, stats);
   });
@@ -104,7 +116,8 @@ void add_routes(lumen::admin::AdminServer& server, ModelSimulator& simulator) {
     const json body = json::parse(request.body, nullptr, false);
     if (!body.is_object() || !body.contains("model") || !body["model"].is_string() ||
         !body.contains("scenario") || !body["scenario"].is_string()) {
-      return bad_request("expected {\"model\": ..., \"scenario\": \"normal|slow|down|ratelimited\"}");
+      return bad_request(
+          "expected {\"model\": ..., \"scenario\": \"normal|slow|down|ratelimited\"}");
     }
     const auto scenario = parse_scenario(body["scenario"].get<std::string>());
     if (!scenario) return bad_request("unknown scenario; use normal, slow, down or ratelimited");

@@ -1,6 +1,10 @@
 // Config: everything lumen::init needs, read in one place from the standard environment variables
 // (OTEL_*, plus the original design's APP_VERSION, NODE_ENV/APP_ENV and JAEGER_ENDPOINT).
-// Bad values throw lumen::Error naming the variable, the value and what is expected.
+// An OTEL_* value that cannot be used is warned about once on stderr (naming the variable, the
+// value and the default used instead) and the default applies, as the OpenTelemetry SDK
+// specification asks; OTEL_LOG_LEVEL (none, error, warn, info, debug) silences those warnings.
+// A malformed endpoint URL and bad values of lumen's own variables (METRICS_PORT, LOG_*, ...)
+// still throw lumen::Error naming the variable, the value and what is expected.
 //
 //   lumen::Config config = lumen::Config::from_env();          // the process environment
 //   config.trace.batch.schedule_delay = std::chrono::seconds(1);  // adjust in code if needed
@@ -17,11 +21,16 @@
 
 #include "lumen/core/environment.hpp"
 #include "lumen/core/resource.hpp"
-#include "lumen/log/logger.hpp"
 #include "lumen/export/jaeger_exporter.hpp"
 #include "lumen/export/otlp_http_exporter.hpp"
+#include "lumen/export/otlp_log_exporter.hpp"
 #include "lumen/export/otlp_metric_exporter.hpp"
+#include "lumen/export/zipkin_exporter.hpp"
+#include "lumen/log/batch_log_sink.hpp"
+#include "lumen/log/logger.hpp"
+#include "lumen/metrics/meter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
+#include "lumen/trace/propagator.hpp"
 #include "lumen/trace/sampler.hpp"
 #include "lumen/trace/span_limits.hpp"
 
@@ -32,11 +41,13 @@ enum class TraceExporterKind {
   kEmbedded,  // "memory": keep recent spans in process (the default when nothing is configured)
   kOtlp,      // "otlp": OTLP/HTTP to a collector or Jaeger >= 1.35
   kJaeger,    // "jaeger": Jaeger Thrift over HTTP (JAEGER_ENDPOINT)
+  kZipkin,    // "zipkin": Zipkin v2 JSON over HTTP (OTEL_EXPORTER_ZIPKIN_ENDPOINT)
   kConsole,   // "console": one line per span on stdout
 };
 
 struct TraceConfig {
-  bool enabled = true;  // false when OTEL_SDK_DISABLED=true
+  // false when OTEL_SDK_DISABLED=true: no span is recorded or exported (contexts still propagate).
+  bool enabled = true;
   std::vector<TraceExporterKind> exporters{TraceExporterKind::kEmbedded};
   std::string sampler = "parentbased_always_on";
   std::string sampler_arg;
@@ -49,6 +60,7 @@ struct TraceConfig {
   trace::SpanLimits limits;
   exporters::OtlpHttpExporterOptions otlp;
   exporters::JaegerExporterOptions jaeger;
+  exporters::ZipkinExporterOptions zipkin;
   std::size_t embedded_capacity = 2048;  // recent spans kept by the embedded store
 };
 
@@ -58,14 +70,30 @@ struct AdminConfig {
   // and `quickstart --serve` do). Off by default so that a library user's process opens no port
   // it did not ask for.
   bool enabled = false;
-  std::string host = "127.0.0.1";  // METRICS_HOST
-  std::uint16_t port = 9464;       // METRICS_PORT; 0 picks a free port
+  // OTEL_EXPORTER_PROMETHEUS_HOST, else METRICS_HOST (the standard name wins when both are set).
+  std::string host = "127.0.0.1";
+  // OTEL_EXPORTER_PROMETHEUS_PORT, else METRICS_PORT; 0 picks a free port.
+  std::uint16_t port = 9464;
 };
 
-// The process's structured logger (LOG_LEVEL, LOG_DIR, LOG_MAX_BYTES, LOG_MAX_FILES).
+// Where log records go besides the production files (OTEL_LOGS_EXPORTER, a comma-separated list).
+enum class LogExporterKind {
+  kConsole,  // "console": the console sink (JSON lines, or the human format on a terminal)
+  kOtlp,     // "otlp": batched OTLP to a collector (/v1/logs, or gRPC)
+};
+
+// The process's structured logger (LOG_LEVEL, LOG_DIR, LOG_MAX_BYTES, LOG_MAX_FILES) and its
+// exporters. Console and files are the application's own log, so OTEL_SDK_DISABLED leaves them on
+// (it turns off the SDK's signals: spans, metrics, and log records exported over OTLP).
 struct LogConfig {
   log::LoggerOptions options;
   log::LogFiles files;
+  // Unset: console, plus otlp when an OTLP endpoint is configured (the rule OTEL_TRACES_EXPORTER
+  // follows), so that a process with no collector never posts to localhost:4318 and keeps its
+  // console output. "none": neither (the production files stay).
+  std::vector<LogExporterKind> exporters{LogExporterKind::kConsole};
+  log::BatchLogSinkOptions batch;  // OTEL_BLRP_*; the Runtime sets its resource
+  exporters::OtlpHttpLogExporterOptions otlp;
 };
 
 // Where metrics go (OTEL_METRICS_EXPORTER, a comma-separated list).
@@ -76,12 +104,19 @@ enum class MetricExporterKind {
 };
 
 struct MetricsConfig {
-  bool enabled = true;  // false when OTEL_SDK_DISABLED=true
+  // false when OTEL_SDK_DISABLED=true: the application's instruments record nothing, no reader
+  // runs, and the admin endpoint's /metrics serves no metric (only target_info).
+  bool enabled = true;
   // Unset: prometheus, plus otlp when an OTLP endpoint is configured. "none": empty.
   std::vector<MetricExporterKind> exporters{MetricExporterKind::kPrometheus};
-  std::chrono::milliseconds export_interval = std::chrono::seconds(60);  // OTEL_METRIC_EXPORT_INTERVAL
-  std::chrono::milliseconds export_timeout = std::chrono::seconds(30);   // OTEL_METRIC_EXPORT_TIMEOUT
+  std::chrono::milliseconds export_interval =
+      std::chrono::seconds(60);  // OTEL_METRIC_EXPORT_INTERVAL
+  std::chrono::milliseconds export_timeout =
+      std::chrono::seconds(30);  // OTEL_METRIC_EXPORT_TIMEOUT
   exporters::OtlpHttpMetricExporterOptions otlp;
+  // OTEL_METRICS_EXEMPLAR_FILTER: trace_based (exemplars from measurements in sampled spans) or
+  // always_off; always_on is not supported (warned, trace_based used).
+  metrics::ExemplarFilter exemplar_filter = metrics::ExemplarFilter::kTraceBased;
 };
 
 struct Config {
@@ -90,6 +125,9 @@ struct Config {
   AdminConfig admin;
   LogConfig log;
   MetricsConfig metrics;
+  // The header formats read and written (OTEL_PROPAGATORS; default tracecontext,baggage). Unknown
+  // names are skipped with a warning on stderr.
+  propagation::Propagator propagator;
   // The one deadline of the Runtime's destructor: traces, metrics and logs are flushed and stopped
   // side by side within it, whatever the collectors do.
   std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(5);

@@ -36,6 +36,7 @@
 
 #include "lumen/log/logger.hpp"
 #include "lumen/metrics/meter.hpp"
+#include "lumen/trace/propagator.hpp"
 #include "lumen/trace/tracer.hpp"
 #include "lumen/trace/tracer_provider.hpp"
 
@@ -47,17 +48,20 @@ namespace lumen::global {
 [[nodiscard]] metrics::Meter& meter(std::string_view name);
 // A handle to the installed logger, or to one that writes nothing.
 [[nodiscard]] log::Logger logger();
+// The installed Runtime's propagator (OTEL_PROPAGATORS), or the default (tracecontext,baggage).
+[[nodiscard]] propagation::Propagator propagator();
 // True while an Installation (a Runtime) is in place.
 [[nodiscard]] bool installed() noexcept;
 
 // Makes a set of providers the global's until it is destroyed. lumen::Runtime holds one; build
 // one yourself to install providers without a Runtime (in a test, say). A null provider or an
-// empty logger leaves that part a no-op.
+// empty logger leaves that part a no-op; the propagator is the default unless given.
 class Installation {
  public:
   Installation(std::shared_ptr<trace::TracerProvider> tracers,
                std::shared_ptr<metrics::MeterProvider> meters,
-               std::optional<log::Logger> logger = std::nullopt);
+               std::optional<log::Logger> logger = std::nullopt,
+               propagation::Propagator propagator = {});
   ~Installation() { (void)uninstall(); }
   Installation(const Installation&) = delete;
   Installation& operator=(const Installation&) = delete;

@@ -3,7 +3,11 @@
 // with a periodic reader per push exporter that OTEL_METRICS_EXPORTER asks for (otlp, console;
 // "prometheus" is served by the admin endpoint from meter_provider()), the process_* metrics and
 // lumen's own health counters (spans and log records dropped, export failures) unless
-// OTEL_SDK_DISABLED; the structured logger; and, when enabled, the admin endpoint. One per process.
+// OTEL_SDK_DISABLED; the structured logger with the sinks OTEL_LOGS_EXPORTER asks for (console,
+// otlp: batched OTLP); and, when enabled, the admin endpoint. One per process.
+// OTEL_SDK_DISABLED=true makes traces and metrics no-ops (no span recorded or exported, every
+// meter a no-op, /metrics without metrics), turns off log export over OTLP, and keeps the
+// logger's console and files, the application's log.
 // Its destructor flushes and shuts down by one deadline (config.shutdown_timeout, 5 s): traces,
 // metrics and logs stop side by side within it, so it never hangs on a dead or slow collector, and
 // an exporter still waiting on one when the deadline passes never touches what the Runtime freed.
@@ -23,7 +27,6 @@
 
 #include "lumen/admin/admin_server.hpp"
 #include "lumen/config.hpp"
-#include "lumen/metrics/meter.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/metrics/periodic_reader.hpp"
@@ -54,6 +57,10 @@ class Runtime {
   // is false. Applications add their own routes to it (the report, the dashboard).
   [[nodiscard]] admin::AdminServer* admin();
 
+  // The header formats to continue and pass on traces with (config.propagator, from
+  // OTEL_PROPAGATORS): what a server extracts from requests and a client injects into calls.
+  [[nodiscard]] const propagation::Propagator& propagator() const;
+
   // An empty name is the resource's service.name, as for tracer().
   [[nodiscard]] metrics::Meter& meter(std::string_view name = {});
   // Exports and failures of the periodic metric readers (otlp, console), summed.
@@ -63,8 +70,10 @@ class Runtime {
   [[nodiscard]] std::shared_ptr<exporters::InMemorySpanExporter> recent_spans() const;
   // Queue, drop and export counts of the span pipeline.
   [[nodiscard]] trace::BatchSpanProcessorStats span_stats() const;
+  // The same for log records exported over OTLP (all zero unless OTEL_LOGS_EXPORTER has otlp).
+  [[nodiscard]] log::BatchLogSinkStats log_export_stats() const;
 
-  // Spans and, for push metric exporters, one collection; both within the timeout.
+  // Spans, log records and, for push metric exporters, one collection; all within the timeout.
   bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // What the destructor does, with this deadline instead of config.shutdown_timeout; once.
   bool shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(5));

@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <list>
@@ -21,6 +22,7 @@
 #include <optional>
 #include <thread>
 
+#include "core/ascii.hpp"
 #include "descriptor_budget.hpp"
 #include "lumen/core/error.hpp"
 #include "rejection_counters.hpp"
@@ -45,43 +47,16 @@ constexpr std::size_t kMaxLingerBytes = 16 * 1024 * 1024;
 // at once would spin on the connection still waiting in the listen queue.
 constexpr std::chrono::milliseconds kAcceptPause{50};
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding with '+' as a space, as HTML forms and most clients encode queries.
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
+// Percent-decoding with '+' as a space, as HTML forms and most clients encode queries. A '+'
+// is never part of an escape, so replacing it first leaves an encoded "%2B" a '+'.
+std::string form_decode(std::string_view text) {
+  std::string plus_as_space(text);
+  std::replace(plus_as_space.begin(), plus_as_space.end(), '+', ' ');
+  return ascii::percent_decode(plus_as_space);
 }
 
 std::string status_text_body(unsigned status) {
   return std::string(http::obsolete_reason(static_cast<http::status>(status))) + "\n";
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
 }
 
 // A routed path: exactly one of the three handlers is set.
@@ -104,8 +79,8 @@ std::string AdminRequest::query_param(std::string_view name, std::string fallbac
     const std::string_view pair = rest.substr(0, amp);
     rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
     const std::size_t eq = pair.find('=');
-    if (percent_decode(pair.substr(0, eq)) == name) {
-      return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+    if (form_decode(pair.substr(0, eq)) == name) {
+      return eq == std::string_view::npos ? std::string() : form_decode(pair.substr(eq + 1));
     }
   }
   return fallback;
@@ -113,7 +88,7 @@ std::string AdminRequest::query_param(std::string_view name, std::string fallbac
 
 std::string_view AdminRequest::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (iequals(key, name)) return value;
+    if (ascii::iequals(key, name)) return value;
   }
   return {};
 }
@@ -213,8 +188,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(kMaxHeaderBytes));
     stream_.expires_after(server_.options.read_timeout);
     // The header first: an "Expect: 100-continue" client waits for our word before the body.
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   // Failed reads of the header or of the body end the same ways; true when this one did.
@@ -246,11 +222,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_header(error_code ec) {
     if (ended_by(ec)) return;
     const auto& header = parser_->get();
-    const std::string_view expect(header[http::field::expect].data(), header[http::field::expect].size());
+    const std::string_view expect(header[http::field::expect].data(),
+                                  header[http::field::expect].size());
     // An HTTP/1.0 client cannot expect anything (RFC 9110 says to ignore the field), and a request
     // without a body has nothing to hold back.
     if (expect.empty() || header.version() < 11 || parser_->is_done()) return read_body();
-    if (!iequals(expect, "100-continue")) return respond_and_close(417, Rejection::kExpectationFailed);
+    if (!ascii::iequals(expect, "100-continue"))
+      return respond_and_close(417, Rejection::kExpectationFailed);
     const auto length = parser_->content_length();
     if (length && *length > server_.options.max_request_bytes) {
       return respond_and_close(413, Rejection::kBodyTooLarge);
@@ -264,8 +242,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_body() {
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(error_code ec) {
@@ -277,7 +256,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string_view target(message.target().data(), message.target().size());
     const std::size_t question = target.find('?');
     request.path = std::string(target.substr(0, question));
-    if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+    if (question != std::string_view::npos)
+      request.query = std::string(target.substr(question + 1));
     request.accept = std::string(message[http::field::accept]);
     for (const auto& field : message) {
       request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
@@ -290,18 +270,22 @@ class Session : public std::enable_shared_from_this<Session> {
     Route route = server_.find_route(request.path);
     if (route.websocket) {
       if (!beast::websocket::is_upgrade(parser_->get())) {
-        return answer({.status = 426, .body = "this path takes WebSocket connections only\n",
+        return answer({.status = 426,
+                       .body = "this path takes WebSocket connections only\n",
                        .headers = {{"Upgrade", "websocket"}}});
       }
       // The connection is the WebSocket's from here on; this session ends.
-      server_.adopt(*route.websocket, stream_.release_socket(), parser_->release(), std::move(request));
+      server_.adopt(*route.websocket, stream_.release_socket(), parser_->release(),
+                    std::move(request));
       server_.sessions.erase(registration_);
       return;
     }
     if (route.async) {
       server_.waiting.emplace(this, shared_from_this());
       auto pending = std::make_shared<PendingAnswer>(server_.weak_from_this(), weak_from_this());
-      AdminResponder responder = [pending](AdminResponse answer) { pending->deliver(std::move(answer)); };
+      AdminResponder responder = [pending](AdminResponse answer) {
+        pending->deliver(std::move(answer));
+      };
       try {
         route.async(std::move(request), std::move(responder));
       } catch (const std::exception& e) {
@@ -341,13 +325,13 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
-
   void write(bool keep_alive) {
     server_.requests.fetch_add(1);
     stream_.expires_after(server_.options.write_timeout);
     http::async_write(stream_, response_,
                       [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
-                        if (ec == beast::error::timeout) self->server_.rejections.add(Rejection::kWriteTimeout);
+                        if (ec == beast::error::timeout)
+                          self->server_.rejections.add(Rejection::kWriteTimeout);
                         if (ec || !keep_alive) return self->finish();
                         self->read();
                       });
@@ -382,11 +366,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void drain() {
-    stream_.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](error_code ec, std::size_t n) {
-      self->drained_ += n;
-      if (ec || self->drained_ > kMaxLingerBytes) return self->finish();
-      self->drain();
-    });
+    stream_.async_read_some(buffer_.prepare(16 * 1024),
+                            [self = shared_from_this()](error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kMaxLingerBytes) return self->finish();
+                              self->drain();
+                            });
   }
 
   void finish() {
@@ -473,8 +458,8 @@ void AdminServer::Impl::adopt(const WebSocketHandler& handler, tcp::socket socke
                         rejections.counter(Rejection::kHandlerError)},
       options.max_request_bytes);
   websockets.push_back(connection);
-  connection->accept(std::move(upgrade), std::move(request), weak_from_this(), options.max_websocket_queue,
-                     ++last_websocket_id);
+  connection->accept(std::move(upgrade), std::move(request), weak_from_this(),
+                     options.max_websocket_queue, ++last_websocket_id);
 }
 
 void PendingAnswer::deliver(AdminResponse answer) {
@@ -531,23 +516,29 @@ void AdminServer::Impl::close_everything() {
 AdminServer::AdminServer(AdminServerOptions options)
     : impl_(std::make_shared<Impl>(std::move(options))) {}
 
-AdminServer::~AdminServer() { stop(); }
+AdminServer::~AdminServer() {
+  stop();
+}
 
 void AdminServer::route(std::string path, AdminHandler handler) {
   std::lock_guard lock(impl_->routes_mutex);
-  impl_->routes.insert_or_assign(std::move(path), Route{.sync = std::move(handler), .async = {}, .websocket = {}});
+  impl_->routes.insert_or_assign(std::move(path),
+                                 Route{.sync = std::move(handler), .async = {}, .websocket = {}});
 }
 
 void AdminServer::route_async(std::string path, AsyncAdminHandler handler) {
   std::lock_guard lock(impl_->routes_mutex);
-  impl_->routes.insert_or_assign(std::move(path), Route{.sync = {}, .async = std::move(handler), .websocket = {}});
+  impl_->routes.insert_or_assign(std::move(path),
+                                 Route{.sync = {}, .async = std::move(handler), .websocket = {}});
 }
 
 void AdminServer::route_websocket(std::string path, WebSocketHandler handler) {
   std::lock_guard lock(impl_->routes_mutex);
   impl_->routes.insert_or_assign(
       std::move(path),
-      Route{.sync = {}, .async = {}, .websocket = std::make_shared<const WebSocketHandler>(std::move(handler))});
+      Route{.sync = {},
+            .async = {},
+            .websocket = std::make_shared<const WebSocketHandler>(std::move(handler))});
 }
 
 void AdminServer::start() {
@@ -590,18 +581,22 @@ void AdminServer::stop() noexcept {
   s.thread.join();
 }
 
-std::uint16_t AdminServer::port() const noexcept { return impl_->bound_port.load(); }
+std::uint16_t AdminServer::port() const noexcept {
+  return impl_->bound_port.load();
+}
 
 AdminServerStats AdminServer::stats() const noexcept {
   const Impl& s = *impl_;
   const auto& r = s.rejections;
   return {.requests = s.requests.load(),
-          .rejected_connections = r.get(Rejection::kConnectionLimit) + r.get(Rejection::kDescriptorsExhausted),
+          .rejected_connections =
+              r.get(Rejection::kConnectionLimit) + r.get(Rejection::kDescriptorsExhausted),
           .timed_out_connections = r.get(Rejection::kReadTimeout) + r.get(Rejection::kWriteTimeout),
           .handler_errors = r.get(Rejection::kHandlerError),
           .abandoned_responses = r.get(Rejection::kAbandoned),
           .refused_requests = r.get(Rejection::kBadRequest) + r.get(Rejection::kHeaderTooLarge) +
-                              r.get(Rejection::kBodyTooLarge) + r.get(Rejection::kExpectationFailed),
+                              r.get(Rejection::kBodyTooLarge) +
+                              r.get(Rejection::kExpectationFailed),
           .open_connections = s.open.load(),
           .open_websockets = s.open_websockets.load(),
           .websocket_overflows = r.get(Rejection::kWebSocketOverflow),

@@ -15,7 +15,8 @@ namespace {
 std::size_t open_descriptors() {
   std::error_code ec;
   std::size_t count = 0;
-  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) {
+  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
+       it.increment(ec)) {
     ++count;
   }
   return count;
@@ -38,19 +39,30 @@ std::size_t connection_cap_from_fd_limit(std::size_t wanted) {
 }
 
 std::size_t process_connection_cap() {
-  static const std::size_t cap = connection_cap_from_fd_limit(std::numeric_limits<std::size_t>::max());
+  static const std::size_t cap =
+      connection_cap_from_fd_limit(std::numeric_limits<std::size_t>::max());
   return cap;
 }
 
-bool process_connections_at_cap() { return process_connections().load() >= process_connection_cap(); }
+bool process_connections_at_cap() {
+  return process_connections().load() >= process_connection_cap();
+}
 
-ProcessConnectionShare::ProcessConnectionShare() { process_connections().fetch_add(1); }
+ProcessConnectionShare::ProcessConnectionShare() {
+  process_connections().fetch_add(1);
+}
 
-ProcessConnectionShare::~ProcessConnectionShare() { process_connections().fetch_sub(1); }
+ProcessConnectionShare::~ProcessConnectionShare() {
+  process_connections().fetch_sub(1);
+}
 
-SpareDescriptor::SpareDescriptor() { reacquire(); }
+SpareDescriptor::SpareDescriptor() {
+  reacquire();
+}
 
-SpareDescriptor::~SpareDescriptor() { release(); }
+SpareDescriptor::~SpareDescriptor() {
+  release();
+}
 
 bool SpareDescriptor::release() {
   if (fd_ < 0) return false;

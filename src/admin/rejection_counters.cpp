@@ -4,18 +4,30 @@ namespace lumen::admin::detail {
 
 std::string_view reason_name(Rejection rejection) {
   switch (rejection) {
-    case Rejection::kBadRequest: return "bad_request";
-    case Rejection::kHeaderTooLarge: return "header_too_large";
-    case Rejection::kBodyTooLarge: return "body_too_large";
-    case Rejection::kExpectationFailed: return "expectation_failed";
-    case Rejection::kConnectionLimit: return "connection_limit";
-    case Rejection::kDescriptorsExhausted: return "descriptors_exhausted";
-    case Rejection::kReadTimeout: return "read_timeout";
-    case Rejection::kWriteTimeout: return "write_timeout";
-    case Rejection::kHandlerError: return "handler_error";
-    case Rejection::kAbandoned: return "abandoned_response";
-    case Rejection::kWebSocketOverflow: return "websocket_overflow";
-    case Rejection::kCount: break;
+    case Rejection::kBadRequest:
+      return "bad_request";
+    case Rejection::kHeaderTooLarge:
+      return "header_too_large";
+    case Rejection::kBodyTooLarge:
+      return "body_too_large";
+    case Rejection::kExpectationFailed:
+      return "expectation_failed";
+    case Rejection::kConnectionLimit:
+      return "connection_limit";
+    case Rejection::kDescriptorsExhausted:
+      return "descriptors_exhausted";
+    case Rejection::kReadTimeout:
+      return "read_timeout";
+    case Rejection::kWriteTimeout:
+      return "write_timeout";
+    case Rejection::kHandlerError:
+      return "handler_error";
+    case Rejection::kAbandoned:
+      return "abandoned_response";
+    case Rejection::kWebSocketOverflow:
+      return "websocket_overflow";
+    case Rejection::kCount:
+      break;
   }
   return "unknown";
 }
@@ -34,7 +46,8 @@ metrics::ObservableRegistration RejectionCounters::export_to(metrics::MeterProvi
                           {"server.port", static_cast<std::int64_t>(port)}});
         }
       },
-      {.description = "Requests and connections the HTTP server refused or failed to serve, by reason",
+      {.description =
+           "Requests and connections the HTTP server refused or failed to serve, by reason",
        .unit = "{rejection}"});
 }
 

@@ -40,7 +40,9 @@ class RejectionCounters {
     return counts_[static_cast<std::size_t>(rejection)].load(std::memory_order_relaxed);
   }
   // For the parts (WebSocket connections) that count through a reference.
-  std::atomic<std::uint64_t>& counter(Rejection rejection) { return counts_[static_cast<std::size_t>(rejection)]; }
+  std::atomic<std::uint64_t>& counter(Rejection rejection) {
+    return counts_[static_cast<std::size_t>(rejection)];
+  }
 
   // Registers the counter with `provider`; the counters must outlive the registration.
   [[nodiscard]] metrics::ObservableRegistration export_to(metrics::MeterProvider& provider,

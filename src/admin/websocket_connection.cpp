@@ -60,7 +60,9 @@ bool WebSocketChannel::is_open() const {
   return !state_->closed;
 }
 
-std::uint64_t WebSocketChannel::id() const { return state_->id; }
+std::uint64_t WebSocketChannel::id() const {
+  return state_->id;
+}
 
 WebSocketConnection::WebSocketConnection(asio::ip::tcp::socket socket, WebSocketHandler handler,
                                          WebSocketCounters counters, std::size_t max_message_bytes)
@@ -71,7 +73,9 @@ WebSocketConnection::WebSocketConnection(asio::ip::tcp::socket socket, WebSocket
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
 }
 
-WebSocketConnection::~WebSocketConnection() { counters_.open_connections.fetch_sub(1); }
+WebSocketConnection::~WebSocketConnection() {
+  counters_.open_connections.fetch_sub(1);
+}
 
 template <typename Callback>
 void WebSocketConnection::call(Callback callback) noexcept {
@@ -82,8 +86,9 @@ void WebSocketConnection::call(Callback callback) noexcept {
   }
 }
 
-void WebSocketConnection::accept(beast::http::request<beast::http::string_body> upgrade, AdminRequest request,
-                                 std::weak_ptr<void> server, std::size_t max_queued, std::uint64_t id) {
+void WebSocketConnection::accept(beast::http::request<beast::http::string_body> upgrade,
+                                 AdminRequest request, std::weak_ptr<void> server,
+                                 std::size_t max_queued, std::uint64_t id) {
   state_ = std::make_shared<WebSocketChannel::State>();
   state_->server = std::move(server);
   state_->executor = ws_.get_executor();
@@ -91,15 +96,17 @@ void WebSocketConnection::accept(beast::http::request<beast::http::string_body> 
   state_->max_queued = max_queued;
   state_->id = id;
   upgrade_ = std::move(upgrade);
-  ws_.async_accept(upgrade_, [self = shared_from_this(), request = std::move(request)](error_code ec) {
-    if (ec) return;  // no handshake: the connection just ends
-    self->opened_ = true;
-    self->counters_.open_websockets.fetch_add(1);
-    self->call([&] {
-      if (self->handler_.on_open) self->handler_.on_open(WebSocketChannel(self->state_), request);
-    });
-    self->read();
-  });
+  ws_.async_accept(upgrade_,
+                   [self = shared_from_this(), request = std::move(request)](error_code ec) {
+                     if (ec) return;  // no handshake: the connection just ends
+                     self->opened_ = true;
+                     self->counters_.open_websockets.fetch_add(1);
+                     self->call([&] {
+                       if (self->handler_.on_open)
+                         self->handler_.on_open(WebSocketChannel(self->state_), request);
+                     });
+                     self->read();
+                   });
 }
 
 void WebSocketConnection::read() {
@@ -111,7 +118,8 @@ void WebSocketConnection::read() {
     } else {
       std::string message = beast::buffers_to_string(self->read_buffer_.data());
       self->call([&] {
-        if (self->handler_.on_message) self->handler_.on_message(WebSocketChannel(self->state_), std::move(message));
+        if (self->handler_.on_message)
+          self->handler_.on_message(WebSocketChannel(self->state_), std::move(message));
       });
     }
     self->read_buffer_.consume(self->read_buffer_.size());

@@ -51,23 +51,25 @@ struct WebSocketCounters {
 
 class WebSocketConnection : public std::enable_shared_from_this<WebSocketConnection> {
  public:
-  WebSocketConnection(boost::asio::ip::tcp::socket socket, WebSocketHandler handler, WebSocketCounters counters,
-                      std::size_t max_message_bytes);
+  WebSocketConnection(boost::asio::ip::tcp::socket socket, WebSocketHandler handler,
+                      WebSocketCounters counters, std::size_t max_message_bytes);
   ~WebSocketConnection();
   WebSocketConnection(const WebSocketConnection&) = delete;
   WebSocketConnection& operator=(const WebSocketConnection&) = delete;
 
   // Completes the handshake for `upgrade`, then calls on_open with `request` and starts reading.
   // `server` keeps the executor's io_context alive for the channel (see State::server).
-  void accept(boost::beast::http::request<boost::beast::http::string_body> upgrade, AdminRequest request,
-              std::weak_ptr<void> server, std::size_t max_queued, std::uint64_t id);
+  void accept(boost::beast::http::request<boost::beast::http::string_body> upgrade,
+              AdminRequest request, std::weak_ptr<void> server, std::size_t max_queued,
+              std::uint64_t id);
   // Closes the TCP connection at once (server stop, slow client). I/O thread.
   void abort() noexcept;
 
   // I/O thread: write the next queued message, if any and none is being written.
   void write_next();
   // I/O thread: start the closing handshake, after the messages already queued.
-  void start_close(boost::beast::websocket::close_code code = boost::beast::websocket::close_code::normal);
+  void start_close(
+      boost::beast::websocket::close_code code = boost::beast::websocket::close_code::normal);
   // I/O thread: the client reads too slowly; drop it.
   void overflowed();
 
@@ -87,7 +89,7 @@ class WebSocketConnection : public std::enable_shared_from_this<WebSocketConnect
   boost::beast::http::request<boost::beast::http::string_body> upgrade_;  // read by the handshake
   std::optional<boost::beast::websocket::close_code> close_when_written_;
   bool close_started_ = false;
-  bool opened_ = false;    // on_open was called
+  bool opened_ = false;  // on_open was called
   detail::ProcessConnectionShare process_share_;
   bool finished_ = false;  // on_close was called
 };

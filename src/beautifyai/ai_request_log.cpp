@@ -6,13 +6,16 @@ using log::Field;
 using log::Level;
 using log::Object;
 
-
 void log_ai_request(log::Logger& logger, std::string_view model, std::string_view operation,
                     std::initializer_list<Field> context, const AiRequestResult& result) {
   const Level level = result.success ? Level::kInfo : Level::kError;
   if (!logger.enabled(level)) return;
-  Field fields[6] = {{"model", model}, {"operation", operation}, {"context", Object(context)},
-                     {"", nullptr},    {"", nullptr},            {"", nullptr}};
+  Field fields[6] = {{"model", model},
+                     {"operation", operation},
+                     {"context", Object(context)},
+                     {"", nullptr},
+                     {"", nullptr},
+                     {"", nullptr}};
   std::size_t n = 3;
   if (result.duration_ms >= 0) fields[n++] = {"duration_ms", result.duration_ms};
   if (result.tokens >= 0) fields[n++] = {"tokens", result.tokens};

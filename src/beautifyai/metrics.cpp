@@ -19,30 +19,32 @@ std::int64_t resident_bytes() {
   return static_cast<std::int64_t>(resident) * static_cast<std::int64_t>(sysconf(_SC_PAGESIZE));
 }
 
-const char* bool_word(bool b) { return b ? "true" : "false"; }
+const char* bool_word(bool b) {
+  return b ? "true" : "false";
+}
 
 }  // namespace
 
 const std::vector<double>& Metrics::size_boundaries() {
-  static const std::vector<double> kBounds{1024,      4096,      16384,      65536,
-                                           262144,    1048576,   4194304,    16777216};
+  static const std::vector<double> kBounds{1024,   4096,    16384,   65536,
+                                           262144, 1048576, 4194304, 16777216};
   return kBounds;
 }
 
 const std::vector<double>& Metrics::latency_boundaries() {
-  static const std::vector<double> kBounds{0.05, 0.1,  0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0,
-                                           1.25, 1.5,  2.0, 2.5, 3.0, 4.0, 5.0, 7.5, 10.0,
-                                           15.0, 20.0, 30.0, 60.0};
+  static const std::vector<double> kBounds{0.05, 0.1,  0.2,  0.3,  0.4,  0.5, 0.6, 0.8,
+                                           1.0,  1.25, 1.5,  2.0,  2.5,  3.0, 4.0, 5.0,
+                                           7.5,  10.0, 15.0, 20.0, 30.0, 60.0};
   return kBounds;
 }
 
 Metrics::Metrics(Meter& meter)
     : requests_(meter.create_counter<std::int64_t>(
           "ai.requests", {.description = "AI provider requests by model and outcome"})),
-      request_duration_(meter.create_histogram(
-          "ai.request.duration", {.description = "AI provider request duration",
-                                  .unit = "s",
-                                  .boundaries = latency_boundaries()})),
+      request_duration_(meter.create_histogram("ai.request.duration",
+                                               {.description = "AI provider request duration",
+                                                .unit = "s",
+                                                .boundaries = latency_boundaries()})),
       tokens_(meter.create_counter<std::int64_t>(
           "ai.tokens", {.description = "Tokens consumed by AI provider requests"})),
       errors_(meter.create_counter<std::int64_t>("errors",
@@ -54,9 +56,10 @@ Metrics::Metrics(Meter& meter)
       queue_duration_(meter.create_histogram(
           "queue.processing.duration",
           {.description = "Time a queued job takes to process", .unit = "s"})),
-      request_size_(meter.create_histogram(
-          "request.size",
-          {.description = "Size of incoming requests", .unit = "By", .boundaries = size_boundaries()})),
+      request_size_(
+          meter.create_histogram("request.size", {.description = "Size of incoming requests",
+                                                  .unit = "By",
+                                                  .boundaries = size_boundaries()})),
       token_usage_(meter.create_counter<std::int64_t>(
           "ai.token.usage", {.description = "AI provider tokens by model and direction"})),
       user_request_duration_(meter.create_histogram(
@@ -69,12 +72,16 @@ Metrics::Metrics(Meter& meter)
           "cache.saved", {.description = "Bytes served from a cache", .unit = "By"})) {
   active_connections_reg_ = meter.create_observable_gauge(
       "active.connections",
-      [this](metrics::ObserverResult& r) { r.observe(active_connections_.load(std::memory_order_relaxed)); },
+      [this](metrics::ObserverResult& r) {
+        r.observe(active_connections_.load(std::memory_order_relaxed));
+      },
       {.description = "Open client connections"});
-  queue_depth_reg_ = meter.create_observable_gauge(
-      "queue.depth",
-      [this](metrics::ObserverResult& r) { r.observe(queue_depth_.load(std::memory_order_relaxed)); },
-      {.description = "Jobs waiting in the processing queue"});
+  queue_depth_reg_ =
+      meter.create_observable_gauge("queue.depth",
+                                    [this](metrics::ObserverResult& r) {
+                                      r.observe(queue_depth_.load(std::memory_order_relaxed));
+                                    },
+                                    {.description = "Jobs waiting in the processing queue"});
   memory_reg_ = meter.create_observable_gauge(
       "memory.usage", [](metrics::ObserverResult& r) { r.observe(resident_bytes()); },
       {.description = "Resident memory of the process", .unit = "By"});
@@ -93,7 +100,7 @@ Metrics::Metrics(Meter& meter)
 }
 
 void Metrics::record_ai_request(std::string_view model, bool success, double duration_ms,
-                                          std::optional<std::int64_t> tokens) noexcept {
+                                std::optional<std::int64_t> tokens) noexcept {
   const char* ok = bool_word(success);
   const char* has_tokens = bool_word(tokens.has_value());
   requests_.add(1, {{"model", model}, {"success", ok}, {"has_tokens", has_tokens}});
@@ -119,9 +126,8 @@ void Metrics::record_request_size(std::int64_t bytes) noexcept {
   request_size_.record(static_cast<double>(bytes));
 }
 
-
 void Metrics::record_ai_tokens(std::string_view model, std::int64_t input,
-                                         std::int64_t output) noexcept {
+                               std::int64_t output) noexcept {
   if (input > 0) token_usage_.add(input, {{"model", model}, {"direction", "input"}});
   if (output > 0) token_usage_.add(output, {{"model", model}, {"direction", "output"}});
 }
@@ -130,14 +136,12 @@ void Metrics::record_user_request(std::string_view tier, double duration_ms) noe
   user_request_duration_.record(duration_ms / 1000.0, {{"tier", tier}});
 }
 
-void Metrics::record_ai_call_avoided(std::string_view model,
-                                               AvoidedReason reason) noexcept {
-  calls_avoided_.add(1, {{"model", model},
-                         {"reason", reason == AvoidedReason::kCache ? "cache" : "coalesced"}});
+void Metrics::record_ai_call_avoided(std::string_view model, AvoidedReason reason) noexcept {
+  calls_avoided_.add(
+      1, {{"model", model}, {"reason", reason == AvoidedReason::kCache ? "cache" : "coalesced"}});
 }
 
-void Metrics::record_cache_bytes_saved(std::string_view type,
-                                                 std::int64_t bytes) noexcept {
+void Metrics::record_cache_bytes_saved(std::string_view type, std::int64_t bytes) noexcept {
   if (bytes > 0) cache_saved_.add(bytes, {{"type", type}});
 }
 

@@ -40,9 +40,15 @@ const AttributeValue* Attributes::find(std::string_view key) const noexcept {
 
 namespace {
 
-void append_scalar(std::string& out, const std::string& v) { out += '"' + v + '"'; }
-void append_scalar(std::string& out, bool v) { out += v ? "true" : "false"; }
-void append_scalar(std::string& out, std::int64_t v) { out += std::to_string(v); }
+void append_scalar(std::string& out, const std::string& v) {
+  out += '"' + v + '"';
+}
+void append_scalar(std::string& out, bool v) {
+  out += v ? "true" : "false";
+}
+void append_scalar(std::string& out, std::int64_t v) {
+  out += std::to_string(v);
+}
 void append_scalar(std::string& out, double v) {
   char buf[32];
   auto res = std::to_chars(buf, buf + sizeof buf, v);

@@ -15,7 +15,8 @@ Baggage::Baggage(std::vector<Entry> entries) {
   }
 }
 
-Baggage Baggage::with(std::string_view key, std::string_view value, std::string_view metadata) const {
+Baggage Baggage::with(std::string_view key, std::string_view value,
+                      std::string_view metadata) const {
   Baggage copy = without(key);
   copy.entries_.push_back(Entry{std::string(key), std::string(value), std::string(metadata)});
   return copy;
@@ -31,7 +32,8 @@ Baggage Baggage::without(std::string_view key) const {
 }
 
 std::optional<std::string> Baggage::get(std::string_view key) const {
-  auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.key == key; });
+  auto it =
+      std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.key == key; });
   if (it == entries_.end()) return std::nullopt;
   return it->value;
 }

@@ -1,8 +1,9 @@
 // BoundedQueue: a fixed-capacity multi-producer multi-consumer queue without locks (Dmitry Vyukov's
 // sequence-numbered ring). A cell's sequence is 2*pos when it is free for the push at `pos` and
 // 2*pos+1 once that push has published; the doubling keeps the two states apart for every capacity,
-// including 1, where the textbook pos/pos+1 numbering cannot tell them apart. try_push fails when full instead of waiting, which is what a hot path
-// that must never block wants; the caller counts the drop.
+// including 1, where the textbook pos/pos+1 numbering cannot tell them apart. try_push fails when
+// full instead of waiting, which is what a hot path that must never block wants; the caller counts
+// the drop.
 //
 //   lumen::BoundedQueue<Item*> queue(1000);
 //   if (!queue.try_push(item)) ++dropped;

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "core/sdk_diagnostics.hpp"
 #include "lumen/core/error.hpp"
 
 namespace lumen {
@@ -16,14 +17,34 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-[[noreturn]] void bad_value(std::string_view name, std::string_view value, std::string_view expected) {
-  throw Error(std::string(name) + "='" + std::string(value) + "' is not valid: expected " +
-              std::string(expected) + ". Fix or unset the variable.");
+std::string number_text(double v) {
+  std::string s = std::to_string(v);
+  s.erase(s.find_last_not_of('0') + 1);
+  if (s.back() == '.') s.pop_back();
+  return s;
 }
 
 }  // namespace
 
-Environment Environment::process() { return Environment(); }
+Environment Environment::process() {
+  return Environment();
+}
+
+Environment Environment::warning_on_invalid() const {
+  Environment copy = *this;
+  copy.warn_on_invalid_ = true;
+  return copy;
+}
+
+void Environment::invalid(std::string_view name, std::string_view value, std::string_view expected,
+                          std::string_view fallback) const {
+  if (warn_on_invalid_) {
+    detail::warn_invalid_setting(name, value, expected, "the default " + std::string(fallback));
+    return;
+  }
+  throw Error(std::string(name) + "='" + std::string(value) + "' is not valid: expected " +
+              std::string(expected) + ". Fix or unset the variable.");
+}
 
 std::optional<std::string> Environment::get(std::string_view name) const {
   if (use_process_) {
@@ -49,9 +70,13 @@ std::int64_t Environment::integer(std::string_view name, std::int64_t fallback,
   std::int64_t out = 0;
   auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
   if (ec != std::errc() || ptr != v.data() + v.size() || v.empty()) {
-    bad_value(name, *raw, "a whole number");
+    invalid(name, *raw, "a whole number", std::to_string(fallback));
+    return fallback;
   }
-  if (out < min_value) bad_value(name, *raw, "a whole number >= " + std::to_string(min_value));
+  if (out < min_value) {
+    invalid(name, *raw, "a whole number >= " + std::to_string(min_value), std::to_string(fallback));
+    return fallback;
+  }
   return out;
 }
 
@@ -63,7 +88,9 @@ std::chrono::milliseconds Environment::duration_ms(std::string_view name,
   std::int64_t out = 0;
   auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
   if (ec != std::errc() || ptr != v.data() + v.size() || v.empty() || out < 0) {
-    bad_value(name, *raw, "a duration in milliseconds, a whole number >= 0 such as 5000");
+    invalid(name, *raw, "a duration in milliseconds, a whole number >= 0 such as 5000",
+            std::to_string(fallback.count()) + " ms");
+    return fallback;
   }
   return std::chrono::milliseconds(out);
 }
@@ -77,8 +104,10 @@ double Environment::number(std::string_view name, double fallback, double min_va
   auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
   if (ec != std::errc() || ptr != v.data() + v.size() || v.empty() || !(out >= min_value) ||
       !(out <= max_value)) {
-    bad_value(name, *raw,
-              "a number between " + std::to_string(min_value) + " and " + std::to_string(max_value));
+    invalid(name, *raw,
+            "a number between " + number_text(min_value) + " and " + number_text(max_value),
+            number_text(fallback));
+    return fallback;
   }
   return out;
 }
@@ -91,7 +120,8 @@ bool Environment::boolean(std::string_view name, bool fallback) const {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (v == "true") return true;
   if (v == "false") return false;
-  bad_value(name, *raw, "true or false");
+  invalid(name, *raw, "true or false", fallback ? "true" : "false");
+  return fallback;
 }
 
 }  // namespace lumen

@@ -32,14 +32,16 @@ void prepare() {
 
 void in_parent() {
   Registry& r = registry();
-  for (auto it = r.components.rbegin(); it != r.components.rend(); ++it) (*it)->after_fork_in_parent();
+  for (auto it = r.components.rbegin(); it != r.components.rend(); ++it)
+    (*it)->after_fork_in_parent();
   r.mutex.unlock();
 }
 
 void in_child() {
   Registry& r = registry();
   detail::fork_generation.fetch_add(1, std::memory_order_relaxed);
-  for (auto it = r.components.rbegin(); it != r.components.rend(); ++it) (*it)->after_fork_in_child();
+  for (auto it = r.components.rbegin(); it != r.components.rend(); ++it)
+    (*it)->after_fork_in_child();
   // The forking thread took this lock in prepare() and is the thread that continues in the child.
   r.mutex.unlock();
 }

@@ -49,7 +49,8 @@ struct IdState {
 inline thread_local IdState t_id_state;
 
 inline IdState& id_state() noexcept {
-  if (t_id_state.generation != ForkRegistry::generation()) [[unlikely]] t_id_state.seed();
+  if (t_id_state.generation != ForkRegistry::generation()) [[unlikely]]
+    t_id_state.seed();
   return t_id_state;
 }
 

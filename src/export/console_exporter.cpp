@@ -49,9 +49,12 @@ void append_duration_ms(std::string& out, std::uint64_t ns) {
 
 const char* status_name(trace::StatusCode code) noexcept {
   switch (code) {
-    case trace::StatusCode::kOk: return "OK";
-    case trace::StatusCode::kError: return "ERROR";
-    case trace::StatusCode::kUnset: return "UNSET";
+    case trace::StatusCode::kOk:
+      return "OK";
+    case trace::StatusCode::kError:
+      return "ERROR";
+    case trace::StatusCode::kUnset:
+      return "UNSET";
   }
   return "UNSET";
 }

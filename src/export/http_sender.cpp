@@ -11,8 +11,9 @@
 #include <ctime>
 #include <mutex>
 
-#include "lumen/core/fork_safety.hpp"
 #include "core/id_generator.hpp"
+#include "lumen/core/error.hpp"
+#include "lumen/core/fork_safety.hpp"
 #include "lumen/core/version.hpp"
 
 namespace lumen::exporters::detail {
@@ -22,6 +23,10 @@ using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
 
 constexpr std::size_t kMaxResponseBody = 64 * 1024;  // enough for any Status or partial success
+// Response header and trailer fields kept per attempt, and the longest value kept: enough for
+// gRPC's status details; a misbehaving server cannot grow memory.
+constexpr std::size_t kMaxResponseFields = 64;
+constexpr std::size_t kMaxFieldValue = 8 * 1024;
 // How long curl_multi_poll may sleep before we look at the deadline and the abort flag again;
 // abort() also wakes it at once.
 constexpr milliseconds kPollSlice{200};
@@ -45,10 +50,13 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool gzip(std::string_view in, std::string& out) {
+}  // namespace
+
+bool gzip_compress(std::string_view in, std::string& out) {
   if (in.size() > UINT_MAX / 2) return false;
   z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
     return false;
   }
   out.resize(deflateBound(&zs, static_cast<uLong>(in.size())));
@@ -61,6 +69,8 @@ bool gzip(std::string_view in, std::string& out) {
   deflateEnd(&zs);
   return rc == Z_STREAM_END;
 }
+
+namespace {
 
 bool is_retryable_status(long status) {
   return status == 429 || status == 502 || status == 503 || status == 504;
@@ -89,8 +99,22 @@ bool is_retryable_curl_error(CURLcode code) {
 struct Attempt {
   CURLcode code = CURLE_OK;
   long status = 0;
-  std::optional<milliseconds> retry_after;
 };
+
+// The OTLP/HTTP rules: 2xx is delivered; 429, 502, 503 and 504 are retried after Retry-After or
+// the backoff.
+AttemptVerdict otlp_http_verdict(const HttpResponse& response) {
+  AttemptVerdict v;
+  v.delivered = response.status >= 200 && response.status < 300;
+  if (v.delivered) return v;
+  v.retryable = is_retryable_status(response.status);
+  for (const auto& [name, value] : response.fields) {
+    if (name == "retry-after")
+      v.retry_delay = parse_retry_after(value, std::chrono::system_clock::now());
+  }
+  v.error = "HTTP " + std::to_string(response.status);
+  return v;
+}
 
 }  // namespace
 
@@ -102,30 +126,53 @@ struct HttpSender::Impl final : ForkAware {
   std::unique_ptr<std::condition_variable> wakeup = std::make_unique<std::condition_variable>();
   CURL* easy = nullptr;
   CURLM* multi = nullptr;
-  pid_t owner = 0;  // the process that created the handles
-  curl_slist* headers = nullptr;
+  pid_t owner = 0;                        // the process that created the handles
+  std::vector<std::string> header_lines;  // the fixed headers of every attempt
+  curl_slist* attempt_headers =
+      nullptr;  // header_lines plus options.attempt_headers' of this attempt
   std::string compressed;
   std::string response_body;
-  std::string retry_after;
+  HeaderList response_fields;
   char error_buffer[CURL_ERROR_SIZE] = {};
 
   explicit Impl(HttpSenderOptions o) : options(std::move(o)) {
     global_init_once();
-    auto add = [this](const std::string& line) { headers = curl_slist_append(headers, line.c_str()); };
-    add("Content-Type: " + options.content_type);
-    if (options.gzip) add("Content-Encoding: gzip");
-    add("Expect:");  // no 100-continue round trip (curl waits up to a second for it)
-    for (const auto& [name, value] : options.headers) {
-      // "Name;" is curl's way to send a header with an empty value.
-      add(value.empty() ? name + ";" : name + ": " + value);
-    }
+    header_lines.push_back("Content-Type: " + options.content_type);
+    if (options.gzip) header_lines.push_back("Content-Encoding: gzip");
+    header_lines.push_back(
+        "Expect:");  // no 100-continue round trip (curl waits up to a second for it)
+    for (const auto& [name, value] : options.headers)
+      header_lines.push_back(header_line(name, value));
+    if (!options.judge) options.judge = otlp_http_verdict;
     ForkRegistry::add(this);
   }
 
   ~Impl() {
     ForkRegistry::remove(this);
     release_handles();
-    curl_slist_free_all(headers);
+    curl_slist_free_all(attempt_headers);
+  }
+
+  // "Name;" is curl's way to send a header with an empty value.
+  static std::string header_line(const std::string& name, const std::string& value) {
+    return value.empty() ? name + ";" : name + ": " + value;
+  }
+
+  // Returns false when curl cannot allocate the list.
+  bool build_attempt_headers(milliseconds left) {
+    curl_slist_free_all(attempt_headers);
+    attempt_headers = nullptr;
+    std::vector<std::string> lines = header_lines;
+    if (options.attempt_headers) {
+      for (const auto& [name, value] : options.attempt_headers(left))
+        lines.push_back(header_line(name, value));
+    }
+    for (const std::string& line : lines) {
+      curl_slist* grown = curl_slist_append(attempt_headers, line.c_str());
+      if (grown == nullptr) return false;
+      attempt_headers = grown;
+    }
+    return true;
   }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
@@ -150,7 +197,8 @@ struct HttpSender::Impl final : ForkAware {
   static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
     auto* self = static_cast<Impl*>(user);
     const std::size_t n = size * count;
-    const std::size_t room = kMaxResponseBody - std::min(kMaxResponseBody, self->response_body.size());
+    const std::size_t room =
+        kMaxResponseBody - std::min(kMaxResponseBody, self->response_body.size());
     self->response_body.append(data, std::min(n, room));
     return n;
   }
@@ -159,8 +207,16 @@ struct HttpSender::Impl final : ForkAware {
     auto* self = static_cast<Impl*>(user);
     const std::size_t n = size * count;
     const std::string_view line(data, n);
-    if (iequals_prefix(line, "http/")) self->retry_after.clear();  // a new response (after a 1xx)
-    if (iequals_prefix(line, "retry-after:")) self->retry_after = trim(line.substr(12));
+    auto& fields = self->response_fields;
+    if (iequals_prefix(line, "http/")) fields.clear();  // a new response (after a 1xx)
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0 || fields.size() >= kMaxResponseFields)
+      return n;
+    std::string name(trim(line.substr(0, colon)));
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    fields.emplace_back(std::move(name),
+                        std::string(trim(line.substr(colon + 1)).substr(0, kMaxFieldValue)));
     return n;
   }
 
@@ -185,7 +241,12 @@ struct HttpSender::Impl final : ForkAware {
     }
     curl_easy_setopt(easy, CURLOPT_URL, options.url.c_str());
     curl_easy_setopt(easy, CURLOPT_POST, 1L);
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+    if (options.http2) {
+      curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+      // Debian's libcurl 7.88 fails the second request on a reused h2c connection to a grpcio
+      // server ("Error in the HTTP2 framing layer"): each request opens its own connection.
+      curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
+    }
     const std::string agent = std::string("lumen-cpp/") + kVersion;
     curl_easy_setopt(easy, CURLOPT_USERAGENT, agent.c_str());  // curl copies strings
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
@@ -198,6 +259,12 @@ struct HttpSender::Impl final : ForkAware {
     curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &Impl::on_progress);
     curl_easy_setopt(easy, CURLOPT_XFERINFODATA, this);
+    const TlsFiles& tls = options.tls;
+    if (!tls.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, tls.ca_file.c_str());
+    if (!tls.client_certificate.empty()) {
+      curl_easy_setopt(easy, CURLOPT_SSLCERT, tls.client_certificate.c_str());
+    }
+    if (!tls.client_key.empty()) curl_easy_setopt(easy, CURLOPT_SSLKEY, tls.client_key.c_str());
     return true;
   }
 
@@ -207,10 +274,15 @@ struct HttpSender::Impl final : ForkAware {
     const long timeout_ms = std::max<long>(1, static_cast<long>(left.count()));
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    if (!build_attempt_headers(milliseconds(timeout_ms))) {
+      a.code = CURLE_OUT_OF_MEMORY;
+      return a;
+    }
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, attempt_headers);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, payload.data());
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
     response_body.clear();
-    retry_after.clear();
+    response_fields.clear();
     error_buffer[0] = '\0';
 
     if (curl_multi_add_handle(multi, easy) != CURLM_OK) {
@@ -249,12 +321,10 @@ struct HttpSender::Impl final : ForkAware {
     }
     // Removing an unfinished transfer closes its connection; a finished one stays cached.
     curl_multi_remove_handle(multi, easy);
-    if (!retry_after.empty()) a.retry_after = parse_retry_after(retry_after, std::chrono::system_clock::now());
     return a;
   }
 
   std::string describe(const Attempt& a, milliseconds timeout) const {
-    if (a.code == CURLE_OK) return "HTTP " + std::to_string(a.status);
     if (a.code == CURLE_ABORTED_BY_CALLBACK) return "aborted (the exporter is shutting down)";
     if (a.code == CURLE_OPERATION_TIMEDOUT) {
       return "no response within the export timeout (" + std::to_string(timeout.count()) + " ms)";
@@ -279,7 +349,7 @@ struct HttpSender::Impl final : ForkAware {
     }
     const std::string* payload = &body;
     if (options.gzip) {
-      if (!gzip(body, compressed)) {
+      if (!gzip_compress(body, compressed)) {
         result.error = "gzip compression failed";
         return result;
       }
@@ -292,32 +362,38 @@ struct HttpSender::Impl final : ForkAware {
     const auto total = std::chrono::ceil<milliseconds>(deadline - Steady::now());
     for (int attempt = 1;; ++attempt) {
       if (Steady::now() >= deadline) {
-        if (result.error.empty()) result.error = "the export deadline passed before the first attempt";
+        if (result.error.empty())
+          result.error = "the export deadline passed before the first attempt";
         return result;
       }
       const Attempt a = perform(*payload, deadline);
       result.attempts = attempt;
       result.status = a.status;
       result.response_body = response_body;
-      if (a.code == CURLE_OK && a.status >= 200 && a.status < 300) {
+      AttemptVerdict verdict;
+      if (a.code == CURLE_OK) {
+        verdict = options.judge(HttpResponse{a.status, response_fields, response_body});
+      } else {
+        verdict.retryable = is_retryable_curl_error(a.code) && a.code != CURLE_OPERATION_TIMEDOUT;
+        verdict.error = describe(a, total);
+      }
+      if (verdict.delivered) {
         result.delivered = true;
         result.error.clear();
         return result;
       }
       std::string previous = std::move(result.error);
-      result.error = describe(a, total);
+      result.error = std::move(verdict.error);
       // A last attempt cut short by the deadline says less than why the earlier ones failed.
       if (a.code == CURLE_OPERATION_TIMEDOUT && !previous.empty()) {
         result.error += " on attempt " + std::to_string(attempt) + "; before that: " + previous;
       }
-      const bool retryable = a.code == CURLE_OK ? is_retryable_status(a.status)
-                                                : is_retryable_curl_error(a.code);
-      if (!retryable || a.code == CURLE_OPERATION_TIMEDOUT) return result;
+      if (!verdict.retryable) return result;
       if (attempt >= options.max_attempts) {
         result.error = "gave up after " + std::to_string(attempt) + " attempts: " + result.error;
         return result;
       }
-      const milliseconds delay = a.retry_after.value_or(full_jitter_backoff(
+      const milliseconds delay = verdict.retry_delay.value_or(full_jitter_backoff(
           attempt, options.initial_backoff, options.max_backoff, IdGenerator::next_u64()));
       const auto wake = Steady::now() + delay;
       if (wake >= deadline) {
@@ -340,7 +416,22 @@ struct HttpSender::Impl final : ForkAware {
   }
 };
 
-HttpSender::HttpSender(HttpSenderOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+void check_endpoint_url(const std::string& url) {
+  CURLU* parsed = curl_url();
+  if (parsed == nullptr) throw std::bad_alloc();
+  const CURLUcode code = curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0);
+  curl_url_cleanup(parsed);
+  if (code != CURLUE_OK) {
+    throw Error("endpoint '" + url + "' is not a valid URL (" + curl_url_strerror(code) +
+                "); fix the endpoint variable (OTEL_EXPORTER_*_ENDPOINT, JAEGER_ENDPOINT), e.g. "
+                "http://localhost:4318");
+  }
+}
+
+HttpSender::HttpSender(HttpSenderOptions options) {
+  check_endpoint_url(options.url);
+  impl_ = std::make_unique<Impl>(std::move(options));
+}
 HttpSender::~HttpSender() = default;
 
 HttpSendResult HttpSender::send(const std::string& body, Deadline deadline) {
@@ -353,7 +444,9 @@ HttpSendResult HttpSender::send(const std::string& body, Deadline deadline) {
   }
 }
 
-void HttpSender::abort() noexcept { impl_->abort(); }
+void HttpSender::abort() noexcept {
+  impl_->abort();
+}
 
 std::optional<milliseconds> parse_retry_after(std::string_view value,
                                               std::chrono::system_clock::time_point now) {
@@ -382,7 +475,8 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
 milliseconds full_jitter_backoff(int retry, milliseconds initial, milliseconds max,
                                  std::uint64_t random) noexcept {
   std::int64_t cap = std::min(initial.count(), max.count());
-  for (int i = 1; i < retry && cap < max.count(); ++i) cap = std::min<std::int64_t>(cap * 2, max.count());
+  for (int i = 1; i < retry && cap < max.count(); ++i)
+    cap = std::min<std::int64_t>(cap * 2, max.count());
   if (cap <= 0) return milliseconds(0);
   return milliseconds(static_cast<std::int64_t>(random % (static_cast<std::uint64_t>(cap) + 1)));
 }

@@ -38,9 +38,13 @@ namespace batch_field {
 constexpr std::int16_t kProcess = 1, kSpans = 2;
 }
 
-std::int64_t as_i64(std::uint64_t bits) noexcept { return std::bit_cast<std::int64_t>(bits); }
+std::int64_t as_i64(std::uint64_t bits) noexcept {
+  return std::bit_cast<std::int64_t>(bits);
+}
 
-std::int64_t micros(std::uint64_t ns) noexcept { return as_i64(ns / 1000); }
+std::int64_t micros(std::uint64_t ns) noexcept {
+  return as_i64(ns / 1000);
+}
 
 std::int32_t list_size(std::size_t n) noexcept {
   constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max());
@@ -51,11 +55,21 @@ void json_append_string(std::string& out, std::string_view s) {
   out += '"';
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           static constexpr char kHex[] = "0123456789abcdef";
@@ -70,9 +84,15 @@ void json_append_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void json_append(std::string& out, const std::string& v) { json_append_string(out, v); }
-void json_append(std::string& out, bool v) { out += v ? "true" : "false"; }
-void json_append(std::string& out, std::int64_t v) { out += std::to_string(v); }
+void json_append(std::string& out, const std::string& v) {
+  json_append_string(out, v);
+}
+void json_append(std::string& out, bool v) {
+  out += v ? "true" : "false";
+}
+void json_append(std::string& out, std::int64_t v) {
+  out += std::to_string(v);
+}
 void json_append(std::string& out, double v) {
   // JSON has no literal for these; a string keeps the value readable rather than invalid JSON.
   if (std::isnan(v)) {
@@ -168,11 +188,16 @@ void write_tags_field(ThriftBinaryWriter& w, std::string& out, std::int16_t fiel
 
 const char* jaeger_kind(trace::SpanKind kind) noexcept {
   switch (kind) {
-    case trace::SpanKind::kClient: return "client";
-    case trace::SpanKind::kServer: return "server";
-    case trace::SpanKind::kProducer: return "producer";
-    case trace::SpanKind::kConsumer: return "consumer";
-    case trace::SpanKind::kInternal: return nullptr;
+    case trace::SpanKind::kClient:
+      return "client";
+    case trace::SpanKind::kServer:
+      return "server";
+    case trace::SpanKind::kProducer:
+      return "producer";
+    case trace::SpanKind::kConsumer:
+      return "consumer";
+    case trace::SpanKind::kInternal:
+      return nullptr;
   }
   return nullptr;
 }

@@ -15,7 +15,9 @@ namespace {
 // Insertion order keeps the output readable (ids first, as in the proto definition).
 using Json = nlohmann::ordered_json;
 
-std::string u64_string(std::uint64_t v) { return std::to_string(v); }
+std::string u64_string(std::uint64_t v) {
+  return std::to_string(v);
+}
 
 // Proto3's JSON mapping writes non-finite doubles as these strings (JSON has no NaN).
 Json double_json(double v) {
@@ -66,7 +68,8 @@ Json any_value(const AttributeValue& value) {
 void put_attributes(Json& parent, const Attributes& attributes, std::uint32_t dropped) {
   if (!attributes.empty()) {
     Json list = Json::array();
-    for (const Attribute& a : attributes) list.push_back(Json{{"key", a.key}, {"value", any_value(a.value)}});
+    for (const Attribute& a : attributes)
+      list.push_back(Json{{"key", a.key}, {"value", any_value(a.value)}});
     parent["attributes"] = std::move(list);
   }
   if (dropped != 0) parent["droppedAttributesCount"] = dropped;
@@ -125,11 +128,14 @@ Json span_json(const trace::SpanData& s) {
 
 nlohmann::ordered_json key_values_json(const Attributes& attributes) {
   Json list = Json::array();
-  for (const Attribute& a : attributes) list.push_back(Json{{"key", a.key}, {"value", any_value(a.value)}});
+  for (const Attribute& a : attributes)
+    list.push_back(Json{{"key", a.key}, {"value", any_value(a.value)}});
   return list;
 }
 
-nlohmann::ordered_json otlp_double_json(double value) { return double_json(value); }
+nlohmann::ordered_json otlp_double_json(double value) {
+  return double_json(value);
+}
 
 std::string encode_trace_request_json(trace::SpanBatch batch) {
   Json resource_spans = Json::array();

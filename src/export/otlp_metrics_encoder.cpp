@@ -28,7 +28,8 @@ std::vector<std::pair<std::string_view, std::vector<const MetricData*>>> by_scop
     const metrics::MetricsSnapshot& snapshot) {
   std::vector<std::pair<std::string_view, std::vector<const MetricData*>>> scopes;
   for (const MetricData& m : snapshot.metrics) {
-    auto it = std::find_if(scopes.begin(), scopes.end(), [&](const auto& s) { return s.first == m.scope; });
+    auto it = std::find_if(scopes.begin(), scopes.end(),
+                           [&](const auto& s) { return s.first == m.scope; });
     if (it == scopes.end()) {
       scopes.emplace_back(m.scope, std::vector<const MetricData*>{});
       it = scopes.end() - 1;
@@ -171,7 +172,9 @@ void write_metric(ProtoWriter& w, const MetricData& m) {
 
 // ---- JSON ----
 
-std::string u64(std::uint64_t v) { return std::to_string(v); }
+std::string u64(std::uint64_t v) {
+  return std::to_string(v);
+}
 
 Json exemplar_json(const Exemplar& e) {
   Json ex = Json::object();

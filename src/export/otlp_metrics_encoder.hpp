@@ -6,8 +6,9 @@
 // where the snapshot has them.
 //
 //   std::string body;
-//   lumen::exporters::detail::encode_metrics_request(snapshot, body);        // application/x-protobuf
-//   std::string json = lumen::exporters::detail::encode_metrics_request_json(snapshot);
+//   lumen::exporters::detail::encode_metrics_request(snapshot, body);        //
+//   application/x-protobuf std::string json =
+//   lumen::exporters::detail::encode_metrics_request_json(snapshot);
 #pragma once
 
 #include <string>

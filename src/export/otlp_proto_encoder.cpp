@@ -142,7 +142,8 @@ void write_span(ProtoWriter& w, const trace::SpanData& s) {
   if (s.status != trace::StatusCode::kUnset || !s.status_message.empty()) {
     const std::size_t status = w.begin_message(15);
     if (!s.status_message.empty()) w.string_field(2, s.status_message);
-    if (s.status != trace::StatusCode::kUnset) w.varint_field(3, static_cast<std::uint8_t>(s.status));
+    if (s.status != trace::StatusCode::kUnset)
+      w.varint_field(3, static_cast<std::uint8_t>(s.status));
     w.end_message(status);
   }
   // The parent's remoteness is always known here, so HAS_IS_REMOTE is always set.

@@ -23,7 +23,12 @@
 
 namespace lumen::exporters::detail {
 
-enum class WireType : std::uint8_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
+enum class WireType : std::uint8_t {
+  kVarint = 0,
+  kFixed64 = 1,
+  kLengthDelimited = 2,
+  kFixed32 = 5
+};
 
 // Appends protobuf fields to a caller-owned buffer. Nested messages are written in place: a
 // one-byte length placeholder is reserved and widened when the message turns out longer than 127
@@ -72,7 +77,8 @@ class ProtoWriter {
 // Appends `text` to `out`, replacing each ill-formed UTF-8 sequence with U+FFFD.
 void append_valid_utf8(std::string_view text, std::string& out);
 
-// Writes each attribute as a KeyValue message in `field` (shared by the trace and metrics encoders).
+// Writes each attribute as a KeyValue message in `field` (shared by the trace and metrics
+// encoders).
 void write_key_values(ProtoWriter& w, std::uint32_t field, const Attributes& attributes);
 
 // Span.flags bits beyond the W3C trace flags (opentelemetry-proto SpanFlags).

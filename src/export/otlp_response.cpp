@@ -2,75 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "export/otlp_proto_encoder.hpp"
+#include "export/proto_reader.hpp"
 
 namespace lumen::exporters::detail {
 namespace {
 
 constexpr std::size_t kMaxDescription = 200;
-
-// Just enough of a protobuf reader for two small response messages; any malformation sets !ok().
-class ProtoReader {
- public:
-  explicit ProtoReader(std::string_view data) noexcept : data_(data) {}
-
-  [[nodiscard]] bool ok() const noexcept { return ok_; }
-
-  // Reads the next field's tag; false at the end or on malformed input.
-  bool next(std::uint32_t& field, WireType& type) noexcept {
-    if (!ok_ || pos_ >= data_.size()) return false;
-    const std::uint64_t tag = varint();
-    field = static_cast<std::uint32_t>(tag >> 3);
-    type = static_cast<WireType>(tag & 7);
-    return ok_ && field != 0;
-  }
-
-  std::uint64_t varint() noexcept {
-    std::uint64_t value = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= data_.size()) break;
-      const auto byte = static_cast<unsigned char>(data_[pos_++]);
-      value |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
-      if ((byte & 0x80) == 0) return value;
-    }
-    ok_ = false;
-    return 0;
-  }
-
-  std::string_view length_delimited() noexcept {
-    const std::uint64_t size = varint();
-    if (!ok_ || size > data_.size() - pos_) {
-      ok_ = false;
-      return {};
-    }
-    std::string_view out = data_.substr(pos_, static_cast<std::size_t>(size));
-    pos_ += static_cast<std::size_t>(size);
-    return out;
-  }
-
-  void skip(WireType type) noexcept {
-    switch (type) {
-      case WireType::kVarint: (void)varint(); return;
-      case WireType::kFixed64: advance(8); return;
-      case WireType::kFixed32: advance(4); return;
-      case WireType::kLengthDelimited: (void)length_delimited(); return;
-    }
-    ok_ = false;  // groups and unknown wire types: not in these messages
-  }
-
- private:
-  void advance(std::size_t n) noexcept {
-    if (n > data_.size() - pos_) {
-      ok_ = false;
-      return;
-    }
-    pos_ += n;
-  }
-
-  std::string_view data_;
-  std::size_t pos_ = 0;
-  bool ok_ = true;
-};
 
 std::optional<PartialSuccess> parse_proto(std::string_view body) {
   ProtoReader response(body);
@@ -107,7 +44,8 @@ std::optional<PartialSuccess> parse_json(std::string_view body) {
   if (it == doc.end() || !it->is_object()) return std::nullopt;
   PartialSuccess p;
   // int64 arrives as a decimal string per the JSON mapping; numbers are accepted too.
-  // The count's name depends on the signal (ExportTraceServiceResponse, ExportMetricsServiceResponse).
+  // The count's name depends on the signal (ExportTraceServiceResponse,
+  // ExportMetricsServiceResponse).
   auto r = it->find("rejectedSpans");
   if (r == it->end()) r = it->find("rejectedDataPoints");
   if (r != it->end()) {

@@ -8,33 +8,48 @@ namespace lumen::image {
 
 std::string_view to_string(ImageErrorKind kind) noexcept {
   switch (kind) {
-    case ImageErrorKind::kEmpty: return "empty";
-    case ImageErrorKind::kNotAnImage: return "not_an_image";
-    case ImageErrorKind::kUnsupportedFormat: return "unsupported_format";
-    case ImageErrorKind::kCorrupt: return "corrupt";
-    case ImageErrorKind::kTooLarge: return "too_large";
-    case ImageErrorKind::kTimeout: return "timeout";
-    case ImageErrorKind::kInvalidOptions: return "invalid_options";
-    case ImageErrorKind::kInternal: return "internal";
-    case ImageErrorKind::kBusy: return "busy";
+    case ImageErrorKind::kEmpty:
+      return "empty";
+    case ImageErrorKind::kNotAnImage:
+      return "not_an_image";
+    case ImageErrorKind::kUnsupportedFormat:
+      return "unsupported_format";
+    case ImageErrorKind::kCorrupt:
+      return "corrupt";
+    case ImageErrorKind::kTooLarge:
+      return "too_large";
+    case ImageErrorKind::kTimeout:
+      return "timeout";
+    case ImageErrorKind::kInvalidOptions:
+      return "invalid_options";
+    case ImageErrorKind::kInternal:
+      return "internal";
+    case ImageErrorKind::kBusy:
+      return "busy";
   }
   return "internal";
 }
 
 std::string_view to_string(Format format) noexcept {
   switch (format) {
-    case Format::kJpeg: return "jpeg";
-    case Format::kWebp: return "webp";
-    case Format::kPng: return "png";
+    case Format::kJpeg:
+      return "jpeg";
+    case Format::kWebp:
+      return "webp";
+    case Format::kPng:
+      return "png";
   }
   return "jpeg";
 }
 
 std::string_view extension(Format format) noexcept {
   switch (format) {
-    case Format::kJpeg: return ".jpg";
-    case Format::kWebp: return ".webp";
-    case Format::kPng: return ".png";
+    case Format::kJpeg:
+      return ".jpg";
+    case Format::kWebp:
+      return ".webp";
+    case Format::kPng:
+      return ".png";
   }
   return ".jpg";
 }

@@ -19,13 +19,16 @@ using vips::VImage;
 struct ImageOptimizer::Instruments {
   explicit Instruments(metrics::Meter& meter)
       : bytes_in(meter.create_counter<std::int64_t>(
-            "image.input.size", {.description = "Bytes of images given to the optimizer", .unit = "By"})),
+            "image.input.size",
+            {.description = "Bytes of images given to the optimizer", .unit = "By"})),
         bytes_out(meter.create_counter<std::int64_t>(
-            "image.output.size", {.description = "Bytes of images the optimizer returned", .unit = "By"})),
+            "image.output.size",
+            {.description = "Bytes of images the optimizer returned", .unit = "By"})),
         errors(meter.create_counter<std::int64_t>(
             "image.errors", {.description = "Images the optimizer refused or failed on"})),
-        duration(meter.create_histogram("image.optimize.duration",
-                                        {.description = "Time to process one image", .unit = "s"})) {}
+        duration(meter.create_histogram(
+            "image.optimize.duration", {.description = "Time to process one image", .unit = "s"})) {
+  }
   metrics::Counter<std::int64_t> bytes_in;
   metrics::Counter<std::int64_t> bytes_out;
   metrics::Counter<std::int64_t> errors;
@@ -66,7 +69,8 @@ class Observation {
       span_.set_status(trace::StatusCode::kError, error->message);
       return;
     }
-    if (instruments != nullptr) instruments->bytes_out.add(static_cast<std::int64_t>(output_size), {op});
+    if (instruments != nullptr)
+      instruments->bytes_out.add(static_cast<std::int64_t>(output_size), {op});
     span_.set("image.optimized_size", static_cast<std::int64_t>(output_size))
         .set("image.reduction_percent", reduction_percent);
     span_.set_status(trace::StatusCode::kOk);
@@ -81,7 +85,8 @@ class Observation {
 
 std::optional<ImageError> check(const OptimizeOptions& o) {
   if (o.max_width < 1 || o.max_height < 1) {
-    return ImageError{ImageErrorKind::kInvalidOptions, "max_width and max_height must be at least 1"};
+    return ImageError{ImageErrorKind::kInvalidOptions,
+                      "max_width and max_height must be at least 1"};
   }
   if (o.quality < 1 || o.quality > 100) {
     return ImageError{ImageErrorKind::kInvalidOptions, "quality must be within 1..100"};
@@ -102,7 +107,9 @@ std::pair<int, int> upright(const ImageMetadata& m) {
 }
 
 // Frees the pixels of a PNG decoded by decode_png once libvips closes the image wrapping them.
-void free_pixels(VipsImage* /*image*/, void* pixels) { delete[] static_cast<std::uint8_t*>(pixels); }
+void free_pixels(VipsImage* /*image*/, void* pixels) {
+  delete[] static_cast<std::uint8_t*>(pixels);
+}
 
 int free_profile(void* profile, void* /*area*/) {
   g_free(profile);
@@ -121,23 +128,27 @@ constexpr double kBoxShrinkFactor = 4.0;
 // a large shrink of it then recomputes the shrunk rows for every tile its kernel overlaps
 // (3x slower, measured in bench/RESULTS.md), while a small one (a reduce alone) runs faster
 // without the cache, which would serialise it.
-void mark_sequential(VImage& image) { image.set(VIPS_META_SEQUENTIAL, 1); }
+void mark_sequential(VImage& image) {
+  image.set(VIPS_META_SEQUENTIAL, 1);
+}
 
 std::optional<VImage> load_png(ByteView input, const ImageMetadata& meta, double factor) {
   // decode_png holds the whole image in memory, where libvips streams it: larger images keep to
   // libvips so that memory stays low.
   constexpr std::uint64_t kLargestInMemory = 25'000'000;
-  if (static_cast<std::uint64_t>(meta.width) * static_cast<std::uint64_t>(meta.height) > kLargestInMemory) {
+  if (static_cast<std::uint64_t>(meta.width) * static_cast<std::uint64_t>(meta.height) >
+      kLargestInMemory) {
     return std::nullopt;
   }
-  detail::PngDecode d =
-      detail::decode_png(input, static_cast<std::uint64_t>(meta.width) * static_cast<std::uint64_t>(meta.height));
+  detail::PngDecode d = detail::decode_png(
+      input, static_cast<std::uint64_t>(meta.width) * static_cast<std::uint64_t>(meta.height));
   if (d.status == detail::PngDecode::kUnsupported) return std::nullopt;
   if (d.status == detail::PngDecode::kCorrupt) throw vips::VError(d.error);
   detail::PngPixels& px = d.pixels;
-  const std::size_t size = static_cast<std::size_t>(px.width) * static_cast<std::size_t>(px.height) *
-                           static_cast<std::size_t>(px.bands);
-  VImage wrapped = VImage::new_from_memory(px.data.get(), size, px.width, px.height, px.bands, VIPS_FORMAT_UCHAR);
+  const std::size_t size = static_cast<std::size_t>(px.width) *
+                           static_cast<std::size_t>(px.height) * static_cast<std::size_t>(px.bands);
+  VImage wrapped = VImage::new_from_memory(px.data.get(), size, px.width, px.height, px.bands,
+                                           VIPS_FORMAT_UCHAR);
   g_signal_connect(wrapped.get_image(), "postclose", G_CALLBACK(free_pixels), px.data.release());
   const double per_mm = px.pixels_per_metre > 0 ? px.pixels_per_metre / 1000.0 : 1.0;
   VImage image = wrapped.copy(VImage::option()
@@ -176,9 +187,8 @@ VImage load(ByteView input, const ImageMetadata& meta, double factor, bool keep_
   } else if (factor >= 4) {
     shrink = 2;
   }
-  vips::VOption* options = VImage::option()
-                               ->set("access", VIPS_ACCESS_SEQUENTIAL)
-                               ->set("fail_on", VIPS_FAIL_ON_WARNING);
+  vips::VOption* options =
+      VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail_on", VIPS_FAIL_ON_WARNING);
   if (shrink > 1 && meta.format == "jpeg") options->set("shrink", shrink);
   // libwebp decodes straight to any scale with proper resampling (it is not a block shrink, so
   // no factor needs to be left for the final resize).
@@ -187,11 +197,14 @@ VImage load(ByteView input, const ImageMetadata& meta, double factor, bool keep_
 }
 
 // Fits inside max_width x max_height, never enlarged, orientation applied.
-VImage load_fitting(ByteView input, const ImageMetadata& meta, int max_width, int max_height, bool keep_metadata) {
+VImage load_fitting(ByteView input, const ImageMetadata& meta, int max_width, int max_height,
+                    bool keep_metadata) {
   const auto [w, h] = upright(meta);
-  const double factor = std::max(static_cast<double>(w) / max_width, static_cast<double>(h) / max_height);
+  const double factor =
+      std::max(static_cast<double>(w) / max_width, static_cast<double>(h) / max_height);
   return load(input, meta, factor, keep_metadata)
-      .thumbnail_image(max_width, VImage::option()->set("height", max_height)->set("size", VIPS_SIZE_DOWN));
+      .thumbnail_image(max_width,
+                       VImage::option()->set("height", max_height)->set("size", VIPS_SIZE_DOWN));
 }
 
 // Exactly size x size: scaled to cover, centre crop, enlarged when smaller.
@@ -228,7 +241,8 @@ std::optional<ImageError> admit(const ImageMetadata& meta, const OptimizerOption
   const std::string needs = "the " + meta.format + " image decodes to " + megabytes(bytes);
   const std::string capacity = megabytes(limits.memory_budget->capacity_bytes());
   switch (reservation->admission()) {
-    case Admission::kAdmitted: return std::nullopt;
+    case Admission::kAdmitted:
+      return std::nullopt;
     case Admission::kFull:
       return ImageError{ImageErrorKind::kBusy, needs + " and the image memory budget (" + capacity +
                                                    ") is in use by other images; retry later"};
@@ -264,8 +278,8 @@ namespace {
 // The shared core of optimize_for_analysis and process: one decode, shrunk on load to fit.
 // With `thumbnail_size` > 0 the decoded pixels are kept in memory and the thumbnail is cut
 // from them.
-ImageResult<ProcessedImage> run(ByteView input, const OptimizeOptions& o, const OptimizerOptions& limits,
-                                int thumbnail_size) {
+ImageResult<ProcessedImage> run(ByteView input, const OptimizeOptions& o,
+                                const OptimizerOptions& limits, int thumbnail_size) {
   auto meta = detail::probe(input, limits);
   if (!meta) return meta.error();
   std::optional<MemoryBudget::Reservation> reservation;
@@ -276,7 +290,8 @@ ImageResult<ProcessedImage> run(ByteView input, const OptimizeOptions& o, const 
   opt.original = meta.value();
   opt.format = o.format;
   try {
-    VImage base = detail::to_display(load_fitting(input, opt.original, o.max_width, o.max_height, o.preserve_metadata));
+    VImage base = detail::to_display(
+        load_fitting(input, opt.original, o.max_width, o.max_height, o.preserve_metadata));
     if (thumbnail_size > 0) {
       detail::TimeBudget budget(base, deadline);
       base = base.copy_memory();
@@ -295,15 +310,17 @@ ImageResult<ProcessedImage> run(ByteView input, const OptimizeOptions& o, const 
 
     const auto [w, h] = upright(opt.original);
     const bool format_ok = opt.original.format == to_string(o.format) || o.keep_smaller_original;
-    const bool already_fits = format_ok && w <= o.max_width && h <= o.max_height && opt.original.pages == 1;
+    const bool already_fits =
+        format_ok && w <= o.max_width && h <= o.max_height && opt.original.pages == 1;
     if (opt.bytes.size() >= input.size() && already_fits) {
       opt.bytes.assign(input.begin(), input.end());
       opt.is_original = true;
       opt.width = w;
       opt.height = h;
     }
-    const double saved = 100.0 * (static_cast<double>(input.size()) - static_cast<double>(opt.bytes.size())) /
-                         static_cast<double>(input.size());
+    const double saved =
+        100.0 * (static_cast<double>(input.size()) - static_cast<double>(opt.bytes.size())) /
+        static_cast<double>(input.size());
     opt.reduction_percent = std::max(0.0, saved);
 
     if (thumbnail_size > 0) {
@@ -311,15 +328,16 @@ ImageResult<ProcessedImage> run(ByteView input, const OptimizeOptions& o, const 
       // thumbnail; then decode again rather than enlarge.
       const bool shrunk = base.width() != w || base.height() != h;
       if (!shrunk || std::min(base.width(), base.height()) >= thumbnail_size) {
-        const VImage t = base.thumbnail_image(thumbnail_size, VImage::option()
-                                                                  ->set("height", thumbnail_size)
-                                                                  ->set("crop", VIPS_INTERESTING_CENTRE)
-                                                                  ->set("size", VIPS_SIZE_BOTH)
-                                                                  ->set("no_rotate", true));
+        const VImage t =
+            base.thumbnail_image(thumbnail_size, VImage::option()
+                                                     ->set("height", thumbnail_size)
+                                                     ->set("crop", VIPS_INTERESTING_CENTRE)
+                                                     ->set("size", VIPS_SIZE_BOTH)
+                                                     ->set("no_rotate", true));
         result.thumbnail = encode_thumbnail(t, limits.thumbnail_quality, deadline);
       } else {
-        result.thumbnail =
-            encode_thumbnail(load_cover(input, opt.original, thumbnail_size), limits.thumbnail_quality, deadline);
+        result.thumbnail = encode_thumbnail(load_cover(input, opt.original, thumbnail_size),
+                                            limits.thumbnail_quality, deadline);
       }
     }
   } catch (const vips::VError& e) {
@@ -333,9 +351,10 @@ ImageResult<ProcessedImage> run(ByteView input, const OptimizeOptions& o, const 
 
 }  // namespace
 
-ImageResult<OptimizedImage> ImageOptimizer::optimize_for_analysis(ByteView input,
-                                                                  const OptimizeOptions& options) const {
-  Observation obs(options_.tracer, "image.optimize", "optimize", input.size(), to_string(options.format));
+ImageResult<OptimizedImage> ImageOptimizer::optimize_for_analysis(
+    ByteView input, const OptimizeOptions& options) const {
+  Observation obs(options_.tracer, "image.optimize", "optimize", input.size(),
+                  to_string(options.format));
   ImageResult<OptimizedImage> r = [&]() -> ImageResult<OptimizedImage> {
     if (auto bad = check(options)) return *bad;
     auto processed = run(input, options, options_, 0);
@@ -352,16 +371,19 @@ ImageResult<OptimizedImage> ImageOptimizer::optimize_for_analysis(ByteView input
 
 ImageResult<ProcessedImage> ImageOptimizer::process(ByteView input, const OptimizeOptions& options,
                                                     int thumbnail_size) const {
-  Observation obs(options_.tracer, "image.optimize", "process", input.size(), to_string(options.format));
+  Observation obs(options_.tracer, "image.optimize", "process", input.size(),
+                  to_string(options.format));
   ImageResult<ProcessedImage> r = [&]() -> ImageResult<ProcessedImage> {
     if (auto bad = check(options)) return *bad;
     if (auto bad = check_thumbnail_size(thumbnail_size)) return *bad;
     return run(input, options, options_, thumbnail_size);
   }();
   if (r) {
-    obs.span().set("image.thumbnail.size", static_cast<std::int64_t>(r.value().thumbnail.bytes.size()));
-    obs.finish(instruments_.get(), r.value().optimized.bytes.size() + r.value().thumbnail.bytes.size(),
-               nullptr, r.value().optimized.reduction_percent);
+    obs.span().set("image.thumbnail.size",
+                   static_cast<std::int64_t>(r.value().thumbnail.bytes.size()));
+    obs.finish(instruments_.get(),
+               r.value().optimized.bytes.size() + r.value().thumbnail.bytes.size(), nullptr,
+               r.value().optimized.reduction_percent);
   } else {
     obs.finish(instruments_.get(), 0, &r.error(), 0.0);
   }
@@ -378,8 +400,8 @@ ImageResult<Thumbnail> ImageOptimizer::generate_thumbnail(ByteView input, int si
     if (auto refused = admit(meta.value(), options_, reservation)) return *refused;
     detail::Deadline deadline{.at = std::chrono::steady_clock::now() + options_.time_budget};
     try {
-      return encode_thumbnail(load_cover(input, meta.value(), size),
-                              options_.thumbnail_quality, deadline);
+      return encode_thumbnail(load_cover(input, meta.value(), size), options_.thumbnail_quality,
+                              deadline);
     } catch (const vips::VError& e) {
       return failure(deadline, "making a thumbnail of the " + meta.value().format + " image",
                      detail::take_vips_error(e));
@@ -389,7 +411,7 @@ ImageResult<Thumbnail> ImageOptimizer::generate_thumbnail(ByteView input, int si
   }();
   if (r) {
     const double saved = 100.0 * (1.0 - static_cast<double>(r.value().bytes.size()) /
-                                             static_cast<double>(input.size()));
+                                            static_cast<double>(input.size()));
     obs.finish(instruments_.get(), r.value().bytes.size(), nullptr, std::max(0.0, saved));
   } else {
     obs.finish(instruments_.get(), 0, &r.error(), 0.0);

@@ -17,7 +17,8 @@ constexpr std::size_t kPadding = 4;
 constexpr std::uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
 std::uint32_t read_be32(const std::uint8_t* p) noexcept {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         p[3];
 }
 
 struct Decompressor {
@@ -35,7 +36,9 @@ PngDecode corrupt(std::string why) {
   return d;
 }
 
-PngDecode unsupported() { return PngDecode{}; }
+PngDecode unsupported() {
+  return PngDecode{};
+}
 
 int paeth(int a, int b, int c) noexcept {
   const int pa = std::abs(b - c);
@@ -61,14 +64,17 @@ __m128i load_pixel(const std::uint8_t* p) noexcept {
   return _mm_unpacklo_epi8(load_bytes(p), _mm_setzero_si128());
 }
 
-__m128i abs_epi16(__m128i x) noexcept { return _mm_max_epi16(x, _mm_sub_epi16(_mm_setzero_si128(), x)); }
+__m128i abs_epi16(__m128i x) noexcept {
+  return _mm_max_epi16(x, _mm_sub_epi16(_mm_setzero_si128(), x));
+}
 
 __m128i select(__m128i mask, __m128i yes, __m128i no) noexcept {
   return _mm_or_si128(_mm_and_si128(mask, yes), _mm_andnot_si128(mask, no));
 }
 
 template <int Bpp>
-void paeth_pixels(const std::uint8_t* src, std::uint8_t* dst, const std::uint8_t* prev, std::size_t n) noexcept {
+void paeth_pixels(const std::uint8_t* src, std::uint8_t* dst, const std::uint8_t* prev,
+                  std::size_t n) noexcept {
   __m128i a = load_pixel(dst);
   __m128i c = load_pixel(prev);
   for (std::size_t i = Bpp; i < n; i += Bpp) {
@@ -95,21 +101,23 @@ void paeth_pixels(const std::uint8_t* src, std::uint8_t* dst, const std::uint8_t
 // each byte is read before any write can reach it. `prev` is the previous row, already
 // unfiltered (zeros for the first row).
 template <int Bpp>
-void unfilter_row(std::uint8_t filter, const std::uint8_t* src, std::uint8_t* dst, const std::uint8_t* prev,
-                  std::size_t n) noexcept {
+void unfilter_row(std::uint8_t filter, const std::uint8_t* src, std::uint8_t* dst,
+                  const std::uint8_t* prev, std::size_t n) noexcept {
   switch (filter) {
     case 0:
       std::memmove(dst, src, n);
       break;
     case 1:
       for (std::size_t i = 0; i < Bpp; ++i) dst[i] = src[i];
-      for (std::size_t i = Bpp; i < n; ++i) dst[i] = static_cast<std::uint8_t>(src[i] + dst[i - Bpp]);
+      for (std::size_t i = Bpp; i < n; ++i)
+        dst[i] = static_cast<std::uint8_t>(src[i] + dst[i - Bpp]);
       break;
     case 2:
       for (std::size_t i = 0; i < n; ++i) dst[i] = static_cast<std::uint8_t>(src[i] + prev[i]);
       break;
     case 3:
-      for (std::size_t i = 0; i < Bpp; ++i) dst[i] = static_cast<std::uint8_t>(src[i] + (prev[i] >> 1));
+      for (std::size_t i = 0; i < Bpp; ++i)
+        dst[i] = static_cast<std::uint8_t>(src[i] + (prev[i] >> 1));
       for (std::size_t i = Bpp; i < n; ++i) {
         dst[i] = static_cast<std::uint8_t>(src[i] + ((dst[i - Bpp] + prev[i]) >> 1));
       }
@@ -130,7 +138,8 @@ void unfilter_row(std::uint8_t filter, const std::uint8_t* src, std::uint8_t* ds
 }
 
 template <int Bpp>
-bool unfilter(std::uint8_t* buffer, std::size_t stride, std::size_t rows, const std::uint8_t* zeros) noexcept {
+bool unfilter(std::uint8_t* buffer, std::size_t stride, std::size_t rows,
+              const std::uint8_t* zeros) noexcept {
   const std::uint8_t* prev = zeros;
   for (std::size_t y = 0; y < rows; ++y) {
     const std::uint8_t* raw = buffer + y * (stride + 1);
@@ -145,7 +154,8 @@ bool unfilter(std::uint8_t* buffer, std::size_t stride, std::size_t rows, const 
 }  // namespace
 
 bool is_png(ByteView input) noexcept {
-  return input.size() >= sizeof kSignature && std::memcmp(input.data(), kSignature, sizeof kSignature) == 0;
+  return input.size() >= sizeof kSignature &&
+         std::memcmp(input.data(), kSignature, sizeof kSignature) == 0;
 }
 
 PngDecode decode_png(ByteView input, std::uint64_t max_pixels) {
@@ -168,7 +178,8 @@ PngDecode decode_png(ByteView input, std::uint64_t max_pixels) {
     const std::uint8_t* data = type + 4;
     const std::uint32_t stored_crc = read_be32(data + length);
     if (libdeflate_crc32(0, type, length + 4) != stored_crc) {
-      return corrupt("CRC mismatch in chunk " + std::string(reinterpret_cast<const char*>(type), 4));
+      return corrupt("CRC mismatch in chunk " +
+                     std::string(reinterpret_cast<const char*>(type), 4));
     }
     at += 12 + std::size_t{length};
     const std::string_view name(reinterpret_cast<const char*>(type), 4);
@@ -186,11 +197,20 @@ PngDecode decode_png(ByteView input, std::uint64_t max_pixels) {
       if (data[10] != 0 || data[11] != 0 || data[12] > 1) return corrupt("unknown method in IHDR");
       if (depth != 8 || data[12] != 0) return unsupported();
       switch (colour) {
-        case 0: px.bands = 1; break;
-        case 4: px.bands = 2; break;
-        case 2: px.bands = 3; break;
-        case 6: px.bands = 4; break;
-        default: return unsupported();
+        case 0:
+          px.bands = 1;
+          break;
+        case 4:
+          px.bands = 2;
+          break;
+        case 2:
+          px.bands = 3;
+          break;
+        case 6:
+          px.bands = 4;
+          break;
+        default:
+          return unsupported();
       }
       px.width = static_cast<int>(w);
       px.height = static_cast<int>(h);
@@ -210,7 +230,8 @@ PngDecode decode_png(ByteView input, std::uint64_t max_pixels) {
         // name (1-79 bytes), NUL, compression method 0, zlib stream
         const void* nul = std::memchr(data, 0, std::min<std::size_t>(length, 80));
         if (nul == nullptr) return corrupt("bad iCCP");
-        const std::size_t stream = static_cast<std::size_t>(static_cast<const std::uint8_t*>(nul) - data) + 2;
+        const std::size_t stream =
+            static_cast<std::size_t>(static_cast<const std::uint8_t*>(nul) - data) + 2;
         if (stream > length) return corrupt("bad iCCP");
         // Profiles are rarely over 64 KB; the buffer grows to at most 4 MB.
         std::vector<std::uint8_t> icc(std::size_t{64} << 10);
@@ -218,8 +239,8 @@ PngDecode decode_png(ByteView input, std::uint64_t max_pixels) {
         Decompressor z;
         if (z.d == nullptr) throw std::bad_alloc();
         for (;;) {
-          const libdeflate_result r =
-              libdeflate_zlib_decompress(z.d, data + stream, length - stream, icc.data(), icc.size(), &got);
+          const libdeflate_result r = libdeflate_zlib_decompress(
+              z.d, data + stream, length - stream, icc.data(), icc.size(), &got);
           if (r == LIBDEFLATE_SUCCESS) break;
           if (r != LIBDEFLATE_INSUFFICIENT_SPACE || icc.size() >= (std::size_t{4} << 20)) {
             return corrupt("the iCCP profile does not inflate");
@@ -230,7 +251,8 @@ PngDecode decode_png(ByteView input, std::uint64_t max_pixels) {
         // libpng drops a profile whose header is wrong or names another colour space; leave
         // such files to it rather than guess.
         const bool grey = px.bands <= 2;
-        if (icc.size() < 132 || read_be32(icc.data()) != icc.size() || std::memcmp(&icc[36], "acsp", 4) != 0 ||
+        if (icc.size() < 132 || read_be32(icc.data()) != icc.size() ||
+            std::memcmp(&icc[36], "acsp", 4) != 0 ||
             std::memcmp(&icc[16], grey ? "GRAY" : "RGB ", 4) != 0) {
           return unsupported();
         }
@@ -244,7 +266,8 @@ PngDecode decode_png(ByteView input, std::uint64_t max_pixels) {
   if (!end_seen) return corrupt("truncated: no IEND");
   if (compressed.empty()) return corrupt("no image data");
 
-  const std::size_t stride = static_cast<std::size_t>(px.width) * static_cast<std::size_t>(px.bands);
+  const std::size_t stride =
+      static_cast<std::size_t>(px.width) * static_cast<std::size_t>(px.bands);
   const std::size_t rows = static_cast<std::size_t>(px.height);
   const std::size_t filtered_size = rows * (stride + 1);
   // 4 bytes of padding: the Paeth loop loads whole words at the end of a row.
@@ -253,19 +276,28 @@ PngDecode decode_png(ByteView input, std::uint64_t max_pixels) {
   Decompressor z;
   if (z.d == nullptr) throw std::bad_alloc();
   std::size_t got = 0;
-  const libdeflate_result r =
-      libdeflate_zlib_decompress(z.d, compressed.data(), compressed.size(), px.data.get(), filtered_size, &got);
-  if (r == LIBDEFLATE_INSUFFICIENT_SPACE) return corrupt("more image data than the dimensions allow");
+  const libdeflate_result r = libdeflate_zlib_decompress(z.d, compressed.data(), compressed.size(),
+                                                         px.data.get(), filtered_size, &got);
+  if (r == LIBDEFLATE_INSUFFICIENT_SPACE)
+    return corrupt("more image data than the dimensions allow");
   if (r != LIBDEFLATE_SUCCESS) return corrupt("the image data does not inflate");
   if (got != filtered_size) return corrupt("truncated image data");
 
   const std::vector<std::uint8_t> zeros(stride + kPadding, 0);
   bool ok = false;
   switch (px.bands) {
-    case 1: ok = unfilter<1>(px.data.get(), stride, rows, zeros.data()); break;
-    case 2: ok = unfilter<2>(px.data.get(), stride, rows, zeros.data()); break;
-    case 3: ok = unfilter<3>(px.data.get(), stride, rows, zeros.data()); break;
-    default: ok = unfilter<4>(px.data.get(), stride, rows, zeros.data()); break;
+    case 1:
+      ok = unfilter<1>(px.data.get(), stride, rows, zeros.data());
+      break;
+    case 2:
+      ok = unfilter<2>(px.data.get(), stride, rows, zeros.data());
+      break;
+    case 3:
+      ok = unfilter<3>(px.data.get(), stride, rows, zeros.data());
+      break;
+    default:
+      ok = unfilter<4>(px.data.get(), stride, rows, zeros.data());
+      break;
   }
   if (!ok) return corrupt("unknown row filter");
   result.status = PngDecode::kDecoded;

@@ -31,8 +31,9 @@ void start() {
     }
     // Decoder warnings (a truncated file...) reach the caller as ImageErrors (we load with
     // fail_on=warning); printed too, they would flood a server's stderr with attacker-made text.
-    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, [](const gchar*, GLogLevelFlags, const gchar*, gpointer) {},
-                      nullptr);
+    g_log_set_handler(
+        "VIPS", G_LOG_LEVEL_WARNING, [](const gchar*, GLogLevelFlags, const gchar*, gpointer) {},
+        nullptr);
   });
   if (g_start_failed) {
     throw Error("libvips failed to start (vips_init): check the libvips installation");

@@ -25,37 +25,44 @@ constexpr std::array kLoaders{
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
   return out;
 }
 
 int bits_of(VipsBandFormat format) {
   switch (format) {
     case VIPS_FORMAT_UCHAR:
-    case VIPS_FORMAT_CHAR: return 8;
+    case VIPS_FORMAT_CHAR:
+      return 8;
     case VIPS_FORMAT_USHORT:
-    case VIPS_FORMAT_SHORT: return 16;
+    case VIPS_FORMAT_SHORT:
+      return 16;
     case VIPS_FORMAT_DOUBLE:
-    case VIPS_FORMAT_DPCOMPLEX: return 64;
-    default: return 32;
+    case VIPS_FORMAT_DPCOMPLEX:
+      return 64;
+    default:
+      return 32;
   }
 }
 
 // Signatures of image formats that only ImageMagick reads here.
 bool has_image_signature(ByteView in) {
   auto starts = [&](std::string_view magic) {
-    return in.size() >= magic.size() && std::equal(magic.begin(), magic.end(), in.begin(), [](char c, std::uint8_t b) {
-             return static_cast<std::uint8_t>(c) == b;
-           });
+    return in.size() >= magic.size() &&
+           std::equal(magic.begin(), magic.end(), in.begin(),
+                      [](char c, std::uint8_t b) { return static_cast<std::uint8_t>(c) == b; });
   };
   using namespace std::string_view_literals;
   return starts("BM"sv) || starts("8BPS"sv) || starts("\0\0\1\0"sv) || starts("\0\0\2\0"sv) ||
-         starts("DDS "sv) || starts("qoif"sv) || starts("\x76\x2f\x31\x01"sv) || starts("gimp xcf"sv) ||
-         starts("P7"sv) || starts("#?RADIANCE"sv);
+         starts("DDS "sv) || starts("qoif"sv) || starts("\x76\x2f\x31\x01"sv) ||
+         starts("gimp xcf"sv) || starts("P7"sv) || starts("#?RADIANCE"sv);
 }
 
-ImageError error(ImageErrorKind kind, std::string message) { return {kind, std::move(message)}; }
+ImageError error(ImageErrorKind kind, std::string message) {
+  return {kind, std::move(message)};
+}
 
 }  // namespace
 
@@ -77,8 +84,8 @@ ImageResult<ImageMetadata> probe(ByteView input, const OptimizerOptions& options
   const char* loader = vips_foreign_find_load_buffer(input.data(), input.size());
   if (loader == nullptr) {
     vips_error_clear();
-    return error(ImageErrorKind::kNotAnImage,
-                 "no image format recognised in the input (" + std::to_string(input.size()) + " bytes)");
+    return error(ImageErrorKind::kNotAnImage, "no image format recognised in the input (" +
+                                                  std::to_string(input.size()) + " bytes)");
   }
   const std::string name = lower(loader);
   const auto known = std::find_if(kLoaders.begin(), kLoaders.end(), [&](const KnownLoader& k) {
@@ -86,8 +93,8 @@ ImageResult<ImageMetadata> probe(ByteView input, const OptimizerOptions& options
   });
   if (name.find("magick") != std::string::npos && !has_image_signature(input)) {
     // ImageMagick claims almost any bytes (text, zeros); without a known signature it is no image.
-    return error(ImageErrorKind::kNotAnImage,
-                 "no image format recognised in the input (" + std::to_string(input.size()) + " bytes)");
+    return error(ImageErrorKind::kNotAnImage, "no image format recognised in the input (" +
+                                                  std::to_string(input.size()) + " bytes)");
   }
   if (known == kLoaders.end() || !known->supported) {
     return error(ImageErrorKind::kUnsupportedFormat,
@@ -99,11 +106,13 @@ ImageResult<ImageMetadata> probe(ByteView input, const OptimizerOptions& options
   vips::VImage header;
   try {
     // Sequential access: libvips reads the header now and would decode pixels only on demand.
-    header = vips::VImage::new_from_buffer(
-        input.data(), input.size(), "",
-        vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail_on", VIPS_FAIL_ON_WARNING));
+    header = vips::VImage::new_from_buffer(input.data(), input.size(), "",
+                                           vips::VImage::option()
+                                               ->set("access", VIPS_ACCESS_SEQUENTIAL)
+                                               ->set("fail_on", VIPS_FAIL_ON_WARNING));
   } catch (const vips::VError& e) {
-    return error(ImageErrorKind::kCorrupt, "cannot read the " + format + " header: " + take_vips_error(e));
+    return error(ImageErrorKind::kCorrupt,
+                 "cannot read the " + format + " header: " + take_vips_error(e));
   }
 
   ImageMetadata meta;
@@ -120,7 +129,8 @@ ImageResult<ImageMetadata> probe(ByteView input, const OptimizerOptions& options
   meta.bits_per_sample = bits_of(header.format());
   meta.bands = header.bands();
 
-  const auto pixels = static_cast<std::uint64_t>(meta.width) * static_cast<std::uint64_t>(meta.height);
+  const auto pixels =
+      static_cast<std::uint64_t>(meta.width) * static_cast<std::uint64_t>(meta.height);
   if (meta.width <= 0 || meta.height <= 0) {
     return error(ImageErrorKind::kCorrupt, "the " + format + " header declares an empty image");
   }
@@ -137,8 +147,9 @@ TimeBudget::TimeBudget(const vips::VImage& image, Deadline& deadline) : image_(i
   // Our own reference: the caller may drop its handle (e.g. replace it by a copy in memory).
   g_object_ref(image_);
   vips_image_set_progress(image_, TRUE);
-  handler_ = g_signal_connect_data(image_, "eval", reinterpret_cast<GCallback>(&TimeBudget::on_eval),
-                                   &deadline, nullptr, GConnectFlags{});
+  handler_ =
+      g_signal_connect_data(image_, "eval", reinterpret_cast<GCallback>(&TimeBudget::on_eval),
+                            &deadline, nullptr, GConnectFlags{});
 }
 
 TimeBudget::~TimeBudget() {

@@ -13,12 +13,18 @@ namespace {
 
 std::string_view color_of(Level level) {
   switch (level) {
-    case Level::kTrace: return "\x1b[90m";
-    case Level::kDebug: return "\x1b[36m";
-    case Level::kInfo: return "\x1b[32m";
-    case Level::kWarn: return "\x1b[33m";
-    case Level::kError: return "\x1b[31m";
-    default: return "\x1b[35;1m";
+    case Level::kTrace:
+      return "\x1b[90m";
+    case Level::kDebug:
+      return "\x1b[36m";
+    case Level::kInfo:
+      return "\x1b[32m";
+    case Level::kWarn:
+      return "\x1b[33m";
+    case Level::kError:
+      return "\x1b[31m";
+    default:
+      return "\x1b[35;1m";
   }
 }
 
@@ -39,9 +45,14 @@ bool write_all(int fd, std::string_view data, std::string& error) {
 
 ConsoleSink::ConsoleSink(ConsoleSinkOptions options) : options_(std::move(options)) {
   switch (options_.format) {
-    case ConsoleFormat::kJson: human_ = false; break;
-    case ConsoleFormat::kHuman: human_ = true; break;
-    default: human_ = ::isatty(options_.fd) == 1 && options_.environment != "production";
+    case ConsoleFormat::kJson:
+      human_ = false;
+      break;
+    case ConsoleFormat::kHuman:
+      human_ = true;
+      break;
+    default:
+      human_ = ::isatty(options_.fd) == 1 && options_.environment != "production";
   }
 }
 

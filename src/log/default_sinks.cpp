@@ -16,18 +16,25 @@ LogFiles LogFiles::from_environment(const Environment& env) {
 }
 
 std::vector<std::shared_ptr<Sink>> default_sinks(const LoggerOptions& options,
-                                                 const LogFiles& files) {
+                                                 const LogFiles& files, bool console) {
   std::vector<std::shared_ptr<Sink>> sinks;
-  sinks.push_back(std::make_shared<ConsoleSink>(
-      ConsoleSinkOptions{.format = ConsoleFormat::kAuto, .environment = options.environment}));
+  if (console) {
+    sinks.push_back(std::make_shared<ConsoleSink>(
+        ConsoleSinkOptions{.format = ConsoleFormat::kAuto, .environment = options.environment}));
+  }
   if (options.environment == "production") {
     const std::filesystem::path dir = files.dir;
-    sinks.push_back(std::make_shared<RotatingFileSink>(FileSinkOptions{
-        .path = (dir / "error.log").string(), .max_bytes = files.max_bytes,
-        .max_files = files.max_files, .min_level = Level::kError, .clock = options.clock}));
-    sinks.push_back(std::make_shared<RotatingFileSink>(FileSinkOptions{
-        .path = (dir / "combined.log").string(), .max_bytes = files.max_bytes,
-        .max_files = files.max_files, .clock = options.clock}));
+    sinks.push_back(
+        std::make_shared<RotatingFileSink>(FileSinkOptions{.path = (dir / "error.log").string(),
+                                                           .max_bytes = files.max_bytes,
+                                                           .max_files = files.max_files,
+                                                           .min_level = Level::kError,
+                                                           .clock = options.clock}));
+    sinks.push_back(
+        std::make_shared<RotatingFileSink>(FileSinkOptions{.path = (dir / "combined.log").string(),
+                                                           .max_bytes = files.max_bytes,
+                                                           .max_files = files.max_files,
+                                                           .clock = options.clock}));
   }
   return sinks;
 }

@@ -1,8 +1,8 @@
 #include "log/json_writer.hpp"
 
 #include <charconv>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 
 #include "log/record.hpp"
 
@@ -42,8 +42,7 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
   return need + 1;
 }
 
-char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor,
-                  std::size_t level);
+char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor, std::size_t level);
 
 // Whether a record's field named `key` must be renamed (field.hpp): it is a reserved key with
 // kReservedKeyPrefix in front zero or more times. Renaming every such key keeps the renamed ones
@@ -237,13 +236,27 @@ char* write_json_string(char* p, std::string_view s) noexcept {
     }
     *p++ = '\\';
     switch (c) {
-      case '"': *p++ = '"'; break;
-      case '\\': *p++ = '\\'; break;
-      case '\n': *p++ = 'n'; break;
-      case '\r': *p++ = 'r'; break;
-      case '\t': *p++ = 't'; break;
-      case '\b': *p++ = 'b'; break;
-      case '\f': *p++ = 'f'; break;
+      case '"':
+        *p++ = '"';
+        break;
+      case '\\':
+        *p++ = '\\';
+        break;
+      case '\n':
+        *p++ = 'n';
+        break;
+      case '\r':
+        *p++ = 'r';
+        break;
+      case '\t':
+        *p++ = 't';
+        break;
+      case '\b':
+        *p++ = 'b';
+        break;
+      case '\f':
+        *p++ = 'f';
+        break;
       default:
         std::memcpy(p, "u00", 3);
         p[3] = kHex[c >> 4];
@@ -329,13 +342,20 @@ void append_double(std::string& out, double d) {
 
 std::string_view level_name_upper(Level level) noexcept {
   switch (level) {
-    case Level::kTrace: return "TRACE";
-    case Level::kDebug: return "DEBUG";
-    case Level::kInfo: return "INFO";
-    case Level::kWarn: return "WARN";
-    case Level::kError: return "ERROR";
-    case Level::kFatal: return "FATAL";
-    default: return "OFF";
+    case Level::kTrace:
+      return "TRACE";
+    case Level::kDebug:
+      return "DEBUG";
+    case Level::kInfo:
+      return "INFO";
+    case Level::kWarn:
+      return "WARN";
+    case Level::kError:
+      return "ERROR";
+    case Level::kFatal:
+      return "FATAL";
+    default:
+      return "OFF";
   }
 }
 
@@ -352,6 +372,12 @@ void append_fields(std::string& out, const Field* fields, std::size_t count,
   (void)reader.str();  // the empty message
   LineBuffer line;
   append_fields(line, reader, redactor);
+  out.append(line.view());
+}
+
+void append_value(std::string& out, Reader& reader, const Redactor& redactor) {
+  LineBuffer line;
+  line.commit(write_value(line.reserve(0), line, reader, redactor, 1));
   out.append(line.view());
 }
 

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "lumen/log/field.hpp"
 #include "log/redactor.hpp"
+#include "lumen/log/field.hpp"
 #include "lumen/log/level.hpp"
 
 namespace lumen::log::detail {
@@ -51,7 +51,9 @@ class LineBuffer {
 };
 
 // The most bytes write_json_string() writes for an input of n bytes (every byte as \u00XX).
-constexpr std::size_t json_string_max(std::size_t n) noexcept { return 6 * n + 2; }
+constexpr std::size_t json_string_max(std::size_t n) noexcept {
+  return 6 * n + 2;
+}
 // Writes `s` as a quoted JSON string at p (room for json_string_max(s.size()) bytes): '"', '\\'
 // and control characters escaped, invalid UTF-8 sequences replaced by U+FFFD, so any input yields
 // valid JSON on one line. Returns the end.
@@ -70,8 +72,10 @@ void append_double(std::string& out, double d);
 
 // Decodes fields until the reader is done, appending ",\"key\":value" for each.
 void append_fields(LineBuffer& out, Reader& reader, const Redactor& redactor);
-// The same for fields given directly (child() pre-formats bound fields with it).
+// The same for fields given directly.
 void append_fields(std::string& out, const Field* fields, std::size_t count,
                    const Redactor& redactor);
+// Decodes one field's value (the reader is at its kind byte) and appends its JSON.
+void append_value(std::string& out, Reader& reader, const Redactor& redactor);
 
 }  // namespace lumen::log::detail

@@ -17,7 +17,8 @@ std::string_view level_name(Level level) noexcept {
 
 std::optional<Level> parse_level(std::string_view text) noexcept {
   std::string lower;
-  for (char c : text) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : text)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   if (lower == "warning") return Level::kWarn;
   for (std::size_t i = 0; i < kNames.size(); ++i) {
     if (lower == kNames[i]) return static_cast<Level>(i);

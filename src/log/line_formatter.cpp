@@ -29,8 +29,8 @@ LineFormatter::LineFormatter(const LoggerOptions& options) {
   for (const auto& k : options.redact_keys) redactor_.add(k);
   service_members_.append(",\"service\":");
   // The OpenTelemetry default when the options name no service (a Logger built without a Resource).
-  append_json_string(service_members_, options.service.empty() ? fallback_service_name()
-                                                               : options.service);
+  append_json_string(service_members_,
+                     options.service.empty() ? fallback_service_name() : options.service);
   service_members_.append(",\"environment\":");
   append_json_string(service_members_, options.environment);
   const bool camel = options.trace_keys == TraceKeys::kCamelCase;
@@ -63,8 +63,7 @@ FormattedRecord LineFormatter::format(Level level, std::uint64_t wall_ns, std::s
   const std::size_t message_end = line_.size() - 1;
   const std::size_t fields_start = line_.size();
   const std::string_view bound = slot != nullptr ? slot->bound() : std::string_view();
-  p = line_.reserve(service_members_.size() + trace_key_.size() + 32 + span_key_.size() + 16 + 1 +
-                    bound.size());
+  p = line_.reserve(service_members_.size() + trace_key_.size() + 32 + span_key_.size() + 16 + 1);
   put(service_members_);
   if (slot != nullptr && slot->has_span) {
     put(trace_key_);
@@ -75,19 +74,16 @@ FormattedRecord LineFormatter::format(Level level, std::uint64_t wall_ns, std::s
     p += 16;
     *p++ = '"';
   }
-  if (!bound.empty()) put(bound);
   line_.commit(p);
+  if (!bound.empty()) {
+    Reader bound_reader(bound);
+    append_fields(line_, bound_reader, redactor_);
+  }
   append_fields(line_, reader, redactor_);
   line_.push_back('}');
   const std::string_view json = line_.view();
   return FormattedRecord{level, wall_ns, json.substr(message_start, message_end - message_start),
                          json, json.substr(fields_start, json.size() - 1 - fields_start)};
-}
-
-std::string LineFormatter::format_fields(const Field* fields, std::size_t count) const {
-  std::string out;
-  append_fields(out, fields, count, redactor_);
-  return out;
 }
 
 }  // namespace lumen::log::detail

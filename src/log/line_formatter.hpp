@@ -27,8 +27,7 @@ class LineFormatter {
   FormattedRecord format(Level level, std::uint64_t wall_ns, std::string_view message,
                          const Slot* slot, Reader& reader);
 
-  // Fields as the members a line carries (child() binds them once, formatted); any thread.
-  [[nodiscard]] std::string format_fields(const Field* fields, std::size_t count) const;
+  [[nodiscard]] const Redactor& redactor() const noexcept { return redactor_; }
 
  private:
   Redactor redactor_;

@@ -11,6 +11,7 @@
 #include "core/stderr_line.hpp"
 #include "log/line_formatter.hpp"
 #include "log/record.hpp"
+#include "log/record_data.hpp"
 #include "log/record_ring.hpp"
 #include "log/repeat_limiter.hpp"
 #include "lumen/core/context.hpp"
@@ -34,7 +35,9 @@ class LoggerCore {
         repeats_(options_.rate_limit_burst, options_.rate_limit_window),
         ring_(options_.asynchronous ? options_.queue_capacity : 1),
         sink_failed_(sinks_.size(), false),
-        sink_refused_(sinks_.size(), 0) {
+        sink_refused_(sinks_.size(), 0),
+        wants_data_(std::any_of(sinks_.begin(), sinks_.end(),
+                                [](const auto& sink) { return sink->wants_data(); })) {
     level_.store(static_cast<std::uint8_t>(options_.level), std::memory_order_relaxed);
   }
 
@@ -140,10 +143,6 @@ class LoggerCore {
     return s;
   }
 
-  std::string format_bound(const Field* fields, std::size_t count) const {
-    return formatter_.format_fields(fields, count);
-  }
-
  private:
   std::uint64_t block_timeout_ns() const noexcept {
     return static_cast<std::uint64_t>(std::max<std::int64_t>(1, options_.block_timeout.count())) *
@@ -171,8 +170,8 @@ class LoggerCore {
     }
   }
 
-  void fill(Slot& s, Level level, std::string_view message, const Field* fields,
-            std::size_t count, const std::string* bound) {
+  void fill(Slot& s, Level level, std::string_view message, const Field* fields, std::size_t count,
+            const std::string* bound) {
     s.type = Slot::Type::kLog;
     s.level = level;
     s.wall_ns = clock_->wall_ns();
@@ -181,6 +180,7 @@ class LoggerCore {
     if (s.has_span) {
       s.trace_id = span.trace_id();
       s.span_id = span.span_id();
+      s.trace_flags = span.flags();
     }
     const std::size_t bound_size = bound != nullptr ? clamp_u32(bound->size()) : 0;
     const std::size_t body = encoded_size(message, fields, count);
@@ -271,8 +271,25 @@ class LoggerCore {
         return false;
       }
     }
+    const Reader fields = reader;
     formatted_ = formatter_.format(s.level, s.wall_ns, message, &s, reader);
+    if (wants_data_) {
+      describe(message, s.bound(), fields, s.has_span ? &s : nullptr);
+      formatted_.data = &data_;
+    }
     return true;
+  }
+
+  // Fills data_ for the sinks that want records as data; `fields` is at the record's first field.
+  void describe(std::string_view message, std::string_view bound, Reader fields, const Slot* span) {
+    data_.message = message;
+    data_.trace_id = span != nullptr ? span->trace_id : TraceId();
+    data_.span_id = span != nullptr ? span->span_id : SpanId();
+    data_.trace_flags = span != nullptr ? span->trace_flags : 0;
+    data_.attributes.clear();
+    Reader bound_reader(bound);
+    read_attributes(bound_reader, formatter_.redactor(), data_.attributes);
+    read_attributes(fields, formatter_.redactor(), data_.attributes);
   }
 
   void dispatch(const FormattedRecord& fr) {
@@ -315,7 +332,13 @@ class LoggerCore {
     const std::string encoded = encode(message, fields, count);
     Reader reader(encoded);
     const std::string_view m = reader.str();
-    dispatch(formatter_.format(level, wall_ns, m, nullptr, reader));
+    const Reader field_reader = reader;
+    FormattedRecord line = formatter_.format(level, wall_ns, m, nullptr, reader);
+    if (wants_data_) {
+      describe(m, {}, field_reader, nullptr);
+      line.data = &data_;
+    }
+    dispatch(line);
   }
 
   void flush_sinks() {
@@ -374,10 +397,12 @@ class LoggerCore {
   Slot sync_slot_;
 
   // Writer-only state (or under sync_mutex_ in synchronous mode).
+  RecordData data_;  // for the sinks that want records as data
   FormattedRecord formatted_{};
   std::size_t unflushed_ = 0;
   std::vector<bool> sink_failed_;
   std::vector<std::uint64_t> sink_refused_;  // write() returned false, per sink
+  const bool wants_data_;                    // some sink wants records as data
   std::uint64_t reported_dropped_ = 0;
   std::uint64_t last_drop_report_ = 0;
 
@@ -430,8 +455,7 @@ Logger::Logger(LoggerOptions options, std::vector<std::shared_ptr<Sink>> sinks) 
   level_ = &core_->level_;
 }
 
-void Logger::submit(Level level, std::string_view message, const Field* fields,
-                    std::size_t count) {
+void Logger::submit(Level level, std::string_view message, const Field* fields, std::size_t count) {
   core_->submit(level, message, fields, count, bound_.get());
 }
 
@@ -442,15 +466,31 @@ void Logger::fatal(std::string_view m, std::initializer_list<Field> f) {
 
 Logger Logger::child(std::initializer_list<Field> fields) const {
   Logger c = *this;
+  // Encoded like a record's fields: the writer formats (and redacts) them with each record.
   std::string bound = bound_ ? *bound_ : std::string();
-  bound.append(core_->format_bound(fields.begin(), fields.size()));
+  std::size_t size = 0;
+  for (const Field& f : fields) size += detail::encoded_size(f);
+  std::size_t at = bound.size();
+  bound.resize(at + size);
+  for (const Field& f : fields) {
+    char* end = detail::put_field(bound.data() + at, f);
+    at = static_cast<std::size_t>(end - bound.data());
+  }
   c.bound_ = std::make_shared<const std::string>(std::move(bound));
   return c;
 }
 
-bool Logger::flush(Timeout timeout) { return core_->flush(timeout); }
-bool Logger::shutdown(Timeout timeout) { return core_->shutdown(timeout); }
-void Logger::reopen() noexcept { core_->request_reopen(); }
-LoggerStats Logger::stats() const noexcept { return core_->stats(); }
+bool Logger::flush(Timeout timeout) {
+  return core_->flush(timeout);
+}
+bool Logger::shutdown(Timeout timeout) {
+  return core_->shutdown(timeout);
+}
+void Logger::reopen() noexcept {
+  core_->request_reopen();
+}
+LoggerStats Logger::stats() const noexcept {
+  return core_->stats();
+}
 
 }  // namespace lumen::log

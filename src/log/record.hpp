@@ -41,12 +41,16 @@ inline std::size_t encoded_size(const Field& f, std::size_t level = 1) noexcept 
 inline std::size_t encoded_size(const Value& v, std::size_t level) noexcept {
   if (too_deep(v, level)) return 5 + kTooDeepMarker.size();
   switch (v.kind()) {
-    case Value::Kind::kNull: return 1;
-    case Value::Kind::kBool: return 2;
+    case Value::Kind::kNull:
+      return 1;
+    case Value::Kind::kBool:
+      return 2;
     case Value::Kind::kInt:
     case Value::Kind::kUint:
-    case Value::Kind::kDouble: return 9;
-    case Value::Kind::kString: return 5 + clamp_u32(v.as_string().size());
+    case Value::Kind::kDouble:
+      return 9;
+    case Value::Kind::kString:
+      return 5 + clamp_u32(v.as_string().size());
     case Value::Kind::kObject: {
       std::size_t n = 5;
       const std::size_t count = clamp_u32(v.size());
@@ -102,8 +106,7 @@ inline char* put_value(char* p, const Value& v, std::size_t level) noexcept {
       *p++ = v.as_bool() ? 1 : 0;
       break;
     case Value::Kind::kInt:
-    case Value::Kind::kUint:
-    {
+    case Value::Kind::kUint: {
       const std::uint64_t bits = v.as_uint();  // the union's bits, whatever the sign
       std::memcpy(p, &bits, 8);
       p += 8;
@@ -179,12 +182,19 @@ class Reader {
   // Skips the rest of a value whose kind byte was read.
   void skip_payload(Value::Kind kind) noexcept {
     switch (kind) {
-      case Value::Kind::kNull: break;
-      case Value::Kind::kBool: p_ += 1; break;
+      case Value::Kind::kNull:
+        break;
+      case Value::Kind::kBool:
+        p_ += 1;
+        break;
       case Value::Kind::kInt:
       case Value::Kind::kUint:
-      case Value::Kind::kDouble: p_ += 8; break;
-      case Value::Kind::kString: (void)str(); break;
+      case Value::Kind::kDouble:
+        p_ += 8;
+        break;
+      case Value::Kind::kString:
+        (void)str();
+        break;
       case Value::Kind::kObject: {
         const std::uint32_t n = u32();
         for (std::uint32_t i = 0; i < n; ++i) {

@@ -31,7 +31,8 @@ struct alignas(64) Slot {
   Type type = Type::kLog;
   Level level = Level::kInfo;
   bool has_span = false;
-  std::uint32_t bound_size = 0;  // the child logger's pre-formatted members, first in the data
+  std::uint8_t trace_flags = 0;  // the active span's W3C flags, when has_span
+  std::uint32_t bound_size = 0;  // the child logger's encoded fields, first in the data
   std::uint32_t size = 0;        // bytes of data: bound members, then the encoded record
   std::uint64_t wall_ns = 0;
   std::uint64_t marker = 0;  // flush sequence for kFlushMarker
@@ -100,7 +101,8 @@ class RecordRing {
   // move over.
   void prefetch_for_write(std::uint64_t pos, std::uint64_t ahead) const noexcept {
     const char* p = reinterpret_cast<const char*>(&slots_[(pos + ahead) % capacity_]);
-    for (std::size_t line = 0; line < kSlotSize; line += 64) lumen::detail::prefetch_for_write(p + line);
+    for (std::size_t line = 0; line < kSlotSize; line += 64)
+      lumen::detail::prefetch_for_write(p + line);
   }
   static void publish(Slot& s, std::uint64_t pos) noexcept {
     s.sequence.store(2 * pos + 1, std::memory_order_release);

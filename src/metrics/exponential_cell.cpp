@@ -15,7 +15,8 @@ void merge_buckets(std::int32_t& offset, std::vector<std::uint64_t>& counts, std
   for (std::size_t k = 0; k < counts.size(); ++k) {
     const std::uint64_t c = counts[k];
     counts[k] = 0;
-    counts[static_cast<std::size_t>(((first + static_cast<std::int64_t>(k)) >> by) - new_offset)] += c;
+    counts[static_cast<std::size_t>(((first + static_cast<std::int64_t>(k)) >> by) - new_offset)] +=
+        c;
   }
   const std::int64_t last = first + static_cast<std::int64_t>(counts.size()) - 1;
   counts.resize(static_cast<std::size_t>((last >> by) - new_offset + 1));
@@ -29,7 +30,8 @@ std::int32_t exponential_index(double v, std::int32_t scale) noexcept {
   const double m = std::frexp(v, &exp);  // v = m * 2^exp, 0.5 <= m < 1
   if (m == 0.5) {
     // v = 2^(exp-1) exactly: the upper bound of the bucket just below it.
-    if (scale >= 0) return static_cast<std::int32_t>((std::int64_t{exp} - 1) * (std::int64_t{1} << scale) - 1);
+    if (scale >= 0)
+      return static_cast<std::int32_t>((std::int64_t{exp} - 1) * (std::int64_t{1} << scale) - 1);
     return (exp - 2) >> -scale;
   }
   // 2^(exp-1) < v < 2^exp: bucket exp-1 at scale 0.
@@ -54,11 +56,15 @@ double exponential_bound(std::int64_t index, std::int32_t scale) noexcept {
   }
   whole = std::clamp<std::int64_t>(whole, -2000, 2000);
   const double fraction =
-      part == 0 ? 1.0 : std::exp2(static_cast<double>(part) / static_cast<double>(std::int64_t{1} << scale));
+      part == 0
+          ? 1.0
+          : std::exp2(static_cast<double>(part) / static_cast<double>(std::int64_t{1} << scale));
   return std::ldexp(fraction, static_cast<int>(whole));
 }
 
-void downscale(ExponentialBuckets& b, std::int32_t by) { merge_buckets(b.offset, b.bucket_counts, by); }
+void downscale(ExponentialBuckets& b, std::int32_t by) {
+  merge_buckets(b.offset, b.bucket_counts, by);
+}
 
 std::int32_t scale_reduction(std::int64_t lo, std::int64_t hi, std::uint32_t max_size) noexcept {
   std::int32_t by = 0;
@@ -110,7 +116,8 @@ void ExponentialCell::record(double v) noexcept {
     Range& range = v > 0 ? positive_ : negative_;
     std::int32_t index = exponential_index(std::fabs(v), scale_);
     if (!range.counts.empty()) {
-      const std::int64_t last = std::int64_t{range.offset} + static_cast<std::int64_t>(range.counts.size()) - 1;
+      const std::int64_t last =
+          std::int64_t{range.offset} + static_cast<std::int64_t>(range.counts.size()) - 1;
       const std::int32_t by = scale_reduction(std::min<std::int64_t>(range.offset, index),
                                               std::max<std::int64_t>(last, index), max_size_);
       if (by > 0) {

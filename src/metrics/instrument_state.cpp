@@ -67,8 +67,8 @@ inline bool key_less(std::string_view a, std::string_view b) noexcept {
 }
 
 bool key_allowed(const InstrumentConfig& config, std::string_view key) {
-  if (config.keep_keys &&
-      std::find(config.keep_keys->begin(), config.keep_keys->end(), key) == config.keep_keys->end()) {
+  if (config.keep_keys && std::find(config.keep_keys->begin(), config.keep_keys->end(), key) ==
+                              config.keep_keys->end()) {
     return false;
   }
   return std::find(config.drop_keys.begin(), config.drop_keys.end(), key) == config.drop_keys.end();
@@ -190,12 +190,14 @@ std::unique_ptr<Series> InstrumentState::make_series(std::vector<StoredAttr> att
   s->attrs = std::move(attrs);
   const Clock* exemplar_clock = config_.exemplars ? config_.clock : nullptr;
   if (config_.kind == InstrumentKind::kHistogram && config_.exponential) {
-    s->histogram = std::make_unique<HistogramCell>(
-        std::make_unique<ExponentialCell>(*config_.exponential), exemplar_clock);
+    s->histogram =
+        std::make_unique<HistogramCell>(std::make_unique<ExponentialCell>(*config_.exponential),
+                                        exemplar_clock, config_.exemplar_every_measurement);
   } else if (config_.kind == InstrumentKind::kHistogram) {
-    s->histogram = std::make_unique<HistogramCell>(config_.bounds, exemplar_clock);
+    s->histogram = std::make_unique<HistogramCell>(config_.bounds, exemplar_clock,
+                                                   config_.exemplar_every_measurement);
   } else {
-    s->sum = std::make_unique<SumCell>(exemplar_clock);
+    s->sum = std::make_unique<SumCell>(exemplar_clock, config_.exemplar_every_measurement);
   }
   return s;
 }

@@ -51,6 +51,7 @@ struct InstrumentConfig {
   std::vector<std::string> drop_keys;
   const Clock* clock = nullptr;
   bool exemplars = true;
+  bool exemplar_every_measurement = false;  // the always_on filter
 };
 
 // Call-site attributes, filtered by the view, sorted by key, deduplicated (the last value of a

@@ -15,7 +15,8 @@ bool is_valid_instrument_name(std::string_view name) noexcept {
   auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
   if (!alpha(name[0])) return false;
   for (char c : name.substr(1)) {
-    const bool ok = alpha(c) || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-' || c == '/';
+    const bool ok =
+        alpha(c) || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-' || c == '/';
     if (!ok) return false;
   }
   return true;
@@ -48,12 +49,18 @@ void validate_exponential(std::string_view name, const Base2Exponential& e) {
 
 const char* kind_name(InstrumentKind kind) {
   switch (kind) {
-    case InstrumentKind::kCounter: return "counter";
-    case InstrumentKind::kUpDownCounter: return "up-down counter";
-    case InstrumentKind::kHistogram: return "histogram";
-    case InstrumentKind::kObservableCounter: return "observable counter";
-    case InstrumentKind::kObservableUpDownCounter: return "observable up-down counter";
-    case InstrumentKind::kObservableGauge: return "observable gauge";
+    case InstrumentKind::kCounter:
+      return "counter";
+    case InstrumentKind::kUpDownCounter:
+      return "up-down counter";
+    case InstrumentKind::kHistogram:
+      return "histogram";
+    case InstrumentKind::kObservableCounter:
+      return "observable counter";
+    case InstrumentKind::kObservableUpDownCounter:
+      return "observable up-down counter";
+    case InstrumentKind::kObservableGauge:
+      return "observable gauge";
   }
   return "instrument";
 }
@@ -71,7 +78,7 @@ class MeterProviderState {
     for (Meter& m : meters_) {
       if (m.name() == name) return m;
     }
-    meters_.push_back(Meter(this, std::string(name)));
+    meters_.push_back(Meter(options_.enabled ? this : nullptr, std::string(name)));
     return meters_.back();
   }
 
@@ -92,7 +99,8 @@ class MeterProviderState {
     config.is_integer = is_integer;
     config.cardinality_limit = options_.cardinality_limit;
     config.clock = clock_;
-    config.exemplars = options_.exemplar_filter == ExemplarFilter::kTraceBased;
+    config.exemplars = options_.exemplar_filter != ExemplarFilter::kAlwaysOff;
+    config.exemplar_every_measurement = options_.exemplar_filter == ExemplarFilter::kAlwaysOn;
     if (kind == InstrumentKind::kHistogram) {
       if (opts.exponential && !opts.boundaries.empty()) {
         throw Error("histogram '" + std::string(name) +
@@ -140,8 +148,8 @@ class MeterProviderState {
       }
       return existing.get();
     }
-    instruments_.push_back(std::make_unique<detail::InstrumentState>(std::move(config),
-                                                                      clock_->wall_ns()));
+    instruments_.push_back(
+        std::make_unique<detail::InstrumentState>(std::move(config), clock_->wall_ns()));
     return instruments_.back().get();
   }
 
@@ -257,8 +265,14 @@ MeterProvider::MeterProvider(MeterProviderOptions options)
     : state_(std::make_unique<MeterProviderState>(std::move(options))) {}
 MeterProvider::~MeterProvider() = default;
 
-Meter& MeterProvider::meter(std::string_view name) { return state_->meter(name); }
-MetricsSnapshot MeterProvider::collect() const { return state_->collect(); }
-const Resource& MeterProvider::resource() const noexcept { return state_->resource(); }
+Meter& MeterProvider::meter(std::string_view name) {
+  return state_->meter(name);
+}
+MetricsSnapshot MeterProvider::collect() const {
+  return state_->collect();
+}
+const Resource& MeterProvider::resource() const noexcept {
+  return state_->resource();
+}
 
 }  // namespace lumen::metrics

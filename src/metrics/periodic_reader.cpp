@@ -4,8 +4,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
-#include <thread>
 
+#include "core/background_worker.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/metrics/temporality.hpp"
 
@@ -14,7 +14,7 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
-// How long shutdown waits for the worker after aborting a stuck export, before leaving it behind.
+// How long shutdown waits for the export it aborted to end, before leaving the worker behind.
 constexpr auto kAbortGrace = std::chrono::milliseconds(200);
 
 }  // namespace
@@ -30,16 +30,12 @@ struct PeriodicMetricReader::State {
   std::atomic<std::uint64_t> last_duration_ns{0};
 
   std::mutex mutex;  // guards what follows
-  std::condition_variable wake;
   std::condition_variable done;
   std::uint64_t requested = 0;  // on-demand exports asked for (flush, shutdown)
   std::uint64_t completed = 0;  // on-demand exports finished
   bool last_ok = false;         // result of the on-demand export numbered `completed`
   Deadline request_deadline = Deadline::max();
   bool stopping = false;
-  // Set when shutdown gave up on a stuck export: the caller may destroy the provider as soon as
-  // shutdown returns, so the worker must not collect again, whatever it was about to do.
-  bool abandoned = false;
   bool worker_exited = false;
 
   // One collection and export; never throws.
@@ -55,21 +51,19 @@ struct PeriodicMetricReader::State {
     }
     exports.fetch_add(1, std::memory_order_relaxed);
     if (!ok) failures.fetch_add(1, std::memory_order_relaxed);
-    last_duration_ns.store(static_cast<std::uint64_t>(
-                               std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now() - start)
-                                   .count()),
-                           std::memory_order_relaxed);
+    last_duration_ns.store(
+        static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now() - start).count()),
+        std::memory_order_relaxed);
     return ok;
   }
 
-  void run() noexcept {
+  // The worker's step: a periodic export on a tick, an on-demand one when flush or shutdown asked.
+  void step(lumen::detail::WorkerEvent event) noexcept {
     std::unique_lock lock(mutex);
-    auto next = Steady::now() + options.interval;
-    for (;;) {
-      wake.wait_until(lock, next, [&] { return stopping || requested > completed; });
-      if (abandoned) break;
-      const bool on_demand = requested > completed;
-      if (stopping && !on_demand) break;
+    const bool on_demand = requested > completed;
+    // Once shutdown has begun, only the export it asked for is made.
+    if (on_demand || (event == lumen::detail::WorkerEvent::kTick && !stopping)) {
       const std::uint64_t generation = requested;
       const Deadline deadline =
           std::min(Steady::now() + options.timeout, on_demand ? request_deadline : Deadline::max());
@@ -81,11 +75,11 @@ struct PeriodicMetricReader::State {
         last_ok = ok;
         done.notify_all();
       }
-      next = Steady::now() + options.interval;
-      if (stopping && requested <= completed) break;
     }
-    worker_exited = true;
-    done.notify_all();
+    if (event == lumen::detail::WorkerEvent::kStop) {
+      worker_exited = true;
+      done.notify_all();
+    }
   }
 };
 
@@ -127,7 +121,12 @@ PeriodicMetricReader::PeriodicMetricReader(MeterProvider& provider,
         },
         {.description = "Duration of the last metric export, collection included", .unit = "s"});
   }
-  std::thread([s = state_] { s->run(); }).detach();
+  // The worker never collects again once a shutdown has given up on it: the caller may destroy the
+  // provider as soon as shutdown returns.
+  worker_ = std::make_unique<lumen::detail::BackgroundWorker>(
+      lumen::detail::BackgroundWorkerOptions{.name = "lumen-metrics", .period = options.interval},
+      [s = state_](lumen::detail::WorkerEvent event) { s->step(event); });
+  if (!worker_->start()) throw Error("PeriodicMetricReader could not start its thread");
 }
 
 PeriodicMetricReader::~PeriodicMetricReader() {
@@ -144,8 +143,11 @@ bool PeriodicMetricReader::force_flush(std::chrono::milliseconds timeout) {
   if (s.stopping) return false;
   const std::uint64_t generation = ++s.requested;
   s.request_deadline = deadline;
-  s.wake.notify_all();
-  if (!s.done.wait_until(lock, deadline, [&] { return s.completed >= generation || s.worker_exited; })) {
+  lock.unlock();
+  worker_->wake();
+  lock.lock();
+  if (!s.done.wait_until(lock, deadline,
+                         [&] { return s.completed >= generation || s.worker_exited; })) {
     return false;
   }
   return s.completed >= generation && s.last_ok;
@@ -154,27 +156,40 @@ bool PeriodicMetricReader::force_flush(std::chrono::milliseconds timeout) {
 bool PeriodicMetricReader::shutdown(std::chrono::milliseconds timeout) {
   State& s = *state_;
   const Deadline deadline = Steady::now() + timeout;
-  std::unique_lock lock(s.mutex);
-  if (s.stopping) return false;
-  s.stopping = true;
-  const std::uint64_t generation = ++s.requested;
-  s.request_deadline = deadline;
-  s.wake.notify_all();
-  bool finished = s.done.wait_until(lock, deadline, [&] { return s.worker_exited; });
-  if (!finished) {
-    // The export ignores its deadline (or the collector hangs it): abort it, give the worker a
-    // moment, and otherwise leave it behind; it holds its own reference to the state.
-    lock.unlock();
-    s.exporter->shutdown(Steady::now());
-    lock.lock();
-    finished = s.done.wait_for(lock, kAbortGrace, [&] { return s.worker_exited; });
-    if (!finished) {
-      s.abandoned = true;
-      s.failures.fetch_add(1, std::memory_order_relaxed);
+  std::uint64_t generation;
+  {
+    std::lock_guard lock(s.mutex);
+    if (s.stopping) return false;
+    s.stopping = true;
+    generation = ++s.requested;
+    s.request_deadline = deadline;
+  }
+  worker_->wake();
+  bool exported;
+  {
+    std::unique_lock lock(s.mutex);
+    const auto finished = [&] { return s.completed >= generation; };
+    exported = s.done.wait_until(lock, deadline, finished);
+    if (!exported) {
+      // The export ignores its deadline (or the collector hangs it): abort it and give the worker
+      // a moment to see that, so that what it reports about the failure (to a sink the caller may
+      // destroy as soon as this returns) is reported before shutdown returns.
+      lock.unlock();
+      s.exporter->shutdown(Steady::now());
+      lock.lock();
+      exported = s.done.wait_for(lock, kAbortGrace, finished);
     }
+  }
+  if (!exported) {
+    // Left behind; it holds its own reference to the state and never steps again.
+    (void)worker_->stop(Steady::now());
+    s.failures.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  const bool ok = s.completed >= generation && s.last_ok;
+  // The export asked for has been made: the worker's last step has nothing left to do.
+  const bool stopped = worker_->stop(Steady::now() + kAbortGrace);
+  std::unique_lock lock(s.mutex);
+  const bool ok = s.last_ok && stopped;
   lock.unlock();
   s.exporter->shutdown(Steady::now() + timeout);
   return ok;

@@ -52,7 +52,8 @@ std::optional<std::uint64_t> open_fds() {
 
 std::optional<std::uint64_t> max_fds() {
   rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return std::nullopt;
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+    return std::nullopt;
   return static_cast<std::uint64_t>(limit.rlim_cur);
 }
 
@@ -102,12 +103,13 @@ ProcessSample read_process_sample() {
 
 ProcessMetrics::ProcessMetrics(Meter& meter) {
   const auto gauge = [&](const char* name, const char* unit, const char* description, auto pick) {
-    registrations_.push_back(meter.create_observable_gauge(
-        name,
-        [pick](ObserverResult& r) {
-          if (const auto v = pick(read_process_sample())) r.observe(*v);
-        },
-        {.description = description, .unit = unit}));
+    registrations_.push_back(
+        meter.create_observable_gauge(name,
+                                      [pick](ObserverResult& r) {
+                                        if (const auto v = pick(read_process_sample()))
+                                          r.observe(*v);
+                                      },
+                                      {.description = description, .unit = unit}));
   };
   gauge("process_resident_memory_bytes", "By", "Resident memory size in bytes",
         [](const ProcessSample& s) { return s.resident_memory_bytes; });
@@ -119,7 +121,8 @@ ProcessMetrics::ProcessMetrics(Meter& meter) {
         [](const ProcessSample& s) { return s.max_fds; });
   gauge("process_threads", "", "Number of OS threads in the process",
         [](const ProcessSample& s) { return s.threads; });
-  gauge("process_start_time_seconds", "s", "Start time of the process since the Unix epoch in seconds",
+  gauge("process_start_time_seconds", "s",
+        "Start time of the process since the Unix epoch in seconds",
         [](const ProcessSample& s) { return s.start_time_seconds; });
   registrations_.push_back(meter.create_observable_counter(
       "process_cpu_seconds_total",

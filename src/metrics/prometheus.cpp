@@ -38,12 +38,12 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 std::string_view unit_word(std::string_view unit) {
   static const std::pair<std::string_view, std::string_view> kUnits[] = {
-      {"s", "seconds"},   {"ms", "milliseconds"}, {"us", "microseconds"}, {"ns", "nanoseconds"},
-      {"min", "minutes"}, {"h", "hours"},         {"d", "days"},          {"By", "bytes"},
-      {"KiBy", "kibibytes"}, {"MiBy", "mebibytes"}, {"GiBy", "gibibytes"}, {"KBy", "kilobytes"},
-      {"MBy", "megabytes"}, {"GBy", "gigabytes"}, {"%", "percent"},      {"m", "meters"},
-      {"V", "volts"},     {"A", "amperes"},       {"J", "joules"},        {"W", "watts"},
-      {"g", "grams"},     {"Cel", "celsius"},     {"Hz", "hertz"},
+      {"s", "seconds"},      {"ms", "milliseconds"}, {"us", "microseconds"}, {"ns", "nanoseconds"},
+      {"min", "minutes"},    {"h", "hours"},         {"d", "days"},          {"By", "bytes"},
+      {"KiBy", "kibibytes"}, {"MiBy", "mebibytes"},  {"GiBy", "gibibytes"},  {"KBy", "kilobytes"},
+      {"MBy", "megabytes"},  {"GBy", "gigabytes"},   {"%", "percent"},       {"m", "meters"},
+      {"V", "volts"},        {"A", "amperes"},       {"J", "joules"},        {"W", "watts"},
+      {"g", "grams"},        {"Cel", "celsius"},     {"Hz", "hertz"},
   };
   for (const auto& [ucum, word] : kUnits) {
     if (unit == ucum) return word;
@@ -57,9 +57,12 @@ std::string unit_suffix(std::string_view unit) {
   std::string plain;
   int depth = 0;
   for (char c : unit) {
-    if (c == '{') ++depth;
-    else if (c == '}') depth = depth > 0 ? depth - 1 : 0;
-    else if (depth == 0) plain.push_back(c);
+    if (c == '{')
+      ++depth;
+    else if (c == '}')
+      depth = depth > 0 ? depth - 1 : 0;
+    else if (depth == 0)
+      plain.push_back(c);
   }
   if (plain.empty() || plain == "1") return {};
   const auto slash = plain.find('/');
@@ -83,10 +86,17 @@ std::string unit_suffix(std::string_view unit) {
 void append_escaped_label_value(std::string& out, std::string_view v) {
   for (char c : v) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out.push_back(c);
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out.push_back(c);
     }
   }
 }
@@ -94,8 +104,12 @@ void append_escaped_label_value(std::string& out, std::string_view v) {
 void append_help(std::string& out, std::string_view v, bool openmetrics) {
   for (char c : v) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
       case '"':
         if (openmetrics) {
           out += "\\\"";
@@ -103,7 +117,8 @@ void append_help(std::string& out, std::string_view v, bool openmetrics) {
           out.push_back(c);
         }
         break;
-      default: out.push_back(c);
+      default:
+        out.push_back(c);
     }
   }
 }
@@ -176,13 +191,17 @@ void append_labels(std::string& out, const Attributes& attrs, std::string_view e
 
 void append_exemplar(std::string& out, const Exemplar& e, bool is_integer) {
   char hex[32];
-  out += " # {trace_id=\"";
-  e.trace_id.to_hex(hex);
-  out.append(hex, 32);
-  out += "\",span_id=\"";
-  e.span_id.to_hex(hex);
-  out.append(hex, 16);
-  out += "\"} ";
+  if (e.trace_id.is_valid()) {
+    out += " # {trace_id=\"";
+    e.trace_id.to_hex(hex);
+    out.append(hex, 32);
+    out += "\",span_id=\"";
+    e.span_id.to_hex(hex);
+    out.append(hex, 16);
+    out += "\"} ";
+  } else {  // always_on: a measurement taken outside any sampled span
+    out += " # {} ";
+  }
   if (is_integer && e.value == std::floor(e.value) && std::fabs(e.value) < 9e15) {
     append_int(out, static_cast<std::int64_t>(e.value));
   } else {
@@ -199,11 +218,14 @@ void append_exemplar(std::string& out, const Exemplar& e, bool is_integer) {
 
 const char* type_word(MetricType type, bool openmetrics) {
   switch (type) {
-    case MetricType::kMonotonicSum: return "counter";
+    case MetricType::kMonotonicSum:
+      return "counter";
     case MetricType::kSum:
-    case MetricType::kGauge: return "gauge";
+    case MetricType::kGauge:
+      return "gauge";
     case MetricType::kHistogram:
-    case MetricType::kExponentialHistogram: return "histogram";
+    case MetricType::kExponentialHistogram:
+      return "histogram";
   }
   return openmetrics ? "unknown" : "untyped";
 }
@@ -279,8 +301,8 @@ void write_exponential(std::string& out, std::string_view name, const Exponentia
   const auto& pos = p.positive.bucket_counts;
   for (std::size_t k = 0; k < pos.size(); ++k) {
     cumulative += pos[k];
-    line(detail::exponential_bound(std::int64_t{p.positive.offset} + static_cast<std::int64_t>(k) + 1,
-                                   p.scale));
+    line(detail::exponential_bound(
+        std::int64_t{p.positive.offset} + static_cast<std::int64_t>(k) + 1, p.scale));
   }
   append_bucket(out, name, p.attributes, "+Inf", p.count,
                 exemplars.empty() ? nullptr : exemplars.front());

@@ -74,12 +74,12 @@ void to_delta(ExponentialHistogramPoint& p, const ExponentialHistogramPoint& bef
   p.zero_count -= std::min(p.zero_count, before.zero_count);
   p.count -= before.count;
   p.sum -= before.sum;
-  // A cumulative extreme that moved was set in this interval; one that did not says nothing about it.
+  // A cumulative extreme that moved was set in this interval; one that did not says nothing about
+  // it.
   if (p.count == 0 || !p.min || (before.min && !(*p.min < *before.min))) p.min.reset();
   if (p.count == 0 || !p.max || (before.max && !(*p.max > *before.max))) p.max.reset();
-  std::erase_if(p.exemplars, [&](const Exemplar& e) {
-    return p.count == 0 || e.time_unix_nano < before_time;
-  });
+  std::erase_if(p.exemplars,
+                [&](const Exemplar& e) { return p.count == 0 || e.time_unix_nano < before_time; });
 }
 
 }  // namespace

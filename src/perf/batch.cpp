@@ -154,7 +154,8 @@ std::vector<bool> run_batch(std::size_t n, const BatchOptions& options,
                             std::function<void(std::size_t, BatchRun&)> run) {
   if (n == 0) return {};
   auto state = std::make_shared<BatchState>(n, std::move(run), options.timeout);
-  return state->coordinate(state, options.batch_size, std::max<std::size_t>(1, options.concurrency));
+  return state->coordinate(state, options.batch_size,
+                           std::max<std::size_t>(1, options.concurrency));
 }
 
 std::string describe(const std::exception_ptr& error) {

@@ -6,15 +6,18 @@ namespace lumen::perf::detail {
 
 void CoalescerShards::refresh(std::string_view key, CoalescerCore::Ticket ticket,
                               std::function<std::shared_ptr<const void>()> work) {
+  bool queued = false;
   {
     std::lock_guard lock(refresh_mu_);
-    if (refresh_queue_.size() < kMaxQueuedRefreshes && !refresh_stop_) {
+    if (refresh_queue_.size() < kMaxQueuedRefreshes && !refresh_worker_.stopping()) {
       refresh_queue_.push_back(
           {std::string(key), std::move(ticket), std::move(work), Context::current()});
-      if (!refresh_thread_.joinable()) refresh_thread_ = std::thread([this] { refresh_loop(); });
-      refresh_cv_.notify_one();
-      return;
+      queued = true;
     }
+  }
+  if (queued) {
+    refresh_worker_.wake();
+    return;
   }
   refresh_drops_.fetch_add(1, std::memory_order_relaxed);
   // The flight was registered for this refresh: end it, or later callers would wait on it.
@@ -23,11 +26,11 @@ void CoalescerShards::refresh(std::string_view key, CoalescerCore::Ticket ticket
                                                     "': background refresh dropped (queue full)")));
 }
 
-void CoalescerShards::refresh_loop() {
+void CoalescerShards::refresh_step(lumen::detail::WorkerEvent event) {
   std::unique_lock lock(refresh_mu_);
-  for (;;) {
-    refresh_cv_.wait(lock, [&] { return refresh_stop_ || !refresh_queue_.empty(); });
-    if (refresh_stop_) break;
+  // Runs what is queued until it is told to stop (a refresh under way finishes first).
+  while (event != lumen::detail::WorkerEvent::kStop && !refresh_worker_.stopping() &&
+         !refresh_queue_.empty()) {
     RefreshTask task = std::move(refresh_queue_.front());
     refresh_queue_.pop_front();
     lock.unlock();
@@ -43,6 +46,7 @@ void CoalescerShards::refresh_loop() {
     }
     lock.lock();
   }
+  if (event != lumen::detail::WorkerEvent::kStop) return;
   // Shutting down: end the flights of refreshes that never ran, so no caller waits on them.
   while (!refresh_queue_.empty()) {
     RefreshTask task = std::move(refresh_queue_.front());

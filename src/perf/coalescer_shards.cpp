@@ -198,8 +198,9 @@ void CoalescerShards::wait(CoalescerCore::Ticket& ticket, void* out, CopyOut cop
   Flight& f = *ticket.flight;
   const auto limit =
       std::min<std::chrono::nanoseconds>(opt_.wait_timeout, std::chrono::hours(24 * 365));
+  const Clock& clock = opt_.clock != nullptr ? *opt_.clock : SystemClock::instance();
   std::unique_lock lock(f.mu);
-  if (!f.cv.wait_for(lock, limit, [&] { return f.done; })) {
+  if (!clock.wait_until(lock, f.cv, clock.now() + limit, [&] { return f.done; })) {
     lock.unlock();
     wait_timeouts_.fetch_add(1, std::memory_order_relaxed);
     CoalescerTimeout timeout("coalescer '" + opt_.name + "': waited " +

@@ -18,10 +18,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "core/background_worker.hpp"
 #include "lumen/core/context.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/perf/request_coalescer.hpp"
@@ -134,12 +134,8 @@ class CoalescerShards {
   }
   ~CoalescerShards() {
     registrations_.clear();
-    {
-      std::lock_guard lock(refresh_mu_);
-      refresh_stop_ = true;
-    }
-    refresh_cv_.notify_all();
-    if (refresh_thread_.joinable()) refresh_thread_.join();
+    // Joined: the step works on this object. A refresh in progress finishes first.
+    (void)refresh_worker_.stop(Deadline::max());
   }
 
   CoalescerCore::Ticket begin(std::string_view key, void* out, CopyOut copy);
@@ -179,7 +175,7 @@ class CoalescerShards {
   bool caching() const noexcept { return ttl_ns_ > 0 && per_shard_capacity_ > 0; }
   // When an entry is gone for good: its ttl plus the stale grace period.
   std::uint64_t dead_at(const CacheEntry& e) const noexcept { return e.expires_ns + grace_ns_; }
-  void refresh_loop();
+  void refresh_step(lumen::detail::WorkerEvent event);
   bool shared_usable() noexcept {
     const std::uint64_t until = shared_down_until_.load(std::memory_order_relaxed);
     if (until == 0 || now() >= until) return true;
@@ -230,10 +226,11 @@ class CoalescerShards {
   const std::uint64_t grace_ns_ = to_ns(opt_.stale_grace);
   std::atomic<std::uint64_t> refresh_drops_{0};
   std::mutex refresh_mu_;
-  std::condition_variable refresh_cv_;
-  std::deque<RefreshTask> refresh_queue_;
-  bool refresh_stop_ = false;
-  std::thread refresh_thread_;  // started by the first refresh
+  std::deque<RefreshTask> refresh_queue_;  // guarded by refresh_mu_
+  // Started by the first refresh (wake starts it); after fork, by the child's first refresh.
+  lumen::detail::BackgroundWorker refresh_worker_{
+      {.name = "lumen-refresh", .restart_in_child = false},
+      [this](lumen::detail::WorkerEvent event) { refresh_step(event); }};
   std::vector<metrics::ObservableRegistration> registrations_;
 };
 

@@ -12,7 +12,8 @@ EntryTable::~EntryTable() {
 }
 
 std::uint32_t EntryTable::insert(std::string_view key, std::size_t hash,
-                                 const std::shared_ptr<const void>& value, std::uint64_t expires_ns) {
+                                 const std::shared_ptr<const void>& value,
+                                 std::uint64_t expires_ns) {
   // At most half full: linear probes stay short.
   if ((size_ + 1) * 2 > slot_count()) grow_slots();
   if (free_.empty() && entries_used_ == entry_capacity_) grow_entries();
@@ -115,15 +116,24 @@ void EntryTable::place(std::uint32_t tag, std::uint32_t node) noexcept {
 
 void EntryTable::unlink(std::uint32_t i) noexcept {
   Links& l = links_[i];
-  if (l.prev != kNone) links_[l.prev].next = l.next; else head_ = l.next;
-  if (l.next != kNone) links_[l.next].prev = l.prev; else tail_ = l.prev;
+  if (l.prev != kNone)
+    links_[l.prev].next = l.next;
+  else
+    head_ = l.next;
+  if (l.next != kNone)
+    links_[l.next].prev = l.prev;
+  else
+    tail_ = l.prev;
 }
 
 void EntryTable::link_newest(std::uint32_t i) noexcept {
   Links& l = links_[i];
   l.prev = tail_;
   l.next = kNone;
-  if (tail_ != kNone) links_[tail_].next = i; else head_ = i;
+  if (tail_ != kNone)
+    links_[tail_].next = i;
+  else
+    head_ = i;
   tail_ = i;
 }
 

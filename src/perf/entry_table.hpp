@@ -43,7 +43,9 @@ class ShardLock {
       }
     }
   }
-  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+  void unlock() noexcept {
+    locked_.store(false, std::memory_order_release);
+  }
 
  private:
   std::atomic<bool> locked_{false};
@@ -116,7 +118,7 @@ struct alignas(64) CacheEntry {
   std::uint32_t key_size = 0;
   // Second chance (CLOCK): a hit only sets this flag; eviction spares a flagged entry once.
   bool referenced = false;
-  bool live = false;  // false for a free (erased or never used) entry
+  bool live = false;                                // false for a free (erased or never used) entry
   alignas(8) char key_bytes[kInlineKeyBytes] = {};  // the key, or a pointer to it on the heap
   alignas(8) unsigned char value[kInlineValueBytes] = {};  // managed through ValueOps
 
@@ -149,7 +151,8 @@ class EntryTable {
     for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.node == kNone) return kNone;
-      if (s.tag == static_cast<std::uint32_t>(hash) && same_key(entries_[s.node].key(), key)) return s.node;
+      if (s.tag == static_cast<std::uint32_t>(hash) && same_key(entries_[s.node].key(), key))
+        return s.node;
     }
   }
   [[nodiscard]] CacheEntry& at(std::uint32_t i) noexcept { return entries_[i]; }
@@ -160,8 +163,8 @@ class EntryTable {
 
   // Adds an entry that is not present, as the newest, with a copy of the value behind `value`
   // (ValueOps::store). Throws what that copy or an allocation throws, leaving the table as it was.
-  std::uint32_t insert(std::string_view key, std::size_t hash, const std::shared_ptr<const void>& value,
-                       std::uint64_t expires_ns);
+  std::uint32_t insert(std::string_view key, std::size_t hash,
+                       const std::shared_ptr<const void>& value, std::uint64_t expires_ns);
   void erase(std::uint32_t i) noexcept;
   void move_to_newest(std::uint32_t i) noexcept {
     unlink(i);
@@ -194,11 +197,12 @@ class EntryTable {
   std::unique_ptr<CacheEntry[]> entries_;  // grown by relocating each live value (ValueOps)
   const ValueOps* ops_;
   std::uint32_t entry_capacity_ = 0;
-  std::uint32_t entries_used_ = 0;  // entries ever handed out; those below it and not live are in free_
+  std::uint32_t entries_used_ =
+      0;                      // entries ever handed out; those below it and not live are in free_
   std::vector<Links> links_;  // parallel to entries_
   std::vector<std::uint32_t> free_;  // indices of erased entries, reused first
-  std::uint32_t head_ = kNone;  // oldest
-  std::uint32_t tail_ = kNone;  // newest
+  std::uint32_t head_ = kNone;       // oldest
+  std::uint32_t tail_ = kNone;       // newest
 };
 
 }  // namespace lumen::perf::detail

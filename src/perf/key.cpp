@@ -26,7 +26,9 @@ void KeyHasher::add(std::string_view s) noexcept {
   bytes(s.data(), s.size());
 }
 
-void KeyHasher::add(bool b) noexcept { add_tag('b', b ? 1 : 0); }
+void KeyHasher::add(bool b) noexcept {
+  add_tag('b', b ? 1 : 0);
+}
 
 void KeyHasher::add(double d) noexcept {
   if (d == 0) d = 0;  // -0.0 and 0.0 are the same argument
@@ -41,7 +43,9 @@ void KeyHasher::add_int(std::int64_t v) noexcept {
   }
 }
 
-void KeyHasher::add_uint(std::uint64_t v) noexcept { add_tag('u', v); }
+void KeyHasher::add_uint(std::uint64_t v) noexcept {
+  add_tag('u', v);
+}
 
 std::string format_key(std::string_view prefix, std::uint64_t hash) {
   static constexpr char kHex[] = "0123456789abcdef";

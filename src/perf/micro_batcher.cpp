@@ -10,14 +10,16 @@ namespace lumen::perf::detail {
 namespace {
 struct Batch {
   std::vector<std::shared_ptr<MicroSlot>> slots;
-  std::chrono::steady_clock::time_point opened;
-  bool closed = false;  // no more requests join; the leader may send it
+  Clock::TimePoint opened;
+  bool closed = false;     // no more requests join; the leader may send it
+  bool acquiring = false;  // due, still open while its leader waits in acquire
 };
 
 constexpr std::chrono::nanoseconds kLongest = std::chrono::hours(24 * 365);
 }  // namespace
 
 struct MicroBatchCore::State {
+  MicroAcquire acquire;
   MicroBulk bulk;
   MicroBatcherOptions opt;
   std::mutex mu;
@@ -28,10 +30,12 @@ struct MicroBatchCore::State {
   MicroBatcherStats stats;
 };
 
-MicroBatchCore::MicroBatchCore(MicroBulk bulk, MicroBatcherOptions options)
+MicroBatchCore::MicroBatchCore(MicroAcquire acquire, MicroBulk bulk, MicroBatcherOptions options)
     : state_(std::make_unique<State>()) {
+  state_->acquire = std::move(acquire);
   state_->bulk = std::move(bulk);
   state_->opt = options;
+  if (state_->opt.clock == nullptr) state_->opt.clock = &SystemClock::instance();
   state_->opt.max_batch = std::max<std::size_t>(1, options.max_batch);
   state_->opt.max_delay = std::clamp(options.max_delay, std::chrono::nanoseconds(0), kLongest);
   state_->opt.timeout = std::clamp(options.timeout, std::chrono::nanoseconds(0), kLongest);
@@ -41,15 +45,17 @@ MicroBatchCore::~MicroBatchCore() = default;
 
 void MicroBatchCore::submit(const std::shared_ptr<MicroSlot>& slot) {
   State& s = *state_;
+  const Clock& clock = *s.opt.clock;
   std::unique_lock lock(s.mu);
   ++s.stats.requests;
   const bool leader = s.open == nullptr;
   if (leader) {
     s.open = std::make_shared<Batch>();
-    s.open->opened = std::chrono::steady_clock::now();
+    s.open->opened = clock.now();
   }
   std::shared_ptr<Batch> batch = s.open;
   batch->slots.push_back(slot);
+  if (batch->acquiring) ++s.stats.joined_while_acquiring;
   if (batch->slots.size() >= s.opt.max_batch) {
     batch->closed = true;
     s.open.reset();
@@ -57,7 +63,22 @@ void MicroBatchCore::submit(const std::shared_ptr<MicroSlot>& slot) {
     s.cv.notify_all();
   }
   if (leader) {
-    s.cv.wait_until(lock, batch->opened + s.opt.max_delay, [&] { return batch->closed; });
+    (void)clock.wait_until(lock, s.cv, batch->opened + s.opt.max_delay,
+                           [&] { return batch->closed; });
+    // Due. The batch stays open while its leader waits for what the bulk call needs.
+    MicroResource resource;
+    std::exception_ptr error;
+    if (s.acquire) {
+      batch->acquiring = !batch->closed;
+      lock.unlock();
+      try {
+        resource = s.acquire();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      lock.lock();
+      batch->acquiring = false;
+    }
     if (!batch->closed) {
       batch->closed = true;
       s.open.reset();
@@ -66,12 +87,14 @@ void MicroBatchCore::submit(const std::shared_ptr<MicroSlot>& slot) {
     ++s.stats.batches;
     lock.unlock();
     // The batch is closed: nobody else touches its slot list now.
-    std::exception_ptr error;
-    try {
-      s.bulk(batch->slots);
-    } catch (...) {
-      error = std::current_exception();
+    if (!error) {
+      try {
+        s.bulk(resource, batch->slots);
+      } catch (...) {
+        error = std::current_exception();
+      }
     }
+    resource.reset();
     lock.lock();
     if (error) ++s.stats.failed_batches;
     for (const auto& sl : batch->slots) {
@@ -80,7 +103,7 @@ void MicroBatchCore::submit(const std::shared_ptr<MicroSlot>& slot) {
     }
     s.cv.notify_all();
   }
-  if (!s.cv.wait_for(lock, s.opt.timeout, [&] { return slot->done; })) {
+  if (!clock.wait_until(lock, s.cv, clock.now() + s.opt.timeout, [&] { return slot->done; })) {
     ++s.stats.timeouts;
     throw MicroBatchTimeout("MicroBatcher: no answer from the bulk call within " +
                             std::to_string(s.opt.timeout.count() / 1'000'000) + " ms");

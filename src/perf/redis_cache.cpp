@@ -21,7 +21,9 @@ std::string glob_escape(std::string_view s) {
 RedisResultCache::RedisResultCache(RedisClient& client, std::string prefix)
     : client_(client), prefix_(std::move(prefix)), prefix_glob_(glob_escape(prefix_) + "*") {}
 
-std::optional<std::string> RedisResultCache::load(std::string_view key) { return client_.get(full(key)); }
+std::optional<std::string> RedisResultCache::load(std::string_view key) {
+  return client_.get(full(key));
+}
 
 void RedisResultCache::store(std::string_view key, std::string_view bytes,
                              std::chrono::nanoseconds ttl) {
@@ -31,7 +33,9 @@ void RedisResultCache::store(std::string_view key, std::string_view bytes,
   client_.set(full(key), bytes, ms);
 }
 
-std::size_t RedisResultCache::erase(std::string_view key) { return client_.del(full(key)); }
+std::size_t RedisResultCache::erase(std::string_view key) {
+  return client_.del(full(key));
+}
 
 std::size_t RedisResultCache::erase_if(const std::function<bool(std::string_view key)>& match) {
   std::vector<std::string> doomed;

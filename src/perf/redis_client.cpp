@@ -2,13 +2,14 @@
 
 #include <hiredis/hiredis.h>
 
+#include <sys/time.h>
 #include <algorithm>
 #include <charconv>
 #include <optional>
-#include <sys/time.h>
 #include <utility>
 #include <vector>
 
+#include "core/ascii.hpp"
 #include "lumen/core/environment.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/trace/tracer.hpp"
@@ -18,31 +19,15 @@ namespace lumen::perf {
 namespace {
 
 [[noreturn]] void bad_url(std::string_view url, std::string_view what) {
-  throw Error("Redis URL '" + std::string(url) + "': " + std::string(what) +
-              "; expected redis://[[user]:password@]host[:port][/db], e.g. redis://127.0.0.1:6379/0");
-}
-
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+  throw Error(
+      "Redis URL '" + std::string(url) + "': " + std::string(what) +
+      "; expected redis://[[user]:password@]host[:port][/db], e.g. redis://127.0.0.1:6379/0");
 }
 
 std::string percent_decode(std::string_view url, std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    const int hi = i + 2 < s.size() ? hex_digit(s[i + 1]) : -1;
-    const int lo = i + 2 < s.size() ? hex_digit(s[i + 2]) : -1;
-    if (hi < 0 || lo < 0) bad_url(url, "a '%' in the user or password is not followed by two hex digits");
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
+  std::optional<std::string> decoded = ascii::percent_decode_strict(s);
+  if (!decoded) bad_url(url, "a '%' in the user or password is not followed by two hex digits");
+  return std::move(*decoded);
 }
 
 template <typename N>
@@ -73,6 +58,31 @@ struct Connection {
   redisContext* ctx;
   bool fresh = true;
 };
+
+// hiredis allocates an array reply's element table as soon as it reads the count, before one
+// element has arrived ("*999999992" is an 8 GB calloc, found by fuzz/redis_reply_fuzzer), and
+// 0.14, Debian 12's, has no limit of its own (1.x's maxelements). Each connection's reader gets
+// hiredis's own reply functions with createArray refusing larger counts: the reader then fails
+// the reply, and `run` names the count instead of hiredis's "Out of memory".
+constexpr long long kMaxReplyElements = 1 << 20;
+thread_local long long refused_array_elements = -1;
+
+void bound_reply_arrays(redisContext* ctx) {
+  static const redisReplyObjectFunctions* const hiredis_functions = ctx->reader->fn;
+  static const redisReplyObjectFunctions bounded = [] {
+    redisReplyObjectFunctions functions = *hiredis_functions;
+    // `auto`: the element count is an int in hiredis 0.14 and a size_t in 1.x.
+    functions.createArray = [](const redisReadTask* task, auto elements) -> void* {
+      if (static_cast<long long>(elements) > kMaxReplyElements) {
+        refused_array_elements = static_cast<long long>(elements);
+        return nullptr;
+      }
+      return hiredis_functions->createArray(task, elements);
+    };
+    return functions;
+  }();
+  ctx->reader->fn = const_cast<redisReplyObjectFunctions*>(&bounded);
+}
 
 }  // namespace
 
@@ -134,15 +144,14 @@ RedisEndpoint parse_redis_url(std::string_view url) {
 struct RedisClient::Impl {
   explicit Impl(RedisOptions o)
       : opt(std::move(o)),
-        endpoint(parse_redis_url(
-            !opt.url.empty() ? opt.url
-                             : Environment::process().get_or("REDIS_URL", "redis://127.0.0.1:6379"))),
-        pool([this] { return connect(); },
-             PoolOptions{.name = opt.name,
-                         .max_size = opt.pool_size,
-                         .min_idle = opt.min_idle,
-                         .acquire_timeout = opt.acquire_timeout,
-                         .meter = opt.meter}) {}
+        endpoint(parse_redis_url(!opt.url.empty() ? opt.url
+                                                  : Environment::process().get_or(
+                                                        "REDIS_URL", "redis://127.0.0.1:6379"))),
+        pool([this] { return connect(); }, PoolOptions{.name = opt.name,
+                                                       .max_size = opt.pool_size,
+                                                       .min_idle = opt.min_idle,
+                                                       .acquire_timeout = opt.acquire_timeout,
+                                                       .meter = opt.meter}) {}
 
   std::string where() const { return endpoint.host + ":" + std::to_string(endpoint.port); }
 
@@ -155,6 +164,7 @@ struct RedisClient::Impl {
       throw RedisError("redis " + where() + ": cannot connect: " + std::string(raw->errstr), true);
     }
     redisSetTimeout(raw, to_timeval(opt.command_timeout));
+    bound_reply_arrays(raw);
     if (!endpoint.password.empty()) {
       std::vector<std::string_view> auth{"AUTH"};
       if (!endpoint.username.empty()) auth.push_back(endpoint.username);
@@ -180,8 +190,15 @@ struct RedisClient::Impl {
       lens.push_back(a.size());
     }
     c.fresh = false;
+    refused_array_elements = -1;
     Reply reply(static_cast<redisReply*>(
         redisCommandArgv(c.ctx, static_cast<int>(argv.size()), argv.data(), lens.data())));
+    if (reply == nullptr && refused_array_elements >= 0) {
+      throw RedisError("redis " + where() + " " + std::string(args.front()) + ": a reply of " +
+                           std::to_string(refused_array_elements) + " elements, more than the " +
+                           std::to_string(kMaxReplyElements) + " this client accepts",
+                       true);
+    }
     if (reply == nullptr) {
       throw RedisError("redis " + where() + " " + std::string(args.front()) + ": " +
                            (c.ctx->err != 0 ? std::string(c.ctx->errstr) : "no reply"),
@@ -200,12 +217,13 @@ struct RedisClient::Impl {
   Reply command(const std::vector<std::string_view>& args) {
     trace::Span span;
     if (opt.tracer != nullptr) {
-      span = opt.tracer->start(args.front(),
-                               {.kind = trace::SpanKind::kClient,
-                                .attributes = {{"db.system", "redis"},
-                                               {"db.operation", std::string(args.front())},
-                                               {"server.address", endpoint.host},
-                                               {"server.port", static_cast<std::int64_t>(endpoint.port)}}});
+      span = opt.tracer->start(
+          args.front(),
+          {.kind = trace::SpanKind::kClient,
+           .attributes = {{"db.system", "redis"},
+                          {"db.operation", std::string(args.front())},
+                          {"server.address", endpoint.host},
+                          {"server.port", static_cast<std::int64_t>(endpoint.port)}}});
     }
     try {
       for (int attempt = 0;; ++attempt) {
@@ -235,7 +253,8 @@ struct RedisClient::Impl {
   ResourcePool<Connection> pool;
 };
 
-RedisClient::RedisClient(RedisOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+RedisClient::RedisClient(RedisOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
 RedisClient::~RedisClient() = default;
 
 void RedisClient::ping() {
@@ -274,7 +293,8 @@ void RedisClient::scan(std::string_view glob, const std::function<void(std::stri
   std::string cursor = "0";
   do {
     Reply r = impl_->command({"SCAN", cursor, "MATCH", glob, "COUNT", step});
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[1]->type != REDIS_REPLY_ARRAY) {
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[1]->type != REDIS_REPLY_ARRAY) {
       throw RedisError("redis " + impl_->where() + " SCAN: unexpected reply shape", false);
     }
     cursor.assign(r->element[0]->str, r->element[0]->len);
@@ -290,7 +310,8 @@ std::size_t RedisClient::del_matching(std::string_view glob, std::size_t count) 
   // never disturbed by our own deletions.
   const std::size_t limit = count == 0 ? 500 : count;
   std::vector<std::string> found;
-  scan(glob, [&](std::string_view k) { found.emplace_back(k); }, limit);
+  scan(
+      glob, [&](std::string_view k) { found.emplace_back(k); }, limit);
   std::size_t removed = 0;
   for (std::size_t i = 0; i < found.size(); i += limit) {
     std::vector<std::string_view> args{"DEL"};
@@ -301,7 +322,11 @@ std::size_t RedisClient::del_matching(std::string_view glob, std::size_t count) 
   return removed;
 }
 
-const RedisEndpoint& RedisClient::endpoint() const noexcept { return impl_->endpoint; }
-PoolStats RedisClient::pool_stats() const { return impl_->pool.stats(); }
+const RedisEndpoint& RedisClient::endpoint() const noexcept {
+  return impl_->endpoint;
+}
+PoolStats RedisClient::pool_stats() const {
+  return impl_->pool.stats();
+}
 
 }  // namespace lumen::perf

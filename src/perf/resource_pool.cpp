@@ -28,10 +28,10 @@ struct PoolCore::State {
   std::function<bool(void*)> validate;
 
   mutable std::mutex mu;
-  std::vector<void*> idle;       // back: the most recently returned
-  std::deque<Waiter*> waiters;   // front: the longest waiting
-  std::size_t total = 0;         // alive or being created
-  std::size_t in_use = 0;        // leased, or granted and being created/validated
+  std::vector<void*> idle;      // back: the most recently returned
+  std::deque<Waiter*> waiters;  // front: the longest waiting
+  std::size_t total = 0;        // alive or being created
+  std::size_t in_use = 0;       // leased, or granted and being created/validated
   std::uint64_t created = 0;
   std::uint64_t destroyed = 0;
   std::uint64_t timeouts = 0;
@@ -99,6 +99,7 @@ PoolCore::PoolCore(PoolOptions options, std::function<void*()> create, void (*de
   s.opt = std::move(options);
   s.opt.max_size = std::max<std::size_t>(1, s.opt.max_size);
   s.opt.min_idle = std::min(s.opt.min_idle, s.opt.max_size);
+  if (s.opt.clock == nullptr) s.opt.clock = &SystemClock::instance();
   s.opt.acquire_timeout = std::clamp(s.opt.acquire_timeout, std::chrono::nanoseconds(0), kLongest);
   s.create = std::move(create);
   s.destroy = destroy;
@@ -106,29 +107,34 @@ PoolCore::PoolCore(PoolOptions options, std::function<void*()> create, void (*de
   if (s.opt.meter != nullptr) {
     metrics::Meter& m = *s.opt.meter;
     const std::string& name = s.opt.name;
-    s.wait_time = m.create_histogram("lumen.pool.wait_time",
-                                     {.description = "Time acquire() waited for a resource",
-                                      .unit = "s",
-                                      .boundaries = {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1,
-                                                     0.5, 1, 5}})
+    s.wait_time = m.create_histogram(
+                       "lumen.pool.wait_time",
+                       {.description = "Time acquire() waited for a resource",
+                        .unit = "s",
+                        .boundaries = {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5}})
                       .bind({{"pool", name}});
     auto gauge = [&](const char* n, const char* d, auto field) {
       s.registrations.push_back(m.create_observable_gauge(
-          n, [this, field](metrics::ObserverResult& r) {
+          n,
+          [this, field](metrics::ObserverResult& r) {
             r.observe(static_cast<std::int64_t>(stats().*field), {{"pool", state_->opt.name}});
-          }, {.description = d}));
+          },
+          {.description = d}));
     };
     auto counter = [&](const char* n, const char* d, auto field) {
       s.registrations.push_back(m.create_observable_counter(
-          n, [this, field](metrics::ObserverResult& r) {
+          n,
+          [this, field](metrics::ObserverResult& r) {
             r.observe(static_cast<std::int64_t>(stats().*field), {{"pool", state_->opt.name}});
-          }, {.description = d}));
+          },
+          {.description = d}));
     };
     gauge("lumen.pool.in_use", "Resources leased out", &PoolStats::in_use);
     gauge("lumen.pool.idle", "Resources ready in the pool", &PoolStats::idle);
     gauge("lumen.pool.waiters", "Callers waiting in acquire()", &PoolStats::waiters);
     counter("lumen.pool.created", "Resources the factory created", &PoolStats::created);
-    counter("lumen.pool.destroyed", "Resources destroyed as broken or invalid", &PoolStats::destroyed);
+    counter("lumen.pool.destroyed", "Resources destroyed as broken or invalid",
+            &PoolStats::destroyed);
     counter("lumen.pool.timeouts", "acquire() calls that timed out", &PoolStats::timeouts);
   }
   s.top_up();
@@ -139,11 +145,14 @@ PoolCore::~PoolCore() {
   for (void* r : state_->idle) state_->destroy(r);
 }
 
-const PoolOptions& PoolCore::options() const noexcept { return state_->opt; }
+const PoolOptions& PoolCore::options() const noexcept {
+  return state_->opt;
+}
 
 void* PoolCore::acquire(std::chrono::nanoseconds timeout) {
   State& s = *state_;
-  const auto start = std::chrono::steady_clock::now();
+  const Clock& clock = *s.opt.clock;
+  const Clock::TimePoint start = clock.now();
   const auto deadline = start + std::clamp(timeout, std::chrono::nanoseconds(0), kLongest);
   void* r = nullptr;
   {
@@ -156,13 +165,13 @@ void* PoolCore::acquire(std::chrono::nanoseconds timeout) {
     } else {
       Waiter w;
       s.waiters.push_back(&w);
-      if (!w.cv.wait_until(lock, deadline, [&] { return w.granted; })) {
+      if (!clock.wait_until(lock, w.cv, deadline, [&] { return w.granted; })) {
         s.waiters.erase(std::find(s.waiters.begin(), s.waiters.end(), &w));
         ++s.timeouts;
         const std::size_t in_use = s.in_use;
         const std::size_t waiting = s.waiters.size();
         lock.unlock();
-        const auto waited = std::chrono::steady_clock::now() - start;
+        const auto waited = clock.now() - start;
         if (s.wait_time) s.wait_time->record(std::chrono::duration<double>(waited).count());
         throw PoolTimeout(
             "pool '" + s.opt.name + "' stayed dry for " +
@@ -196,7 +205,7 @@ void* PoolCore::acquire(std::chrono::nanoseconds timeout) {
   if (create) ++s.created;
   ++s.acquired;
   if (s.wait_time) {
-    s.wait_time->record(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    s.wait_time->record(std::chrono::duration<double>(clock.now() - start).count());
   }
   return r;
 }

@@ -1,8 +1,9 @@
 // A coarse monotonic clock for the coalescer's hit path. One process-wide thread stores
 // CLOCK_MONOTONIC into an atomic every 4 ms (the resolution CLOCK_MONOTONIC_COARSE has on a
 // 250 Hz kernel, which it replaces), so a read is one relaxed load instead of a vDSO call: the
-// call was a third of a cache hit. The thread starts on the first read, and again in a child
-// after fork(), which keeps no thread but the one that forked.
+// call was a third of a cache hit. The thread (a BackgroundWorker) starts on the first read, and
+// again on the first read in a child after fork(), which keeps no thread but the one that forked;
+// it is stopped and joined at exit, after which reads fall back to clock_gettime.
 #pragma once
 
 #include <chrono>

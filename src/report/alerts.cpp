@@ -1,6 +1,6 @@
+#include "lumen/report/alerts.hpp"
 #include "profile_queries.hpp"
 #include "time_format.hpp"
-#include "lumen/report/alerts.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -113,9 +113,14 @@ std::vector<ThresholdRule> AlertOptions::default_thresholds() {
 }
 
 std::string to_json(const AlertEvent& e) {
-  nlohmann::json j = {{"alert", e.name},   {"kind", e.kind},   {"severity", e.severity},
-                      {"state", e.state},  {"value", e.value}, {"threshold", e.threshold},
-                      {"time", detail::utc_time(e.time_ns)}, {"message", e.message}};
+  nlohmann::json j = {{"alert", e.name},
+                      {"kind", e.kind},
+                      {"severity", e.severity},
+                      {"state", e.state},
+                      {"value", e.value},
+                      {"threshold", e.threshold},
+                      {"time", detail::utc_time(e.time_ns)},
+                      {"message", e.message}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -172,8 +177,11 @@ struct AlertEngine::Impl {
     if (logger != nullptr) {
       const std::string text = "alert " + e.name + " " + e.state + ": " + e.message;
       if (step == Step::kFired) {
-        logger->warn(text, {{"alert", e.name}, {"state", e.state}, {"value", e.value},
-                            {"threshold", e.threshold}, {"severity", e.severity}});
+        logger->warn(text, {{"alert", e.name},
+                            {"state", e.state},
+                            {"value", e.value},
+                            {"threshold", e.threshold},
+                            {"severity", e.severity}});
       } else {
         logger->info(text, {{"alert", e.name}, {"state", e.state}, {"value", e.value}});
       }
@@ -198,20 +206,23 @@ AlertEngine::AlertEngine(const TimeSeriesStore& store, AlertOptions options, met
                  {"cost_per_hour", a.min_band_cost}};
   if (meter != nullptr) {
     s.transitions.emplace(meter->create_counter<std::int64_t>(
-        "lumen.alerts", {.description = "Alert transitions by alert and state (firing, resolved)"}));
-    s.active_reg = meter->create_observable_gauge(
-        "lumen.alerts.active",
-        [impl = impl_.get()](metrics::ObserverResult& r) {
-          std::lock_guard lock(impl->mu);
-          r.observe(static_cast<std::int64_t>(impl->firing.size()));
-        },
-        {.description = "Alerts firing now"});
+        "lumen.alerts",
+        {.description = "Alert transitions by alert and state (firing, resolved)"}));
+    s.active_reg =
+        meter->create_observable_gauge("lumen.alerts.active",
+                                       [impl = impl_.get()](metrics::ObserverResult& r) {
+                                         std::lock_guard lock(impl->mu);
+                                         r.observe(static_cast<std::int64_t>(impl->firing.size()));
+                                       },
+                                       {.description = "Alerts firing now"});
   }
 }
 
 AlertEngine::~AlertEngine() = default;
 
-AlertSignals AlertEngine::signals(std::uint64_t now_ns) const { return impl_->compute(now_ns); }
+AlertSignals AlertEngine::signals(std::uint64_t now_ns) const {
+  return impl_->compute(now_ns);
+}
 
 std::vector<AlertEvent> AlertEngine::evaluate(std::uint64_t now_ns) {
   Impl& s = *impl_;
@@ -271,14 +282,15 @@ std::vector<AlertEvent> AlertEngine::evaluate(std::uint64_t now_ns) {
     double short_requests = 0;
     const double long_burn = burn_over(b.long_window, nullptr);
     const double short_burn = burn_over(b.short_window, &short_requests);
-    const bool over = long_burn > b.factor && short_burn > b.factor && short_requests >= b.min_requests;
+    const bool over =
+        long_burn > b.factor && short_burn > b.factor && short_requests >= b.min_requests;
     const Step step = s.burn.step(over, short_burn < b.factor, 1, now_ns);
-    s.transition(step,
-                 {"error_budget_burn", "burn_rate", "critical", "", short_burn, b.factor, now_ns,
-                  "error budget burning " + number(short_burn) + "x (5 min) and " +
-                      number(long_burn) + "x (1 h) the sustainable rate for a " +
-                      number(b.objective * 100) + " % objective"},
-                 out);
+    s.transition(
+        step,
+        {"error_budget_burn", "burn_rate", "critical", "", short_burn, b.factor, now_ns,
+         "error budget burning " + number(short_burn) + "x (5 min) and " + number(long_burn) +
+             "x (1 h) the sustainable rate for a " + number(b.objective * 100) + " % objective"},
+        out);
   }
   return out;
 }

@@ -1,14 +1,14 @@
-#include "time_format.hpp"
 #include "lumen/report/dashboard.hpp"
+#include "time_format.hpp"
 
 #include <cerrno>
-#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <mutex>
-#include <thread>
 
+#include "core/background_worker.hpp"
 #include "html.hpp"
 #include "lumen/admin/admin_server.hpp"
 #include "lumen/core/error.hpp"
@@ -65,7 +65,8 @@ DashboardOptions with_profile(DashboardOptions o) {
 DashboardOptions DashboardOptions::from_environment(const Environment& env, ReportProfile profile) {
   DashboardOptions o;
   o.profile = std::move(profile);
-  o.sample_interval = env.duration_ms("REPORT_SAMPLE_INTERVAL_MS", std::chrono::milliseconds(10'000));
+  o.sample_interval =
+      env.duration_ms("REPORT_SAMPLE_INTERVAL_MS", std::chrono::milliseconds(10'000));
   if (o.sample_interval.count() <= 0) throw Error("REPORT_SAMPLE_INTERVAL_MS must be positive");
   o.store.raw_interval = o.sample_interval;
   o.webhook.url = env.get_or("ALERT_WEBHOOK_URL", "");
@@ -75,7 +76,8 @@ DashboardOptions DashboardOptions::from_environment(const Environment& env, Repo
     int h = -1;
     int m = -1;
     char extra = 0;
-    if (std::sscanf(t->c_str(), "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 23 || m < 0 || m > 59) {
+    if (std::sscanf(t->c_str(), "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 23 || m < 0 ||
+        m > 59) {
       throw Error("REPORT_DAILY_TIME='" + *t + "' is not valid: expected HH:MM (UTC), e.g. 00:05");
     }
     o.daily_hour_utc = h;
@@ -102,10 +104,9 @@ struct Dashboard::Impl {
   std::unique_ptr<ReportGenerator> prometheus_generator;
 
   mutable std::mutex mu;  // the fields below and the sampler's lifecycle
-  std::condition_variable cv;
-  bool running = false;
-  bool stop_requested = false;
-  std::thread sampler;
+  // Samples at start and then every sample_interval; a new one on each start(). Its step uses
+  // this Impl: stop() always joins it.
+  std::unique_ptr<lumen::detail::BackgroundWorker> sampler;
   std::uint64_t samples = 0;
   std::uint64_t daily_written = 0;
   std::uint64_t daily_errors = 0;
@@ -122,14 +123,15 @@ struct Dashboard::Impl {
     alerts = std::make_unique<AlertEngine>(store, opt.alerts, &provider.meter("lumen.report"),
                                            opt.logger, webhook.get());
     if (!opt.prometheus_url.empty()) {
-      prometheus = std::make_unique<PrometheusSource>(
-          PrometheusSourceOptions{.url = opt.prometheus_url, .names = opt.profile.prometheus_names});
+      prometheus = std::make_unique<PrometheusSource>(PrometheusSourceOptions{
+          .url = opt.prometheus_url, .names = opt.profile.prometheus_names});
       prometheus_generator = std::make_unique<ReportGenerator>(*prometheus, opt.report);
     }
   }
 
   Report report(Period period) const {
-    Report r = (prometheus_generator ? *prometheus_generator : generator).generate(period, clock.wall_ns());
+    Report r = (prometheus_generator ? *prometheus_generator : generator)
+                   .generate(period, clock.wall_ns());
     r.alerts = alerts->active();
     return r;
   }
@@ -138,24 +140,19 @@ struct Dashboard::Impl {
   bool daily_due(std::uint64_t now) {
     if (opt.report_dir.empty()) return false;
     const std::uint64_t time_of_day = now % kDayNs;
-    const std::uint64_t at =
-        (static_cast<std::uint64_t>(opt.daily_hour_utc) * 3600 + static_cast<std::uint64_t>(opt.daily_minute_utc) * 60) *
-        1'000'000'000ULL;
+    const std::uint64_t at = (static_cast<std::uint64_t>(opt.daily_hour_utc) * 3600 +
+                              static_cast<std::uint64_t>(opt.daily_minute_utc) * 60) *
+                             1'000'000'000ULL;
     std::lock_guard lock(mu);
     return time_of_day >= at && last_daily_day != detail::utc_time(now, detail::TimeStyle::kDay);
   }
 
-  void run() {
-    std::unique_lock lock(mu);
-    while (!stop_requested) {
-      lock.unlock();
-      try {
-        sample_now(clock.wall_ns());
-      } catch (...) {
-        // A throwing observable callback must not end the sampler; the next sample retries.
-      }
-      lock.lock();
-      cv.wait_for(lock, opt.sample_interval, [&] { return stop_requested; });
+  void sample_in_background(lumen::detail::WorkerEvent event) noexcept {
+    if (event == lumen::detail::WorkerEvent::kStop) return;
+    try {
+      sample_now(clock.wall_ns());
+    } catch (...) {
+      // A throwing observable callback must not end the sampler; the next sample retries.
     }
   }
 
@@ -225,34 +222,46 @@ DailyReportResult Dashboard::Impl::write_daily(std::uint64_t now) {
 Dashboard::Dashboard(metrics::MeterProvider& provider, DashboardOptions options)
     : impl_(std::make_unique<Impl>(provider, std::move(options))) {}
 
-Dashboard::~Dashboard() { stop(); }
+Dashboard::~Dashboard() {
+  stop();
+}
 
 void Dashboard::start() {
   std::lock_guard lock(impl_->mu);
-  if (impl_->running) return;
-  impl_->running = true;
-  impl_->stop_requested = false;
-  impl_->sampler = std::thread([this] { impl_->run(); });
+  if (impl_->sampler) return;
+  auto sampler = std::make_unique<lumen::detail::BackgroundWorker>(
+      lumen::detail::BackgroundWorkerOptions{.name = "lumen-dashboard",
+                                             .period = impl_->opt.sample_interval},
+      [impl = impl_.get()](lumen::detail::WorkerEvent event) {
+        impl->sample_in_background(event);
+      });
+  if (!sampler->start()) throw Error("dashboard: could not start the sampler's thread");
+  sampler->wake();  // the first sample at once
+  impl_->sampler = std::move(sampler);
 }
 
 void Dashboard::stop() noexcept {
-  std::thread t;
+  std::unique_ptr<lumen::detail::BackgroundWorker> sampler;
   {
     std::lock_guard lock(impl_->mu);
-    if (!impl_->running) return;
-    impl_->running = false;
-    impl_->stop_requested = true;
-    t = std::move(impl_->sampler);
+    sampler = std::move(impl_->sampler);
   }
-  impl_->cv.notify_all();
-  if (t.joinable()) t.join();
+  if (sampler) (void)sampler->stop(Deadline::max());
 }
 
-void Dashboard::sample_at(std::uint64_t time_ns) { impl_->sample_now(time_ns); }
-void Dashboard::sample() { impl_->sample_now(impl_->clock.wall_ns()); }
+void Dashboard::sample_at(std::uint64_t time_ns) {
+  impl_->sample_now(time_ns);
+}
+void Dashboard::sample() {
+  impl_->sample_now(impl_->clock.wall_ns());
+}
 
-Report Dashboard::report(Period period) const { return impl_->report(period); }
-std::string Dashboard::report_json(Period period) const { return to_json(impl_->report(period)); }
+Report Dashboard::report(Period period) const {
+  return impl_->report(period);
+}
+std::string Dashboard::report_json(Period period) const {
+  return to_json(impl_->report(period));
+}
 
 std::string Dashboard::render_html(Period period, bool body_only) const {
   const Report r = impl_->report(period);
@@ -268,11 +277,19 @@ std::string Dashboard::render_html(Period period, bool body_only) const {
   return detail::render_page(in, body_only);
 }
 
-DailyReportResult Dashboard::write_daily_report() { return impl_->write_daily(impl_->clock.wall_ns()); }
+DailyReportResult Dashboard::write_daily_report() {
+  return impl_->write_daily(impl_->clock.wall_ns());
+}
 
-TimeSeriesStore& Dashboard::store() noexcept { return impl_->store; }
-AlertEngine& Dashboard::alerts() noexcept { return *impl_->alerts; }
-std::uint64_t Dashboard::now_ns() const noexcept { return impl_->clock.wall_ns(); }
+TimeSeriesStore& Dashboard::store() noexcept {
+  return impl_->store;
+}
+AlertEngine& Dashboard::alerts() noexcept {
+  return *impl_->alerts;
+}
+std::uint64_t Dashboard::now_ns() const noexcept {
+  return impl_->clock.wall_ns();
+}
 
 DashboardStats Dashboard::stats() const {
   DashboardStats s;

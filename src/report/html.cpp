@@ -34,7 +34,8 @@ std::string fixed(double v, int decimals) {
 
 // One line chart as inline SVG: a polyline and a dot on the newest point per series.
 std::string chart(const std::string& id, const std::string& title, const std::string& unit,
-                  const std::vector<Line>& lines, double span_seconds, const std::string& span_label) {
+                  const std::vector<Line>& lines, double span_seconds,
+                  const std::string& span_label) {
   constexpr double kW = 560, kH = 170, kLeft = 52, kRight = 550, kTop = 12, kBottom = 146;
   double max_v = 0;
   std::size_t total_points = 0;
@@ -45,16 +46,16 @@ std::string chart(const std::string& id, const std::string& title, const std::st
   const double top = max_v > 0 ? max_v * 1.1 : 1.0;
   std::string s = "<figure class=\"chart\" id=\"" + id + "\"><figcaption>" + html_escape(title) +
                   " <small>(" + html_escape(unit) + ")</small></figcaption>";
-  s += "<svg viewBox=\"0 0 " + fixed(kW, 0) + " " + fixed(kH, 0) +
-       "\" role=\"img\" aria-label=\"" + html_escape(title) + "\" data-points=\"" +
-       std::to_string(total_points) + "\">";
+  s += "<svg viewBox=\"0 0 " + fixed(kW, 0) + " " + fixed(kH, 0) + "\" role=\"img\" aria-label=\"" +
+       html_escape(title) + "\" data-points=\"" + std::to_string(total_points) + "\">";
   s += "<line class=\"axis\" x1=\"52\" y1=\"146\" x2=\"550\" y2=\"146\"/>";
   s += "<line class=\"axis\" x1=\"52\" y1=\"12\" x2=\"52\" y2=\"146\"/>";
   s += "<text x=\"48\" y=\"16\" text-anchor=\"end\">" + num(top) + "</text>";
   s += "<text x=\"48\" y=\"146\" text-anchor=\"end\">0</text>";
   s += "<text x=\"52\" y=\"162\">-" + html_escape(span_label) + "</text>";
   s += "<text x=\"550\" y=\"162\" text-anchor=\"end\">now</text>";
-  if (total_points == 0) s += "<text class=\"nodata\" x=\"300\" y=\"80\" text-anchor=\"middle\">no data yet</text>";
+  if (total_points == 0)
+    s += "<text class=\"nodata\" x=\"300\" y=\"80\" text-anchor=\"middle\">no data yet</text>";
   std::string legend;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const Line& l = lines[i];
@@ -93,7 +94,8 @@ Charts build_charts(const PageInput& in) {
   const std::uint64_t start = r.window_start_ns;
   const std::uint64_t end = r.generated_at_ns;
   const std::size_t n = std::max<std::size_t>(2, in.chart_points);
-  const auto sample_ns = static_cast<std::uint64_t>(std::max<std::int64_t>(1, in.sample_interval.count()));
+  const auto sample_ns =
+      static_cast<std::uint64_t>(std::max<std::int64_t>(1, in.sample_interval.count()));
   const std::uint64_t step = std::max<std::uint64_t>(sample_ns, (end - start) / n);
   const double step_s = static_cast<double>(step) / 1e9;
   const std::uint64_t oldest = st.oldest_time();
@@ -120,13 +122,18 @@ Charts build_charts(const PageInput& in) {
       p90.points.emplace_back(x, h.quantile(0.9));
       p99_all.points.emplace_back(x, h.quantile(0.99));
     }
-    for (const auto& [model, hm] : q.histogram_by(m.request_duration, m.group_label, {}, t0, t_end)) {
+    for (const auto& [model, hm] :
+         q.histogram_by(m.request_duration, m.group_label, {}, t0, t_end)) {
       if (hm.count > 0) p99[model].points.emplace_back(x, hm.quantile(0.99));
     }
-    if (all > 0 && !m.failure_match.empty()) err.points.emplace_back(x, q.failures(t0, t_end) / all);
+    if (all > 0 && !m.failure_match.empty())
+      err.points.emplace_back(x, q.failures(t0, t_end) / all);
     const double lookups = q.increase(m.cache_requests, {}, t0, t_end);
-    if (lookups > 0) hit.points.emplace_back(x, q.increase(m.cache_requests, {{"hit", "true"}}, t0, t_end) / lookups);
-    for (const auto& [g, v] : q.cost_by_group(t0, t_end)) cost[g].points.emplace_back(x, v / step_s * 3600.0);
+    if (lookups > 0)
+      hit.points.emplace_back(x,
+                              q.increase(m.cache_requests, {{"hit", "true"}}, t0, t_end) / lookups);
+    for (const auto& [g, v] : q.cost_by_group(t0, t_end))
+      cost[g].points.emplace_back(x, v / step_s * 3600.0);
     const GaugeWindow qd = q.gauge(m.queue_depth, {}, t0, t_end);
     if (qd.samples > 0) queue.points.emplace_back(x, qd.latest);
     const GaugeWindow cn = q.gauge(m.active_connections, {}, t0, t_end);
@@ -161,14 +168,17 @@ std::string traces_table(const PageInput& in) {
     const bool slow = static_cast<double>(it->duration_ns()) / 1e9 >= in.slow_trace_seconds;
     if (failed || slow) picked.push_back(&*it);
   }
-  std::string s = "<table id=\"traces\"><tr><th>span</th><th>duration</th><th>status</th><th>trace id</th><th>started</th></tr>";
+  std::string s =
+      "<table id=\"traces\"><tr><th>span</th><th>duration</th><th>status</th><th>trace "
+      "id</th><th>started</th></tr>";
   if (picked.empty()) s += "<tr><td colspan=\"5\">no slow or failed spans recorded</td></tr>";
   for (const trace::SpanData* sp : picked) {
     const bool failed = sp->status == trace::StatusCode::kError;
     s += std::string("<tr class=\"") + (failed ? "failed" : "slow") + "\"><td>" +
          html_escape(sp->name) + "</td><td>" +
          fixed(static_cast<double>(sp->duration_ns()) / 1e6, 1) + " ms</td><td>" +
-         (failed ? "error" + (sp->status_message.empty() ? std::string() : ": " + html_escape(sp->status_message))
+         (failed ? "error" + (sp->status_message.empty() ? std::string()
+                                                         : ": " + html_escape(sp->status_message))
                  : std::string("slow")) +
          "</td><td><code>" + sp->context.trace_id().to_hex() + "</code></td><td>" +
          utc_time(sp->start_ns, TimeStyle::kPage) + "</td></tr>";
@@ -183,8 +193,8 @@ std::string body(const PageInput& in) {
   const double span = static_cast<double>(r.generated_at_ns - r.window_start_ns) / 1e9;
   std::string s;
   s += "<p class=\"meta\">Period <b>" + period + "</b> &middot; generated " +
-       utc_time(r.generated_at_ns, TimeStyle::kPage) + " &middot; data for " + fixed(r.covered_seconds, 0) +
-       " s</p>";
+       utc_time(r.generated_at_ns, TimeStyle::kPage) + " &middot; data for " +
+       fixed(r.covered_seconds, 0) + " s</p>";
   s += "<section class=\"cards\">";
   s += card("AI requests", fixed(r.ai.total_requests, 0));
   s += card("success rate", fixed(r.ai.success_rate * 100, 1) + " %");
@@ -203,14 +213,15 @@ std::string body(const PageInput& in) {
   s += "<ul>";
   for (const AlertSummary& a : r.alerts) {
     s += "<li class=\"alert " + html_escape(a.severity) + "\"><b>" + html_escape(a.name) +
-         "</b> firing since " + utc_time(a.since_ns, TimeStyle::kPage) + ": " + html_escape(a.message) + "</li>";
+         "</b> firing since " + utc_time(a.since_ns, TimeStyle::kPage) + ": " +
+         html_escape(a.message) + "</li>";
   }
   s += "</ul>";
   if (!in.alert_history.empty()) {
     s += "<details><summary>Recent transitions</summary><ul>";
     for (auto it = in.alert_history.rbegin(); it != in.alert_history.rend(); ++it) {
-      s += "<li>" + utc_time(it->time_ns, TimeStyle::kPage) + " <b>" + html_escape(it->name) + "</b> " +
-           html_escape(it->state) + ": " + html_escape(it->message) + "</li>";
+      s += "<li>" + utc_time(it->time_ns, TimeStyle::kPage) + " <b>" + html_escape(it->name) +
+           "</b> " + html_escape(it->state) + ": " + html_escape(it->message) + "</li>";
     }
     s += "</ul></details>";
   }
@@ -239,8 +250,7 @@ std::string body(const PageInput& in) {
   for (const ModelFigures& f : r.ai.models) {
     s += "<tr><td>" + html_escape(f.model) + "</td><td>" + fixed(f.requests, 0) + "</td><td>" +
          fixed(f.failure_rate * 100, 1) + " %</td><td>" + fixed(f.average_latency, 3) +
-         " s</td><td>" + fixed(f.p99_latency, 3) + " s</td><td>$" + fixed(f.cost, 4) +
-         "</td></tr>";
+         " s</td><td>" + fixed(f.p99_latency, 3) + " s</td><td>$" + fixed(f.cost, 4) + "</td></tr>";
   }
   s += "</table></section>";
 
@@ -254,8 +264,8 @@ std::string body(const PageInput& in) {
             : std::string()) +
        "</li>";
   for (const ApdexFigures& a : r.apdex) {
-    s += "<li>Apdex " + html_escape(a.tier) + " (T = " + num(a.target) + " s): " +
-         fixed(a.score, 2) + "</li>";
+    s += "<li>Apdex " + html_escape(a.tier) + " (T = " + num(a.target) +
+         " s): " + fixed(a.score, 2) + "</li>";
   }
   s += "<li>projected monthly cost: $" + fixed(r.cost.projected_monthly_cost, 2) +
        "; savings if all on " + html_escape(r.cost.cheapest_model) + ": $" +
@@ -268,13 +278,16 @@ std::string body(const PageInput& in) {
 
 constexpr const char* kStyle =
     "body{font:14px/1.4 system-ui,sans-serif;margin:0;background:#f8fafc;color:#0f172a}"
-    "header{background:#0f172a;color:#fff;padding:10px 20px;display:flex;gap:16px;align-items:center}"
+    "header{background:#0f172a;color:#fff;padding:10px "
+    "20px;display:flex;gap:16px;align-items:center}"
     "header a{color:#93c5fd}header h1{font-size:18px;margin:0}main{padding:12px 20px}"
     ".cards{display:flex;flex-wrap:wrap;gap:8px}.card{background:#fff;border:1px solid #e2e8f0;"
     "border-radius:6px;padding:8px 12px;min-width:110px}.card .v{font-size:20px;font-weight:600}"
-    ".card .l{color:#64748b;font-size:12px}.charts{display:grid;grid-template-columns:repeat(auto-fill,"
+    ".card "
+    ".l{color:#64748b;font-size:12px}.charts{display:grid;grid-template-columns:repeat(auto-fill,"
     "minmax(480px,1fr));gap:12px}.chart{background:#fff;border:1px solid #e2e8f0;border-radius:6px;"
-    "margin:0;padding:8px}.chart svg{width:100%;height:auto}.chart text{font-size:10px;fill:#64748b}"
+    "margin:0;padding:8px}.chart svg{width:100%;height:auto}.chart "
+    "text{font-size:10px;fill:#64748b}"
     ".axis{stroke:#cbd5e1}.series{fill:none;stroke-width:1.5}.legend span{margin-right:10px;"
     "font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}"
     "table{border-collapse:collapse;background:#fff}td,th{border:1px solid #e2e8f0;padding:3px 8px;"
@@ -286,8 +299,10 @@ constexpr const char* kStyle =
 constexpr const char* kScript =
     "(function(){var me=document.currentScript;var every=Number(me.dataset.refresh)*1000;"
     "var status=document.getElementById('status');"
-    "function tick(){fetch(location.pathname+'?partial=1&period='+encodeURIComponent(me.dataset.period),"
-    "{cache:'no-store'}).then(function(r){if(!r.ok){throw new Error('HTTP '+r.status);}return r.text();})"
+    "function "
+    "tick(){fetch(location.pathname+'?partial=1&period='+encodeURIComponent(me.dataset.period),"
+    "{cache:'no-store'}).then(function(r){if(!r.ok){throw new Error('HTTP '+r.status);}return "
+    "r.text();})"
     ".then(function(t){document.getElementById('content').innerHTML=t;"
     "status.textContent='updated '+new Date().toLocaleTimeString();})"
     ".catch(function(e){status.textContent='refresh failed ('+e.message+'), retrying';})"
@@ -301,12 +316,23 @@ std::string html_escape(std::string_view text) {
   out.reserve(text.size());
   for (char ch : text) {
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += ch;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += ch;
     }
   }
   return out;

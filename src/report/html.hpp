@@ -14,7 +14,7 @@
 namespace lumen::report::detail {
 
 struct PageInput {
-  const MetricsSource* source = nullptr;  // the charts' data
+  const MetricsSource* source = nullptr;                                // the charts' data
   std::chrono::nanoseconds sample_interval = std::chrono::seconds(10);  // the finest chart step
   const Report* report = nullptr;
   const ReportProfile* profile = nullptr;  // the charts' instruments and prices

@@ -16,7 +16,8 @@ ModelPrice parse_price(const nlohmann::json& j, const std::string& what) {
                 " needs numeric \"input_per_1k\" and \"output_per_1k\" (USD per 1,000 tokens)");
   }
   ModelPrice p{j["input_per_1k"].get<double>(), j["output_per_1k"].get<double>()};
-  if (p.input_per_1k < 0 || p.output_per_1k < 0) throw Error("pricing: " + what + " has a negative price");
+  if (p.input_per_1k < 0 || p.output_per_1k < 0)
+    throw Error("pricing: " + what + " has a negative price");
   return p;
 }
 
@@ -38,7 +39,8 @@ PricingTable PricingTable::parse(std::string_view text, PricingTable base) {
 
 PricingTable PricingTable::load(const std::string& path, PricingTable base) {
   std::ifstream in(path);
-  if (!in) throw Error("pricing: cannot read " + path + " (set REPORT_PRICING_FILE to a readable file)");
+  if (!in)
+    throw Error("pricing: cannot read " + path + " (set REPORT_PRICING_FILE to a readable file)");
   std::stringstream ss;
   ss << in.rdbuf();
   return parse(ss.str(), std::move(base));

@@ -12,7 +12,8 @@ double get(const std::map<std::string, double>& m, const std::string& k) {
 
 }  // namespace
 
-std::map<std::string, double> ProfiledQueries::counted_by_group(const Labels& match, std::uint64_t t0,
+std::map<std::string, double> ProfiledQueries::counted_by_group(const Labels& match,
+                                                                std::uint64_t t0,
                                                                 std::uint64_t t1) const {
   const ReportMetrics& m = p_.metrics;
   if (!m.requests.empty()) return increase_by(m.requests, m.group_label, match, t0, t1);
@@ -23,11 +24,13 @@ std::map<std::string, double> ProfiledQueries::counted_by_group(const Labels& ma
   return out;
 }
 
-std::map<std::string, double> ProfiledQueries::requests_by_group(std::uint64_t t0, std::uint64_t t1) const {
+std::map<std::string, double> ProfiledQueries::requests_by_group(std::uint64_t t0,
+                                                                 std::uint64_t t1) const {
   return counted_by_group({}, t0, t1);
 }
 
-std::map<std::string, double> ProfiledQueries::failures_by_group(std::uint64_t t0, std::uint64_t t1) const {
+std::map<std::string, double> ProfiledQueries::failures_by_group(std::uint64_t t0,
+                                                                 std::uint64_t t1) const {
   if (p_.metrics.failure_match.empty()) return {};
   return counted_by_group(p_.metrics.failure_match, t0, t1);
 }
@@ -46,7 +49,8 @@ double ProfiledQueries::failures(std::uint64_t t0, std::uint64_t t1) const {
 }
 
 std::map<std::string, double> ProfiledQueries::units_by_group(std::string_view direction,
-                                                              std::uint64_t t0, std::uint64_t t1) const {
+                                                              std::uint64_t t0,
+                                                              std::uint64_t t1) const {
   return increase_by(p_.metrics.token_usage, p_.metrics.group_label,
                      {{"direction", std::string(direction)}}, t0, t1);
 }
@@ -56,7 +60,8 @@ std::map<std::string, double> ProfiledQueries::undirected_units_by_group(std::ui
   return increase_by(p_.metrics.tokens, p_.metrics.group_label, {}, t0, t1);
 }
 
-std::map<std::string, double> ProfiledQueries::cost_by_group(std::uint64_t t0, std::uint64_t t1) const {
+std::map<std::string, double> ProfiledQueries::cost_by_group(std::uint64_t t0,
+                                                             std::uint64_t t1) const {
   const auto in = units_by_group("input", t0, t1);
   const auto out = units_by_group("output", t0, t1);
   std::map<std::string, double> usd;
@@ -73,7 +78,8 @@ double ProfiledQueries::increase(std::string_view name, const Labels& match, std
   return name.empty() ? 0.0 : s_.increase(name, match, t0, t1);
 }
 
-std::map<std::string, double> ProfiledQueries::increase_by(std::string_view name, std::string_view label,
+std::map<std::string, double> ProfiledQueries::increase_by(std::string_view name,
+                                                           std::string_view label,
                                                            const Labels& match, std::uint64_t t0,
                                                            std::uint64_t t1) const {
   if (name.empty()) return {};

@@ -67,7 +67,8 @@ std::string PrometheusSource::prometheus_metric(std::string_view instrument) con
       {"lumen.log.records.dropped", "lumen_log_records_dropped_total"},
       {"lumen.pool.wait_time", "lumen_pool_wait_time_seconds"},
   };
-  if (const auto it = kLumenNames.find(instrument); it != kLumenNames.end()) return std::string(it->second);
+  if (const auto it = kLumenNames.find(instrument); it != kLumenNames.end())
+    return std::string(it->second);
   std::string out(instrument);
   for (char& c : out) {
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
@@ -109,7 +110,8 @@ std::vector<PrometheusSource::Sample> PrometheusSource::query(const std::string&
   char* q = curl_easy_escape(curl, promql.c_str(), static_cast<int>(promql.size()));
   char when[64];
   std::snprintf(when, sizeof when, "%.3f", static_cast<double>(time_ns / 1'000'000ULL) / 1000.0);
-  const std::string url = opt_.url + "/api/v1/query?query=" + (q != nullptr ? q : "") + "&time=" + when;
+  const std::string url =
+      opt_.url + "/api/v1/query?query=" + (q != nullptr ? q : "") + "&time=" + when;
   curl_free(q);
   std::string body;
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -119,11 +121,12 @@ std::vector<PrometheusSource::Sample> PrometheusSource::query(const std::string&
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
   long status = 0;
   const bool ok = curl_easy_perform(curl) == CURLE_OK &&
-                  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200;
+                  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+                  status == 200;
   curl_easy_cleanup(curl);
   const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-  if (!ok || j.is_discarded() || j.value("status", "") != "success" ||
-      !j.contains("data") || j["data"].value("resultType", "") != "vector") {
+  if (!ok || j.is_discarded() || j.value("status", "") != "success" || !j.contains("data") ||
+      j["data"].value("resultType", "") != "vector") {
     ++errors_;
     return out;
   }
@@ -132,7 +135,8 @@ std::vector<PrometheusSource::Sample> PrometheusSource::query(const std::string&
       Sample s;
       s.labels = r.at("metric").get<std::map<std::string, std::string>>();
       const std::string text = r.at("value").at(1).get<std::string>();
-      s.value = text == "+Inf" ? std::numeric_limits<double>::infinity() : std::strtod(text.c_str(), nullptr);
+      s.value = text == "+Inf" ? std::numeric_limits<double>::infinity()
+                               : std::strtod(text.c_str(), nullptr);
       if (!std::isfinite(s.value)) continue;
       out.push_back(std::move(s));
     }
@@ -146,7 +150,8 @@ std::vector<PrometheusSource::Sample> PrometheusSource::query(const std::string&
 double PrometheusSource::increase(std::string_view name, const Labels& match, std::uint64_t t0,
                                   std::uint64_t t1) const {
   double total = 0;
-  for (const Sample& s : query("sum(increase(" + counter_name(name) + selector(match) + range(t0, t1) + "))", t1)) {
+  for (const Sample& s :
+       query("sum(increase(" + counter_name(name) + selector(match) + range(t0, t1) + "))", t1)) {
     total += s.value;
   }
   return total;
@@ -158,8 +163,8 @@ std::map<std::string, double> PrometheusSource::increase_by(std::string_view nam
                                                             std::uint64_t t1) const {
   std::map<std::string, double> out;
   const std::string l(label);
-  for (const Sample& s : query("sum by (" + l + ") (increase(" + counter_name(name) + selector(match) +
-                                   range(t0, t1) + "))",
+  for (const Sample& s : query("sum by (" + l + ") (increase(" + counter_name(name) +
+                                   selector(match) + range(t0, t1) + "))",
                                t1)) {
     const auto it = s.labels.find(l);
     out[it == s.labels.end() ? "" : it->second] += s.value;
@@ -167,9 +172,11 @@ std::map<std::string, double> PrometheusSource::increase_by(std::string_view nam
   return out;
 }
 
-std::map<std::string, HistogramWindow> PrometheusSource::histogram_by(
-    std::string_view name, std::string_view label, const Labels& match, std::uint64_t t0,
-    std::uint64_t t1) const {
+std::map<std::string, HistogramWindow> PrometheusSource::histogram_by(std::string_view name,
+                                                                      std::string_view label,
+                                                                      const Labels& match,
+                                                                      std::uint64_t t0,
+                                                                      std::uint64_t t1) const {
   const std::string base = prometheus_metric(name);
   const std::string l(label);
   const std::string by = l.empty() ? std::string() : ", " + l;
@@ -181,7 +188,8 @@ std::map<std::string, HistogramWindow> PrometheusSource::histogram_by(
     const auto it = s.labels.find(l);
     return it == s.labels.end() ? std::string() : it->second;
   };
-  for (const Sample& s : query("sum by (le" + by + ") (increase(" + base + "_bucket" + sel + "))", t1)) {
+  for (const Sample& s :
+       query("sum by (le" + by + ") (increase(" + base + "_bucket" + sel + "))", t1)) {
     const auto le = s.labels.find("le");
     if (le == s.labels.end()) continue;
     const double bound = le->second == "+Inf" ? std::numeric_limits<double>::infinity()
@@ -189,8 +197,10 @@ std::map<std::string, HistogramWindow> PrometheusSource::histogram_by(
     buckets[key(s)].emplace_back(bound, s.value);
   }
   const std::string group = l.empty() ? "sum" : "sum by (" + l + ")";
-  for (const Sample& s : query(group + " (increase(" + base + "_count" + sel + "))", t1)) counts[key(s)] += s.value;
-  for (const Sample& s : query(group + " (increase(" + base + "_sum" + sel + "))", t1)) sums[key(s)] += s.value;
+  for (const Sample& s : query(group + " (increase(" + base + "_count" + sel + "))", t1))
+    counts[key(s)] += s.value;
+  for (const Sample& s : query(group + " (increase(" + base + "_sum" + sel + "))", t1))
+    sums[key(s)] += s.value;
   std::map<std::string, HistogramWindow> out;
   for (auto& [k, b] : buckets) out[k] = from_buckets(std::move(b), counts[k], sums[k]);
   return out;
@@ -209,8 +219,9 @@ std::map<std::string, GaugeWindow> PrometheusSource::gauge_by(std::string_view n
   const std::string l(label);
   const std::string group = l.empty() ? "sum" : "sum by (" + l + ")";
   const std::string inner = group + " (" + prometheus_metric(name) + selector(match) + ")";
-  const std::string sub = "[" + std::to_string(std::max<std::uint64_t>(1, (t1 - std::min(t0, t1)) / 1'000'000'000ULL)) +
-                          "s:" + std::to_string(std::max<std::int64_t>(1, opt_.gauge_step.count())) + "s]";
+  const std::string sub =
+      "[" + std::to_string(std::max<std::uint64_t>(1, (t1 - std::min(t0, t1)) / 1'000'000'000ULL)) +
+      "s:" + std::to_string(std::max<std::int64_t>(1, opt_.gauge_step.count())) + "s]";
   std::map<std::string, GaugeWindow> out;
   const auto key = [&](const Sample& s) {
     const auto it = s.labels.find(l);
@@ -227,7 +238,8 @@ std::map<std::string, GaugeWindow> PrometheusSource::gauge_by(std::string_view n
     g.first_time = t1;
   }
   for (const Sample& s : query("max_over_time(" + inner + sub + ")", t1)) out[key(s)].max = s.value;
-  for (const Sample& s : query("avg_over_time(" + inner + sub + ")", t1)) out[key(s)].mean = s.value;
+  for (const Sample& s : query("avg_over_time(" + inner + sub + ")", t1))
+    out[key(s)].mean = s.value;
   for (const Sample& s : query(inner, t0)) {
     const auto it = out.find(key(s));
     if (it == out.end()) continue;
@@ -243,7 +255,11 @@ GaugeWindow PrometheusSource::gauge(std::string_view name, const Labels& match, 
   return all.empty() ? GaugeWindow{} : all.begin()->second;
 }
 
-std::uint64_t PrometheusSource::latest_time() const { return wall_clock_ns(); }
-std::uint64_t PrometheusSource::oldest_time() const { return wall_clock_ns() - kDayNs; }
+std::uint64_t PrometheusSource::latest_time() const {
+  return wall_clock_ns();
+}
+std::uint64_t PrometheusSource::oldest_time() const {
+  return wall_clock_ns() - kDayNs;
+}
 
 }  // namespace lumen::report

@@ -13,11 +13,13 @@ namespace {
 // lumen's own instruments (the Prometheus names in brackets), whatever the service's profile.
 constexpr std::string_view kRss = "process_resident_memory_bytes";
 constexpr std::string_view kCpu = "process_cpu_seconds_total";
-constexpr std::string_view kPoolWait = "lumen.pool.wait_time";       // lumen_pool_wait_time_seconds
+constexpr std::string_view kPoolWait = "lumen.pool.wait_time";  // lumen_pool_wait_time_seconds
 constexpr std::string_view kSpansDropped = "lumen.spans.dropped";
 constexpr std::string_view kLogsDropped = "lumen.log.records.dropped";
 
-double ratio(double a, double b, double empty) { return b > 0 ? a / b : empty; }
+double ratio(double a, double b, double empty) {
+  return b > 0 ? a / b : empty;
+}
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
@@ -46,9 +48,12 @@ std::optional<Period> parse_period(std::string_view text) noexcept {
 
 std::string_view period_name(Period p) noexcept {
   switch (p) {
-    case Period::k5m: return "5m";
-    case Period::k1h: return "1h";
-    case Period::k24h: return "24h";
+    case Period::k5m:
+      return "5m";
+    case Period::k1h:
+      return "1h";
+    case Period::k24h:
+      return "24h";
   }
   return "1h";
 }
@@ -56,9 +61,12 @@ std::string_view period_name(Period p) noexcept {
 std::uint64_t period_ns(Period p) noexcept {
   constexpr std::uint64_t kMin = 60'000'000'000ULL;
   switch (p) {
-    case Period::k5m: return 5 * kMin;
-    case Period::k1h: return 60 * kMin;
-    case Period::k24h: return 24 * 60 * kMin;
+    case Period::k5m:
+      return 5 * kMin;
+    case Period::k1h:
+      return 60 * kMin;
+    case Period::k24h:
+      return 24 * 60 * kMin;
   }
   return 60 * kMin;
 }
@@ -87,20 +95,23 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
   r.window_start_ns = t0;
   const std::uint64_t oldest = store_.oldest_time();
   const std::uint64_t covered_from = std::max(oldest, t0);
-  r.covered_seconds = latest > covered_from ? static_cast<double>(latest - covered_from) / 1e9 : 0.0;
+  r.covered_seconds =
+      latest > covered_from ? static_cast<double>(latest - covered_from) / 1e9 : 0.0;
   const double seconds = r.covered_seconds;
 
   // AI performance, per model and overall.
   const auto requests = s.requests_by_group(t0, t1);
   const auto failures = s.failures_by_group(t0, t1);
-  const auto latency_by_model = s.histogram_by(names.request_duration, names.group_label, {}, t0, t1);
+  const auto latency_by_model =
+      s.histogram_by(names.request_duration, names.group_label, {}, t0, t1);
   const auto input = s.units_by_group("input", t0, t1);
   const auto output = s.units_by_group("output", t0, t1);
   const auto undirected = s.undirected_units_by_group(t0, t1);
   std::vector<std::string> models;
   for (const auto* m : {&requests, &input, &output, &undirected}) {
     for (const auto& [name, v] : *m) {
-      if (v > 0 && std::find(models.begin(), models.end(), name) == models.end()) models.push_back(name);
+      if (v > 0 && std::find(models.begin(), models.end(), name) == models.end())
+        models.push_back(name);
     }
   }
   std::sort(models.begin(), models.end());
@@ -122,8 +133,8 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
     }
     f.input_tokens = get(input, name);
     f.output_tokens = get(output, name);
-    // The undirected total (ai_tokens_total) counts every token of requests that reported a total; when the split is
-    // known too, only what the split does not explain is priced as undirected.
+    // The undirected total (ai_tokens_total) counts every token of requests that reported a total;
+    // when the split is known too, only what the split does not explain is priced as undirected.
     f.other_tokens = std::max(0.0, get(undirected, name) - f.input_tokens - f.output_tokens);
     f.cost = pricing.cost(name, f.input_tokens, f.output_tokens) +
              pricing.cost_undirected(name, f.other_tokens);
@@ -154,7 +165,8 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
     r.cache.hits_by_type.try_emplace(type, 0.0);
   }
   r.cache.memory_saved = s.increase(names.cache_saved_bytes, {}, t0, t1);
-  const auto avoided_cache = s.increase_by(names.calls_avoided, names.group_label, {{"reason", "cache"}}, t0, t1);
+  const auto avoided_cache =
+      s.increase_by(names.calls_avoided, names.group_label, {{"reason", "cache"}}, t0, t1);
   const auto avoided_coalesced =
       s.increase_by(names.calls_avoided, names.group_label, {{"reason", "coalesced"}}, t0, t1);
   const double overall_cost_per_call = ratio(r.ai.total_cost, r.ai.total_requests, 0);
@@ -205,7 +217,8 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
   }
 
   // Apdex per tier: satisfied <= T, tolerating <= 4T.
-  for (const auto& [tier, h] : s.histogram_by(names.user_request_duration, names.tier_label, {}, t0, t1)) {
+  for (const auto& [tier, h] :
+       s.histogram_by(names.user_request_duration, names.tier_label, {}, t0, t1)) {
     ApdexFigures a;
     a.tier = tier.empty() ? "unknown" : tier;
     const auto it = o.apdex_targets.find(tier);
@@ -244,8 +257,9 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
   }
   if (!r.cost.cheapest_model.empty()) {
     for (const ModelFigures& f : r.ai.models) {
-      all_tokens_at_cheapest += pricing.cost(r.cost.cheapest_model, f.input_tokens, f.output_tokens) +
-                                pricing.cost_undirected(r.cost.cheapest_model, f.other_tokens);
+      all_tokens_at_cheapest +=
+          pricing.cost(r.cost.cheapest_model, f.input_tokens, f.output_tokens) +
+          pricing.cost_undirected(r.cost.cheapest_model, f.other_tokens);
     }
     r.cost.savings_if_cheapest = std::max(0.0, r.ai.total_cost - all_tokens_at_cheapest);
   }
@@ -278,13 +292,15 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
   if (spans_dropped > 0) {
     rec.push_back({"spans_dropped", "warning",
                    fmt("%.0f spans were dropped: raise the span queue size or the export rate "
-                       "(traces are incomplete).", spans_dropped),
+                       "(traces are incomplete).",
+                       spans_dropped),
                    spans_dropped, 0});
   }
   if (logs_dropped > 0) {
     rec.push_back({"log_records_dropped", "warning",
                    fmt("%.0f log records were dropped: raise the log queue capacity or lower the "
-                       "log level.", logs_dropped),
+                       "log level.",
+                       logs_dropped),
                    logs_dropped, 0});
   }
   for (const auto& [pool, h] : s.histogram_by(kPoolWait, "pool", {}, t0, t1)) {
@@ -300,7 +316,8 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
       queue.latest > queue.first) {
     rec.push_back({"queue_depth_growing", "warning",
                    fmt("Queue depth grows by %.2f jobs/s: consumers cannot keep up; add workers "
-                       "or shed load.", r.capacity.queue_growth_per_second),
+                       "or shed load.",
+                       r.capacity.queue_growth_per_second),
                    r.capacity.queue_growth_per_second, o.queue_growth_per_second});
   }
   if (r.ai.models.size() >= 2) {
@@ -317,17 +334,19 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
       const double mf = median(other_failure);
       if (f.failure_rate > o.max_error_rate && f.failure_rate > o.model_outlier_factor * mf) {
         rec.push_back({"model_failure_rate_outlier", "warning",
-                       "Model " + f.model + fmt(" fails %.1f%% of requests, far above the others "
-                                                "(median %.1f%%): route traffic away from it.",
-                                                f.failure_rate * 100, mf * 100),
+                       "Model " + f.model +
+                           fmt(" fails %.1f%% of requests, far above the others "
+                               "(median %.1f%%): route traffic away from it.",
+                               f.failure_rate * 100, mf * 100),
                        f.failure_rate, o.model_outlier_factor * mf});
       }
       const double mc = median(other_cost);
       if (mc > 0 && f.cost_per_request > o.model_outlier_factor * mc) {
         rec.push_back({"model_cost_outlier", "info",
-                       "Model " + f.model + fmt(" costs $%.5f per request, far above the others "
-                                                "(median $%.5f): use it only where it is needed.",
-                                                f.cost_per_request, mc),
+                       "Model " + f.model +
+                           fmt(" costs $%.5f per request, far above the others "
+                               "(median $%.5f): use it only where it is needed.",
+                               f.cost_per_request, mc),
                        f.cost_per_request, o.model_outlier_factor * mc});
       }
     }

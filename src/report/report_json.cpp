@@ -2,13 +2,11 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "time_format.hpp"
 #include "lumen/report/report.hpp"
+#include "time_format.hpp"
 
 namespace lumen::report {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 std::string to_json(const Report& r) {
   using nlohmann::json;
@@ -32,16 +30,12 @@ std::string to_json(const Report& r) {
                       {"cost", f.cost},
                       {"costPerRequest", f.cost_per_request}});
   }
-  j["aiPerformance"] = {{"totalRequests", r.ai.total_requests},
-                        {"successRate", r.ai.success_rate},
-                        {"averageLatency", r.ai.average_latency},
-                        {"p50Latency", r.ai.p50_latency},
-                        {"p90Latency", r.ai.p90_latency},
-                        {"p99Latency", r.ai.p99_latency},
-                        {"requestRate", r.ai.request_rate},
-                        {"totalCost", r.ai.total_cost},
-                        {"costByModel", r.ai.cost_by_model},
-                        {"models", models}};
+  j["aiPerformance"] = {
+      {"totalRequests", r.ai.total_requests},   {"successRate", r.ai.success_rate},
+      {"averageLatency", r.ai.average_latency}, {"p50Latency", r.ai.p50_latency},
+      {"p90Latency", r.ai.p90_latency},         {"p99Latency", r.ai.p99_latency},
+      {"requestRate", r.ai.request_rate},       {"totalCost", r.ai.total_cost},
+      {"costByModel", r.ai.cost_by_model},      {"models", models}};
   j["cachePerformance"] = {{"lookups", r.cache.lookups},
                            {"hits", r.cache.hits},
                            {"hitRate", r.cache.hit_rate},
@@ -66,10 +60,9 @@ std::string to_json(const Report& r) {
                    {"utilization", r.capacity.utilization},
                    {"maxThroughput", r.capacity.max_throughput},
                    {"queueGrowthPerSecond", r.capacity.queue_growth_per_second},
-                   {"secondsToQueueSaturation",
-                    r.capacity.seconds_to_queue_saturation
-                        ? json(*r.capacity.seconds_to_queue_saturation)
-                        : json(nullptr)}};
+                   {"secondsToQueueSaturation", r.capacity.seconds_to_queue_saturation
+                                                    ? json(*r.capacity.seconds_to_queue_saturation)
+                                                    : json(nullptr)}};
   json apdex = json::array();
   for (const ApdexFigures& a : r.apdex) {
     apdex.push_back({{"tier", a.tier},

@@ -20,9 +20,15 @@ inline std::string utc_time(std::uint64_t ns, TimeStyle style = TimeStyle::kIso)
   char buf[64];
   std::size_t n = 0;
   switch (style) {
-    case TimeStyle::kIso: n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm); break;
-    case TimeStyle::kPage: n = std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm); break;
-    case TimeStyle::kDay: n = std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm); break;
+    case TimeStyle::kIso:
+      n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+      break;
+    case TimeStyle::kPage:
+      n = std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+      break;
+    case TimeStyle::kDay:
+      n = std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+      break;
   }
   return std::string(buf, n);
 }

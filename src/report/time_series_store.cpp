@@ -326,7 +326,9 @@ struct TimeSeriesStore::Impl {
 TimeSeriesStore::TimeSeriesStore(StoreOptions options) : impl_(std::make_unique<Impl>(options)) {}
 TimeSeriesStore::~TimeSeriesStore() = default;
 
-const StoreOptions& TimeSeriesStore::options() const noexcept { return impl_->opt; }
+const StoreOptions& TimeSeriesStore::options() const noexcept {
+  return impl_->opt;
+}
 
 bool TimeSeriesStore::record(const metrics::MetricsSnapshot& snapshot, std::uint64_t time_ns) {
   Impl& s = *impl_;
@@ -356,8 +358,9 @@ bool TimeSeriesStore::record(const metrics::MetricsSnapshot& snapshot, std::uint
         auto layout = s.exponential_layouts.find(m.name);
         // Bounds are chosen from values: an empty point waits (its series then counts from zero).
         if (layout == s.exponential_layouts.end() && p.count == 0) continue;
-        const detail::ExponentialLayout chosen =
-            layout != s.exponential_layouts.end() ? layout->second : detail::ExponentialLayout::for_point(p);
+        const detail::ExponentialLayout chosen = layout != s.exponential_layouts.end()
+                                                     ? layout->second
+                                                     : detail::ExponentialLayout::for_point(p);
         Series* series = s.find_or_create(m, p.attributes, SeriesKind::kHistogram, chosen.bounds());
         if (series == nullptr) continue;
         if (layout == s.exponential_layouts.end()) s.exponential_layouts.emplace(m.name, chosen);
@@ -427,9 +430,11 @@ HistogramWindow TimeSeriesStore::histogram(std::string_view name, const Labels& 
   return h;
 }
 
-std::map<std::string, HistogramWindow> TimeSeriesStore::histogram_by(
-    std::string_view name, std::string_view label, const Labels& match, std::uint64_t t0,
-    std::uint64_t t1) const {
+std::map<std::string, HistogramWindow> TimeSeriesStore::histogram_by(std::string_view name,
+                                                                     std::string_view label,
+                                                                     const Labels& match,
+                                                                     std::uint64_t t0,
+                                                                     std::uint64_t t1) const {
   const Impl& s = *impl_;
   std::lock_guard lock(s.mu);
   const auto pos = s.positions(t0, t1, true);
@@ -518,7 +523,9 @@ StoreStats TimeSeriesStore::stats() const {
   std::size_t bytes = (s.raw_ts.size() + s.coarse_ts.size()) * sizeof(std::uint64_t);
   for (const Column& c : s.columns) {
     bytes += (c.raw.capacity() + c.coarse_last.capacity() + c.coarse_mean.capacity() +
-              c.coarse_max.capacity()) * sizeof(double) + sizeof(Column);
+              c.coarse_max.capacity()) *
+                 sizeof(double) +
+             sizeof(Column);
   }
   st.memory_bytes = bytes;
   return st;

@@ -1,59 +1,55 @@
 #include "lumen/report/webhook.hpp"
 
-#include <curl/curl.h>
+#include "export/http_sender.hpp"
 
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
-#include <thread>
+
+#include "core/background_worker.hpp"
+#include "lumen/core/error.hpp"
 
 namespace lumen::report {
 namespace {
 
-std::size_t discard_body(char*, std::size_t size, std::size_t n, void*) { return size * n; }
-
-bool retryable(int status) { return status == 0 || status == 429 || status >= 500; }
+bool retryable(int status) {
+  return status == 0 || status == 429 || status >= 500;
+}
 
 }  // namespace
 
 WebhookTransport curl_webhook_transport() {
   return [](const std::string& url, const std::string& body, std::chrono::milliseconds timeout) {
-    CURL* curl = curl_easy_init();
-    if (curl == nullptr) return 0;
-    curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard_body);
-    long status = 0;
-    if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    return static_cast<int>(status);
+    try {
+      // One attempt: the notifier retries itself, with its own back-off and shutdown.
+      exporters::detail::HttpSender sender(
+          {.url = url, .content_type = "application/json", .max_attempts = 1});
+      const exporters::detail::HttpSendResult result =
+          sender.send(body, std::chrono::steady_clock::now() + timeout);
+      return static_cast<int>(result.status);
+    } catch (const std::exception&) {  // a URL libcurl cannot use, or out of memory
+      return 0;
+    }
   };
 }
 
 struct WebhookNotifier::Impl {
   WebhookOptions opt;
   mutable std::mutex mu;
-  std::condition_variable wake;   // the worker: new work or stop
-  std::condition_variable idle;   // flush(): the queue drained
+  std::condition_variable stopped;  // set with `stopping`: ends a back-off at once
+  std::condition_variable idle;     // flush(): the queue drained
   std::deque<std::string> queue;
   bool in_flight = false;
   bool stopping = false;
   WebhookStats st;
-  std::thread worker;
+  std::unique_ptr<lumen::detail::BackgroundWorker> worker;  // none without a URL
 
-  void run() {
+  // The worker's step when woken: delivers what is queued, until told to stop.
+  void deliver_queued() {
     std::unique_lock lock(mu);
-    while (true) {
-      wake.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (stopping) break;
+    while (!stopping && !queue.empty()) {
       std::string body = std::move(queue.front());
       queue.pop_front();
       in_flight = true;
@@ -70,8 +66,7 @@ struct WebhookNotifier::Impl {
         }
         if (!retryable(status) || attempt == opt.max_attempts) break;
         ++st.retries;
-        // Sleeps on the condition variable so that shutdown interrupts the backoff.
-        wake.wait_for(lock, backoff, [&] { return stopping; });
+        stopped.wait_for(lock, backoff, [&] { return stopping; });
         backoff = std::min(backoff * 2, opt.max_backoff);
       }
       if (!done) {
@@ -84,6 +79,11 @@ struct WebhookNotifier::Impl {
       in_flight = false;
       if (queue.empty()) idle.notify_all();
     }
+  }
+
+  // The worker's last step: what is still queued is dropped.
+  void drop_queued() {
+    std::lock_guard lock(mu);
     st.dropped += queue.size();
     queue.clear();
     in_flight = false;
@@ -95,18 +95,29 @@ WebhookNotifier::WebhookNotifier(WebhookOptions options) : impl_(std::make_uniqu
   impl_->opt = std::move(options);
   if (!impl_->opt.transport) impl_->opt.transport = curl_webhook_transport();
   impl_->opt.max_attempts = std::max(1, impl_->opt.max_attempts);
-  if (!impl_->opt.url.empty()) impl_->worker = std::thread([this] { impl_->run(); });
+  if (impl_->opt.url.empty()) return;
+  // The step may use the Impl: the destructor always joins the worker.
+  impl_->worker = std::make_unique<lumen::detail::BackgroundWorker>(
+      lumen::detail::BackgroundWorkerOptions{.name = "lumen-webhook"},
+      [impl = impl_.get()](lumen::detail::WorkerEvent event) {
+        if (event == lumen::detail::WorkerEvent::kStop) {
+          impl->drop_queued();
+        } else {
+          impl->deliver_queued();
+        }
+      });
+  if (!impl_->worker->start()) throw Error("webhook notifier: could not start its thread");
 }
 
 WebhookNotifier::~WebhookNotifier() {
-  if (!impl_->worker.joinable()) return;
+  if (!impl_->worker) return;
   (void)flush(impl_->opt.shutdown_timeout);
   {
     std::lock_guard lock(impl_->mu);
     impl_->stopping = true;
   }
-  impl_->wake.notify_all();
-  impl_->worker.join();
+  impl_->stopped.notify_all();
+  (void)impl_->worker->stop(Deadline::max());
 }
 
 bool WebhookNotifier::post(std::string json) noexcept {
@@ -121,7 +132,7 @@ bool WebhookNotifier::post(std::string json) noexcept {
   } catch (...) {
     return false;
   }
-  impl_->wake.notify_one();
+  impl_->worker->wake();
   return true;
 }
 

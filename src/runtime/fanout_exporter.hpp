@@ -1,5 +1,5 @@
-// FanoutExporter: hands each batch to several exporters in turn (OTEL_TRACES_EXPORTER=otlp,console),
-// so that one queue and one worker serve them all.
+// FanoutExporter: hands each batch to several exporters in turn
+// (OTEL_TRACES_EXPORTER=otlp,console), so that one queue and one worker serve them all.
 #pragma once
 
 #include <memory>

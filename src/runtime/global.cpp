@@ -15,6 +15,7 @@ struct Installation::Record {
   std::shared_ptr<trace::TracerProvider> tracers;
   std::shared_ptr<metrics::MeterProvider> meters;
   std::optional<log::Logger> logger;
+  propagation::Propagator propagator;
   bool handed_out = false;  // a Tracer& or Meter& into the providers left the global
 };
 
@@ -97,18 +98,28 @@ log::Logger logger() {
   return s.noop_logger;
 }
 
+propagation::Propagator propagator() {
+  State& s = state();
+  if (s.live_count.load(std::memory_order_acquire) != 0) {
+    std::lock_guard lock(s.mutex);
+    if (Installation::Record* r = current(s); r != nullptr) return r->propagator;
+  }
+  return {};
+}
+
 bool installed() noexcept {
   return state().live_count.load(std::memory_order_acquire) != 0;
 }
 
 Installation::Installation(std::shared_ptr<trace::TracerProvider> tracers,
                            std::shared_ptr<metrics::MeterProvider> meters,
-                           std::optional<log::Logger> logger)
+                           std::optional<log::Logger> logger, propagation::Propagator propagator)
     : record_(nullptr) {
   auto record = std::make_unique<Record>();
   record->tracers = std::move(tracers);
   record->meters = std::move(meters);
   record->logger = std::move(logger);
+  record->propagator = propagator;
   record_ = record.get();
   State& s = state();
   std::lock_guard lock(s.mutex);

@@ -13,7 +13,9 @@
 #include "lumen/export/console_exporter.hpp"
 #include "lumen/export/jaeger_exporter.hpp"
 #include "lumen/export/otlp_http_exporter.hpp"
+#include "lumen/export/otlp_log_exporter.hpp"
 #include "lumen/export/otlp_metric_exporter.hpp"
+#include "lumen/export/zipkin_exporter.hpp"
 #include "lumen/global.hpp"
 #include "lumen/metrics/process_metrics.hpp"
 #include "lumen/metrics/prometheus.hpp"
@@ -30,6 +32,8 @@ struct Runtime::Impl {
   trace::BatchSpanProcessor* processor = nullptr;  // owned by the provider
   std::shared_ptr<trace::TracerProvider> provider;
   // Readers after the meter provider they collect: they are destroyed (and shut down) first.
+  std::shared_ptr<log::BatchLogSink>
+      log_export;  // OTEL_LOGS_EXPORTER=otlp; one of the logger's sinks
   std::optional<log::Logger> logger;
   std::optional<metrics::ProcessMetrics> process_metrics;
   // lumen's own health, observed at each collection; declared after what it reads.
@@ -86,11 +90,14 @@ bool Runtime::Impl::stop(std::chrono::milliseconds timeout) {
   if (admin) admin->stop();
   bool traces_ok = true;
   bool metrics_ok = true;
-  std::thread trace_stop = side_by_side([&] { traces_ok = provider->shutdown(left_until(deadline)); });
+  std::thread trace_stop =
+      side_by_side([&] { traces_ok = provider->shutdown(left_until(deadline)); });
   std::thread metric_stop = side_by_side([&] {
     for (auto& reader : readers) metrics_ok = reader->shutdown(left_until(deadline)) && metrics_ok;
   });
-  const bool logs_ok = logger->shutdown(left_until(deadline));
+  // The logger hands its last records to the export sink, which then sends them.
+  bool logs_ok = logger->shutdown(left_until(deadline));
+  if (log_export) logs_ok = log_export->shutdown(left_until(deadline)) && logs_ok;
   if (trace_stop.joinable()) trace_stop.join();
   if (metric_stop.joinable()) metric_stop.join();
   return traces_ok && metrics_ok && logs_ok;
@@ -104,7 +111,8 @@ class ConsoleMetricExporter final : public metrics::MetricExporter {
   metrics::MetricExportResult export_metrics(const metrics::MetricsSnapshot& snapshot,
                                              Deadline) noexcept override {
     try {
-      const std::string text = metrics::serialize(snapshot, metrics::ExpositionFormat::kPrometheusText);
+      const std::string text =
+          metrics::serialize(snapshot, metrics::ExpositionFormat::kPrometheusText);
       static std::mutex mutex;  // whole collections, never interleaved
       std::lock_guard lock(mutex);
       std::cout << text << std::flush;
@@ -136,6 +144,8 @@ std::shared_ptr<trace::SpanExporter> make_exporter(
       return std::make_shared<exporters::OtlpHttpExporter>(config.otlp);
     case TraceExporterKind::kJaeger:
       return std::make_shared<exporters::JaegerExporter>(config.jaeger);
+    case TraceExporterKind::kZipkin:
+      return std::make_shared<exporters::ZipkinExporter>(config.zipkin);
     case TraceExporterKind::kConsole:
       return std::make_shared<exporters::ConsoleSpanExporter>(std::cout);
     case TraceExporterKind::kEmbedded:
@@ -173,6 +183,15 @@ void register_health_metrics(Runtime::Impl& rt) {
           [logger] { return logger->stats().sink_errors; });
   counter("lumen.log.records.lost", "Log records a sink failed to write (a full disk, for one)",
           [logger] { return logger->stats().lost; });
+  if (log::BatchLogSink* exported = rt.log_export.get()) {
+    counter("lumen.log.records.exported", "Log records accepted by the OTLP exporter",
+            [exported] { return exported->stats().exported; });
+    counter("lumen.log.records.export_dropped",
+            "Log records dropped before export: queue full, or left at a timed-out shutdown",
+            [exported] { return exported->stats().dropped; });
+    counter("lumen.log.records.export_failed", "Log records in batches the exporter rejected",
+            [exported] { return exported->stats().export_failed; });
+  }
 }
 
 }  // namespace
@@ -182,11 +201,15 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
   const TraceConfig& t = impl_->config.trace;
   std::vector<std::shared_ptr<trace::SpanExporter>> exporters;
   if (t.enabled) {
-    for (TraceExporterKind kind : t.exporters) exporters.push_back(make_exporter(kind, t, impl_->recent));
+    for (TraceExporterKind kind : t.exporters)
+      exporters.push_back(make_exporter(kind, t, impl_->recent));
     exporters.insert(exporters.end(), t.custom_exporters.begin(), t.custom_exporters.end());
   }
+  // OTEL_SDK_DISABLED: the application's instruments are no-ops and /metrics serves nothing.
   impl_->meters = std::make_shared<metrics::MeterProvider>(
-      metrics::MeterProviderOptions{.resource = impl_->config.resource});
+      metrics::MeterProviderOptions{.resource = impl_->config.resource,
+                                    .exemplar_filter = impl_->config.metrics.exemplar_filter,
+                                    .enabled = impl_->config.metrics.enabled});
   std::unique_ptr<trace::SpanProcessor> processor;
   if (!exporters.empty()) {
     std::shared_ptr<trace::SpanExporter> exporter =
@@ -215,7 +238,19 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
   });
 
   const LogConfig& l = impl_->config.log;
-  impl_->logger.emplace(l.options, log::default_sinks(l.options, l.files));
+  const auto has = [&l](LogExporterKind kind) {
+    return std::find(l.exporters.begin(), l.exporters.end(), kind) != l.exporters.end();
+  };
+  std::vector<std::shared_ptr<log::Sink>> sinks =
+      log::default_sinks(l.options, l.files, has(LogExporterKind::kConsole));
+  if (has(LogExporterKind::kOtlp)) {
+    log::BatchLogSinkOptions batch = l.batch;
+    batch.resource = impl_->config.resource;
+    impl_->log_export = std::make_shared<log::BatchLogSink>(
+        std::make_shared<exporters::OtlpHttpLogExporter>(l.otlp), std::move(batch));
+    sinks.push_back(impl_->log_export);
+  }
+  impl_->logger.emplace(l.options, std::move(sinks));
   const MetricsConfig& m = impl_->config.metrics;
   if (m.enabled) {
     impl_->process_metrics.emplace(impl_->meters->meter("lumen"));
@@ -231,13 +266,14 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
   }
   const AdminConfig& a = impl_->config.admin;
   if (a.enabled) {
-    impl_->admin = std::make_unique<admin::AdminServer>(
-        admin::AdminServerOptions{.host = a.host, .port = a.port, .meter_provider = impl_->meters.get()});
+    impl_->admin = std::make_unique<admin::AdminServer>(admin::AdminServerOptions{
+        .host = a.host, .port = a.port, .meter_provider = impl_->meters.get()});
     impl_->admin->route("/metrics", admin::metrics_handler(*impl_->meters));
     impl_->admin->start();
   }
   // Last: the global hands out nothing that is not fully built.
-  impl_->installation.emplace(impl_->provider, impl_->meters, *impl_->logger);
+  impl_->installation.emplace(impl_->provider, impl_->meters, *impl_->logger,
+                              impl_->config.propagator);
 }
 
 Runtime::Runtime(Runtime&&) noexcept = default;
@@ -249,18 +285,36 @@ trace::Tracer& Runtime::tracer(std::string_view name, std::string_view version) 
   return impl_->provider->tracer(name, version);
 }
 
-trace::TracerProvider& Runtime::tracer_provider() { return *impl_->provider; }
+trace::TracerProvider& Runtime::tracer_provider() {
+  return *impl_->provider;
+}
 
-const Config& Runtime::config() const { return impl_->config; }
+const Config& Runtime::config() const {
+  return impl_->config;
+}
 
-metrics::MeterProvider& Runtime::meter_provider() { return *impl_->meters; }
+const propagation::Propagator& Runtime::propagator() const {
+  return impl_->config.propagator;
+}
 
-log::Logger& Runtime::logger() { return *impl_->logger; }
+metrics::MeterProvider& Runtime::meter_provider() {
+  return *impl_->meters;
+}
 
-admin::AdminServer* Runtime::admin() { return impl_->admin.get(); }
+log::Logger& Runtime::logger() {
+  return *impl_->logger;
+}
+
+admin::AdminServer* Runtime::admin() {
+  return impl_->admin.get();
+}
 
 std::shared_ptr<exporters::InMemorySpanExporter> Runtime::recent_spans() const {
   return impl_->recent;
+}
+
+log::BatchLogSinkStats Runtime::log_export_stats() const {
+  return impl_->log_export ? impl_->log_export->stats() : log::BatchLogSinkStats{};
 }
 
 trace::BatchSpanProcessorStats Runtime::span_stats() const {
@@ -268,7 +322,8 @@ trace::BatchSpanProcessorStats Runtime::span_stats() const {
 }
 
 metrics::Meter& Runtime::meter(std::string_view name) {
-  return impl_->meters->meter(name.empty() ? impl_->config.resource.service_name() : std::string(name));
+  return impl_->meters->meter(name.empty() ? impl_->config.resource.service_name()
+                                           : std::string(name));
 }
 
 metrics::PeriodicMetricReaderStats Runtime::metric_export_stats() const {
@@ -277,19 +332,23 @@ metrics::PeriodicMetricReaderStats Runtime::metric_export_stats() const {
     const auto s = reader->stats();
     total.exports += s.exports;
     total.failures += s.failures;
-    total.last_export_duration_ns = std::max(total.last_export_duration_ns, s.last_export_duration_ns);
+    total.last_export_duration_ns =
+        std::max(total.last_export_duration_ns, s.last_export_duration_ns);
   }
   return total;
 }
-
 
 bool Runtime::flush(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   bool ok = impl_->provider->force_flush(timeout);
   for (auto& reader : impl_->readers) ok = reader->force_flush(left_until(deadline)) && ok;
-  return impl_->logger->flush(left_until(deadline)) && ok;
+  ok = impl_->logger->flush(left_until(deadline)) && ok;
+  if (impl_->log_export) ok = impl_->log_export->force_flush(left_until(deadline)) && ok;
+  return ok;
 }
 
-bool Runtime::shutdown(std::chrono::milliseconds timeout) { return impl_->stop(timeout); }
+bool Runtime::shutdown(std::chrono::milliseconds timeout) {
+  return impl_->stop(timeout);
+}
 
 }  // namespace lumen

@@ -17,9 +17,9 @@ void set_limited(Attributes& attributes, std::string_view key, AttributeValue va
 
 // The same for a string value, written into recycled storage when there is some. Inline, with the
 // scalar version below: this is a span's hot path, and it was five calls deep.
-inline void set_string_limited(Attributes& attributes, std::string_view key,
-                               std::string_view value, std::uint32_t max_count,
-                               std::uint32_t max_length, std::uint32_t& dropped) {
+inline void set_string_limited(Attributes& attributes, std::string_view key, std::string_view value,
+                               std::uint32_t max_count, std::uint32_t max_length,
+                               std::uint32_t& dropped) {
   if (value.size() > max_length) value = value.substr(0, max_length);
   if (Attribute* existing = attributes.find_mutable(key)) {
     assign_string(existing->value, value);

@@ -11,8 +11,9 @@
 #include <thread>
 #include <vector>
 
-#include "lumen/core/fork_safety.hpp"
+#include "core/background_worker.hpp"
 #include "core/per_cpu_queue.hpp"
+#include "lumen/core/fork_safety.hpp"
 #include "lumen/core/internal/striped_counter.hpp"
 #include "lumen/trace/span_data_pool.hpp"
 
@@ -29,7 +30,7 @@ struct ShardRun {
   std::size_t spans;
 };
 
-struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this<State> {
+struct BatchSpanProcessor::State final : ForkAware {
   State(std::shared_ptr<SpanExporter> e, BatchSpanProcessorOptions o)
       : options(o),
         exporter(std::move(e)),
@@ -50,10 +51,11 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
   // a busy machine, and a fast producer would fill the rest of its shard in that time.
   const std::size_t wake_threshold;
 
+  // Set once by the processor, which owns the worker and keeps this state in the fork registry
+  // only while it lives; null until then (a fork child of a processor under construction).
+  std::atomic<lumen::detail::BackgroundWorker*> worker{nullptr};
   std::mutex mutex;
-  std::condition_variable wake_worker;
   std::condition_variable wake_waiters;  // flush and shutdown callers
-  std::atomic<bool> worker_sleeping{false};
   // True while the worker is inside the exporter: CPU time given to it then buys no draining.
   std::atomic<bool> worker_exporting{false};
   std::atomic<bool> stopping{false};
@@ -63,7 +65,6 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
   std::uint64_t flush_completed = 0;
   Deadline stop_deadline = Deadline::max();
   bool worker_finished = false;
-  std::unique_ptr<std::thread> worker;
   // Held by the worker while it is inside the exporter. fork() takes it first, so that a child
   // does not inherit an exporter in the middle of a call, with its locks held by a thread that
   // does not exist in the child and its connection half used.
@@ -78,17 +79,11 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
   std::atomic<std::uint64_t> export_failed{0};
   std::atomic<std::uint64_t> batches{0};
 
-  void start_worker() {
-    worker = std::make_unique<std::thread>([self = shared_from_this()] {
-      // keep_up's 20 us naps would otherwise last the default 50 us timer slack longer.
-      prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
-      self->run();
-    });
-  }
-
-  void wake() noexcept {
-    { std::lock_guard lock(mutex); }
-    wake_worker.notify_one();
+  // Whether the worker has something to do before its next scheduled export. Asked by the worker
+  // after it marked itself idle (see on_end).
+  bool has_work() const {
+    return stopping.load() || flush_requested.load() != flush_completed ||
+           queue.size_approx() >= wake_threshold;
   }
 
   // The deadline of a shutdown in progress, else Deadline::max().
@@ -182,39 +177,35 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
     return total;
   }
 
-  void run() {
-    Deadline next_export = SteadyClock::now() + options.schedule_delay;
-    for (;;) {
-      std::uint64_t flush_target;
-      bool stop;
-      {
-        std::unique_lock lock(mutex);
-        auto ready = [&] {
-          return stopping.load() || flush_requested != flush_completed ||
-                 queue.size_approx() >= wake_threshold;
-        };
-        worker_sleeping.store(true);
-        wake_worker.wait_until(lock, next_export, ready);
-        worker_sleeping.store(false);
-        flush_target = flush_requested;
-        stop = stopping.load();
-      }
-      const std::size_t drained = drain(stop || flush_target != flush_completed);
-      if (stop) {
-        // Spans of producers that passed the stopping check just before it was set.
-        while (drain(true) > 0) {
-        }
-      }
-      {
-        std::lock_guard lock(mutex);
-        flush_completed = flush_target;
-        worker_finished = stop;
-        wake_waiters.notify_all();
-      }
-      if (stop) return;
-      if (drained >= wake_threshold) keep_up();
-      next_export = SteadyClock::now() + options.schedule_delay;
+  // The worker's step: on a wake-up (a batch's worth is waiting, a flush, a shutdown) and every
+  // schedule_delay after the previous step.
+  void step() {
+    // keep_up's 20 us naps would otherwise last the default 50 us timer slack longer.
+    static thread_local const bool slack_set = prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL) == 0;
+    (void)slack_set;
+    std::uint64_t flush_target;
+    bool stop;
+    {
+      std::lock_guard lock(mutex);
+      flush_target = flush_requested;
+      stop = stopping.load();
     }
+    const std::size_t drained = drain(stop || flush_target != flush_completed);
+    // A shutdown that began meanwhile may have timed out on this step: no other step may come, so
+    // this one finishes the work (past the deadline, what is left counts as dropped).
+    stop = stop || stopping.load();
+    if (stop) {
+      // Spans of producers that passed the stopping check just before it was set.
+      while (drain(true) > 0) {
+      }
+    }
+    {
+      std::lock_guard lock(mutex);
+      flush_completed = flush_target;
+      worker_finished = stop;
+      wake_waiters.notify_all();
+    }
+    if (!stop && drained >= wake_threshold) keep_up();
   }
 
   // Under load, spans keep coming: look at the queue every few microseconds for a while instead
@@ -260,29 +251,37 @@ struct BatchSpanProcessor::State final : ForkAware, std::enable_shared_from_this
     if (fork_holds_exporting) exporting.unlock();
   }
   void after_fork_in_child() noexcept override {
-    // Threads do not survive fork(): the worker is gone, and a condition variable may still list
-    // the parent's waiters. Rebuild both; what the parent had queued is the parent's to export.
-    (void)worker.release();  // NOLINT: the std::thread names a thread that does not exist here
-    new (&wake_worker) std::condition_variable();
+    // Threads do not survive fork(): the worker is gone (the BackgroundWorker, whose hook ran
+    // first, forgot it), and a condition variable may still list the parent's waiters. What the
+    // parent had queued is the parent's to export.
     new (&wake_waiters) std::condition_variable();
     new (&exporting) std::timed_mutex();  // if the wait timed out, a vanished worker holds it
     discard_queued();
     queue.reset();
-    worker_sleeping.store(false);
     worker_exporting.store(false);
     flush_completed = flush_requested.load();
     dropped.reset();
     for (auto* counter : {&exported, &export_failed, &batches}) counter->store(0);
     mutex.unlock();
-    if (!stopping.load()) start_worker();
+    if (auto* w = worker.load(); w != nullptr && !stopping.load()) (void)w->start();
   }
 };
 
 BatchSpanProcessor::BatchSpanProcessor(std::shared_ptr<SpanExporter> exporter,
                                        BatchSpanProcessorOptions options)
     : state_(std::make_shared<State>(std::move(exporter), options)) {
-  state_->start_worker();
+  // Before the worker: a fork child runs the hooks in reverse order, so the worker forgets its
+  // thread before the state's hook resets the state and starts the worker again.
   ForkRegistry::add(state_.get());
+  // The step shares the state: a worker left behind by a timed-out shutdown keeps it alive.
+  worker_ = std::make_unique<lumen::detail::BackgroundWorker>(
+      lumen::detail::BackgroundWorkerOptions{.name = "lumen-spans",
+                                             .period = options.schedule_delay,
+                                             .restart_in_child = false,
+                                             .has_work = [s = state_] { return s->has_work(); }},
+      [s = state_](lumen::detail::WorkerEvent) { s->step(); });
+  state_->worker.store(worker_.get());
+  (void)worker_->start();
 }
 
 BatchSpanProcessor::~BatchSpanProcessor() {
@@ -305,10 +304,10 @@ void BatchSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
   (void)span.release();
   // Every wake_threshold-th push into a shard looks whether the worker sleeps, and wakes it: once
   // per batch, not per span, and without reading the consumer's side of the queue. The push's
-  // seq_cst claim and this seq_cst load pair with the worker's store of worker_sleeping and its
-  // re-read of the queue size: one of the two sides sees the other, so no shard holds more than
-  // two thresholds' worth before the worker runs.
-  if ((position + 1) % s.wake_threshold == 0 && s.worker_sleeping.load()) s.wake();
+  // seq_cst claim and this seq_cst load pair with the worker's store of its idle flag and its
+  // re-read of the queue size (has_work): one of the two sides sees the other, so no shard holds
+  // more than two thresholds' worth before the worker runs.
+  if ((position + 1) % s.wake_threshold == 0 && worker_->idle()) worker_->wake();
 }
 
 bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept {
@@ -317,7 +316,7 @@ bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept
   std::unique_lock lock(s.mutex);
   if (s.worker_finished) return s.queue.size_approx() == 0;
   const std::uint64_t ticket = ++s.flush_requested;
-  s.wake_worker.notify_one();
+  worker_->wake();
   return s.wake_waiters.wait_until(
       lock, deadline, [&] { return s.flush_completed >= ticket || s.worker_finished; });
 }
@@ -325,29 +324,16 @@ bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept
 bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   State& s = *state_;
   const Deadline deadline = SteadyClock::now() + timeout;
-  std::unique_ptr<std::thread> worker;
-  bool finished;
   {
-    std::unique_lock lock(s.mutex);
+    std::lock_guard lock(s.mutex);
     if (s.stopping.exchange(true)) return s.worker_finished;
     s.stop_deadline = deadline;
-    s.wake_worker.notify_one();
-    finished = s.wake_waiters.wait_until(lock, deadline, [&] { return s.worker_finished; });
-    worker = std::move(s.worker);
   }
-  if (worker) {
-    if (finished) {
-      worker->join();
-    } else {
-      // The exporter is stuck past the deadline: ask it to abort, and let the worker finish on
-      // its own (it holds its own reference to the state).
-      s.exporter->shutdown(deadline);
-      worker->detach();
-      return false;
-    }
-  }
+  // On timeout the exporter is stuck past the deadline: it is asked to abort, and the worker
+  // finishes on its own (it holds its own reference to the state).
+  const bool finished = worker_->stop(deadline);
   s.exporter->shutdown(deadline);
-  return true;
+  return finished;
 }
 
 BatchSpanProcessorStats BatchSpanProcessor::stats() const noexcept {

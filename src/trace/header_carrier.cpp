@@ -1,23 +1,13 @@
 // Case-insensitive header lookups for the standard containers that HeaderGetter/HeaderSetter adapt.
 #include <algorithm>
 
+#include "core/ascii.hpp"
 #include "lumen/trace/propagation.hpp"
 
 namespace lumen::propagation::detail {
 namespace {
 
-char ascii_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  if (a == b) return true;  // the usual case: names already in the case we ask for
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
+using ascii::iequals;
 
 // The exact key is looked up first: headers are usually stored in the case we ask for.
 template <typename Map>
@@ -25,12 +15,22 @@ std::optional<std::string_view> find_in_map(const Map& headers, std::string_view
   try {
     if (auto it = headers.find(std::string(key)); it != headers.end()) return it->second;
   } catch (...) {
-    // Building the lookup key failed (out of memory): fall through to the scan, which allocates nothing.
+    // Building the lookup key failed (out of memory): fall through to the scan, which allocates
+    // nothing.
   }
   for (const auto& [name, value] : headers) {
     if (iequals(name, key)) return value;
   }
   return std::nullopt;
+}
+
+template <typename Container>
+std::vector<std::string_view> find_all(const Container& headers, std::string_view key) {
+  std::vector<std::string_view> values;
+  for (const auto& [name, value] : headers) {
+    if (iequals(name, key)) values.emplace_back(value);
+  }
+  return values;
 }
 
 template <typename Map>
@@ -58,11 +58,27 @@ std::optional<std::string_view> find_header(
 }
 
 std::optional<std::string_view> find_header(
-    const std::vector<std::pair<std::string, std::string>>& headers, std::string_view key) noexcept {
+    const std::vector<std::pair<std::string, std::string>>& headers,
+    std::string_view key) noexcept {
   for (const auto& [name, value] : headers) {
     if (iequals(name, key)) return value;
   }
   return std::nullopt;
+}
+
+std::vector<std::string_view> find_all_headers(const std::map<std::string, std::string>& headers,
+                                               std::string_view key) {
+  return find_all(headers, key);
+}
+
+std::vector<std::string_view> find_all_headers(
+    const std::unordered_map<std::string, std::string>& headers, std::string_view key) {
+  return find_all(headers, key);
+}
+
+std::vector<std::string_view> find_all_headers(
+    const std::vector<std::pair<std::string, std::string>>& headers, std::string_view key) {
+  return find_all(headers, key);
 }
 
 void set_header(std::map<std::string, std::string>& headers, std::string_view key,

@@ -20,17 +20,22 @@ SimpleSpanProcessor::SimpleSpanProcessor(std::shared_ptr<SpanExporter> exporter,
   state_->export_timeout = export_timeout;
 }
 
-SimpleSpanProcessor::~SimpleSpanProcessor() { shutdown(std::chrono::seconds(5)); }
+SimpleSpanProcessor::~SimpleSpanProcessor() {
+  shutdown(std::chrono::seconds(5));
+}
 
 void SimpleSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
   if (state_->shut_down.load(std::memory_order_acquire)) return;
   std::lock_guard lock(state_->mutex);
   std::unique_ptr<SpanData> batch[] = {std::move(span)};
-  (void)state_->exporter->export_spans(batch, std::chrono::steady_clock::now() + state_->export_timeout);
+  (void)state_->exporter->export_spans(batch,
+                                       std::chrono::steady_clock::now() + state_->export_timeout);
   recycle(std::move(batch[0]));
 }
 
-bool SimpleSpanProcessor::force_flush(std::chrono::milliseconds) noexcept { return true; }
+bool SimpleSpanProcessor::force_flush(std::chrono::milliseconds) noexcept {
+  return true;
+}
 
 bool SimpleSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   if (state_->shut_down.exchange(true)) return true;

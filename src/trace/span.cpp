@@ -59,8 +59,8 @@ void Span::set_string_attribute(std::string_view key, std::string_view value) {
 template <typename T>
 void Span::set_scalar_attribute(std::string_view key, T value) {
   if (data_->attributes.empty()) data_->attributes.reserve(kInitialAttributeCapacity);
-  detail::set_scalar_limited(data_->attributes, key, value, tracer_->shared_->limits.attribute_count,
-                             data_->dropped_attributes);
+  detail::set_scalar_limited(data_->attributes, key, value,
+                             tracer_->shared_->limits.attribute_count, data_->dropped_attributes);
 }
 template void Span::set_scalar_attribute(std::string_view, bool);
 template void Span::set_scalar_attribute(std::string_view, std::int64_t);

@@ -1,8 +1,8 @@
 #include "lumen/trace/tracer.hpp"
 
 #include "attribute_limits.hpp"
-#include "lumen/core/internal/short_bytes.hpp"
 #include "core/id_generator.hpp"
+#include "lumen/core/internal/short_bytes.hpp"
 #include "lumen/trace/span_data_pool.hpp"
 #include "tracer_shared.hpp"
 
@@ -20,8 +20,13 @@ Span Tracer::start_span(std::string_view name, const StartOptions* options) cons
           ? SamplingDecision::kDrop
           : shared.sampler->should_sample(parent, trace_id, name, kind);
   const bool sampled = decision == SamplingDecision::kRecordAndSample;
-  SpanContext context(trace_id, IdGenerator::span_id(), sampled ? SpanContext::kSampledFlag : 0,
-                      false, has_parent ? parent.trace_state_ptr() : nullptr);
+  // The random flag describes the trace id: true of the ids generated here, and of a parent's only
+  // when its sender said so.
+  const std::uint8_t random =
+      has_parent ? (parent.flags() & SpanContext::kRandomFlag) : SpanContext::kRandomFlag;
+  const auto flags = static_cast<std::uint8_t>((sampled ? SpanContext::kSampledFlag : 0) | random);
+  SpanContext context(trace_id, IdGenerator::span_id(), flags, false,
+                      has_parent ? parent.trace_state_ptr() : nullptr);
   // Record-only spans would be recorded but never exported; no processor here wants them.
   if (!sampled) return Span(nullptr, this, std::move(context));
 
@@ -45,9 +50,9 @@ Span Tracer::start_span(std::string_view name, const StartOptions* options) cons
     data->parent_is_remote = parent.is_remote();
   }
   if (options && !options->attributes.empty()) {
-    data->attributes = detail::limit_all(options->attributes, shared.limits.attribute_count,
-                                         shared.limits.attribute_value_length,
-                                         data->dropped_attributes);
+    data->attributes =
+        detail::limit_all(options->attributes, shared.limits.attribute_count,
+                          shared.limits.attribute_value_length, data->dropped_attributes);
   }
   Span span(std::move(data), this, std::move(context));
   if (options) {

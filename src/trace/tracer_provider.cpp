@@ -74,8 +74,12 @@ bool TracerProvider::shutdown(std::chrono::milliseconds timeout) noexcept {
   return state_->processor ? state_->processor->shutdown(timeout) : true;
 }
 
-const Resource& TracerProvider::resource() const noexcept { return state_->shared->resource; }
+const Resource& TracerProvider::resource() const noexcept {
+  return state_->shared->resource;
+}
 
-SpanProcessor* TracerProvider::processor() const noexcept { return state_->processor.get(); }
+SpanProcessor* TracerProvider::processor() const noexcept {
+  return state_->processor.get();
+}
 
 }  // namespace lumen::trace

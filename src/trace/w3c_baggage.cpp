@@ -1,23 +1,36 @@
 // W3C Baggage: the `baggage` header. https://www.w3.org/TR/baggage/
 #include <algorithm>
+#include <optional>
+#include <string>
 
+#include "core/ascii.hpp"
 #include "lumen/trace/propagation.hpp"
 
 namespace lumen::propagation {
 namespace {
 
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using ascii::percent_decode;
+using ascii::trim_ows;
 
 // RFC 7230 tchar: keys are HTTP tokens.
 bool is_tchar(char c) noexcept {
   if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -38,8 +51,11 @@ bool is_baggage_value(std::string_view s) noexcept {
   return std::all_of(s.begin(), s.end(), is_baggage_octet);
 }
 
-// properties = property *(OWS ";" OWS property); property = key OWS "=" OWS value / key OWS
-bool is_valid_properties(std::string_view text) noexcept {
+// properties = property *(OWS ";" OWS property); property = key OWS "=" OWS value / key OWS.
+// Returns them without optional whitespace ("Leading and trailing OWS [...] MUST be trimmed when
+// converting the header into a data structure"), joined by ';', or nullopt if one is invalid.
+std::optional<std::string> normalize_properties(std::string_view text) {
+  std::string out;
   std::size_t start = 0;
   while (start <= text.size()) {
     std::size_t semi = text.find(';', start);
@@ -47,39 +63,16 @@ bool is_valid_properties(std::string_view text) noexcept {
     const std::string_view property = text.substr(start, semi - start);
     start = semi + 1;
     const std::size_t eq = property.find('=');
-    if (eq == std::string_view::npos) {
-      if (!is_token(trim_ows(property))) return false;
-    } else if (!is_token(trim_ows(property.substr(0, eq))) ||
-               !is_baggage_value(trim_ows(property.substr(eq + 1)))) {
-      return false;
+    const std::string_view key = trim_ows(property.substr(0, eq));
+    if (!is_token(key)) return std::nullopt;
+    if (!out.empty()) out += ';';
+    out += key;
+    if (eq != std::string_view::npos) {
+      const std::string_view value = trim_ows(property.substr(eq + 1));
+      if (!is_baggage_value(value)) return std::nullopt;
+      out += '=';
+      out += value;
     }
-  }
-  return true;
-}
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// A '%' that does not start a valid escape is kept as a literal character: it is a legal
-// baggage-octet, and dropping the whole member would lose data that the sender meant.
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      const int hi = hex_value(s[i + 1]);
-      const int lo = hex_value(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>((hi << 4) | lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i];
   }
   return out;
 }
@@ -108,7 +101,8 @@ std::size_t utf8_sequence(std::string_view s, std::size_t& bad) noexcept {
     return 0;
   }
   for (std::size_t i = 1; i < length; ++i) {
-    const bool in_range = i < s.size() && byte(i) >= (i == 1 ? lo : 0x80) && byte(i) <= (i == 1 ? hi : 0xBF);
+    const bool in_range =
+        i < s.size() && byte(i) >= (i == 1 ? lo : 0x80) && byte(i) <= (i == 1 ? hi : 0xBF);
     if (!in_range) {
       bad = i;
       return 0;
@@ -135,21 +129,6 @@ std::string sanitize_utf8(std::string_view s) {
   return out;
 }
 
-// '%' is encoded too, so that decoding gives back exactly the value that was set.
-void percent_encode(std::string_view s, std::string& out) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  for (const char c : s) {
-    if (is_baggage_octet(c) && c != '%') {
-      out += c;
-    } else {
-      const auto b = static_cast<unsigned char>(c);
-      out += '%';
-      out += kDigits[b >> 4];
-      out += kDigits[b & 0xF];
-    }
-  }
-}
-
 }  // namespace
 
 std::string format_baggage(const Baggage& baggage) {
@@ -161,14 +140,17 @@ std::string format_baggage(const Baggage& baggage) {
     if (!is_token(entry.key)) continue;
     member.assign(entry.key);
     member += '=';
-    percent_encode(entry.value, member);
+    ascii::percent_encode(entry.value, is_baggage_octet, member);
     const std::string_view metadata = trim_ows(entry.metadata);
-    if (!metadata.empty() && is_valid_properties(metadata)) {
-      member += ';';
-      member += metadata;
+    if (!metadata.empty()) {
+      if (const auto properties = normalize_properties(metadata)) {
+        member += ';';
+        member += *properties;
+      }
     }
     const std::size_t separator = out.empty() ? 0 : 1;
-    if (out.size() + separator + member.size() > kMaxBaggageBytes) continue;  // a smaller one may fit
+    if (out.size() + separator + member.size() > kMaxBaggageBytes)
+      continue;  // a smaller one may fit
     if (separator) out += ',';
     out += member;
     ++members;
@@ -196,10 +178,14 @@ Baggage parse_baggage(std::string_view header) {
     const std::string_view key = trim_ows(pair.substr(0, eq));
     const std::string_view value = trim_ows(pair.substr(eq + 1));
     if (!is_token(key) || !is_baggage_value(value)) continue;
-    if (semi != std::string_view::npos && !is_valid_properties(properties)) continue;
+    std::optional<std::string> metadata;
+    if (semi != std::string_view::npos) {
+      metadata = normalize_properties(properties);
+      if (!metadata) continue;
+    }
 
     entries.push_back(Baggage::Entry{std::string(key), sanitize_utf8(percent_decode(value)),
-                                     std::string(properties)});
+                                     metadata.value_or(std::string())});
     ++members;
   }
   return Baggage(std::move(entries));

@@ -13,7 +13,12 @@ set -euo pipefail
 mode="$1"
 build="$(cd "$2" && pwd)"
 source_dir="$(cd "$(dirname "$0")/../.." && pwd)"
-work="$(mktemp -d "${TMPDIR:-/tmp}/lumen-consumer-$mode.XXXXXX")"
+# Inside the build directory, at a path that does not change between runs: with ccache's base
+# directory at the checkout (scripts/test.sh), the consumers' compilations are then found in the
+# cache by the next run, and by another clone. A random directory under /tmp missed every time.
+work="$build/consumer-$mode"
+rm -rf "$work"
+mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }

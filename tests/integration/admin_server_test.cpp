@@ -47,8 +47,8 @@ TEST(AdminServer, ServesMetricsAsPrometheusTextOrOpenMetricsByAcceptHeader) {
       << text.body;
   EXPECT_EQ(text.body.find("# EOF"), std::string::npos);
 
-  const auto open_metrics =
-      http_get(server.port(), "/metrics", {{"Accept", "application/openmetrics-text; version=1.0.0"}});
+  const auto open_metrics = http_get(server.port(), "/metrics",
+                                     {{"Accept", "application/openmetrics-text; version=1.0.0"}});
   EXPECT_EQ(open_metrics.status, 200);
   EXPECT_NE(open_metrics.headers.at("content-type").find("application/openmetrics-text"),
             std::string::npos);
@@ -78,6 +78,8 @@ TEST(AdminServer, RoutesSeeDecodedQueryParametersAndHeadKeepsTheLength) {
   EXPECT_EQ(http_get(server.port(), "/report?x=1&period=5m").body, "{\"period\":\"5m\"}");
   EXPECT_EQ(http_get(server.port(), "/report").body, "{\"period\":\"1h\"}");
   EXPECT_EQ(http_get(server.port(), "/report?period=a%20b+c").body, "{\"period\":\"a b c\"}");
+  // '+' is a space, an encoded "%2B" a plus; a '%' that starts no escape stays as it is.
+  EXPECT_EQ(http_get(server.port(), "/report?per%69od=1%2B1+%zz").body, "{\"period\":\"1+1 %zz\"}");
   const auto head = http_request(server.port(), "HEAD", "/report?period=5m");
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.headers.at("content-length"), "15");
@@ -148,8 +150,8 @@ TEST(AdminServer, AClientStillUploadingPastTheLimitReadsItsWhole413) {
   const std::string upload(4 << 20, 'x');
   for (int i = 0; i < 10; ++i) {
     RawConnection connection(server.port());
-    connection.send("POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(upload.size()) +
-                    "\r\n\r\n");
+    connection.send("POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                    std::to_string(upload.size()) + "\r\n\r\n");
     ASSERT_NO_THROW(connection.send(upload)) << "attempt " << i;
     EXPECT_EQ(lumen::testing::parse_http_reply(connection.read_until_closed(5s)).status, 413);
   }
@@ -166,8 +168,10 @@ TEST(AdminServer, AnUploadThatExpects100ContinueGetsItBeforeSendingTheBody) {
   server.start();
   const std::string upload(2 << 20, 'x');
   RawConnection connection(server.port());
-  connection.send("POST /ingest HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: 100-continue\r\n"
-                  "Content-Length: " + std::to_string(upload.size()) + "\r\n\r\n");
+  connection.send(
+      "POST /ingest HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: 100-continue\r\n"
+      "Content-Length: " +
+      std::to_string(upload.size()) + "\r\n\r\n");
   const std::string interim = connection.read_until("\r\n\r\n", 3s);
   // The body is sent only after the 100: without it this read gives up after 3 s, empty.
   EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
@@ -182,14 +186,16 @@ TEST(AdminServer, AnExpectationIsRefusedBeforeTheBodyWhenTooLargeOrUnknown) {
   server.start();
   {
     RawConnection connection(server.port());
-    connection.send("POST /ingest HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4096\r\n\r\n");
+    connection.send(
+        "POST /ingest HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4096\r\n\r\n");
     const std::string answer = connection.read_until_closed(3s);
     EXPECT_EQ(answer.find("100 Continue"), std::string::npos);
     EXPECT_EQ(lumen::testing::parse_http_reply(answer).status, 413);
   }
   {
     RawConnection connection(server.port());
-    connection.send("POST /ingest HTTP/1.1\r\nHost: x\r\nExpect: a-miracle\r\nContent-Length: 10\r\n\r\n");
+    connection.send(
+        "POST /ingest HTTP/1.1\r\nHost: x\r\nExpect: a-miracle\r\nContent-Length: 10\r\n\r\n");
     EXPECT_EQ(lumen::testing::parse_http_reply(connection.read_until_closed(3s)).status, 417);
   }
   EXPECT_EQ(http_get(server.port(), "/healthz").status, 200);
@@ -199,7 +205,8 @@ TEST(AdminServer, HeadersOverTheLimitGet431NotTheBodys413) {
   AdminServer server(ephemeral());
   server.start();
   RawConnection connection(server.port());
-  connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(32 * 1024, 'p') + "\r\n\r\n");
+  connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(32 * 1024, 'p') +
+                  "\r\n\r\n");
   EXPECT_EQ(lumen::testing::parse_http_reply(connection.read_until_closed(3s)).status, 431);
   EXPECT_EQ(server.stats().refused_requests, 1u);
 }
@@ -212,11 +219,13 @@ TEST(AdminServer, AMalformedRequestLineOrConflictingContentLengthGets400) {
   server.start();
   for (const std::string& request :
        {std::string("\x01\x02 garbage\r\n\r\n"), std::string("GET\r\n\r\n"),
-        std::string("POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!"),
+        std::string("POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: "
+                    "6\r\n\r\nhello!"),
         std::string("POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Length: five\r\n\r\nhello")}) {
     RawConnection connection(server.port());
     connection.send(request);
-    EXPECT_EQ(lumen::testing::parse_http_reply(connection.read_until_closed(3s)).status, 400) << request;
+    EXPECT_EQ(lumen::testing::parse_http_reply(connection.read_until_closed(3s)).status, 400)
+        << request;
   }
   EXPECT_EQ(server.stats().refused_requests, 4u);
   EXPECT_EQ(http_request(server.port(), "POST", "/ingest", {}, "hello").body, "hello");
@@ -226,10 +235,13 @@ TEST(AdminServer, AMalformedRequestLineOrConflictingContentLengthGets400) {
 // counts are on /metrics by reason, one series per server port.
 TEST(AdminServer, RejectionsAreExportedOnMetricsByReason) {
   metrics::MeterProvider provider;
-  AdminServer server(ephemeral({.max_connections = 2, .read_timeout = 300ms, .max_request_bytes = 1024,
+  AdminServer server(ephemeral({.max_connections = 2,
+                                .read_timeout = 300ms,
+                                .max_request_bytes = 1024,
                                 .meter_provider = &provider}));
   server.route("/metrics", metrics_handler(provider));
-  server.route("/boom", [](const AdminRequest&) -> AdminResponse { throw std::runtime_error("boom"); });
+  server.route("/boom",
+               [](const AdminRequest&) -> AdminResponse { throw std::runtime_error("boom"); });
   server.start();
   const std::uint16_t port = server.port();
   EXPECT_EQ(http_request(port, "POST", "/ingest", {}, std::string(4096, 'x')).status, 413);
@@ -257,20 +269,22 @@ TEST(AdminServer, RejectionsAreExportedOnMetricsByReason) {
   const std::string labels = "server_port=\"" + std::to_string(port) + "\"";
   for (const char* reason : {"body_too_large", "header_too_large", "handler_error", "bad_request",
                              "read_timeout", "connection_limit"}) {
-    const std::string series =
-        std::string("lumen_http_server_rejections_total{reason=\"") + reason + "\"," + labels + "} 1";
+    const std::string series = std::string("lumen_http_server_rejections_total{reason=\"") +
+                               reason + "\"," + labels + "} 1";
     EXPECT_NE(scrape.find(series), std::string::npos) << series << " missing from\n" << scrape;
   }
-  EXPECT_NE(scrape.find("lumen_http_server_rejections_total{reason=\"write_timeout\"," + labels + "} 0"),
-            std::string::npos);
+  EXPECT_NE(
+      scrape.find("lumen_http_server_rejections_total{reason=\"write_timeout\"," + labels + "} 0"),
+      std::string::npos);
 }
 
 TEST(AdminServer, KeepAliveAnswersSeveralRequestsOnOneConnection) {
   AdminServer server(ephemeral());
   server.start();
   RawConnection connection(server.port());
-  connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n"
-                  "Connection: close\r\n\r\n");
+  connection.send(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n"
+      "Connection: close\r\n\r\n");
   const std::string raw = connection.read_until_closed(5s);
   const auto first = raw.find("HTTP/1.1 200");
   ASSERT_NE(first, std::string::npos) << raw;
@@ -348,7 +362,8 @@ TEST(AdminServer, ADelayedAnswerDoesNotHoldUpOtherClients) {
   });
   server.start();
   const auto start = std::chrono::steady_clock::now();
-  std::thread slow([&] { EXPECT_EQ(lumen::testing::http_get(server.port(), "/slow").body, "late"); });
+  std::thread slow(
+      [&] { EXPECT_EQ(lumen::testing::http_get(server.port(), "/slow").body, "late"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the slow request is in flight
   EXPECT_EQ(lumen::testing::http_get(server.port(), "/healthz").status, 200);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(350));
@@ -375,7 +390,8 @@ TEST(AdminServer, AnAsyncHandlerAnswersFromAnotherThreadWhileOthersAreServed) {
   });
   server.start();
   std::thread client([&] {
-    const auto reply = lumen::testing::http_request(server.port(), "POST", "/work", {{"X-User", "u1"}}, "doc");
+    const auto reply =
+        lumen::testing::http_request(server.port(), "POST", "/work", {{"X-User", "u1"}}, "doc");
     EXPECT_EQ(reply.status, 200);
     EXPECT_EQ(reply.body, "done:doc:u1");
   });
@@ -407,7 +423,9 @@ TEST(AdminServer, ASecondAnswerIsIgnoredAndTheConnectionStaysUsable) {
   });
   server.start();
   lumen::testing::RawConnection connection(server.port());
-  connection.send("GET /twice HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  connection.send(
+      "GET /twice HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: "
+      "close\r\n\r\n");
   const std::string raw = connection.read_until_closed(std::chrono::seconds(5));
   EXPECT_NE(raw.find("first"), std::string::npos);
   EXPECT_EQ(raw.find("second"), std::string::npos);
@@ -416,9 +434,11 @@ TEST(AdminServer, ASecondAnswerIsIgnoredAndTheConnectionStaysUsable) {
 
 TEST(AdminServer, PrefixRoutesTakeEveryPathUnderThemAndExactRoutesWin) {
   AdminServer server({.port = 0});
-  server.route("/v1/jobs/*", [](const AdminRequest& r) { return AdminResponse{.body = "job " + r.path}; });
+  server.route("/v1/jobs/*",
+               [](const AdminRequest& r) { return AdminResponse{.body = "job " + r.path}; });
   server.route("/v1/*", [](const AdminRequest&) { return AdminResponse{.body = "v1"}; });
-  server.route("/v1/jobs/special", [](const AdminRequest&) { return AdminResponse{.body = "exact"}; });
+  server.route("/v1/jobs/special",
+               [](const AdminRequest&) { return AdminResponse{.body = "exact"}; });
   server.start();
   EXPECT_EQ(lumen::testing::http_get(server.port(), "/v1/jobs/42").body, "job /v1/jobs/42");
   EXPECT_EQ(lumen::testing::http_get(server.port(), "/v1/jobs/special").body, "exact");

@@ -33,14 +33,16 @@ struct Recorder {
   std::atomic<int> closes{0};
 
   WebSocketHandler handler() {
-    return {.on_open = [this](const WebSocketChannel& c, const AdminRequest&) {
-              std::lock_guard lock(mutex);
-              opened.push_back(c);
-            },
-            .on_message = [this](const WebSocketChannel&, std::string m) {
-              std::lock_guard lock(mutex);
-              messages.push_back(std::move(m));
-            },
+    return {.on_open =
+                [this](const WebSocketChannel& c, const AdminRequest&) {
+                  std::lock_guard lock(mutex);
+                  opened.push_back(c);
+                },
+            .on_message =
+                [this](const WebSocketChannel&, std::string m) {
+                  std::lock_guard lock(mutex);
+                  messages.push_back(std::move(m));
+                },
             .on_close = [this](const WebSocketChannel&) { closes.fetch_add(1); }};
   }
   std::optional<WebSocketChannel> channel(std::size_t i = 0) {
@@ -70,13 +72,13 @@ class AdminWebSocket : public ::testing::Test {
 TEST_F(AdminWebSocket, MessagesGoBothWaysAndOpenSeesTheUpgradeRequest) {
   AdminServer server({.port = 0});
   std::string seen_query;
-  server.route_websocket("/echo", {.on_open = [&](const WebSocketChannel& c, const AdminRequest& r) {
-                                     seen_query = r.query_param("name");
-                                     c.send("hello " + seen_query);
-                                   },
-                                   .on_message = [](const WebSocketChannel& c, std::string m) {
-                                     c.send("echo: " + m);
-                                   },
+  server.route_websocket("/echo", {.on_open =
+                                       [&](const WebSocketChannel& c, const AdminRequest& r) {
+                                         seen_query = r.query_param("name");
+                                         c.send("hello " + seen_query);
+                                       },
+                                   .on_message = [](const WebSocketChannel& c,
+                                                    std::string m) { c.send("echo: " + m); },
                                    .on_close = {}});
   server.start();
   WebSocketClient client(server.port(), "/echo?name=ada");
@@ -173,10 +175,12 @@ TEST_F(AdminWebSocket, StopClosesOpenWebSocketsAndCallsOnClose) {
 TEST_F(AdminWebSocket, AThrowingHandlerIsCountedAndTheConnectionLivesOn) {
   AdminServer server({.port = 0});
   server.route_websocket("/ws", {.on_open = {},
-                                 .on_message = [](const WebSocketChannel& c, std::string m) {
-                                   if (m.size() == 3 && m[0] == 'b') throw std::runtime_error("handler bug");
-                                   c.send("ok " + m);
-                                 },
+                                 .on_message =
+                                     [](const WebSocketChannel& c, std::string m) {
+                                       if (m.size() == 3 && m[0] == 'b')
+                                         throw std::runtime_error("handler bug");
+                                       c.send("ok " + m);
+                                     },
                                  .on_close = {}});
   server.start();
   WebSocketClient client(server.port(), "/ws");

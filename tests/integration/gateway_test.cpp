@@ -1,8 +1,8 @@
 // The BeautifyAI gateway in process, against the model simulator over real loopback HTTP: one trace
 // per request across every hop, coalescing, fallbacks and circuit breakers, backpressure, bad
 // requests, asynchronous jobs, and logs and metrics that agree with the requests made.
-#include "eventually.hpp"
 #include "gateway.hpp"
+#include "eventually.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,9 +11,13 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "../unit/image/test_images.hpp"
 #include "base64.hpp"
@@ -24,8 +28,8 @@
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/report/dashboard.hpp"
 #include "model_simulator.hpp"
-#include "redis_server.hpp"
 #include "modelsim_routes.hpp"
+#include "redis_server.hpp"
 #include "websocket_client.hpp"
 
 namespace beautifyai {
@@ -39,8 +43,14 @@ using lumen::testing::HttpReply;
 std::vector<modelsim::ModelSpec> fast_models(double median_ms = 15) {
   std::vector<modelsim::ModelSpec> models;
   for (const modelsim::ModelSpec& m : modelsim::default_models()) {
-    models.push_back({.name = m.name, .median_ms = median_ms, .sigma = 0.1, .tail_probability = 0,
-                      .overhead_ms = 5, .per_item_ms = 1, .failure_rate = 0, .requests_per_second = 0,
+    models.push_back({.name = m.name,
+                      .median_ms = median_ms,
+                      .sigma = 0.1,
+                      .tail_probability = 0,
+                      .overhead_ms = 5,
+                      .per_item_ms = 1,
+                      .failure_rate = 0,
+                      .requests_per_second = 0,
                       .batch_endpoint = m.batch_endpoint});
   }
   return models;
@@ -84,13 +94,18 @@ class GatewayTest : public ::testing::Test {
     config.log.options.environment = "production";
     config.log.options.level = lumen::log::Level::kInfo;
     config.log.files.dir = log_dir_.string();
+    config.propagator = propagator_;
     runtime_ = std::make_unique<lumen::Runtime>(std::move(config));
 
     options.upstream.base_url = "http://127.0.0.1:" + std::to_string(modelsim_.port());
     const auto open_for = options.router.breaker.open_for == BreakerOptions{}.open_for
                               ? std::chrono::milliseconds(300ms)
                               : options.router.breaker.open_for;
-    options.router.breaker = {.window = 10, .min_calls = 4, .failure_ratio = 0.5, .open_for = open_for};
+    options.router.breaker = {.window = 10,
+                              .min_calls = 4,
+                              .failure_ratio = 0.5,
+                              .open_for = open_for,
+                              .clock = options.router.breaker.clock};
     if (options.workers == GatewayOptions{}.workers) options.workers = 16;
     gateway_ = std::make_unique<Gateway>(*runtime_, options, sampler_);
     gateway_->mount(api_);
@@ -116,9 +131,12 @@ class GatewayTest : public ::testing::Test {
     return lumen::testing::http_request(api_.port(), "POST", path, headers, body);
   }
   HttpReply analyze(const std::string& document, const std::string& extra = "") {
-    return post("/v1/analyze", R"({"user_id":"u-1","tier":"pro","document":")" + document + "\"" + extra + "}");
+    return post("/v1/analyze",
+                R"({"user_id":"u-1","tier":"pro","document":")" + document + "\"" + extra + "}");
   }
-  json stats() { return json::parse(lumen::testing::http_get(admin_.port(), "/control/stats").body); }
+  json stats() {
+    return json::parse(lumen::testing::http_get(admin_.port(), "/control/stats").body);
+  }
   HttpReply control(const std::string& body) {
     return lumen::testing::http_request(admin_.port(), "POST", "/control/optimizations",
                                         {{"Content-Type", "application/json"}}, body);
@@ -126,9 +144,11 @@ class GatewayTest : public ::testing::Test {
 
   static inline int counter_ = 0;
   std::unique_ptr<modelsim::ModelSimulator> simulator_;
-  lumen::admin::AdminServer modelsim_{{.port = 0, .max_connections = 512, .max_request_bytes = 32 << 20}};
+  lumen::admin::AdminServer modelsim_{
+      {.port = 0, .max_connections = 512, .max_request_bytes = 32 << 20}};
   std::filesystem::path log_dir_;
   std::shared_ptr<SwitchableSampler> sampler_;
+  lumen::propagation::Propagator propagator_;  // the Runtime's (OTEL_PROPAGATORS)
   std::unique_ptr<lumen::Runtime> runtime_;
   std::unique_ptr<Gateway> gateway_;
   lumen::admin::AdminServer api_{{.port = 0, .max_connections = 512, .max_request_bytes = 1 << 20}};
@@ -152,14 +172,16 @@ TEST_F(GatewayTest, ARequestIsOneTraceFromTheHandlerThroughQueueCoalescerAndMode
       if (s.context.trace_id().to_hex() == trace_id) spans.push_back(s);
     }
     return spans.size() >= 4;
-  })) << spans.size() << " spans";
+  })) << spans.size()
+      << " spans";
   std::map<std::string, const lumen::trace::SpanData*> by_name;
   std::set<std::string> ids;
   for (const auto& s : spans) {
     by_name[s.name] = &s;
     ids.insert(s.context.span_id().to_hex());
   }
-  for (const char* name : {"POST /v1/analyze", "gateway.queue", "coalescer.execute", "ai.upstream.call"}) {
+  for (const char* name :
+       {"POST /v1/analyze", "gateway.queue", "coalescer.execute", "ai.upstream.call"}) {
     ASSERT_TRUE(by_name.count(name)) << "no span " << name;
   }
   const auto* server = by_name["POST /v1/analyze"];
@@ -174,10 +196,85 @@ TEST_F(GatewayTest, ARequestIsOneTraceFromTheHandlerThroughQueueCoalescerAndMode
   EXPECT_EQ(by_name["gateway.queue"]->parent_span_id, server->context.span_id());
 }
 
+// W3C Baggage: "A received header [...] SHOULD be passed on to all downstream requests". The
+// model API is replaced by one that records the baggage of each call.
+TEST_F(GatewayTest, TheCallersBaggageReachesTheModelCalls) {
+  start();
+  struct Seen {
+    std::mutex mutex;
+    std::vector<std::string> baggage;
+  };
+  auto seen = std::make_shared<Seen>();  // shared: the server may outlive this test's locals
+  for (const bool batch : {false, true}) {
+    modelsim_.route(
+        batch ? "/v1/batch" : "/v1/generate",
+        [seen, batch](const lumen::admin::AdminRequest& request) {
+          {
+            std::lock_guard lock(seen->mutex);
+            seen->baggage.emplace_back(request.header("baggage"));
+          }
+          const json answer = {{"output", "ok"}, {"input_tokens", 1}, {"output_tokens", 1}};
+          json body = answer;
+          if (batch) {
+            body = {{"results", json::array()}};
+            for (std::size_t i = 0; i < json::parse(request.body)["inputs"].size(); ++i)
+              body["results"].push_back(answer);
+          }
+          return lumen::admin::AdminResponse{
+              .status = 200, .content_type = "application/json", .body = body.dump()};
+        });
+  }
+  const HttpReply reply =
+      post("/v1/analyze", R"({"user_id":"u-1","document":"baggage"})",
+           {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+            {"baggage", "userId=alice"}});
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  std::lock_guard lock(seen->mutex);
+  ASSERT_FALSE(seen->baggage.empty());
+  for (const std::string& baggage : seen->baggage) EXPECT_EQ(baggage, "userId=alice");
+}
+
+// OTEL_PROPAGATORS=b3multi,baggage: the gateway continues a B3 caller's trace and calls the models
+// with B3 headers (the Runtime's propagator), not with traceparent.
+TEST_F(GatewayTest, TheRuntimesPropagatorReadsTheCallersHeadersAndWritesTheModelCalls) {
+  propagator_ = lumen::propagation::Propagator{lumen::propagation::Format::kB3Multi,
+                                               lumen::propagation::Format::kBaggage};
+  start();
+  struct Seen {
+    std::mutex mutex;
+    std::vector<lumen::admin::AdminRequest> requests;
+  };
+  auto seen = std::make_shared<Seen>();  // shared: the server may outlive this test's locals
+  modelsim_.route("/v1/generate", [seen](const lumen::admin::AdminRequest& request) {
+    {
+      std::lock_guard lock(seen->mutex);
+      seen->requests.push_back(request);
+    }
+    const json answer = {{"output", "ok"}, {"input_tokens", 1}, {"output_tokens", 1}};
+    return lumen::admin::AdminResponse{
+        .status = 200, .content_type = "application/json", .body = answer.dump()};
+  });
+  const HttpReply reply = post("/v1/analyze", R"({"user_id":"u-1","document":"b3"})",
+                               {{"X-B3-TraceId", "4bf92f3577b34da6a3ce929d0e0e4736"},
+                                {"X-B3-SpanId", "00f067aa0ba902b7"},
+                                {"X-B3-Sampled", "1"},
+                                {"baggage", "userId=alice"}});
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  std::lock_guard lock(seen->mutex);
+  ASSERT_EQ(seen->requests.size(), 1u);
+  const lumen::admin::AdminRequest& call = seen->requests.front();
+  EXPECT_EQ(call.header("x-b3-traceid"), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_NE(call.header("x-b3-spanid"), "00f067aa0ba902b7");
+  EXPECT_EQ(call.header("x-b3-sampled"), "1");
+  EXPECT_EQ(call.header("baggage"), "userId=alice");
+  EXPECT_EQ(call.header("traceparent"), "");
+}
+
 TEST_F(GatewayTest, IdenticalConcurrentRequestsShareOneModelCallAndLaterOnesHitTheCache) {
   start({}, /*median_ms=*/150);
   std::vector<std::future<HttpReply>> replies;
-  for (int i = 0; i < 8; ++i) replies.push_back(std::async(std::launch::async, [&] { return analyze("same text"); }));
+  for (int i = 0; i < 8; ++i)
+    replies.push_back(std::async(std::launch::async, [&] { return analyze("same text"); }));
   for (auto& r : replies) EXPECT_EQ(r.get().status, 200);
   const HttpReply later = analyze("same text");
   EXPECT_TRUE(json::parse(later.body)["cached"].get<bool>());
@@ -213,32 +310,39 @@ TEST_F(GatewayTest, BadRequestsGetA4xxWithAClearJsonErrorAndTheServiceLivesOn) {
 // Ordering, not time: a small request sent once the large body is on its way is answered first.
 TEST_F(GatewayTest, ALargeBodyIsParsedOffTheIoThreadSoASmallRequestIsAnsweredFirst) {
   start();
-  lumen::admin::AdminServer api({.port = 0, .max_request_bytes = 32 << 20});  // the service's own limit
+  lumen::admin::AdminServer api(
+      {.port = 0, .max_request_bytes = 32 << 20});  // the service's own limit
   gateway_->mount(api);
   api.start();
   ASSERT_EQ(analyze("warm the cache").status, 200);
-  // Valid JSON, slow to read (15 million numbers in a field no one reads), without a document: a 400.
+  // Valid JSON, slow to read (15 million numbers in a field no one reads), without a document: a
+  // 400.
   std::string body = R"({"user_id":"u-1","padding":[)";
   body.reserve(30 << 20);
   while (body.size() < (30 << 20)) body += "0,";
   body += "0]}";
   lumen::testing::RawConnection large(api.port());
-  large.send("POST /v1/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
-             "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  large.send(
+      "POST /v1/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: "
+      "close\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
   // The gateway records each request's size once the server has read it all: the warm-up's, then
   // the large one's, just before its body is parsed.
   const auto requests_read = [&] {
     std::uint64_t read = 0;
     for (const auto& metric : runtime_->meter_provider().collect().metrics) {
-      for (const auto& point : metric.name == "request.size" ? metric.histogram_points
-                                                             : std::vector<lumen::metrics::HistogramPoint>{}) {
+      for (const auto& point : metric.name == "request.size"
+                                   ? metric.histogram_points
+                                   : std::vector<lumen::metrics::HistogramPoint>{}) {
         read += point.count;
       }
     }
     return read;
   };
   ASSERT_TRUE(eventually([&] { return requests_read() == 2; }));
-  const HttpReply hit = post("/v1/analyze", R"({"user_id":"u-1","tier":"pro","document":"warm the cache"})");
+  const HttpReply hit =
+      post("/v1/analyze", R"({"user_id":"u-1","tier":"pro","document":"warm the cache"})");
   EXPECT_EQ(hit.status, 200);
   EXPECT_EQ(json::parse(hit.body)["cached"], true);
   EXPECT_EQ(lumen::testing::http_get(api.port(), "/healthz").status, 200);
@@ -246,25 +350,29 @@ TEST_F(GatewayTest, ALargeBodyIsParsedOffTheIoThreadSoASmallRequestIsAnsweredFir
   EXPECT_EQ(large.read_until("\r\n", 10ms), "");  // a look at what has arrived
   const HttpReply refused = lumen::testing::parse_http_reply(large.read_until_closed(60s));
   EXPECT_EQ(refused.status, 400);
-  EXPECT_EQ(json::parse(refused.body)["error"]["message"], "\"document\" is required and must not be empty");
+  EXPECT_EQ(json::parse(refused.body)["error"]["message"],
+            "\"document\" is required and must not be empty");
 }
 
 TEST_F(GatewayTest, DeeplyNestedJsonIsA400WithOurMessage) {
   start();
-  const HttpReply r = post("/v1/analyze", R"({"user_id":"u-1","document":"d","extra":)" + std::string(500'000, '[') +
-                                              std::string(500'000, ']') + "}");
+  const HttpReply r =
+      post("/v1/analyze", R"({"user_id":"u-1","document":"d","extra":)" +
+                              std::string(500'000, '[') + std::string(500'000, ']') + "}");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(json::parse(r.body)["error"]["message"], "the body nests deeper than 32 levels");
   EXPECT_EQ(analyze("fine").status, 200);
 }
 
-// A multipart analyze request whose text fields are `fields` (user_id and tier filled in if absent).
+// A multipart analyze request whose text fields are `fields` (user_id and tier filled in if
+// absent).
 HttpReply post_form(std::uint16_t port, std::map<std::string, std::string> fields) {
   fields.emplace("user_id", "u-1");
   fields.emplace("tier", "pro");
   std::string body;
   for (const auto& [name, content] : fields) {
-    body += "--b\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + content + "\r\n";
+    body +=
+        "--b\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + content + "\r\n";
   }
   body += "--b--\r\n";
   return lumen::testing::http_request(port, "POST", "/v1/analyze",
@@ -284,7 +392,8 @@ TEST_F(GatewayTest, TextThatIsNotUtf8IsA400WithOurOwnMessageAndCountedAsOne) {
   EXPECT_EQ(error_of(r)["message"], "\"model\" is not valid UTF-8");
 
   const std::string metrics = lumen::testing::http_get(api_.port(), "/metrics").body;
-  EXPECT_NE(metrics.find(R"(gateway_requests_total{route="/v1/analyze",status="400"} 1)"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(gateway_requests_total{route="/v1/analyze",status="400"} 1)"),
+            std::string::npos);
   EXPECT_EQ(metrics.find(R"(status="500")"), std::string::npos);
 }
 
@@ -317,10 +426,12 @@ TEST_F(GatewayTest, ABadMemberOfAMicroBatchFailsAloneAndCountsAgainstNoModel) {
     std::vector<std::future<RoutedAnswer>> good;
     for (int i = 0; i < 4; ++i) {
       good.push_back(std::async(std::launch::async, [&router, i, round] {
-        return router.run("gemini-2.0-flash", "good " + std::to_string(round) + "-" + std::to_string(i));
+        return router.run("gemini-2.0-flash",
+                          "good " + std::to_string(round) + "-" + std::to_string(i));
       }));
     }
-    auto bad = std::async(std::launch::async, [&router] { return router.run("gemini-2.0-flash", "bad \xff"); });
+    auto bad = std::async(std::launch::async,
+                          [&router] { return router.run("gemini-2.0-flash", "bad \xff"); });
     EXPECT_THROW(bad.get(), std::exception);
     for (auto& answer : good) EXPECT_EQ(answer.get().model, "gemini-2.0-flash");
   }
@@ -329,6 +440,68 @@ TEST_F(GatewayTest, ABadMemberOfAMicroBatchFailsAloneAndCountsAgainstNoModel) {
     EXPECT_EQ(breaker.state, BreakerState::kClosed) << model;
     EXPECT_EQ(breaker.opened, 0u) << model;
   }
+}
+
+TEST_F(GatewayTest, AFailedMicroBatchCountsAsOneFailedCallOnItsModelsBreaker) {
+  start();
+  UpstreamClient upstream({.base_url = "http://127.0.0.1:" + std::to_string(modelsim_.port())});
+  lumen::beautifyai::Metrics ai(runtime_->meter("router-test"));
+  RouterOptions options;
+  // Opens at 3 failed calls out of at least 3: the batch below fails once (twice if the machine
+  // is slow enough to split it), and its 6 members must not count as 6.
+  options.breaker = {.window = 10, .min_calls = 3, .failure_ratio = 0.5, .open_for = 10s};
+  options.batch.max_delay = 2s;  // the six members join one batch even under TSan
+  ModelRouter router(upstream, options, ai, runtime_->logger());
+  simulator_->set_scenario("gemini-2.0-flash", modelsim::Scenario::kDown);
+  std::vector<std::future<RoutedAnswer>> answers;
+  for (int i = 0; i < 6; ++i) {
+    answers.push_back(std::async(std::launch::async, [&router, i] {
+      return router.run("gemini-2.0-flash", "batched " + std::to_string(i));
+    }));
+  }
+  for (auto& answer : answers) EXPECT_NE(answer.get().model, "gemini-2.0-flash");
+  ASSERT_LE(simulator_->stats().at("gemini-2.0-flash").calls, 2u);
+  const BreakerStats flash = router.breakers().at("gemini-2.0-flash");
+  EXPECT_EQ(flash.state, BreakerState::kClosed);
+  EXPECT_EQ(flash.opened, 0u);
+  // A third failed call, not a third member, opens it.
+  for (int i = 0; router.breakers().at("gemini-2.0-flash").opened == 0 && i < 3; ++i) {
+    EXPECT_NE(router.run("gemini-2.0-flash", "alone " + std::to_string(i)).model,
+              "gemini-2.0-flash");
+  }
+  EXPECT_EQ(router.breakers().at("gemini-2.0-flash").opened, 1u);
+}
+
+TEST_F(GatewayTest, AMicroBatchKeepsFillingWhileItWaitsForAnUpstreamConnection) {
+  start({}, 200);  // slow below: about 1 s a call
+  // One connection, held by a slow first call: the requests that come meanwhile, 20 ms apart, are
+  // due at once (no delay) but wait for the connection, and must wait in one batch, not in one
+  // batch each.
+  UpstreamClient upstream(
+      {.base_url = "http://127.0.0.1:" + std::to_string(modelsim_.port()), .connections = 1});
+  lumen::beautifyai::Metrics ai(runtime_->meter("router-test"));
+  RouterOptions options;
+  options.batch.max_delay = 0ms;
+  ModelRouter router(upstream, options, ai, runtime_->logger());
+  simulator_->set_scenario("gemini-2.0-flash", modelsim::Scenario::kSlow);
+  auto first =
+      std::async(std::launch::async, [&router] { return router.run("gemini-2.0-flash", "first"); });
+  ASSERT_TRUE(eventually([&] { return simulator_->stats().at("gemini-2.0-flash").calls == 1; }));
+  std::vector<std::future<RoutedAnswer>> waiting;
+  for (int i = 0; i < 10; ++i) {
+    waiting.push_back(std::async(std::launch::async, [&router, i] {
+      return router.run("gemini-2.0-flash", "waiting " + std::to_string(i));
+    }));
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(first.get().model, "gemini-2.0-flash");
+  for (auto& answer : waiting) EXPECT_EQ(answer.get().model, "gemini-2.0-flash");
+  const modelsim::ModelStats flash = simulator_->stats().at("gemini-2.0-flash");
+  EXPECT_EQ(flash.inputs, 11u);
+  // The first call, then the ten together (a third call if the machine is slow enough for some of
+  // them to arrive after the second batch got the connection). Sealed before the wait, as before,
+  // each went alone.
+  EXPECT_LE(flash.calls, 3u);
 }
 
 TEST_F(GatewayTest, ControlRoutesAreNotServedOnThePublicApiPort) {
@@ -344,8 +517,10 @@ TEST_F(GatewayTest, ControlRoutesAreNotServedOnThePublicApiPort) {
 }
 
 TEST_F(GatewayTest, AModelGoingDownOpensItsBreakerFallsBackAndRecovers) {
+  lumen::ManualClock clock;
   GatewayOptions options;
-  options.router.breaker.open_for = 1s;  // long enough to be seen open on a busy machine
+  options.router.breaker.open_for = 1s;
+  options.router.breaker.clock = &clock;
   start(options);
   simulator_->set_scenario("gemini-2.0-flash", modelsim::Scenario::kDown);
   for (int i = 0; i < 8; ++i) {
@@ -357,18 +532,20 @@ TEST_F(GatewayTest, AModelGoingDownOpensItsBreakerFallsBackAndRecovers) {
   const std::string metrics = lumen::testing::http_get(api_.port(), "/metrics").body;
   EXPECT_NE(metrics.find(R"(ai_circuit_state{model="gemini-2.0-flash"} 2)"), std::string::npos);
   EXPECT_NE(metrics.find(R"(type="upstream_503")"), std::string::npos);
+  clock.advance(999ms);
+  EXPECT_EQ(stats()["breakers"]["gemini-2.0-flash"]["state"], "open");
   // Its pause over, it would let a probe through: it says so without waiting for a request.
-  EXPECT_TRUE(eventually([&] { return stats()["breakers"]["gemini-2.0-flash"]["state"] == "half_open"; }));
-  EXPECT_NE(lumen::testing::http_get(api_.port(), "/metrics").body.find(R"(ai_circuit_state{model="gemini-2.0-flash"} 1)"),
+  clock.advance(1ms);
+  EXPECT_EQ(stats()["breakers"]["gemini-2.0-flash"]["state"], "half_open");
+  EXPECT_NE(lumen::testing::http_get(api_.port(), "/metrics")
+                .body.find(R"(ai_circuit_state{model="gemini-2.0-flash"} 1)"),
             std::string::npos);
 
   simulator_->set_scenario("gemini-2.0-flash", modelsim::Scenario::kNormal);
-  int n = 0;
-  EXPECT_TRUE(eventually([&] {
-    return json::parse(analyze("recovered " + std::to_string(n++)).body)["model"] == "gemini-2.0-flash";
-  }));
+  EXPECT_EQ(json::parse(analyze("recovered").body)["model"], "gemini-2.0-flash");
   EXPECT_EQ(stats()["breakers"]["gemini-2.0-flash"]["state"], "closed");
-  EXPECT_GT(stats()["breakers"]["gemini-2.0-flash"]["last_recovery_ms"].get<double>(), 250.0);
+  // From the opening to the successful probe, on the test's clock.
+  EXPECT_EQ(stats()["breakers"]["gemini-2.0-flash"]["last_recovery_ms"].get<double>(), 1000.0);
 }
 
 TEST_F(GatewayTest, A429StormIsAbsorbedByFallbacksAndCounted) {
@@ -405,12 +582,14 @@ TEST_F(GatewayTest, ConcurrentRequestsForAModelWithoutABatchEndpointAreAnsweredB
     EXPECT_EQ(s.calls, model == "gpt-4o-mini" ? 8u : 0u) << model;
   }
   const json now = stats();
-  for (const auto& [model, breaker] : now["breakers"].items()) EXPECT_EQ(breaker["opened"], 0) << model;
+  for (const auto& [model, breaker] : now["breakers"].items())
+    EXPECT_EQ(breaker["opened"], 0) << model;
 }
 
 // An all-zero RGBA PNG: about 100 KB per 25 million pixels, 4 bytes per pixel once decoded.
 std::vector<std::uint8_t> zero_rgba_png(int width, int height) {
-  const vips::VImage black = vips::VImage::black(width, height, vips::VImage::option()->set("bands", 4));
+  const vips::VImage black =
+      vips::VImage::black(width, height, vips::VImage::option()->set("bands", 4));
   return lumen::image::testing::png(
       black.copy(vips::VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB)));
 }
@@ -426,8 +605,8 @@ TEST_F(GatewayTest, ImagesOverTheMemoryBudgetAre503WithRetryAfterAndTheAdmittedS
   const auto send_concurrently = [&](int n, const std::string& prefix) {
     std::vector<std::future<HttpReply>> replies;
     for (int i = 0; i < n; ++i) {
-      replies.push_back(
-          std::async(std::launch::async, [&, i] { return with_image(prefix + std::to_string(i)); }));
+      replies.push_back(std::async(std::launch::async,
+                                   [&, i] { return with_image(prefix + std::to_string(i)); }));
     }
     std::vector<HttpReply> out;
     for (auto& r : replies) out.push_back(r.get());
@@ -436,7 +615,8 @@ TEST_F(GatewayTest, ImagesOverTheMemoryBudgetAre503WithRetryAfterAndTheAdmittedS
 
   // Other work holds the budget: every image is refused at once, with a time to come back.
   {
-    lumen::image::MemoryBudget::Reservation other = gateway_->image_memory_budget().try_reserve(100 << 20);
+    lumen::image::MemoryBudget::Reservation other =
+        gateway_->image_memory_budget().try_reserve(100 << 20);
     for (const HttpReply& r : send_concurrently(3, "held ")) {
       ASSERT_EQ(r.status, 503) << r.body;
       EXPECT_EQ(r.headers.at("retry-after"), "1");
@@ -464,18 +644,20 @@ TEST_F(GatewayTest, ImagesOverTheMemoryBudgetAre503WithRetryAfterAndTheAdmittedS
   EXPECT_EQ(budget.refused_full, static_cast<std::uint64_t>(3 + refused));
 
   // An image larger than the whole budget will never fit: 413, not "retry".
-  const HttpReply too_large = analyze("huge", R"(,"images":[")" +
-                                                  apps::base64_encode(zero_rgba_png(6500, 6500)) + "\"]");
+  const HttpReply too_large =
+      analyze("huge", R"(,"images":[")" + apps::base64_encode(zero_rgba_png(6500, 6500)) + "\"]");
   EXPECT_EQ(too_large.status, 413) << too_large.body;
   EXPECT_EQ(json::parse(too_large.body)["error"]["code"], "too_large");
 
   const std::string metrics = lumen::testing::http_get(api_.port(), "/metrics").body;
-  EXPECT_NE(metrics.find("image_memory_budget_refused_total{reason=\"full\"} " + std::to_string(3 + refused)),
+  EXPECT_NE(metrics.find("image_memory_budget_refused_total{reason=\"full\"} " +
+                         std::to_string(3 + refused)),
             std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find(R"(image_memory_budget_refused_total{reason="larger_than_budget"} 1)"),
             std::string::npos);
-  EXPECT_NE(metrics.find("image_memory_budget_limit_bytes " + std::to_string(150 << 20)), std::string::npos);
+  EXPECT_NE(metrics.find("image_memory_budget_limit_bytes " + std::to_string(150 << 20)),
+            std::string::npos);
   EXPECT_NE(metrics.find("image_memory_budget_usage_bytes 0"), std::string::npos);
 }
 
@@ -486,7 +668,8 @@ TEST_F(GatewayTest, AFullQueueAnswers503WithRetryAfterAndEveryRequestIsAnswered)
   start(options, /*median_ms=*/300);
   std::vector<std::future<HttpReply>> replies;
   for (int i = 0; i < 6; ++i) {
-    replies.push_back(std::async(std::launch::async, [&, i] { return analyze("load " + std::to_string(i)); }));
+    replies.push_back(
+        std::async(std::launch::async, [&, i] { return analyze("load " + std::to_string(i)); }));
   }
   int ok = 0;
   int busy = 0;
@@ -533,9 +716,15 @@ std::vector<json> messages_until_result(lumen::testing::WebSocketClient& stream)
 TEST_F(GatewayTest, AStreamSubmitsAJobAndPushesItsProgressInOrderThenTheResult) {
   start();
   lumen::testing::WebSocketClient stream(api_.port(), "/v1/stream");
-  const std::string image = apps::base64_encode(lumen::image::testing::png(lumen::image::testing::gradient(64, 48)));
-  stream.send(json{{"operation", "analyze"}, {"user_id", "u-1"}, {"tier", "pro"}, {"document", "streamed"},
-                   {"images", {image}}}.dump());
+  const std::string image =
+      apps::base64_encode(lumen::image::testing::png(lumen::image::testing::gradient(64, 48)));
+  stream.send(json{
+      {"operation", "analyze"},
+      {"user_id", "u-1"},
+      {"tier", "pro"},
+      {"document", "streamed"},
+      {"images",
+       {image}}}.dump());
   const std::vector<json> got = messages_until_result(stream);
   ASSERT_GE(got.size(), 2U);
   EXPECT_EQ(got.front()["type"], "accepted");
@@ -546,7 +735,8 @@ TEST_F(GatewayTest, AStreamSubmitsAJobAndPushesItsProgressInOrderThenTheResult) 
   EXPECT_EQ(result["http_status"], 200);
   EXPECT_EQ(result["result"]["model"], "gemini-2.0-flash");
   // Whatever the client caught up with, the stages it saw go forwards only.
-  const std::vector<std::string> order{"queued", "started", "optimizing_images", "calling_model", "done"};
+  const std::vector<std::string> order{"queued", "started", "optimizing_images", "calling_model",
+                                       "done"};
   std::size_t last = 0;
   for (std::size_t i = 1; i < got.size(); ++i) {
     EXPECT_EQ(got[i]["job_id"], id);
@@ -622,16 +812,24 @@ TEST_F(GatewayTest, ActiveConnectionsCountsTheOpenStreams) {
 // recovery. The latency and error-rate alerts each fire once and resolve once, and the webhook
 // hears every transition.
 TEST_F(GatewayTest, ChaosFiresTheLatencyAndErrorAlertsAndRecoveryResolvesThem) {
-  start({}, /*median_ms=*/30);  // p99 under 0.075 s when calm (sanitizers included), over 0.15 s slow
+  start({},
+        /*median_ms=*/30);  // p99 under 0.075 s when calm (sanitizers included), over 0.15 s slow
   lumen::testing::HttpReceiver webhook;
   lumen::report::DashboardOptions options;
   options.profile = lumen::beautifyai::report_profile();
-  options.alerts.thresholds = {
-      {.name = "latency_p99_high", .signal = "latency_p99", .fire_above = 0.15, .resolve_below = 0.1,
-       .for_evaluations = 2, .severity = "warning"},
-      {.name = "error_rate_high", .signal = "error_rate", .fire_above = 0.05, .resolve_below = 0.01,
-       .for_evaluations = 2, .severity = "critical"}};
-  options.alerts.anomaly.enabled = false;   // thresholds only: the transitions asserted are exact
+  options.alerts.thresholds = {{.name = "latency_p99_high",
+                                .signal = "latency_p99",
+                                .fire_above = 0.15,
+                                .resolve_below = 0.1,
+                                .for_evaluations = 2,
+                                .severity = "warning"},
+                               {.name = "error_rate_high",
+                                .signal = "error_rate",
+                                .fire_above = 0.05,
+                                .resolve_below = 0.01,
+                                .for_evaluations = 2,
+                                .severity = "critical"}};
+  options.alerts.anomaly.enabled = false;  // thresholds only: the transitions asserted are exact
   options.alerts.burn_rate.enabled = false;
   options.webhook.url = webhook.url("/alerts");
   lumen::report::Dashboard dashboard(runtime_->meter_provider(), options);
@@ -661,15 +859,19 @@ TEST_F(GatewayTest, ChaosFiresTheLatencyAndErrorAlertsAndRecoveryResolvesThem) {
   sample_after(10s);
   EXPECT_EQ(active(), std::set<std::string>{"latency_p99_high"});
 
-  for (const ModelInfo& m : default_models()) simulator_->set_scenario(m.name, modelsim::Scenario::kDown);
+  for (const ModelInfo& m : default_models())
+    simulator_->set_scenario(m.name, modelsim::Scenario::kDown);
   traffic(10);
   sample_after(10s);
   sample_after(10s);
   EXPECT_EQ(active(), (std::set<std::string>{"error_rate_high", "latency_p99_high"}));
-  EXPECT_NE(dashboard.report_json(lumen::report::Period::k5m).find("error_rate_high"), std::string::npos);
+  EXPECT_NE(dashboard.report_json(lumen::report::Period::k5m).find("error_rate_high"),
+            std::string::npos);
 
-  for (const ModelInfo& m : default_models()) simulator_->set_scenario(m.name, modelsim::Scenario::kNormal);
-  EXPECT_TRUE(eventually([&] { return analyze("recovering " + std::to_string(n++)).status == 200; }));
+  for (const ModelInfo& m : default_models())
+    simulator_->set_scenario(m.name, modelsim::Scenario::kNormal);
+  EXPECT_TRUE(
+      eventually([&] { return analyze("recovering " + std::to_string(n++)).status == 200; }));
   sample_after(6min);  // the recovery is the new baseline; the 5 min window leaves the incident
   traffic(10);
   sample_after(6min);
@@ -683,8 +885,9 @@ TEST_F(GatewayTest, ChaosFiresTheLatencyAndErrorAlertsAndRecoveryResolvesThem) {
     heard.push_back(event["alert"].get<std::string>() + " " + event["state"].get<std::string>());
   }
   std::sort(heard.begin(), heard.end());
-  EXPECT_EQ(heard, (std::vector<std::string>{"error_rate_high firing", "error_rate_high resolved",
-                                             "latency_p99_high firing", "latency_p99_high resolved"}));
+  EXPECT_EQ(heard,
+            (std::vector<std::string>{"error_rate_high firing", "error_rate_high resolved",
+                                      "latency_p99_high firing", "latency_p99_high resolved"}));
 }
 
 TEST_F(GatewayTest, AClientThatHangsUpMidRequestCostsNothingButItsOwnAnswer) {
@@ -692,8 +895,10 @@ TEST_F(GatewayTest, AClientThatHangsUpMidRequestCostsNothingButItsOwnAnswer) {
   {
     lumen::testing::RawConnection gone(api_.port());
     const std::string body = R"({"user_id":"u","document":"abandoned"})";
-    gone.send("POST /v1/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
-              std::to_string(body.size()) + "\r\n\r\n" + body);
+    gone.send(
+        "POST /v1/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "application/json\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body);
   }  // closed before the answer
   EXPECT_TRUE(eventually([&] { return stats()["requests"] == 1; }));
   EXPECT_EQ(analyze("still here").status, 200);
@@ -722,10 +927,13 @@ TEST_F(GatewayTest, LogLinesCarryTheRequestsTraceIdAndMetricsCountTheRequests) {
   EXPECT_EQ(completed, 2);
   EXPECT_TRUE(found);
   const std::string metrics = lumen::testing::http_get(api_.port(), "/metrics").body;
-  EXPECT_NE(metrics.find(R"(gateway_requests_total{route="/v1/analyze",status="200"} 1)"), std::string::npos)
+  EXPECT_NE(metrics.find(R"(gateway_requests_total{route="/v1/analyze",status="200"} 1)"),
+            std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find(R"(gateway_requests_total{route="/v1/analyze",status="400"} 1)"), std::string::npos);
-  EXPECT_TRUE(has_line(metrics, {"ai_requests_total{", R"(model="gemini-2.0-flash")", R"(success="true")"}));
+  EXPECT_NE(metrics.find(R"(gateway_requests_total{route="/v1/analyze",status="400"} 1)"),
+            std::string::npos);
+  EXPECT_TRUE(has_line(metrics,
+                       {"ai_requests_total{", R"(model="gemini-2.0-flash")", R"(success="true")"}));
 }
 
 TEST_F(GatewayTest, TurningTracingOffDropsEverySpanAndOnAgainRecordsThem) {
@@ -748,7 +956,8 @@ TEST_F(GatewayTest, TurningTracingOffDropsEverySpanAndOnAgainRecordsThem) {
 
 TEST_F(GatewayTest, AResultCachedInRedisServesAnotherGatewayInstance) {
   lumen::testing::RedisServer redis;
-  ASSERT_TRUE(redis.start()) << lumen::testing::kRedisServer << " did not start: run scripts/bootstrap.sh";
+  ASSERT_TRUE(redis.start()) << lumen::testing::kRedisServer
+                             << " did not start: run scripts/bootstrap.sh";
   GatewayOptions options;
   options.redis_url = redis.url();
   start(options);

@@ -22,8 +22,8 @@ namespace lumen::exporters {
 namespace {
 
 using namespace std::chrono_literals;
-using nlohmann::json;
 using lumen::testing::HttpReceiver;
+using nlohmann::json;
 
 json tag(const json& tags, std::string_view key) {
   for (const json& t : tags) {
@@ -62,8 +62,8 @@ TEST(JaegerExport, PostsThriftBatchesThatJaegersIdlDecodes) {
   HttpReceiver receiver;
   auto jaeger = std::make_shared<JaegerExporter>(options_for(receiver));
   trace::TracerProvider provider({
-      .resource = Resource(Attributes{{"service.name", "beautifyai"},
-                                      {"deployment.environment", "test"}}),
+      .resource =
+          Resource(Attributes{{"service.name", "beautifyai"}, {"deployment.environment", "test"}}),
       .processor = std::make_unique<trace::BatchSpanProcessor>(jaeger),
   });
   trace::Tracer& tracer = provider.tracer("beautifyai.enhance", "0.1.0");
@@ -73,12 +73,14 @@ TEST(JaegerExport, PostsThriftBatchesThatJaegersIdlDecodes) {
   const SpanContext linked(*TraceId::from_hex("11111111111111112222222222222222"),
                            *SpanId::from_hex("3333333333333333"), SpanContext::kSampledFlag);
   {
-    trace::Span parent = tracer.start("beautifyai.document.enhance", {.kind = trace::SpanKind::kServer});
+    trace::Span parent =
+        tracer.start("beautifyai.document.enhance", {.kind = trace::SpanKind::kServer});
     parent_context = parent.context();
     parent.set("user.id", "u-17").set("document.id", std::int64_t{42});
     auto scope = parent.activate();
-    trace::Span child = tracer.start("ai.provider.analyze",
-                                     {.kind = trace::SpanKind::kClient, .links = {trace::Link{linked, {}, 0}}});
+    trace::Span child =
+        tracer.start("ai.provider.analyze",
+                     {.kind = trace::SpanKind::kClient, .links = {trace::Link{linked, {}, 0}}});
     child_context = child.context();
     child.set("ai.tokens", std::int64_t{812}).set("cache.hit", false).set("ai.cost", 0.5);
     child.add_event("retry", {{"attempt", std::int64_t{2}}});
@@ -129,7 +131,8 @@ TEST(JaegerExport, PostsThriftBatchesThatJaegersIdlDecodes) {
   EXPECT_GT(us(parent["startTime"]), 1'600'000'000'000'000LL);  // microseconds since 1970, not ns
   EXPECT_LT(us(parent["startTime"]), 4'000'000'000'000'000LL);
   EXPECT_GE(us(child["startTime"]), us(parent["startTime"]));
-  EXPECT_LE(us(child["startTime"]) + us(child["duration"]), us(parent["startTime"]) + us(parent["duration"]) + 1);
+  EXPECT_LE(us(child["startTime"]) + us(child["duration"]),
+            us(parent["startTime"]) + us(parent["duration"]) + 1);
 
   ASSERT_EQ(child["logs"].size(), 1u);
   EXPECT_EQ(tag(child["logs"][0]["fields"], "event")["vStr"], "retry");
@@ -201,7 +204,8 @@ TEST(JaegerExport, CountsFailuresAndReportsThemOnOneRateLimitedLine) {
 
   const std::string text = diagnostics.str();
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
-  EXPECT_NE(text.find("lumen: Jaeger export: POST " + receiver.url("/api/traces")), std::string::npos)
+  EXPECT_NE(text.find("lumen: Jaeger export: POST " + receiver.url("/api/traces")),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("HTTP 400"), std::string::npos) << text;
   EXPECT_NE(text.find("2 spans dropped"), std::string::npos) << text;

@@ -27,8 +27,9 @@ lumen::testing::ProgramRun run(const std::string& args) {
 }
 
 void write(const fs::path& path, const Bytes& bytes) {
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                              static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
 }
 
 Bytes read(const fs::path& path) {
@@ -50,8 +51,10 @@ class LumenImageCliTest : public ::testing::Test {
     fs::create_directories(dir_ / "in");
     write(dir_ / "in" / "wide.jpg", jpeg(gradient(3000, 1500)));
     write(dir_ / "in" / "page.png", png(text_page(1200, 2400)));
-    write(dir_ / "in" / "broken.jpg", Bytes{'n', 'o', 't', ' ', 'a', 'n', ' ', 'i', 'm', 'a', 'g', 'e'});
-    write(dir_ / "in" / "notes.txt", Bytes{'x'});  // not an image extension: not picked from the folder
+    write(dir_ / "in" / "broken.jpg",
+          Bytes{'n', 'o', 't', ' ', 'a', 'n', ' ', 'i', 'm', 'a', 'g', 'e'});
+    write(dir_ / "in" / "notes.txt",
+          Bytes{'x'});  // not an image extension: not picked from the folder
   }
   void TearDown() override { fs::remove_all(dir_); }
   fs::path dir_;
@@ -82,7 +85,8 @@ TEST_F(LumenImageCliTest, OptimizesAFolderWithThumbnailsAndReportsTheBadFile) {
     EXPECT_EQ(written.height(), e["height_out"].get<int>());
     EXPECT_EQ(fs::file_size(output), e["bytes_out"].get<std::uint64_t>());
     EXPECT_EQ(fs::file_size(input), e["bytes_in"].get<std::uint64_t>());
-    const vips::VImage thumb = vips::VImage::new_from_file(e["thumbnail"].get<std::string>().c_str());
+    const vips::VImage thumb =
+        vips::VImage::new_from_file(e["thumbnail"].get<std::string>().c_str());
     EXPECT_EQ(thumb.width(), 256);
     EXPECT_EQ(thumb.height(), 256);
     in += e["bytes_in"].get<std::uint64_t>();
@@ -137,7 +141,8 @@ TEST_F(LumenImageCliTest, WebpFormatChangesTheExtension) {
 
 TEST_F(LumenImageCliTest, ProgressiveFlagWritesProgressiveJpeg) {
   const std::string input = (dir_ / "in" / "wide.jpg").string();
-  ASSERT_EQ(run("optimize " + input + " --out " + (dir_ / "p").string() + " --progressive").status, 0);
+  ASSERT_EQ(run("optimize " + input + " --out " + (dir_ / "p").string() + " --progressive").status,
+            0);
   ASSERT_EQ(run("optimize " + input + " --out " + (dir_ / "b").string()).status, 0);
   EXPECT_EQ(jpeg_frame_type(read(dir_ / "p" / "wide.jpg")), "progressive");
   EXPECT_EQ(jpeg_frame_type(read(dir_ / "b" / "wide.jpg")), "baseline");
@@ -184,7 +189,8 @@ TEST_F(LumenImageCliTest, ASecondRunRefusesToOverwriteWithoutForceAndReplacesWit
 TEST_F(LumenImageCliTest, AnOutputThatWouldGrowIsAByteCopyOfTheInputAndTheReportSaysSo) {
   const Bytes tiny = flat_png();
   write(dir_ / "tiny.png", tiny);
-  const auto r = run("optimize " + (dir_ / "tiny.png").string() + " --out " + (dir_ / "o").string());
+  const auto r =
+      run("optimize " + (dir_ / "tiny.png").string() + " --out " + (dir_ / "o").string());
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(read(dir_ / "o" / "tiny.png"), tiny);
   EXPECT_FALSE(fs::exists(dir_ / "o" / "tiny.jpg"));
@@ -195,7 +201,8 @@ TEST_F(LumenImageCliTest, AnOutputThatWouldGrowIsAByteCopyOfTheInputAndTheReport
 TEST_F(LumenImageCliTest, AnOutputLargerThanItsInputIsShownAsGrowth) {
   const Bytes tiny = flat_png();
   write(dir_ / "tiny.png", tiny);
-  const auto r = run("thumbnail " + (dir_ / "tiny.png").string() + " --out " + (dir_ / "t").string());
+  const auto r =
+      run("thumbnail " + (dir_ / "tiny.png").string() + " --out " + (dir_ / "t").string());
   EXPECT_EQ(r.status, 0) << r.err;
   ASSERT_GT(fs::file_size(dir_ / "t" / "tiny.jpg"), tiny.size());
   EXPECT_NE(r.out.find("(+"), std::string::npos) << r.out;

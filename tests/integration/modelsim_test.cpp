@@ -20,8 +20,14 @@ using json = nlohmann::json;
 
 ModelSpec steady(std::string name) {
   // No randomness in the latency and no failures: exact expectations.
-  return {.name = std::move(name), .median_ms = 100, .sigma = 1e-9, .tail_probability = 0,
-          .overhead_ms = 40, .per_item_ms = 10, .failure_rate = 0, .requests_per_second = 0};
+  return {.name = std::move(name),
+          .median_ms = 100,
+          .sigma = 1e-9,
+          .tail_probability = 0,
+          .overhead_ms = 40,
+          .per_item_ms = 10,
+          .failure_rate = 0,
+          .requests_per_second = 0};
 }
 
 TEST(ModelSimulator, TheSameSeedGivesTheSameOutcomes) {
@@ -42,8 +48,13 @@ TEST(ModelSimulator, TheSameSeedGivesTheSameOutcomes) {
 }
 
 TEST(ModelSimulator, LatencyFollowsTheSpecsMedianAndBatchesPayTheOverheadOnce) {
-  ModelSpec spec{.name = "m", .median_ms = 200, .sigma = 0.35, .tail_probability = 0,
-                 .overhead_ms = 50, .failure_rate = 0, .requests_per_second = 0};
+  ModelSpec spec{.name = "m",
+                 .median_ms = 200,
+                 .sigma = 0.35,
+                 .tail_probability = 0,
+                 .overhead_ms = 50,
+                 .failure_rate = 0,
+                 .requests_per_second = 0};
   ModelSimulator sim({spec}, 1);
   std::vector<std::int64_t> ms;
   for (int i = 0; i < 2001; ++i) ms.push_back(sim.call("m", {"x"}).latency.count());
@@ -128,7 +139,8 @@ TEST_F(ModelSimHttp, BatchAnswersEveryInputInOrder) {
   const json body = json::parse(reply.body);
   ASSERT_EQ(body["results"].size(), 3u);
   EXPECT_EQ(body["results"][1]["input_tokens"], 2);
-  EXPECT_EQ(json::parse(lumen::testing::http_get(server_.port(), "/v1/stats").body)["fast"]["inputs"], 3);
+  EXPECT_EQ(
+      json::parse(lumen::testing::http_get(server_.port(), "/v1/stats").body)["fast"]["inputs"], 3);
 }
 
 TEST_F(ModelSimHttp, BadRequestsGetA400WithAReason) {

@@ -73,7 +73,8 @@ TEST(OtlpDelivery, Honours429RetryAfterSeconds) {
   HttpReceiver receiver;
   receiver.script({{429, "", {{"Retry-After", "1"}}}, {200, ""}});
   Reports reports;
-  OtlpHttpExporter exporter(otlp_options_for(receiver, reports));  // backoff alone would be <= 20 ms
+  OtlpHttpExporter exporter(
+      otlp_options_for(receiver, reports));  // backoff alone would be <= 20 ms
   SpanBatchFixture batch(1);
   const auto start = Steady::now();
   ASSERT_EQ(exporter.export_spans(batch.spans(), Steady::now() + 5s), ExportResult::kSuccess);
@@ -91,7 +92,8 @@ TEST(OtlpDelivery, GivesUpAtOnceWhenRetryAfterExceedsTheDeadline) {
   EXPECT_EQ(exporter.export_spans(batch.spans(), Steady::now() + 2s), ExportResult::kFailure);
   EXPECT_LT(Steady::now() - start, 1s);
   EXPECT_EQ(receiver.requests().size(), 1U);
-  EXPECT_NE(exporter.stats().last_error.find("HTTP 503"), std::string::npos) << exporter.stats().last_error;
+  EXPECT_NE(exporter.stats().last_error.find("HTTP 503"), std::string::npos)
+      << exporter.stats().last_error;
 }
 
 TEST(OtlpDelivery, DoesNotRetryOtherClientAndServerErrors) {
@@ -108,18 +110,21 @@ TEST(OtlpDelivery, DoesNotRetryOtherClientAndServerErrors) {
     EXPECT_EQ(stats.spans_failed, 3U);
     EXPECT_EQ(stats.spans_exported, 0U);
     EXPECT_EQ(stats.retries, 0U);
-    EXPECT_NE(stats.last_error.find("HTTP " + std::to_string(status)), std::string::npos) << stats.last_error;
+    EXPECT_NE(stats.last_error.find("HTTP " + std::to_string(status)), std::string::npos)
+        << stats.last_error;
     EXPECT_NE(stats.last_error.find("invalid span"), std::string::npos) << stats.last_error;
     const auto lines = reports.lines();
     ASSERT_EQ(lines.size(), 1U);
-    EXPECT_NE(lines[0].find("failed: HTTP " + std::to_string(status)), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("failed: HTTP " + std::to_string(status)), std::string::npos)
+        << lines[0];
     EXPECT_EQ(lines[0].find('\n'), std::string::npos);  // one line
   }
 }
 
 TEST(OtlpDelivery, RetriesRefusedConnectionsUntilTheDeadlineThenFailsClearly) {
   Reports reports;
-  const std::string endpoint = "http://127.0.0.1:" + std::to_string(closed_loopback_port()) + "/v1/traces";
+  const std::string endpoint =
+      "http://127.0.0.1:" + std::to_string(closed_loopback_port()) + "/v1/traces";
   OtlpHttpExporter exporter({.endpoint = endpoint,
                              .timeout = 400ms,
                              .initial_backoff = 10ms,
@@ -155,7 +160,8 @@ TEST(OtlpDelivery, ReturnsByTheDeadlineWhenTheReceiverHangs) {
   EXPECT_GE(elapsed, 250ms);
   EXPECT_LT(elapsed, 1500ms);
   EXPECT_EQ(receiver.requests().size(), 1U);  // a timeout is not retried: the deadline is spent
-  EXPECT_NE(exporter.stats().last_error.find("no response"), std::string::npos) << exporter.stats().last_error;
+  EXPECT_NE(exporter.stats().last_error.find("no response"), std::string::npos)
+      << exporter.stats().last_error;
 }
 
 TEST(OtlpDelivery, ShutdownAbortsAnExportStuckOnAHangingReceiver) {
@@ -174,7 +180,8 @@ TEST(OtlpDelivery, ShutdownAbortsAnExportStuckOnAHangingReceiver) {
   EXPECT_EQ(exporter.export_spans(batch.spans(), Steady::now() + 30s), ExportResult::kFailure);
   EXPECT_LT(Steady::now() - start, 3s);
   stopper.join();
-  EXPECT_NE(exporter.stats().last_error.find("aborted"), std::string::npos) << exporter.stats().last_error;
+  EXPECT_NE(exporter.stats().last_error.find("aborted"), std::string::npos)
+      << exporter.stats().last_error;
   // After shutdown nothing more is sent.
   EXPECT_EQ(exporter.export_spans(batch.spans(), Steady::now() + 5s), ExportResult::kFailure);
   EXPECT_EQ(receiver.requests().size(), 1U);
@@ -197,7 +204,8 @@ TEST(OtlpDelivery, ShutdownInterruptsTheWaitBeforeARetry) {
   EXPECT_LT(Steady::now() - start, 3s);
   stopper.join();
   EXPECT_EQ(receiver.requests().size(), 1U);
-  EXPECT_NE(exporter.stats().last_error.find("aborted"), std::string::npos) << exporter.stats().last_error;
+  EXPECT_NE(exporter.stats().last_error.find("aborted"), std::string::npos)
+      << exporter.stats().last_error;
 }
 
 TEST(OtlpDelivery, ReportsAPartialSuccessOnceAndDoesNotRetryIt) {
@@ -224,7 +232,8 @@ TEST(OtlpDelivery, ReportsAPartialSuccessOnceAndDoesNotRetryIt) {
 
 TEST(OtlpDelivery, ReadsAJsonPartialSuccessWhenSendingJson) {
   HttpReceiver receiver;
-  receiver.script({{200, R"({"partialSuccess":{"rejectedSpans":"3","errorMessage":"too old"}})",
+  receiver.script({{200,
+                    R"({"partialSuccess":{"rejectedSpans":"3","errorMessage":"too old"}})",
                     {{"Content-Type", "application/json"}}}});
   Reports reports;
   auto options = otlp_options_for(receiver, reports);
@@ -263,7 +272,8 @@ TEST(OtlpDelivery, ForkedChildExportsOverItsOwnConnection) {
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    const bool ok = exporter.export_spans(batch.spans(), Steady::now() + 5s) == ExportResult::kSuccess;
+    const bool ok =
+        exporter.export_spans(batch.spans(), Steady::now() + 5s) == ExportResult::kSuccess;
     ::_exit(ok ? 0 : 1);
   }
   int status = 0;

@@ -1,6 +1,6 @@
 // Exponential histograms in OTLP: the protobuf request decoded by a decoder we did not write
-// (protobufjs, from @opentelemetry/otlp-proto-exporter-base, via tests/tools/decode_otlp.js), and the
-// OTLP/JSON mapping.
+// (protobufjs, from @opentelemetry/otlp-proto-exporter-base, via tests/tools/decode_otlp.js), and
+// the OTLP/JSON mapping.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -45,7 +45,8 @@ Json counts(std::initializer_list<const char*> c) {
 metrics::MetricsSnapshot workload(metrics::MeterProvider& provider) {
   metrics::Meter& meter = provider.meter("t");
   auto h = meter.create_histogram(
-      "payload.size", {.unit = "By", .exponential = Base2Exponential{.max_size = 160, .max_scale = 0}});
+      "payload.size",
+      {.unit = "By", .exponential = Base2Exponential{.max_size = 160, .max_scale = 0}});
   for (double v : {1.0, 3.0, 3.0, 0.0, -2.0, 1000.0}) h.record(v, {{"kind", "mixed"}});
   for (double v : {0.5, 6.0}) h.record(v, {{"kind", "positive"}});
   auto wide = meter.create_histogram(
@@ -118,13 +119,14 @@ TEST(OtlpExponentialHistogram, DeltaTemporalityIsMarkedOnTheWire) {
 
 TEST(OtlpExponentialHistogram, JsonFollowsTheOtlpJsonMapping) {
   metrics::MeterProvider provider;
-  const Json request = Json::parse(exporters::detail::encode_metrics_request_json(workload(provider)));
+  const Json request =
+      Json::parse(exporters::detail::encode_metrics_request_json(workload(provider)));
   auto by_name = metrics_by_name(request);
   const Json& m = by_name.at("payload.size")["exponentialHistogram"];
   EXPECT_EQ(m["aggregationTemporality"], 2);
   const Json mixed = point_with(m["dataPoints"], "kind", "mixed");
   EXPECT_EQ(mixed["scale"], 0);
-  EXPECT_EQ(mixed["count"], "6");       // 64-bit integers are strings
+  EXPECT_EQ(mixed["count"], "6");  // 64-bit integers are strings
   EXPECT_EQ(mixed["zeroCount"], "1");
   EXPECT_EQ(mixed["positive"]["offset"], -1);  // int32 is a number
   EXPECT_EQ(mixed["positive"]["bucketCounts"][2], "2");

@@ -45,12 +45,13 @@ TEST(OtlpExport, DeliversASpanTreeThatAnIndependentDecoderReads) {
   }
   const lumen::SpanContext remote(lumen::IdGenerator::trace_id(), lumen::IdGenerator::span_id(),
                                   lumen::SpanContext::kSampledFlag, /*remote=*/true);
-  lumen::trace::Span inbound =
-      tracer.start("http.inbound", {.kind = lumen::trace::SpanKind::kServer,
-                                    .parent = lumen::Context().with_span(remote)});
+  lumen::trace::Span inbound = tracer.start(
+      "http.inbound",
+      {.kind = lumen::trace::SpanKind::kServer, .parent = lumen::Context().with_span(remote)});
   inbound.end();
 
-  lumen::trace::Span root = tracer.start("beautifyai.document.enhance", {.kind = lumen::trace::SpanKind::kServer});
+  lumen::trace::Span root =
+      tracer.start("beautifyai.document.enhance", {.kind = lumen::trace::SpanKind::kServer});
   lumen::SpanContext child_context;
   {
     auto scope = root.activate();
@@ -88,12 +89,18 @@ TEST(OtlpExport, DeliversASpanTreeThatAnIndependentDecoderReads) {
     EXPECT_EQ(request.headers.at("content-type"), "application/x-protobuf");
     const Json decoded = decode_otlp_traces(request.body);
     const Json& rs = decoded["message"]["resourceSpans"][0];
-    EXPECT_EQ(decoded_attribute(rs["resource"], "service.name"), Json({{"stringValue", "beautifyai"}}));
-    EXPECT_EQ(decoded_attribute(rs["resource"], "deployment.environment"), Json({{"stringValue", "test"}}));
-    EXPECT_EQ(rs["scopeSpans"][0]["scope"], Json({{"name", "beautifyai.gateway"}, {"version", "0.4.2"}}));
-    for (const auto& span : rs["scopeSpans"][0]["spans"]) spans[span["name"].get<std::string>()] = span;
-    for (const auto& [id, flags] : decoded["spanFlags"].items()) span_flags[id] = flags.get<std::uint32_t>();
-    for (const auto& [id, flags] : decoded["linkFlags"].items()) link_flags[id] = flags.get<std::uint32_t>();
+    EXPECT_EQ(decoded_attribute(rs["resource"], "service.name"),
+              Json({{"stringValue", "beautifyai"}}));
+    EXPECT_EQ(decoded_attribute(rs["resource"], "deployment.environment"),
+              Json({{"stringValue", "test"}}));
+    EXPECT_EQ(rs["scopeSpans"][0]["scope"],
+              Json({{"name", "beautifyai.gateway"}, {"version", "0.4.2"}}));
+    for (const auto& span : rs["scopeSpans"][0]["spans"])
+      spans[span["name"].get<std::string>()] = span;
+    for (const auto& [id, flags] : decoded["spanFlags"].items())
+      span_flags[id] = flags.get<std::uint32_t>();
+    for (const auto& [id, flags] : decoded["linkFlags"].items())
+      link_flags[id] = flags.get<std::uint32_t>();
   }
   ASSERT_EQ(spans.size(), 4U);
 
@@ -108,7 +115,8 @@ TEST(OtlpExport, DeliversASpanTreeThatAnIndependentDecoderReads) {
   EXPECT_EQ(decoded_attribute(r, "ai.tokens"), Json({{"intValue", "812"}}));
   EXPECT_EQ(decoded_attribute(r, "ai.temperature"), Json({{"doubleValue", 0.25}}));
   EXPECT_EQ(decoded_attribute(r, "document.tags"),
-            Json::parse(R"({"arrayValue":{"values":[{"stringValue":"scan"},{"stringValue":"invoice"}]}})"));
+            Json::parse(
+                R"({"arrayValue":{"values":[{"stringValue":"scan"},{"stringValue":"invoice"}]}})"));
   EXPECT_EQ(decoded_attribute(r, "ai.scores"),
             Json::parse(R"({"arrayValue":{"values":[{"doubleValue":0.5},{"doubleValue":1.5}]}})"));
   EXPECT_EQ(decoded_attribute(r, "retry.codes"),
@@ -118,8 +126,10 @@ TEST(OtlpExport, DeliversASpanTreeThatAnIndependentDecoderReads) {
   const auto start = std::stoull(r["startTimeUnixNano"].get<std::string>());
   const auto end = std::stoull(r["endTimeUnixNano"].get<std::string>());
   EXPECT_LE(start, end);
-  const auto now_ns = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  const auto now_ns =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   EXPECT_LT(now_ns - start, 60'000'000'000ULL);  // a real wall-clock time, in nanoseconds
 
   const Json& c = spans.at("ai.provider.analyze");
@@ -134,9 +144,11 @@ TEST(OtlpExport, DeliversASpanTreeThatAnIndependentDecoderReads) {
   EXPECT_GE(std::stoull(c["events"][0]["timeUnixNano"].get<std::string>()), start);
   const Json& exception = c["events"][1];
   EXPECT_EQ(exception["name"], "exception");
-  EXPECT_NE(decoded_attribute(exception, "exception.type")["stringValue"].get<std::string>().find("runtime_error"),
+  EXPECT_NE(decoded_attribute(exception, "exception.type")["stringValue"].get<std::string>().find(
+                "runtime_error"),
             std::string::npos);
-  EXPECT_EQ(decoded_attribute(exception, "exception.message"), Json({{"stringValue", "model overloaded"}}));
+  EXPECT_EQ(decoded_attribute(exception, "exception.message"),
+            Json({{"stringValue", "model overloaded"}}));
   EXPECT_TRUE(decoded_attribute(exception, "exception.stacktrace").contains("stringValue"));
   ASSERT_EQ(c["links"].size(), 1U);
   EXPECT_EQ(c["links"][0]["traceId"], linked.trace_id().to_hex());
@@ -148,10 +160,11 @@ TEST(OtlpExport, DeliversASpanTreeThatAnIndependentDecoderReads) {
   EXPECT_EQ(in["parentSpanId"], remote.span_id().to_hex());
   EXPECT_FALSE(spans.at("cache.warmup").contains("parentSpanId"));
 
-  // Span.flags and Link.flags: W3C sampled bit, HAS_IS_REMOTE (0x100), IS_REMOTE (0x200).
-  EXPECT_EQ(span_flags[r["spanId"].get<std::string>()], 0x101U);
+  // Span.flags and Link.flags: the W3C trace flags (sampled 0x01; random trace id 0x02, set on
+  // the traces lumen starts), HAS_IS_REMOTE (0x100), IS_REMOTE (0x200).
+  EXPECT_EQ(span_flags[r["spanId"].get<std::string>()], 0x103U);
   EXPECT_EQ(span_flags[in["spanId"].get<std::string>()], 0x301U);
-  EXPECT_EQ(link_flags[linked.span_id().to_hex()], 0x101U);
+  EXPECT_EQ(link_flags[linked.span_id().to_hex()], 0x103U);
 
   EXPECT_EQ(exporter->stats().spans_exported, 4U);
   EXPECT_EQ(exporter->stats().spans_failed, 0U);
@@ -203,7 +216,8 @@ TEST(OtlpExport, GzipBodiesCarryContentEncodingAndDecodeAfterGunzip) {
 TEST(OtlpExport, JsonEncodingMatchesTheProtobufEncodingOfTheSameSpans) {
   auto memory = std::make_shared<lumen::exporters::InMemorySpanExporter>();
   lumen::trace::TracerProvider provider({
-      .resource = lumen::Resource(lumen::Attributes{{"service.name", "beautifyai"}, {"process.pid", 4242}}),
+      .resource =
+          lumen::Resource(lumen::Attributes{{"service.name", "beautifyai"}, {"process.pid", 4242}}),
       .processor = std::make_unique<lumen::trace::SimpleSpanProcessor>(memory),
   });
   lumen::trace::Tracer& tracer = provider.tracer("beautifyai.gateway", "0.4.2");
@@ -213,9 +227,14 @@ TEST(OtlpExport, JsonEncodingMatchesTheProtobufEncodingOfTheSameSpans) {
     lumen::trace::Span root = tracer.start("root", {.kind = lumen::trace::SpanKind::kServer});
     linked = root.context();
     auto scope = root.activate();
-    root.set("s", "text \"quoted\" \xC3\xA9").set("b", true).set("i", -7).set("d", 1e-9).set("empty", std::vector<std::string>{});
-    lumen::trace::Span cached = other.start("cache.get", {.kind = lumen::trace::SpanKind::kInternal,
-                                                          .links = {lumen::trace::Link{linked, {{"k", 1.5}}}}});
+    root.set("s", "text \"quoted\" \xC3\xA9")
+        .set("b", true)
+        .set("i", -7)
+        .set("d", 1e-9)
+        .set("empty", std::vector<std::string>{});
+    lumen::trace::Span cached =
+        other.start("cache.get", {.kind = lumen::trace::SpanKind::kInternal,
+                                  .links = {lumen::trace::Link{linked, {{"k", 1.5}}}}});
     cached.add_event("miss", {{"key", "doc:1"}, {"sizes", std::vector<std::int64_t>{1, 2}}});
     cached.set_status(lumen::trace::StatusCode::kError, "boom");
   }
@@ -250,7 +269,7 @@ TEST(OtlpExport, JsonEncodingMatchesTheProtobufEncodingOfTheSameSpans) {
   EXPECT_TRUE(root["startTimeUnixNano"].is_string());
   EXPECT_EQ(root["kind"], 2);
   EXPECT_EQ(decoded_attribute(root, "i"), Json({{"intValue", "-7"}}));
-  EXPECT_EQ(root["flags"], 0x101);
+  EXPECT_EQ(root["flags"], 0x103);
   // Flags agree with the protobuf encoding's, then are set aside for the comparison.
   for (auto& ss : from_json["resourceSpans"][0]["scopeSpans"]) {
     for (auto& span : ss["spans"]) {
@@ -264,8 +283,8 @@ TEST(OtlpExport, JsonEncodingMatchesTheProtobufEncodingOfTheSameSpans) {
       }
     }
   }
-  EXPECT_EQ(from_json, from_proto["message"]) << "json:  " << from_json.dump() << "\nproto: "
-                                              << from_proto["message"].dump();
+  EXPECT_EQ(from_json, from_proto["message"])
+      << "json:  " << from_json.dump() << "\nproto: " << from_proto["message"].dump();
 }
 
 TEST(OtlpExport, RejectsAnEndpointThatIsNotHttp) {
@@ -276,11 +295,12 @@ TEST(OtlpExport, RejectsAnEndpointThatIsNotHttp) {
 // The usage example at the top of lumen/export/otlp_http_exporter.hpp, compiled.
 TEST(OtlpExport, HeaderExampleCompilesAndRuns) {
   HttpReceiver receiver;
-  auto exporter = std::make_shared<lumen::exporters::OtlpHttpExporter>(lumen::exporters::OtlpHttpExporterOptions{
-      .endpoint = receiver.url("/v1/traces"),
-      .headers = {{"authorization", "Bearer abc"}},
-      .compression = lumen::exporters::OtlpCompression::kGzip,
-  });
+  auto exporter = std::make_shared<lumen::exporters::OtlpHttpExporter>(
+      lumen::exporters::OtlpHttpExporterOptions{
+          .endpoint = receiver.url("/v1/traces"),
+          .headers = {{"authorization", "Bearer abc"}},
+          .compression = lumen::exporters::OtlpCompression::kGzip,
+      });
   {
     lumen::trace::TracerProvider provider({
         .processor = std::make_unique<lumen::trace::BatchSpanProcessor>(exporter),

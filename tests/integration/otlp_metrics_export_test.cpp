@@ -24,9 +24,9 @@ using metrics::TemporalityPreference;
 using Json = nlohmann::json;
 using Steady = std::chrono::steady_clock;
 
-OtlpHttpMetricExporterOptions metric_options_for(const HttpReceiver& receiver, Reports& reports,
-                                                 TemporalityPreference temporality =
-                                                     TemporalityPreference::kCumulative) {
+OtlpHttpMetricExporterOptions metric_options_for(
+    const HttpReceiver& receiver, Reports& reports,
+    TemporalityPreference temporality = TemporalityPreference::kCumulative) {
   return OtlpHttpMetricExporterOptions{
       .endpoint = receiver.url("/v1/metrics"),
       .timeout = 5s,
@@ -61,7 +61,8 @@ Json point_with(const Json& points, const std::string& key, const std::string& v
 }
 
 metrics::MeterProviderOptions provider_options() {
-  return {.resource = Resource(Attributes{{"service.name", "beautifyai"}, {"service.version", "0.1.0"}})};
+  return {.resource =
+              Resource(Attributes{{"service.name", "beautifyai"}, {"service.version", "0.1.0"}})};
 }
 
 TEST(OtlpMetricsExport, SumsGaugesAndHistogramsReachAnIndependentDecoderIntact) {
@@ -73,8 +74,9 @@ TEST(OtlpMetricsExport, SumsGaugesAndHistogramsReachAnIndependentDecoderIntact) 
   auto queue = meter.create_up_down_counter("queue.items");
   auto cost = meter.create_counter<double>("ai.cost");
   auto latency = meter.create_histogram("ai.duration", {.unit = "s", .boundaries = {0.1, 1.0}});
-  auto gauge = meter.create_observable_gauge(
-      "memory.usage", [](metrics::ObserverResult& r) { r.observe(2.5, {{"pool", "images"}}); });
+  auto gauge = meter.create_observable_gauge("memory.usage", [](metrics::ObserverResult& r) {
+    r.observe(2.5, {{"pool", "images"}});
+  });
   requests.add(3, {{"model", "gemini"}, {"success", true}});
   requests.add(1, {{"model", "openai"}, {"success", false}});
   queue.add(5);
@@ -86,7 +88,8 @@ TEST(OtlpMetricsExport, SumsGaugesAndHistogramsReachAnIndependentDecoderIntact) 
   latency.record(30.0, {{"model", "gemini"}});
 
   OtlpHttpMetricExporter exporter(metric_options_for(receiver, reports));
-  ASSERT_EQ(exporter.export_metrics(provider.collect(), Steady::now() + 5s), MetricExportResult::kSuccess);
+  ASSERT_EQ(exporter.export_metrics(provider.collect(), Steady::now() + 5s),
+            MetricExportResult::kSuccess);
   const auto requests_seen = receiver.requests();
   ASSERT_EQ(requests_seen.size(), 1U);
   EXPECT_EQ(requests_seen[0].path, "/v1/metrics");
@@ -94,7 +97,8 @@ TEST(OtlpMetricsExport, SumsGaugesAndHistogramsReachAnIndependentDecoderIntact) 
 
   const Json decoded = decode_otlp(requests_seen[0].body, "metrics");
   const Json& rm = decoded["message"]["resourceMetrics"][0];
-  EXPECT_EQ(decoded_attribute(rm["resource"], "service.name"), Json({{"stringValue", "beautifyai"}}));
+  EXPECT_EQ(decoded_attribute(rm["resource"], "service.name"),
+            Json({{"stringValue", "beautifyai"}}));
   auto by_name = metrics_by_name(decoded);
 
   const Json& r = by_name.at("ai.requests");
@@ -122,7 +126,8 @@ TEST(OtlpMetricsExport, SumsGaugesAndHistogramsReachAnIndependentDecoderIntact) 
   const Json& g = by_name.at("memory.usage");
   ASSERT_TRUE(g.contains("gauge"));
   EXPECT_EQ(g["gauge"]["dataPoints"][0]["asDouble"], 2.5);
-  EXPECT_EQ(decoded_attribute(g["gauge"]["dataPoints"][0], "pool"), Json({{"stringValue", "images"}}));
+  EXPECT_EQ(decoded_attribute(g["gauge"]["dataPoints"][0], "pool"),
+            Json({{"stringValue", "images"}}));
 
   const Json& h = by_name.at("ai.duration");
   EXPECT_EQ(h["unit"], "s");
@@ -152,7 +157,8 @@ TEST(OtlpMetricsExport, ExemplarCarriesTheSampledSpansTraceId) {
     latency.record(0.5);
   }
   OtlpHttpMetricExporter exporter(metric_options_for(receiver, reports));
-  ASSERT_EQ(exporter.export_metrics(provider.collect(), Steady::now() + 5s), MetricExportResult::kSuccess);
+  ASSERT_EQ(exporter.export_metrics(provider.collect(), Steady::now() + 5s),
+            MetricExportResult::kSuccess);
   const Json decoded = decode_otlp(receiver.requests().at(0).body, "metrics");
   const Json hp = metrics_by_name(decoded).at("work.duration")["histogram"]["dataPoints"][0];
   ASSERT_EQ(hp["exemplars"].size(), 1U);
@@ -162,7 +168,8 @@ TEST(OtlpMetricsExport, ExemplarCarriesTheSampledSpansTraceId) {
 }
 
 TEST(OtlpMetricsExport, DeltaPreferenceSendsIncrementsAndCumulativeSendsTotals) {
-  for (const auto preference : {TemporalityPreference::kDelta, TemporalityPreference::kCumulative}) {
+  for (const auto preference :
+       {TemporalityPreference::kDelta, TemporalityPreference::kCumulative}) {
     const bool delta = preference == TemporalityPreference::kDelta;
     SCOPED_TRACE(delta ? "delta" : "cumulative");
     HttpReceiver receiver;
@@ -174,8 +181,8 @@ TEST(OtlpMetricsExport, DeltaPreferenceSendsIncrementsAndCumulativeSendsTotals) 
     auto latency = meter.create_histogram("latency", {.boundaries = {1.0}});
     auto exporter =
         std::make_shared<OtlpHttpMetricExporter>(metric_options_for(receiver, reports, preference));
-    metrics::PeriodicMetricReader reader(provider, exporter,
-                                         {.interval = std::chrono::hours(1), .self_metrics = false});
+    metrics::PeriodicMetricReader reader(
+        provider, exporter, {.interval = std::chrono::hours(1), .self_metrics = false});
     requests.add(5);
     queue.add(2);
     latency.record(0.5);
@@ -219,13 +226,15 @@ TEST(OtlpMetricsExport, JsonProtocolFollowsTheOtlpJsonMapping) {
   auto options = metric_options_for(receiver, reports);
   options.protocol = exporters::OtlpProtocol::kHttpJson;
   OtlpHttpMetricExporter exporter(options);
-  ASSERT_EQ(exporter.export_metrics(provider.collect(), Steady::now() + 5s), MetricExportResult::kSuccess);
+  ASSERT_EQ(exporter.export_metrics(provider.collect(), Steady::now() + 5s),
+            MetricExportResult::kSuccess);
   const auto seen = receiver.requests();
   ASSERT_EQ(seen.size(), 1U);
   EXPECT_EQ(seen[0].headers.at("content-type"), "application/json");
   const Json body = Json::parse(seen[0].body);
   const Json& rm = body["resourceMetrics"][0];
-  EXPECT_EQ(decoded_attribute(rm["resource"], "service.name"), Json({{"stringValue", "beautifyai"}}));
+  EXPECT_EQ(decoded_attribute(rm["resource"], "service.name"),
+            Json({{"stringValue", "beautifyai"}}));
   const Json& metrics_list = rm["scopeMetrics"][0]["metrics"];
   EXPECT_EQ(rm["scopeMetrics"][0]["scope"]["name"], "app");
   std::map<std::string, Json> by_name;
@@ -252,7 +261,8 @@ TEST(OtlpMetricsExport, RetriesA503AndSendsGzipWhenAsked) {
   options.compression = exporters::OtlpCompression::kGzip;
   options.headers = {{"api-key", "secret"}};
   OtlpHttpMetricExporter exporter(options);
-  ASSERT_EQ(exporter.export_metrics(provider.collect(), Steady::now() + 5s), MetricExportResult::kSuccess);
+  ASSERT_EQ(exporter.export_metrics(provider.collect(), Steady::now() + 5s),
+            MetricExportResult::kSuccess);
   const auto seen = receiver.requests();
   ASSERT_EQ(seen.size(), 2U);
   EXPECT_EQ(seen[1].headers.at("content-encoding"), "gzip");
@@ -271,7 +281,8 @@ TEST(OtlpMetricsExport, ABadRequestIsNotRetriedAndIsCountedAsAFailure) {
   auto requests = provider.meter("app").create_counter("requests");
   requests.add(1);
   OtlpHttpMetricExporter exporter(metric_options_for(receiver, reports));
-  EXPECT_EQ(exporter.export_metrics(provider.collect(), Steady::now() + 5s), MetricExportResult::kFailure);
+  EXPECT_EQ(exporter.export_metrics(provider.collect(), Steady::now() + 5s),
+            MetricExportResult::kFailure);
   EXPECT_EQ(receiver.requests().size(), 1U);
   EXPECT_EQ(exporter.stats().exports_failed, 1U);
   ASSERT_EQ(reports.lines().size(), 1U);
@@ -318,7 +329,8 @@ TEST(OtlpMetricsExport, APartialSuccessIsCountedAndReportedForProtobufAndJson) {
     HttpReceiver receiver;
     // ExportMetricsServiceResponse{partial_success{rejected_data_points: 3, error_message: "old"}}
     const std::string proto_body = std::string("\x0a\x07\x08\x03\x12\x03old", 9);
-    const std::string json_body = R"({"partialSuccess":{"rejectedDataPoints":"3","errorMessage":"old"}})";
+    const std::string json_body =
+        R"({"partialSuccess":{"rejectedDataPoints":"3","errorMessage":"old"}})";
     receiver.script({{200, json ? json_body : proto_body}});
     Reports reports;
     metrics::MeterProvider provider(provider_options());
@@ -327,10 +339,12 @@ TEST(OtlpMetricsExport, APartialSuccessIsCountedAndReportedForProtobufAndJson) {
     auto options = metric_options_for(receiver, reports);
     if (json) options.protocol = exporters::OtlpProtocol::kHttpJson;
     OtlpHttpMetricExporter exporter(options);
-    EXPECT_EQ(exporter.export_metrics(provider.collect(), Steady::now() + 5s), MetricExportResult::kSuccess);
+    EXPECT_EQ(exporter.export_metrics(provider.collect(), Steady::now() + 5s),
+              MetricExportResult::kSuccess);
     EXPECT_EQ(exporter.stats().points_rejected, 3U);
     ASSERT_EQ(reports.lines().size(), 1U);
-    EXPECT_NE(reports.lines()[0].find("rejected 3 data points: old"), std::string::npos) << reports.lines()[0];
+    EXPECT_NE(reports.lines()[0].find("rejected 3 data points: old"), std::string::npos)
+        << reports.lines()[0];
   }
 }
 

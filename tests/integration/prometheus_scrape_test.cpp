@@ -65,9 +65,9 @@ class PrometheusServer {
     const std::string storage = "--storage.tsdb.path=" + (dir_ / "data").string();
     const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(port_);
     const std::string log = "--log.level=error";
-    std::vector<char*> argv{const_cast<char*>(kPrometheus), const_cast<char*>(config.c_str()),
+    std::vector<char*> argv{const_cast<char*>(kPrometheus),     const_cast<char*>(config.c_str()),
                             const_cast<char*>(storage.c_str()), const_cast<char*>(listen.c_str()),
-                            const_cast<char*>(log.c_str()), nullptr};
+                            const_cast<char*>(log.c_str()),     nullptr};
     if (posix_spawn(&pid_, kPrometheus, nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
   }
   ~PrometheusServer() {
@@ -85,7 +85,8 @@ class PrometheusServer {
   // The value of an instant query with one result, or nullopt while Prometheus has none yet.
   std::optional<double> query(const std::string& promql) const {
     try {
-      const auto reply = lumen::testing::http_get(port_, "/api/v1/query?query=" + url_encode(promql));
+      const auto reply =
+          lumen::testing::http_get(port_, "/api/v1/query?query=" + url_encode(promql));
       if (reply.status != 200) return std::nullopt;
       const auto json = nlohmann::json::parse(reply.body);
       const auto& result = json.at("data").at("result");
@@ -104,7 +105,8 @@ class PrometheusServer {
 };
 
 TEST(PrometheusScrape, RateAndHistogramQuantileMatchTheWorkload) {
-  ASSERT_EQ(::access(kPrometheus, X_OK), 0) << kPrometheus << " missing: apt-get install prometheus";
+  ASSERT_EQ(::access(kPrometheus, X_OK), 0)
+      << kPrometheus << " missing: apt-get install prometheus";
   metrics::MeterProvider provider;
   beautifyai::Metrics ai(provider.meter("beautifyai"));
   AdminServer server({.port = 0});

@@ -10,8 +10,8 @@
 #include <fstream>
 #include <string>
 
-#include "lumen/core/context.hpp"
 #include "lumen/beautifyai/metrics.hpp"
+#include "lumen/core/context.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/metrics/prometheus.hpp"
 
@@ -86,7 +86,8 @@ TEST(Promtool, AcceptsOurPrometheusTextScrape) {
   ASSERT_EQ(access(kPromtool, X_OK), 0) << kPromtool << " not found";
   MeterProvider provider({.resource = Resource(Attributes{{"service.name", "beautifyai"},
                                                           {"service.version", "1.0.0"}})});
-  const std::string text = serialize(workload_snapshot(provider), ExpositionFormat::kPrometheusText);
+  const std::string text =
+      serialize(workload_snapshot(provider), ExpositionFormat::kPrometheusText);
   ASSERT_NE(text.find("ai_request_duration_seconds_bucket"), std::string::npos);
   const CheckResult r = promtool_check(text);
   EXPECT_EQ(r.exit_code, 0) << r.output << "\n--- exposition ---\n" << text;
@@ -97,10 +98,10 @@ TEST(Promtool, AcceptsExponentialHistogramsExposedAsClassicOnes) {
   ASSERT_EQ(access(kPromtool, X_OK), 0) << kPromtool << " not found";
   MeterProvider provider;
   Meter& meter = provider.meter("t");
-  auto size = meter.create_histogram("request.size", {.unit = "By",
-                                                      .exponential = Base2Exponential{}});
-  auto skew = meter.create_histogram("clock.skew", {.unit = "s",
-                                                    .exponential = Base2Exponential{.max_size = 20}});
+  auto size =
+      meter.create_histogram("request.size", {.unit = "By", .exponential = Base2Exponential{}});
+  auto skew = meter.create_histogram(
+      "clock.skew", {.unit = "s", .exponential = Base2Exponential{.max_size = 20}});
   for (double v : {512.0, 1500.0, 1e6, 0.0}) size.record(v, {{"route", "/upload"}});
   for (double v : {-0.25, -0.002, 0.0, 0.001, 0.5}) skew.record(v);
   const std::string text = serialize(provider.collect(), ExpositionFormat::kPrometheusText);

@@ -1,8 +1,8 @@
 // `quickstart --serve`, the example a new user runs first: it must serve its workload's metrics on
 // METRICS_PORT and exit 0 on SIGTERM after flushing.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,7 +42,12 @@ TEST(QuickstartServe, ServesTheWorkloadsMetricsAndExitsCleanlyOnSigterm) {
   while (std::chrono::steady_clock::now() < deadline) {
     try {
       body = lumen::testing::http_get(port, "/metrics").body;
-      if (body.find("ai_requests_total{") != std::string::npos) break;
+      // Each series appears with the workload's first measurement of it, not all at once.
+      if (body.find("ai_requests_total{") != std::string::npos &&
+          body.find("cache_requests_total{") != std::string::npos &&
+          body.find("ai_request_duration_seconds_bucket{") != std::string::npos) {
+        break;
+      }
     } catch (const std::exception&) {
       // not listening yet
     }

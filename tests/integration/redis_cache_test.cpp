@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,7 +17,6 @@
 
 #include "eventually.hpp"
 #include "http_client.hpp"
-#include "redis_server.hpp"
 #include "lumen/core/clock.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/metrics/meter.hpp"
@@ -25,7 +24,7 @@
 #include "lumen/perf/redis_client.hpp"
 #include "lumen/perf/request_coalescer.hpp"
 #include "lumen/trace/tracer_provider.hpp"
-
+#include "redis_server.hpp"
 
 namespace lumen::perf {
 namespace {
@@ -134,7 +133,8 @@ TEST_F(RedisTest, IdleConnectionKilledByARestartIsReplacedTransparently) {
 
 TEST_F(RedisTest, CommandsAreClientSpansWithDatabaseAttributes) {
   auto memory = std::make_shared<exporters::InMemorySpanExporter>();
-  trace::TracerProvider provider{{.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)}};
+  trace::TracerProvider provider{
+      {.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)}};
   RedisClient redis({.url = server_.url(), .tracer = &provider.tracer("test")});
   redis.set("k", "v");
   (void)redis.get("k");
@@ -168,12 +168,13 @@ TEST_F(RedisTest, TwoCoalescersSharingOneRedisShareResults) {
 TEST_F(RedisTest, NonStringValuesCrossRedisThroughTheCodec) {
   RedisClient redis({.url = server_.url()});
   RedisResultCache shared(redis, "test:n:");
-  ValueCodec<int> codec{.encode = [](const int& v) { return std::to_string(v); },
-                        .decode = [](std::string_view b) -> std::optional<int> {
-                          if (b.empty() || b.find_first_not_of("0123456789") != std::string_view::npos)
-                            return std::nullopt;
-                          return std::stoi(std::string(b));
-                        }};
+  ValueCodec<int> codec{
+      .encode = [](const int& v) { return std::to_string(v); },
+      .decode = [](std::string_view b) -> std::optional<int> {
+        if (b.empty() || b.find_first_not_of("0123456789") != std::string_view::npos)
+          return std::nullopt;
+        return std::stoi(std::string(b));
+      }};
   RequestCoalescer<int> a({.ttl = 0s, .shared_cache = &shared, .shared_ttl = 60s}, codec);
   RequestCoalescer<int> b({.ttl = 0s, .shared_cache = &shared, .shared_ttl = 60s}, codec);
   EXPECT_EQ(a.get("k", [] { return 42; }), 42);
@@ -203,7 +204,8 @@ TEST_F(RedisTest, InvalidationReachesTheSharedCache) {
   RedisClient redis({.url = server_.url()});
   RedisResultCache shared(redis, "test:inv:");
   RequestCoalescer<std::string> a({.ttl = 60s, .shared_cache = &shared, .shared_ttl = 60s});
-  for (const char* k : {"user:1", "user:2", "img:1"}) (void)a.get(k, [] { return std::string("v"); });
+  for (const char* k : {"user:1", "user:2", "img:1"})
+    (void)a.get(k, [] { return std::string("v"); });
   redis.set("other:user:9", "not ours");
   EXPECT_EQ(a.invalidate_key("user:1"), 1u);
   EXPECT_EQ(redis.get("test:inv:user:1"), std::nullopt);
@@ -230,13 +232,19 @@ std::int64_t metric(metrics::MeterProvider& provider, std::string_view name, std
 
 TEST_F(RedisTest, CoalescerDegradesToDirectExecutionWhileRedisIsDownAndRecovers) {
   metrics::MeterProvider provider;
-  RedisClient redis({.url = server_.url(), .connect_timeout = 200ms, .name = "cache-redis",
+  RedisClient redis({.url = server_.url(),
+                     .connect_timeout = 200ms,
+                     .name = "cache-redis",
                      .meter = &provider.meter("redis")});
   RedisResultCache shared(redis, "test:deg:");
   ManualClock clock;
-  RequestCoalescer<std::string> a({.name = "analyze", .ttl = 0s, .clock = &clock,
-                                   .meter = &provider.meter("perf"), .shared_cache = &shared,
-                                   .shared_ttl = 60s, .shared_retry_after = 1s});
+  RequestCoalescer<std::string> a({.name = "analyze",
+                                   .ttl = 0s,
+                                   .clock = &clock,
+                                   .meter = &provider.meter("perf"),
+                                   .shared_cache = &shared,
+                                   .shared_ttl = 60s,
+                                   .shared_retry_after = 1s});
   std::atomic<int> upstream{0};
   auto fn = [&] { return "v" + std::to_string(++upstream); };
   EXPECT_EQ(a.get("k", fn), "v1");
@@ -256,7 +264,7 @@ TEST_F(RedisTest, CoalescerDegradesToDirectExecutionWhileRedisIsDownAndRecovers)
   EXPECT_EQ(metric(provider, "lumen.coalescer.shared_errors", "coalescer", "analyze"), 1);
   EXPECT_GE(metric(provider, "lumen.pool.destroyed", "pool", "cache-redis"), 1);
 
-  ASSERT_TRUE(server_.start());  // empty: no persistence
+  ASSERT_TRUE(server_.start());     // empty: no persistence
   EXPECT_EQ(a.get("k", fn), "v5");  // still inside the retry period: skipped
   EXPECT_EQ(a.stats().shared_errors, 1u);
   clock.advance(1s);
@@ -270,13 +278,15 @@ TEST_F(RedisTest, CoalescerDegradesToDirectExecutionWhileRedisIsDownAndRecovers)
 // The usage examples at the top of redis_client.hpp, result_cache.hpp and redis_cache.hpp.
 TEST_F(RedisTest, HeaderExamplesRun) {
   auto memory = std::make_shared<exporters::InMemorySpanExporter>();
-  trace::TracerProvider tracers{{.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)}};
+  trace::TracerProvider tracers{
+      {.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)}};
   trace::Tracer& tracer = tracers.tracer("example");
   metrics::MeterProvider meters;
   metrics::Meter& meter = meters.meter("example");
   {
     // redis_client.hpp (the URL points at the test's server instead of :secret@...:6379/2)
-    lumen::perf::RedisClient redis({.url = server_.url() + "/2", .tracer = &tracer, .meter = &meter});
+    lumen::perf::RedisClient redis(
+        {.url = server_.url() + "/2", .tracer = &tracer, .meter = &meter});
     redis.set("session:42", "payload", std::chrono::seconds(30));
     std::optional<std::string> v = redis.get("session:42");
     redis.del_matching("session:*");
@@ -287,9 +297,10 @@ TEST_F(RedisTest, HeaderExamplesRun) {
     // result_cache.hpp
     lumen::perf::RedisClient redis({.url = server_.url()});
     lumen::perf::RedisResultCache shared(redis, "lumen:analyze:");
-    lumen::perf::RequestCoalescer<std::string> analyses(
-        {.name = "analyze", .ttl = std::chrono::seconds(5), .shared_cache = &shared,
-         .shared_ttl = std::chrono::minutes(10)});
+    lumen::perf::RequestCoalescer<std::string> analyses({.name = "analyze",
+                                                         .ttl = std::chrono::seconds(5),
+                                                         .shared_cache = &shared,
+                                                         .shared_ttl = std::chrono::minutes(10)});
     EXPECT_EQ(analyses.get("img", [] { return std::string("r"); }), "r");
     EXPECT_EQ(redis.get("lumen:analyze:img"), "r");
   }

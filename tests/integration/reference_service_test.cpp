@@ -15,8 +15,8 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,7 +37,8 @@ using json = nlohmann::json;
 // A child process with its stdout and stderr in a file; SIGTERM and reaped on destruction.
 class Child {
  public:
-  Child(std::vector<std::string> args, const std::vector<std::string>& extra_env, const fs::path& log) {
+  Child(std::vector<std::string> args, const std::vector<std::string>& extra_env,
+        const fs::path& log) {
     std::vector<std::string> env_storage = extra_env;
     for (char** e = environ; *e != nullptr; ++e) env_storage.emplace_back(*e);
     std::vector<char*> env;
@@ -48,7 +49,8 @@ class Child {
     argv.push_back(nullptr);
     posix_spawn_file_actions_t files;
     posix_spawn_file_actions_init(&files);
-    posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, log.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
     if (posix_spawn(&pid_, argv[0], &files, nullptr, argv.data(), env.data()) != 0) pid_ = -1;
     posix_spawn_file_actions_destroy(&files);
@@ -97,35 +99,41 @@ std::string read_file(const fs::path& path) {
   std::error_code ec;
   std::string text(fs::file_size(path, ec), '\0');
   if (ec) return {};
-  std::ifstream(path, std::ios::binary).read(text.data(), static_cast<std::streamsize>(text.size()));
+  std::ifstream(path, std::ios::binary)
+      .read(text.data(), static_cast<std::streamsize>(text.size()));
   return text;
 }
 
 // CPU time (user + system) a process has used so far, from /proc/<pid>/stat.
 double cpu_seconds(pid_t pid) {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");  // its size reads as 0: no read_file()
+  std::ifstream file("/proc/" + std::to_string(pid) +
+                     "/stat");  // its size reads as 0: no read_file()
   const std::string stat{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
   // The command name (field 2) may hold spaces: count the fields after its closing parenthesis,
   // which start with field 3; utime and stime are fields 14 and 15.
   std::istringstream fields(stat.substr(stat.rfind(')') + 1));
-  std::vector<std::string> values{std::istream_iterator<std::string>(fields), std::istream_iterator<std::string>()};
+  std::vector<std::string> values{std::istream_iterator<std::string>(fields),
+                                  std::istream_iterator<std::string>()};
   if (values.size() < 13) return 1e9;  // gone: fails the comparison below
-  return (std::stod(values[11]) + std::stod(values[12])) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return (std::stod(values[11]) + std::stod(values[12])) /
+         static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-// 300 idle connections under `ulimit -n 256` used to leave the gateway at 100 % of a core, answering
-// no one: accept() failed with EMFILE and was retried at once, forever. Now the public server keeps
-// its connections below the descriptor limit (503 beyond), and the admin endpoint, which runs out of
-// descriptors when they are all taken, answers 503 through a spare descriptor and pauses accepting.
+// 300 idle connections under `ulimit -n 256` used to leave the gateway at 100 % of a core,
+// answering no one: accept() failed with EMFILE and was retried at once, forever. Now the public
+// server keeps its connections below the descriptor limit (503 beyond), and the admin endpoint,
+// which runs out of descriptors when they are all taken, answers 503 through a spare descriptor and
+// pauses accepting.
 TEST(ReferenceService, StaysAnsweringAndIdleWhenConnectionsExhaustItsFileDescriptors) {
   const fs::path dir = fs::temp_directory_path() / ("reference-fd-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::uint16_t gateway_port = lumen::testing::free_loopback_port();
   const std::uint16_t admin_port = lumen::testing::free_loopback_port();
-  Child gateway({"/usr/bin/prlimit", "--nofile=256:256", LUMEN_BEAUTIFYAI, "--port", std::to_string(gateway_port),
-                 "--upstream", "http://127.0.0.1:1"},
-                {"METRICS_PORT=" + std::to_string(admin_port), "LOG_LEVEL=error", "OTEL_TRACES_EXPORTER=memory"},
+  Child gateway({"/usr/bin/prlimit", "--nofile=256:256", LUMEN_BEAUTIFYAI, "--port",
+                 std::to_string(gateway_port), "--upstream", "http://127.0.0.1:1"},
+                {"METRICS_PORT=" + std::to_string(admin_port), "LOG_LEVEL=error",
+                 "OTEL_TRACES_EXPORTER=memory"},
                 dir / "gateway.log");
   ASSERT_TRUE(gateway.started());
   ASSERT_TRUE(wait_for_http(gateway_port, "/healthz")) << read_file(dir / "gateway.log");
@@ -133,8 +141,10 @@ TEST(ReferenceService, StaysAnsweringAndIdleWhenConnectionsExhaustItsFileDescrip
 
   {
     std::vector<std::unique_ptr<lumen::testing::RawConnection>> idle;
-    for (int i = 0; i < 300; ++i) idle.push_back(std::make_unique<lumen::testing::RawConnection>(gateway_port));
-    for (int i = 0; i < 80; ++i) idle.push_back(std::make_unique<lumen::testing::RawConnection>(admin_port));
+    for (int i = 0; i < 300; ++i)
+      idle.push_back(std::make_unique<lumen::testing::RawConnection>(gateway_port));
+    for (int i = 0; i < 80; ++i)
+      idle.push_back(std::make_unique<lumen::testing::RawConnection>(admin_port));
     // A spinning accept loop burns about a second of CPU per second; a waiting one almost none.
     const double before = cpu_seconds(gateway.pid());
     std::this_thread::sleep_for(1s);
@@ -144,7 +154,9 @@ TEST(ReferenceService, StaysAnsweringAndIdleWhenConnectionsExhaustItsFileDescrip
     // Within 5 s: before the idle connections time out (10 s) and free descriptors by themselves.
     for (const std::uint16_t port : {gateway_port, admin_port}) {
       int status = 0;
-      EXPECT_NO_THROW(status = lumen::testing::http_request(port, "GET", "/healthz", {}, {}, 5s).status) << port;
+      EXPECT_NO_THROW(status =
+                          lumen::testing::http_request(port, "GET", "/healthz", {}, {}, 5s).status)
+          << port;
       EXPECT_TRUE(status == 503 || status == 200) << port << ": " << status;
     }
   }
@@ -154,54 +166,101 @@ TEST(ReferenceService, StaysAnsweringAndIdleWhenConnectionsExhaustItsFileDescrip
   ASSERT_TRUE(wait_for_http(admin_port, "/healthz"));
   const std::string scrape = lumen::testing::http_get(admin_port, "/metrics").body;
   const auto rejections = [&](std::string_view reason, std::uint16_t port) -> long long {
-    const std::string series = "lumen_http_server_rejections_total{reason=\"" + std::string(reason) +
-                               "\",server_port=\"" + std::to_string(port) + "\"} ";
+    const std::string series = "lumen_http_server_rejections_total{reason=\"" +
+                               std::string(reason) + "\",server_port=\"" + std::to_string(port) +
+                               "\"} ";
     const std::size_t at = scrape.find(series);
     return at == std::string::npos ? -1 : std::stoll(scrape.substr(at + series.size()));
   };
   for (const std::uint16_t port : {gateway_port, admin_port}) {
     EXPECT_GT(rejections("connection_limit", port) + rejections("descriptors_exhausted", port), 0)
-        << port << ":\n" << scrape;
+        << port << ":\n"
+        << scrape;
   }
   EXPECT_EQ(gateway.terminate(), 0) << read_file(dir / "gateway.log");
   fs::remove_all(dir);
 }
 
+// OTEL_SDK_DISABLED=true and OTEL_* values the SDK specification says to warn about: the gateway
+// starts (it exited before), answers, and records no metric; the warnings name each variable.
+TEST(ReferenceService, RunsWithTheSdkDisabledAndWarnsAboutUnusableOtelValues) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("reference-disabled-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::uint16_t modelsim_port = lumen::testing::free_loopback_port();
+  const std::uint16_t gateway_port = lumen::testing::free_loopback_port();
+  const std::uint16_t admin_port = lumen::testing::free_loopback_port();
+  Child modelsim({LUMEN_MODELSIM, "--port", std::to_string(modelsim_port)}, {},
+                 dir / "modelsim.log");
+  ASSERT_TRUE(modelsim.started());
+  ASSERT_TRUE(wait_for_http(modelsim_port, "/v1/models")) << read_file(dir / "modelsim.log");
+  Child gateway(
+      {LUMEN_BEAUTIFYAI, "--port", std::to_string(gateway_port), "--upstream",
+       "http://127.0.0.1:" + std::to_string(modelsim_port)},
+      {"METRICS_PORT=" + std::to_string(admin_port), "LOG_LEVEL=error", "OTEL_SDK_DISABLED=true",
+       "OTEL_BSP_MAX_QUEUE_SIZE=2", "OTEL_TRACES_SAMPLER=bogus"},
+      dir / "gateway.log");
+  ASSERT_TRUE(gateway.started());
+  ASSERT_TRUE(wait_for_http(gateway_port, "/healthz")) << read_file(dir / "gateway.log");
+  const auto reply = lumen::testing::http_request(
+      gateway_port, "POST", "/v1/analyze", {{"content-type", "application/json"}},
+      R"({"operation":"analyze","user_id":"u-1","document":"hello"})");
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  const std::string metrics = lumen::testing::http_get(admin_port, "/metrics").body;
+  EXPECT_EQ(metrics.find("gateway_requests_total"), std::string::npos) << metrics;
+  EXPECT_EQ(lumen::testing::http_get(admin_port, "/dashboard").status, 200);
+  EXPECT_EQ(gateway.terminate(), 0);
+  const std::string log = read_file(dir / "gateway.log");
+  EXPECT_NE(log.find("OTEL_TRACES_SAMPLER='bogus' is not valid"), std::string::npos) << log;
+  EXPECT_NE(log.find("OTEL_BSP_MAX_EXPORT_BATCH_SIZE='512' is not valid"), std::string::npos)
+      << log;
+  EXPECT_EQ(modelsim.terminate(), 0);
+  fs::remove_all(dir);
+}
+
 TEST(ReferenceService, LoadgenCompareMeasuresEveryCriterionAgainstTheRealProcesses) {
-  const fs::path dir = fs::temp_directory_path() / ("reference-service-" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("reference-service-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "images");
   lumen::image::ensure_libvips_started();
   for (int i = 0; i < 3; ++i) {
-    const auto bytes = lumen::image::testing::png(lumen::image::testing::gradient(1600 + 100 * i, 1200));
+    const auto bytes =
+        lumen::image::testing::png(lumen::image::testing::gradient(1600 + 100 * i, 1200));
     std::ofstream(dir / "images" / ("g" + std::to_string(i) + ".png"), std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
   }
   const std::uint16_t modelsim_port = lumen::testing::free_loopback_port();
   const std::uint16_t gateway_port = lumen::testing::free_loopback_port();
   const std::uint16_t admin_port = lumen::testing::free_loopback_port();
 
-  Child modelsim({LUMEN_MODELSIM, "--port", std::to_string(modelsim_port)}, {}, dir / "modelsim.log");
+  Child modelsim({LUMEN_MODELSIM, "--port", std::to_string(modelsim_port)}, {},
+                 dir / "modelsim.log");
   ASSERT_TRUE(modelsim.started());
   ASSERT_TRUE(wait_for_http(modelsim_port, "/v1/models")) << read_file(dir / "modelsim.log");
   Child gateway({LUMEN_BEAUTIFYAI, "--port", std::to_string(gateway_port), "--upstream",
                  "http://127.0.0.1:" + std::to_string(modelsim_port)},
-                {"METRICS_PORT=" + std::to_string(admin_port), "LOG_LEVEL=error", "OTEL_TRACES_EXPORTER=memory"},
+                {"METRICS_PORT=" + std::to_string(admin_port), "LOG_LEVEL=error",
+                 "OTEL_TRACES_EXPORTER=memory"},
                 dir / "gateway.log");
   ASSERT_TRUE(gateway.started());
   ASSERT_TRUE(wait_for_http(gateway_port, "/healthz")) << read_file(dir / "gateway.log");
 
-  Child loadgen({LUMEN_LOADGEN, "--target", "http://127.0.0.1:" + std::to_string(gateway_port), "--admin",
-                 "http://127.0.0.1:" + std::to_string(admin_port), "--compare",
-                 "--phase-seconds", "1.5", "--rate", "20", "--documents", "40", "--image-share", "0.5",
-                 "--images", (dir / "images").string(), "--json", (dir / "criteria.json").string()},
-                {}, dir / "loadgen.log");
+  Child loadgen(
+      {LUMEN_LOADGEN, "--target", "http://127.0.0.1:" + std::to_string(gateway_port), "--admin",
+       "http://127.0.0.1:" + std::to_string(admin_port), "--compare", "--phase-seconds", "1.5",
+       "--rate", "20", "--documents", "40", "--image-share", "0.5", "--images",
+       (dir / "images").string(), "--json", (dir / "criteria.json").string()},
+      {}, dir / "loadgen.log");
   ASSERT_EQ(loadgen.wait(), 0) << read_file(dir / "loadgen.log");
   const std::string printed = read_file(dir / "loadgen.log");
   EXPECT_NE(printed.find("Success criteria"), std::string::npos) << printed;
   const json criteria = json::parse(read_file(dir / "criteria.json"));
-  for (const char* name : {"tracing overhead", "duplicate upstream calls removed", "image bytes saved",
-                           "throughput gain from batching", "overall latency reduction"}) {
+  for (const char* name :
+       {"tracing overhead", "duplicate upstream calls removed", "image bytes saved",
+        "throughput gain from batching", "overall latency reduction"}) {
     ASSERT_TRUE(criteria.contains(name)) << name << " missing from " << criteria.dump();
     EXPECT_TRUE(criteria[name]["percent"].is_number());
   }
@@ -216,14 +275,16 @@ TEST(ReferenceService, LoadgenCompareMeasuresEveryCriterionAgainstTheRealProcess
 
   // A job over the WebSocket, and the stream still open when the service is told to stop.
   lumen::testing::WebSocketClient stream(gateway_port, "/v1/stream");
-  stream.send(R"({"operation":"analyze","user_id":"u-ws","tier":"free","document":"over the socket"})");
+  stream.send(
+      R"({"operation":"analyze","user_id":"u-ws","tier":"free","document":"over the socket"})");
   json last;
   while (auto message = stream.receive(10s)) {
     last = json::parse(*message);
     if (last["type"] == "result") break;
   }
   EXPECT_EQ(last["http_status"], 200) << last.dump();
-  EXPECT_NE(lumen::testing::http_get(admin_port, "/metrics").body.find("\nactive_connections 1\n"), std::string::npos);
+  EXPECT_NE(lumen::testing::http_get(admin_port, "/metrics").body.find("\nactive_connections 1\n"),
+            std::string::npos);
   EXPECT_EQ(gateway.terminate(), 0) << read_file(dir / "gateway.log");
   EXPECT_TRUE(stream.closed_by_server_within(5s));
   EXPECT_EQ(modelsim.terminate(), 0);

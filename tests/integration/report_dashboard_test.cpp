@@ -15,10 +15,10 @@
 #include "../unit/report/json_schema.hpp"
 #include "http_client.hpp"
 #include "lumen/admin/admin_server.hpp"
-#include "lumen/core/clock.hpp"
-#include "lumen/export/memory_exporter.hpp"
 #include "lumen/beautifyai/metrics.hpp"
 #include "lumen/beautifyai/report_profile.hpp"
+#include "lumen/core/clock.hpp"
+#include "lumen/export/memory_exporter.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/report/dashboard.hpp"
 
@@ -52,11 +52,13 @@ ChromiumRun run_chromium(const std::string& url, const std::string& extra, const
   fs::remove_all(profile);
   fs::create_directories(profile);
   const std::string cmd =
-      "cd '" + dir.string() + "' && timeout 60 chromium --headless --no-sandbox --disable-gpu "
+      "cd '" + dir.string() +
+      "' && timeout 60 chromium --headless --no-sandbox --disable-gpu "
       "--no-first-run --disable-background-networking --disable-component-update --disable-sync "
       "--enable-logging=stderr --v=0 --virtual-time-budget=5000 --window-size=1280,1600 "
-      "--user-data-dir='" + profile.string() + "' " + extra + " '" + url + "' >'" +
-      (dir / "stdout.txt").string() + "' 2>'" + (dir / "stderr.txt").string() + "'";
+      "--user-data-dir='" +
+      profile.string() + "' " + extra + " '" + url + "' >'" + (dir / "stdout.txt").string() +
+      "' 2>'" + (dir / "stderr.txt").string() + "'";
   ChromiumRun r;
   const int status = std::system(cmd.c_str());
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -82,7 +84,8 @@ std::vector<std::string> console_errors(const std::string& log) {
 
 std::size_t count(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
-  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++n;
   return n;
 }
 
@@ -96,8 +99,9 @@ class DashboardServe : public ::testing::Test {
     admin_.route("/broken", [](const admin::AdminRequest&) {
       admin::AdminResponse r;
       r.content_type = "text/html; charset=utf-8";
-      r.body = "<!DOCTYPE html><html><head><link rel=\"icon\" href=\"data:,\"></head><body>"
-               "<script>undefined_function_on_purpose();</script></body></html>";
+      r.body =
+          "<!DOCTYPE html><html><head><link rel=\"icon\" href=\"data:,\"></head><body>"
+          "<script>undefined_function_on_purpose();</script></body></html>";
       return r;
     });
     admin_.start();
@@ -171,7 +175,8 @@ TEST_F(DashboardServe, ReportEndpointAnswersValidJsonAndRejectsABadPeriod) {
   EXPECT_NEAR(j["aiPerformance"]["successRate"].get<double>(), 1.0 - 180.0 / 2700.0, 1e-12);
   EXPECT_EQ(j["cachePerformance"]["hitRate"], 0.75);
 
-  const auto five = nlohmann::json::parse(testing::http_get(admin_.port(), "/report?period=5m").body);
+  const auto five =
+      nlohmann::json::parse(testing::http_get(admin_.port(), "/report?period=5m").body);
   EXPECT_EQ(five["aiPerformance"]["totalRequests"], 30.0 * 15);
 
   const auto bad = testing::http_get(admin_.port(), "/report?period=2h");
@@ -216,7 +221,8 @@ TEST_F(DashboardServe, HeadlessChromiumDrawsTheChartsWithoutConsoleErrors) {
 
   // The console check itself: a page with an error must be caught.
   const ChromiumRun broken = run_chromium(url("/broken"), "--dump-dom", dir / "broken");
-  EXPECT_FALSE(console_errors(broken.log).empty()) << "the console check saw nothing in:\n" << broken.log;
+  EXPECT_FALSE(console_errors(broken.log).empty()) << "the console check saw nothing in:\n"
+                                                   << broken.log;
 
   const ChromiumRun run = run_chromium(url("/dashboard?period=1h"), "--dump-dom", dir / "dom");
   ASSERT_EQ(run.exit_code, 0) << run.log;

@@ -19,9 +19,9 @@
 
 #include "http_client.hpp"
 #include "lumen/admin/admin_server.hpp"
-#include "lumen/core/clock.hpp"
 #include "lumen/beautifyai/metrics.hpp"
 #include "lumen/beautifyai/report_profile.hpp"
+#include "lumen/core/clock.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/report/prometheus_source.hpp"
 #include "lumen/report/report.hpp"
@@ -34,13 +34,15 @@ using namespace std::chrono_literals;
 
 class PrometheusProcess {
  public:
-  PrometheusProcess(std::uint16_t target_port) : dir_(fs::temp_directory_path() / ("lumen_report_prom_" + std::to_string(::getpid()))) {
+  PrometheusProcess(std::uint16_t target_port)
+      : dir_(fs::temp_directory_path() / ("lumen_report_prom_" + std::to_string(::getpid()))) {
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "data");
     port_ = testing::free_loopback_port();
     std::ofstream(dir_ / "prometheus.yml")
         << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-        << "scrape_configs:\n  - job_name: lumen\n    static_configs:\n      - targets: ['127.0.0.1:"
+        << "scrape_configs:\n  - job_name: lumen\n    static_configs:\n      - targets: "
+           "['127.0.0.1:"
         << target_port << "']\n";
     const std::string cmd = "prometheus --config.file='" + (dir_ / "prometheus.yml").string() +
                             "' --storage.tsdb.path='" + (dir_ / "data").string() +
@@ -110,7 +112,8 @@ class PrometheusProcess {
 // The same mix every round, so that every histogram bucket and counter series that grows later
 // already has a value at the first scrape.
 // The largest latency, in seconds, that workload() records for each model.
-const std::map<std::string, double> kLargestLatency = {{"gemini-2.0-flash", 0.31}, {"gpt-4o-mini", 1.8}};
+const std::map<std::string, double> kLargestLatency = {{"gemini-2.0-flash", 0.31},
+                                                       {"gpt-4o-mini", 1.8}};
 
 void workload(beautifyai::Metrics& ai, int rounds) {
   for (int r = 0; r < rounds; ++r) {
@@ -144,13 +147,15 @@ TEST(ReportPrometheus, GivesTheSameReportAsTheEmbeddedStore) {
   store.record(provider.collect(), wall_clock_ns());  // the embedded baseline
 
   PrometheusProcess prom(admin.port());
-  ASSERT_TRUE(prom.wait_for("count_over_time(up{job=\"lumen\"}[1m])", [](double v) { return v >= 6; }, 30s))
+  ASSERT_TRUE(prom.wait_for(
+      "count_over_time(up{job=\"lumen\"}[1m])", [](double v) { return v >= 6; }, 30s))
       << prom.log();
 
   workload(ai, 1);
   store.record(provider.collect(), wall_clock_ns());
   const double expected_total = 5 * 30;
-  ASSERT_TRUE(prom.wait_for("sum(ai_requests_total)", [&](double v) { return v == expected_total; }, 15s))
+  ASSERT_TRUE(prom.wait_for(
+      "sum(ai_requests_total)", [&](double v) { return v == expected_total; }, 15s))
       << prom.log();
   const auto scraped_at = prom.value("max(timestamp(ai_requests_total))");
   ASSERT_TRUE(scraped_at.has_value());
@@ -159,15 +164,18 @@ TEST(ReportPrometheus, GivesTheSameReportAsTheEmbeddedStore) {
   ReportOptions opt;
   opt.profile = beautifyai::report_profile();
   opt.cores = 2;
-  PrometheusSource source({.url = prom.url(), .gauge_step = 1s, .names = opt.profile.prometheus_names});
+  PrometheusSource source(
+      {.url = prom.url(), .gauge_step = 1s, .names = opt.profile.prometheus_names});
   const Report from_prom = ReportGenerator(source, opt).generate(Period::k5m, t_b);
   const Report embedded = ReportGenerator(store, opt).generate(Period::k5m, wall_clock_ns());
   EXPECT_EQ(source.errors(), 0U);
 
   EXPECT_DOUBLE_EQ(embedded.ai.total_requests, 30);
   // Extrapolation before the first scrape: half a scrape interval over >= 6 s of samples.
-  EXPECT_NEAR(from_prom.ai.total_requests, embedded.ai.total_requests, 0.2 * embedded.ai.total_requests)
-      << "samples per series: " << prom.value("max(count_over_time(ai_requests_total[5m]))").value_or(-1)
+  EXPECT_NEAR(from_prom.ai.total_requests, embedded.ai.total_requests,
+              0.2 * embedded.ai.total_requests)
+      << "samples per series: "
+      << prom.value("max(count_over_time(ai_requests_total[5m]))").value_or(-1)
       << ", first: " << prom.value("min(min_over_time(ai_requests_total[5m]))").value_or(-1);
   EXPECT_GE(from_prom.ai.total_requests, embedded.ai.total_requests - 1e-6);
   EXPECT_NEAR(from_prom.ai.success_rate, embedded.ai.success_rate, 1e-9);
@@ -184,7 +192,8 @@ TEST(ReportPrometheus, GivesTheSameReportAsTheEmbeddedStore) {
     const ModelFigures& b = embedded.ai.models[i];
     EXPECT_EQ(a.model, b.model);
     EXPECT_NEAR(a.failure_rate, b.failure_rate, 1e-9) << b.model;
-    EXPECT_NEAR(std::min(a.p99_latency, kLargestLatency.at(b.model)), b.p99_latency, 1e-9) << b.model;
+    EXPECT_NEAR(std::min(a.p99_latency, kLargestLatency.at(b.model)), b.p99_latency, 1e-9)
+        << b.model;
     EXPECT_NEAR(a.cost_per_request, b.cost_per_request, 1e-12) << b.model;
     EXPECT_NEAR(a.cost, b.cost, 0.2 * b.cost) << b.model;
   }
@@ -200,9 +209,11 @@ TEST(ReportPrometheus, GivesTheSameReportAsTheEmbeddedStore) {
 }
 
 TEST(ReportPrometheus, AnUnreachableServerGivesAnEmptyReportAndCountsErrors) {
-  PrometheusSource source({.url = "http://127.0.0.1:" + std::to_string(testing::free_loopback_port()),
-                           .timeout = 500ms});
-  const Report r = ReportGenerator(source, {.profile = beautifyai::report_profile()}).generate(Period::k1h, wall_clock_ns());
+  PrometheusSource source(
+      {.url = "http://127.0.0.1:" + std::to_string(testing::free_loopback_port()),
+       .timeout = 500ms});
+  const Report r = ReportGenerator(source, {.profile = beautifyai::report_profile()})
+                       .generate(Period::k1h, wall_clock_ns());
   EXPECT_EQ(r.ai.total_requests, 0);
   EXPECT_GT(source.errors(), 0U);
 }

@@ -51,11 +51,12 @@ std::string slurp(const fs::path& p) {
 
 TEST(ReportPromtool, AlertRulesLoadAndTheirUnitTestsPass) {
   ASSERT_TRUE(fs::exists("/usr/bin/promtool")) << "promtool is missing: run scripts/bootstrap.sh";
-  const ToolRun check = run("/usr/bin/promtool check rules '" + (kDeploy / "prometheus" / "lumen-alerts.yml").string() + "'");
+  const ToolRun check = run("/usr/bin/promtool check rules '" +
+                            (kDeploy / "prometheus" / "lumen-alerts.yml").string() + "'");
   EXPECT_EQ(check.exit_code, 0) << check.output;
   EXPECT_NE(check.output.find("SUCCESS"), std::string::npos) << check.output;
   const ToolRun test = run("cd '" + (kDeploy / "prometheus").string() +
-                       "' && /usr/bin/promtool test rules lumen-alerts.test.yml");
+                           "' && /usr/bin/promtool test rules lumen-alerts.test.yml");
   EXPECT_EQ(test.exit_code, 0) << test.output;
 }
 
@@ -68,7 +69,8 @@ TEST(ReportPromtool, RuleThresholdsEqualTheBuiltInOnes) {
     const std::string line = rules.substr(expr, rules.find('\n', expr) - expr);
     char want[64];
     std::snprintf(want, sizeof want, "> %g", r.fire_above);
-    EXPECT_NE(line.find(want), std::string::npos) << r.name << ": " << line << " (want " << want << ")";
+    EXPECT_NE(line.find(want), std::string::npos)
+        << r.name << ": " << line << " (want " << want << ")";
     EXPECT_NE(rules.find("severity: " + r.severity, at), std::string::npos) << r.name;
   }
   const BurnRateOptions burn;
@@ -85,8 +87,8 @@ TEST(ReportPromtool, GrafanaDashboardHasTheBuiltInPanels) {
     titles.push_back(p["title"].get<std::string>());
     EXPECT_FALSE(p["targets"].empty()) << titles.back();
   }
-  for (const char* t : {"Request rate by model", "Latency percentiles", "Error rate", "Cache hit rate",
-                        "Cost by model", "Queue depth and connections"}) {
+  for (const char* t : {"Request rate by model", "Latency percentiles", "Error rate",
+                        "Cache hit rate", "Cost by model", "Queue depth and connections"}) {
     EXPECT_NE(std::find(titles.begin(), titles.end(), t), titles.end()) << t;
   }
 }
@@ -100,12 +102,15 @@ TEST(ReportPromtool, TheInstrumentsAddedForTheReportPassCheckMetrics) {
   ai.record_ai_call_avoided("gemini-2.0-flash", beautifyai::AvoidedReason::kCache);
   ai.record_cache_bytes_saved("document", 48'000);
   ai.set_circuit_state("gpt-4o-mini", beautifyai::CircuitState::kOpen);
-  const std::string text = metrics::serialize(provider.collect(), metrics::ExpositionFormat::kPrometheusText);
-  for (const char* name : {"ai_token_usage_total{", "user_request_duration_seconds_bucket{",
-                           "ai_calls_avoided_total{", "cache_saved_bytes_total{", "ai_circuit_state{"}) {
+  const std::string text =
+      metrics::serialize(provider.collect(), metrics::ExpositionFormat::kPrometheusText);
+  for (const char* name :
+       {"ai_token_usage_total{", "user_request_duration_seconds_bucket{", "ai_calls_avoided_total{",
+        "cache_saved_bytes_total{", "ai_circuit_state{"}) {
     EXPECT_NE(text.find(name), std::string::npos) << name << " missing in:\n" << text;
   }
-  const fs::path file = fs::temp_directory_path() / ("lumen_report_metrics_" + std::to_string(::getpid()));
+  const fs::path file =
+      fs::temp_directory_path() / ("lumen_report_metrics_" + std::to_string(::getpid()));
   std::ofstream(file) << text;
   const ToolRun r = run("/usr/bin/promtool check metrics < '" + file.string() + "'");
   fs::remove(file);

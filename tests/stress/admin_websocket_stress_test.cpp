@@ -27,17 +27,19 @@ TEST(AdminWebSocketStress, PushersClosersAndStopRaceWithoutLosingOrder) {
   std::map<std::uint64_t, WebSocketChannel> open;  // by channel id
   std::atomic<int> opened{0};
   std::atomic<int> closed{0};
-  server.route_websocket("/ws", {.on_open = [&](const WebSocketChannel& c, const AdminRequest&) {
-                                   opened.fetch_add(1);
-                                   std::lock_guard lock(mutex);
-                                   open.emplace(c.id(), c);
-                                 },
+  server.route_websocket("/ws", {.on_open =
+                                     [&](const WebSocketChannel& c, const AdminRequest&) {
+                                       opened.fetch_add(1);
+                                       std::lock_guard lock(mutex);
+                                       open.emplace(c.id(), c);
+                                     },
                                  .on_message = {},
-                                 .on_close = [&](const WebSocketChannel& c) {
-                                   closed.fetch_add(1);
-                                   std::lock_guard lock(mutex);
-                                   open.erase(c.id());
-                                 }});
+                                 .on_close =
+                                     [&](const WebSocketChannel& c) {
+                                       closed.fetch_add(1);
+                                       std::lock_guard lock(mutex);
+                                       open.erase(c.id());
+                                     }});
   server.start();
 
   // Pushers: a per-channel sequence number in every message, so a client can check the order.

@@ -1,5 +1,6 @@
 // BatchSpanProcessor under concurrent producers: exact accounting of every span, with and without
-// drops, and force_flush racing producers. Spans travel the real path (Tracer -> Span -> processor).
+// drops, and force_flush racing producers. Spans travel the real path (Tracer -> Span ->
+// processor).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -68,8 +69,8 @@ struct Pipeline {
       : exporter(std::move(collector)) {
     auto owned = std::make_unique<BatchSpanProcessor>(exporter, options);
     processor = owned.get();
-    provider = std::make_unique<TracerProvider>(TracerProviderOptions{
-        .sampler = Sampler::always_on(), .processor = std::move(owned)});
+    provider = std::make_unique<TracerProvider>(
+        TracerProviderOptions{.sampler = Sampler::always_on(), .processor = std::move(owned)});
     tracer = &provider->tracer("stress");
   }
 
@@ -137,9 +138,9 @@ TEST(BatchSpanProcessorStress, NoLossBelowCapacityFromFourProducers) {
 TEST(BatchSpanProcessorStress, NoLossWhenTheQueueHoldsEverythingWithoutFlushes) {
   constexpr int kProducers = 4;
   constexpr int kPerProducer = 5000;
-  Pipeline p(std::make_shared<IdCollector>(),
-             {.max_queue_size = kProducers * kPerProducer, .max_export_batch_size = 256,
-              .schedule_delay = 10ms});
+  Pipeline p(std::make_shared<IdCollector>(), {.max_queue_size = kProducers * kPerProducer,
+                                               .max_export_batch_size = 256,
+                                               .schedule_delay = 10ms});
   std::vector<std::vector<std::uint64_t>> produced(kProducers);
   std::vector<std::thread> threads;
   for (int t = 0; t < kProducers; ++t) {
@@ -237,9 +238,9 @@ TEST(BatchSpanProcessorStress, ConcurrentForceFlushWhileProducing) {
   constexpr int kProducers = 2;
   constexpr int kPerProducer = 4000;
   constexpr int kFlushers = 3;
-  Pipeline p(std::make_shared<IdCollector>(),
-             {.max_queue_size = kProducers * kPerProducer, .max_export_batch_size = 128,
-              .schedule_delay = std::chrono::hours(1)});
+  Pipeline p(std::make_shared<IdCollector>(), {.max_queue_size = kProducers * kPerProducer,
+                                               .max_export_batch_size = 128,
+                                               .schedule_delay = std::chrono::hours(1)});
   std::atomic<std::size_t> ended{0};
   std::atomic<int> producers_left{kProducers};
   std::atomic<int> flushes{0};

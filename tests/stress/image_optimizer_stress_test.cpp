@@ -26,7 +26,8 @@ TEST(ImageOptimizerStress, ConcurrentCallsGiveTheSameBytesAsSequentialOnes) {
   const OptimizeOptions options{.max_width = 80, .max_height = 80};
 
   std::vector<Bytes> expected;
-  for (const Bytes& in : inputs) expected.push_back(optimizer.optimize_for_analysis(in, options).value().bytes);
+  for (const Bytes& in : inputs)
+    expected.push_back(optimizer.optimize_for_analysis(in, options).value().bytes);
 
 #if defined(__SANITIZE_THREAD__)
   // ThreadSanitizer checks every pixel copy between libvips's own threads against the

@@ -63,7 +63,8 @@ TEST(LoggerStress, BlockPolicyLosesNothingAndKeepsEachThreadsOrder) {
 
 TEST(LoggerStress, DropPolicyAccountsForEveryRecord) {
   auto sink = std::make_shared<CollectSink>();
-  Logger logger(LoggerOptions{.queue_capacity = 8, .overflow = OverflowPolicy::kDrop,
+  Logger logger(LoggerOptions{.queue_capacity = 8,
+                              .overflow = OverflowPolicy::kDrop,
                               .drop_report_interval = std::chrono::milliseconds(0)},
                 {sink});
   constexpr int kThreads = 4;

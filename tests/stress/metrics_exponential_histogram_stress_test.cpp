@@ -28,11 +28,10 @@ TEST(MetricsStress, ExponentialHistogramCountsEveryRecordFromTwoThreads) {
       for (const auto& m : snap.metrics) {
         for (const auto& p : m.exponential_points) {
           // Each collection sees a consistent point: the buckets add up to the count.
-          const auto buckets =
-              std::accumulate(p.positive.bucket_counts.begin(), p.positive.bucket_counts.end(),
-                              p.zero_count) +
-              std::accumulate(p.negative.bucket_counts.begin(), p.negative.bucket_counts.end(),
-                              std::uint64_t{0});
+          const auto buckets = std::accumulate(p.positive.bucket_counts.begin(),
+                                               p.positive.bucket_counts.end(), p.zero_count) +
+                               std::accumulate(p.negative.bucket_counts.begin(),
+                                               p.negative.bucket_counts.end(), std::uint64_t{0});
           EXPECT_EQ(buckets, p.count);
         }
       }

@@ -21,13 +21,15 @@ TEST(BatchStress, ManyItemsWithFailuresAndTimeoutsGetOneOutcomeEachInOrder) {
   std::vector<int> items(600);
   for (int i = 0; i < 600; ++i) items[static_cast<std::size_t>(i)] = i;
   auto release = std::make_shared<std::atomic<bool>>(false);
-  auto out = process_batch(items, [release](const int& v) {
-    if (v % 7 == 0) throw std::runtime_error("seven");
-    if (v == 302) {  // held past its timeout, then let go
-      while (!release->load()) std::this_thread::sleep_for(1ms);
-    }
-    return v + 1;
-  }, {.batch_size = 64, .concurrency = 8, .timeout = 400ms});
+  auto out = process_batch(items,
+                           [release](const int& v) {
+                             if (v % 7 == 0) throw std::runtime_error("seven");
+                             if (v == 302) {  // held past its timeout, then let go
+                               while (!release->load()) std::this_thread::sleep_for(1ms);
+                             }
+                             return v + 1;
+                           },
+                           {.batch_size = 64, .concurrency = 8, .timeout = 400ms});
   release->store(true);
   ASSERT_EQ(out.size(), items.size());
   for (int i = 0; i < 600; ++i) {
@@ -45,12 +47,14 @@ TEST(BatchStress, ManyItemsWithFailuresAndTimeoutsGetOneOutcomeEachInOrder) {
 
 TEST(MicroBatcherStress, EveryCallerGetsItsOwnAnswerUnderContention) {
   std::atomic<int> calls{0};
-  MicroBatcher<int, int> mb([&](std::vector<int>& r) {
-    calls.fetch_add(1);
-    std::vector<int> out;
-    for (int x : r) out.push_back(x * 3);
-    return out;
-  }, {.max_batch = 8, .max_delay = 200us});
+  MicroBatcher<int, int> mb(
+      [&](std::vector<int>& r) {
+        calls.fetch_add(1);
+        std::vector<int> out;
+        for (int x : r) out.push_back(x * 3);
+        return out;
+      },
+      {.max_batch = 8, .max_delay = 200us});
   constexpr int kThreads = 12;
   constexpr int kEach = 300;
   std::atomic<int> wrong{0};

@@ -67,10 +67,18 @@ TEST(CoalescerStress, MixedKeysInvalidationsAndErrorsKeepEveryAnswerCorrect) {
     int i = 0;
     while (!stop.load()) {
       switch (i++ % 4) {
-        case 0: (void)c.invalidate(); break;
-        case 1: (void)c.invalidate_matching("^k1"); break;
-        case 2: (void)c.invalidate_key("k7"); break;
-        default: (void)c.purge_expired(); break;
+        case 0:
+          (void)c.invalidate();
+          break;
+        case 1:
+          (void)c.invalidate_matching("^k1");
+          break;
+        case 2:
+          (void)c.invalidate_key("k7");
+          break;
+        default:
+          (void)c.purge_expired();
+          break;
       }
       (void)c.stats();
       std::this_thread::yield();
@@ -108,8 +116,12 @@ TEST(CoalescerStress, MixedKeysInvalidationsAndErrorsKeepEveryAnswerCorrect) {
 
 TEST(CoalescerStress, StaleWhileRevalidateUnderConcurrentCallersAndAMovingClock) {
   ManualClock clock;
-  RequestCoalescer<int> c({.ttl = 10ms, .max_pending = 4, .max_entries = 16, .shards = 2,
-                           .clock = &clock, .stale_grace = 20ms});
+  RequestCoalescer<int> c({.ttl = 10ms,
+                           .max_pending = 4,
+                           .max_entries = 16,
+                           .shards = 2,
+                           .clock = &clock,
+                           .stale_grace = 20ms});
   constexpr int kThreads = 6;
   constexpr int kCalls = 2000;
   auto version = std::make_shared<std::atomic<int>>(0);

@@ -32,9 +32,10 @@ TEST(PoolStress, ContendedAcquireReleaseNeverExceedsMaxSizeAndLosesNoLease) {
   constexpr int kThreads = 8;
   constexpr int kIterations = 2000;
   {
-    ResourcePool<Tracked> pool([] { return Tracked(); },
-                               {.max_size = 3, .min_idle = 1, .acquire_timeout = std::chrono::seconds(30)},
-                               [](Tracked& t) { return t.uses < 50; });
+    ResourcePool<Tracked> pool(
+        [] { return Tracked(); },
+        {.max_size = 3, .min_idle = 1, .acquire_timeout = std::chrono::seconds(30)},
+        [](Tracked& t) { return t.uses < 50; });
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {

@@ -62,7 +62,8 @@ TEST(ReportDashboardStress, ConcurrentRecordingSamplingAndReadingStayConsistent)
     }
   });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while ((dash.stats().samples < 50 || pages.load() < 20) && std::chrono::steady_clock::now() < deadline) {
+  while ((dash.stats().samples < 50 || pages.load() < 20) &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   stop.store(true);

@@ -32,23 +32,35 @@ std::string lower(std::string_view s) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
 const char* reason_phrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 202: return "Accepted";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 413: return "Payload Too Large";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 202:
+      return "Accepted";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 413:
+      return "Payload Too Large";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Status";
   }
 }
 
@@ -66,10 +78,12 @@ Parse parse_chunked(std::string_view buf, std::size_t pos, std::string& body, st
     size_text = trim(size_text);
     if (size_text.empty()) return Parse::kBad;
     for (char c : size_text) {
-      if (!std::isxdigit(static_cast<unsigned char>(c)) || size > kMaxRequestBytes) return Parse::kBad;
-      size = size * 16 + static_cast<std::size_t>(std::isdigit(static_cast<unsigned char>(c))
-                                                      ? c - '0'
-                                                      : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10);
+      if (!std::isxdigit(static_cast<unsigned char>(c)) || size > kMaxRequestBytes)
+        return Parse::kBad;
+      size = size * 16 +
+             static_cast<std::size_t>(std::isdigit(static_cast<unsigned char>(c))
+                                          ? c - '0'
+                                          : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10);
     }
     pos = eol + 2;
     if (size == 0) {
@@ -97,7 +111,7 @@ struct Connection {
   std::uint64_t id = 0;
   std::string in;
   std::string out;
-  bool hanging = false;       // a scripted hang: read and ignore everything until shutdown
+  bool hanging = false;        // a scripted hang: read and ignore everything until shutdown
   bool sent_continue = false;  // answered "Expect: 100-continue" for the current request
   bool close_after_write = false;
 };
@@ -242,7 +256,8 @@ struct HttpReceiver::Impl {
       while (line_end != std::string_view::npos && line_end < head.size()) {
         const std::size_t start = line_end + 2;
         line_end = head.find("\r\n", start);
-        const std::string_view line = head.substr(start, line_end == std::string_view::npos ? head.npos : line_end - start);
+        const std::string_view line =
+            head.substr(start, line_end == std::string_view::npos ? head.npos : line_end - start);
         const std::size_t colon = line.find(':');
         if (colon == std::string_view::npos) continue;
         std::string name = lower(trim(line.substr(0, colon)));
@@ -280,7 +295,8 @@ struct HttpReceiver::Impl {
 
   bool answer_continue(Connection& c, const ReceivedRequest& req) {
     const auto expect = req.headers.find("expect");
-    if (!c.sent_continue && expect != req.headers.end() && lower(expect->second) == "100-continue") {
+    if (!c.sent_continue && expect != req.headers.end() &&
+        lower(expect->second) == "100-continue") {
       c.out += "HTTP/1.1 100 Continue\r\n\r\n";
       c.sent_continue = true;
     }
@@ -313,7 +329,8 @@ struct HttpReceiver::Impl {
       c.in.clear();
       return;
     }
-    std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + reason_phrase(response.status) +
+    std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " +
+                      reason_phrase(response.status) +
                       "\r\nContent-Length: " + std::to_string(response.body.size()) + "\r\n";
     for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
     if (close) out += "Connection: close\r\n";
@@ -327,7 +344,9 @@ struct HttpReceiver::Impl {
 HttpReceiver::HttpReceiver() : impl_(std::make_unique<Impl>()) {}
 HttpReceiver::~HttpReceiver() = default;
 
-std::uint16_t HttpReceiver::port() const { return impl_->port; }
+std::uint16_t HttpReceiver::port() const {
+  return impl_->port;
+}
 
 std::string HttpReceiver::url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(impl_->port) + path;
@@ -338,7 +357,8 @@ void HttpReceiver::script(std::vector<ScriptedResponse> responses) {
   for (auto& r : responses) impl_->script.push_back(std::move(r));
 }
 
-std::vector<ReceivedRequest> HttpReceiver::wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) {
+std::vector<ReceivedRequest> HttpReceiver::wait_for_requests(std::size_t n,
+                                                             std::chrono::milliseconds timeout) {
   std::unique_lock lock(impl_->mutex);
   impl_->arrived.wait_for(lock, timeout, [&] { return impl_->requests.size() >= n; });
   return impl_->requests;

@@ -24,7 +24,7 @@ struct ReceivedRequest {
   std::string path;
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;                            // raw, as received (still gzip if it was sent so)
-  std::uint64_t connection = 0;                // 1 for the first accepted connection, 2 for the next...
+  std::uint64_t connection = 0;  // 1 for the first accepted connection, 2 for the next...
 };
 
 struct ScriptedResponse {

@@ -15,7 +15,8 @@ nlohmann::json decode_otlp(const std::string& payload, std::string_view kind) {
 std::string gunzip(const std::string& data) {
   z_stream zs{};
   // 16 + MAX_WBITS: expect the gzip wrapper, not raw zlib.
-  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw std::runtime_error("gunzip: inflateInit2 failed");
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+    throw std::runtime_error("gunzip: inflateInit2 failed");
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   zs.avail_in = static_cast<uInt>(data.size());
   std::string out;
@@ -30,7 +31,9 @@ std::string gunzip(const std::string& data) {
   }
   const bool complete = rc == Z_STREAM_END && zs.avail_in == 0;
   inflateEnd(&zs);
-  if (!complete) throw std::runtime_error("gunzip: not a complete gzip stream (zlib code " + std::to_string(rc) + ")");
+  if (!complete)
+    throw std::runtime_error("gunzip: not a complete gzip stream (zlib code " + std::to_string(rc) +
+                             ")");
   return out;
 }
 

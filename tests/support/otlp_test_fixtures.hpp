@@ -3,9 +3,9 @@
 // a fixed resource and scope, and accessors for decoded payloads.
 //
 //   lumen::testing::Reports reports;
-//   lumen::exporters::OtlpHttpExporter exporter(lumen::testing::otlp_options_for(receiver, reports));
-//   lumen::testing::SpanBatchFixture batch(3);
-//   exporter.export_spans(batch.spans(), deadline);
+//   lumen::exporters::OtlpHttpExporter exporter(lumen::testing::otlp_options_for(receiver,
+//   reports)); lumen::testing::SpanBatchFixture batch(3); exporter.export_spans(batch.spans(),
+//   deadline);
 #pragma once
 
 #include <arpa/inet.h>
@@ -22,8 +22,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "http_receiver.hpp"
 #include "core/id_generator.hpp"
+#include "http_receiver.hpp"
 #include "lumen/export/otlp_http_exporter.hpp"
 #include "otlp_decoder.hpp"
 
@@ -49,7 +49,8 @@ class Reports {
 };
 
 // Short backoffs keep retry tests fast; deadline tests set their own timeout.
-inline exporters::OtlpHttpExporterOptions otlp_options_for(const HttpReceiver& receiver, Reports& reports) {
+inline exporters::OtlpHttpExporterOptions otlp_options_for(const HttpReceiver& receiver,
+                                                           Reports& reports) {
   return exporters::OtlpHttpExporterOptions{
       .endpoint = receiver.url("/v1/traces"),
       .timeout = std::chrono::seconds(5),
@@ -78,7 +79,9 @@ class SpanBatchFixture {
   SpanBatchFixture& operator=(const SpanBatchFixture&) = delete;
 
   [[nodiscard]] trace::SpanBatch spans() const { return spans_; }
-  [[nodiscard]] std::string span_id(std::size_t i) const { return spans_[i]->context.span_id().to_hex(); }
+  [[nodiscard]] std::string span_id(std::size_t i) const {
+    return spans_[i]->context.span_id().to_hex();
+  }
 
  private:
   Resource resource_{Attributes{{"service.name", "batch-test"}}};

@@ -20,13 +20,15 @@ using namespace std::chrono_literals;
 
 RedisServer::RedisServer() : port_(free_loopback_port()) {}
 
-RedisServer::~RedisServer() { kill(); }
+RedisServer::~RedisServer() {
+  kill();
+}
 
 bool RedisServer::start() {
   const std::string port = std::to_string(port_);
-  std::vector<const char*> argv{kRedisServer, "--port", port.c_str(), "--bind", "127.0.0.1",
-                                "--save", "", "--appendonly", "no", "--loglevel", "warning",
-                                nullptr};
+  std::vector<const char*> argv{kRedisServer, "--port",     port.c_str(), "--bind",
+                                "127.0.0.1",  "--save",     "",           "--appendonly",
+                                "no",         "--loglevel", "warning",    nullptr};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);

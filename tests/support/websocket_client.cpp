@@ -51,7 +51,8 @@ struct WebSocketClient::Impl {
   }
 };
 
-WebSocketClient::WebSocketClient(std::uint16_t port, std::string_view target) : impl_(std::make_unique<Impl>()) {
+WebSocketClient::WebSocketClient(std::uint16_t port, std::string_view target)
+    : impl_(std::make_unique<Impl>()) {
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
   impl_->ws.next_layer().connect(endpoint);
   impl_->ws.handshake("127.0.0.1:" + std::to_string(port), std::string(target));
@@ -72,13 +73,16 @@ std::optional<std::string> WebSocketClient::receive(std::chrono::milliseconds ti
 bool WebSocketClient::closed_by_server_within(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!impl_->closed && std::chrono::steady_clock::now() < deadline) {
-    impl_->wait(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+    impl_->wait(std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now()));
     impl_->arrived.reset();
   }
   return impl_->closed;
 }
 
-int WebSocketClient::close_code() const { return static_cast<int>(impl_->ws.reason().code); }
+int WebSocketClient::close_code() const {
+  return static_cast<int>(impl_->ws.reason().code);
+}
 
 void WebSocketClient::close() {
   if (impl_->closed) return;

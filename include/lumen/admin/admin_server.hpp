@@ -109,7 +109,8 @@ struct WebSocketHandler {
 struct AdminServerOptions {
   std::string host = "127.0.0.1";  // METRICS_HOST
   std::uint16_t port = 9464;       // METRICS_PORT; 0 picks a free port (see port())
-  // Lowered at start() to what the descriptor limit allows (see AdminServerStats::connection_limit).
+  // Lowered at start() to what the descriptor limit allows (see
+  // AdminServerStats::connection_limit).
   std::size_t max_connections = 64;
   // A client must send its whole request within this time, and take the response within
   // write_timeout; otherwise its connection is closed. Idle keep-alive connections count too.
@@ -123,12 +124,12 @@ struct AdminServerOptions {
 };
 
 struct AdminServerStats {
-  std::uint64_t requests = 0;             // answered, any status
+  std::uint64_t requests = 0;              // answered, any status
   std::uint64_t rejected_connections = 0;  // over connection_limit, or out of descriptors (503)
   std::uint64_t timed_out_connections = 0;
-  std::uint64_t handler_errors = 0;        // handlers that threw (answered 500)
-  std::uint64_t abandoned_responses = 0;   // async requests whose responder was dropped (500)
-  std::uint64_t refused_requests = 0;      // malformed (400), too large (413, 431), or 417
+  std::uint64_t handler_errors = 0;       // handlers that threw (answered 500)
+  std::uint64_t abandoned_responses = 0;  // async requests whose responder was dropped (500)
+  std::uint64_t refused_requests = 0;     // malformed (400), too large (413, 431), or 417
   std::size_t open_connections = 0;       // WebSocket connections included
   std::size_t open_websockets = 0;
   std::uint64_t websocket_overflows = 0;  // connections closed because the client read too slowly

@@ -5,7 +5,8 @@
 //                                    {.success = true, .duration_ms = 812.5});
 //   // info "AI request completed" {model, operation, context:{...}, duration_ms}
 //   lumen::beautifyai::log_ai_request(logger, model, "analyze", {},
-//                                    {.success = false, .error_message = e.what(), .error_stack = trace});
+//                                    {.success = false, .error_message = e.what(), .error_stack =
+//                                    trace});
 //   // error "AI request failed" {..., error:{message, stack}}
 #pragma once
 
@@ -19,7 +20,7 @@ namespace lumen::beautifyai {
 
 struct AiRequestResult {
   bool success = true;
-  double duration_ms = -1;  // omitted when negative
+  double duration_ms = -1;   // omitted when negative
   std::int64_t tokens = -1;  // omitted when negative
   std::string_view error_message;
   std::string_view error_stack;  // omitted when empty

@@ -6,8 +6,8 @@
 // took them, and converted to seconds.
 //
 //   lumen::beautifyai::Metrics ai(provider.meter(lumen::beautifyai::kServiceName));
-//   ai.record_ai_request("gemini-2.0-flash", /*success=*/true, /*duration_ms=*/182.0, /*tokens=*/812);
-//   ai.record_cache_lookup("document", /*hit=*/true);
+//   ai.record_ai_request("gemini-2.0-flash", /*success=*/true, /*duration_ms=*/182.0,
+//   /*tokens=*/812); ai.record_cache_lookup("document", /*hit=*/true);
 //   ai.set_queue_depth(queue.size());
 //   // What the performance report (lumen::report) needs beyond the original set:
 //   ai.record_ai_tokens("gemini-2.0-flash", /*input=*/600, /*output=*/212);
@@ -95,7 +95,9 @@ class Metrics {
   void add_active_connections(std::int64_t delta) noexcept {
     active_connections_.fetch_add(delta, std::memory_order_relaxed);
   }
-  void set_queue_depth(std::int64_t n) noexcept { queue_depth_.store(n, std::memory_order_relaxed); }
+  void set_queue_depth(std::int64_t n) noexcept {
+    queue_depth_.store(n, std::memory_order_relaxed);
+  }
 
   // Bucket upper bounds of request_size_bytes: 1 KiB .. 16 MiB by powers of four.
   static const std::vector<double>& size_boundaries();
@@ -117,8 +119,9 @@ class Metrics {
   Counter<std::int64_t> calls_avoided_;
   Counter<std::int64_t> cache_saved_;
   std::mutex circuit_mutex_;
-  std::map<std::string, std::int64_t, std::less<>> circuit_states_;                   // GUARDED_BY(circuit_mutex_)
-  std::map<std::string, std::function<CircuitState()>, std::less<>> circuit_sources_;  // GUARDED_BY(circuit_mutex_)
+  std::map<std::string, std::int64_t, std::less<>> circuit_states_;  // GUARDED_BY(circuit_mutex_)
+  std::map<std::string, std::function<CircuitState()>, std::less<>>
+      circuit_sources_;  // GUARDED_BY(circuit_mutex_)
   std::atomic<std::int64_t> active_connections_{0};
   std::atomic<std::int64_t> queue_depth_{0};
   ObservableRegistration active_connections_reg_;

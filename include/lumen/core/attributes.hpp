@@ -1,8 +1,9 @@
 // Attribute values as the OpenTelemetry data model defines them: string, bool, int64, double, and
-// homogeneous arrays of these; and the key/value list that spans, events, links and resources carry.
+// homogeneous arrays of these; and the key/value list that spans, events, links and resources
+// carry.
 //
-//   lumen::Attributes attrs{{"ai.model", "gemini-2.0-flash"}, {"ai.tokens", 812}, {"cache.hit", false}};
-//   attrs.set("user.tier", "pro");           // replaces an existing key, else appends
+//   lumen::Attributes attrs{{"ai.model", "gemini-2.0-flash"}, {"ai.tokens", 812}, {"cache.hit",
+//   false}}; attrs.set("user.tier", "pro");           // replaces an existing key, else appends
 //   const lumen::AttributeValue* v = attrs.find("ai.tokens");
 #pragma once
 
@@ -24,24 +25,41 @@ using AttributeValue =
 
 // Builds an AttributeValue without the surprises of implicit conversion (a `const char*` becoming a
 // bool, an `int` being ambiguous).
-inline AttributeValue to_attribute_value(std::string_view v) { return std::string(v); }
-inline AttributeValue to_attribute_value(const char* v) { return std::string(v); }
-inline AttributeValue to_attribute_value(std::string v) { return v; }
-inline AttributeValue to_attribute_value(bool v) { return v; }
+inline AttributeValue to_attribute_value(std::string_view v) {
+  return std::string(v);
+}
+inline AttributeValue to_attribute_value(const char* v) {
+  return std::string(v);
+}
+inline AttributeValue to_attribute_value(std::string v) {
+  return v;
+}
+inline AttributeValue to_attribute_value(bool v) {
+  return v;
+}
 template <std::integral T>
-  requires(!std::same_as<T, bool>)
-AttributeValue to_attribute_value(T v) {
+requires(!std::same_as<T, bool>) AttributeValue to_attribute_value(T v) {
   return static_cast<std::int64_t>(v);
 }
 template <std::floating_point T>
 AttributeValue to_attribute_value(T v) {
   return static_cast<double>(v);
 }
-inline AttributeValue to_attribute_value(std::vector<std::string> v) { return v; }
-inline AttributeValue to_attribute_value(std::vector<bool> v) { return v; }
-inline AttributeValue to_attribute_value(std::vector<std::int64_t> v) { return v; }
-inline AttributeValue to_attribute_value(std::vector<double> v) { return v; }
-inline AttributeValue to_attribute_value(AttributeValue v) { return v; }
+inline AttributeValue to_attribute_value(std::vector<std::string> v) {
+  return v;
+}
+inline AttributeValue to_attribute_value(std::vector<bool> v) {
+  return v;
+}
+inline AttributeValue to_attribute_value(std::vector<std::int64_t> v) {
+  return v;
+}
+inline AttributeValue to_attribute_value(std::vector<double> v) {
+  return v;
+}
+inline AttributeValue to_attribute_value(AttributeValue v) {
+  return v;
+}
 
 namespace detail {
 // assign_string's rare case: `target` holds no string yet.
@@ -63,7 +81,8 @@ inline void assign_string(AttributeValue& target, std::string_view value) {
 struct Attribute {
   Attribute() = default;
   template <typename V>
-  Attribute(std::string k, V&& v) : key(std::move(k)), value(to_attribute_value(std::forward<V>(v))) {}
+  Attribute(std::string k, V&& v)
+      : key(std::move(k)), value(to_attribute_value(std::forward<V>(v))) {}
   std::string key;
   AttributeValue value;
   friend bool operator==(const Attribute&, const Attribute&) = default;
@@ -128,8 +147,8 @@ class Attributes {
   // Scalars (bool, std::int64_t, double) go straight into the slot, without an AttributeValue
   // temporary: the common case on hot paths.
   template <typename T>
-    requires(std::same_as<T, bool> || std::same_as<T, std::int64_t> || std::same_as<T, double>)
-  void append_scalar_unchecked(std::string_view key, T value) {
+  requires(std::same_as<T, bool> || std::same_as<T, std::int64_t> ||
+           std::same_as<T, double>) void append_scalar_unchecked(std::string_view key, T value) {
     next_slot(key).value = value;
   }
 

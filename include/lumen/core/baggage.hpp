@@ -17,7 +17,7 @@ class Baggage {
   struct Entry {
     std::string key;
     std::string value;
-    std::string metadata;  // the ";property" part, kept verbatim
+    std::string metadata;  // the properties after the value's ';', e.g. "ttl=30;secret"
     friend bool operator==(const Entry&, const Entry&) = default;
   };
 

@@ -70,7 +70,9 @@ class ContextScope {
   Context previous_;
 };
 
-inline ContextScope Context::activate() const { return ContextScope(*this); }
+inline ContextScope Context::activate() const {
+  return ContextScope(*this);
+}
 
 template <typename F>
 auto Context::wrap(F&& fn) const {

@@ -1,9 +1,12 @@
 // Environment: where configuration is read from. The process environment in production, a map in
-// tests. Typed getters throw lumen::Error naming the variable, the bad value and what is expected.
+// tests. Typed getters throw lumen::Error naming the variable, the bad value and what is expected;
+// those of warning_on_invalid() instead warn once on stderr (naming the variable, the value and
+// the default used) and return the default, as the OpenTelemetry SDK specification asks for OTEL_*.
 //
 //   lumen::Environment env = lumen::Environment::process();
 //   std::chrono::milliseconds delay = env.duration_ms("OTEL_BSP_SCHEDULE_DELAY", 5000ms);
 //   lumen::Environment fake({{"OTEL_SERVICE_NAME", "checkout"}});   // tests
+//   std::int64_t queue = env.warning_on_invalid().integer("OTEL_BSP_MAX_QUEUE_SIZE", 1000, 1);
 #pragma once
 
 #include <chrono>
@@ -23,6 +26,9 @@ class Environment {
   explicit Environment(const std::map<std::string, std::string>& variables)
       : variables_(variables.begin(), variables.end()), use_process_(false) {}
 
+  // The same variables; its typed getters warn and return the fallback on a value they cannot use.
+  [[nodiscard]] Environment warning_on_invalid() const;
+
   // The raw value; unset and empty are both "not configured", as the OpenTelemetry spec asks.
   [[nodiscard]] std::optional<std::string> get(std::string_view name) const;
   [[nodiscard]] std::string get_or(std::string_view name, std::string_view fallback) const;
@@ -41,8 +47,12 @@ class Environment {
 
  private:
   Environment() = default;
+  // Throws lumen::Error, or warns when warn_on_invalid_ (then the caller returns the fallback).
+  void invalid(std::string_view name, std::string_view value, std::string_view expected,
+               std::string_view fallback) const;
   std::map<std::string, std::string, std::less<>> variables_;
   bool use_process_ = true;
+  bool warn_on_invalid_ = false;
 };
 
 }  // namespace lumen

@@ -1,8 +1,9 @@
 // Trace and span identifiers (W3C Trace Context sizes: 16 and 8 bytes) and their hex form.
 //
-//   std::optional<lumen::TraceId> id = lumen::TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736");
-//   std::string hex = id->to_hex();                    // 32 lower-case hex digits
-//   bool usable = id->is_valid();                      // false for the all-zero id
+//   std::optional<lumen::TraceId> id =
+//   lumen::TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"); std::string hex = id->to_hex();
+//   // 32 lower-case hex digits bool usable = id->is_valid();                      // false for the
+//   all-zero id
 //
 // Spans get their ids from the tracer; an application rarely makes one itself.
 #pragma once

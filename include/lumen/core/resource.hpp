@@ -1,5 +1,6 @@
 // Resource: the attributes that describe the process producing telemetry (service, version,
-// environment, host, pid, SDK). Immutable once built; every exported span, metric and log carries it.
+// environment, host, pid, SDK). Immutable once built; every exported span, metric and log carries
+// it.
 //
 //   lumen::Resource r = lumen::Resource::from_environment(lumen::Environment::process());
 //   // service.name by the OpenTelemetry rule (default_service_name below), service.version from
@@ -27,7 +28,8 @@ class Resource {
 
   // Precedence, lowest first: built-in defaults (service.name: `service_name`, or
   // "unknown_service:<program>" when it is empty), OTEL_RESOURCE_ATTRIBUTES, APP_VERSION and
-  // NODE_ENV/APP_ENV, OTEL_SERVICE_NAME. Throws lumen::Error on a malformed OTEL_RESOURCE_ATTRIBUTES.
+  // NODE_ENV/APP_ENV, OTEL_SERVICE_NAME. Throws lumen::Error on a malformed
+  // OTEL_RESOURCE_ATTRIBUTES.
   static Resource from_environment(const Environment& env, std::string_view service_name = {});
 
   [[nodiscard]] const Attributes& attributes() const noexcept { return attributes_; }
@@ -41,7 +43,8 @@ class Resource {
 // The OpenTelemetry rule for service.name: OTEL_SERVICE_NAME, else service.name in
 // OTEL_RESOURCE_ATTRIBUTES, else `fallback` when given, else "unknown_service:" followed by the
 // executable's name. Throws lumen::Error on a malformed OTEL_RESOURCE_ATTRIBUTES.
-[[nodiscard]] std::string default_service_name(const Environment& env, std::string_view fallback = {});
+[[nodiscard]] std::string default_service_name(const Environment& env,
+                                               std::string_view fallback = {});
 
 // The running program's file name: the last component of /proc/self/exe, else
 // program_invocation_short_name.

@@ -18,23 +18,22 @@
 //   });
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "lumen/core/clock.hpp"
+#include "lumen/export/http_span_export_stats.hpp"
 #include "lumen/trace/span_exporter.hpp"
 
 namespace lumen::exporters {
 
 namespace detail {
-class HttpSender;
+class HttpSpanChannel;
 }  // namespace detail
 
 // lumen::Config fills these from OTEL_EXPORTER_JAEGER_ENDPOINT (or JAEGER_ENDPOINT) and
@@ -52,13 +51,7 @@ struct JaegerExporterOptions {
   const Clock* clock = &SystemClock::instance();  // times the reports (a seam for tests)
 };
 
-struct JaegerExporterStats {
-  std::uint64_t spans_exported = 0;  // in batches the collector accepted (2xx)
-  std::uint64_t spans_failed = 0;    // dropped: undeliverable, unencodable, or after shutdown
-  std::uint64_t requests_sent = 0;   // batches delivered
-  std::uint64_t requests_failed = 0;
-  std::uint64_t bytes_sent = 0;      // bodies delivered
-};
+using JaegerExporterStats = HttpSpanExportStats;
 
 class JaegerExporter final : public trace::SpanExporter {
  public:
@@ -77,23 +70,8 @@ class JaegerExporter final : public trace::SpanExporter {
   [[nodiscard]] const std::string& endpoint() const noexcept { return options_.endpoint; }
 
  private:
-  void report_failure(const std::string& reason, std::size_t spans) noexcept;
-
   const JaegerExporterOptions options_;
-  std::unique_ptr<detail::HttpSender> sender_;
-  std::atomic<bool> shut_down_{false};
-
-  std::atomic<std::uint64_t> spans_exported_{0};
-  std::atomic<std::uint64_t> spans_failed_{0};
-  std::atomic<std::uint64_t> requests_sent_{0};
-  std::atomic<std::uint64_t> requests_failed_{0};
-  std::atomic<std::uint64_t> bytes_sent_{0};
-
-  std::mutex report_mutex_;
-  bool reported_once_ = false;
-  std::uint64_t last_report_ns_ = 0;
-  std::uint64_t unreported_failures_ = 0;
-  std::uint64_t unreported_spans_ = 0;
+  std::unique_ptr<detail::HttpSpanChannel> channel_;
 };
 
 }  // namespace lumen::exporters

@@ -1,5 +1,7 @@
-// OtlpHttpExporter: sends spans to an OpenTelemetry collector (or Jaeger >= 1.35, which speaks OTLP)
-// over OTLP/HTTP, as protobuf (default) or JSON, optionally gzip-compressed.
+// OtlpHttpExporter: sends spans to an OpenTelemetry collector (or Jaeger >= 1.35, which speaks
+// OTLP) over OTLP/HTTP, as protobuf (default) or JSON, optionally gzip-compressed; or over
+// OTLP/gRPC (protocol kGrpc, endpoint http://host:4317): the TraceService Export call over HTTP/2,
+// retrying the OTLP specification's retryable status codes and honouring RetryInfo delays.
 //
 // The endpoint is used exactly as given: the caller resolves OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or
 // OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/traces". Retries 429, 502, 503, 504 and connection errors with
@@ -31,19 +33,23 @@
 #include <utility>
 #include <vector>
 
+#include "lumen/export/tls_files.hpp"
 #include "lumen/trace/span_exporter.hpp"
 
 namespace lumen::exporters {
 
-enum class OtlpProtocol : std::uint8_t { kHttpProtobuf, kHttpJson };  // OTEL_EXPORTER_OTLP_PROTOCOL
-enum class OtlpCompression : std::uint8_t { kNone, kGzip };           // OTEL_EXPORTER_OTLP_COMPRESSION
+// OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf, http/json, or grpc (the Export call of the signal's
+// collector service over HTTP/2; the endpoint is then scheme://host:port, normally port 4317).
+enum class OtlpProtocol : std::uint8_t { kHttpProtobuf, kHttpJson, kGrpc };
+enum class OtlpCompression : std::uint8_t { kNone, kGzip };  // OTEL_EXPORTER_OTLP_COMPRESSION
 
 struct OtlpHttpExporterOptions {
   std::string endpoint = "http://localhost:4318/v1/traces";
-  std::vector<std::pair<std::string, std::string>> headers;  // OTEL_EXPORTER_OTLP_HEADERS
+  std::vector<std::pair<std::string, std::string>> headers;      // OTEL_EXPORTER_OTLP_HEADERS
   std::chrono::milliseconds timeout = std::chrono::seconds(10);  // OTEL_EXPORTER_OTLP_TIMEOUT
   OtlpCompression compression = OtlpCompression::kNone;
   OtlpProtocol protocol = OtlpProtocol::kHttpProtobuf;
+  TlsFiles tls;  // OTEL_EXPORTER_OTLP_[SIGNAL_]CERTIFICATE, _CLIENT_CERTIFICATE, _CLIENT_KEY
   // Retry n waits a random time in [0, min(max_backoff, initial_backoff * 2^(n-1))].
   std::chrono::milliseconds initial_backoff = std::chrono::milliseconds(500);
   std::chrono::milliseconds max_backoff = std::chrono::seconds(5);
@@ -59,7 +65,7 @@ struct OtlpHttpExporterStats {
   std::uint64_t spans_failed = 0;    // not delivered, or rejected in a partial success
   std::uint64_t requests = 0;        // HTTP attempts, retries included
   std::uint64_t retries = 0;
-  std::string last_error;            // empty until something fails
+  std::string last_error;  // empty until something fails
 };
 
 class OtlpHttpExporter final : public trace::SpanExporter {

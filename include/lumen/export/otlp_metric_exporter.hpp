@@ -1,5 +1,6 @@
 // OtlpHttpMetricExporter: sends metric collections to an OpenTelemetry collector over OTLP/HTTP
-// (POST <endpoint>, normally .../v1/metrics), as protobuf (default) or JSON, optionally gzip.
+// (POST <endpoint>, normally .../v1/metrics), as protobuf (default) or JSON, optionally gzip; or
+// over OTLP/gRPC (protocol kGrpc, endpoint http://host:4317: the MetricsService Export call).
 // Same transport and retry rules as the span exporter: 429, 502, 503, 504 and connection errors are
 // retried with exponential backoff and full jitter (honouring Retry-After) within the export
 // deadline; other errors are not. Failures are counted (stats()) and reported, rate-limited, to
@@ -12,7 +13,8 @@
 //           .endpoint = "http://localhost:4318/v1/metrics",
 //           .temporality = lumen::metrics::TemporalityPreference::kDelta,
 //       });
-//   lumen::metrics::PeriodicMetricReader reader(provider, exporter, {.interval = std::chrono::seconds(10)});
+//   lumen::metrics::PeriodicMetricReader reader(provider, exporter, {.interval =
+//   std::chrono::seconds(10)});
 #pragma once
 
 #include <chrono>
@@ -31,10 +33,12 @@ namespace lumen::exporters {
 struct OtlpHttpMetricExporterOptions {
   // OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/metrics".
   std::string endpoint = "http://localhost:4318/v1/metrics";
-  std::vector<std::pair<std::string, std::string>> headers;      // OTEL_EXPORTER_OTLP_(METRICS_)HEADERS
-  std::chrono::milliseconds timeout = std::chrono::seconds(10);  // OTEL_EXPORTER_OTLP_(METRICS_)TIMEOUT
+  std::vector<std::pair<std::string, std::string>> headers;  // OTEL_EXPORTER_OTLP_(METRICS_)HEADERS
+  std::chrono::milliseconds timeout =
+      std::chrono::seconds(10);  // OTEL_EXPORTER_OTLP_(METRICS_)TIMEOUT
   OtlpCompression compression = OtlpCompression::kNone;
   OtlpProtocol protocol = OtlpProtocol::kHttpProtobuf;
+  TlsFiles tls;  // OTEL_EXPORTER_OTLP_[SIGNAL_]CERTIFICATE, _CLIENT_CERTIFICATE, _CLIENT_KEY
   // OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE.
   metrics::TemporalityPreference temporality = metrics::TemporalityPreference::kCumulative;
   std::chrono::milliseconds initial_backoff = std::chrono::milliseconds(500);
@@ -51,7 +55,7 @@ struct OtlpHttpMetricExporterStats {
   std::uint64_t points_rejected = 0;    // data points the receiver reported as rejected
   std::uint64_t requests = 0;           // HTTP attempts, retries included
   std::uint64_t retries = 0;
-  std::string last_error;               // empty until something fails
+  std::string last_error;  // empty until something fails
 };
 
 class OtlpHttpMetricExporter final : public metrics::MetricExporter {
@@ -66,7 +70,8 @@ class OtlpHttpMetricExporter final : public metrics::MetricExporter {
   // Returns by `deadline` or by now + options.timeout, whichever is earlier.
   [[nodiscard]] metrics::MetricExportResult export_metrics(const metrics::MetricsSnapshot& snapshot,
                                                            Deadline deadline) noexcept override;
-  [[nodiscard]] metrics::Temporality temporality(metrics::InstrumentKind kind) const noexcept override;
+  [[nodiscard]] metrics::Temporality temporality(
+      metrics::InstrumentKind kind) const noexcept override;
   void shutdown(Deadline deadline) noexcept override;
 
   [[nodiscard]] OtlpHttpMetricExporterStats stats() const;

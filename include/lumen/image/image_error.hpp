@@ -4,8 +4,8 @@
 // returns an ImageResult that holds either the value or an ImageError with a kind to branch on and
 // a message for people. Only a broken installation (libvips fails to start) throws lumen::Error.
 //
-//   lumen::image::ImageResult<lumen::image::OptimizedImage> r = optimizer.optimize_for_analysis(bytes);
-//   if (!r) {
+//   lumen::image::ImageResult<lumen::image::OptimizedImage> r =
+//   optimizer.optimize_for_analysis(bytes); if (!r) {
 //     if (r.error().kind == lumen::image::ImageErrorKind::kTooLarge) return reject_413();
 //     return reject_400(r.error().message);
 //   }

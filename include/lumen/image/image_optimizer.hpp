@@ -49,8 +49,8 @@ class MemoryBudget;
 
 enum class Format : unsigned char { kJpeg, kWebp, kPng };
 
-[[nodiscard]] std::string_view to_string(Format format) noexcept;   // "jpeg", "webp", "png"
-[[nodiscard]] std::string_view extension(Format format) noexcept;   // ".jpg", ".webp", ".png"
+[[nodiscard]] std::string_view to_string(Format format) noexcept;  // "jpeg", "webp", "png"
+[[nodiscard]] std::string_view extension(Format format) noexcept;  // ".jpg", ".webp", ".png"
 [[nodiscard]] std::optional<Format> parse_format(std::string_view name) noexcept;  // also "jpg"
 
 using Bytes = std::vector<std::uint8_t>;
@@ -58,15 +58,15 @@ using ByteView = std::span<const std::uint8_t>;
 
 // What the input's header says (before any processing).
 struct ImageMetadata {
-  int width = 0;   // as stored, before EXIF orientation; of one page for multi-page images
+  int width = 0;  // as stored, before EXIF orientation; of one page for multi-page images
   int height = 0;
-  std::string format;  // "jpeg", "png", "webp", "gif", "tiff", "heif"
+  std::string format;    // "jpeg", "png", "webp", "gif", "tiff", "heif"
   std::size_t size = 0;  // bytes
-  double density = 0;  // pixels per inch; 0 when the file does not say
-  int orientation = 1;  // EXIF orientation 1..8
+  double density = 0;    // pixels per inch; 0 when the file does not say
+  int orientation = 1;   // EXIF orientation 1..8
   bool has_alpha = false;
   int pages = 1;
-  std::string space;   // libvips interpretation: "srgb", "cmyk", "b-w", "rgb16"...
+  std::string space;  // libvips interpretation: "srgb", "cmyk", "b-w", "rgb16"...
   int bits_per_sample = 8;
   int bands = 3;  // samples per pixel, alpha included
 };
@@ -93,8 +93,8 @@ struct OptimizedImage {
   int width = 0;  // of the output, after orientation
   int height = 0;
   Format format = Format::kJpeg;  // as asked; when `is_original`, `original.format` is the truth
-  double reduction_percent = 0;  // 0..100, never negative
-  bool is_original = false;  // re-encoding did not help: `bytes` are the input's
+  double reduction_percent = 0;   // 0..100, never negative
+  bool is_original = false;       // re-encoding did not help: `bytes` are the input's
 };
 
 struct Thumbnail {

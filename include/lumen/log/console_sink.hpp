@@ -13,7 +13,7 @@
 namespace lumen::log {
 
 enum class ConsoleFormat : std::uint8_t {
-  kAuto,   // human when the descriptor is a terminal and the environment is not production
+  kAuto,  // human when the descriptor is a terminal and the environment is not production
   kJson,
   kHuman,
 };

@@ -33,9 +33,9 @@ class Value;
 
 inline constexpr std::size_t kMaxValueDepth = 64;
 inline constexpr std::string_view kTooDeepMarker = "[too deep]";
-inline constexpr std::string_view kReservedKeys[] = {
-    "timestamp", "level",  "message",  "service", "environment",
-    "traceId",   "spanId", "trace_id", "span_id"};
+inline constexpr std::string_view kReservedKeys[] = {"timestamp", "level",       "message",
+                                                     "service",   "environment", "traceId",
+                                                     "spanId",    "trace_id",    "span_id"};
 inline constexpr std::string_view kReservedKeyPrefix = "field.";
 
 // Object and Array are views used inside one logging call's full-expression, where the braced
@@ -67,12 +67,11 @@ class Value {
  public:
   enum class Kind : std::uint8_t { kNull, kBool, kInt, kUint, kDouble, kString, kObject, kArray };
 
-  Value(std::nullptr_t) noexcept : kind_(Kind::kNull) {}  // NOLINT: implicit on purpose
+  Value(std::nullptr_t) noexcept : kind_(Kind::kNull) {}     // NOLINT: implicit on purpose
   Value(bool b) noexcept : kind_(Kind::kBool) { u_.b = b; }  // NOLINT
-  template <typename T,
-            std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool> &&
-                                 !std::is_same_v<T, char>,
-                             int> = 0>
+  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool> &&
+                                             !std::is_same_v<T, char>,
+                                         int> = 0>
   Value(T v) noexcept {  // NOLINT
     if constexpr (std::is_signed_v<T>) {
       kind_ = Kind::kInt;

@@ -61,7 +61,7 @@ class RotatingFileSink final : public Sink {
   std::uint64_t checked_ns_ = 0;  // when the path was last compared with the open file
   bool reopen_requested_ = false;
   std::uint64_t size_ = 0;  // bytes in the live file, written or buffered
-  std::string buffer_;  // whole lines only
+  std::string buffer_;      // whole lines only
   std::uint64_t buffered_records_ = 0;
   std::uint64_t lost_ = 0;
   // The file ends in part of a line that could not be cut off: the next write starts a new line.

@@ -34,7 +34,8 @@
 namespace lumen::log {
 
 enum class OverflowPolicy : std::uint8_t {
-  kBlock,  // the caller waits for room (up to block_timeout): nothing is lost while the writer lives
+  kBlock,  // the caller waits for room (up to block_timeout): nothing is lost while the writer
+           // lives
   kDrop,   // the record is dropped and counted; a warning line reports the count periodically
 };
 
@@ -144,7 +145,7 @@ class Logger {
 
   std::shared_ptr<detail::LoggerCore> core_;
   std::atomic<std::uint8_t>* level_ = nullptr;  // inside *core_
-  std::shared_ptr<const std::string> bound_;    // pre-formatted JSON members of child()
+  std::shared_ptr<const std::string> bound_;    // child()'s fields, encoded as a record's
 };
 
 // Where the production log files go and how they rotate (LOG_DIR, LOG_MAX_BYTES, LOG_MAX_FILES).
@@ -157,19 +158,20 @@ struct LogFiles {
 };
 
 // The design's default sinks: the console (human format on a terminal outside production, JSON
-// otherwise) and, in production, files.dir/error.log (error and above) and files.dir/combined.log,
-// rotated at files.max_bytes keeping files.max_files each.
+// otherwise; left out when `console` is false) and, in production, files.dir/error.log (error and
+// above) and files.dir/combined.log, rotated at files.max_bytes keeping files.max_files each.
 [[nodiscard]] std::vector<std::shared_ptr<Sink>> default_sinks(const LoggerOptions& options,
-                                                               const LogFiles& files);
+                                                               const LogFiles& files,
+                                                               bool console = true);
 
 }  // namespace lumen::log
 
 // The level check before the fields are even built: a filtered record then costs one relaxed load
 // and a compare. (A method call builds its field list first; the compiler does not sink those
 // stores past the check.)
-#define LUMEN_LOG_AT(logger, level, ...)                                   \
-  do {                                                                     \
-    if ((logger).enabled(level)) (logger).log((level), __VA_ARGS__);       \
+#define LUMEN_LOG_AT(logger, level, ...)                             \
+  do {                                                               \
+    if ((logger).enabled(level)) (logger).log((level), __VA_ARGS__); \
   } while (false)
 #define LUMEN_LOG_TRACE(logger, ...) LUMEN_LOG_AT(logger, ::lumen::log::Level::kTrace, __VA_ARGS__)
 #define LUMEN_LOG_DEBUG(logger, ...) LUMEN_LOG_AT(logger, ::lumen::log::Level::kDebug, __VA_ARGS__)

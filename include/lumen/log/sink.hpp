@@ -16,9 +16,25 @@
 #include <string>
 #include <string_view>
 
+#include "lumen/core/attributes.hpp"
+#include "lumen/core/ids.hpp"
 #include "lumen/log/level.hpp"
 
 namespace lumen::log {
+
+// The record as typed data, for sinks that re-encode records rather than write lines (OTLP).
+struct RecordData {
+  std::string_view message;  // as logged: not escaped
+  // The span that was current when the record was logged; invalid (all zero) ids when none was.
+  TraceId trace_id;
+  SpanId span_id;
+  std::uint8_t trace_flags = 0;
+  // A child logger's bound fields, then the record's own; a later key replaces an earlier one.
+  // Keys are as given (no "field." prefix); the configured keys' values are "[REDACTED]";
+  // unsigned integers above INT64_MAX are decimal strings, and objects, arrays and nulls are
+  // their JSON text.
+  Attributes attributes;
+};
 
 struct FormattedRecord {
   Level level;
@@ -26,6 +42,8 @@ struct FormattedRecord {
   std::string_view message;  // the message's JSON string body (escaped, without quotes)
   std::string_view json;     // one complete JSON object, without the trailing newline
   std::string_view fields;   // the JSON object's members after "message" (for human formats)
+  // Set when some sink of the logger wants_data(), null otherwise.
+  const RecordData* data = nullptr;
 };
 
 class Sink {
@@ -46,6 +64,9 @@ class Sink {
   // Why the last write or flush failed, for the one-time report.
   [[nodiscard]] virtual std::string last_error() const { return {}; }
   [[nodiscard]] virtual std::string name() const { return "sink"; }
+  // true: the logger decodes each record's fields into FormattedRecord::data for this sink (a
+  // cost the writer pays only when one of its sinks asks).
+  [[nodiscard]] virtual bool wants_data() const { return false; }
 };
 
 }  // namespace lumen::log

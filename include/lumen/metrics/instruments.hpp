@@ -5,7 +5,8 @@
 //   auto requests = meter.create_counter<std::int64_t>("ai.requests", {.description = "AI calls"});
 //   requests.add(1, {{"model", model}, {"success", "true"}});   // attributes at the call site
 //   auto hot = requests.bind({{"model", "gemini"}});           // resolved once
-//   for (...) hot.add(1);                                       // no lookup, no lock, no allocation
+//   for (...) hot.add(1);                                       // no lookup, no lock, no
+//   allocation
 //
 // Thread safety: every method may be called from any thread. Recording never throws and never
 // blocks on another recording thread. Negative values given to a Counter are ignored.
@@ -30,13 +31,13 @@ class AttrValue {
  public:
   enum class Type : std::uint8_t { kString, kBool, kInt, kDouble };
 
-  AttrValue(std::string_view v) noexcept : type_(Type::kString), str_(v) {}  // NOLINT: implicit
-  AttrValue(const char* v) noexcept : type_(Type::kString), str_(v) {}       // NOLINT
+  AttrValue(std::string_view v) noexcept : type_(Type::kString), str_(v) {}    // NOLINT: implicit
+  AttrValue(const char* v) noexcept : type_(Type::kString), str_(v) {}         // NOLINT
   AttrValue(const std::string& v) noexcept : type_(Type::kString), str_(v) {}  // NOLINT
-  AttrValue(bool v) noexcept : type_(Type::kBool), int_(v ? 1 : 0) {}        // NOLINT
+  AttrValue(bool v) noexcept : type_(Type::kBool), int_(v ? 1 : 0) {}          // NOLINT
   template <std::integral I>
-    requires(!std::same_as<I, bool>)
-  AttrValue(I v) noexcept : type_(Type::kInt), int_(static_cast<std::int64_t>(v)) {}  // NOLINT
+  requires(!std::same_as<I, bool>) AttrValue(I v)
+  noexcept : type_(Type::kInt), int_(static_cast<std::int64_t>(v)) {}  // NOLINT
   template <std::floating_point F>
   AttrValue(F v) noexcept : type_(Type::kDouble), double_(static_cast<double>(v)) {}  // NOLINT
 
@@ -69,7 +70,8 @@ class InstrumentState;
 // Find (or create, up to the cardinality limit) the series of an attribute set. Never null: past
 // the limit they return the overflow series.
 SumCell* sum_cell(InstrumentState* state, const KeyValue* attrs, std::size_t n) noexcept;
-HistogramCell* histogram_cell(InstrumentState* state, const KeyValue* attrs, std::size_t n) noexcept;
+HistogramCell* histogram_cell(InstrumentState* state, const KeyValue* attrs,
+                              std::size_t n) noexcept;
 }  // namespace detail
 
 // A Counter or UpDownCounter resolved to one attribute set.
@@ -162,8 +164,7 @@ class Histogram {
 class ObserverResult {
  public:
   template <std::integral I>
-    requires(!std::same_as<I, bool>)
-  void observe(I value, AttributeList attrs = {}) {
+  requires(!std::same_as<I, bool>) void observe(I value, AttributeList attrs = {}) {
     observe_int(static_cast<std::int64_t>(value), attrs.begin(), attrs.size());
   }
   void observe(double value, AttributeList attrs = {}) {

@@ -4,7 +4,8 @@
 //   lumen::metrics::Meter& meter = provider.meter("checkout");
 //   auto latency = meter.create_histogram("ai.request.duration", {.unit = "s"});
 //   latency.record(0.182, {{"model", "gemini"}});
-//   auto reg = meter.create_observable_gauge("queue.depth", [&](lumen::metrics::ObserverResult& r) {
+//   auto reg = meter.create_observable_gauge("queue.depth", [&](lumen::metrics::ObserverResult& r)
+//   {
 //     r.observe(queue.size());
 //   });
 //   lumen::metrics::MetricsSnapshot snap = provider.collect();   // for an exporter
@@ -67,14 +68,14 @@ struct InstrumentOptions {
 // Changes what an instrument produces, matched by the instrument's exact name at creation.
 struct View {
   std::string instrument_name;
-  std::string rename;                                // empty: keep the name
+  std::string rename;                                 // empty: keep the name
   std::optional<std::vector<std::string>> keep_keys;  // only these attribute keys are kept
-  std::vector<std::string> drop_keys;                // these attribute keys are dropped
-  std::optional<std::vector<double>> boundaries;     // histograms: other explicit buckets
-  std::optional<Base2Exponential> exponential;       // histograms: exponential buckets instead
+  std::vector<std::string> drop_keys;                 // these attribute keys are dropped
+  std::optional<std::vector<double>> boundaries;      // histograms: other explicit buckets
+  std::optional<Base2Exponential> exponential;        // histograms: exponential buckets instead
 };
 
-enum class ExemplarFilter { kTraceBased, kAlwaysOff };
+enum class ExemplarFilter { kTraceBased, kAlwaysOn, kAlwaysOff };
 
 struct MeterProviderOptions {
   Resource resource;
@@ -84,6 +85,9 @@ struct MeterProviderOptions {
   std::size_t cardinality_limit = 2000;
   ExemplarFilter exemplar_filter = ExemplarFilter::kTraceBased;
   std::vector<View> views;
+  // false: every meter is a no-op (as Meter::noop): nothing is recorded, no callback runs and
+  // collect() is empty. What OTEL_SDK_DISABLED=true gives a Runtime.
+  bool enabled = true;
 };
 
 class MeterProviderState;
@@ -91,7 +95,8 @@ class MeterProviderState;
 class Meter {
  public:
   template <typename T = std::int64_t>
-  [[nodiscard]] Counter<T> create_counter(std::string_view name, const InstrumentOptions& opts = {});
+  [[nodiscard]] Counter<T> create_counter(std::string_view name,
+                                          const InstrumentOptions& opts = {});
   template <typename T = std::int64_t>
   [[nodiscard]] UpDownCounter<T> create_up_down_counter(std::string_view name,
                                                         const InstrumentOptions& opts = {});
@@ -102,8 +107,9 @@ class Meter {
       std::string_view name, ObservableCallback callback, const InstrumentOptions& opts = {});
   [[nodiscard]] ObservableRegistration create_observable_up_down_counter(
       std::string_view name, ObservableCallback callback, const InstrumentOptions& opts = {});
-  [[nodiscard]] ObservableRegistration create_observable_gauge(
-      std::string_view name, ObservableCallback callback, const InstrumentOptions& opts = {});
+  [[nodiscard]] ObservableRegistration create_observable_gauge(std::string_view name,
+                                                               ObservableCallback callback,
+                                                               const InstrumentOptions& opts = {});
 
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
 
@@ -114,7 +120,8 @@ class Meter {
 
  private:
   friend class MeterProviderState;
-  Meter(MeterProviderState* provider, std::string name) : provider_(provider), name_(std::move(name)) {}
+  Meter(MeterProviderState* provider, std::string name)
+      : provider_(provider), name_(std::move(name)) {}
   detail::InstrumentState* instrument(std::string_view name, InstrumentKind kind, bool is_integer,
                                       const InstrumentOptions& opts);
   ObservableRegistration observable(std::string_view name, InstrumentKind kind,

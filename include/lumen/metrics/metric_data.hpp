@@ -55,8 +55,8 @@ struct NumberPoint {
 
 struct HistogramPoint {
   Attributes attributes;
-  // bucket_counts[i] counts values v with bounds[i-1] < v <= bounds[i]; the last one is (last, +Inf].
-  // Not cumulative: exporters that need cumulative counts sum them.
+  // bucket_counts[i] counts values v with bounds[i-1] < v <= bounds[i]; the last one is (last,
+  // +Inf]. Not cumulative: exporters that need cumulative counts sum them.
   std::vector<std::uint64_t> bucket_counts;
   double sum = 0;
   std::uint64_t count = 0;
@@ -67,8 +67,8 @@ struct HistogramPoint {
   std::vector<std::optional<Exemplar>> exemplars;
 };
 
-// One sign's buckets of an exponential histogram: bucket_counts[k] counts the values whose magnitude
-// lies in (base^(offset+k), base^(offset+k+1)], base = 2^(2^-scale).
+// One sign's buckets of an exponential histogram: bucket_counts[k] counts the values whose
+// magnitude lies in (base^(offset+k), base^(offset+k+1)], base = 2^(2^-scale).
 struct ExponentialBuckets {
   std::int32_t offset = 0;
   std::vector<std::uint64_t> bucket_counts;
@@ -79,7 +79,8 @@ struct ExponentialHistogramPoint {
   std::int32_t scale = 0;
   std::uint64_t zero_count = 0;  // values equal to 0 (the zero threshold is 0)
   ExponentialBuckets positive;
-  ExponentialBuckets negative;  // by magnitude: bucket k holds -base^(offset+k+1) <= v < -base^(offset+k)
+  ExponentialBuckets
+      negative;  // by magnitude: bucket k holds -base^(offset+k+1) <= v < -base^(offset+k)
   double sum = 0;
   std::uint64_t count = 0;
   // Absent when unknown: no measurement, or a delta interval whose extreme was set earlier.

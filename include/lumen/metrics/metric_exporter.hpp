@@ -6,8 +6,9 @@
 //    public:
 //     lumen::metrics::MetricExportResult export_metrics(const lumen::metrics::MetricsSnapshot& s,
 //                                                       lumen::Deadline) noexcept override {
-//       std::cout << lumen::metrics::serialize(s, lumen::metrics::ExpositionFormat::kPrometheusText);
-//       return lumen::metrics::MetricExportResult::kSuccess;
+//       std::cout << lumen::metrics::serialize(s,
+//       lumen::metrics::ExpositionFormat::kPrometheusText); return
+//       lumen::metrics::MetricExportResult::kSuccess;
 //     }
 //   };
 //
@@ -28,7 +29,8 @@ enum class MetricExportResult : std::uint8_t { kSuccess, kFailure };
 enum class TemporalityPreference : std::uint8_t {
   kCumulative,  // everything cumulative (the default)
   kDelta,       // counters (sync and observable) and histograms delta; up-down counters cumulative
-  kLowMemory,   // sync counters and histograms delta; observable counters and up-down counters cumulative
+  kLowMemory,   // sync counters and histograms delta; observable counters and up-down counters
+                // cumulative
 };
 
 // The temporality that `preference` asks for, per the OpenTelemetry exporter specification.
@@ -38,7 +40,7 @@ enum class TemporalityPreference : std::uint8_t {
     case InstrumentKind::kCounter:
     case InstrumentKind::kHistogram:
       return preference == TemporalityPreference::kCumulative ? Temporality::kCumulative
-                                                               : Temporality::kDelta;
+                                                              : Temporality::kDelta;
     case InstrumentKind::kObservableCounter:
       return preference == TemporalityPreference::kDelta ? Temporality::kDelta
                                                          : Temporality::kCumulative;

@@ -25,6 +25,10 @@
 #include "lumen/metrics/meter.hpp"
 #include "lumen/metrics/metric_exporter.hpp"
 
+namespace lumen::detail {
+class BackgroundWorker;
+}  // namespace lumen::detail
+
 namespace lumen::metrics {
 
 struct PeriodicMetricReaderOptions {
@@ -59,7 +63,8 @@ class PeriodicMetricReader {
 
  private:
   struct State;
-  std::shared_ptr<State> state_;
+  std::shared_ptr<State> state_;  // shared with the worker, which may outlive a timed-out shutdown
+  std::unique_ptr<lumen::detail::BackgroundWorker> worker_;
   ObservableRegistration exports_metric_;
   ObservableRegistration failures_metric_;
   ObservableRegistration duration_metric_;

@@ -12,8 +12,8 @@
 // A delta point's start time is the previous collection's time (the instrument's start time on the
 // first collection). A cumulative value that went down (a process restart behind an observable
 // counter) is reported as a reset: the delta is the new value. An exponential histogram's delta is
-// taken at the current scale (the previous buckets are merged down to it first); its min and max are
-// kept only when this interval set them. Not thread-safe: one reader owns it.
+// taken at the current scale (the previous buckets are merged down to it first); its min and max
+// are kept only when this interval set them. Not thread-safe: one reader owns it.
 #pragma once
 
 #include <functional>

@@ -47,24 +47,26 @@ template <typename V, typename F>
   using Role = detail::CoalescerCore::Role;
   detail::CoalescerCore& core = Access::core(c);
   std::optional<V> out;
-  detail::CoalescerCore::Ticket ticket = core.begin(key, &out, &detail::ValueStorage<V>::copy_entry);
+  detail::CoalescerCore::Ticket ticket =
+      core.begin(key, &out, &detail::ValueStorage<V>::copy_entry);
   switch (ticket.role) {
     case Role::kHit:
       break;
     case Role::kStale:
       if (ticket.flight != nullptr) {
-        boost::asio::co_spawn(co_await boost::asio::this_coro::executor,
-                              detail::lead_async<V>(c, key, std::move(ticket), std::move(fn), parent),
-                              boost::asio::detached);  // its error is counted; the stale value stays
+        boost::asio::co_spawn(
+            co_await boost::asio::this_coro::executor,
+            detail::lead_async<V>(c, key, std::move(ticket), std::move(fn), parent),
+            boost::asio::detached);  // its error is counted; the stale value stays
       }
       break;
     case Role::kWait: {
       if (co_await detail::async_wait_flight(core, ticket)) {
         core.count_wait_timeout();
-        throw CoalescerTimeout("coalescer: an asynchronous waiter gave up on the leader of '" + key +
-                               "' after wait_timeout; the leader keeps running");
+        throw CoalescerTimeout("coalescer: an asynchronous waiter gave up on the leader of '" +
+                               key + "' after wait_timeout; the leader keeps running");
       }
-      ContextScope scope(parent);  // the wait span's parent; no suspension inside
+      ContextScope scope(parent);                  // the wait span's parent; no suspension inside
       core.wait(ticket, &out, &Access::copy_out);  // done already: copies or rethrows at once
       break;
     }

@@ -45,9 +45,9 @@ enum class ItemStatus : std::uint8_t { kOk, kFailed, kTimedOut };
 template <typename R>
 struct ItemOutcome {
   ItemStatus status = ItemStatus::kFailed;
-  std::optional<R> value;     // kOk
-  std::exception_ptr error;   // kFailed: what fn threw
-  std::string message;        // kFailed: the exception's what(); kTimedOut: a description
+  std::optional<R> value;    // kOk
+  std::exception_ptr error;  // kFailed: what fn threw
+  std::string message;       // kFailed: the exception's what(); kTimedOut: a description
   [[nodiscard]] bool ok() const noexcept { return status == ItemStatus::kOk; }
 };
 
@@ -61,7 +61,8 @@ class BatchRun {
   template <typename W>
   bool commit(std::size_t i, W&& write) {
     return commit_erased(
-        i, [](void* w) { (*static_cast<std::remove_reference_t<W>*>(w))(); }, std::addressof(write));
+        i, [](void* w) { (*static_cast<std::remove_reference_t<W>*>(w))(); },
+        std::addressof(write));
   }
   bool commit_erased(std::size_t i, void (*write)(void*), void* ctx);
 

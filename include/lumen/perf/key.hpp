@@ -3,7 +3,8 @@
 // The arguments are hashed (64-bit FNV-1a over a typed, length-prefixed encoding) rather than
 // concatenated, so keys stay short and `("a", "bc")` never collides with `("ab", "c")`. The hash
 // is the same on every machine and in every process (it does not use std::hash), so instances that
-// share a cache agree on keys. Integers of any width hash by value as 64-bit, so `7` and `7L` agree.
+// share a cache agree on keys. Integers of any width hash by value as 64-bit, so `7` and `7L`
+// agree.
 //
 //   std::string key = lumen::perf::make_key("analyze", image_id, std::string("gemini"), 0.7, true);
 //   // "analyze:3f9c0a2e17b4d865"
@@ -31,8 +32,7 @@ class KeyHasher {
   void add(double d) noexcept;
   void add(float f) noexcept { add(static_cast<double>(f)); }
   template <std::integral I>
-    requires(!std::same_as<I, bool>)
-  void add(I v) noexcept {
+  requires(!std::same_as<I, bool>) void add(I v) noexcept {
     if constexpr (std::is_signed_v<I>) {
       add_int(static_cast<std::int64_t>(v));
     } else {

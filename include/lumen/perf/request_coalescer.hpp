@@ -61,7 +61,7 @@ class Meter;
 namespace lumen::trace {
 class Span;
 class Tracer;
-}
+}  // namespace lumen::trace
 
 namespace lumen::perf {
 
@@ -84,11 +84,12 @@ struct CoalescerOptions {
   // Lock stripes (rounded down to a power of two); keys hash to one. 1 gives one global eviction
   // order (tests).
   std::size_t shards = 16;
-  // nullptr: the system clock, read coarsely (CLOCK_MONOTONIC_COARSE, a few ms of resolution, far
-  // finer than any sensible TTL) because the hit path reads it on every call.
+  // Times the ttl, stale_grace and wait_timeout. nullptr: the system clock, read coarsely for the
+  // ttl (CLOCK_MONOTONIC_COARSE, a few ms of resolution, far finer than any sensible TTL) because
+  // the hit path reads it on every call.
   const Clock* clock = nullptr;
-  metrics::Meter* meter = nullptr;   // nullptr: no metrics (stats() still counts)
-  trace::Tracer* tracer = nullptr;   // nullptr: no spans
+  metrics::Meter* meter = nullptr;  // nullptr: no metrics (stats() still counts)
+  trace::Tracer* tracer = nullptr;  // nullptr: no spans
   // A cache shared with other processes (e.g. RedisResultCache), asked by a leader that missed
   // the in-process cache before it runs the function; nullptr: in-process cache only.
   ResultCache* shared_cache = nullptr;
@@ -130,12 +131,12 @@ struct CoalescerStats {
   std::uint64_t evictions = 0;      // entries dropped by the LRU bound
   std::uint64_t shared_hits = 0;    // leader executions answered by the shared cache
   std::uint64_t shared_errors = 0;  // shared-cache failures (load, store, erase, undecodable bytes)
-  std::uint64_t shared_skipped = 0; // shared-cache lookups skipped during shared_retry_after
-  std::uint64_t stale_hits = 0;     // calls served a stale value within stale_grace
-  std::uint64_t refresh_drops = 0;  // background refreshes dropped because the queue was full
-  std::uint64_t expirations = 0;    // expired entries removed
-  std::size_t entries = 0;          // cached now
-  std::size_t in_flight = 0;        // keys executing now
+  std::uint64_t shared_skipped = 0;  // shared-cache lookups skipped during shared_retry_after
+  std::uint64_t stale_hits = 0;      // calls served a stale value within stale_grace
+  std::uint64_t refresh_drops = 0;   // background refreshes dropped because the queue was full
+  std::uint64_t expirations = 0;     // expired entries removed
+  std::size_t entries = 0;           // cached now
+  std::size_t in_flight = 0;         // keys executing now
 };
 
 template <typename V>
@@ -147,8 +148,9 @@ class RequestCoalescer {
   explicit RequestCoalescer(CoalescerOptions options = {}, ValueCodec<V> codec = default_codec())
       : codec_(std::move(codec)), core_(std::move(options), detail::ValueStorage<V>::kOps) {
     if (core_.has_shared() && (!codec_.encode || !codec_.decode)) {
-      throw Error("RequestCoalescer: a shared_cache stores bytes; give a ValueCodec with encode "
-                  "and decode for this value type (std::string values need none)");
+      throw Error(
+          "RequestCoalescer: a shared_cache stores bytes; give a ValueCodec with encode "
+          "and decode for this value type (std::string values need none)");
     }
   }
 
@@ -156,7 +158,7 @@ class RequestCoalescer {
   // fn() now. Rethrows fn's exception (to every caller that shared the execution); throws
   // CoalescerTimeout to a waiter whose wait ran past wait_timeout.
   template <typename F>
-    requires std::is_convertible_v<std::invoke_result_t<F&>, V>
+  requires std::is_convertible_v<std::invoke_result_t<F&>, V>
   [[nodiscard]] V get(std::string_view key, F&& fn) {
     Out out{};
     (void)fill(key, fn, out);
@@ -170,7 +172,7 @@ class RequestCoalescer {
   // As get(), and says whether the value came from this call's own execution, the cache, the
   // shared cache or another caller's execution.
   template <typename F>
-    requires std::is_convertible_v<std::invoke_result_t<F&>, V>
+  requires std::is_convertible_v<std::invoke_result_t<F&>, V>
   [[nodiscard]] Coalesced<V> get_with_outcome(std::string_view key, F&& fn) {
     Out out{};
     const CoalesceOutcome outcome = fill(key, fn, out);
@@ -187,7 +189,9 @@ class RequestCoalescer {
   std::size_t invalidate_key(std::string_view key) { return core_.invalidate_key(key); }
   // Drops keys in which the ECMAScript regular expression finds a match (std::regex_search);
   // throws lumen::Error for a malformed expression.
-  std::size_t invalidate_matching(std::string_view regex) { return core_.invalidate_matching(regex); }
+  std::size_t invalidate_matching(std::string_view regex) {
+    return core_.invalidate_matching(regex);
+  }
   // Removes every expired entry now; returns how many.
   std::size_t purge_expired() { return core_.purge_expired(); }
 
@@ -234,13 +238,15 @@ class RequestCoalescer {
         if (ticket.flight != nullptr) {
           using Fn = std::remove_cvref_t<F>;
           if constexpr (std::is_copy_constructible_v<Fn>) {
-            core_.refresh(key, std::move(ticket),
-                          [this, shared = core_.has_shared(), k = std::string(key), f = Fn(fn)]() mutable {
-                            return std::shared_ptr<const void>(
-                                std::make_shared<const V>(shared ? via_shared(k, f) : V(f())));
-                          });
+            core_.refresh(
+                key, std::move(ticket),
+                [this, shared = core_.has_shared(), k = std::string(key), f = Fn(fn)]() mutable {
+                  return std::shared_ptr<const void>(
+                      std::make_shared<const V>(shared ? via_shared(k, f) : V(f())));
+                });
           } else {
-            return lead_into(out, key, ticket, fn);  // this caller refreshes, and gets the new value
+            return lead_into(out, key, ticket,
+                             fn);  // this caller refreshes, and gets the new value
           }
         }
         return CoalesceOutcome::kCached;
@@ -309,14 +315,15 @@ class RequestCoalescer {
   }
   static ValueCodec<V> default_codec() {
     if constexpr (std::is_same_v<V, std::string>) {
-      return {.encode = [](const std::string& v) { return v; },
-              .decode = [](std::string_view b) { return std::optional<std::string>(std::string(b)); }};
+      return {
+          .encode = [](const std::string& v) { return v; },
+          .decode = [](std::string_view b) { return std::optional<std::string>(std::string(b)); }};
     } else {
       return {};
     }
   }
 
-  ValueCodec<V> codec_;        // before core_: a refresh still running in core_'s destructor uses it
+  ValueCodec<V> codec_;  // before core_: a refresh still running in core_'s destructor uses it
   detail::CoalescerCore core_;
 };
 

@@ -4,7 +4,8 @@
 //       [] { return Connection::open("127.0.0.1", 6379); },                  // the factory
 //       {.name = "redis", .max_size = 8, .min_idle = 2,
 //        .acquire_timeout = std::chrono::milliseconds(200), .meter = &meter},
-//       [](Connection& c) { return c.is_open(); });                           // optional validation
+//       [](Connection& c) { return c.is_open(); });                           // optional
+//       validation
 //   {
 //     auto conn = pool.acquire();        // PoolTimeout if none frees up within acquire_timeout
 //     conn->send("PING");
@@ -34,6 +35,8 @@
 #include <string>
 #include <utility>
 
+#include "lumen/core/clock.hpp"
+
 namespace lumen::metrics {
 class Meter;
 }
@@ -48,12 +51,13 @@ class PoolTimeout : public std::runtime_error {
 
 struct PoolOptions {
   std::string name = "pool";
-  std::size_t max_size = 8;   // resources alive at once, leased or idle (0 is treated as 1)
-  std::size_t min_idle = 0;   // created up front and kept by replacing broken ones
+  std::size_t max_size = 8;  // resources alive at once, leased or idle (0 is treated as 1)
+  std::size_t min_idle = 0;  // created up front and kept by replacing broken ones
   std::chrono::nanoseconds acquire_timeout = std::chrono::seconds(5);
   bool validate_on_acquire = true;   // when a validator is given
   bool validate_on_release = false;  // when a validator is given
   metrics::Meter* meter = nullptr;
+  const Clock* clock = &SystemClock::instance();  // times acquire's wait (a ManualClock in tests)
 };
 
 struct PoolStats {
@@ -136,13 +140,12 @@ class ResourcePool {
 
   explicit ResourcePool(std::function<T()> factory, PoolOptions options = {},
                         std::function<bool(T&)> validate = {})
-      : core_(std::move(options),
-              [f = std::move(factory)]() -> void* { return new T(f()); },
-              [](void* p) { delete static_cast<T*>(p); },
-              validate ? std::function<bool(void*)>([v = std::move(validate)](void* p) {
-                return v(*static_cast<T*>(p));
-              })
-                       : std::function<bool(void*)>()) {}
+      : core_(
+            std::move(options), [f = std::move(factory)]() -> void* { return new T(f()); },
+            [](void* p) { delete static_cast<T*>(p); },
+            validate ? std::function<bool(void*)>(
+                           [v = std::move(validate)](void* p) { return v(*static_cast<T*>(p)); })
+                     : std::function<bool(void*)>()) {}
 
   // A resource, waiting up to options.acquire_timeout; throws PoolTimeout when none frees up.
   [[nodiscard]] Lease acquire() { return acquire(core_.options().acquire_timeout); }

@@ -31,7 +31,8 @@ class ResultCache {
   // The bytes stored for `key`, or nullopt when absent or expired.
   [[nodiscard]] virtual std::optional<std::string> load(std::string_view key) = 0;
   // Stores `bytes` for `key`, expiring after `ttl` (> 0).
-  virtual void store(std::string_view key, std::string_view bytes, std::chrono::nanoseconds ttl) = 0;
+  virtual void store(std::string_view key, std::string_view bytes,
+                     std::chrono::nanoseconds ttl) = 0;
   // Removes one key; returns how many were removed.
   virtual std::size_t erase(std::string_view key) = 0;
   // Removes every key for which `match` is true; returns how many.

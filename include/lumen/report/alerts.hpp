@@ -16,7 +16,8 @@
 //               become the new normal. Quiet until `warmup` values were seen.
 //   burn rate   the error budget of an availability objective (99 %: 1 %) is burning `factor` times
 //               too fast over both the long (1 h) and the short (5 min) window; resolves when the
-//               short window's burn rate falls below it (the Google SRE workbook's multi-window rule).
+//               short window's burn rate falls below it (the Google SRE workbook's multi-window
+//               rule).
 // Each transition goes to the log (when a logger is given), to the metrics lumen_alerts_total
 // {alert,state} and lumen_alerts_active, to the webhook (when given), and into active()/history()
 // for the report.
@@ -27,9 +28,9 @@
 // Thread safety: every method may be called from any thread (one mutex).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,8 +52,8 @@ namespace lumen::report {
 class WebhookNotifier;
 
 struct ThresholdRule {
-  std::string name;      // e.g. "latency_p99_high"
-  std::string signal;    // latency_p99, error_rate, queue_depth, cost_per_hour
+  std::string name;    // e.g. "latency_p99_high"
+  std::string signal;  // latency_p99, error_rate, queue_depth, cost_per_hour
   double fire_above = 0;
   double resolve_below = 0;
   int for_evaluations = 2;
@@ -69,10 +70,10 @@ struct AnomalyOptions {
   // The band is at least this fraction of the baseline, and at least this absolute amount per
   // signal, so that a perfectly flat history does not turn noise into alerts.
   double min_relative_band = 0.5;
-  double min_band_latency = 0.25;   // s
+  double min_band_latency = 0.25;  // s
   double min_band_error_rate = 0.02;
   double min_band_queue = 10;
-  double min_band_cost = 0.5;       // USD per hour
+  double min_band_cost = 0.5;  // USD per hour
 };
 
 struct BurnRateOptions {
@@ -89,7 +90,7 @@ struct AlertOptions {
   AnomalyOptions anomaly;
   BurnRateOptions burn_rate;
   std::chrono::nanoseconds signal_window = std::chrono::minutes(5);
-  ReportProfile profile;  // which instruments the signals read, and their prices
+  ReportProfile profile;               // which instruments the signals read, and their prices
   std::size_t history_capacity = 100;  // transitions kept for the report and the dashboard
 
   // latency_p99 > 5 s, error_rate > 5 %, queue_depth > 500, cost_per_hour > 10 USD.

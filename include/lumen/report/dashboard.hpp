@@ -62,7 +62,8 @@ struct DashboardOptions {
   double slow_trace_seconds = 1.0;
   std::chrono::seconds page_refresh{10};
   // PROMETHEUS_URL: when set, report() and GET /report read that Prometheus server (PromQL) instead
-  // of the embedded store, for a fleet; the alerts and the page's charts stay on the embedded store.
+  // of the embedded store, for a fleet; the alerts and the page's charts stay on the embedded
+  // store.
   std::string prometheus_url;
 
   // REPORT_SAMPLE_INTERVAL_MS, ALERT_WEBHOOK_URL, REPORT_DIR, REPORT_DAILY_TIME, PROMETHEUS_URL,

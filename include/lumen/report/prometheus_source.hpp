@@ -8,11 +8,11 @@
 //   lumen::report::Report r = gen.generate(lumen::report::Period::k1h, clock.wall_ns());
 //
 // Instrument names map to the exposed Prometheus names through `names` (the ReportProfile's, e.g.
-// http.server.request.duration -> http_server_request_duration_seconds_bucket/_sum/_count); counters use
-// `sum(increase(x[w]))`, whose edge extrapolation makes small windows differ slightly from the
-// embedded store's exact differences. A failed query (server down, bad answer) counts as no data
-// and is counted in errors(); the report never throws because of it.
-// Thread safety: every method may be called from any thread.
+// http.server.request.duration -> http_server_request_duration_seconds_bucket/_sum/_count);
+// counters use `sum(increase(x[w]))`, whose edge extrapolation makes small windows differ slightly
+// from the embedded store's exact differences. A failed query (server down, bad answer) counts as
+// no data and is counted in errors(); the report never throws because of it. Thread safety: every
+// method may be called from any thread.
 #pragma once
 
 #include <atomic>
@@ -29,7 +29,7 @@ struct PrometheusSourceOptions {
   std::string url;  // PROMETHEUS_URL, e.g. http://prometheus:9090
   std::chrono::milliseconds timeout{5000};
   std::chrono::seconds gauge_step{10};  // subquery resolution for gauge mean/max
-  std::string selector;  // extra label matchers for every query, e.g. job="checkout"
+  std::string selector;                 // extra label matchers for every query, e.g. job="checkout"
   // Instrument -> exposed name (ReportProfile::prometheus_names). lumen's own instruments are
   // known; other names not listed have every character but letters and digits turned into '_'.
   std::map<std::string, std::string, std::less<>> names;

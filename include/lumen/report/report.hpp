@@ -44,8 +44,8 @@ struct ReportOptions {
   double queue_growth_per_second = 0.05;  // jobs/s of sustained growth that is worth a warning
   double model_outlier_factor = 3.0;      // failure rate or cost per request vs the others' median
   std::size_t model_outlier_min_requests = 20;
-  std::size_t queue_capacity = 1000;      // for the time to saturation
-  unsigned cores = 0;                     // 0: std::thread::hardware_concurrency()
+  std::size_t queue_capacity = 1000;  // for the time to saturation
+  unsigned cores = 0;                 // 0: std::thread::hardware_concurrency()
 };
 
 struct ModelFigures {
@@ -137,7 +137,7 @@ struct Report {
     unsigned cores = 1;
     double throughput_per_core = 0;  // requests per second per busy core
     double utilization = 0;
-    double max_throughput = 0;       // throughput_per_core x cores
+    double max_throughput = 0;  // throughput_per_core x cores
     double queue_growth_per_second = 0;
     std::optional<double> seconds_to_queue_saturation;
   } capacity;

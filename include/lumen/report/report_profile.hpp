@@ -17,8 +17,9 @@
 //   checkout.prometheus_names["orders.placed"] = "orders_placed_total";
 //   lumen::report::ReportGenerator gen(store, {.profile = checkout});
 //
-// BeautifyAI's profile is lumen::beautifyai::report_profile() (lumen/beautifyai/report_profile.hpp).
-// Thread safety: a plain value; const access from several threads is safe.
+// BeautifyAI's profile is lumen::beautifyai::report_profile()
+// (lumen/beautifyai/report_profile.hpp). Thread safety: a plain value; const access from several
+// threads is safe.
 #pragma once
 
 #include <map>

@@ -13,17 +13,17 @@
 // NaN where the series was absent. Two rings: raw samples for `raw_retention` (1 h at 10 s = 361
 // slots) and one-minute points for `retention` (24 h = 1440 slots). A minute point keeps the last
 // value of the minute (what counters and histograms need) and, for gauges, the minute's mean and
-// max. Memory: 8 bytes x (raw slots + coarse slots) per column, plus 2 x 8 x coarse slots more for a
-// gauge column: 14.1 KiB per counter or histogram column and 36.6 KiB per gauge column with the
+// max. Memory: 8 bytes x (raw slots + coarse slots) per column, plus 2 x 8 x coarse slots more for
+// a gauge column: 14.1 KiB per counter or histogram column and 36.6 KiB per gauge column with the
 // defaults, so 2,000 columns (the default max_columns), half of them gauges, stay under 52 MiB plus
 // the series names (72 MiB if all were gauges). docs/REPORT.md has the arithmetic.
 // A histogram uses (buckets + 2) columns; an exponential one is kept on at most 48 fixed buckets
 // per metric (51 columns). Past max_columns new series are dropped and counted.
 //
-// Queries cover (t0, t1]. Cumulative columns (counters, histograms) use the last sample at or before
-// t0 as the baseline; a drop between two samples is a reset, after which the new value counts in
-// full. A series that appears after an earlier sample in which it was absent counts from zero; the
-// very first sample of the store is only a baseline (what happened before it is unknown).
+// Queries cover (t0, t1]. Cumulative columns (counters, histograms) use the last sample at or
+// before t0 as the baseline; a drop between two samples is a reset, after which the new value
+// counts in full. A series that appears after an earlier sample in which it was absent counts from
+// zero; the very first sample of the store is only a baseline (what happened before it is unknown).
 // A window older than the raw ring is answered from the minute points merged with the raw samples.
 //
 // Thread safety: every method may be called from any thread (one mutex).
@@ -56,8 +56,8 @@ struct StoreOptions {
 };
 
 struct HistogramWindow {
-  std::vector<double> bounds;          // explicit upper bounds
-  std::vector<double> bucket_counts;   // increase per bucket over the window (bounds.size() + 1)
+  std::vector<double> bounds;         // explicit upper bounds
+  std::vector<double> bucket_counts;  // increase per bucket over the window (bounds.size() + 1)
   double count = 0;
   double sum = 0;
   // No observation in the window is larger: the largest one, or a bound on it (the largest value
@@ -93,7 +93,7 @@ struct StoreStats {
   std::size_t columns = 0;
   std::uint64_t dropped_series = 0;  // new series refused past max_columns (counted per sample)
   std::uint64_t samples = 0;
-  std::size_t memory_bytes = 0;      // the column arrays and timestamp rings
+  std::size_t memory_bytes = 0;  // the column arrays and timestamp rings
 };
 
 // The windowed queries the report is computed from: the embedded store answers them, and so can a
@@ -101,8 +101,8 @@ struct StoreStats {
 class MetricsSource {
  public:
   virtual ~MetricsSource() = default;
-  [[nodiscard]] virtual double increase(std::string_view name, const Labels& match, std::uint64_t t0,
-                                        std::uint64_t t1) const = 0;
+  [[nodiscard]] virtual double increase(std::string_view name, const Labels& match,
+                                        std::uint64_t t0, std::uint64_t t1) const = 0;
   [[nodiscard]] virtual std::map<std::string, double> increase_by(std::string_view name,
                                                                   std::string_view label,
                                                                   const Labels& match,
@@ -149,11 +149,9 @@ class TimeSeriesStore final : public MetricsSource {
                                                           std::uint64_t t1) const override;
   [[nodiscard]] HistogramWindow histogram(std::string_view name, const Labels& match,
                                           std::uint64_t t0, std::uint64_t t1) const override;
-  [[nodiscard]] std::map<std::string, HistogramWindow> histogram_by(std::string_view name,
-                                                                    std::string_view label,
-                                                                    const Labels& match,
-                                                                    std::uint64_t t0,
-                                                                    std::uint64_t t1) const override;
+  [[nodiscard]] std::map<std::string, HistogramWindow> histogram_by(
+      std::string_view name, std::string_view label, const Labels& match, std::uint64_t t0,
+      std::uint64_t t1) const override;
   // Gauges: latest, mean and max of the sum over the matching series at each sample.
   [[nodiscard]] GaugeWindow gauge(std::string_view name, const Labels& match, std::uint64_t t0,
                                   std::uint64_t t1) const override;

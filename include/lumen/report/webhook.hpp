@@ -21,8 +21,8 @@ namespace lumen::report {
 
 struct WebhookStats {
   std::uint64_t delivered = 0;
-  std::uint64_t failed = 0;    // gave up after max_attempts, or a 4xx answer
-  std::uint64_t dropped = 0;   // queue full, or still queued at shutdown
+  std::uint64_t failed = 0;   // gave up after max_attempts, or a 4xx answer
+  std::uint64_t dropped = 0;  // queue full, or still queued at shutdown
   std::uint64_t retries = 0;
 };
 
@@ -59,7 +59,8 @@ class WebhookNotifier {
   std::unique_ptr<Impl> impl_;
 };
 
-// The libcurl transport (POST, Content-Type: application/json).
+// The libcurl transport: one POST (Content-Type: application/json) through the exporters' HTTP
+// sender, so http:// and https:// only; the notifier does the retrying.
 [[nodiscard]] WebhookTransport curl_webhook_transport();
 
 }  // namespace lumen::report

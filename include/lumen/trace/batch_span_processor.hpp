@@ -21,23 +21,27 @@
 #include "lumen/trace/span_exporter.hpp"
 #include "lumen/trace/span_processor.hpp"
 
+namespace lumen::detail {
+class BackgroundWorker;
+}  // namespace lumen::detail
+
 namespace lumen::trace {
 
 struct BatchSpanProcessorOptions {
-  std::size_t max_queue_size = 1000;                                  // OTEL_BSP_MAX_QUEUE_SIZE
-  std::size_t max_export_batch_size = 512;                            // OTEL_BSP_MAX_EXPORT_BATCH_SIZE
-  std::chrono::milliseconds schedule_delay = std::chrono::seconds(5);  // OTEL_BSP_SCHEDULE_DELAY
-  std::chrono::milliseconds export_timeout = std::chrono::seconds(30);  // OTEL_BSP_EXPORT_TIMEOUT
+  std::size_t max_queue_size = 1000;        // OTEL_BSP_MAX_QUEUE_SIZE
+  std::size_t max_export_batch_size = 512;  // OTEL_BSP_MAX_EXPORT_BATCH_SIZE
+  std::chrono::milliseconds schedule_delay = std::chrono::seconds(5);    // OTEL_BSP_SCHEDULE_DELAY
+  std::chrono::milliseconds export_timeout = std::chrono::seconds(30);   // OTEL_BSP_EXPORT_TIMEOUT
   std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(5);  // for the destructor
 };
 
 struct BatchSpanProcessorStats {
-  std::uint64_t queued = 0;          // accepted into the queue
-  std::uint64_t dropped = 0;         // rejected (queue full), or left over when shutdown timed out
-  std::uint64_t exported = 0;        // in batches the exporter accepted
-  std::uint64_t export_failed = 0;   // in batches the exporter rejected
-  std::uint64_t batches = 0;         // export calls made
-  std::size_t queue_size = 0;        // now (approximate)
+  std::uint64_t queued = 0;         // accepted into the queue
+  std::uint64_t dropped = 0;        // rejected (queue full), or left over when shutdown timed out
+  std::uint64_t exported = 0;       // in batches the exporter accepted
+  std::uint64_t export_failed = 0;  // in batches the exporter rejected
+  std::uint64_t batches = 0;        // export calls made
+  std::size_t queue_size = 0;       // now (approximate)
 };
 
 class BatchSpanProcessor final : public SpanProcessor {
@@ -56,6 +60,7 @@ class BatchSpanProcessor final : public SpanProcessor {
  private:
   struct State;
   std::shared_ptr<State> state_;  // shared with the worker, which may outlive a timed-out shutdown
+  std::unique_ptr<lumen::detail::BackgroundWorker> worker_;
 };
 
 }  // namespace lumen::trace

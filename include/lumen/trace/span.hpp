@@ -5,9 +5,9 @@
 // outgoing traceparent headers need it) but every setter is a cheap no-op.
 // Thread-safety: a Span is used by one thread at a time; move it to hand it over.
 //
-//   lumen::trace::Span span = tracer.start("ai.provider.analyze", {.kind = lumen::trace::SpanKind::kClient});
-//   auto scope = span.activate();                  // children started here get this parent
-//   span.set("ai.model", "gemini-2.0-flash").set("ai.tokens", 812);
+//   lumen::trace::Span span = tracer.start("ai.provider.analyze", {.kind =
+//   lumen::trace::SpanKind::kClient}); auto scope = span.activate();                  // children
+//   started here get this parent span.set("ai.model", "gemini-2.0-flash").set("ai.tokens", 812);
 //   span.add_event("retry", {{"attempt", 2}});
 //   span.set_status(lumen::trace::StatusCode::kOk);
 #pragma once

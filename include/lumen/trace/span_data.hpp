@@ -18,7 +18,13 @@
 namespace lumen::trace {
 
 // Values match the OTLP enum (SPAN_KIND_INTERNAL = 1, ...).
-enum class SpanKind : std::uint8_t { kInternal = 1, kServer = 2, kClient = 3, kProducer = 4, kConsumer = 5 };
+enum class SpanKind : std::uint8_t {
+  kInternal = 1,
+  kServer = 2,
+  kClient = 3,
+  kProducer = 4,
+  kConsumer = 5
+};
 
 // Values match the OTLP enum (STATUS_CODE_UNSET = 0, OK = 1, ERROR = 2).
 enum class StatusCode : std::uint8_t { kUnset = 0, kOk = 1, kError = 2 };

@@ -11,12 +11,12 @@ namespace lumen::trace {
 
 struct SpanLimits {
   static constexpr std::uint32_t kUnlimited = std::numeric_limits<std::uint32_t>::max();
-  std::uint32_t attribute_count = 128;          // OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT
+  std::uint32_t attribute_count = 128;                // OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT
   std::uint32_t attribute_value_length = kUnlimited;  // OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT
-  std::uint32_t event_count = 128;              // OTEL_SPAN_EVENT_COUNT_LIMIT
-  std::uint32_t link_count = 128;               // OTEL_SPAN_LINK_COUNT_LIMIT
-  std::uint32_t attributes_per_event = 128;     // OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT
-  std::uint32_t attributes_per_link = 128;      // OTEL_LINK_ATTRIBUTE_COUNT_LIMIT
+  std::uint32_t event_count = 128;                    // OTEL_SPAN_EVENT_COUNT_LIMIT
+  std::uint32_t link_count = 128;                     // OTEL_SPAN_LINK_COUNT_LIMIT
+  std::uint32_t attributes_per_event = 128;           // OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT
+  std::uint32_t attributes_per_link = 128;            // OTEL_LINK_ATTRIBUTE_COUNT_LIMIT
 };
 
 }  // namespace lumen::trace

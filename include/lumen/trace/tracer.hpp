@@ -1,4 +1,5 @@
-// Tracer: starts spans for one instrumentation scope. Obtained from a TracerProvider, which owns it.
+// Tracer: starts spans for one instrumentation scope. Obtained from a TracerProvider, which owns
+// it.
 //
 // `start` picks the parent from the current context unless told otherwise; `trace` runs a function
 // inside a new span that is current for the call, marks it OK, or on an exception marks it ERROR,
@@ -26,6 +27,8 @@ namespace lumen::trace {
 struct StartOptions {
   SpanKind kind = SpanKind::kInternal;
   // The parent context; unset means Context::current(). Pass an empty Context for a new root.
+  // Only its span is used: the new span does not carry the context's baggage, so to continue a
+  // request's baggage activate the extracted context instead (see lumen/trace/propagation.hpp).
   std::optional<Context> parent;
   Attributes attributes;  // visible to the sampler's caller, set before the span starts
   std::vector<Link> links;

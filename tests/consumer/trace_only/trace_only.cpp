@@ -13,7 +13,8 @@ class PrintExporter : public lumen::trace::SpanExporter {
   lumen::trace::ExportResult export_spans(lumen::trace::SpanBatch batch,
                                           lumen::Deadline) noexcept override {
     for (const auto& span : batch) {
-      std::printf("%s %s\n", span->name.c_str(), span->parent_span_id.is_valid() ? "child" : "root");
+      std::printf("%s %s\n", span->name.c_str(),
+                  span->parent_span_id.is_valid() ? "child" : "root");
     }
     return lumen::trace::ExportResult::kSuccess;
   }
@@ -23,8 +24,8 @@ class PrintExporter : public lumen::trace::SpanExporter {
 
 int main() {
   lumen::trace::TracerProvider provider({
-      .processor = std::make_unique<lumen::trace::SimpleSpanProcessor>(
-          std::make_shared<PrintExporter>()),
+      .processor =
+          std::make_unique<lumen::trace::SimpleSpanProcessor>(std::make_shared<PrintExporter>()),
   });
   lumen::trace::Tracer& tracer = provider.tracer("consumer");
   tracer.trace("consumer.request", [&](lumen::trace::Span&) {

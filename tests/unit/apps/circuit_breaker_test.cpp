@@ -7,16 +7,18 @@ namespace {
 
 using namespace std::chrono_literals;
 
-BreakerOptions small() { return {.window = 10, .min_calls = 4, .failure_ratio = 0.5, .open_for = 1s}; }
+BreakerOptions small(const lumen::Clock& clock) {
+  return {.window = 10, .min_calls = 4, .failure_ratio = 0.5, .open_for = 1s, .clock = &clock};
+}
 
 TEST(CircuitBreaker, OpensWhenHalfTheWindowFailsAndRefusesWhileOpen) {
   lumen::ManualClock clock;
-  CircuitBreaker breaker(small(), clock);
+  CircuitBreaker breaker(small(clock));
   breaker.record(true);
   breaker.record(false);
   breaker.record(true);
   EXPECT_EQ(breaker.state(), BreakerState::kClosed);  // 3 calls: below min_calls
-  breaker.record(false);                               // 2 of 4 failed
+  breaker.record(false);                              // 2 of 4 failed
   EXPECT_EQ(breaker.state(), BreakerState::kOpen);
   EXPECT_FALSE(breaker.allow());
   EXPECT_FALSE(breaker.allow());
@@ -26,7 +28,7 @@ TEST(CircuitBreaker, OpensWhenHalfTheWindowFailsAndRefusesWhileOpen) {
 
 TEST(CircuitBreaker, StaysClosedWhileFailuresAreRare) {
   lumen::ManualClock clock;
-  CircuitBreaker breaker(small(), clock);
+  CircuitBreaker breaker(small(clock));
   for (int i = 0; i < 100; ++i) breaker.record(i % 5 != 0);  // 20 % failures
   EXPECT_EQ(breaker.state(), BreakerState::kClosed);
   EXPECT_TRUE(breaker.allow());
@@ -34,12 +36,12 @@ TEST(CircuitBreaker, StaysClosedWhileFailuresAreRare) {
 
 TEST(CircuitBreaker, AfterThePauseOneProbeGoesThroughAndItsSuccessCloses) {
   lumen::ManualClock clock;
-  CircuitBreaker breaker(small(), clock);
+  CircuitBreaker breaker(small(clock));
   for (int i = 0; i < 4; ++i) breaker.record(false);
   clock.advance(999ms);
   EXPECT_FALSE(breaker.allow());
   clock.advance(1ms);
-  EXPECT_TRUE(breaker.allow());   // the probe
+  EXPECT_TRUE(breaker.allow());  // the probe
   EXPECT_EQ(breaker.state(), BreakerState::kHalfOpen);
   EXPECT_FALSE(breaker.allow());  // only one
   clock.advance(250ms);
@@ -51,7 +53,7 @@ TEST(CircuitBreaker, AfterThePauseOneProbeGoesThroughAndItsSuccessCloses) {
 
 TEST(CircuitBreaker, AFailedProbeOpensAgainAndTheRecoveryCoversTheWholeOutage) {
   lumen::ManualClock clock;
-  CircuitBreaker breaker(small(), clock);
+  CircuitBreaker breaker(small(clock));
   for (int i = 0; i < 4; ++i) breaker.record(false);
   clock.advance(1s);
   ASSERT_TRUE(breaker.allow());
@@ -69,7 +71,7 @@ TEST(CircuitBreaker, AFailedProbeOpensAgainAndTheRecoveryCoversTheWholeOutage) {
 
 TEST(CircuitBreaker, AProbeReleasedWithoutAnOutcomeLetsTheNextProbeThrough) {
   lumen::ManualClock clock;
-  CircuitBreaker breaker(small(), clock);
+  CircuitBreaker breaker(small(clock));
   for (int i = 0; i < 4; ++i) breaker.record(false);
   clock.advance(1s);
   ASSERT_TRUE(breaker.allow());
@@ -83,7 +85,7 @@ TEST(CircuitBreaker, AProbeReleasedWithoutAnOutcomeLetsTheNextProbeThrough) {
 
 TEST(CircuitBreaker, ReportsHalfOpenOnceThePauseHasPassedWithoutAnyCall) {
   lumen::ManualClock clock;
-  CircuitBreaker breaker(small(), clock);
+  CircuitBreaker breaker(small(clock));
   for (int i = 0; i < 4; ++i) breaker.record(false);
   clock.advance(999ms);
   EXPECT_EQ(breaker.state(), BreakerState::kOpen);

@@ -42,8 +42,10 @@ TEST(DocumentRequest, EachMalformedBodyGetsItsOwnReason) {
   EXPECT_EQ(problem("application/json", "{\"user_id\":"), "the body is not valid JSON");
   EXPECT_EQ(problem("application/json", "[1,2]"), "the body must be a JSON object");
   EXPECT_EQ(problem("application/json", R"({"document":"d"})"), "\"user_id\" is required");
-  EXPECT_EQ(problem("application/json", R"({"user_id":"u"})"), "\"document\" is required and must not be empty");
-  EXPECT_EQ(problem("application/json", R"({"user_id":7,"document":"d"})"), "\"user_id\" must be a string");
+  EXPECT_EQ(problem("application/json", R"({"user_id":"u"})"),
+            "\"document\" is required and must not be empty");
+  EXPECT_EQ(problem("application/json", R"({"user_id":7,"document":"d"})"),
+            "\"user_id\" must be a string");
   EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":"d","tier":"gold"})"),
             "\"tier\" must be free, pro or enterprise");
   EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":"d","async":"yes"})"),
@@ -52,9 +54,10 @@ TEST(DocumentRequest, EachMalformedBodyGetsItsOwnReason) {
             "image 0 is not valid base64");
   EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":"d","images":"x"})"),
             "\"images\" must be an array of base64 strings");
-  EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":"d","images":["QQ==","QQ=="]})",
-                    {.max_images = 1}),
-            "at most 1 images per request");
+  EXPECT_EQ(
+      problem("application/json", R"({"user_id":"u","document":"d","images":["QQ==","QQ=="]})",
+              {.max_images = 1}),
+      "at most 1 images per request");
   EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":"0123456789"})",
                     {.max_document_bytes = 4}),
             "\"document\" is larger than 4 bytes");
@@ -65,10 +68,14 @@ TEST(DocumentRequest, EachMalformedBodyGetsItsOwnReason) {
 TEST(DocumentRequest, JsonNestedDeeperThanTheLimitIsRefusedWithOurMessage) {
   const std::string deep = R"({"user_id":"u","document":"d","extra":)" + std::string(100'000, '[');
   EXPECT_EQ(problem("application/json", deep), "the body nests deeper than 32 levels");
-  EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":"d","extra":[[[1]]]})", {.max_json_depth = 3}),
+  EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":"d","extra":[[[1]]]})",
+                    {.max_json_depth = 3}),
             "the body nests deeper than 3 levels");
-  EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":"d","extra":[[1]]})", {.max_json_depth = 3}), "");
-  EXPECT_EQ(problem("application/json", std::string(100'000, '[')), "the body must be a JSON object");
+  EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":"d","extra":[[1]]})",
+                    {.max_json_depth = 3}),
+            "");
+  EXPECT_EQ(problem("application/json", std::string(100'000, '[')),
+            "the body must be a JSON object");
 }
 
 TEST(DocumentRequest, FieldsItDoesNotReadMayHoldAnyJson) {
@@ -80,8 +87,10 @@ TEST(DocumentRequest, FieldsItDoesNotReadMayHoldAnyJson) {
   EXPECT_EQ(std::get<DocumentRequest>(parsed).tier, "free");
   EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":"d","images":[{"a":1}]})"),
             "image 0 must be a base64 string");
-  EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":["d"]})"), "\"document\" must be a string");
-  EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":"d"} trailing)"), "the body is not valid JSON");
+  EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":["d"]})"),
+            "\"document\" must be a string");
+  EXPECT_EQ(problem("application/json", R"({"user_id":"u","document":"d"} trailing)"),
+            "the body is not valid JSON");
 }
 
 TEST(JsonNesting, CountsArraysAndObjectsButNotBracketsInStrings) {
@@ -97,7 +106,8 @@ TEST(DocumentRequest, ReadsMultipartFieldsAndBinaryImageParts) {
       "--XyZ\r\nContent-Disposition: form-data; name=\"user_id\"\r\n\r\nu-9\r\n"
       "--XyZ\r\nContent-Disposition: form-data; name=\"document\"\r\n\r\nline one\r\nline two\r\n"
       "--XyZ\r\ncontent-disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n"
-      "Content-Type: image/png\r\n\r\n" + binary + "\r\n--XyZ--\r\n";
+      "Content-Type: image/png\r\n\r\n" +
+      binary + "\r\n--XyZ--\r\n";
   auto parsed = parse_document_request("multipart/form-data; boundary=XyZ", body);
   ASSERT_TRUE(std::holds_alternative<DocumentRequest>(parsed)) << std::get<std::string>(parsed);
   const auto& r = std::get<DocumentRequest>(parsed);
@@ -108,7 +118,8 @@ TEST(DocumentRequest, ReadsMultipartFieldsAndBinaryImageParts) {
 }
 
 TEST(DocumentRequest, ATruncatedMultipartBodyOrAMissingBoundaryIsRefused) {
-  EXPECT_EQ(problem("multipart/form-data", "--a\r\n"), "multipart/form-data needs a boundary parameter");
+  EXPECT_EQ(problem("multipart/form-data", "--a\r\n"),
+            "multipart/form-data needs a boundary parameter");
   EXPECT_EQ(problem("multipart/form-data; boundary=a",
                     "--a\r\nContent-Disposition: form-data; name=\"user_id\"\r\n\r\nu"),
             "the multipart body is truncated");
@@ -124,19 +135,21 @@ TEST(Base64, RoundTripsEveryLengthAndRejectsJunk) {
   }
   EXPECT_EQ(apps::base64_encode({'M', 'a', 'n'}), "TWFu");
   EXPECT_EQ(apps::base64_encode({'M'}), "TQ==");
-  EXPECT_FALSE(apps::base64_decode("TWF").has_value());     // not a multiple of 4
-  EXPECT_FALSE(apps::base64_decode("TW=u").has_value());    // data after padding
+  EXPECT_FALSE(apps::base64_decode("TWF").has_value());   // not a multiple of 4
+  EXPECT_FALSE(apps::base64_decode("TW=u").has_value());  // data after padding
   EXPECT_FALSE(apps::base64_decode("TW*u").has_value());
   EXPECT_EQ(*apps::base64_decode("TW\nFu"), (std::vector<std::uint8_t>{'M', 'a', 'n'}));
 }
 
 // A valid multipart request in which `field` carries `value` instead.
 std::string multipart_with(const std::string& field, std::string_view value) {
-  std::map<std::string, std::string> fields{{"user_id", "u-1"}, {"document", "text"}, {"tier", "pro"}};
+  std::map<std::string, std::string> fields{
+      {"user_id", "u-1"}, {"document", "text"}, {"tier", "pro"}};
   fields[field] = value;
   std::string body;
   for (const auto& [name, content] : fields) {
-    body += "--b\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + content + "\r\n";
+    body +=
+        "--b\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + content + "\r\n";
   }
   return body + "--b--\r\n";
 }
@@ -148,7 +161,8 @@ TEST(DocumentRequest, EveryMultipartTextFieldThatIsNotUtf8IsRejectedByName) {
         << field;
   }
   // An image part is bytes, not text.
-  EXPECT_EQ(problem("multipart/form-data; boundary=b", multipart_with("image", "\xff\xd8\xff")), "");
+  EXPECT_EQ(problem("multipart/form-data; boundary=b", multipart_with("image", "\xff\xd8\xff")),
+            "");
 }
 
 }  // namespace

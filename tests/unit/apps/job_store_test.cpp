@@ -13,7 +13,8 @@ struct Heard {
   std::vector<std::string> events;
   JobListener listener() {
     return [this](const std::string&, const JobState& s) {
-      events.push_back(std::string(to_string(s.status)) + "/" + s.stage + "/" + std::to_string(s.http_status));
+      events.push_back(std::string(to_string(s.status)) + "/" + s.stage + "/" +
+                       std::to_string(s.http_status));
     };
   }
 };
@@ -45,8 +46,9 @@ TEST(JobStore, AListenerHearsTheStateNowThenEveryChangeInOrderUntilTheEnd) {
   store.set_running(id, "calling_model");
   store.finish(id, 200, R"({"output":"x"})");
   store.set_running(id, "late");  // after the end: nobody hears it
-  EXPECT_EQ(heard.events, (std::vector<std::string>{"queued/queued/0", "running/optimizing_images/0",
-                                                    "running/calling_model/0", "done/done/200"}));
+  EXPECT_EQ(heard.events,
+            (std::vector<std::string>{"queued/queued/0", "running/optimizing_images/0",
+                                      "running/calling_model/0", "done/done/200"}));
   EXPECT_EQ(store.listeners(), 0u);
 }
 

@@ -14,7 +14,11 @@ TEST(WorkerPool, RefusesJobsPastTheQueueCapacityAndCountsThem) {
   std::shared_future<void> released = release.get_future().share();
   std::atomic<int> ran{0};
   std::promise<void> started;
-  ASSERT_TRUE(pool.try_submit([&] { started.set_value(); released.wait(); ++ran; }));
+  ASSERT_TRUE(pool.try_submit([&] {
+    started.set_value();
+    released.wait();
+    ++ran;
+  }));
   started.get_future().wait();  // the worker is busy now
   EXPECT_TRUE(pool.try_submit([&] { ++ran; }));
   EXPECT_TRUE(pool.try_submit([&] { ++ran; }));

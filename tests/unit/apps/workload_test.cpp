@@ -21,8 +21,12 @@ TEST(ZipfSampler, TheFirstRanksTakeTheMostDraws) {
 }
 
 TEST(Workload, ThePlanIsDeterministicPoissonAtTheRateAndImagesFollowTheDocument) {
-  WorkloadOptions o{.rate = 200, .duration = std::chrono::seconds(10), .documents = 50,
-                    .image_share = 0.5, .images = 4, .seed = 3};
+  WorkloadOptions o{.rate = 200,
+                    .duration = std::chrono::seconds(10),
+                    .documents = 50,
+                    .image_share = 0.5,
+                    .images = 4,
+                    .seed = 3};
   const auto a = plan_open_loop(o);
   const auto b = plan_open_loop(o);
   ASSERT_EQ(a.size(), b.size());

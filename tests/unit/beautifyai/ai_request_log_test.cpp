@@ -34,12 +34,13 @@ class MemorySink : public log::Sink {
 
 TEST(LogAiRequest, LogsCompletionAtInfoAndFailureAtErrorWithStack) {
   auto sink = std::make_shared<MemorySink>();
-  log::Logger logger(log::LoggerOptions{.asynchronous = false, .service = std::string(kServiceName)},
-                     {sink});
+  log::Logger logger(
+      log::LoggerOptions{.asynchronous = false, .service = std::string(kServiceName)}, {sink});
   log_ai_request(logger, "gemini-2.0-flash", "analyze", {{"image_id", "img-1"}},
                  {.success = true, .duration_ms = 812.5, .tokens = 100});
   log_ai_request(logger, "gemini-2.0-flash", "analyze", {},
-                 {.success = false, .error_message = "quota exceeded",
+                 {.success = false,
+                  .error_message = "quota exceeded",
                   .error_stack = "at provider.cpp:10\nat main.cpp:3"});
   const auto lines = sink->lines();
   ASSERT_EQ(lines.size(), 2u);
@@ -59,7 +60,8 @@ TEST(LogAiRequest, LogsCompletionAtInfoAndFailureAtErrorWithStack) {
 
 TEST(LogAiRequest, SkipsTheRecordWhenTheLevelIsOff) {
   auto sink = std::make_shared<MemorySink>();
-  log::Logger logger(log::LoggerOptions{.level = log::Level::kError, .asynchronous = false}, {sink});
+  log::Logger logger(log::LoggerOptions{.level = log::Level::kError, .asynchronous = false},
+                     {sink});
   log_ai_request(logger, "gpt-4o-mini", "analyze", {}, {.success = true});
   EXPECT_TRUE(sink->lines().empty());
 }

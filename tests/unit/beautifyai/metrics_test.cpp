@@ -55,8 +55,9 @@ TEST(BeautifyAiMetrics, ObservableCallbacksStopWhenTheObjectIsDestroyed) {
   {
     Metrics ai(provider.meter(kServiceName));
     ai.set_queue_depth(2);
-    EXPECT_NE(serialize(provider.collect(), ExpositionFormat::kPrometheusText).find("queue_depth 2"),
-              std::string::npos);
+    EXPECT_NE(
+        serialize(provider.collect(), ExpositionFormat::kPrometheusText).find("queue_depth 2"),
+        std::string::npos);
   }
   EXPECT_EQ(serialize(provider.collect(), ExpositionFormat::kPrometheusText).find("queue_depth"),
             std::string::npos);

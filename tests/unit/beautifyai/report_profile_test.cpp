@@ -73,19 +73,19 @@ TEST(BeautifyAiReportProfile, ReproducesTheReportOfTheReferenceService) {
   ai.record_ai_request("llama-local", true, 100, 2000);
   ai.record_ai_tokens("llama-local", 1000, 1000);
   for (int i = 0; i < 6; ++i) ai.record_cache_lookup("document", i < 3);
-  for (int i = 0; i < 2; ++i) ai.record_ai_call_avoided("claude-3-haiku", AvoidedReason::kCoalesced);
+  for (int i = 0; i < 2; ++i)
+    ai.record_ai_call_avoided("claude-3-haiku", AvoidedReason::kCoalesced);
   for (int i = 0; i < 4; ++i) ai.record_user_request("free", 3000);
   ai.set_circuit_state("claude-3-haiku", CircuitState::kOpen);
   store.record(provider.collect(), kT0 + 10 * kSec);
 
-  const report::Report r =
-      report::ReportGenerator(store, {.profile = report_profile(), .cores = 2})
-          .generate(report::Period::k5m, kT0 + 10 * kSec);
+  const report::Report r = report::ReportGenerator(store, {.profile = report_profile(), .cores = 2})
+                               .generate(report::Period::k5m, kT0 + 10 * kSec);
   EXPECT_DOUBLE_EQ(r.ai.total_requests, 31);
   EXPECT_DOUBLE_EQ(r.ai.success_rate, 30.0 / 31);
   const double flash = 20 * (1000 * 0.0001 + 500 * 0.0004) / 1000;
   const double haiku = 10 * 2000 * (0.00025 + 0.00125) / 2 / 1000;  // undirected: mean price
-  const double llama = (1000 * 0.001 + 1000 * 0.002) / 1000;         // the fallback price
+  const double llama = (1000 * 0.001 + 1000 * 0.002) / 1000;        // the fallback price
   EXPECT_NEAR(r.ai.cost_by_model.at("gemini-2.0-flash"), flash, 1e-12);
   EXPECT_NEAR(r.ai.cost_by_model.at("claude-3-haiku"), haiku, 1e-12);
   EXPECT_NEAR(r.ai.cost_by_model.at("llama-local"), llama, 1e-12);
@@ -100,10 +100,9 @@ TEST(BeautifyAiReportProfile, ReproducesTheReportOfTheReferenceService) {
   ASSERT_EQ(r.apdex.size(), 1U);
   EXPECT_EQ(r.apdex[0].tier, "free");
   EXPECT_DOUBLE_EQ(r.apdex[0].score, 0.0);  // 3 s is past 4 T = 2 s: frustrated
-  const bool breaker = std::any_of(r.recommendations.begin(), r.recommendations.end(),
-                                   [](const report::Recommendation& x) {
-                                     return x.id == "circuit_breaker_open";
-                                   });
+  const bool breaker =
+      std::any_of(r.recommendations.begin(), r.recommendations.end(),
+                  [](const report::Recommendation& x) { return x.id == "circuit_breaker_open"; });
   EXPECT_TRUE(breaker);
 }
 

@@ -102,12 +102,14 @@ TEST(AttributeValue, BoolStaysBoolAndFloatsBecomeDouble) {
 }
 
 TEST(AttributeValue, VectorsKeepTheirElementType) {
-  EXPECT_EQ(std::get<std::vector<std::string>>(to_attribute_value(std::vector<std::string>{"a", "b"})),
-            (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(
+      std::get<std::vector<std::string>>(to_attribute_value(std::vector<std::string>{"a", "b"})),
+      (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(std::get<std::vector<bool>>(to_attribute_value(std::vector<bool>{true, false})),
             (std::vector<bool>{true, false}));
-  EXPECT_EQ(std::get<std::vector<std::int64_t>>(to_attribute_value(std::vector<std::int64_t>{1, 2})),
-            (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(
+      std::get<std::vector<std::int64_t>>(to_attribute_value(std::vector<std::int64_t>{1, 2})),
+      (std::vector<std::int64_t>{1, 2}));
   EXPECT_EQ(std::get<std::vector<double>>(to_attribute_value(std::vector<double>{0.5})),
             (std::vector<double>{0.5}));
   const Attributes attrs{{"tags", std::vector<std::string>{"x", "y"}}};

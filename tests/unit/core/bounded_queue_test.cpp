@@ -43,7 +43,8 @@ TEST(BoundedQueue, PushToFullFailsUntilSomethingIsPopped) {
 // The ring index wraps many times; a capacity that is not a power of two catches arithmetic that
 // assumes one.
 TEST(BoundedQueue, CapacityNotAPowerOfTwoStaysExactAcrossWrapArounds) {
-  for (const std::size_t capacity : {std::size_t{1}, std::size_t{3}, std::size_t{5}, std::size_t{1000}}) {
+  for (const std::size_t capacity :
+       {std::size_t{1}, std::size_t{3}, std::size_t{5}, std::size_t{1000}}) {
     SCOPED_TRACE(capacity);
     BoundedQueue<std::size_t> q(capacity);
     EXPECT_EQ(q.capacity(), capacity);

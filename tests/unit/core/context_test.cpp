@@ -133,7 +133,8 @@ TEST(Baggage, WithReplacesAndWithoutRemoves) {
 
 TEST(Baggage, BuiltFromEntriesEqualsTheSameChainOfWith) {
   const Baggage built({{"a", "1", ""}, {"b", "2", "p"}, {"a", "3", ""}, {"c", "4", ""}});
-  const Baggage chained = Baggage{}.with("a", "1").with("b", "2", "p").with("a", "3").with("c", "4");
+  const Baggage chained =
+      Baggage{}.with("a", "1").with("b", "2", "p").with("a", "3").with("c", "4");
   EXPECT_EQ(built, chained);
   ASSERT_EQ(built.entries().size(), 3u);
   EXPECT_EQ(built.entries()[0].key, "b");

@@ -71,10 +71,12 @@ TEST(Environment, IntegerUnsetOrEmptyGivesTheFallback) {
 }
 
 TEST(Environment, IntegerInvalidThrowsNamingVariableAndValue) {
-  for (const std::string bad : {"abc", "4.2", "12abc", "1e3", "99999999999999999999", "- 1", "0x10"}) {
+  for (const std::string bad :
+       {"abc", "4.2", "12abc", "1e3", "99999999999999999999", "- 1", "0x10"}) {
     SCOPED_TRACE(bad);
-    const std::string message =
-        error_message([&] { (void)env_with("OTEL_BSP_MAX_QUEUE_SIZE", bad).integer("OTEL_BSP_MAX_QUEUE_SIZE", 1); });
+    const std::string message = error_message([&] {
+      (void)env_with("OTEL_BSP_MAX_QUEUE_SIZE", bad).integer("OTEL_BSP_MAX_QUEUE_SIZE", 1);
+    });
     expect_names_variable_and_value(message, "OTEL_BSP_MAX_QUEUE_SIZE", bad);
   }
 }
@@ -95,8 +97,9 @@ TEST(Environment, DurationParsesMilliseconds) {
 TEST(Environment, DurationInvalidThrowsNamingVariableAndValue) {
   for (const std::string bad : {"-1", "5s", "1.5", "soon"}) {
     SCOPED_TRACE(bad);
-    const std::string message = error_message(
-        [&] { (void)env_with("OTEL_BSP_SCHEDULE_DELAY", bad).duration_ms("OTEL_BSP_SCHEDULE_DELAY", 1ms); });
+    const std::string message = error_message([&] {
+      (void)env_with("OTEL_BSP_SCHEDULE_DELAY", bad).duration_ms("OTEL_BSP_SCHEDULE_DELAY", 1ms);
+    });
     expect_names_variable_and_value(message, "OTEL_BSP_SCHEDULE_DELAY", bad);
   }
 }
@@ -111,8 +114,10 @@ TEST(Environment, NumberParsesWithinRange) {
 TEST(Environment, NumberInvalidOrOutOfRangeThrows) {
   for (const std::string bad : {"1.5", "-0.1", "nan", "half", "0.5x"}) {
     SCOPED_TRACE(bad);
-    const std::string message = error_message(
-        [&] { (void)env_with("OTEL_TRACES_SAMPLER_ARG", bad).number("OTEL_TRACES_SAMPLER_ARG", 1.0, 0.0, 1.0); });
+    const std::string message = error_message([&] {
+      (void)env_with("OTEL_TRACES_SAMPLER_ARG", bad)
+          .number("OTEL_TRACES_SAMPLER_ARG", 1.0, 0.0, 1.0);
+    });
     expect_names_variable_and_value(message, "OTEL_TRACES_SAMPLER_ARG", bad);
   }
 }
@@ -128,10 +133,35 @@ TEST(Environment, BooleanIsCaseInsensitive) {
 TEST(Environment, BooleanInvalidThrowsNamingVariableAndValue) {
   for (const std::string bad : {"yes", "1", "on", "truee"}) {
     SCOPED_TRACE(bad);
-    const std::string message =
-        error_message([&] { (void)env_with("OTEL_SDK_DISABLED", bad).boolean("OTEL_SDK_DISABLED", false); });
+    const std::string message = error_message(
+        [&] { (void)env_with("OTEL_SDK_DISABLED", bad).boolean("OTEL_SDK_DISABLED", false); });
     expect_names_variable_and_value(message, "OTEL_SDK_DISABLED", bad);
   }
+}
+
+TEST(Environment, WarningOnInvalidReturnsTheFallbackAndSaysSo) {
+  ::testing::internal::CaptureStderr();
+  // Distinct variables: a variable and value is warned about once per configuration read.
+  EXPECT_EQ(env_with("X", "lots").warning_on_invalid().integer("X", 7, 1), 7);
+  EXPECT_EQ(
+      env_with("D", "soon").warning_on_invalid().duration_ms("D", std::chrono::milliseconds(250)),
+      std::chrono::milliseconds(250));
+  EXPECT_DOUBLE_EQ(env_with("R", "2").warning_on_invalid().number("R", 0.5, 0.0, 1.0), 0.5);
+  EXPECT_TRUE(env_with("Y", "yes").warning_on_invalid().boolean("Y", true));
+  EXPECT_EQ(env_with("Z", "0").warning_on_invalid().integer("Z", 3, 1), 3);
+  EXPECT_EQ(env_with("Z", "12").warning_on_invalid().integer("Z", 3, 1), 12);  // valid: used
+  const std::string warnings = ::testing::internal::GetCapturedStderr();
+  for (const char* line :
+       {"X='lots' is not valid: expected a whole number; using the default 7",
+        "D='soon' is not valid: expected a duration in milliseconds, a whole number "
+        ">= 0 such as 5000; using the default 250 ms",
+        "R='2' is not valid: expected a number between 0 and 1; using the default 0.5",
+        "Y='yes' is not valid: expected true or false; using the default true",
+        "Z='0' is not valid: expected a whole number >= 1; using the default 3"}) {
+    EXPECT_NE(warnings.find(line), std::string::npos) << line << " in:\n" << warnings;
+  }
+  EXPECT_THROW((void)env_with("X", "lots").integer("X", 7, 1),
+               Error);  // the strict one still throws
 }
 
 }  // namespace

@@ -121,7 +121,8 @@ TEST(IdGenerator, ChildProcessGeneratesDifferentIdsFromTheParentAfterFork) {
     std::array<std::uint8_t, kCount * 8> ids{};
     for (std::size_t i = 0; i < kCount; ++i) {
       const SpanId id = IdGenerator::span_id();
-      std::copy(id.bytes().begin(), id.bytes().end(), ids.begin() + static_cast<std::ptrdiff_t>(i * 8));
+      std::copy(id.bytes().begin(), id.bytes().end(),
+                ids.begin() + static_cast<std::ptrdiff_t>(i * 8));
     }
     _exit(write_all(fds[1], ids.data(), ids.size()) ? 0 : 1);
   }

@@ -6,8 +6,8 @@
 #include <set>
 #include <thread>
 
-#include "cpu_pinning.hpp"
 #include "core/current_cpu.hpp"
+#include "cpu_pinning.hpp"
 
 namespace lumen {
 namespace {

@@ -49,7 +49,8 @@ TEST(StderrLine, LinesFromManyThreadsArriveWhole) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([t] {
-      const std::string line = std::to_string(t) + ":" + std::string(kLength, static_cast<char>('a' + t));
+      const std::string line =
+          std::to_string(t) + ":" + std::string(kLength, static_cast<char>('a' + t));
       for (int i = 0; i < kLines; ++i) write_stderr_line(line);
     });
   }
@@ -61,7 +62,8 @@ TEST(StderrLine, LinesFromManyThreadsArriveWhole) {
   for (std::string line; std::getline(in, line);) {
     const int t = line.empty() ? -1 : line[0] - '0';
     const bool intact =
-        t >= 0 && t < kThreads && line == std::to_string(t) + ":" + std::string(kLength, static_cast<char>('a' + t));
+        t >= 0 && t < kThreads &&
+        line == std::to_string(t) + ":" + std::string(kLength, static_cast<char>('a' + t));
     EXPECT_TRUE(intact) << line.substr(0, 80) << "... (" << line.size() << " bytes)";
     whole += intact ? 1 : 0;
   }

@@ -47,11 +47,12 @@ TEST(ConsoleSpanExporter, PrintsOneLineWithEveryFieldOfTheSpan) {
   std::vector<std::unique_ptr<trace::SpanData>> batch;
   batch.push_back(make_span());
   EXPECT_EQ(exporter.export_spans(batch, Deadline::max()), trace::ExportResult::kSuccess);
-  EXPECT_EQ(out.str(),
-            "2023-11-14T22:13:20.123456Z trace=4bf92f3577b34da6a3ce929d0e0e4736 "
-            "span=00f067aa0ba902b7 parent=b7ad6b7169203331 name=ai.provider.analyze kind=client "
-            "duration_ms=12.345 status=ERROR(\"provider timed out\") "
-            "attributes={ai.model=\"gemini-2.0-flash\", ai.tokens=812, cache.hit=false} events=1\n");
+  EXPECT_EQ(
+      out.str(),
+      "2023-11-14T22:13:20.123456Z trace=4bf92f3577b34da6a3ce929d0e0e4736 "
+      "span=00f067aa0ba902b7 parent=b7ad6b7169203331 name=ai.provider.analyze kind=client "
+      "duration_ms=12.345 status=ERROR(\"provider timed out\") "
+      "attributes={ai.model=\"gemini-2.0-flash\", ai.tokens=812, cache.hit=false} events=1\n");
 }
 
 TEST(ConsoleSpanExporter, ShowsRootParentAsDashAndUnsetStatus) {
@@ -92,7 +93,8 @@ bool is_whole_line(const std::string& line) {
   const auto hex_run = [&](std::size_t at, std::size_t n) {
     if (at + n > line.size()) return false;
     for (std::size_t i = at; i < at + n; ++i) {
-      if (!std::isxdigit(static_cast<unsigned char>(line[i])) || std::isupper(static_cast<unsigned char>(line[i]))) {
+      if (!std::isxdigit(static_cast<unsigned char>(line[i])) ||
+          std::isupper(static_cast<unsigned char>(line[i]))) {
         return false;
       }
     }
@@ -106,10 +108,10 @@ bool is_whole_line(const std::string& line) {
     if (!ok) return false;
   }
   std::size_t at = time_shape.size();
-  for (const auto& [label, digits] : {std::pair<std::string, std::size_t>{" trace=", 32},
-                                      {" span=", 16},
-                                      {" parent=", 16}}) {
-    if (line.compare(at, label.size(), label) != 0 || !hex_run(at + label.size(), digits)) return false;
+  for (const auto& [label, digits] :
+       {std::pair<std::string, std::size_t>{" trace=", 32}, {" span=", 16}, {" parent=", 16}}) {
+    if (line.compare(at, label.size(), label) != 0 || !hex_run(at + label.size(), digits))
+      return false;
     at += label.size() + digits;
   }
   if (line.compare(at, 7, " name=t") != 0) return false;
@@ -188,11 +190,14 @@ TEST(ConsoleSpanExporter, PrintsSpansEndedThroughATracerProvider) {
   ASSERT_EQ(lines.size(), 2u) << out.str();
   // The child ends first.
   EXPECT_NE(lines[0].find(" parent=" + parent_context.span_id().to_hex() + " name=child "),
-            std::string::npos) << lines[0];
-  EXPECT_NE(lines[0].find("attributes={user.tier=\"pro\"} events=1"), std::string::npos) << lines[0];
+            std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[0].find("attributes={user.tier=\"pro\"} events=1"), std::string::npos)
+      << lines[0];
   EXPECT_NE(lines[1].find(" trace=" + parent_context.trace_id().to_hex() + " span=" +
                           parent_context.span_id().to_hex() + " parent=- name=parent kind=server"),
-            std::string::npos) << lines[1];
+            std::string::npos)
+      << lines[1];
 }
 
 }  // namespace

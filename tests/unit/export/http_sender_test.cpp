@@ -11,7 +11,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::chrono::system_clock::time_point at(std::time_t t) { return std::chrono::system_clock::from_time_t(t); }
+std::chrono::system_clock::time_point at(std::time_t t) {
+  return std::chrono::system_clock::from_time_t(t);
+}
 
 TEST(RetryAfter, ParsesDeltaSeconds) {
   const auto now = std::chrono::system_clock::now();
@@ -28,15 +30,18 @@ TEST(RetryAfter, CapsHugeDeltaSecondsInsteadOfOverflowing) {
 
 TEST(RetryAfter, ParsesAnHttpDateRelativeToNow) {
   // Wed, 21 Oct 2015 07:28:00 GMT is 1445412480 seconds after the epoch.
-  EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", at(1445412480 - 30)), milliseconds(30'000));
-  EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", at(1445412480 + 3600)), milliseconds(0));
+  EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", at(1445412480 - 30)),
+            milliseconds(30'000));
+  EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", at(1445412480 + 3600)),
+            milliseconds(0));
 }
 
 // Found by fuzz/retry_after_fuzzer: the date went through a nanosecond time_point and overflowed
 // (undefined behaviour; in practice a wrapped, arbitrary wait).
 TEST(RetryAfter, CapsADateBeyondTheClocksRangeInsteadOfOverflowing) {
   const auto now = at(1767225600);  // 2026-01-01T00:00:00Z
-  EXPECT_EQ(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now), milliseconds(24LL * 3600 * 1000));
+  EXPECT_EQ(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now),
+            milliseconds(24LL * 3600 * 1000));
   EXPECT_EQ(parse_retry_after("Thu, 01 Jan 2026 00:00:30 GMT", now), milliseconds(30'000));
   EXPECT_EQ(parse_retry_after("Sat, 01 Jan 1600 00:00:00 GMT", now), milliseconds(0));
 }

@@ -34,11 +34,11 @@ TEST(ThriftBinaryWriter, WritesScalarsBigEndian) {
   w.write_bool(true);
   w.write_bool(false);
   w.write_byte(-1);
-  EXPECT_EQ(out, bytes({0xff, 0xfe,                                            // i16 -2
-                        0x01, 0x02, 0x03, 0x04,                                // i32
-                        0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,        // i64
-                        0x3f, 0xf0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,        // 1.0
-                        0xc0, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,        // -2.5
+  EXPECT_EQ(out, bytes({0xff, 0xfe,                                      // i16 -2
+                        0x01, 0x02, 0x03, 0x04,                          // i32
+                        0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,  // i64
+                        0x3f, 0xf0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // 1.0
+                        0xc0, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // -2.5
                         0x01, 0x00, 0xff}));
 }
 
@@ -54,13 +54,13 @@ TEST(ThriftBinaryWriter, WritesFieldHeadersStringsListsAndStop) {
   w.field_begin(ThriftType::kList, 10);
   w.list_begin(ThriftType::kStruct, 2);
   w.field_stop();
-  EXPECT_EQ(out, bytes({0x0a, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 5,     // i64 field 1
-                        0x0b, 0x00, 0x05, 0, 0, 0, 2, 'o', 'p',        // string field 5
-                        0x0b, 0x01, 0x2c, 0, 0, 0, 0,                  // empty string, field 300
-                        0x08, 0x00, 0x07, 0, 0, 0, 1,                  // i32 field 7
-                        0x02, 0x00, 0x05, 0x01,                        // bool field 5
-                        0x04, 0x00, 0x04, 0x3f, 0xe0, 0, 0, 0, 0, 0, 0,  // double 0.5
-                        0x0f, 0x00, 0x0a, 0x0c, 0, 0, 0, 2,            // list<struct>[2]
+  EXPECT_EQ(out, bytes({0x0a, 0x00, 0x01, 0,    0,    0, 0, 0,   0,   0, 5,  // i64 field 1
+                        0x0b, 0x00, 0x05, 0,    0,    0, 2, 'o', 'p',        // string field 5
+                        0x0b, 0x01, 0x2c, 0,    0,    0, 0,  // empty string, field 300
+                        0x08, 0x00, 0x07, 0,    0,    0, 1,  // i32 field 7
+                        0x02, 0x00, 0x05, 0x01,              // bool field 5
+                        0x04, 0x00, 0x04, 0x3f, 0xe0, 0, 0, 0,   0,   0, 0,  // double 0.5
+                        0x0f, 0x00, 0x0a, 0x0c, 0,    0, 0, 2,               // list<struct>[2]
                         0x00}));
 }
 
@@ -85,7 +85,8 @@ TEST(ThriftBinaryWriter, KeepsBinaryStringsIntact) {
 TEST(JaegerAttributeJson, RendersArraysAsJson) {
   EXPECT_EQ(attribute_to_json(std::vector<std::string>{"a", "b\"c", "d\\e\n"}),
             R"(["a","b\"c","d\\e\n"])");
-  EXPECT_EQ(attribute_to_json(std::vector<std::int64_t>{1, -2, 9'000'000'000}), "[1,-2,9000000000]");
+  EXPECT_EQ(attribute_to_json(std::vector<std::int64_t>{1, -2, 9'000'000'000}),
+            "[1,-2,9000000000]");
   EXPECT_EQ(attribute_to_json(std::vector<bool>{true, false}), "[true,false]");
   EXPECT_EQ(attribute_to_json(std::vector<double>{1.5, -0.25, 3}), "[1.5,-0.25,3]");
   EXPECT_EQ(attribute_to_json(std::vector<std::string>{}), "[]");
@@ -94,8 +95,12 @@ TEST(JaegerAttributeJson, RendersArraysAsJson) {
 
 // ---- whole batches, decoded by thriftrw ----
 
-TraceId trace_id_from(std::string_view hex) { return *TraceId::from_hex(hex); }
-SpanId span_id_from(std::string_view hex) { return *SpanId::from_hex(hex); }
+TraceId trace_id_from(std::string_view hex) {
+  return *TraceId::from_hex(hex);
+}
+SpanId span_id_from(std::string_view hex) {
+  return *SpanId::from_hex(hex);
+}
 
 // High bits set in both halves, so a wrong sign or byte order shows.
 constexpr std::string_view kTraceHex = "f1e2d3c4b5a69788796a5b4c3d2e1f00";
@@ -112,7 +117,8 @@ struct Fixture {
 
   std::unique_ptr<trace::SpanData> span(std::string name) const {
     auto s = std::make_unique<trace::SpanData>();
-    s->context = SpanContext(trace_id_from(kTraceHex), span_id_from(kSpanHex), SpanContext::kSampledFlag);
+    s->context =
+        SpanContext(trace_id_from(kTraceHex), span_id_from(kSpanHex), SpanContext::kSampledFlag);
     s->parent_span_id = span_id_from(kParentHex);
     s->name = std::move(name);
     s->start_ns = 1'700'000'000'123'456'789ULL;
@@ -305,10 +311,8 @@ TEST(JaegerThriftEncoder, EncodesEventsAsLogsWithEventField) {
   spans.push_back(f.span("with events"));
   spans[0]->events.push_back(trace::Event{"cache.miss", 1'700'000'000'200'000'999ULL, {}, 0});
   spans[0]->events.push_back(trace::Event{
-      "exception",
-      1'700'000'000'300'000'000ULL,
-      Attributes{{"exception.type", "std::runtime_error"}, {"retry", std::int64_t{2}}},
-      0});
+      "exception", 1'700'000'000'300'000'000ULL,
+      Attributes{{"exception.type", "std::runtime_error"}, {"retry", std::int64_t{2}}}, 0});
   const json logs = decode(spans)["spans"][0]["logs"];
 
   ASSERT_EQ(logs.size(), 2u);
@@ -331,7 +335,9 @@ TEST(JaegerThriftEncoder, EncodesLinksAsFollowsFromReferences) {
   spans.push_back(f.span("linked"));
   const TraceId other_trace = trace_id_from("00000000000000010000000000000002");
   spans[0]->links.push_back(trace::Link{
-      SpanContext(other_trace, span_id_from("fedcba9876543210"), SpanContext::kSampledFlag), {}, 0});
+      SpanContext(other_trace, span_id_from("fedcba9876543210"), SpanContext::kSampledFlag),
+      {},
+      0});
   spans[0]->links.push_back(trace::Link{
       SpanContext(trace_id_from(kTraceHex), span_id_from("0000000000000abc"), 0), {}, 0});
   const json s = decode(spans)["spans"][0];

@@ -29,7 +29,8 @@ TEST(ProtoWriter, EncodesVarintsLittleEndianSevenBitsAtATime) {
   EXPECT_EQ(varint_bytes(128), bytes({0x80, 0x01}));
   EXPECT_EQ(varint_bytes(300), bytes({0xAC, 0x02}));
   EXPECT_EQ(varint_bytes(16384), bytes({0x80, 0x80, 0x01}));
-  EXPECT_EQ(varint_bytes(~0ULL), bytes({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01}));
+  EXPECT_EQ(varint_bytes(~0ULL),
+            bytes({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01}));
   EXPECT_EQ(varint_size(0), 1U);
   EXPECT_EQ(varint_size(127), 1U);
   EXPECT_EQ(varint_size(128), 2U);
@@ -108,8 +109,12 @@ TEST(ProtoWriter, NestsEmptyMessagesAsZeroLength) {
 TEST(ProtoWriter, ReplacesInvalidUtf8InStringsButKeepsValidText) {
   std::string out;
   ProtoWriter w(out);
-  w.string_field(1, "a\xFF" "b");
-  EXPECT_EQ(out, bytes({0x0A, 0x05}) + "a\xEF\xBF\xBD" "b");
+  w.string_field(1,
+                 "a\xFF"
+                 "b");
+  EXPECT_EQ(out, bytes({0x0A, 0x05}) +
+                     "a\xEF\xBF\xBD"
+                     "b");
   out.clear();
   w.string_field(1, "caf\xC3\xA9 \xF0\x9F\x93\x84");  // "café 📄": valid, untouched
   EXPECT_EQ(out, bytes({0x0A, 0x0A}) + "caf\xC3\xA9 \xF0\x9F\x93\x84");
@@ -152,11 +157,11 @@ TEST(OtlpProtoEncoder, EncodesAMinimalSpanToTheExpectedBytes) {
   span_body.append(trace_bytes.begin(), trace_bytes.end());
   span_body += bytes({0x12, 0x08});  // span_id = 2
   span_body.append(span_bytes.begin(), span_bytes.end());
-  span_body += bytes({0x2A, 0x01, 'a'});                                    // name = 5
-  span_body += bytes({0x30, 0x01});                                         // kind = 6 (INTERNAL)
-  span_body += bytes({0x39, 0x01, 0, 0, 0, 0, 0, 0, 0});                    // start = 7
-  span_body += bytes({0x41, 0x02, 0, 0, 0, 0, 0, 0, 0});                    // end = 8
-  span_body += bytes({0x85, 0x01, 0x01, 0x01, 0x00, 0x00});                 // flags = 16
+  span_body += bytes({0x2A, 0x01, 'a'});                     // name = 5
+  span_body += bytes({0x30, 0x01});                          // kind = 6 (INTERNAL)
+  span_body += bytes({0x39, 0x01, 0, 0, 0, 0, 0, 0, 0});     // start = 7
+  span_body += bytes({0x41, 0x02, 0, 0, 0, 0, 0, 0, 0});     // end = 8
+  span_body += bytes({0x85, 0x01, 0x01, 0x01, 0x00, 0x00});  // flags = 16
   ASSERT_EQ(span_body.size(), 57U);
   // No scope and no resource: ScopeSpans{spans=2}, ResourceSpans{scope_spans=2}, request{1}.
   const std::string expected = bytes({0x0A, 61, 0x12, 59, 0x12, 57}) + span_body;

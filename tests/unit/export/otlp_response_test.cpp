@@ -42,11 +42,13 @@ TEST(OtlpResponse, IgnoresMalformedBodies) {
   EXPECT_FALSE(parse_partial_success(bytes({0x0A, 0x09, 0x08}), false).has_value());  // truncated
   EXPECT_FALSE(parse_partial_success(bytes({0x0A, 0x02, 0x08, 0xFF}), false).has_value());
   EXPECT_FALSE(parse_partial_success("{not json", true).has_value());
-  EXPECT_FALSE(parse_partial_success(R"({"partialSuccess":{"rejectedSpans":"x"}})", true).has_value());
+  EXPECT_FALSE(
+      parse_partial_success(R"({"partialSuccess":{"rejectedSpans":"x"}})", true).has_value());
 }
 
 TEST(OtlpResponse, ReadsAJsonPartialSuccessWithStringOrNumberCounts) {
-  auto p = parse_partial_success(R"({"partialSuccess":{"rejectedSpans":"2","errorMessage":"too old"}})", true);
+  auto p = parse_partial_success(
+      R"({"partialSuccess":{"rejectedSpans":"2","errorMessage":"too old"}})", true);
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(p->rejected, 2);
   EXPECT_EQ(p->message, "too old");

@@ -15,7 +15,9 @@ namespace {
 using namespace lumen::image::testing;  // NOLINT
 using vips::VImage;
 
-Bytes bytes_of(std::string_view text) { return Bytes(text.begin(), text.end()); }
+Bytes bytes_of(std::string_view text) {
+  return Bytes(text.begin(), text.end());
+}
 
 std::uint32_t crc32(const std::uint8_t* p, std::size_t n) {
   std::uint32_t crc = 0xFFFFFFFFu;
@@ -79,7 +81,9 @@ class HostileInputTest : public ::testing::Test {
   }
 };
 
-TEST_F(HostileInputTest, EmptyInputIsEmpty) { expect_kind({}, ImageErrorKind::kEmpty); }
+TEST_F(HostileInputTest, EmptyInputIsEmpty) {
+  expect_kind({}, ImageErrorKind::kEmpty);
+}
 
 TEST_F(HostileInputTest, TextIsNotAnImage) {
   expect_kind(bytes_of("name,age\nada,36\n"), ImageErrorKind::kNotAnImage);
@@ -108,7 +112,8 @@ TEST_F(HostileInputTest, JpegHeaderAloneIsCorrupt) {
   j.resize(4);
   auto r = optimizer_.optimize_for_analysis(j);
   ASSERT_FALSE(r);
-  EXPECT_TRUE(r.error().kind == ImageErrorKind::kCorrupt || r.error().kind == ImageErrorKind::kNotAnImage)
+  EXPECT_TRUE(r.error().kind == ImageErrorKind::kCorrupt ||
+              r.error().kind == ImageErrorKind::kNotAnImage)
       << to_string(r.error().kind);
 }
 

@@ -18,10 +18,13 @@ using namespace lumen::image::testing;  // NOLINT
 
 class ImageInstrumentationTest : public ::testing::Test {
  protected:
-  std::shared_ptr<exporters::InMemorySpanExporter> spans_ = std::make_shared<exporters::InMemorySpanExporter>();
-  trace::TracerProvider tracers_{{.processor = std::make_unique<trace::SimpleSpanProcessor>(spans_)}};
+  std::shared_ptr<exporters::InMemorySpanExporter> spans_ =
+      std::make_shared<exporters::InMemorySpanExporter>();
+  trace::TracerProvider tracers_{
+      {.processor = std::make_unique<trace::SimpleSpanProcessor>(spans_)}};
   metrics::MeterProvider meters_;
-  ImageOptimizer optimizer_{{.tracer = &tracers_.tracer("lumen.image"), .meter = &meters_.meter("lumen.image")}};
+  ImageOptimizer optimizer_{
+      {.tracer = &tracers_.tracer("lumen.image"), .meter = &meters_.meter("lumen.image")}};
 
   const trace::SpanData& only_span() {
     all_ = spans_->spans();
@@ -62,17 +65,21 @@ TEST_F(ImageInstrumentationTest, MetricsCountBytesInAndOutAndTime) {
   auto r = optimizer_.optimize_for_analysis(input, {.max_width = 400});
   ASSERT_TRUE(r);
   (void)optimizer_.optimize_for_analysis(Bytes{});
-  const std::string text = metrics::serialize(meters_.collect(), metrics::ExpositionFormat::kPrometheusText);
-  EXPECT_NE(text.find("image_input_size_bytes_total{operation=\"optimize\"} " + std::to_string(input.size())),
+  const std::string text =
+      metrics::serialize(meters_.collect(), metrics::ExpositionFormat::kPrometheusText);
+  EXPECT_NE(text.find("image_input_size_bytes_total{operation=\"optimize\"} " +
+                      std::to_string(input.size())),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("image_output_size_bytes_total{operation=\"optimize\"} " +
                       std::to_string(r.value().bytes.size())),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("image_optimize_duration_seconds_count{operation=\"optimize\"} 2"), std::string::npos)
+  EXPECT_NE(text.find("image_optimize_duration_seconds_count{operation=\"optimize\"} 2"),
+            std::string::npos)
       << text;
-  EXPECT_NE(text.find("image_errors_total{error_kind=\"empty\",operation=\"optimize\"} 1"), std::string::npos)
+  EXPECT_NE(text.find("image_errors_total{error_kind=\"empty\",operation=\"optimize\"} 1"),
+            std::string::npos)
       << text;
 }
 

@@ -37,7 +37,8 @@ TEST_F(ImageOptimizerTest, FitsInsideMaxSizeKeepingAspectRatio) {
 }
 
 TEST_F(ImageOptimizerTest, FitsTallImagesByHeight) {
-  auto r = optimizer_.optimize_for_analysis(png(text_page(1000, 3000)), {.max_width = 800, .max_height = 600});
+  auto r = optimizer_.optimize_for_analysis(png(text_page(1000, 3000)),
+                                            {.max_width = 800, .max_height = 600});
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r.value().width, 200);
   EXPECT_EQ(r.value().height, 600);
@@ -52,8 +53,12 @@ TEST_F(ImageOptimizerTest, NeverEnlargesSmallImages) {
 }
 
 TEST_F(ImageOptimizerTest, ReturnsTheInputWhenReencodingWouldNotShrinkIt) {
-  // A small JPEG at quality 40: re-encoding at 85 makes it bigger, and it already fits.
-  const Bytes input = jpeg(noise(64, 64), 40);
+  // A small JPEG at quality 40, with optimised Huffman tables as the optimizer writes its own:
+  // re-encoding at 85 makes it bigger, and it already fits. (A plain quality-40 JPEG is not such an
+  // input: the optimizer's re-encoding at 85 came out 3-12 % smaller, and with unseeded noise the
+  // outcome flipped from run to run.)
+  const Bytes input = to_bytes(noise(64, 64).jpegsave_buffer(
+      vips::VImage::option()->set("Q", 40)->set("strip", true)->set("optimize_coding", true)));
   auto r = optimizer_.optimize_for_analysis(input);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_TRUE(r.value().is_original);
@@ -94,8 +99,9 @@ TEST_F(ImageOptimizerTest, KeepSmallerOriginalStillShrinksAnImageThatDoesNotFit)
 
 TEST_F(ImageOptimizerTest, WritesTheFormatAskedFor) {
   const Bytes input = png(gradient(500, 400));
-  const std::array<std::pair<Format, const char*>, 3> cases{
-      {{Format::kJpeg, "jpegload_buffer"}, {Format::kWebp, "webpload_buffer"}, {Format::kPng, "pngload_buffer"}}};
+  const std::array<std::pair<Format, const char*>, 3> cases{{{Format::kJpeg, "jpegload_buffer"},
+                                                             {Format::kWebp, "webpload_buffer"},
+                                                             {Format::kPng, "pngload_buffer"}}};
   for (const auto& [format, loader] : cases) {
     auto r = optimizer_.optimize_for_analysis(input, {.max_width = 250, .format = format});
     ASSERT_TRUE(r) << r.error().message;
@@ -136,7 +142,7 @@ TEST_F(ImageOptimizerTest, LowerQualityGivesFewerBytes) {
 TEST_F(ImageOptimizerTest, AppliesEveryExifOrientationBeforeResizing) {
   // Stored 400x200 with the top-left quadrant black; where the quadrant ends up, per orientation.
   enum Corner { kTopLeft, kTopRight, kBottomRight, kBottomLeft };
-  const std::array<Corner, 9> expected{kTopLeft, kTopLeft, kTopRight, kBottomRight, kBottomLeft,
+  const std::array<Corner, 9> expected{kTopLeft, kTopLeft,  kTopRight,    kBottomRight, kBottomLeft,
                                        kTopLeft, kTopRight, kBottomRight, kBottomLeft};
   for (int orientation = 1; orientation <= 8; ++orientation) {
     VImage stored = marked_corner(400, 200).copy();
@@ -155,9 +161,11 @@ TEST_F(ImageOptimizerTest, AppliesEveryExifOrientationBeforeResizing) {
                                          mean(out, w, h, w, h), mean(out, 0, h, w, h)};
     for (int q = 0; q < 4; ++q) {
       if (q == expected[static_cast<std::size_t>(orientation)]) {
-        EXPECT_LT(quadrant[static_cast<std::size_t>(q)], 40) << "orientation " << orientation << " quadrant " << q;
+        EXPECT_LT(quadrant[static_cast<std::size_t>(q)], 40)
+            << "orientation " << orientation << " quadrant " << q;
       } else {
-        EXPECT_GT(quadrant[static_cast<std::size_t>(q)], 215) << "orientation " << orientation << " quadrant " << q;
+        EXPECT_GT(quadrant[static_cast<std::size_t>(q)], 215)
+            << "orientation " << orientation << " quadrant " << q;
       }
     }
   }
@@ -167,7 +175,10 @@ TEST_F(ImageOptimizerTest, FlattensAlphaOntoWhiteForJpegAndKeepsItForPng) {
   // Red, fully transparent on the left half, opaque on the right.
   const VImage xy = VImage::xyz(200, 100);
   const VImage alpha = (xy[0] >= 100).ifthenelse(255, 0);
-  const VImage rgba = VImage::black(200, 100).new_from_image({255, 0, 0}).bandjoin(alpha).cast(VIPS_FORMAT_UCHAR)
+  const VImage rgba = VImage::black(200, 100)
+                          .new_from_image({255, 0, 0})
+                          .bandjoin(alpha)
+                          .cast(VIPS_FORMAT_UCHAR)
                           .copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
   const Bytes input = png(rgba);
 
@@ -195,13 +206,16 @@ TEST_F(ImageOptimizerTest, StripsMetadataUnlessAskedToKeepIt) {
   ASSERT_TRUE(stripped);
   EXPECT_EQ(decode(stripped.value().bytes).get_typeof("exif-data"), 0u);
 
-  auto kept = optimizer_.optimize_for_analysis(input, {.max_width = 400, .preserve_metadata = true});
+  auto kept =
+      optimizer_.optimize_for_analysis(input, {.max_width = 400, .preserve_metadata = true});
   ASSERT_TRUE(kept);
   EXPECT_NE(decode(kept.value().bytes).get_typeof("exif-data"), 0u);
 }
 
 TEST_F(ImageOptimizerTest, ConvertsCmykToSrgb) {
-  const VImage cmyk = gradient(300, 200).bandjoin(VImage::black(300, 200) + 20).cast(VIPS_FORMAT_UCHAR)
+  const VImage cmyk = gradient(300, 200)
+                          .bandjoin(VImage::black(300, 200) + 20)
+                          .cast(VIPS_FORMAT_UCHAR)
                           .copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_CMYK));
   const Bytes input = jpeg(cmyk);
   auto r = optimizer_.optimize_for_analysis(input, {.max_width = 150});
@@ -213,7 +227,8 @@ TEST_F(ImageOptimizerTest, ConvertsCmykToSrgb) {
 }
 
 TEST_F(ImageOptimizerTest, ReducesSixteenBitImagesToEightBits) {
-  const VImage deep = (gradient(300, 200).cast(VIPS_FORMAT_USHORT) * 256).cast(VIPS_FORMAT_USHORT)
+  const VImage deep = (gradient(300, 200).cast(VIPS_FORMAT_USHORT) * 256)
+                          .cast(VIPS_FORMAT_USHORT)
                           .copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_RGB16));
   const Bytes input = png(deep);
   auto r = optimizer_.optimize_for_analysis(input, {.max_width = 150, .format = Format::kPng});
@@ -253,7 +268,8 @@ TEST_F(ImageOptimizerTest, TakesTheFirstPageOfAMultiPageImage) {
 }
 
 TEST_F(ImageOptimizerTest, ReportsDensityFromTheHeader) {
-  VImage scan = text_page(400, 300).copy(VImage::option()->set("xres", 300 / 25.4)->set("yres", 300 / 25.4));
+  VImage scan =
+      text_page(400, 300).copy(VImage::option()->set("xres", 300 / 25.4)->set("yres", 300 / 25.4));
   auto meta = optimizer_.read_metadata(png(scan));
   ASSERT_TRUE(meta) << meta.error().message;
   EXPECT_NEAR(meta.value().density, 300.0, 1.0);

@@ -60,26 +60,32 @@ Bytes zlib(const Bytes& raw) {
   return out;
 }
 
-int bands_of(int colour) { return colour == 0 ? 1 : colour == 4 ? 2 : colour == 2 ? 3 : 4; }
+int bands_of(int colour) {
+  return colour == 0 ? 1 : colour == 4 ? 2 : colour == 2 ? 3 : 4;
+}
 
 // Random filtered rows: any bytes are a valid filtered stream, so every filter runs on noise.
 Bytes random_rows(int width, int height, int bands, std::mt19937& rng, bool random_filters) {
   Bytes raw;
   for (int y = 0; y < height; ++y) {
-    raw.push_back(static_cast<std::uint8_t>(random_filters ? rng() % 5 : static_cast<unsigned>(y) % 5));
+    raw.push_back(
+        static_cast<std::uint8_t>(random_filters ? rng() % 5 : static_cast<unsigned>(y) % 5));
     for (int i = 0; i < width * bands; ++i) raw.push_back(static_cast<std::uint8_t>(rng()));
   }
   return raw;
 }
 
-Bytes image_png(int width, int height, int colour, const Bytes& rows, std::vector<Chunk> extra = {}) {
-  std::vector<Chunk> chunks = {ihdr(static_cast<std::uint32_t>(width), static_cast<std::uint32_t>(height), 8, colour)};
+Bytes image_png(int width, int height, int colour, const Bytes& rows,
+                std::vector<Chunk> extra = {}) {
+  std::vector<Chunk> chunks = {
+      ihdr(static_cast<std::uint32_t>(width), static_cast<std::uint32_t>(height), 8, colour)};
   chunks.insert(chunks.end(), extra.begin(), extra.end());
   // Split the stream over several IDAT chunks, as encoders do.
   const Bytes z = zlib(rows);
   for (std::size_t at = 0; at < z.size(); at += 97) {
-    chunks.push_back({"IDAT", Bytes(z.begin() + static_cast<std::ptrdiff_t>(at),
-                                    z.begin() + static_cast<std::ptrdiff_t>(std::min(z.size(), at + 97)))});
+    chunks.push_back(
+        {"IDAT", Bytes(z.begin() + static_cast<std::ptrdiff_t>(at),
+                       z.begin() + static_cast<std::ptrdiff_t>(std::min(z.size(), at + 97)))});
   }
   chunks.push_back({"IEND", {}});
   return assemble(chunks);
@@ -98,7 +104,8 @@ void expect_same_as_libvips(const Bytes& file) {
   ASSERT_EQ(ref.height(), d.pixels.height);
   ASSERT_EQ(ref.bands(), d.pixels.bands);
   ASSERT_EQ(ref.format(), VIPS_FORMAT_UCHAR);
-  const std::size_t n = static_cast<std::size_t>(ref.width()) * static_cast<std::size_t>(ref.height()) *
+  const std::size_t n = static_cast<std::size_t>(ref.width()) *
+                        static_cast<std::size_t>(ref.height()) *
                         static_cast<std::size_t>(ref.bands());
   EXPECT_EQ(std::memcmp(ref.data(), d.pixels.data.get(), n), 0);
 }
@@ -111,7 +118,8 @@ TEST_F(PngDecoder, EveryFilterColourTypeAndSizeDecodesAsLibpngDoes) {
         SCOPED_TRACE("colour type " + std::to_string(colour) + ", width " + std::to_string(width));
         const int height = 11;
         expect_same_as_libvips(
-            image_png(width, height, colour, random_rows(width, height, bands_of(colour), rng, random_filters)));
+            image_png(width, height, colour,
+                      random_rows(width, height, bands_of(colour), rng, random_filters)));
       }
     }
   }
@@ -137,7 +145,8 @@ TEST_F(PngDecoder, KeepsTheColourProfileAndTheResolution) {
   append_be32(phys, 3780);
   phys.push_back(1);
   std::mt19937 rng(1);
-  const Bytes file = image_png(8, 8, 2, random_rows(8, 8, 3, rng, true), {{"pHYs", phys}, iccp_of(profile)});
+  const Bytes file =
+      image_png(8, 8, 2, random_rows(8, 8, 3, rng, true), {{"pHYs", phys}, iccp_of(profile)});
 
   const PngDecode d = decode_png(file, 1u << 30);
   ASSERT_EQ(d.status, PngDecode::kDecoded) << d.error;
@@ -157,7 +166,8 @@ TEST_F(PngDecoder, LeavesAProfileLibpngWouldDropToLibvips) {
   const Bytes rows = random_rows(8, 8, 3, rng, true);
   Bytes junk(3000);
   for (std::size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<std::uint8_t>(i * 7);
-  EXPECT_EQ(decode_png(image_png(8, 8, 2, rows, {iccp_of(junk)}), 1u << 30).status, PngDecode::kUnsupported);
+  EXPECT_EQ(decode_png(image_png(8, 8, 2, rows, {iccp_of(junk)}), 1u << 30).status,
+            PngDecode::kUnsupported);
   // A valid RGB profile on a grey image names the wrong colour space.
   const Bytes rgb_profile = to_bytes(VImage::profile_load("srgb"));
   const Bytes grey_rows = random_rows(8, 8, 1, rng, true);
@@ -168,12 +178,15 @@ TEST_F(PngDecoder, LeavesAProfileLibpngWouldDropToLibvips) {
 TEST_F(PngDecoder, LeavesPalettesSixteenBitsInterlacingAndColourKeysToLibvips) {
   const VImage rgb = gradient(40, 30);
   const Bytes palette = to_bytes(rgb.pngsave_buffer(VImage::option()->set("palette", true)));
-  const Bytes deep = to_bytes(
-      (rgb.cast(VIPS_FORMAT_USHORT) * 256).cast(VIPS_FORMAT_USHORT).copy(
-          VImage::option()->set("interpretation", VIPS_INTERPRETATION_RGB16)).pngsave_buffer());
+  const Bytes deep =
+      to_bytes((rgb.cast(VIPS_FORMAT_USHORT) * 256)
+                   .cast(VIPS_FORMAT_USHORT)
+                   .copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_RGB16))
+                   .pngsave_buffer());
   const Bytes interlaced = to_bytes(rgb.pngsave_buffer(VImage::option()->set("interlace", true)));
   std::mt19937 rng(3);
-  const Bytes keyed = image_png(4, 4, 2, random_rows(4, 4, 3, rng, true), {{"tRNS", {0, 1, 0, 2, 0, 3}}});
+  const Bytes keyed =
+      image_png(4, 4, 2, random_rows(4, 4, 3, rng, true), {{"tRNS", {0, 1, 0, 2, 0, 3}}});
   for (const Bytes* file : {&palette, &deep, &interlaced, &keyed}) {
     const PngDecode d = decode_png(*file, 1u << 30);
     EXPECT_EQ(d.status, PngDecode::kUnsupported) << d.error;
@@ -209,33 +222,41 @@ TEST_F(PngDecoder, RefusesBadDataBehindValidCrcs) {
   bad_filter[0] = 5;
   EXPECT_NE(error_of(image_png(6, 4, 2, bad_filter)).find("filter"), std::string::npos);
   const Bytes short_rows(rows.begin(), rows.end() - 3);
-  EXPECT_NE(error_of(image_png(6, 4, 2, short_rows)).find("truncated image data"), std::string::npos);
+  EXPECT_NE(error_of(image_png(6, 4, 2, short_rows)).find("truncated image data"),
+            std::string::npos);
   Bytes long_rows = rows;
   long_rows.push_back(0);
   EXPECT_NE(error_of(image_png(6, 4, 2, long_rows)).find("more image data"), std::string::npos);
   const Bytes not_zlib = assemble({ihdr(6, 4, 8, 2), {"IDAT", {1, 2, 3, 4, 5}}, {"IEND", {}}});
   EXPECT_NE(error_of(not_zlib).find("inflate"), std::string::npos);
   const Bytes z = zlib(rows);
-  const Bytes split = assemble({ihdr(6, 4, 8, 2), {"IDAT", Bytes(z.begin(), z.begin() + 5)}, {"tEXt", {'a', 0, 'b'}},
-                                {"IDAT", Bytes(z.begin() + 5, z.end())}, {"IEND", {}}});
+  const Bytes split = assemble({ihdr(6, 4, 8, 2),
+                                {"IDAT", Bytes(z.begin(), z.begin() + 5)},
+                                {"tEXt", {'a', 0, 'b'}},
+                                {"IDAT", Bytes(z.begin() + 5, z.end())},
+                                {"IEND", {}}});
   EXPECT_NE(error_of(split).find("consecutive"), std::string::npos);
   const Bytes no_end = assemble({ihdr(6, 4, 8, 2), {"IDAT", z}});
   EXPECT_NE(error_of(no_end).find("IEND"), std::string::npos);
-  const Bytes header_late = assemble({{"tEXt", {'a', 0, 'b'}}, ihdr(6, 4, 8, 2), {"IDAT", z}, {"IEND", {}}});
+  const Bytes header_late =
+      assemble({{"tEXt", {'a', 0, 'b'}}, ihdr(6, 4, 8, 2), {"IDAT", z}, {"IEND", {}}});
   EXPECT_NE(error_of(header_late).find("IHDR"), std::string::npos);
   const Bytes zero_width = assemble({ihdr(0, 4, 8, 2), {"IDAT", z}, {"IEND", {}}});
   EXPECT_NE(error_of(zero_width).find("dimensions"), std::string::npos);
-  EXPECT_NE(error_of(Bytes{'n', 'o', 't', ' ', 'p', 'n', 'g', '!', '!'}).find("signature"), std::string::npos);
+  EXPECT_NE(error_of(Bytes{'n', 'o', 't', ' ', 'p', 'n', 'g', '!', '!'}).find("signature"),
+            std::string::npos);
 }
 
 TEST_F(PngDecoder, TheOptimizerGivesTheSamePicturesThroughEitherDecoder) {
   // preserve_metadata sends the PNG through libvips's loader; the default through decode_png.
-  const VImage rgba = noise(700, 500).bandjoin(gradient(700, 500)[0]).copy(
-      VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
+  const VImage rgba = noise(700, 500)
+                          .bandjoin(gradient(700, 500)[0])
+                          .copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
   const Bytes input = png(rgba);
   ImageOptimizer optimizer;
   for (const Format format : {Format::kJpeg, Format::kPng}) {
-    auto fast = optimizer.optimize_for_analysis(input, {.max_width = 300, .max_height = 300, .format = format});
+    auto fast = optimizer.optimize_for_analysis(
+        input, {.max_width = 300, .max_height = 300, .format = format});
     auto libvips = optimizer.optimize_for_analysis(
         input, {.max_width = 300, .max_height = 300, .format = format, .preserve_metadata = true});
     ASSERT_TRUE(fast) << fast.error().message;

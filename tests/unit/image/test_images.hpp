@@ -25,17 +25,26 @@ inline vips::VImage gradient(int width, int height) {
   const vips::VImage r = xy[0] * (255.0 / width);
   const vips::VImage g = xy[1] * (255.0 / height);
   const vips::VImage b = (xy[0] + xy[1]) * (127.0 / (width + height));
-  return r.bandjoin(g).bandjoin(b).cast(VIPS_FORMAT_UCHAR).copy(
-      vips::VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
+  return r.bandjoin(g)
+      .bandjoin(b)
+      .cast(VIPS_FORMAT_UCHAR)
+      .copy(vips::VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
 }
 
 // Gaussian noise in three bands (compresses badly: quality shows in the size).
+// Seeded: the same pixels in every run, so that comparisons of encoded sizes cannot flip from one
+// run to the next (libvips draws a random seed otherwise).
 inline vips::VImage noise(int width, int height) {
-  auto band = [&] {
-    return vips::VImage::gaussnoise(width, height, vips::VImage::option()->set("mean", 128.0)->set("sigma", 50.0));
+  auto band = [&](int seed) {
+    return vips::VImage::gaussnoise(
+        width, height,
+        vips::VImage::option()->set("mean", 128.0)->set("sigma", 50.0)->set("seed", seed));
   };
-  return band().bandjoin(band()).bandjoin(band()).cast(VIPS_FORMAT_UCHAR).copy(
-      vips::VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
+  return band(1)
+      .bandjoin(band(2))
+      .bandjoin(band(3))
+      .cast(VIPS_FORMAT_UCHAR)
+      .copy(vips::VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
 }
 
 // Black strokes on white, like a scanned page of text.
@@ -56,13 +65,18 @@ inline vips::VImage marked_corner(int width, int height) {
 }
 
 inline Bytes jpeg(const vips::VImage& image, int quality = 90, bool strip = true) {
-  return to_bytes(image.jpegsave_buffer(vips::VImage::option()->set("Q", quality)->set("strip", strip)));
+  return to_bytes(
+      image.jpegsave_buffer(vips::VImage::option()->set("Q", quality)->set("strip", strip)));
 }
-inline Bytes png(const vips::VImage& image) { return to_bytes(image.pngsave_buffer()); }
+inline Bytes png(const vips::VImage& image) {
+  return to_bytes(image.pngsave_buffer());
+}
 inline Bytes webp(const vips::VImage& image, int quality = 80) {
   return to_bytes(image.webpsave_buffer(vips::VImage::option()->set("Q", quality)));
 }
-inline Bytes tiff(const vips::VImage& image) { return to_bytes(image.tiffsave_buffer()); }
+inline Bytes tiff(const vips::VImage& image) {
+  return to_bytes(image.tiffsave_buffer());
+}
 
 inline vips::VImage decode(const Bytes& bytes) {
   return vips::VImage::new_from_buffer(bytes.data(), bytes.size(), "");

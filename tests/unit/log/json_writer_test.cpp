@@ -44,11 +44,11 @@ TEST(JsonString, ReplacesInvalidUtf8WithReplacementCharacter) {
     std::string in, out;
   } cases[] = {
       {"a\xFFz", "a" + fffd + "z"},
-      {"\xC3", fffd},                                  // truncated at the end
-      {"\xC0\xAF", fffd + fffd},                       // overlong
-      {"\xED\xA0\x80", fffd + fffd + fffd},            // surrogate
-      {"\xF4\x90\x80\x80", fffd + fffd + fffd + fffd}, // above U+10FFFF
-      {"\xE2\x82", fffd + fffd},                       // truncated 3-byte
+      {"\xC3", fffd},                                   // truncated at the end
+      {"\xC0\xAF", fffd + fffd},                        // overlong
+      {"\xED\xA0\x80", fffd + fffd + fffd},             // surrogate
+      {"\xF4\x90\x80\x80", fffd + fffd + fffd + fffd},  // above U+10FFFF
+      {"\xE2\x82", fffd + fffd},                        // truncated 3-byte
   };
   for (const auto& c : cases) {
     const std::string out = as_json(c.in);
@@ -72,10 +72,10 @@ TEST(Logger, EveryLineIsValidJsonWhateverTheInput) {
   const std::string huge(1 << 20, 'q');
   const std::string hostile_key = "k\"e\ny\xFF";
   logger.info("line\nbreak \"quoted\" \xFE", {{"nul", nul},
-                                               {hostile_key, "v"},
-                                               {"huge", huge},
-                                               {"bad", "\xC3\x28"},
-                                               {"ctl", "\x1b[31m red"}});
+                                              {hostile_key, "v"},
+                                              {"huge", huge},
+                                              {"bad", "\xC3\x28"},
+                                              {"ctl", "\x1b[31m red"}});
   ASSERT_EQ(sink->lines.size(), 1u);
   const std::string& line = sink->lines[0];
   EXPECT_EQ(line.find('\n'), std::string::npos);
@@ -91,8 +91,8 @@ TEST(Logger, EveryLineIsValidJsonWhateverTheInput) {
 // The escaper reads eight bytes at a time and pads the tail: put each kind of special byte at
 // every position of strings around the word size, and read the result back with a JSON parser.
 TEST(JsonString, EscapesASpecialByteAtEveryPositionAroundTheWordSize) {
-  const std::string specials[] = {"\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\xC3\xA9",
-                                  "\xE2\x82\xAC", " ", "\x7f", "~"};
+  const std::string specials[] = {
+      "\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\xC3\xA9", "\xE2\x82\xAC", " ", "\x7f", "~"};
   for (std::size_t n = 0; n <= 26; ++n) {
     for (std::size_t at = 0; at <= n; ++at) {
       for (const auto& special : specials) {
@@ -110,8 +110,8 @@ TEST(JsonString, EscapesASpecialByteAtEveryPositionAroundTheWordSize) {
 }
 
 TEST(JsonDouble, EveryFormReadsBackAsTheSameDouble) {
-  std::vector<double> values = {812.5, 0.1, 0.3, 2.675, -1.5, 1e-3, 999.999, 1e15, 1e300,
-                                5e-324, 123456789.125, -0.0, 0.0, 1.0 / 3.0};
+  std::vector<double> values = {812.5, 0.1,   0.3,    2.675,         -1.5, 1e-3, 999.999,
+                                1e15,  1e300, 5e-324, 123456789.125, -0.0, 0.0,  1.0 / 3.0};
   std::uint64_t x = 0x9E3779B97F4A7C15ULL;
   for (int i = 0; i < 20000; ++i) {
     values.push_back(static_cast<double>(i) / 1000.0);

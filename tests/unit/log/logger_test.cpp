@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "lumen/core/context.hpp"
-#include "lumen/core/error.hpp"
 #include "lumen/core/environment.hpp"
+#include "lumen/core/error.hpp"
 #include "lumen/core/resource.hpp"
 
 namespace lumen::log {
@@ -49,8 +49,8 @@ class MemorySink : public Sink {
 };
 
 struct Fixture {
-  explicit Fixture(LoggerOptions options = {}) : sink(std::make_shared<MemorySink>()),
-                                                 logger(std::move(options), {sink}) {}
+  explicit Fixture(LoggerOptions options = {})
+      : sink(std::make_shared<MemorySink>()), logger(std::move(options), {sink}) {}
   std::vector<json> lines() {
     EXPECT_TRUE(logger.flush(milliseconds(2000)));
     return sink->parsed();
@@ -287,7 +287,10 @@ TEST(LoggerOptions, LevelAndDefaultFieldsFromTheEnvironment) {
   EXPECT_EQ(o.level, Level::kError);
   EXPECT_EQ(o.service, "checkout");
   EXPECT_EQ(o.environment, "production");
-  EXPECT_EQ(LoggerOptions::from_environment(Environment(std::map<std::string, std::string>{}), resource).level, Level::kInfo);
+  EXPECT_EQ(
+      LoggerOptions::from_environment(Environment(std::map<std::string, std::string>{}), resource)
+          .level,
+      Level::kInfo);
 }
 
 TEST(LoggerOptions, RejectsAnUnknownLogLevel) {
@@ -344,7 +347,8 @@ TEST(Logger, RedactsConfiguredKeysAtAnyDepth) {
   Fixture f;
   auto child = f.logger.child({{"Authorization", "Bearer abc"}});
   child.info("login", {{"password", "hunter2"},
-                       {"user", Object{{"name", "ann"}, {"api_key", "k-123"},
+                       {"user", Object{{"name", "ann"},
+                                       {"api_key", "k-123"},
                                        {"nested", Object{{"token", Object{{"v", "t"}}}}}}},
                        {"safe", "visible"}});
   const auto j = f.lines().at(0);
@@ -360,8 +364,8 @@ TEST(Logger, RedactsConfiguredKeysAtAnyDepth) {
 
 TEST(Logger, RateLimitsRepeatedMessagesAndReportsTheSuppressedCount) {
   ManualClock clock;
-  Fixture f(LoggerOptions{.rate_limit_burst = 2, .rate_limit_window = milliseconds(1000),
-                          .clock = &clock});
+  Fixture f(LoggerOptions{
+      .rate_limit_burst = 2, .rate_limit_window = milliseconds(1000), .clock = &clock});
   for (int i = 0; i < 10; ++i) f.logger.error("upstream down", {{"i", i}});
   f.logger.error("different message");
   EXPECT_EQ(f.logger.flush(milliseconds(2000)), true);
@@ -425,7 +429,8 @@ class GateSink : public Sink {
 TEST(Logger, DropPolicyCountsExactlyWhatItDrops) {
   auto gate = std::make_shared<GateSink>();
   constexpr std::size_t kCapacity = 8;
-  Logger logger(LoggerOptions{.queue_capacity = kCapacity, .overflow = OverflowPolicy::kDrop,
+  Logger logger(LoggerOptions{.queue_capacity = kCapacity,
+                              .overflow = OverflowPolicy::kDrop,
                               .drop_report_interval = milliseconds(0)},
                 {gate});
   logger.info("first");
@@ -449,7 +454,8 @@ TEST(Logger, DropPolicyCountsExactlyWhatItDrops) {
 TEST(Logger, BlockPolicyWaitsAtMostItsTimeoutForAStuckWriterThenDropsAndCounts) {
   auto gate = std::make_shared<GateSink>();
   constexpr std::size_t kCapacity = 4;
-  Logger logger(LoggerOptions{.queue_capacity = kCapacity, .overflow = OverflowPolicy::kBlock,
+  Logger logger(LoggerOptions{.queue_capacity = kCapacity,
+                              .overflow = OverflowPolicy::kBlock,
                               .block_timeout = milliseconds(100),
                               .drop_report_interval = milliseconds(0)},
                 {gate});

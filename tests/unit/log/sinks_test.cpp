@@ -78,8 +78,8 @@ TEST(RotatingFileSink, RotatesBySizeKeepsAtMostTheCountAndRemovesTheOldest) {
 
 TEST(RotatingFileSink, ErrorFileKeepsOnlyErrorAndAbove) {
   TempDir dir;
-  auto errors = std::make_shared<RotatingFileSink>(FileSinkOptions{
-      .path = (dir.path() / "error.log").string(), .min_level = Level::kError});
+  auto errors = std::make_shared<RotatingFileSink>(
+      FileSinkOptions{.path = (dir.path() / "error.log").string(), .min_level = Level::kError});
   auto combined = std::make_shared<RotatingFileSink>(
       FileSinkOptions{.path = (dir.path() / "combined.log").string()});
   {
@@ -244,7 +244,9 @@ TEST(RotatingFileSink, LooksForAMovedFileAtMostOncePerCheckInterval) {
 }
 
 Logger* logger_to_reopen = nullptr;
-extern "C" void reopen_on_sighup(int) { logger_to_reopen->reopen(); }
+extern "C" void reopen_on_sighup(int) {
+  logger_to_reopen->reopen();
+}
 
 TEST(RotatingFileSink, ReopensWhenASighupHandlerCallsLoggerReopen) {
   TempDir dir;
@@ -276,9 +278,8 @@ TEST(RotatingFileSink, FollowsLogrotateCopytruncateAndStillRotatesBySize) {
   TempDir dir;
   const fs::path file = dir.path() / "combined.log";
   constexpr std::uint64_t kMax = 3500;
-  auto sink = std::make_shared<RotatingFileSink>(
-      FileSinkOptions{.path = file.string(), .max_bytes = kMax,
-                      .reopen_check_interval = milliseconds(0)});
+  auto sink = std::make_shared<RotatingFileSink>(FileSinkOptions{
+      .path = file.string(), .max_bytes = kMax, .reopen_check_interval = milliseconds(0)});
   Logger logger(LoggerOptions{}, {sink});
   const auto log_ten = [&](std::string_view message) {
     for (int i = 0; i < 10; ++i) logger.info(message, {{"seq", i}});

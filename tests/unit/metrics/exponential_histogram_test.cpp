@@ -155,7 +155,8 @@ TEST(ExponentialHistogram, StaysAtMaxScaleWhileTheValuesFit) {
 
 TEST(ExponentialHistogram, ZeroAndNegativeValuesHaveTheirOwnCountsAndMinMaxSumCountCoverAll) {
   MeterProvider provider;
-  auto h = provider.meter("t").create_histogram("delta.seconds", {.exponential = Base2Exponential{}});
+  auto h =
+      provider.meter("t").create_histogram("delta.seconds", {.exponential = Base2Exponential{}});
   for (double v : {0.0, -0.0, -3.0, -5.0, 2.0}) h.record(v);
   h.record(std::numeric_limits<double>::quiet_NaN());  // ignored: no bucket holds them
   h.record(std::numeric_limits<double>::infinity());
@@ -204,7 +205,8 @@ TEST(ExponentialHistogram, ExemplarKeepsTheSampledSpan) {
   const SpanId span = *SpanId::from_hex("b7ad6b7169203331");
   h.record(0.5);
   {
-    auto scope = Context().with_span(SpanContext(trace, span, SpanContext::kSampledFlag)).activate();
+    auto scope =
+        Context().with_span(SpanContext(trace, span, SpanContext::kSampledFlag)).activate();
     h.record(7.0);
   }
   const MetricsSnapshot snap_p = provider.collect();
@@ -215,10 +217,11 @@ TEST(ExponentialHistogram, ExemplarKeepsTheSampledSpan) {
 }
 
 TEST(ExponentialHistogram, ViewSwitchesAnInstrumentToExponentialAndBack) {
-  MeterProvider provider({.views = {
-                              {.instrument_name = "latency", .exponential = Base2Exponential{.max_size = 8}},
-                              {.instrument_name = "size", .boundaries = std::vector<double>{1, 2}},
-                          }});
+  MeterProvider provider(
+      {.views = {
+           {.instrument_name = "latency", .exponential = Base2Exponential{.max_size = 8}},
+           {.instrument_name = "size", .boundaries = std::vector<double>{1, 2}},
+       }});
   Meter& meter = provider.meter("t");
   auto latency = meter.create_histogram("latency", {.boundaries = {0.1, 1}});
   auto size = meter.create_histogram("size", {.exponential = Base2Exponential{}});
@@ -243,13 +246,14 @@ TEST(ExponentialHistogram, BadOptionsAreRejectedAtCreation) {
   Meter& meter = provider.meter("t");
   EXPECT_THROW((void)meter.create_histogram("a", {.exponential = Base2Exponential{.max_size = 1}}),
                Error);
-  EXPECT_THROW((void)meter.create_histogram("b", {.exponential = Base2Exponential{.max_scale = 21}}),
-               Error);
-  EXPECT_THROW((void)meter.create_histogram("c", {.exponential = Base2Exponential{.max_scale = -11}}),
-               Error);
-  EXPECT_THROW((void)meter.create_histogram(
-                   "d", {.boundaries = {1, 2}, .exponential = Base2Exponential{}}),
-               Error);
+  EXPECT_THROW(
+      (void)meter.create_histogram("b", {.exponential = Base2Exponential{.max_scale = 21}}), Error);
+  EXPECT_THROW(
+      (void)meter.create_histogram("c", {.exponential = Base2Exponential{.max_scale = -11}}),
+      Error);
+  EXPECT_THROW(
+      (void)meter.create_histogram("d", {.boundaries = {1, 2}, .exponential = Base2Exponential{}}),
+      Error);
   EXPECT_NO_THROW((void)meter.create_histogram(
       "e", {.exponential = Base2Exponential{.max_size = 2, .max_scale = -10}}));
 }
@@ -364,9 +368,10 @@ TEST(ExponentialHistogram, OpenMetricsPutsTheExemplarOnTheBucketLineThatHoldsIts
     h.record(3.0);  // bucket (2, 4]
   }
   const std::string om = serialize(provider.collect(), ExpositionFormat::kOpenMetrics);
-  EXPECT_NE(om.find("payload_bytes_bucket{le=\"4.0\"} 2 # "
-                    "{trace_id=\"0af7651916cd43dd8448eb211c80319c\",span_id=\"b7ad6b7169203331\"} 3 "),
-            std::string::npos)
+  EXPECT_NE(
+      om.find("payload_bytes_bucket{le=\"4.0\"} 2 # "
+              "{trace_id=\"0af7651916cd43dd8448eb211c80319c\",span_id=\"b7ad6b7169203331\"} 3 "),
+      std::string::npos)
       << om;
   EXPECT_EQ(om.find("# {"), om.rfind("# {")) << "one exemplar, on one line: " << om;
   // The classic text format has no exemplars.

@@ -151,7 +151,8 @@ TEST(Histogram, UpperBoundsAreInclusiveAtEveryBoundary) {
   ASSERT_EQ(m->histogram_points.size(), 1u);
   const HistogramPoint& p = m->histogram_points[0];
   ASSERT_EQ(p.bucket_counts.size(), 4u);
-  // (-inf,0.5]: -1, 0.5-, 0.5   (0.5,1]: 0.5+, 1-, 1   (1,2.5]: 1+, 2.5-, 2.5   (2.5,inf): 2.5+, 1e300
+  // (-inf,0.5]: -1, 0.5-, 0.5   (0.5,1]: 0.5+, 1-, 1   (1,2.5]: 1+, 2.5-, 2.5   (2.5,inf): 2.5+,
+  // 1e300
   EXPECT_EQ(p.bucket_counts[0], 3u);
   EXPECT_EQ(p.bucket_counts[1], 3u);
   EXPECT_EQ(p.bucket_counts[2], 3u);
@@ -209,7 +210,8 @@ TEST(ObservableGauge, CallbackRunsAtEachCollectionAndStopsWhenUnregistered) {
   EXPECT_EQ(find_point(*m, "queue", std::string("side"))->value, 1.5);
   depth = 3;
   snap = provider.collect();
-  EXPECT_EQ(find_point(*find_metric(snap, "queue.depth"), "queue", std::string("main"))->int_value, 3);
+  EXPECT_EQ(find_point(*find_metric(snap, "queue.depth"), "queue", std::string("main"))->int_value,
+            3);
   reg.reset();
   snap = provider.collect();
   EXPECT_EQ(calls, 2);
@@ -284,7 +286,8 @@ TEST(Exemplars, KeepTheTraceAndSpanIdOfTheSampledSpan) {
   const TraceId unsampled_trace = *TraceId::from_hex("11111111111111111111111111111111");
   h.record(0.5);  // no span: no exemplar
   {
-    auto scope = Context().with_span(SpanContext(trace, span, SpanContext::kSampledFlag)).activate();
+    auto scope =
+        Context().with_span(SpanContext(trace, span, SpanContext::kSampledFlag)).activate();
     h.record(5);
     c.add(2);
   }
@@ -305,6 +308,35 @@ TEST(Exemplars, KeepTheTraceAndSpanIdOfTheSampledSpan) {
   const NumberPoint& cp = find_metric(snap, "c")->number_points[0];
   ASSERT_TRUE(cp.exemplar.has_value());
   EXPECT_EQ(cp.exemplar->trace_id, trace);
+}
+
+TEST(Exemplars, AlwaysOnKeepsMeasurementsOutsideSampledSpansWithoutIds) {
+  ManualClock clock;
+  MeterProvider provider({.clock = &clock, .exemplar_filter = ExemplarFilter::kAlwaysOn});
+  auto h = provider.meter("t").create_histogram("h", {.boundaries = {1, 10}});
+  const TraceId trace = *TraceId::from_hex("0af7651916cd43dd8448eb211c80319c");
+  const SpanId span = *SpanId::from_hex("b7ad6b7169203331");
+  h.record(0.5);  // no span: an exemplar without ids
+  {
+    auto scope =
+        Context().with_span(SpanContext(trace, span, SpanContext::kSampledFlag)).activate();
+    h.record(5);
+  }
+  {
+    auto scope = Context().with_span(SpanContext(trace, span, 0)).activate();
+    h.record(50);  // unsampled span: kept, but its ids are not (no trace to follow)
+  }
+  const auto snap = provider.collect();
+  const HistogramPoint& p = find_metric(snap, "h")->histogram_points[0];
+  ASSERT_EQ(p.exemplars.size(), 3u);
+  ASSERT_TRUE(p.exemplars[0].has_value());
+  EXPECT_EQ(p.exemplars[0]->value, 0.5);
+  EXPECT_FALSE(p.exemplars[0]->trace_id.is_valid());
+  ASSERT_TRUE(p.exemplars[1].has_value());
+  EXPECT_EQ(p.exemplars[1]->trace_id, trace);
+  ASSERT_TRUE(p.exemplars[2].has_value());
+  EXPECT_EQ(p.exemplars[2]->value, 50.0);
+  EXPECT_FALSE(p.exemplars[2]->span_id.is_valid());
 }
 
 TEST(Exemplars, AlwaysOffKeepsNone) {

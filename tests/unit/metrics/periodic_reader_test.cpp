@@ -139,8 +139,8 @@ TEST(PeriodicMetricReader, ShutdownReturnsByItsDeadlineWhenTheExportNeverReturns
   MeterProvider provider;
   auto exporter = std::make_shared<FakeExporter>();
   exporter->set_block(true);
-  auto reader = std::make_unique<PeriodicMetricReader>(provider, exporter,
-                                                       PeriodicMetricReaderOptions{.interval = 10ms});
+  auto reader = std::make_unique<PeriodicMetricReader>(
+      provider, exporter, PeriodicMetricReaderOptions{.interval = 10ms});
   ASSERT_TRUE(exporter->wait_for_exports(1, 5s));  // the worker is now stuck in export
   const auto start = Steady::now();
   EXPECT_FALSE(reader->shutdown(100ms));

@@ -70,9 +70,10 @@ TEST(ProcessMetrics, ExposedWithThePrometheusConventionalNames) {
   MeterProvider provider;
   ProcessMetrics process(provider.meter("process"));
   const std::string text = serialize(provider.collect(), ExpositionFormat::kPrometheusText);
-  for (const char* name : {"\nprocess_resident_memory_bytes ", "\nprocess_virtual_memory_bytes ",
-                           "\nprocess_cpu_seconds_total ", "\nprocess_open_fds ", "\nprocess_max_fds ",
-                           "\nprocess_threads ", "\nprocess_start_time_seconds "}) {
+  for (const char* name :
+       {"\nprocess_resident_memory_bytes ", "\nprocess_virtual_memory_bytes ",
+        "\nprocess_cpu_seconds_total ", "\nprocess_open_fds ", "\nprocess_max_fds ",
+        "\nprocess_threads ", "\nprocess_start_time_seconds "}) {
     EXPECT_NE(text.find(name), std::string::npos) << name << " in\n" << text;
   }
   EXPECT_NE(text.find("# TYPE process_cpu_seconds_total counter"), std::string::npos) << text;

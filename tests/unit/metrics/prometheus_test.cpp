@@ -175,5 +175,13 @@ TEST(PrometheusText, CounterExemplarInOpenMetricsFromARealProvider) {
   EXPECT_EQ(text.find("trace_id"), std::string::npos);
 }
 
+TEST(OpenMetrics, AnExemplarTakenOutsideAnySpanHasAnEmptyLabelSet) {
+  MeterProvider provider({.exemplar_filter = ExemplarFilter::kAlwaysOn});
+  auto c = provider.meter("t").create_counter<std::int64_t>("jobs", {.description = "Jobs"});
+  c.add(3);
+  const std::string om = serialize(provider.collect(), ExpositionFormat::kOpenMetrics);
+  EXPECT_NE(om.find("jobs_total 3 # {} 3 "), std::string::npos) << om;
+}
+
 }  // namespace
 }  // namespace lumen::metrics

@@ -44,8 +44,8 @@ TEST(TemporalityFor, LowMemoryMakesOnlySynchronousCountersAndHistogramsDelta) {
 }
 
 TEST(TemporalityFor, CumulativePreferenceIsCumulativeForEveryKind) {
-  for (auto k : {InstrumentKind::kCounter, InstrumentKind::kHistogram, InstrumentKind::kObservableCounter,
-                 InstrumentKind::kUpDownCounter}) {
+  for (auto k : {InstrumentKind::kCounter, InstrumentKind::kHistogram,
+                 InstrumentKind::kObservableCounter, InstrumentKind::kUpDownCounter}) {
     EXPECT_EQ(temporality_for(TemporalityPreference::kCumulative, k), Temporality::kCumulative);
   }
 }

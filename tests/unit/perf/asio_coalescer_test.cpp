@@ -25,7 +25,8 @@ namespace asio = boost::asio;
 struct Traced {
   std::shared_ptr<exporters::InMemorySpanExporter> memory =
       std::make_shared<exporters::InMemorySpanExporter>();
-  trace::TracerProvider provider{{.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)}};
+  trace::TracerProvider provider{
+      {.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)}};
   trace::Tracer& tracer = provider.tracer("test");
 };
 
@@ -34,7 +35,8 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
   co_await timer.async_wait(asio::use_awaitable);
 }
 
-std::vector<trace::SpanData> named(const std::vector<trace::SpanData>& spans, std::string_view name) {
+std::vector<trace::SpanData> named(const std::vector<trace::SpanData>& spans,
+                                   std::string_view name) {
   std::vector<trace::SpanData> out;
   for (const auto& s : spans) {
     if (s.name == name) out.push_back(s);
@@ -58,7 +60,10 @@ TEST(AsioCoalescer, CoroutinesOnOneKeyShareOneExecutionAndOneTraceParent) {
   };
   for (int i = 0; i < 5; ++i) {
     asio::co_spawn(
-        io, [&]() -> asio::awaitable<void> { results.push_back(co_await async_get(c, "k", upstream, parent)); },
+        io,
+        [&]() -> asio::awaitable<void> {
+          results.push_back(co_await async_get(c, "k", upstream, parent));
+        },
         asio::detached);
   }
   io.run();
@@ -138,8 +143,9 @@ TEST(AsioCoalescer, WaiterTimesOutWithoutCancellingTheLeader) {
     co_await sleep_for(100ms);
     co_return 5;
   };
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> { leader_result = co_await async_get(c, "k", slow); },
-                 asio::detached);
+  asio::co_spawn(
+      io, [&]() -> asio::awaitable<void> { leader_result = co_await async_get(c, "k", slow); },
+      asio::detached);
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
@@ -183,7 +189,9 @@ TEST(AsioCoalescer, StaleValueIsServedWhileADetachedCoroutineRefreshes) {
 
 // The usage example at the top of asio_coalescer.hpp, with a stand-in database.
 struct Db {
-  asio::awaitable<std::string> async_load(const std::string& user) { co_return "profile of " + user; }
+  asio::awaitable<std::string> async_load(const std::string& user) {
+    co_return "profile of " + user;
+  }
 };
 
 TEST(AsioCoalescer, HeaderExampleRuns) {
@@ -193,9 +201,10 @@ TEST(AsioCoalescer, HeaderExampleRuns) {
   lumen::perf::RequestCoalescer<std::string> profiles({.ttl = 30s, .tracer = &tracer});
   std::string got;
   auto handle = [&](std::string user) -> asio::awaitable<void> {
-    std::string p = co_await lumen::perf::async_get(profiles, "user:" + user,
+    std::string p = co_await lumen::perf::async_get(
+        profiles, "user:" + user,
         [&](const lumen::Context& ctx) -> boost::asio::awaitable<std::string> {
-          auto span = tracer.start("db.load", {.parent = ctx});   // joins the caller's trace
+          auto span = tracer.start("db.load", {.parent = ctx});  // joins the caller's trace
           co_return co_await db.async_load(user);
         });
     got = p;

@@ -24,10 +24,12 @@ TEST(ProcessBatch, ResultsComeBackInInputOrder) {
   std::vector<int> items(50);
   for (int i = 0; i < 50; ++i) items[static_cast<std::size_t>(i)] = i;
   // Later items finish first, so completion order is not input order.
-  auto out = process_batch(items, [](const int& v) {
-    if (v % 2 == 0) std::this_thread::yield();
-    return v * v;
-  }, {.batch_size = 10, .concurrency = 4});
+  auto out = process_batch(items,
+                           [](const int& v) {
+                             if (v % 2 == 0) std::this_thread::yield();
+                             return v * v;
+                           },
+                           {.batch_size = 10, .concurrency = 4});
   ASSERT_EQ(out.size(), 50u);
   for (int i = 0; i < 50; ++i) {
     ASSERT_TRUE(out[static_cast<std::size_t>(i)].ok());
@@ -52,15 +54,18 @@ TEST(ProcessBatch, OneFailureDoesNotFailTheOthersAndSaysWhy) {
 TEST(ProcessBatch, AtMostConcurrencyItemsRunAtOnce) {
   auto running = std::make_shared<std::atomic<int>>(0);
   auto peak = std::make_shared<std::atomic<int>>(0);
-  auto out = process_batch(std::vector<int>(40, 0), [running, peak](const int&) {
-    const int now = ++*running;
-    int p = peak->load();
-    while (now > p && !peak->compare_exchange_weak(p, now)) {
-    }
-    std::this_thread::sleep_for(1ms);  // hold the slot so that others overlap if they may
-    --*running;
-    return 0;
-  }, {.concurrency = 3});
+  auto out = process_batch(
+      std::vector<int>(40, 0),
+      [running, peak](const int&) {
+        const int now = ++*running;
+        int p = peak->load();
+        while (now > p && !peak->compare_exchange_weak(p, now)) {
+        }
+        std::this_thread::sleep_for(1ms);  // hold the slot so that others overlap if they may
+        --*running;
+        return 0;
+      },
+      {.concurrency = 3});
   EXPECT_LE(peak->load(), 3);
   EXPECT_GE(peak->load(), 2);
   for (const auto& o : out) EXPECT_TRUE(o.ok());
@@ -69,16 +74,18 @@ TEST(ProcessBatch, AtMostConcurrencyItemsRunAtOnce) {
 TEST(ProcessBatch, ABatchStartsOnlyAfterThePreviousOneFinished) {
   auto mu = std::make_shared<std::mutex>();
   auto log = std::make_shared<std::vector<std::pair<int, bool>>>();  // (item, start?)
-  (void)process_batch(std::vector<int>{0, 1, 2, 3, 4, 5}, [mu, log](const int& v) {
-    {
-      std::lock_guard lock(*mu);
-      log->emplace_back(v, true);
-    }
-    std::this_thread::yield();
-    std::lock_guard lock(*mu);
-    log->emplace_back(v, false);
-    return v;
-  }, {.batch_size = 2, .concurrency = 4});
+  (void)process_batch(std::vector<int>{0, 1, 2, 3, 4, 5},
+                      [mu, log](const int& v) {
+                        {
+                          std::lock_guard lock(*mu);
+                          log->emplace_back(v, true);
+                        }
+                        std::this_thread::yield();
+                        std::lock_guard lock(*mu);
+                        log->emplace_back(v, false);
+                        return v;
+                      },
+                      {.batch_size = 2, .concurrency = 4});
   // Every item of batch b ends before any item of batch b+1 starts.
   int ended_in_batch[3] = {0, 0, 0};
   for (const auto& [item, start] : *log) {
@@ -95,13 +102,15 @@ TEST(ProcessBatch, SlowItemTimesOutWhileTheOthersComplete) {
   std::shared_future<void> released = release->get_future().share();
   auto straggler_done = std::make_shared<std::atomic<bool>>(false);
   const auto start = std::chrono::steady_clock::now();
-  auto out = process_batch(std::vector<int>{0, 1, 2}, [released, straggler_done](const int& v) {
-    if (v == 1) {
-      released.wait();
-      straggler_done->store(true);
-    }
-    return v;
-  }, {.concurrency = 3, .timeout = 30ms});
+  auto out = process_batch(std::vector<int>{0, 1, 2},
+                           [released, straggler_done](const int& v) {
+                             if (v == 1) {
+                               released.wait();
+                               straggler_done->store(true);
+                             }
+                             return v;
+                           },
+                           {.concurrency = 3, .timeout = 30ms});
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
   EXPECT_TRUE(out[0].ok());
   EXPECT_EQ(out[1].status, ItemStatus::kTimedOut);
@@ -124,7 +133,8 @@ TEST(ProcessBatch, EmptyInputGivesEmptyOutput) {
 
 TEST(ProcessBatch, ItemsRunInTheCallersTraceContext) {
   auto memory = std::make_shared<exporters::InMemorySpanExporter>();
-  trace::TracerProvider provider({.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)});
+  trace::TracerProvider provider(
+      {.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)});
   trace::Tracer& tracer = provider.tracer("test");
   SpanContext parent;
   tracer.trace("batch", [&](trace::Span& span) {

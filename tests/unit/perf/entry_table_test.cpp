@@ -14,8 +14,12 @@
 namespace lumen::perf::detail {
 namespace {
 
-std::shared_ptr<const void> boxed(int v) { return std::make_shared<const int>(v); }
-int unboxed(const CacheEntry& e) { return ValueStorage<int>::get(e.value_slot()); }
+std::shared_ptr<const void> boxed(int v) {
+  return std::make_shared<const int>(v);
+}
+int unboxed(const CacheEntry& e) {
+  return ValueStorage<int>::get(e.value_slot());
+}
 const ValueOps* const kIntOps = &ValueStorage<int>::kOps;
 
 TEST(EntryTable, MatchesAReferenceMapUnderRandomInsertsAndErases) {
@@ -92,9 +96,9 @@ TEST(EntryTable, StringValuesAndLongKeysSurviveTheEntryArrayGrowingUnderChurn) {
     const std::size_t id = rng() % 400;
     // Short and long keys, short (inline characters) and long (heap characters) values.
     const std::string key = id % 2 == 0 ? "k" + std::to_string(id)
-                                         : "a-key-longer-than-sixteen-bytes:" + std::to_string(id);
-    const std::string value = id % 3 == 0 ? "v" + std::to_string(step)
-                                          : std::string(40, 'x') + std::to_string(step);
+                                        : "a-key-longer-than-sixteen-bytes:" + std::to_string(id);
+    const std::string value =
+        id % 3 == 0 ? "v" + std::to_string(step) : std::string(40, 'x') + std::to_string(step);
     const std::size_t hash = hash_key(key);
     const std::uint32_t found = table.find(key, hash);
     ASSERT_EQ(found != EntryTable::kNone, reference.count(key) == 1) << key << " at step " << step;
@@ -125,7 +129,8 @@ TEST(EntryTable, AValueWhoseCopyThrowsLeavesTheTableUnchanged) {
   };
   EntryTable table(&ValueStorage<Throws>::kOps);
   const std::string key = "a-key-longer-than-sixteen-bytes";  // its heap copy must be freed too
-  EXPECT_THROW(table.insert(key, hash_key(key), std::make_shared<const Throws>(), 0), std::runtime_error);
+  EXPECT_THROW(table.insert(key, hash_key(key), std::make_shared<const Throws>(), 0),
+               std::runtime_error);
   EXPECT_EQ(table.size(), 0U);
   EXPECT_EQ(table.find(key, hash_key(key)), EntryTable::kNone);
   EXPECT_EQ(table.oldest(), EntryTable::kNone);

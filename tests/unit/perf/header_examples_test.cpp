@@ -30,9 +30,11 @@ TEST(PerfHeaderExamples, RequestCoalescer) {
   const int image_id = 7;
   const std::string model = "gemini";
 
-  lumen::perf::RequestCoalescer<std::string> analyses({
-      .name = "analyze", .ttl = std::chrono::seconds(30), .max_entries = 10'000,
-      .meter = &provider.meter("beautifyai"), .tracer = &tracer});
+  lumen::perf::RequestCoalescer<std::string> analyses({.name = "analyze",
+                                                       .ttl = std::chrono::seconds(30),
+                                                       .max_entries = 10'000,
+                                                       .meter = &provider.meter("beautifyai"),
+                                                       .tracer = &tracer});
   const std::string key = lumen::perf::make_key("analyze", image_id, model, 0.7);
   std::string result = analyses.get(key, [&] { return ai.analyze(image_id, model); });
   analyses.invalidate_matching("^analyze:");
@@ -69,11 +71,13 @@ struct Connection {
 TEST(PerfHeaderExamples, ResourcePool) {
   lumen::metrics::MeterProvider provider;
   lumen::metrics::Meter& meter = provider.meter("example");
-  lumen::perf::ResourcePool<Connection> pool(
-      [] { return Connection::open("127.0.0.1", 6379); },
-      {.name = "redis", .max_size = 8, .min_idle = 2,
-       .acquire_timeout = std::chrono::milliseconds(200), .meter = &meter},
-      [](Connection& c) { return c.is_open(); });
+  lumen::perf::ResourcePool<Connection> pool([] { return Connection::open("127.0.0.1", 6379); },
+                                             {.name = "redis",
+                                              .max_size = 8,
+                                              .min_idle = 2,
+                                              .acquire_timeout = std::chrono::milliseconds(200),
+                                              .meter = &meter},
+                                             [](Connection& c) { return c.is_open(); });
   {
     auto conn = pool.acquire();
     conn->send("PING");

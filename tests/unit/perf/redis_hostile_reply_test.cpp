@@ -46,5 +46,22 @@ TEST(RedisHostileReply, AReplyCutShortIsAnIoError) {
   }
 }
 
+TEST(RedisHostileReply, AnArrayLongerThanTheLimitIsRefusedBeforeItIsAllocated) {
+  ScriptedTcpServer server;
+  // A SCAN answered with a count of 999,999,992 elements and none of them: hiredis alone
+  // allocates their 8 GB table on reading the count (fuzz/redis_reply_fuzzer ran out of memory).
+  server.set_reply("*999999992\r\n:00\r\n");
+  RedisClient client({.url = url(server), .pool_size = 1});
+  try {
+    client.scan("fuzz:*", [](std::string_view) {});
+    FAIL() << "a reply of 999999992 elements was accepted";
+  } catch (const RedisError& e) {
+    EXPECT_NE(std::string(e.what()).find("a reply of 999999992 elements, more than the 1048576"),
+              std::string::npos)
+        << e.what();
+    EXPECT_TRUE(e.io()) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace lumen::perf

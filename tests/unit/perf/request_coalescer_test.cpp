@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "eventually.hpp"
-
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -26,21 +24,21 @@ namespace {
 
 using namespace std::chrono_literals;
 
-using lumen::testing::eventually;
-
 // A leader executing `key` on another thread until release() is called; it returns `value`.
 template <typename V>
 class BlockedLeader {
  public:
   BlockedLeader(RequestCoalescer<V>& c, std::string key, V value) {
+    std::future<void> running = running_.get_future();
     result_ = std::async(std::launch::async, [&c, key = std::move(key), value,
-                                              f = release_.get_future()]() mutable {
+                                              f = release_.get_future(), this]() mutable {
       return c.get(key, [&] {
+        running_.set_value();
         f.wait();
         return value;
       });
     });
-    started_ = eventually([&] { return c.stats().in_flight >= 1; });
+    started_ = running.wait_for(10s) == std::future_status::ready;
   }
   ~BlockedLeader() {
     if (!released_) release();
@@ -56,6 +54,7 @@ class BlockedLeader {
   }
 
  private:
+  std::promise<void> running_;
   std::promise<void> release_;
   std::future<V> result_;
   bool started_ = false;
@@ -70,22 +69,25 @@ const trace::SpanData* find_span(const std::vector<trace::SpanData>& spans, std:
 }
 
 TEST(RequestCoalescer, ConcurrentCallersOfOneKeyShareOneExecution) {
-  RequestCoalescer<int> c({.ttl = 0s});
+  ManualClock clock;
+  RequestCoalescer<int> c({.ttl = 0s, .clock = &clock});
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
+  std::promise<void> running;
   std::atomic<int> runs{0};
   auto call = [&] {
     return c.get("k", [&] {
-      ++runs;
+      if (++runs == 1) running.set_value();
       released.wait();
       return 42;
     });
   };
   auto leader = std::async(std::launch::async, call);
-  EXPECT_TRUE(eventually([&] { return c.stats().in_flight == 1; }));
+  running.get_future().wait();
   std::vector<std::future<int>> waiters;
   for (int i = 0; i < 4; ++i) waiters.push_back(std::async(std::launch::async, call));
-  EXPECT_TRUE(eventually([&] { return c.stats().coalesced == 4; }));
+  EXPECT_TRUE(clock.await_waiters(4));  // all four wait for the leader
+  EXPECT_EQ(c.stats().coalesced, 4u);
   release.set_value();
   EXPECT_EQ(leader.get(), 42);
   for (auto& w : waiters) EXPECT_EQ(w.get(), 42);
@@ -94,19 +96,23 @@ TEST(RequestCoalescer, ConcurrentCallersOfOneKeyShareOneExecution) {
 }
 
 TEST(RequestCoalescer, ErrorReachesEveryWaiterAndIsNotCached) {
-  RequestCoalescer<int> c({.ttl = 60s});
+  ManualClock clock;
+  RequestCoalescer<int> c({.ttl = 60s, .clock = &clock});
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
-  auto failing = [&] {
+  std::promise<void> running;
+  auto failing = [&](bool leads) {
     return c.get("k", [&]() -> int {
+      if (leads) running.set_value();
       released.wait();
       throw std::runtime_error("upstream down");
     });
   };
-  auto leader = std::async(std::launch::async, failing);
-  EXPECT_TRUE(eventually([&] { return c.stats().in_flight == 1; }));
-  auto waiter = std::async(std::launch::async, failing);
-  EXPECT_TRUE(eventually([&] { return c.stats().coalesced == 1; }));
+  auto leader = std::async(std::launch::async, failing, true);
+  running.get_future().wait();
+  auto waiter = std::async(std::launch::async, failing, false);
+  EXPECT_TRUE(clock.await_waiters(1));
+  EXPECT_EQ(c.stats().coalesced, 1u);
   release.set_value();
   for (auto* f : {&leader, &waiter}) {
     try {
@@ -127,9 +133,7 @@ TEST(RequestCoalescer, SuccessIsServedFromCacheUntilTtlPassesOnTheClock) {
   ManualClock clock;
   RequestCoalescer<std::string> c({.ttl = 10s, .clock = &clock});
   int runs = 0;
-  auto fetch = [&] {
-    return c.get("user:1", [&] { return "v" + std::to_string(++runs); });
-  };
+  auto fetch = [&] { return c.get("user:1", [&] { return "v" + std::to_string(++runs); }); };
   EXPECT_EQ(fetch(), "v1");
   clock.advance(9s);
   EXPECT_EQ(fetch(), "v1");
@@ -151,7 +155,8 @@ TEST(RequestCoalescer, ZeroTtlCachesNothing) {
 
 TEST(RequestCoalescer, InvalidateMatchingRemovesOnlyKeysTheRegexFinds) {
   RequestCoalescer<int> c({.ttl = 60s});
-  for (const char* k : {"user:1", "user:2", "order:1", "my-user:3"}) (void)c.get(k, [] { return 1; });
+  for (const char* k : {"user:1", "user:2", "order:1", "my-user:3"})
+    (void)c.get(k, [] { return 1; });
   EXPECT_EQ(c.invalidate_matching("^user:"), 2u);
   EXPECT_EQ(c.stats().entries, 2u);
   int runs = 0;
@@ -202,19 +207,23 @@ TEST(RequestCoalescer, PastMaxPendingNewKeysBypassAndRunDirectly) {
 // Which of its own execution, the cache or another caller's execution answered a call is told, not
 // guessed from how long it took: a waiter whose leader answered at once looks like a cache hit.
 TEST(RequestCoalescer, OutcomeSaysWhetherTheCallRanTheCacheAnsweredOrItSharedAnothersCall) {
-  RequestCoalescer<int> c({.ttl = 60s});
+  ManualClock clock;
+  RequestCoalescer<int> c({.ttl = 60s, .clock = &clock});
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
-  auto call = [&] {
+  std::promise<void> running;
+  auto call = [&](bool leads) {
     return c.get_with_outcome("k", [&] {
+      if (leads) running.set_value();
       released.wait();
       return 42;
     });
   };
-  auto leader = std::async(std::launch::async, call);
-  ASSERT_TRUE(eventually([&] { return c.stats().in_flight == 1; }));
-  auto waiter = std::async(std::launch::async, call);
-  ASSERT_TRUE(eventually([&] { return c.stats().coalesced == 1; }));
+  auto leader = std::async(std::launch::async, call, true);
+  running.get_future().wait();
+  auto waiter = std::async(std::launch::async, call, false);
+  EXPECT_TRUE(clock.await_waiters(1));
+  EXPECT_EQ(c.stats().coalesced, 1u);
   release.set_value();
   const Coalesced<int> led = leader.get();
   EXPECT_EQ(led.value, 42);
@@ -317,11 +326,23 @@ TEST(RequestCoalescer, ExpiredEntriesAreDroppedWithoutATimer) {
   EXPECT_EQ(c.stats().entries, 1u);
 }
 
-TEST(RequestCoalescer, WaiterTimesOutWithoutCancellingTheLeader) {
-  RequestCoalescer<int> c({.ttl = 60s, .wait_timeout = 20ms});
+TEST(RequestCoalescer, WaiterTimesOutAtWaitTimeoutWithoutCancellingTheLeader) {
+  ManualClock clock;
+  RequestCoalescer<int> c({.ttl = 60s, .wait_timeout = 20ms, .clock = &clock});
   BlockedLeader leader(c, "k", 5);
   ASSERT_TRUE(leader.started());
-  EXPECT_THROW((void)c.get("k", [] { return 0; }), CoalescerTimeout);
+  auto waiter = std::async(std::launch::async, [&] { return c.get("k", [] { return 0; }); });
+  EXPECT_TRUE(clock.await_waiters(1));
+  clock.advance(19ms);
+  EXPECT_EQ(clock.waiters(), 1u);
+  EXPECT_EQ(c.stats().wait_timeouts, 0u);
+  clock.advance(1ms);
+  try {
+    (void)waiter.get();
+    ADD_FAILURE() << "expected CoalescerTimeout";
+  } catch (const CoalescerTimeout& e) {
+    EXPECT_NE(std::string(e.what()).find("waited 20 ms"), std::string::npos) << e.what();
+  }
   EXPECT_EQ(c.stats().wait_timeouts, 1u);
   EXPECT_EQ(leader.get(), 5);
   EXPECT_EQ(c.get("k", [] { return 0; }), 5);  // the leader's result was cached
@@ -380,11 +401,12 @@ TEST(RequestCoalescer, ExecutionSpanIsAChildOfTheLeadersSpanAndParentOfTheWork) 
 
 TEST(RequestCoalescer, WaiterSpanLinksToTheLeadersExecutionSpan) {
   Traced t;
-  RequestCoalescer<int> c({.ttl = 0s, .tracer = &t.tracer});
+  ManualClock clock;
+  RequestCoalescer<int> c({.ttl = 0s, .clock = &clock, .tracer = &t.tracer});
   BlockedLeader leader(c, "k", 1);
   ASSERT_TRUE(leader.started());
   auto waiter = std::async(std::launch::async, [&] { return c.get("k", [] { return 2; }); });
-  ASSERT_TRUE(eventually([&] { return c.stats().coalesced == 1; }));
+  EXPECT_TRUE(clock.await_waiters(1));
   EXPECT_EQ(leader.get(), 1);
   EXPECT_EQ(waiter.get(), 1);
   const auto spans = t.memory->spans();
@@ -405,16 +427,29 @@ void check_cache_round_trip(const std::function<V(int)>& make) {
   RequestCoalescer<V> c({.ttl = 10s, .max_entries = 40, .shards = 1, .clock = &clock});
   int runs = 0;
   auto key_of = [](int i) { return "a-key-longer-than-sixteen-bytes:" + std::to_string(i); };
-  for (int i = 0; i < 40; ++i) (void)c.get(i % 2 ? key_of(i) : std::to_string(i), [&] { ++runs; return make(i); });
+  for (int i = 0; i < 40; ++i)
+    (void)c.get(i % 2 ? key_of(i) : std::to_string(i), [&] {
+      ++runs;
+      return make(i);
+    });
   for (int i = 0; i < 40; ++i) {
-    V v = c.get(i % 2 ? key_of(i) : std::to_string(i), [&] { ++runs; return make(-1); });
+    V v = c.get(i % 2 ? key_of(i) : std::to_string(i), [&] {
+      ++runs;
+      return make(-1);
+    });
     EXPECT_TRUE(v == make(i)) << i;
   }
   EXPECT_EQ(runs, 40);
   EXPECT_EQ(c.stats().hits, 40u);
   clock.advance(10s);
-  EXPECT_TRUE(c.get("0", [&] { ++runs; return make(100); }) == make(100));  // replaced after expiry
-  EXPECT_TRUE(c.get("0", [&] { ++runs; return make(-1); }) == make(100));
+  EXPECT_TRUE(c.get("0", [&] {
+    ++runs;
+    return make(100);
+  }) == make(100));  // replaced after expiry
+  EXPECT_TRUE(c.get("0", [&] {
+    ++runs;
+    return make(-1);
+  }) == make(100));
   for (int i = 40; i < 100; ++i) (void)c.get(std::to_string(i), [&] { return make(i); });  // evicts
   EXPECT_LE(c.stats().entries, 40u);
   EXPECT_TRUE(c.get("99", [&] { return make(-1); }) == make(99));
@@ -422,7 +457,8 @@ void check_cache_round_trip(const std::function<V(int)>& make) {
 
 TEST(RequestCoalescer, InlineStoredValuesAreServedFromTheCacheAsCopies) {
   static_assert(detail::ValueStorage<std::vector<int>>::kInline);
-  check_cache_round_trip<std::vector<int>>([](int i) { return std::vector<int>(static_cast<std::size_t>(i + 2), i); });
+  check_cache_round_trip<std::vector<int>>(
+      [](int i) { return std::vector<int>(static_cast<std::size_t>(i + 2), i); });
 }
 
 TEST(RequestCoalescer, ValuesTooLargeToStoreInlineAreServedFromTheCacheAsCopies) {
@@ -445,11 +481,13 @@ struct NoDefault {
 TEST(RequestCoalescer, ValuesWithoutADefaultConstructorAreServedThroughTheSamePaths) {
   check_cache_round_trip<NoDefault>([](int i) { return NoDefault(i); });
   // The waiter's copy, from a leader's execution.
-  RequestCoalescer<NoDefault> c({.ttl = 0s});
+  ManualClock clock;
+  RequestCoalescer<NoDefault> c({.ttl = 0s, .clock = &clock});
   BlockedLeader leader(c, "k", NoDefault(7));
   ASSERT_TRUE(leader.started());
-  auto waiter = std::async(std::launch::async, [&] { return c.get("k", [] { return NoDefault(8); }); });
-  ASSERT_TRUE(eventually([&] { return c.stats().coalesced == 1; }));
+  auto waiter =
+      std::async(std::launch::async, [&] { return c.get("k", [] { return NoDefault(8); }); });
+  EXPECT_TRUE(clock.await_waiters(1));
   EXPECT_EQ(leader.get(), NoDefault(7));
   EXPECT_EQ(waiter.get(), NoDefault(7));
 }

@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "eventually.hpp"
-
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -13,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "lumen/core/clock.hpp"
 #include "lumen/metrics/meter.hpp"
 
 namespace lumen::perf {
@@ -30,21 +29,38 @@ struct Factory {
   Conn operator()() const { return Conn{++*made, true}; }
 };
 
-using lumen::testing::eventually;
-
-TEST(ResourcePool, ExhaustedPoolTimesOutWithAClearError) {
-  ResourcePool<Conn> pool(Factory{}, {.name = "db", .max_size = 1});
+TEST(ResourcePool, ExhaustedPoolTimesOutAtTheDeadlineWithAClearError) {
+  ManualClock clock;
+  ResourcePool<Conn> pool(Factory{}, {.name = "db", .max_size = 1, .clock = &clock});
   auto held = pool.acquire();
+  auto waiter = std::async(std::launch::async, [&] { (void)pool.acquire(20ms); });
+  EXPECT_TRUE(clock.await_waiters(1));
+  clock.advance(19ms);
+  EXPECT_EQ(clock.waiters(), 1u);  // still waiting: its deadline has not come
+  EXPECT_EQ(pool.stats().timeouts, 0u);
+  clock.advance(1ms);
   try {
-    (void)pool.acquire(20ms);
+    waiter.get();
     FAIL() << "expected PoolTimeout";
   } catch (const PoolTimeout& e) {
     const std::string msg = e.what();
-    EXPECT_NE(msg.find("pool 'db' stayed dry"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("pool 'db' stayed dry for 20 ms"), std::string::npos) << msg;
     EXPECT_NE(msg.find("all 1 resources in use"), std::string::npos) << msg;
   }
   EXPECT_EQ(pool.stats().timeouts, 1u);
   EXPECT_EQ(pool.stats().waiters, 0u);
+}
+
+TEST(ResourcePool, AResourceReturnedBeforeTheDeadlineIsHandedToTheWaiter) {
+  ManualClock clock;
+  ResourcePool<Conn> pool(Factory{}, {.max_size = 1, .clock = &clock});
+  auto held = pool.acquire();
+  auto waiter = std::async(std::launch::async, [&] { return pool.acquire(20ms)->id; });
+  EXPECT_TRUE(clock.await_waiters(1));
+  clock.advance(19ms);
+  held.reset();
+  EXPECT_EQ(waiter.get(), 1);
+  EXPECT_EQ(pool.stats().timeouts, 0u);
 }
 
 TEST(ResourcePool, LeaseReturnsTheResourceWhenAnExceptionUnwinds) {
@@ -123,7 +139,8 @@ TEST(ResourcePool, FactoryExceptionReachesTheCallerAndFreesTheSlot) {
 }
 
 TEST(ResourcePool, WaitersAreServedInArrivalOrder) {
-  ResourcePool<Conn> pool(Factory{}, {.max_size = 1});
+  ManualClock clock;
+  ResourcePool<Conn> pool(Factory{}, {.max_size = 1, .clock = &clock});
   auto held = pool.acquire();
   std::mutex mu;
   std::vector<int> order;
@@ -133,9 +150,9 @@ TEST(ResourcePool, WaitersAreServedInArrivalOrder) {
     order.push_back(who);
   };
   auto first = std::async(std::launch::async, waiter, 1);
-  ASSERT_TRUE(eventually([&] { return pool.stats().waiters == 1; }));
+  EXPECT_TRUE(clock.await_waiters(1));
   auto second = std::async(std::launch::async, waiter, 2);
-  ASSERT_TRUE(eventually([&] { return pool.stats().waiters == 2; }));
+  EXPECT_TRUE(clock.await_waiters(2));
   held.reset();
   first.get();
   second.get();
@@ -143,10 +160,11 @@ TEST(ResourcePool, WaitersAreServedInArrivalOrder) {
 }
 
 TEST(ResourcePool, ABrokenLeaseLetsTheLongestWaiterCreateAReplacement) {
-  ResourcePool<Conn> pool(Factory{}, {.max_size = 1});
+  ManualClock clock;
+  ResourcePool<Conn> pool(Factory{}, {.max_size = 1, .clock = &clock});
   auto held = pool.acquire();
   auto waiter = std::async(std::launch::async, [&] { return pool.acquire(5s)->id; });
-  ASSERT_TRUE(eventually([&] { return pool.stats().waiters == 1; }));
+  EXPECT_TRUE(clock.await_waiters(1));
   held.mark_broken();
   held.reset();
   EXPECT_EQ(waiter.get(), 2);
@@ -154,11 +172,10 @@ TEST(ResourcePool, ABrokenLeaseLetsTheLongestWaiterCreateAReplacement) {
 
 TEST(ResourcePool, ExportsGaugesCountersAndWaitTime) {
   metrics::MeterProvider provider;
-  ResourcePool<Conn> pool(Factory{}, {.name = "redis", .max_size = 2, .meter = &provider.meter("perf")});
+  ResourcePool<Conn> pool(Factory{},
+                          {.name = "redis", .max_size = 2, .meter = &provider.meter("perf")});
   auto a = pool.acquire();
-  {
-    auto b = pool.acquire();
-  }
+  { auto b = pool.acquire(); }
   std::int64_t in_use = -1;
   std::int64_t idle = -1;
   std::int64_t created = -1;

@@ -123,7 +123,8 @@ TEST(StaleWhileRevalidate, AFunctionThatCannotBeCopiedIsRefreshedByTheCaller) {
 
 TEST(StaleWhileRevalidate, RefreshSpanJoinsTheTraceOfTheCallerThatFoundTheValueStale) {
   auto memory = std::make_shared<exporters::InMemorySpanExporter>();
-  trace::TracerProvider provider{{.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)}};
+  trace::TracerProvider provider{
+      {.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)}};
   trace::Tracer& tracer = provider.tracer("test");
   ManualClock clock;
   RequestCoalescer<int> c({.ttl = 10s, .clock = &clock, .tracer = &tracer, .stale_grace = 5s});

@@ -5,10 +5,10 @@
 #include <functional>
 #include <random>
 
-#include "lumen/log/logger.hpp"
-#include "lumen/log/sink.hpp"
 #include "lumen/beautifyai/metrics.hpp"
 #include "lumen/beautifyai/report_profile.hpp"
+#include "lumen/log/logger.hpp"
+#include "lumen/log/sink.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/report/webhook.hpp"
 
@@ -16,7 +16,9 @@ namespace lumen::report {
 namespace {
 
 // The signals read the reference service's instruments, which the fixture records.
-AlertOptions beautifyai_options() { return {.profile = beautifyai::report_profile()}; }
+AlertOptions beautifyai_options() {
+  return {.profile = beautifyai::report_profile()};
+}
 
 constexpr std::uint64_t kSec = 1'000'000'000ULL;
 
@@ -66,7 +68,8 @@ TEST_F(AlertsTest, HealthyNoisyTrafficStaysSilent) {
   std::uniform_int_distribution<int> queue(0, 20);
   run(engine, 120, [&] {
     const int k = n(rng);
-    for (int i = 0; i < k; ++i) ai_.record_ai_request("gemini-2.0-flash", i != 0 || k % 3 != 0, ms(rng), 300);
+    for (int i = 0; i < k; ++i)
+      ai_.record_ai_request("gemini-2.0-flash", i != 0 || k % 3 != 0, ms(rng), 300);
     ai_.set_queue_depth(queue(rng));
   });
   EXPECT_TRUE(events_.empty()) << all_events();
@@ -103,9 +106,9 @@ TEST_F(AlertsTest, HysteresisKeepsAnAlertFiringBetweenTheTwoLines) {
   opt.thresholds = {{"queue", "queue_depth", 100, 50, 1, "warning"}};
   AlertEngine engine(store_, opt);
   run(engine, 1, load(0, 0, 0, 120));
-  run(engine, 10, load(0, 0, 0, 80));   // between the lines: still firing
-  run(engine, 1, load(0, 0, 0, 105));   // above again: no second firing
-  run(engine, 1, load(0, 0, 0, 40));    // below the resolve line
+  run(engine, 10, load(0, 0, 0, 80));  // between the lines: still firing
+  run(engine, 1, load(0, 0, 0, 105));  // above again: no second firing
+  run(engine, 1, load(0, 0, 0, 40));   // below the resolve line
   EXPECT_EQ(count("queue", "firing"), 1) << all_events();
   EXPECT_EQ(count("queue", "resolved"), 1) << all_events();
   EXPECT_EQ(events_.back().state, "resolved");

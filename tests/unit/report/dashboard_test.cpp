@@ -2,17 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-#include <unistd.h>
 
-#include "lumen/core/error.hpp"
 #include "lumen/beautifyai/metrics.hpp"
 #include "lumen/beautifyai/report_profile.hpp"
+#include "lumen/core/error.hpp"
 #include "lumen/metrics/meter.hpp"
 
 namespace lumen::report {
@@ -30,7 +30,8 @@ std::string slurp(const fs::path& p) {
 }
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("lumen_report_" + name + "_" + std::to_string(::getpid()));
+  const fs::path d =
+      fs::temp_directory_path() / ("lumen_report_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
@@ -41,7 +42,10 @@ TEST(Dashboard, DailyReportIsWrittenOnceAfterTheConfiguredTime) {
   metrics::MeterProvider provider;
   beautifyai::Metrics ai(provider.meter("beautifyai"));
   ManualClock clock(kMidnight + 3 * kMinute);
-  Dashboard dash(provider, {.profile = beautifyai::report_profile(), .report_dir = dir.string(), .daily_hour_utc = 0, .daily_minute_utc = 5,
+  Dashboard dash(provider, {.profile = beautifyai::report_profile(),
+                            .report_dir = dir.string(),
+                            .daily_hour_utc = 0,
+                            .daily_minute_utc = 5,
                             .clock = &clock});
   dash.sample();
   ai.record_ai_request("gemini-2.0-flash", true, 120, 100);
@@ -66,7 +70,9 @@ TEST(Dashboard, DailyReportIsWrittenOnceAfterTheConfiguredTime) {
 TEST(Dashboard, MissingReportDirectoryIsACountedErrorNotACrash) {
   metrics::MeterProvider provider;
   ManualClock clock(kMidnight);
-  Dashboard dash(provider, {.profile = beautifyai::report_profile(), .report_dir = "/nonexistent/lumen/reports", .clock = &clock});
+  Dashboard dash(provider, {.profile = beautifyai::report_profile(),
+                            .report_dir = "/nonexistent/lumen/reports",
+                            .clock = &clock});
   const DailyReportResult r = dash.write_daily_report();
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.error.find("/nonexistent/lumen/reports"), std::string::npos) << r.error;
@@ -83,7 +89,9 @@ TEST(Dashboard, AFullDiskIsACountedErrorNotACrash) {
   fs::create_symlink("/dev/full", dir / "report-2025-11-28.json.tmp");
   metrics::MeterProvider provider;
   ManualClock clock(kMidnight);
-  Dashboard dash(provider, {.profile = beautifyai::report_profile(), .report_dir = dir.string(), .clock = &clock});
+  Dashboard dash(
+      provider,
+      {.profile = beautifyai::report_profile(), .report_dir = dir.string(), .clock = &clock});
   const DailyReportResult r = dash.write_daily_report();
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.error.find("No space left"), std::string::npos) << r.error;
@@ -121,8 +129,13 @@ TEST(Dashboard, OptionsFromTheEnvironment) {
   EXPECT_EQ(o.daily_hour_utc, 6);
   EXPECT_EQ(o.daily_minute_utc, 30);
   EXPECT_DOUBLE_EQ(o.report.apdex_default_target, 0.3);
-  EXPECT_THROW((void)DashboardOptions::from_environment(Environment(std::map<std::string, std::string>{{"REPORT_DAILY_TIME", "25:00"}})), Error);
-  EXPECT_THROW((void)DashboardOptions::from_environment(Environment(std::map<std::string, std::string>{{"REPORT_PRICING_FILE", "/nonexistent.json"}})), Error);
+  EXPECT_THROW((void)DashboardOptions::from_environment(
+                   Environment(std::map<std::string, std::string>{{"REPORT_DAILY_TIME", "25:00"}})),
+               Error);
+  EXPECT_THROW(
+      (void)DashboardOptions::from_environment(Environment(
+          std::map<std::string, std::string>{{"REPORT_PRICING_FILE", "/nonexistent.json"}})),
+      Error);
 }
 
 TEST(Dashboard, AlertsFiringAppearInTheReport) {

@@ -35,7 +35,8 @@ TEST(DashboardPage, ASampleLandingWhileTheChartsAreDrawnIsLeftOutOfEveryPoint) {
   // The newest point covers (kT0 + 5 s, kT0 + 15 s]; the sampler's next sample, stamped
   // kT0 + 12 s, lands after the point's request count was read.
   const ReportProfile profile = beautifyai::report_profile();
-  const Report r = ReportGenerator(store, {.profile = profile}).generate(Period::k5m, kT0 + 15 * kSec);
+  const Report r =
+      ReportGenerator(store, {.profile = profile}).generate(Period::k5m, kT0 + 15 * kSec);
   testing::SampleLandsDuringQueries source(
       store, [&] { store.record(provider.collect(), kT0 + 12 * kSec); });
   detail::PageInput in;
@@ -47,7 +48,8 @@ TEST(DashboardPage, ASampleLandingWhileTheChartsAreDrawnIsLeftOutOfEveryPoint) {
 
   // The next page sees the sample whole: 15 failures in 20 requests.
   in.source = &store;
-  const Report next = ReportGenerator(store, {.profile = profile}).generate(Period::k5m, kT0 + 15 * kSec);
+  const Report next =
+      ReportGenerator(store, {.profile = profile}).generate(Period::k5m, kT0 + 15 * kSec);
   in.report = &next;
   EXPECT_EQ(newest_error_rate(detail::render_page(in, true)), "0.75");
 }

@@ -14,14 +14,17 @@ inline bool json_has_type(const nlohmann::json& v, const std::string& type) {
   if (type == "array") return v.is_array();
   if (type == "string") return v.is_string();
   if (type == "number") return v.is_number();
-  if (type == "integer") return v.is_number_integer() || (v.is_number() && v.get<double>() == static_cast<double>(static_cast<long long>(v.get<double>())));
+  if (type == "integer")
+    return v.is_number_integer() ||
+           (v.is_number() &&
+            v.get<double>() == static_cast<double>(static_cast<long long>(v.get<double>())));
   if (type == "boolean") return v.is_boolean();
   if (type == "null") return v.is_null();
   return false;
 }
 
-inline void validate_json(const nlohmann::json& v, const nlohmann::json& schema, const std::string& at,
-                          std::vector<std::string>& errors) {
+inline void validate_json(const nlohmann::json& v, const nlohmann::json& schema,
+                          const std::string& at, std::vector<std::string>& errors) {
   if (schema.contains("type")) {
     bool ok = false;
     if (schema["type"].is_array()) {
@@ -75,7 +78,8 @@ inline void validate_json(const nlohmann::json& v, const nlohmann::json& schema,
   }
 }
 
-inline std::vector<std::string> validate_json(const nlohmann::json& v, const nlohmann::json& schema) {
+inline std::vector<std::string> validate_json(const nlohmann::json& v,
+                                              const nlohmann::json& schema) {
   std::vector<std::string> errors;
   validate_json(v, schema, "", errors);
   return errors;

@@ -8,11 +8,11 @@
 #include <sstream>
 
 #include "json_schema.hpp"
-#include "sample_lands_during_queries.hpp"
-#include "lumen/core/error.hpp"
 #include "lumen/beautifyai/metrics.hpp"
 #include "lumen/beautifyai/report_profile.hpp"
+#include "lumen/core/error.hpp"
 #include "lumen/metrics/meter.hpp"
+#include "sample_lands_during_queries.hpp"
 
 namespace lumen::report {
 namespace {
@@ -93,7 +93,8 @@ TEST_F(ReportTest, HealthyWorkloadGivesExactFiguresAndNoRecommendations) {
   EXPECT_NEAR(r.ai.average_latency, 0.21, 1e-9);
   EXPECT_GT(r.ai.p99_latency, 0.25);  // the 300 ms requests sit in the (0.25, 0.5] bucket
   EXPECT_LE(r.ai.p99_latency, 0.5);
-  // 90 x (1000 in x 0.0001 + 500 out x 0.0004) / 1000 and 10 x (1000 x 0.00015 + 500 x 0.0006) / 1000
+  // 90 x (1000 in x 0.0001 + 500 out x 0.0004) / 1000 and 10 x (1000 x 0.00015 + 500 x 0.0006) /
+  // 1000
   EXPECT_NEAR(r.ai.cost_by_model.at("gemini-2.0-flash"), 90 * 0.0003, 1e-12);
   EXPECT_NEAR(r.ai.cost_by_model.at("gpt-4o-mini"), 10 * 0.00045, 1e-12);
   EXPECT_DOUBLE_EQ(r.cache.hit_rate, 0.8);
@@ -130,8 +131,9 @@ TEST_F(ReportTest, OneModelFailingOrCostingFarMoreThanTheOthersIsNamed) {
   requests("claude-3-haiku", 100, 40, 200, 20000, 20000);
   tick();
   const Report r = report();
-  const auto it = std::find_if(r.recommendations.begin(), r.recommendations.end(),
-                               [](const Recommendation& x) { return x.id == "model_failure_rate_outlier"; });
+  const auto it =
+      std::find_if(r.recommendations.begin(), r.recommendations.end(),
+                   [](const Recommendation& x) { return x.id == "model_failure_rate_outlier"; });
   ASSERT_NE(it, r.recommendations.end()) << recommendation_ids(r);
   EXPECT_NE(it->message.find("claude-3-haiku"), std::string::npos);
   EXPECT_TRUE(has_recommendation(r, "model_cost_outlier")) << recommendation_ids(r);
@@ -139,7 +141,8 @@ TEST_F(ReportTest, OneModelFailingOrCostingFarMoreThanTheOthersIsNamed) {
 
 TEST_F(ReportTest, DroppedTelemetryOpenBreakersPoolWaitAndAGrowingQueueAreReported) {
   auto spans_dropped = provider_.meter("lumen").create_counter<std::int64_t>("lumen.spans.dropped");
-  auto logs_dropped = provider_.meter("lumen").create_counter<std::int64_t>("lumen.log.records.dropped");
+  auto logs_dropped =
+      provider_.meter("lumen").create_counter<std::int64_t>("lumen.log.records.dropped");
   auto pool_wait = provider_.meter("lumen").create_histogram("lumen.pool.wait_time", {.unit = "s"});
   ai_.set_circuit_state("gemini-1.5-pro", beautifyai::CircuitState::kOpen);
   ai_.set_circuit_state("gpt-4o-mini", beautifyai::CircuitState::kClosed);
@@ -156,8 +159,9 @@ TEST_F(ReportTest, DroppedTelemetryOpenBreakersPoolWaitAndAGrowingQueueAreReport
                          "queue_depth_growing", "circuit_breaker_open"}) {
     EXPECT_TRUE(has_recommendation(r, id)) << id << ": " << recommendation_ids(r);
   }
-  const auto open = std::count_if(r.recommendations.begin(), r.recommendations.end(),
-                                  [](const Recommendation& x) { return x.id == "circuit_breaker_open"; });
+  const auto open =
+      std::count_if(r.recommendations.begin(), r.recommendations.end(),
+                    [](const Recommendation& x) { return x.id == "circuit_breaker_open"; });
   EXPECT_EQ(open, 1);  // gpt-4o-mini is closed
   ASSERT_TRUE(r.capacity.seconds_to_queue_saturation.has_value());
   // From 0 (the baseline) to 110 in 70 s, toward the capacity of 1000.
@@ -180,8 +184,10 @@ TEST_F(ReportTest, ApdexCountsSatisfiedAndToleratingPerTier) {
 
 TEST_F(ReportTest, CoalescedAndCachedCallsArePricedPerModel) {
   requests("gemini-1.5-pro", 10, 0, 200, 1000, 1000);  // 0.00625 per call
-  for (int i = 0; i < 4; ++i) ai_.record_ai_call_avoided("gemini-1.5-pro", beautifyai::AvoidedReason::kCoalesced);
-  for (int i = 0; i < 6; ++i) ai_.record_ai_call_avoided("gemini-1.5-pro", beautifyai::AvoidedReason::kCache);
+  for (int i = 0; i < 4; ++i)
+    ai_.record_ai_call_avoided("gemini-1.5-pro", beautifyai::AvoidedReason::kCoalesced);
+  for (int i = 0; i < 6; ++i)
+    ai_.record_ai_call_avoided("gemini-1.5-pro", beautifyai::AvoidedReason::kCache);
   tick();
   const Report r = report();
   EXPECT_DOUBLE_EQ(r.cache.calls_avoided_by_coalescing, 4);
@@ -208,7 +214,8 @@ TEST_F(ReportTest, ASampleLandingWhileTheReportRunsIsLeftOutOfEveryFigure) {
   requests("gemini-2.0-flash", 10, 10, 200);  // all failing, in the sample that lands late
   cache("document", 0, 10);
   const std::uint64_t report_time = now_ + 10 * kSec;
-  testing::SampleLandsDuringQueries source(store_, [&] { store_.record(provider_.collect(), now_ + 5 * kSec); });
+  testing::SampleLandsDuringQueries source(
+      store_, [&] { store_.record(provider_.collect(), now_ + 5 * kSec); });
   const Report r = ReportGenerator(source, options()).generate(Period::k5m, report_time);
   EXPECT_DOUBLE_EQ(r.ai.total_requests, 10);
   ASSERT_EQ(r.ai.models.size(), 1U);

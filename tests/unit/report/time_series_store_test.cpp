@@ -18,7 +18,9 @@ using metrics::MetricType;
 constexpr std::uint64_t kT0 = 1'700'000'000'000'000'000ULL;
 constexpr std::uint64_t kSec = 1'000'000'000ULL;
 
-std::uint64_t at(std::uint64_t seconds) { return kT0 + seconds * kSec; }
+std::uint64_t at(std::uint64_t seconds) {
+  return kT0 + seconds * kSec;
+}
 
 MetricData counter(std::string name, double v, Attributes attrs = {}) {
   MetricData m;
@@ -45,7 +47,8 @@ MetricsSnapshot snap(std::vector<MetricData> ms) {
 
 TEST(TimeSeriesStore, CounterIncreaseAndRateOverAWindow) {
   TimeSeriesStore store;
-  for (std::uint64_t i = 0; i <= 6; ++i) store.record(snap({counter("c", 10.0 * static_cast<double>(i))}), at(i * 10));
+  for (std::uint64_t i = 0; i <= 6; ++i)
+    store.record(snap({counter("c", 10.0 * static_cast<double>(i))}), at(i * 10));
   EXPECT_DOUBLE_EQ(store.increase("c", {}, at(0), at(60)), 60.0);
   EXPECT_DOUBLE_EQ(store.increase("c", {}, at(20), at(40)), 20.0);
   EXPECT_DOUBLE_EQ(store.rate("c", {}, at(0), at(60)), 1.0);
@@ -79,7 +82,8 @@ TEST(TimeSeriesStore, EmptyWindowAndSingleSampleGiveZero) {
 TEST(TimeSeriesStore, SeriesThatAppearsLaterCountsFromZero) {
   TimeSeriesStore store;
   store.record(snap({counter("c", 5, {{"model", "a"}})}), at(0));
-  store.record(snap({counter("c", 6, {{"model", "a"}}), counter("c", 3, {{"model", "b"}})}), at(10));
+  store.record(snap({counter("c", 6, {{"model", "a"}}), counter("c", 3, {{"model", "b"}})}),
+               at(10));
   EXPECT_DOUBLE_EQ(store.increase("c", {}, at(0), at(10)), 1.0 + 3.0);
   const auto by = store.increase_by("c", "model", {}, at(0), at(10));
   EXPECT_DOUBLE_EQ(by.at("a"), 1.0);
@@ -91,7 +95,8 @@ TEST(TimeSeriesStore, SeriesThatAppearsLaterCountsFromZero) {
 TEST(TimeSeriesStore, GaugeLatestMeanAndMax) {
   TimeSeriesStore store;
   const double values[] = {4, 10, 2, 6};
-  for (std::uint64_t i = 0; i < 4; ++i) store.record(snap({gauge_metric("g", values[i])}), at(i * 10));
+  for (std::uint64_t i = 0; i < 4; ++i)
+    store.record(snap({gauge_metric("g", values[i])}), at(i * 10));
   const GaugeWindow g = store.gauge("g", {}, at(0), at(30));  // (0, 30]: the last three
   EXPECT_EQ(g.samples, 3U);
   EXPECT_EQ(g.latest, 6.0);
@@ -243,7 +248,9 @@ TEST(TimeSeriesStore, OldWindowsAreAnsweredFromMinutePoints) {
   TimeSeriesStore store;
   // 3 h of a counter growing 1/s and a gauge alternating 0 and 10, every 10 s.
   for (std::uint64_t s = 0; s <= 3 * 3600; s += 10) {
-    store.record(snap({counter("c", static_cast<double>(s)), gauge_metric("g", (s / 10) % 2 == 0 ? 0.0 : 10.0)}), at(s));
+    store.record(snap({counter("c", static_cast<double>(s)),
+                       gauge_metric("g", (s / 10) % 2 == 0 ? 0.0 : 10.0)}),
+                 at(s));
   }
   // 2 h ago is past the raw ring (1 h): the minute points answer, merged with the raw samples.
   EXPECT_NEAR(store.increase("c", {}, at(3600), at(3 * 3600)), 2.0 * 3600, 60.0);
@@ -256,8 +263,10 @@ TEST(TimeSeriesStore, OldWindowsAreAnsweredFromMinutePoints) {
 }
 
 TEST(TimeSeriesStore, OlderThanRetentionIsForgotten) {
-  TimeSeriesStore store({.raw_retention = std::chrono::minutes(1), .retention = std::chrono::minutes(5)});
-  for (std::uint64_t s = 0; s <= 1800; s += 10) store.record(snap({counter("c", static_cast<double>(s))}), at(s));
+  TimeSeriesStore store(
+      {.raw_retention = std::chrono::minutes(1), .retention = std::chrono::minutes(5)});
+  for (std::uint64_t s = 0; s <= 1800; s += 10)
+    store.record(snap({counter("c", static_cast<double>(s))}), at(s));
   EXPECT_GE(store.oldest_time(), at(1800 - 6 * 60));
   EXPECT_EQ(store.increase("c", {}, at(0), at(600)), 0.0);
 }
@@ -302,11 +311,13 @@ TEST(TimeSeriesStore, MemoryFor2000SeriesOver24HoursStaysUnderTheDocumentedBound
 
 TEST(TimeSeriesStore, LabelValuesListsEachValueOnce) {
   TimeSeriesStore store;
-  store.record(snap({counter("c", 1, {{"model", "b"}, {"ok", true}}), counter("c", 1, {{"model", "a"}, {"ok", true}}),
+  store.record(snap({counter("c", 1, {{"model", "b"}, {"ok", true}}),
+                     counter("c", 1, {{"model", "a"}, {"ok", true}}),
                      counter("c", 1, {{"model", "a"}, {"ok", false}})}),
                at(0));
   EXPECT_EQ(store.label_values("c", "model"), (std::vector<std::string>{"a", "b"}));
-  for (const auto& [ok, n] : store.increase_by("c", "ok", {}, at(0), at(1))) EXPECT_EQ(n, 0.0) << ok;
+  for (const auto& [ok, n] : store.increase_by("c", "ok", {}, at(0), at(1)))
+    EXPECT_EQ(n, 0.0) << ok;
   EXPECT_TRUE(store.has_series("c"));
   EXPECT_FALSE(store.has_series("d"));
 }

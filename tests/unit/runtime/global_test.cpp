@@ -86,6 +86,18 @@ TEST(Global, HandsOutTheRuntimesObjectsWhileItLives) {
   EXPECT_TRUE(has_metric(rt.meter_provider().collect(), "lib.calls"));
 }
 
+// OTEL_PROPAGATORS reaches code that only has the global, and the default returns with the Runtime.
+TEST(Global, HandsOutTheRuntimesPropagatorWhileItLives) {
+  {
+    Config config = testing::config_from({{"OTEL_PROPAGATORS", "b3multi,tracecontext"}});
+    config.log.options.level = log::Level::kError;
+    Runtime rt(std::move(config));
+    EXPECT_EQ(rt.propagator().names(), "b3multi,tracecontext");
+    EXPECT_EQ(global::propagator(), rt.propagator());
+  }
+  EXPECT_EQ(global::propagator(), propagation::Propagator());
+}
+
 TEST(Global, IsANoOpAgainAfterTheRuntimeIsDestroyed) {
   { Runtime rt = quiet_runtime(); }
   EXPECT_FALSE(global::installed());

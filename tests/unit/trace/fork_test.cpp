@@ -1,5 +1,5 @@
-// Fork safety: after fork() the child has a working BatchSpanProcessor (a restarted worker, an empty
-// queue, fresh ids) and the parent carries on as before.
+// Fork safety: after fork() the child has a working BatchSpanProcessor (a restarted worker, an
+// empty queue, fresh ids) and the parent carries on as before.
 //
 // A child's InMemorySpanExporter is invisible to the parent, so children report through their exit
 // status and through a file that every process appends to. Children end with _exit: they must not
@@ -16,12 +16,12 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <functional>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -61,10 +61,10 @@ constexpr bool kSanitizerForkUnsafe = false;
 #else
 constexpr bool kSanitizerForkUnsafe = false;
 #endif
-#define SKIP_IF_SANITIZER_FORK_UNSAFE()                                                       \
-  if (kSanitizerForkUnsafe) {                                                                 \
+#define SKIP_IF_SANITIZER_FORK_UNSAFE()                                                        \
+  if (kSanitizerForkUnsafe) {                                                                  \
     GTEST_SKIP() << "ASan's allocator is not fork-safe while other threads allocate; covered " \
-                    "by the Release run";                                                     \
+                    "by the Release run";                                                      \
   }
 
 // Joins threads when the test leaves its scope, even through a failed ASSERT.
@@ -105,7 +105,8 @@ class SharedFile {
     const int in = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) return out;
     char buf[4096];
-    for (ssize_t n; (n = ::read(in, buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = ::read(in, buf, sizeof buf)) > 0;)
+      out.append(buf, static_cast<std::size_t>(n));
     ::close(in);
     return out;
   }
@@ -299,7 +300,8 @@ TEST(ForkSafety, ParentKeepsItsQueuedSpansAndTheChildDoesNotExportThem) {
   ASSERT_TRUE(h.provider->force_flush(kPatience));
 
   const auto lines = parse(h.file.read_all());
-  EXPECT_EQ(of(lines, ::getpid(), "queued.before.fork").size(), 4u);  // exported once, by the parent
+  EXPECT_EQ(of(lines, ::getpid(), "queued.before.fork").size(),
+            4u);  // exported once, by the parent
   EXPECT_EQ(of(lines, ::getpid(), "parent.after").size(), 2u);
   EXPECT_EQ(of(lines, child.pid, "queued.before.fork").size(), 0u);
   EXPECT_EQ(of(lines, child.pid, "child").size(), 2u);
@@ -317,8 +319,8 @@ TEST(ForkSafety, ForkWhileProducersAreBusyDoesNotDeadlockTheChild) {
   // Everything it ever received: what it keeps plus what it evicted to stay within capacity.
   auto received = [&] { return memory->size() + memory->evicted(); };
   auto owned = std::make_unique<BatchSpanProcessor>(
-      memory, BatchSpanProcessorOptions{.max_queue_size = 256, .max_export_batch_size = 8,
-                                        .schedule_delay = 1ms});
+      memory, BatchSpanProcessorOptions{
+                  .max_queue_size = 256, .max_export_batch_size = 8, .schedule_delay = 1ms});
   BatchSpanProcessor* processor = owned.get();
   TracerProvider provider({.sampler = Sampler::always_on(), .processor = std::move(owned)});
 

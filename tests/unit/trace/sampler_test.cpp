@@ -1,5 +1,5 @@
-// Samplers: the fixed ones, the trace id ratio (statistically and exactly at its edges), parent-based
-// decisions, OTEL_TRACES_SAMPLER names, and sampling end to end through a Tracer.
+// Samplers: the fixed ones, the trace id ratio (statistically and exactly at its edges),
+// parent-based decisions, OTEL_TRACES_SAMPLER names, and sampling end to end through a Tracer.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "lumen/core/error.hpp"
 #include "core/id_generator.hpp"
+#include "lumen/core/error.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/sampler.hpp"
 #include "lumen/trace/tracer_provider.hpp"
@@ -147,8 +147,8 @@ TEST(Sampler, TraceIdRatioZeroAndOneAreExact) {
     ASSERT_EQ(root_decision(*none, id), kDrop);
     ASSERT_EQ(root_decision(*all, id), kSample);
   }
-  const TraceId smallest = trace_id_from(1, 0);          // randomness 0
-  const TraceId largest = trace_id_from(0, ~0ULL);       // randomness 2^56 - 1
+  const TraceId smallest = trace_id_from(1, 0);     // randomness 0
+  const TraceId largest = trace_id_from(0, ~0ULL);  // randomness 2^56 - 1
   EXPECT_EQ(root_decision(*none, smallest), kDrop);
   EXPECT_EQ(root_decision(*all, smallest), kSample);
   EXPECT_EQ(root_decision(*none, largest), kDrop);
@@ -311,7 +311,8 @@ TEST(Sampler, FromNameBuildsSamplersThatBehaveAsNamed) {
 }
 
 TEST(Sampler, FromNameRejectsUnknownNamesWithAnErrorThatListsTheValidOnes) {
-  for (const char* name : {"sometimes", "always-on", "traceid_ratio", "parentbased", "jaeger_remote"}) {
+  for (const char* name :
+       {"sometimes", "always-on", "traceid_ratio", "parentbased", "jaeger_remote"}) {
     try {
       (void)Sampler::from_name(name, "");
       ADD_FAILURE() << "no error for " << name;

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "lumen/core/clock.hpp"
 #include "core/id_generator.hpp"
+#include "lumen/core/clock.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/tracer_provider.hpp"
 
@@ -20,9 +20,10 @@ namespace {
 using namespace std::chrono_literals;
 
 struct Harness {
-  explicit Harness(SpanLimits limits = {},
-                   std::shared_ptr<const Sampler> sampler = Sampler::parent_based(Sampler::always_on()),
-                   const Clock* clock = &SystemClock::instance())
+  explicit Harness(
+      SpanLimits limits = {},
+      std::shared_ptr<const Sampler> sampler = Sampler::parent_based(Sampler::always_on()),
+      const Clock* clock = &SystemClock::instance())
       : provider({.resource = Resource(Attributes{{"service.name", "span-test"}}),
                   .sampler = std::move(sampler),
                   .processor = std::make_unique<SimpleSpanProcessor>(memory),
@@ -88,7 +89,8 @@ TEST(Span, KeepsAttributesOfEveryValueType) {
   EXPECT_EQ(value_of<double>(s.attributes, "d.float"), 1.5);
   EXPECT_EQ(value_of<std::vector<std::string>>(s.attributes, "as"),
             (std::vector<std::string>{"a", "b"}));
-  EXPECT_EQ(value_of<std::vector<bool>>(s.attributes, "ab"), (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(value_of<std::vector<bool>>(s.attributes, "ab"),
+            (std::vector<bool>{true, false, true}));
   EXPECT_EQ(value_of<std::vector<std::int64_t>>(s.attributes, "ai"),
             (std::vector<std::int64_t>{1, -2, 3}));
   EXPECT_EQ(value_of<std::vector<double>>(s.attributes, "ad"), (std::vector<double>{0.5, -1.25}));
@@ -154,8 +156,7 @@ TEST(Span, AttributeCountLimitDropsNewKeysAndCountsThem) {
 TEST(Span, StartOptionAttributesCountTowardsTheLimit) {
   Harness h(SpanLimits{.attribute_count = 2});
   {
-    Span span = h.tracer.start(
-        "limited", {.attributes = Attributes{{"a", 1}, {"b", 2}, {"c", 3}}});
+    Span span = h.tracer.start("limited", {.attributes = Attributes{{"a", 1}, {"b", 2}, {"c", 3}}});
     span.set("d", 4);
   }
   const SpanData s = h.only();

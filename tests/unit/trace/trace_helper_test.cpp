@@ -85,7 +85,8 @@ TEST(TraceHelper, ExceptionMarksErrorRecordsAndRethrows) {
             "std::invalid_argument");
   EXPECT_EQ(std::get<std::string>(*span.events[0].attributes.find("exception.message")),
             "bad document");
-  EXPECT_FALSE(std::get<std::string>(*span.events[0].attributes.find("exception.stacktrace")).empty());
+  EXPECT_FALSE(
+      std::get<std::string>(*span.events[0].attributes.find("exception.stacktrace")).empty());
 }
 
 TEST(TraceHelper, ReturnsTheFunctionsValueAndRestoresTheContext) {

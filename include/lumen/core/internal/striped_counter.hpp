@@ -1,5 +1,5 @@
-// Not API: this header may change or go away in any release. It is in the public tree because the metric
-// cells that bound instruments update inline are built on it.
+// Not API: this header may change or go away in any release. It is in the public tree because the
+// metric cells that bound instruments update inline are built on it.
 //
 // A counter that many threads add to without moving one cache line between their cores.
 //

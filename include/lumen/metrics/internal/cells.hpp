@@ -1,6 +1,6 @@
-// Not API: this header may change or go away in any release. It is in the public tree so that bound handles
-// (lumen/metrics/instruments.hpp) can update a series inline; applications use Counter, Histogram
-// and their bound handles.
+// Not API: this header may change or go away in any release. It is in the public tree so that bound
+// handles (lumen/metrics/instruments.hpp) can update a series inline; applications use Counter,
+// Histogram and their bound handles.
 //
 // The storage one attribute set (one series) updates on the hot path.
 //
@@ -47,17 +47,21 @@ inline bool in_sampled_span() noexcept {
   return c->span().is_sampled();
 }
 
-// Exemplars of one series: one slot per bucket (one in all for sums). Written only when a
-// measurement is taken inside a sampled span, so a mutex is cheap enough here.
+// Exemplars of one series: one slot per bucket (one in all for sums). With the trace_based filter
+// written only when a measurement is taken inside a sampled span, so a mutex is cheap enough
+// here; always_on (every_measurement) offers every measurement, which its user chose to pay for.
 class ExemplarSlots {
  public:
-  ExemplarSlots(std::size_t slots, const Clock* clock) : clock_(clock), slots_(slots) {}
-  // Keeps the current span as the slot's exemplar if the span is sampled and valid.
+  ExemplarSlots(std::size_t slots, const Clock* clock, bool every_measurement)
+      : clock_(clock), every_measurement_(every_measurement), slots_(slots) {}
+  // Keeps the value as the slot's exemplar, with the current span's ids when it is valid and
+  // sampled; without every_measurement, only then.
   void offer(std::size_t slot, double value) noexcept;
   [[nodiscard]] std::vector<std::optional<Exemplar>> snapshot() const;
 
  private:
   const Clock* clock_;
+  const bool every_measurement_;
   mutable std::mutex mu_;
   std::vector<std::optional<Exemplar>> slots_;
 };
@@ -69,17 +73,22 @@ struct alignas(64) SumStripe {
 
 class SumCell {
  public:
-  explicit SumCell(const Clock* exemplar_clock = nullptr)
-      : exemplars_(exemplar_clock != nullptr ? std::make_unique<ExemplarSlots>(1, exemplar_clock)
-                                             : nullptr) {}
+  // No exemplars without a clock; `every_measurement`: the always_on exemplar filter.
+  explicit SumCell(const Clock* exemplar_clock = nullptr, bool every_measurement = false)
+      : exemplars_(exemplar_clock != nullptr
+                       ? std::make_unique<ExemplarSlots>(1, exemplar_clock, every_measurement)
+                       : nullptr),
+        every_measurement_(every_measurement) {}
 
   void add(std::int64_t v) noexcept {
     stripes_[stripe()].i.fetch_add(v, std::memory_order_relaxed);
-    if (exemplars_ && in_sampled_span()) exemplars_->offer(0, static_cast<double>(v));
+    if (exemplars_ && (every_measurement_ || in_sampled_span())) {
+      exemplars_->offer(0, static_cast<double>(v));
+    }
   }
   void add(double v) noexcept {
     stripes_[stripe()].d.fetch_add(v, std::memory_order_relaxed);
-    if (exemplars_ && in_sampled_span()) exemplars_->offer(0, v);
+    if (exemplars_ && (every_measurement_ || in_sampled_span())) exemplars_->offer(0, v);
   }
   // Gauges: the last value wins (only observable gauges use this, at collection).
   void set(double v) noexcept { stripes_[0].d.store(v, std::memory_order_relaxed); }
@@ -99,6 +108,7 @@ class SumCell {
  private:
   SumStripe stripes_[kStripes];
   std::unique_ptr<ExemplarSlots> exemplars_;
+  const bool every_measurement_;  // here, beside exemplars_: no second cache line per measurement
 };
 
 class ExponentialCell;
@@ -112,9 +122,12 @@ struct alignas(64) HistogramStripe {
 class HistogramCell {
  public:
   // `bounds` (sorted, strictly increasing) must outlive the cell: the instrument owns them.
-  HistogramCell(const std::vector<double>& bounds, const Clock* exemplar_clock);
+  // No exemplars without a clock; `every_measurement`: the always_on exemplar filter.
+  HistogramCell(const std::vector<double>& bounds, const Clock* exemplar_clock,
+                bool every_measurement = false);
   // A cell that records into base-2 exponential buckets instead (it takes ownership).
-  HistogramCell(std::unique_ptr<ExponentialCell> exponential, const Clock* exemplar_clock);
+  HistogramCell(std::unique_ptr<ExponentialCell> exponential, const Clock* exemplar_clock,
+                bool every_measurement = false);
   ~HistogramCell();
   HistogramCell(const HistogramCell&) = delete;
   HistogramCell& operator=(const HistogramCell&) = delete;
@@ -133,10 +146,9 @@ class HistogramCell {
     stripe_sums.sum.fetch_add(v, std::memory_order_relaxed);
     // The largest value only grows: once a series has warmed up this is a load and a compare.
     double max = stripe_sums.max.load(std::memory_order_relaxed);
-    while (v > max &&
-           !stripe_sums.max.compare_exchange_weak(max, v, std::memory_order_relaxed)) {
+    while (v > max && !stripe_sums.max.compare_exchange_weak(max, v, std::memory_order_relaxed)) {
     }
-    if (exemplars_ && in_sampled_span()) exemplars_->offer(b, v);
+    if (exemplars_ && (every_measurement_ || in_sampled_span())) exemplars_->offer(b, v);
   }
 
   // The first bucket whose upper bound is >= v (upper bounds are inclusive); n for +Inf.
@@ -166,6 +178,7 @@ class HistogramCell {
   std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
   HistogramStripe sums_[kStripes];
   std::unique_ptr<ExemplarSlots> exemplars_;
+  const bool every_measurement_;  // here, beside exemplars_: no second cache line per measurement
 };
 
 }  // namespace lumen::metrics::detail

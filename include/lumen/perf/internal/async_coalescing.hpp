@@ -8,14 +8,14 @@
 
 #include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange without including it
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -37,7 +37,9 @@ struct IsAwaitable<boost::asio::awaitable<T, E>> : std::true_type {};
 template <typename V>
 struct CoalescerAccess {
   static CoalescerCore& core(RequestCoalescer<V>& c) noexcept { return c.core_; }
-  static void copy_out(const void* stored, void* out) { RequestCoalescer<V>::copy_out(stored, out); }
+  static void copy_out(const void* stored, void* out) {
+    RequestCoalescer<V>::copy_out(stored, out);
+  }
 };
 
 // One asynchronous waiter's timer: it expires at wait_timeout, or at once when the leader is done.
@@ -48,10 +50,13 @@ struct AsyncWaitState {
 };
 
 // Suspends until the ticket's flight is done (false) or wait_timeout passed (true).
-inline boost::asio::awaitable<bool> async_wait_flight(CoalescerCore& core, CoalescerCore::Ticket& ticket) {
+inline boost::asio::awaitable<bool> async_wait_flight(CoalescerCore& core,
+                                                      CoalescerCore::Ticket& ticket) {
   auto state = std::make_shared<AsyncWaitState>(co_await boost::asio::this_coro::executor);
-  const auto limit = std::min<std::chrono::nanoseconds>(core.wait_timeout(), std::chrono::hours(24 * 365));
-  state->timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(limit));
+  const auto limit =
+      std::min<std::chrono::nanoseconds>(core.wait_timeout(), std::chrono::hours(24 * 365));
+  state->timer.expires_after(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(limit));
   core.on_done(ticket, [state] {
     if (state->settled.exchange(true)) return;
     // Touch the timer only on its executor. Expiring it (rather than cancelling) also covers a
@@ -85,7 +90,8 @@ boost::asio::awaitable<V> lead_async(RequestCoalescer<V>& c, std::string key,
   } catch (...) {
     error = std::current_exception();
   }
-  std::shared_ptr<const void> v = core.end_execution(key, ticket, std::move(value), std::move(error));
+  std::shared_ptr<const void> v =
+      core.end_execution(key, ticket, std::move(value), std::move(error));
   co_return *static_cast<const V*>(v.get());
 }
 

@@ -58,8 +58,8 @@ struct ValueOps {
 // shared_ptr the leader produced (values too large to copy cheaply are shared, as before).
 template <typename V>
 struct ValueStorage {
-  static constexpr bool kInline = sizeof(V) <= kInlineValueBytes && alignof(V) <= 8 &&
-                                  std::is_nothrow_move_constructible_v<V>;
+  static constexpr bool kInline =
+      sizeof(V) <= kInlineValueBytes && alignof(V) <= 8 && std::is_nothrow_move_constructible_v<V>;
   using Stored = std::conditional_t<kInline, V, std::shared_ptr<const void>>;
 
   static const V& get(const void* slot) noexcept {
@@ -116,7 +116,8 @@ class CoalescerCore {
   // entry's value slot (ValueStorage<V>::copy_entry), before returning.
   Ticket begin(std::string_view key, void* out, CopyOut copy_entry);
   // kLead / kBypass: runs produce(fn) inside the execution span and publishes the outcome.
-  std::shared_ptr<const void> execute(std::string_view key, Ticket& ticket, Produce produce, void* fn);
+  std::shared_ptr<const void> execute(std::string_view key, Ticket& ticket, Produce produce,
+                                      void* fn);
   // kWait: waits for the leader; copies its value into `out` or rethrows its exception.
   void wait(Ticket& ticket, void* out, CopyOut copy);
 
@@ -125,7 +126,8 @@ class CoalescerCore {
   // the outcome to the waiters (rethrowing `error`) and returns the value.
   Context start_execution(std::string_view key, Ticket& ticket, const Context& parent);
   std::shared_ptr<const void> end_execution(std::string_view key, Ticket& ticket,
-                                            std::shared_ptr<const void> value, std::exception_ptr error);
+                                            std::shared_ptr<const void> value,
+                                            std::exception_ptr error);
   // kWait: calls `callback` once the leader has finished (at once if it has), on the leader's
   // thread; wait() then returns without blocking.
   void on_done(Ticket& ticket, std::function<void()> callback);
@@ -147,7 +149,8 @@ class CoalescerCore {
   void shared_codec_failed() noexcept;
   // kStale with a flight: runs `work` on the refresh thread, in the caller's trace context, as
   // that flight's execution. Drops (and counts) it when the refresh queue is full.
-  void refresh(std::string_view key, Ticket ticket, std::function<std::shared_ptr<const void>()> work);
+  void refresh(std::string_view key, Ticket ticket,
+               std::function<std::shared_ptr<const void>()> work);
 
  private:
   std::unique_ptr<CoalescerShards> impl_;

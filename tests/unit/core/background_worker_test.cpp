@@ -1,0 +1,215 @@
+// BackgroundWorker: wakes coalesce, ticks come without wakes, stop returns by its deadline when a
+// step hangs (and the step is never called again), and a fork child gets a working worker.
+#include "core/background_worker.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
+#include <gtest/gtest.h>
+
+#include "eventually.hpp"
+
+namespace lumen::detail {
+namespace {
+
+using namespace std::chrono_literals;
+using lumen::testing::eventually;
+using SteadyClock = std::chrono::steady_clock;
+
+// What the step saw, shared with the worker's thread so that it may outlive the worker.
+struct Probe {
+  std::atomic<int> wakes{0};
+  std::atomic<int> ticks{0};
+  std::atomic<int> stops{0};
+  std::atomic<int> steps_finished{0};
+
+  // A gate the first kWake step waits at until released.
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool hold_first_wake = false;
+  bool in_held_step = false;
+  bool released = false;
+
+  void record(WorkerEvent event) {
+    if (event == WorkerEvent::kWake && wakes.fetch_add(1) == 0) {
+      std::unique_lock lock(mutex);
+      if (hold_first_wake) {
+        in_held_step = true;
+        cv.notify_all();
+        cv.wait(lock, [&] { return released; });
+      }
+    }
+    if (event == WorkerEvent::kTick) ticks.fetch_add(1);
+    if (event == WorkerEvent::kStop) stops.fetch_add(1);
+    steps_finished.fetch_add(1);
+  }
+  void wait_until_held() {
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return in_held_step; });
+  }
+  void release() {
+    std::lock_guard lock(mutex);
+    released = true;
+    cv.notify_all();
+  }
+};
+
+BackgroundWorker::Step step_for(const std::shared_ptr<Probe>& probe) {
+  return [probe](WorkerEvent event) { probe->record(event); };
+}
+
+TEST(BackgroundWorker, CoalescesWakesThatArriveWhileAStepRuns) {
+  auto probe = std::make_shared<Probe>();
+  probe->hold_first_wake = true;
+  BackgroundWorker worker({.name = "test-coalesce"}, step_for(probe));
+  ASSERT_TRUE(worker.start());
+  worker.wake();
+  probe->wait_until_held();
+  for (int i = 0; i < 100; ++i) worker.wake();
+  probe->release();
+  ASSERT_TRUE(eventually([&] { return probe->wakes.load() == 2; }));
+  EXPECT_TRUE(worker.stop(Deadline::max()));
+  EXPECT_EQ(probe->wakes.load(), 2);  // the first, and one for the hundred that came during it
+  EXPECT_EQ(probe->stops.load(), 1);
+}
+
+TEST(BackgroundWorker, TicksOnItsPeriodWithoutWakes) {
+  auto probe = std::make_shared<Probe>();
+  BackgroundWorker worker({.name = "test-tick", .period = 1ms}, step_for(probe));
+  ASSERT_TRUE(worker.start());
+  EXPECT_TRUE(eventually([&] { return probe->ticks.load() >= 3; }));
+  EXPECT_TRUE(worker.stop(Deadline::max()));
+  EXPECT_EQ(probe->wakes.load(), 0);
+}
+
+TEST(BackgroundWorker, WakeStartsAWorkerThatWasNotStarted) {
+  auto probe = std::make_shared<Probe>();
+  BackgroundWorker worker({}, step_for(probe));
+  worker.wake();
+  EXPECT_TRUE(eventually([&] { return probe->wakes.load() == 1; }));
+}
+
+TEST(BackgroundWorker, HasWorkRunsAStepWithoutAWakeAndIdleTellsWhenItWaits) {
+  auto probe = std::make_shared<Probe>();
+  std::atomic<bool> work{true};
+  BackgroundWorker worker({.has_work = [&work] { return work.exchange(false); }}, step_for(probe));
+  ASSERT_TRUE(worker.start());
+  EXPECT_TRUE(eventually([&] { return probe->wakes.load() == 1; }));
+  EXPECT_TRUE(eventually([&] { return worker.idle(); }));
+}
+
+TEST(BackgroundWorker, StopMakesOneLastStepAndJoins) {
+  auto probe = std::make_shared<Probe>();
+  BackgroundWorker worker({}, step_for(probe));
+  ASSERT_TRUE(worker.start());
+  EXPECT_TRUE(worker.stop(SteadyClock::now() + 30s));
+  EXPECT_EQ(probe->stops.load(), 1);
+  EXPECT_TRUE(worker.stopping());
+  EXPECT_TRUE(worker.stop(SteadyClock::now()));  // already ended
+  EXPECT_TRUE(worker.start());                   // refused quietly: no thread, no step
+  worker.wake();
+  EXPECT_EQ(probe->steps_finished.load(), 1);
+}
+
+TEST(BackgroundWorker, StopOfAWorkerNeverStartedReturnsAtOnce) {
+  auto probe = std::make_shared<Probe>();
+  BackgroundWorker worker({}, step_for(probe));
+  EXPECT_TRUE(worker.stop(SteadyClock::now()));
+  EXPECT_EQ(probe->steps_finished.load(), 0);
+}
+
+TEST(BackgroundWorker, StopReturnsAtItsDeadlineWhenAStepHangsAndNeverStepsAgain) {
+  auto probe = std::make_shared<Probe>();
+  probe->hold_first_wake = true;
+  {
+    BackgroundWorker worker({.name = "test-hang"}, step_for(probe));
+    worker.wake();
+    probe->wait_until_held();
+    // The deadline has passed already: the outcome does not depend on how fast the machine is.
+    EXPECT_FALSE(worker.stop(SteadyClock::now()));
+    EXPECT_FALSE(worker.stop(SteadyClock::now()));
+  }  // the worker is destroyed while its thread is still inside the step
+  probe->release();
+  ASSERT_TRUE(eventually([&] { return probe->steps_finished.load() == 1; }));
+  // The thread ends without the kStop step: its owner had given up on it.
+  EXPECT_TRUE(eventually([&] { return probe.use_count() == 1; }));
+  EXPECT_EQ(probe->stops.load(), 0);
+}
+
+TEST(BackgroundWorker, StopCalledFromTheStepReturnsAtOnceAndNoStepFollows) {
+  auto probe = std::make_shared<Probe>();
+  auto self = std::make_shared<std::atomic<BackgroundWorker*>>(nullptr);
+  auto result = std::make_shared<std::atomic<int>>(-1);
+  BackgroundWorker worker({}, [probe, self, result](WorkerEvent event) {
+    probe->record(event);
+    if (event == WorkerEvent::kWake) result->store(self->load()->stop(Deadline::max()) ? 1 : 0);
+  });
+  self->store(&worker);
+  worker.wake();
+  ASSERT_TRUE(eventually([&] { return result->load() == 0; }));
+  // The thread ends without a kStop step.
+  EXPECT_TRUE(eventually([&] { return worker.stop(SteadyClock::now()); }));
+  EXPECT_EQ(probe->stops.load(), 0);
+}
+
+// Runs `body` in a fork child and returns its exit code (-1 if it did not exit in time).
+template <typename Body>
+int exit_code_of_child(Body body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(body());
+  int status = 0;
+  const bool exited = eventually([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 30s);
+  if (!exited) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Named ForkSafety so that the ThreadSanitizer run, which cannot fork, leaves them out.
+TEST(ForkSafety, BackgroundWorkerRestartsInTheChild) {
+  auto probe = std::make_shared<Probe>();
+  BackgroundWorker worker({.name = "test-fork"}, step_for(probe));
+  ASSERT_TRUE(worker.start());
+  worker.wake();
+  ASSERT_TRUE(eventually([&] { return probe->wakes.load() == 1; }));
+  const int code = exit_code_of_child([&] {
+    worker.wake();
+    if (!eventually([&] { return probe->wakes.load() == 2; }, 20s)) return 2;
+    if (!worker.stop(SteadyClock::now() + 20s)) return 3;
+    return probe->stops.load() == 1 ? 0 : 4;
+  });
+  EXPECT_EQ(code, 0);
+  // The parent's worker is unchanged.
+  worker.wake();
+  EXPECT_TRUE(eventually([&] { return probe->wakes.load() == 2; }));
+}
+
+TEST(ForkSafety, BackgroundWorkerWithoutRestartStartsInTheChildWhenWoken) {
+  auto probe = std::make_shared<Probe>();
+  BackgroundWorker woken({.period = 1ms, .restart_in_child = false}, step_for(probe));
+  BackgroundWorker stopped({.period = 1ms, .restart_in_child = false}, step_for(probe));
+  ASSERT_TRUE(woken.start());
+  ASSERT_TRUE(stopped.start());
+  ASSERT_TRUE(eventually([&] { return probe->ticks.load() >= 1; }));
+  const int code = exit_code_of_child([&] {
+    // The child has no thread for `stopped`: stop has nothing to wait for or to join.
+    if (!stopped.stop(SteadyClock::now())) return 2;
+    if (probe->stops.load() != 0) return 3;
+    woken.wake();
+    if (!eventually([&] { return probe->wakes.load() == 1; }, 20s)) return 4;
+    return woken.stop(SteadyClock::now() + 20s) ? 0 : 5;
+  });
+  EXPECT_EQ(code, 0);
+}
+
+}  // namespace
+}  // namespace lumen::detail
