@@ -13,13 +13,15 @@
 
 namespace lumen::detail {
 
-using Clock = std::chrono::steady_clock;
-
 struct BackgroundWorker::Shared final : ForkAware, std::enable_shared_from_this<Shared> {
-  Shared(BackgroundWorkerOptions o, Step s) : options(std::move(o)), step(std::move(s)) {}
+  Shared(BackgroundWorkerOptions o, Step s)
+      : options(std::move(o)),
+        step(std::move(s)),
+        clock(options.clock != nullptr ? *options.clock : SystemClock::instance()) {}
 
   const BackgroundWorkerOptions options;
   const Step step;
+  const Clock& clock;
 
   // Set by wake() before it takes the mutex, so that a wake while one is pending takes no lock.
   std::atomic<bool> wake_pending{false};
@@ -54,7 +56,7 @@ struct BackgroundWorker::Shared final : ForkAware, std::enable_shared_from_this<
       pthread_setname_np(pthread_self(), options.name.substr(0, 15).c_str());
     }
     const bool ticks = options.period.count() > 0;
-    Deadline next_tick = Clock::now() + options.period;
+    Deadline next_tick = clock.now() + options.period;
     for (;;) {
       WorkerEvent event;
       {
@@ -65,7 +67,7 @@ struct BackgroundWorker::Shared final : ForkAware, std::enable_shared_from_this<
         };
         idle.store(true);
         if (ticks) {
-          wake_cv.wait_until(lock, next_tick, ready);
+          (void)clock.wait_until(lock, wake_cv, next_tick, ready);
         } else {
           wake_cv.wait(lock, ready);
         }
@@ -73,7 +75,7 @@ struct BackgroundWorker::Shared final : ForkAware, std::enable_shared_from_this<
         if (abandoned) break;
         if (stop_requested.load()) {
           event = WorkerEvent::kStop;
-        } else if (wake_pending.exchange(false) || !ticks || Clock::now() < next_tick) {
+        } else if (wake_pending.exchange(false) || !ticks || clock.now() < next_tick) {
           event = WorkerEvent::kWake;  // woken, or has_work said so
         } else {
           event = WorkerEvent::kTick;
@@ -84,7 +86,7 @@ struct BackgroundWorker::Shared final : ForkAware, std::enable_shared_from_this<
       } catch (...) {
       }
       if (event == WorkerEvent::kStop) break;
-      next_tick = Clock::now() + options.period;
+      next_tick = clock.now() + options.period;
     }
     std::lock_guard lock(mutex);
     ended = true;
@@ -148,7 +150,7 @@ bool BackgroundWorker::stop(Deadline deadline) noexcept {
       s.thread.detach();
       return false;
     }
-    if (!s.ended_cv.wait_until(lock, deadline, [&] { return s.ended; })) {
+    if (!s.clock.wait_until(lock, s.ended_cv, deadline, [&] { return s.ended; })) {
       // The step hangs: leave the thread to finish it; it holds its own reference to `s`.
       s.abandoned = true;
       s.thread.detach();

@@ -30,6 +30,7 @@
 #include <memory>
 #include <string>
 
+#include "lumen/core/clock.hpp"
 #include "lumen/core/deadline.hpp"
 
 namespace lumen::detail {
@@ -41,6 +42,9 @@ struct BackgroundWorkerOptions {
   std::string name;                    // the thread's name (pthread_setname_np: 15 chars kept)
   std::chrono::nanoseconds period{0};  // a kTick this long after each step ends; 0: no ticks
   bool restart_in_child = true;        // after fork(), start a new thread in the child at once
+  // What the period and stop()'s deadline are measured on; nullptr: the machine's clock. A test's
+  // ManualClock makes each tick come exactly when the test advances it past the period.
+  const Clock* clock = nullptr;
   // Optional. Asked on the worker's thread, after it has marked itself idle and before it waits:
   // true runs a step (kWake) without a wake. With idle(), it lets a producer skip the wake (and its
   // lock) while the worker is busy: the producer publishes its work and then reads idle(), the
@@ -67,7 +71,8 @@ class BackgroundWorker {
   // wake is already pending (one atomic exchange). Starts the thread if it does not run (after
   // fork). Never throws.
   void wake() noexcept;
-  // Asks the thread to make its last step (kStop) and end, and waits until `deadline`. True if it
+  // Asks the thread to make its last step (kStop) and end, and waits until `deadline` (on the
+  // worker's clock). True if it
   // ended (and was joined) or never ran in this process (then no step is made); false if a step
   // was still running at the deadline: see the lifetime rules above. Later calls return whether
   // the thread has ended. Called from the step itself, it returns false at once and no other step

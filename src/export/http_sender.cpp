@@ -120,6 +120,7 @@ AttemptVerdict otlp_http_verdict(const HttpResponse& response) {
 
 struct HttpSender::Impl final : ForkAware {
   HttpSenderOptions options;
+  const Clock& clock;
   std::atomic<bool> aborted{false};
   std::mutex mutex;  // guards the handles' replacement and abort's wakeup; never held over I/O
   // Replaced in a forked child: a parent thread may have been waiting on it at fork time.
@@ -135,7 +136,9 @@ struct HttpSender::Impl final : ForkAware {
   HeaderList response_fields;
   char error_buffer[CURL_ERROR_SIZE] = {};
 
-  explicit Impl(HttpSenderOptions o) : options(std::move(o)) {
+  explicit Impl(HttpSenderOptions o)
+      : options(std::move(o)),
+        clock(options.clock != nullptr ? *options.clock : SystemClock::instance()) {
     global_init_once();
     header_lines.push_back("Content-Type: " + options.content_type);
     if (options.gzip) header_lines.push_back("Content-Encoding: gzip");
@@ -270,7 +273,7 @@ struct HttpSender::Impl final : ForkAware {
 
   Attempt perform(const std::string& payload, Deadline deadline) {
     Attempt a;
-    const auto left = std::chrono::ceil<milliseconds>(deadline - Steady::now());
+    const auto left = std::chrono::ceil<milliseconds>(deadline - clock.now());
     const long timeout_ms = std::max<long>(1, static_cast<long>(left.count()));
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
@@ -304,7 +307,7 @@ struct HttpSender::Impl final : ForkAware {
         a.code = CURLE_ABORTED_BY_CALLBACK;
         break;
       }
-      const auto now = Steady::now();
+      const auto now = clock.now();
       if (now >= deadline) {
         a.code = CURLE_OPERATION_TIMEDOUT;
         break;
@@ -338,7 +341,7 @@ struct HttpSender::Impl final : ForkAware {
   // Sleeps until `until` unless abort() is called; false if aborted.
   bool sleep_until(Steady::time_point until) {
     std::unique_lock lock(mutex);
-    return !wakeup->wait_until(lock, until, [this] { return aborted.load(); });
+    return !clock.wait_until(lock, *wakeup, until, [this] { return aborted.load(); });
   }
 
   HttpSendResult send(const std::string& body, Deadline deadline) {
@@ -359,9 +362,9 @@ struct HttpSender::Impl final : ForkAware {
       result.error = "libcurl could not be initialised";
       return result;
     }
-    const auto total = std::chrono::ceil<milliseconds>(deadline - Steady::now());
+    const auto total = std::chrono::ceil<milliseconds>(deadline - clock.now());
     for (int attempt = 1;; ++attempt) {
-      if (Steady::now() >= deadline) {
+      if (clock.now() >= deadline) {
         if (result.error.empty())
           result.error = "the export deadline passed before the first attempt";
         return result;
@@ -395,7 +398,7 @@ struct HttpSender::Impl final : ForkAware {
       }
       const milliseconds delay = verdict.retry_delay.value_or(full_jitter_backoff(
           attempt, options.initial_backoff, options.max_backoff, IdGenerator::next_u64()));
-      const auto wake = Steady::now() + delay;
+      const auto wake = clock.now() + delay;
       if (wake >= deadline) {
         result.error += "; no time left for another attempt before the deadline (" +
                         std::to_string(attempt) + (attempt == 1 ? " attempt)" : " attempts)");

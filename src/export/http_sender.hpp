@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "lumen/core/clock.hpp"
 #include "lumen/export/tls_files.hpp"
 #include "lumen/trace/span_exporter.hpp"  // lumen::Deadline
 
@@ -65,6 +66,10 @@ struct HttpSenderOptions {
   std::function<AttemptVerdict(const HttpResponse&)> judge;
   // Headers added to each attempt, given the time left before the deadline (gRPC's grpc-timeout).
   std::function<HeaderList(std::chrono::milliseconds)> attempt_headers;
+  // What deadlines and the waits between retries are measured on; nullptr: the machine's clock.
+  // A test's ManualClock makes the next attempt start exactly when it is advanced past the wait
+  // (an attempt's own time limit, curl's, is the time left on this clock, in real time).
+  const Clock* clock = nullptr;
 };
 
 struct HttpSendResult {

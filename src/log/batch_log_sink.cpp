@@ -13,8 +13,6 @@
 namespace lumen::log {
 namespace {
 
-using Steady = std::chrono::steady_clock;
-
 constexpr std::chrono::milliseconds kDestructorTimeout = std::chrono::seconds(5);
 
 }  // namespace
@@ -79,22 +77,23 @@ struct BatchLogSink::State {
                         .scope_name = options.scope_name,
                         .scope_version = options.scope_version};
     const LogExportResult result =
-        exporter->export_logs(view, Steady::now() + options.export_timeout);
+        exporter->export_logs(view, clock->now() + options.export_timeout);
     batches.fetch_add(1, std::memory_order_relaxed);
     (result == LogExportResult::kSuccess ? exported : export_failed)
         .fetch_add(batch.size(), std::memory_order_relaxed);
   }
 
   // Waits until what was queued before the call is exported, or the deadline.
-  bool flush_until(Steady::time_point deadline, lumen::detail::BackgroundWorker& worker) {
+  bool flush_until(Deadline deadline, lumen::detail::BackgroundWorker& worker) {
     std::unique_lock lock(mutex);
     const std::uint64_t target = enqueued;
     flush_target = std::max(flush_target, target);
     lock.unlock();
     worker.wake();
     lock.lock();
-    return done.wait_until(lock, deadline, [&] { return handled >= target || worker_finished; }) &&
-           handled >= target;
+    return clock->wait_until(lock, done, deadline, [&] {
+      return handled >= target || worker_finished;
+    }) && handled >= target;
   }
 };
 
@@ -111,7 +110,8 @@ BatchLogSink::BatchLogSink(std::shared_ptr<LogExporter> exporter, BatchLogSinkOp
   state_ = std::make_shared<State>(std::move(exporter), std::move(options));
   worker_ = std::make_unique<lumen::detail::BackgroundWorker>(
       lumen::detail::BackgroundWorkerOptions{.name = "lumen-log-export",
-                                             .period = state_->options.schedule_delay},
+                                             .period = state_->options.schedule_delay,
+                                             .clock = state_->clock},
       [state = state_](lumen::detail::WorkerEvent event) { state->step(event); });
   if (!worker_->start()) throw Error("BatchLogSink could not start its thread");
 }
@@ -162,7 +162,7 @@ std::string BatchLogSink::last_error() const {
 }
 
 bool BatchLogSink::force_flush(std::chrono::milliseconds timeout) {
-  return state_->flush_until(Steady::now() + timeout, *worker_);
+  return state_->flush_until(state_->clock->now() + timeout, *worker_);
 }
 
 bool BatchLogSink::shutdown(std::chrono::milliseconds timeout) {
@@ -172,7 +172,7 @@ bool BatchLogSink::shutdown(std::chrono::milliseconds timeout) {
     if (s.closed) return true;
     s.closed = true;
   }
-  const auto deadline = Steady::now() + timeout;
+  const auto deadline = s.clock->now() + timeout;
   const bool flushed = s.flush_until(deadline, *worker_);
   std::size_t left = 0;
   {

@@ -20,6 +20,9 @@ constexpr auto kAbortGrace = std::chrono::milliseconds(200);
 }  // namespace
 
 struct PeriodicMetricReader::State {
+  explicit State(const Clock& c) : clock(c) {}
+
+  const Clock& clock;
   MeterProvider* provider;
   std::shared_ptr<MetricExporter> exporter;
   PeriodicMetricReaderOptions options;
@@ -66,7 +69,7 @@ struct PeriodicMetricReader::State {
     if (on_demand || (event == lumen::detail::WorkerEvent::kTick && !stopping)) {
       const std::uint64_t generation = requested;
       const Deadline deadline =
-          std::min(Steady::now() + options.timeout, on_demand ? request_deadline : Deadline::max());
+          std::min(clock.now() + options.timeout, on_demand ? request_deadline : Deadline::max());
       lock.unlock();
       const bool ok = export_once(deadline);
       lock.lock();
@@ -93,7 +96,8 @@ PeriodicMetricReader::PeriodicMetricReader(MeterProvider& provider,
   if (options.timeout.count() <= 0) {
     throw Error("metric export timeout must be positive (OTEL_METRIC_EXPORT_TIMEOUT, in ms)");
   }
-  state_ = std::make_shared<State>();
+  state_ =
+      std::make_shared<State>(options.clock != nullptr ? *options.clock : SystemClock::instance());
   state_->provider = &provider;
   state_->exporter = std::move(exporter);
   state_->options = options;
@@ -124,7 +128,8 @@ PeriodicMetricReader::PeriodicMetricReader(MeterProvider& provider,
   // The worker never collects again once a shutdown has given up on it: the caller may destroy the
   // provider as soon as shutdown returns.
   worker_ = std::make_unique<lumen::detail::BackgroundWorker>(
-      lumen::detail::BackgroundWorkerOptions{.name = "lumen-metrics", .period = options.interval},
+      lumen::detail::BackgroundWorkerOptions{
+          .name = "lumen-metrics", .period = options.interval, .clock = &state_->clock},
       [s = state_](lumen::detail::WorkerEvent event) { s->step(event); });
   if (!worker_->start()) throw Error("PeriodicMetricReader could not start its thread");
 }
@@ -138,7 +143,7 @@ PeriodicMetricReader::~PeriodicMetricReader() {
 
 bool PeriodicMetricReader::force_flush(std::chrono::milliseconds timeout) {
   State& s = *state_;
-  const Deadline deadline = Steady::now() + timeout;
+  const Deadline deadline = s.clock.now() + timeout;
   std::unique_lock lock(s.mutex);
   if (s.stopping) return false;
   const std::uint64_t generation = ++s.requested;
@@ -146,8 +151,8 @@ bool PeriodicMetricReader::force_flush(std::chrono::milliseconds timeout) {
   lock.unlock();
   worker_->wake();
   lock.lock();
-  if (!s.done.wait_until(lock, deadline,
-                         [&] { return s.completed >= generation || s.worker_exited; })) {
+  if (!s.clock.wait_until(lock, s.done, deadline,
+                          [&] { return s.completed >= generation || s.worker_exited; })) {
     return false;
   }
   return s.completed >= generation && s.last_ok;
@@ -155,7 +160,7 @@ bool PeriodicMetricReader::force_flush(std::chrono::milliseconds timeout) {
 
 bool PeriodicMetricReader::shutdown(std::chrono::milliseconds timeout) {
   State& s = *state_;
-  const Deadline deadline = Steady::now() + timeout;
+  const Deadline deadline = s.clock.now() + timeout;
   std::uint64_t generation;
   {
     std::lock_guard lock(s.mutex);
@@ -169,29 +174,29 @@ bool PeriodicMetricReader::shutdown(std::chrono::milliseconds timeout) {
   {
     std::unique_lock lock(s.mutex);
     const auto finished = [&] { return s.completed >= generation; };
-    exported = s.done.wait_until(lock, deadline, finished);
+    exported = s.clock.wait_until(lock, s.done, deadline, finished);
     if (!exported) {
       // The export ignores its deadline (or the collector hangs it): abort it and give the worker
       // a moment to see that, so that what it reports about the failure (to a sink the caller may
       // destroy as soon as this returns) is reported before shutdown returns.
       lock.unlock();
-      s.exporter->shutdown(Steady::now());
+      s.exporter->shutdown(s.clock.now());
       lock.lock();
-      exported = s.done.wait_for(lock, kAbortGrace, finished);
+      exported = s.clock.wait_until(lock, s.done, s.clock.now() + kAbortGrace, finished);
     }
   }
   if (!exported) {
     // Left behind; it holds its own reference to the state and never steps again.
-    (void)worker_->stop(Steady::now());
+    (void)worker_->stop(s.clock.now());
     s.failures.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
   // The export asked for has been made: the worker's last step has nothing left to do.
-  const bool stopped = worker_->stop(Steady::now() + kAbortGrace);
+  const bool stopped = worker_->stop(s.clock.now() + kAbortGrace);
   std::unique_lock lock(s.mutex);
   const bool ok = s.last_ok && stopped;
   lock.unlock();
-  s.exporter->shutdown(Steady::now() + timeout);
+  s.exporter->shutdown(s.clock.now() + timeout);
   return ok;
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/background_worker.hpp"
 #include "core/per_cpu_queue.hpp"
+#include "lumen/core/clock.hpp"
 #include "lumen/core/fork_safety.hpp"
 #include "lumen/core/internal/striped_counter.hpp"
 #include "lumen/trace/span_data_pool.hpp"
@@ -33,6 +34,7 @@ struct ShardRun {
 struct BatchSpanProcessor::State final : ForkAware {
   State(std::shared_ptr<SpanExporter> e, BatchSpanProcessorOptions o)
       : options(o),
+        clock(o.clock != nullptr ? *o.clock : SystemClock::instance()),
         exporter(std::move(e)),
         queue(std::max<std::size_t>(1, o.max_queue_size)),
         batch_size(std::clamp<std::size_t>(o.max_export_batch_size, 1, queue.capacity())),
@@ -42,6 +44,7 @@ struct BatchSpanProcessor::State final : ForkAware {
   ~State() { discard_queued(); }
 
   const BatchSpanProcessorOptions options;
+  const Clock& clock;
   const std::shared_ptr<SpanExporter> exporter;
   // Per CPU: two producers on two cores that shared one queue spent more time handing its counter
   // and cells back and forth than on the rest of their spans.
@@ -146,7 +149,7 @@ struct BatchSpanProcessor::State final : ForkAware {
       total += batch.size();
       // Read per batch: shutdown may have started (and timed out) during the previous export.
       const Deadline stop_by = current_stop_deadline();
-      const Deadline now = SteadyClock::now();
+      const Deadline now = clock.now();
       if (now >= stop_by) {
         // Past shutdown's deadline nobody waits for these spans, and the exporter may be holding
         // up a shutdown already late: count them as dropped, never export them.
@@ -213,7 +216,8 @@ struct BatchSpanProcessor::State final : ForkAware {
   // matter as much as the looks: every look pulls the queue's counters away from the producers'
   // caches. Only wake_threshold spans or more are exported: the few spans that arrive between two
   // looks at a moderate rate would otherwise leave in batches of a few, each one a request to the
-  // collector. A flush or a shutdown ends it at once, for run() to serve.
+  // collector. A flush or a shutdown ends it at once, for run() to serve. The window and the naps
+  // are the machine's time, not options.clock's: they pace the CPU, and promise nothing to users.
   void keep_up() {
     constexpr auto kHotWindow = std::chrono::milliseconds(2);
     constexpr auto kNap = std::chrono::microseconds(20);
@@ -278,6 +282,7 @@ BatchSpanProcessor::BatchSpanProcessor(std::shared_ptr<SpanExporter> exporter,
       lumen::detail::BackgroundWorkerOptions{.name = "lumen-spans",
                                              .period = options.schedule_delay,
                                              .restart_in_child = false,
+                                             .clock = &state_->clock,
                                              .has_work = [s = state_] { return s->has_work(); }},
       [s = state_](lumen::detail::WorkerEvent) { s->step(); });
   state_->worker.store(worker_.get());
@@ -312,18 +317,18 @@ void BatchSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
 
 bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept {
   State& s = *state_;
-  const Deadline deadline = SteadyClock::now() + timeout;
+  const Deadline deadline = s.clock.now() + timeout;
   std::unique_lock lock(s.mutex);
   if (s.worker_finished) return s.queue.size_approx() == 0;
   const std::uint64_t ticket = ++s.flush_requested;
   worker_->wake();
-  return s.wake_waiters.wait_until(
-      lock, deadline, [&] { return s.flush_completed >= ticket || s.worker_finished; });
+  return s.clock.wait_until(lock, s.wake_waiters, deadline,
+                            [&] { return s.flush_completed >= ticket || s.worker_finished; });
 }
 
 bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   State& s = *state_;
-  const Deadline deadline = SteadyClock::now() + timeout;
+  const Deadline deadline = s.clock.now() + timeout;
   {
     std::lock_guard lock(s.mutex);
     if (s.stopping.exchange(true)) return s.worker_finished;

@@ -47,7 +47,10 @@ struct BatchLogSinkOptions {
   Resource resource;                     // the process's, as for spans
   std::string scope_name = "lumen.log";  // the instrumentation scope of the records
   std::string scope_version = kVersion;
-  const Clock* clock = nullptr;  // SystemClock when null: the records' observed time
+  // The records' observed time, and what the delay, the export deadlines and force_flush's and
+  // shutdown's timeouts are measured on; nullptr: the machine's clock. Tests pass a ManualClock
+  // and advance it instead of waiting; it must outlive the sink.
+  const Clock* clock = nullptr;
 };
 
 struct BatchLogSinkStats {

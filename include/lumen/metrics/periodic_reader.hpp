@@ -25,6 +25,10 @@
 #include "lumen/metrics/meter.hpp"
 #include "lumen/metrics/metric_exporter.hpp"
 
+namespace lumen {
+class Clock;
+}  // namespace lumen
+
 namespace lumen::detail {
 class BackgroundWorker;
 }  // namespace lumen::detail
@@ -36,6 +40,10 @@ struct PeriodicMetricReaderOptions {
   std::chrono::milliseconds timeout = std::chrono::seconds(30);
   // Register lumen.metric_export.count / .failures / .duration on the provider.
   bool self_metrics = true;
+  // What the interval, the export deadlines and force_flush's and shutdown's timeouts are measured
+  // on; nullptr: the machine's clock. Tests pass a ManualClock (lumen/core/clock.hpp) and advance
+  // it instead of waiting; it must outlive the reader.
+  const Clock* clock = nullptr;
 };
 
 struct PeriodicMetricReaderStats {

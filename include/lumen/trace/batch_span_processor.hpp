@@ -21,6 +21,10 @@
 #include "lumen/trace/span_exporter.hpp"
 #include "lumen/trace/span_processor.hpp"
 
+namespace lumen {
+class Clock;
+}  // namespace lumen
+
 namespace lumen::detail {
 class BackgroundWorker;
 }  // namespace lumen::detail
@@ -33,6 +37,11 @@ struct BatchSpanProcessorOptions {
   std::chrono::milliseconds schedule_delay = std::chrono::seconds(5);    // OTEL_BSP_SCHEDULE_DELAY
   std::chrono::milliseconds export_timeout = std::chrono::seconds(30);   // OTEL_BSP_EXPORT_TIMEOUT
   std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(5);  // for the destructor
+  // What the delay, the export deadlines and force_flush's and shutdown's timeouts are measured
+  // on, and so are the deadlines handed to the exporter; nullptr: the machine's clock. Tests pass
+  // a ManualClock (lumen/core/clock.hpp) and advance it instead of waiting; it must outlive the
+  // processor.
+  const Clock* clock = nullptr;
 };
 
 struct BatchSpanProcessorStats {

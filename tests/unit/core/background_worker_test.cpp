@@ -9,12 +9,15 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "eventually.hpp"
+#include "lumen/core/clock.hpp"
 
 namespace lumen::detail {
 namespace {
@@ -87,6 +90,42 @@ TEST(BackgroundWorker, TicksOnItsPeriodWithoutWakes) {
   EXPECT_TRUE(eventually([&] { return probe->ticks.load() >= 3; }));
   EXPECT_TRUE(worker.stop(Deadline::max()));
   EXPECT_EQ(probe->wakes.load(), 0);
+}
+
+TEST(BackgroundWorker, TicksExactlyWhenItsClockHasMovedByThePeriod) {
+  ManualClock clock;
+  auto probe = std::make_shared<Probe>();
+  BackgroundWorker worker({.name = "test-manual", .period = 5s, .clock = &clock}, step_for(probe));
+  ASSERT_TRUE(worker.start());
+  for (int tick = 1; tick <= 3; ++tick) {
+    ASSERT_TRUE(clock.await_waiters(1));  // waiting for its next tick
+    clock.advance(5s - 1ns);
+    EXPECT_EQ(probe->ticks.load(), tick - 1);
+    clock.advance(1ns);
+    ASSERT_TRUE(eventually([&] { return probe->ticks.load() == tick; }));
+  }
+  EXPECT_TRUE(worker.stop(Deadline::max()));
+  EXPECT_EQ(probe->wakes.load(), 0);
+}
+
+TEST(BackgroundWorker, StopReturnsFalseExactlyAtItsDeadlineOnItsClock) {
+  ManualClock clock;
+  auto probe = std::make_shared<Probe>();
+  probe->hold_first_wake = true;
+  BackgroundWorker worker({.name = "test-deadline", .clock = &clock}, step_for(probe));
+  worker.wake();
+  probe->wait_until_held();
+  std::promise<bool> stopped;
+  std::thread stopper([&] { stopped.set_value(worker.stop(clock.now() + 2s)); });
+  auto result = stopped.get_future();
+  ASSERT_TRUE(clock.await_waiters(1));
+  clock.advance(2s - 1ns);
+  EXPECT_EQ(result.wait_for(0s), std::future_status::timeout);
+  clock.advance(1ns);
+  EXPECT_FALSE(result.get());
+  stopper.join();
+  probe->release();
+  EXPECT_TRUE(eventually([&] { return probe.use_count() == 1; }));
 }
 
 TEST(BackgroundWorker, WakeStartsAWorkerThatWasNotStarted) {

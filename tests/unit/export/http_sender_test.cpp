@@ -1,10 +1,13 @@
-// Unit tests of the sender's pure rules; its network behaviour is tested end to end in
-// tests/integration/otlp_export_test.cpp against a real HTTP receiver.
+// Unit tests of the sender's pure rules, and of its wait between attempts on a ManualClock; its
+// network behaviour is tested end to end in tests/integration/otlp_delivery_test.cpp.
 #include "export/http_sender.hpp"
 
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "core/id_generator.hpp"
+#include "http_receiver.hpp"
 
 namespace lumen::exporters::detail {
 namespace {
@@ -87,6 +90,43 @@ TEST(FullJitterBackoff, SpreadsDelaysOverTheWholeRange) {
 
 TEST(FullJitterBackoff, IsZeroWhenBackoffIsDisabled) {
   EXPECT_EQ(full_jitter_backoff(3, milliseconds(0), milliseconds(0), 12345), milliseconds(0));
+}
+
+TEST(HttpSender, StartsTheNextAttemptExactlyWhenRetryAfterHasPassedOnItsClock) {
+  using namespace std::chrono_literals;
+  lumen::testing::HttpReceiver receiver;
+  receiver.script({{429, "", {{"Retry-After", "3"}}}, {200, ""}});
+  ManualClock clock;
+  HttpSender sender({.url = receiver.url("/v1/traces"),
+                     .content_type = "application/x-protobuf",
+                     .clock = &clock});
+  auto sent =
+      std::async(std::launch::async, [&] { return sender.send("spans", clock.now() + 10s); });
+  ASSERT_TRUE(clock.await_waiters(1));  // the wait before the second attempt
+  clock.advance(3s - 1ns);
+  EXPECT_EQ(receiver.requests().size(), 1u);
+  EXPECT_EQ(sent.wait_for(0s), std::future_status::timeout);
+  clock.advance(1ns);
+  const HttpSendResult result = sent.get();
+  EXPECT_TRUE(result.delivered) << result.error;
+  EXPECT_EQ(result.attempts, 2);
+  EXPECT_EQ(receiver.requests().size(), 2u);
+}
+
+TEST(HttpSender, DoesNotWaitForARetryAfterThatEndsPastTheDeadline) {
+  using namespace std::chrono_literals;
+  lumen::testing::HttpReceiver receiver;
+  receiver.script({{503, "", {{"Retry-After", "10"}}}});
+  ManualClock clock;
+  HttpSender sender({.url = receiver.url("/v1/traces"),
+                     .content_type = "application/x-protobuf",
+                     .clock = &clock});
+  // The clock never moves: a wait would never end.
+  const HttpSendResult result = sender.send("spans", clock.now() + 10s);
+  EXPECT_FALSE(result.delivered);
+  EXPECT_EQ(result.attempts, 1);
+  EXPECT_NE(result.error.find("no time left for another attempt"), std::string::npos)
+      << result.error;
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <vector>
 
+#include "eventually.hpp"
+#include "lumen/core/clock.hpp"
 #include "lumen/core/context.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/log/logger.hpp"
@@ -145,6 +147,26 @@ TEST(BatchLogSink, ExportsFullBatchesAndTheRestAtFlush) {
   }
   EXPECT_EQ(sink->stats().batches, 10U);
   EXPECT_EQ(sink->stats().dropped, 0U);
+}
+
+TEST(BatchLogSink, ExportsAPartialBatchExactlyWhenTheScheduleDelayHasPassed) {
+  ManualClock clock;
+  auto exporter = std::make_shared<KeepingExporter>();
+  auto sink =
+      std::make_shared<BatchLogSink>(exporter, BatchLogSinkOptions{.max_queue_size = 100,
+                                                                   .max_export_batch_size = 100,
+                                                                   .schedule_delay = 1s,
+                                                                   .clock = &clock});
+  Logger logger(quiet_options(), {sink});
+  ASSERT_TRUE(clock.await_waiters(1));  // the sink's worker, until its first tick
+  logger.info("one");
+  logger.info("two");
+  ASSERT_TRUE(logger.flush(10s));  // both in the sink's queue, far below a batch
+  clock.advance(1s - 1ns);
+  EXPECT_TRUE(exporter->batches().empty());
+  clock.advance(1ns);
+  ASSERT_TRUE(lumen::testing::eventually([&] { return exporter->batches().size() == 1; }, 20s));
+  EXPECT_EQ(exporter->batches()[0].size(), 2U);
 }
 
 TEST(BatchLogSink, AHungExporterNeverBlocksTheLoggerAndDropsAreCounted) {

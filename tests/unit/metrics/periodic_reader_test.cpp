@@ -4,16 +4,18 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
+#include "eventually.hpp"
+#include "lumen/core/clock.hpp"
 #include "lumen/core/error.hpp"
 
 namespace lumen::metrics {
 namespace {
 
 using namespace std::chrono_literals;
-using Steady = std::chrono::steady_clock;
 
 // Records what it is given; can fail, or block until released (ignoring its deadline).
 class FakeExporter final : public MetricExporter {
@@ -69,13 +71,21 @@ std::int64_t value_of(const MetricsSnapshot& s, const std::string& name) {
   return -1;
 }
 
-TEST(PeriodicMetricReader, ExportsOnEveryIntervalWithoutBeingAsked) {
+TEST(PeriodicMetricReader, ExportsExactlyOnEveryIntervalWithoutBeingAsked) {
   MeterProvider provider;
   auto c = provider.meter("app").create_counter("ticks");
   c.add(1);
+  ManualClock clock;
   auto exporter = std::make_shared<FakeExporter>();
-  PeriodicMetricReader reader(provider, exporter, {.interval = 20ms, .timeout = 1s});
-  ASSERT_TRUE(exporter->wait_for_exports(3, 5s));
+  PeriodicMetricReader reader(provider, exporter,
+                              {.interval = 60s, .timeout = 1s, .clock = &clock});
+  for (std::size_t n = 1; n <= 2; ++n) {
+    ASSERT_TRUE(clock.await_waiters(1));  // the worker, until its next interval ends
+    clock.advance(60s - 1ns);
+    EXPECT_EQ(exporter->snapshots().size(), n - 1);
+    clock.advance(1ns);
+    ASSERT_TRUE(exporter->wait_for_exports(n, 5s));
+  }
   EXPECT_EQ(value_of(exporter->snapshots()[0], "ticks"), 1);
   EXPECT_TRUE(reader.shutdown(2s));
   EXPECT_EQ(exporter->shutdowns(), 1);
@@ -135,22 +145,31 @@ TEST(PeriodicMetricReader, CountsFailedExportsAndPublishesThemAsAMetric) {
   EXPECT_TRUE(has_duration);
 }
 
-TEST(PeriodicMetricReader, ShutdownReturnsByItsDeadlineWhenTheExportNeverReturns) {
+TEST(PeriodicMetricReader, ShutdownReturnsAtItsDeadlineWhenTheExportNeverReturns) {
   MeterProvider provider;
+  ManualClock clock;  // outlives the worker that shutdown leaves behind
   auto exporter = std::make_shared<FakeExporter>();
   exporter->set_block(true);
   auto reader = std::make_unique<PeriodicMetricReader>(
-      provider, exporter, PeriodicMetricReaderOptions{.interval = 10ms});
+      provider, exporter, PeriodicMetricReaderOptions{.interval = 10s, .clock = &clock});
+  ASSERT_TRUE(clock.await_waiters(1));
+  clock.advance(10s);
   ASSERT_TRUE(exporter->wait_for_exports(1, 5s));  // the worker is now stuck in export
-  const auto start = Steady::now();
-  EXPECT_FALSE(reader->shutdown(100ms));
-  EXPECT_LT(Steady::now() - start, 1s);
-  EXPECT_GE(exporter->shutdowns(), 1);  // it was asked to abort
+  auto stopped = std::async(std::launch::async, [&] { return reader->shutdown(100ms); });
+  ASSERT_TRUE(clock.await_waiters(1));  // shutdown, for the export it asked for
+  clock.advance(100ms);
+  // Past the deadline the exporter is asked to abort, and given 200 ms to do so.
+  ASSERT_TRUE(clock.await_waiters(1));
+  EXPECT_EQ(exporter->shutdowns(), 1);
+  clock.advance(200ms - 1ns);
+  EXPECT_EQ(stopped.wait_for(0s), std::future_status::timeout);
+  clock.advance(1ns);
+  EXPECT_FALSE(stopped.get());
   EXPECT_GE(reader->stats().failures, 1U);
-  const auto destroy = Steady::now();
-  reader.reset();  // the destructor does not wait for the stuck worker either
-  EXPECT_LT(Steady::now() - destroy, 1s);
+  reader.reset();              // the destructor does not wait for the stuck worker either
   exporter->set_block(false);  // let the abandoned worker finish
+  // It lets go of the exporter as it ends, and then no longer reads the clock.
+  EXPECT_TRUE(lumen::testing::eventually([&] { return exporter.use_count() == 1; }, 20s));
 }
 
 TEST(PeriodicMetricReader, RejectsANonPositiveIntervalOrTimeout) {

@@ -2,8 +2,9 @@
 // that hold when the exporter hangs.
 //
 // Timing discipline: nothing here waits for a fixed time. A GatedExporter blocks inside
-// export_spans until the test opens it, so the test knows exactly which spans the worker holds;
-// everything else polls a condition with a generous deadline.
+// export_spans until the test opens it, so the test knows exactly which spans the worker holds.
+// The scheduled delay and the flush and shutdown deadlines run on a ManualClock, advanced to one
+// nanosecond before and then to the moment; the rest polls a condition with a generous deadline.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <future>
 #include <mutex>
 #include <numeric>
 #include <string>
@@ -20,6 +22,7 @@
 #include "core/id_generator.hpp"
 #include "counting_span_exporter.hpp"
 #include "eventually.hpp"
+#include "lumen/core/clock.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
 #include "lumen/trace/tracer_provider.hpp"
@@ -73,9 +76,9 @@ class GatedExporter final : public SpanExporter {
     }
     return memory->export_spans(batch, deadline);
   }
-  void shutdown(Deadline) noexcept override {
+  void shutdown(Deadline deadline) noexcept override {
     std::lock_guard lock(mutex_);
-    ++shutdown_calls_;
+    shutdown_deadlines_.push_back(deadline);
   }
 
   void open() {
@@ -92,9 +95,13 @@ class GatedExporter final : public SpanExporter {
     std::lock_guard lock(mutex_);
     return entered_sizes_;
   }
-  int shutdown_calls() const {
+  std::size_t shutdown_calls() const {
     std::lock_guard lock(mutex_);
-    return shutdown_calls_;
+    return shutdown_deadlines_.size();
+  }
+  std::vector<Deadline> shutdown_deadlines() const {
+    std::lock_guard lock(mutex_);
+    return shutdown_deadlines_;
   }
 
   const std::shared_ptr<exporters::InMemorySpanExporter> memory =
@@ -105,7 +112,7 @@ class GatedExporter final : public SpanExporter {
   std::condition_variable changed_;
   bool open_;
   std::vector<std::size_t> entered_sizes_;
-  int shutdown_calls_ = 0;
+  std::vector<Deadline> shutdown_deadlines_;
   std::atomic<std::size_t> scope_bytes_read_{0};
 };
 
@@ -206,20 +213,29 @@ TEST(BatchSpanProcessor, BatchesFromManySpansNeverExceedTheLimit) {
   EXPECT_EQ(processor.stats().dropped, 0u);
 }
 
-TEST(BatchSpanProcessor, ScheduledDelayExportsAPartialBatch) {
-  auto memory = std::make_shared<exporters::InMemorySpanExporter>();
-  BatchSpanProcessor processor(memory, {.max_export_batch_size = 512, .schedule_delay = 50ms});
+TEST(BatchSpanProcessor, ScheduledDelayExportsAPartialBatchExactlyWhenItHasPassed) {
+  ManualClock clock;
+  auto exporter = std::make_shared<GatedExporter>(/*open=*/true);
+  BatchSpanProcessor processor(
+      exporter, {.max_export_batch_size = 512, .schedule_delay = 5s, .clock = &clock});
+  ASSERT_TRUE(clock.await_waiters(1));  // the worker, until its first tick
   for (int i = 0; i < 3; ++i) processor.on_end(make_span(i));
-  // No flush: only the timer can make these 3 spans (far below a batch) leave.
-  ASSERT_TRUE(eventually([&] { return memory->size() == 3; }));
-  const auto sizes = memory->batch_sizes();
-  EXPECT_EQ(sum(sizes), 3u);
-  // Counted once the exporter's call has returned, a moment after the exporter holds the spans.
-  EXPECT_TRUE(eventually([&] { return processor.stats().exported == 3u; }));
+  // No flush: only the delay can make these 3 spans (far below a batch) leave.
+  clock.advance(5s - 1ns);
+  EXPECT_TRUE(exporter->entered_sizes().empty());
+  clock.advance(1ns);
+  ASSERT_TRUE(exporter->wait_for_calls(1));
+  EXPECT_EQ(exporter->entered_sizes(), (std::vector<std::size_t>{3}));
 
-  // The timer keeps running: a later span leaves on its own too.
+  // The next delay counts from the end of that export: a later span leaves 5 s after it.
   processor.on_end(make_span(3));
-  ASSERT_TRUE(eventually([&] { return memory->size() == 4; }));
+  ASSERT_TRUE(clock.await_waiters(1));
+  clock.advance(5s - 1ns);
+  EXPECT_EQ(exporter->entered_sizes().size(), 1u);
+  clock.advance(1ns);
+  ASSERT_TRUE(exporter->wait_for_calls(2));
+  EXPECT_EQ(exporter->entered_sizes(), (std::vector<std::size_t>{3, 1}));
+  EXPECT_TRUE(eventually([&] { return processor.stats().exported == 4u; }));
 }
 
 TEST(BatchSpanProcessor, ForceFlushExportsEverythingQueuedAndReturnsTrue) {
@@ -328,26 +344,28 @@ TEST(BatchSpanProcessor, DropsAndCountsWhenQueueIsFull) {
   EXPECT_EQ(processor.stats().dropped, static_cast<std::uint64_t>(expected_dropped));
 }
 
-TEST(BatchSpanProcessor, ShutdownMeetsItsDeadlineWithAHangingExporter) {
+TEST(BatchSpanProcessor, ShutdownReturnsAtItsDeadlineWithAHangingExporter) {
+  ManualClock clock;  // outlives the worker, which the timed-out shutdown leaves behind
   auto exporter = std::make_shared<GatedExporter>();
   {
-    BatchSpanProcessor processor(exporter, {.max_export_batch_size = 1, .schedule_delay = kNever});
+    BatchSpanProcessor processor(
+        exporter, {.max_export_batch_size = 1, .schedule_delay = kNever, .clock = &clock});
     processor.on_end(make_span(0));
     ASSERT_TRUE(exporter->wait_for_calls(1));
     processor.on_end(make_span(1));  // queued behind the stuck export
 
-    const auto start = SteadyClock::now();
-    EXPECT_FALSE(processor.shutdown(200ms));
-    const auto elapsed = SteadyClock::now() - start;
-    EXPECT_GE(elapsed, 200ms);
-    EXPECT_LT(elapsed, 3s);
-    // The exporter was asked to abort what it is doing.
-    EXPECT_EQ(exporter->shutdown_calls(), 1);
+    const Deadline start = clock.now();
+    auto stopped = std::async(std::launch::async, [&] { return processor.shutdown(200ms); });
+    ASSERT_TRUE(clock.await_waiters(1));  // shutdown, waiting for the worker
+    clock.advance(200ms - 1ns);
+    EXPECT_EQ(stopped.wait_for(0s), std::future_status::timeout);
+    clock.advance(1ns);
+    EXPECT_FALSE(stopped.get());
+    // The exporter was asked to abort what it is doing, by the same deadline.
+    EXPECT_EQ(exporter->shutdown_deadlines(), std::vector<Deadline>{start + 200ms});
 
     // A second shutdown and the destructor return at once; neither waits for the stuck worker.
-    const auto again = SteadyClock::now();
     EXPECT_FALSE(processor.shutdown(10s));
-    EXPECT_LT(SteadyClock::now() - again, 3s);
   }
   EXPECT_EQ(exporter->memory->size(), 0u);
 
@@ -443,18 +461,21 @@ TEST(BatchSpanProcessor, SpansStillQueuedWhenShutdownTimesOutAreCountedAsDropped
   EXPECT_EQ(exporter->entered_sizes().size(), 1u);
 }
 
-TEST(BatchSpanProcessor, ForceFlushMeetsItsDeadlineWithAHangingExporter) {
+TEST(BatchSpanProcessor, ForceFlushReturnsFalseAtItsDeadlineWithAHangingExporter) {
+  ManualClock clock;
   auto exporter = std::make_shared<GatedExporter>();
-  BatchSpanProcessor processor(exporter, {.max_export_batch_size = 1, .schedule_delay = kNever});
+  BatchSpanProcessor processor(
+      exporter, {.max_export_batch_size = 1, .schedule_delay = kNever, .clock = &clock});
   OpenOnExit opener{exporter};
   processor.on_end(make_span(0));
   ASSERT_TRUE(exporter->wait_for_calls(1));
 
-  const auto start = SteadyClock::now();
-  EXPECT_FALSE(processor.force_flush(200ms));
-  const auto elapsed = SteadyClock::now() - start;
-  EXPECT_GE(elapsed, 200ms);
-  EXPECT_LT(elapsed, 3s);
+  auto flushed = std::async(std::launch::async, [&] { return processor.force_flush(200ms); });
+  ASSERT_TRUE(clock.await_waiters(1));  // the flush; the worker is inside the exporter
+  clock.advance(200ms - 1ns);
+  EXPECT_EQ(flushed.wait_for(0s), std::future_status::timeout);
+  clock.advance(1ns);
+  EXPECT_FALSE(flushed.get());
 
   // Once the exporter recovers, a flush succeeds and nothing was lost.
   exporter->open();
@@ -468,9 +489,9 @@ TEST(BatchSpanProcessor, ShutdownFlushesWhatIsQueuedThenShutsTheExporterDown) {
   for (int i = 0; i < 5; ++i) processor.on_end(make_span(i));
   EXPECT_TRUE(processor.shutdown(kPatience));
   EXPECT_EQ(exporter->memory->size(), 5u);
-  EXPECT_EQ(exporter->shutdown_calls(), 1);
+  EXPECT_EQ(exporter->shutdown_calls(), 1u);
   EXPECT_TRUE(processor.shutdown(kPatience));  // idempotent
-  EXPECT_EQ(exporter->shutdown_calls(), 1);
+  EXPECT_EQ(exporter->shutdown_calls(), 1u);
 }
 
 TEST(BatchSpanProcessor, OnEndAfterShutdownDiscardsTheSpan) {
