@@ -44,11 +44,13 @@ void inject_b3_single(const Context& context, TextMapSetter& carrier) {
   carrier.set(kB3Header, value);
 }
 
+namespace {
+
 // b3: {TraceId}-{SpanId}[-{SamplingState}[-{ParentSpanId}]], or a sampling state alone ("0", "1",
-// "d"), which has no trace to continue and so changes nothing.
-Context extract_b3_single(const TextMapGetter& carrier, Context context) {
+// "d"), which has no trace to continue.
+std::optional<SpanContext> read_b3_single(const TextMapGetter& carrier) {
   const std::optional<std::string_view> header = single_value(carrier, kB3Header);
-  if (!header) return context;
+  if (!header) return std::nullopt;
   std::vector<std::string_view> fields;
   std::size_t start = 0;
   while (start <= header->size() && fields.size() < 5) {
@@ -57,22 +59,23 @@ Context extract_b3_single(const TextMapGetter& carrier, Context context) {
     fields.push_back(header->substr(start, dash - start));
     start = dash + 1;
   }
-  if (fields.size() < 2 || fields.size() > 4) return context;
+  if (fields.size() < 2 || fields.size() > 4) return std::nullopt;
   const std::optional<TraceId> trace_id = parse_b3_trace_id(fields[0]);
   const std::optional<SpanId> span_id = parse_b3_span_id(fields[1]);
-  if (!trace_id || !span_id) return context;
+  if (!trace_id || !span_id) return std::nullopt;
   bool sampled = false;
   if (fields.size() >= 3) {
     if (fields[2] == "1" || fields[2] == "d") {
       sampled = true;
     } else if (fields[2] != "0") {
-      return context;
+      return std::nullopt;
     }
   }
-  if (fields.size() == 4 && !parse_b3_span_id(fields[3])) return context;
-  return context.with_span(
-      SpanContext(*trace_id, *span_id, sampled_flags(sampled), /*remote=*/true));
+  if (fields.size() == 4 && !parse_b3_span_id(fields[3])) return std::nullopt;
+  return SpanContext(*trace_id, *span_id, sampled_flags(sampled), /*remote=*/true);
 }
+
+}  // namespace
 
 void inject_b3_multi(const Context& context, TextMapSetter& carrier) {
   const SpanContext& span = context.span();
@@ -82,15 +85,17 @@ void inject_b3_multi(const Context& context, TextMapSetter& carrier) {
   carrier.set(kB3SampledHeader, span.is_sampled() ? "1" : "0");
 }
 
+namespace {
+
 // X-B3-ParentSpanId is not needed to continue a trace and is ignored. X-B3-Sampled may also be
 // "true" or "false", as tracers wrote it before the specification (which asks to accept them).
-Context extract_b3_multi(const TextMapGetter& carrier, Context context) {
+std::optional<SpanContext> read_b3_multi(const TextMapGetter& carrier) {
   const auto trace_header = single_value(carrier, kB3TraceIdHeader);
   const auto span_header = single_value(carrier, kB3SpanIdHeader);
-  if (!trace_header || !span_header) return context;
+  if (!trace_header || !span_header) return std::nullopt;
   const std::optional<TraceId> trace_id = parse_b3_trace_id(*trace_header);
   const std::optional<SpanId> span_id = parse_b3_span_id(*span_header);
-  if (!trace_id || !span_id) return context;
+  if (!trace_id || !span_id) return std::nullopt;
   bool sampled = false;
   if (const auto flags = single_value(carrier, kB3FlagsHeader); flags && *flags == "1") {
     sampled = true;  // debug implies sampled
@@ -98,11 +103,20 @@ Context extract_b3_multi(const TextMapGetter& carrier, Context context) {
     if (*state == "1" || *state == "true") {
       sampled = true;
     } else if (*state != "0" && *state != "false") {
-      return context;
+      return std::nullopt;
     }
   }
-  return context.with_span(
-      SpanContext(*trace_id, *span_id, sampled_flags(sampled), /*remote=*/true));
+  return SpanContext(*trace_id, *span_id, sampled_flags(sampled), /*remote=*/true);
+}
+
+}  // namespace
+
+// The OpenTelemetry propagators specification: whichever encoding a B3 propagator writes, it reads
+// both, the single header first, so that b3 and b3multi services continue each other's traces.
+Context extract_b3(const TextMapGetter& carrier, Context context) {
+  std::optional<SpanContext> parent = read_b3_single(carrier);
+  if (!parent) parent = read_b3_multi(carrier);
+  return parent ? context.with_span(*parent) : context;
 }
 
 }  // namespace lumen::propagation::detail

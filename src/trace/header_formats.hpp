@@ -39,10 +39,9 @@ void inject_baggage(const Context& context, TextMapSetter& carrier);
 Context extract_baggage(const TextMapGetter& carrier, Context context);
 
 void inject_b3_single(const Context& context, TextMapSetter& carrier);
-Context extract_b3_single(const TextMapGetter& carrier, Context context);
-
 void inject_b3_multi(const Context& context, TextMapSetter& carrier);
-Context extract_b3_multi(const TextMapGetter& carrier, Context context);
+// Either B3 encoding, the single header first (for both "b3" and "b3multi").
+Context extract_b3(const TextMapGetter& carrier, Context context);
 
 void inject_jaeger(const Context& context, TextMapSetter& carrier);
 Context extract_jaeger(const TextMapGetter& carrier, Context context);

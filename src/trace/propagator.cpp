@@ -114,10 +114,8 @@ Context Propagator::extract(const TextMapGetter& carrier, const Context& base) c
           result = detail::extract_baggage(carrier, std::move(result));
           break;
         case Format::kB3:
-          result = detail::extract_b3_single(carrier, std::move(result));
-          break;
         case Format::kB3Multi:
-          result = detail::extract_b3_multi(carrier, std::move(result));
+          result = detail::extract_b3(carrier, std::move(result));
           break;
         case Format::kJaeger:
           result = detail::extract_jaeger(carrier, std::move(result));

@@ -6,8 +6,8 @@
 //
 // inject writes every format. extract starts from `base` without its span and applies each format
 // in order: a format whose headers are absent or invalid changes nothing, so when several formats
-// carry a trace the last one listed wins (the OpenTelemetry composite's rule). A B3 or Jaeger
-// parent has no tracestate and no random flag; 64-bit trace ids are left-padded with zeros.
+// carry a trace the last one listed wins (the OpenTelemetry composite's rule). b3 and b3multi read
+// both B3 encodings (single header first). No tracestate or random flag from B3 or Jaeger.
 // A value type of a few bytes: copy it freely. Thread-safety: const methods may run concurrently.
 //
 //   // Usually the Runtime's, built from OTEL_PROPAGATORS:

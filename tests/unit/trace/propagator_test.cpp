@@ -167,6 +167,27 @@ TEST(B3Multi, AMissingOrRepeatedIdIsIgnored) {
                    .is_valid());
 }
 
+// The OpenTelemetry propagators specification: a B3 propagator reads both encodings, the single
+// header first, whichever it writes.
+TEST(B3Either, EachB3PropagatorReadsTheOtherEncodingAndPrefersTheSingleHeader) {
+  const Headers multi{{"x-b3-traceid", std::string(kTraceHex)},
+                      {"x-b3-spanid", std::string(kSpanHex)},
+                      {"x-b3-sampled", "1"}};
+  expect_span(kB3.extract(multi), kTraceHex, kSpanHex, true);
+  Headers single;
+  kB3.inject(with_span(SpanContext::kSampledFlag), single);
+  expect_span(kB3Multi.extract(single), kTraceHex, kSpanHex, true);
+
+  Headers both = multi;
+  both["b3"] = "a3ce929d0e0e4736-00f067aa0ba902b7-0";
+  for (const Propagator* b3 : {&kB3, &kB3Multi}) {
+    expect_span(b3->extract(both), "0000000000000000a3ce929d0e0e4736", "00f067aa0ba902b7", false);
+  }
+  // An invalid single header does not hide a valid multi-header trace.
+  both["b3"] = "not-b3";
+  expect_span(kB3.extract(both), kTraceHex, kSpanHex, true);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Jaeger: uber-trace-id: {trace-id}:{span-id}:{parent-span-id}:{flags}, uberctx-{key}: {value}
 
