@@ -11,7 +11,8 @@ namespace lumen::detail {
 struct PropagatorsSetting {
   propagation::Propagator propagator;
   // Non-empty when the variable named formats lumen does not know: they are skipped (the SDK
-  // environment rule), and this line says so, naming the variable, the value and what is used.
+  // environment rule; when nothing known is left, nor "none", the default is used), and this line
+  // says so, naming the variable, the value and what is used.
   std::string warning;
 };
 

@@ -41,10 +41,17 @@ TEST(PropagatorsConfig, AnUnknownNameWarnsNamingTheVariableTheValueAndWhatIsUsed
   EXPECT_NE(setting.warning.find("'bogus'"), std::string::npos) << setting.warning;
   EXPECT_NE(setting.warning.find("using b3multi"), std::string::npos) << setting.warning;
 
-  const auto only_bad = read({{"OTEL_PROPAGATORS", "bogus"}});
-  EXPECT_EQ(only_bad.propagator.names(), "none");
-  EXPECT_NE(only_bad.warning.find("using none"), std::string::npos) << only_bad.warning;
+  // Nothing known: a typo must not switch propagation off; the setting is ignored as a whole.
+  const auto only_bad = read({{"OTEL_PROPAGATORS", "tracecontxt"}});
+  EXPECT_EQ(only_bad.propagator.names(), "tracecontext,baggage");
+  EXPECT_NE(only_bad.warning.find("using tracecontext,baggage"), std::string::npos)
+      << only_bad.warning;
   EXPECT_EQ(testing::config_error({{"OTEL_PROPAGATORS", "bogus"}}), "");  // not fatal
+
+  // "none" beside an unknown name still means none.
+  const auto none = read({{"OTEL_PROPAGATORS", "bogus, None"}});
+  EXPECT_EQ(none.propagator.names(), "none");
+  EXPECT_NE(none.warning.find("using none"), std::string::npos) << none.warning;
 }
 
 // A process reads its configuration once or a few times; the warning is written the first time.
