@@ -93,12 +93,20 @@ void ManualClock::advance(std::chrono::nanoseconds d) {
 
 bool ManualClock::await_waiters(std::size_t count, std::chrono::nanoseconds patience) const {
   std::unique_lock guard(mu_);
-  return changed_.wait_for(guard, patience, [&] { return waiters_.size() >= count; });
+  return changed_.wait_for(guard, patience, [&] { return pending_waiters() >= count; });
 }
 
 std::size_t ManualClock::waiters() const {
   std::lock_guard guard(mu_);
-  return waiters_.size();
+  return pending_waiters();
+}
+
+// A waiter whose deadline has come was woken by advance() and is leaving, even if its thread has
+// not run yet: counting it would let a test advance before the next wait began.
+std::size_t ManualClock::pending_waiters() const {
+  const TimePoint t = now();
+  return static_cast<std::size_t>(std::count_if(waiters_.begin(), waiters_.end(),
+                                                [&](const Waiter* w) { return w->deadline > t; }));
 }
 
 }  // namespace lumen

@@ -112,12 +112,12 @@ class ManualClock final : public Clock {
   // been notified, not necessarily run, when this returns).
   void advance(std::chrono::nanoseconds d);
 
-  // Blocks until at least `count` threads wait on this clock (in sleep_until or wait_until), so a
-  // test advances only once the code under test is waiting. False if that took longer than
-  // `patience` of real time.
+  // Blocks until at least `count` threads wait on this clock (in sleep_until or wait_until) for a
+  // moment still to come, so a test advances only once the code under test is waiting. False if
+  // that took longer than `patience` of real time.
   [[nodiscard]] bool await_waiters(
       std::size_t count, std::chrono::nanoseconds patience = std::chrono::seconds(10)) const;
-  // Threads waiting on this clock now.
+  // Threads waiting on this clock now for a moment still to come.
   [[nodiscard]] std::size_t waiters() const;
 
  protected:
@@ -131,6 +131,8 @@ class ManualClock final : public Clock {
     TimePoint deadline;
     int notifications_in_flight = 0;  // advance() is about to lock `mutex`: stay registered
   };
+
+  std::size_t pending_waiters() const;  // requires mu_
 
   std::atomic<std::uint64_t> wall_;
   std::atomic<std::uint64_t> mono_{1'000'000'000ULL};

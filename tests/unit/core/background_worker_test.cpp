@@ -12,6 +12,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -112,11 +113,13 @@ TEST(BackgroundWorker, StopReturnsFalseExactlyAtItsDeadlineOnItsClock) {
   ManualClock clock;
   auto probe = std::make_shared<Probe>();
   probe->hold_first_wake = true;
-  BackgroundWorker worker({.name = "test-deadline", .clock = &clock}, step_for(probe));
-  worker.wake();
+  std::optional<BackgroundWorker> worker;
+  worker.emplace(BackgroundWorkerOptions{.name = "test-deadline", .clock = &clock},
+                 step_for(probe));
+  worker->wake();
   probe->wait_until_held();
   std::promise<bool> stopped;
-  std::thread stopper([&] { stopped.set_value(worker.stop(clock.now() + 2s)); });
+  std::thread stopper([&] { stopped.set_value(worker->stop(clock.now() + 2s)); });
   auto result = stopped.get_future();
   ASSERT_TRUE(clock.await_waiters(1));
   clock.advance(2s - 1ns);
@@ -124,6 +127,7 @@ TEST(BackgroundWorker, StopReturnsFalseExactlyAtItsDeadlineOnItsClock) {
   clock.advance(1ns);
   EXPECT_FALSE(result.get());
   stopper.join();
+  worker.reset();  // the abandoned thread holds the step, and with it the probe, until it ends
   probe->release();
   EXPECT_TRUE(eventually([&] { return probe.use_count() == 1; }));
 }
