@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The layout check (scripts/check_format.sh); the whole test suite, three times: Release,
 # AddressSanitizer+UBSan, ThreadSanitizer; then the fuzzers, each for a short fixed time on its
-# seed corpus (scripts/fuzz.sh).
+# seed corpus (scripts/fuzz.sh), whose clang build of every library and program is also the
+# thread-safety check (-Werror=thread-safety on the LUMEN_GUARDED_BY annotations).
 #   scripts/test.sh            all five stages
 #   scripts/test.sh release    one of: format, release, asan, tsan, fuzz
 set -euo pipefail

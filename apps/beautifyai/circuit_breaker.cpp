@@ -19,7 +19,7 @@ CircuitBreaker::CircuitBreaker(BreakerOptions options)
       clock_(options.clock != nullptr ? *options.clock : lumen::SystemClock::instance()) {}
 
 bool CircuitBreaker::allow() {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   switch (state_) {
     case BreakerState::kClosed:
       return true;
@@ -43,7 +43,7 @@ bool CircuitBreaker::allow() {
 }
 
 void CircuitBreaker::record(bool success) {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   const std::uint64_t now = clock_.monotonic_ns();
   if (state_ == BreakerState::kHalfOpen) {
     probe_out_ = false;
@@ -72,7 +72,7 @@ void CircuitBreaker::record(bool success) {
 }
 
 void CircuitBreaker::release() {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   if (state_ == BreakerState::kHalfOpen) probe_out_ = false;
 }
 
@@ -97,12 +97,12 @@ BreakerState CircuitBreaker::state_locked(std::uint64_t now_ns) const {
 }
 
 BreakerState CircuitBreaker::state() const {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   return state_locked(clock_.monotonic_ns());
 }
 
 BreakerStats CircuitBreaker::stats() const {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   BreakerStats s = stats_;
   s.state = state_locked(clock_.monotonic_ns());
   return s;

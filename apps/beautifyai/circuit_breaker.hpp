@@ -16,6 +16,7 @@
 #include <mutex>
 
 #include "lumen/core/clock.hpp"
+#include "lumen/core/internal/mutex.hpp"
 
 namespace beautifyai {
 
@@ -53,20 +54,24 @@ class CircuitBreaker {
   [[nodiscard]] BreakerStats stats() const;
 
  private:
-  void open_locked(std::uint64_t now_ns);
+  void open_locked(std::uint64_t now_ns) LUMEN_REQUIRES(mutex_);
   // state_, except that an open breaker whose pause is over is half-open (with no probe out yet).
-  [[nodiscard]] BreakerState state_locked(std::uint64_t now_ns) const;
+  [[nodiscard]] BreakerState state_locked(std::uint64_t now_ns) const LUMEN_REQUIRES(mutex_);
 
   const BreakerOptions options_;
   const lumen::Clock& clock_;
-  mutable std::mutex mutex_;
-  BreakerState state_ = BreakerState::kClosed;
-  std::deque<bool> outcomes_;            // true: failure; at most options_.window
-  std::size_t failures_ = 0;             // in outcomes_
-  bool probe_out_ = false;               // half-open: the probe has been let through
-  std::uint64_t opened_at_ns_ = 0;       // the last opening: open_for counts from here
-  std::uint64_t outage_started_ns_ = 0;  // the first opening since the breaker was closed
-  BreakerStats stats_;
+  mutable lumen::internal::Mutex mutex_;
+  BreakerState state_ LUMEN_GUARDED_BY(mutex_) = BreakerState::kClosed;
+  // True: failure; at most options_.window.
+  std::deque<bool> outcomes_ LUMEN_GUARDED_BY(mutex_);
+  std::size_t failures_ LUMEN_GUARDED_BY(mutex_) = 0;  // in outcomes_
+  // Half-open: the probe has been let through.
+  bool probe_out_ LUMEN_GUARDED_BY(mutex_) = false;
+  // The last opening: open_for counts from here.
+  std::uint64_t opened_at_ns_ LUMEN_GUARDED_BY(mutex_) = 0;
+  // The first opening since the breaker was closed.
+  std::uint64_t outage_started_ns_ LUMEN_GUARDED_BY(mutex_) = 0;
+  BreakerStats stats_ LUMEN_GUARDED_BY(mutex_);
 };
 
 }  // namespace beautifyai

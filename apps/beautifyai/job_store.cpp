@@ -39,7 +39,7 @@ const char* to_string(JobStatus status) {
 
 std::string JobStore::create() {
   std::string id = new_job_id();
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   // Forget the oldest jobs first; a job still running when forgotten just answers nobody.
   while (jobs_.size() >= capacity_ && !order_.empty()) {
     jobs_.erase(order_.front());
@@ -56,7 +56,7 @@ std::string JobStore::create() {
 }
 
 void JobStore::set_running(const std::string& id, std::string stage) {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   if (auto it = jobs_.find(id); it != jobs_.end()) {
     it->second.status = JobStatus::kRunning;
     it->second.stage = std::move(stage);
@@ -65,7 +65,7 @@ void JobStore::set_running(const std::string& id, std::string stage) {
 }
 
 void JobStore::finish(const std::string& id, int http_status, std::string result) {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   if (auto it = jobs_.find(id); it != jobs_.end()) {
     it->second.status = http_status < 400 ? JobStatus::kDone : JobStatus::kFailed;
     it->second.stage = to_string(it->second.status);
@@ -85,7 +85,7 @@ void JobStore::notify(const std::string& id, const JobState& state, bool last) {
 }
 
 Subscribed JobStore::subscribe(const std::string& id, std::uint64_t owner, JobListener listener) {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   const auto job = jobs_.find(id);
   if (job == jobs_.end()) return Subscribed::kUnknownJob;
   const JobState& state = job->second;
@@ -106,7 +106,7 @@ Subscribed JobStore::subscribe(const std::string& id, std::uint64_t owner, JobLi
 }
 
 void JobStore::unsubscribe(std::uint64_t owner) {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   for (auto it = listeners_.begin(); it != listeners_.end();) {
     auto& list = it->second;
     const auto before = list.size();
@@ -117,18 +117,18 @@ void JobStore::unsubscribe(std::uint64_t owner) {
 }
 
 std::size_t JobStore::listeners() const {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   return listener_count_;
 }
 
 std::optional<JobState> JobStore::find(const std::string& id) const {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   if (auto it = jobs_.find(id); it != jobs_.end()) return it->second;
   return std::nullopt;
 }
 
 std::uint64_t JobStore::evicted() const {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   return evicted_;
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+#include "lumen/core/internal/mutex.hpp"
 
 namespace beautifyai {
 
@@ -59,15 +60,15 @@ class JobStore {
     std::uint64_t owner;
     JobListener call;
   };
-  void notify(const std::string& id, const JobState& state, bool last);  // under mutex_
+  void notify(const std::string& id, const JobState& state, bool last) LUMEN_REQUIRES(mutex_);
 
   const std::size_t capacity_;
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, JobState> jobs_;
-  std::deque<std::string> order_;  // creation order, for eviction
-  std::unordered_map<std::string, std::vector<Listener>> listeners_;
-  std::size_t listener_count_ = 0;
-  std::uint64_t evicted_ = 0;
+  mutable lumen::internal::Mutex mutex_;
+  std::unordered_map<std::string, JobState> jobs_ LUMEN_GUARDED_BY(mutex_);
+  std::deque<std::string> order_ LUMEN_GUARDED_BY(mutex_);  // creation order, for eviction
+  std::unordered_map<std::string, std::vector<Listener>> listeners_ LUMEN_GUARDED_BY(mutex_);
+  std::size_t listener_count_ LUMEN_GUARDED_BY(mutex_) = 0;
+  std::uint64_t evicted_ LUMEN_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace beautifyai

@@ -13,7 +13,7 @@ WorkerPool::~WorkerPool() {
 
 bool WorkerPool::try_submit(std::function<void()> job) {
   {
-    std::lock_guard lock(mutex_);
+    lumen::internal::MutexLock lock(mutex_);
     if (stopping_ || queue_.size() >= capacity_) {
       ++rejected_;
       return false;
@@ -26,7 +26,7 @@ bool WorkerPool::try_submit(std::function<void()> job) {
 
 void WorkerPool::stop() {
   {
-    std::lock_guard lock(mutex_);
+    lumen::internal::MutexLock lock(mutex_);
     if (stopping_ && threads_.empty()) return;
     stopping_ = true;
   }
@@ -41,22 +41,23 @@ void WorkerPool::work() {
   for (;;) {
     std::function<void()> job;
     {
-      std::unique_lock lock(mutex_);
-      ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      lumen::internal::UniqueLock lock(mutex_);
+      ready_.wait(lock.native(),
+                  [this]() LUMEN_REQUIRES(mutex_) { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and nothing left
       job = std::move(queue_.front());
       queue_.pop_front();
       ++busy_;
     }
     job();  // jobs catch their own exceptions: the gateway answers every request
-    std::lock_guard lock(mutex_);
+    lumen::internal::MutexLock lock(mutex_);
     --busy_;
     ++completed_;
   }
 }
 
 WorkerPoolStats WorkerPool::stats() const {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   return {queue_.size(), busy_, rejected_, completed_};
 }
 

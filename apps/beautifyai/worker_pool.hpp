@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+#include "lumen/core/internal/mutex.hpp"
 
 namespace beautifyai {
 
@@ -41,13 +42,13 @@ class WorkerPool {
   void work();
 
   const std::size_t capacity_;
-  mutable std::mutex mutex_;
+  mutable lumen::internal::Mutex mutex_;
   std::condition_variable ready_;
-  std::deque<std::function<void()>> queue_;
-  bool stopping_ = false;
-  std::size_t busy_ = 0;
-  std::uint64_t rejected_ = 0;
-  std::uint64_t completed_ = 0;
+  std::deque<std::function<void()>> queue_ LUMEN_GUARDED_BY(mutex_);
+  bool stopping_ LUMEN_GUARDED_BY(mutex_) = false;
+  std::size_t busy_ LUMEN_GUARDED_BY(mutex_) = 0;
+  std::uint64_t rejected_ LUMEN_GUARDED_BY(mutex_) = 0;
+  std::uint64_t completed_ LUMEN_GUARDED_BY(mutex_) = 0;
   std::vector<std::thread> threads_;
 };
 

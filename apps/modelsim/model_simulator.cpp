@@ -115,7 +115,7 @@ bool ModelSimulator::take_rate_token(ModelState& m, std::chrono::steady_clock::t
 
 Outcome ModelSimulator::call(const std::string& model, const std::vector<std::string>& inputs,
                              std::chrono::steady_clock::time_point now) {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   Outcome out;
   const auto found = models_.find(model);
   if (found == models_.end()) {
@@ -180,27 +180,27 @@ Outcome ModelSimulator::call(const std::string& model, const std::vector<std::st
 }
 
 void ModelSimulator::set_scenario(const std::string& model, Scenario scenario) {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   const auto found = models_.find(model);
   if (found == models_.end()) throw std::invalid_argument("unknown model '" + model + "'");
   found->second.scenario = scenario;
 }
 
 Scenario ModelSimulator::scenario(const std::string& model) const {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   const auto found = models_.find(model);
   return found == models_.end() ? Scenario::kNormal : found->second.scenario;
 }
 
 std::vector<ModelSpec> ModelSimulator::models() const {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   std::vector<ModelSpec> out;
   for (const auto& [name, m] : models_) out.push_back(m.spec);
   return out;
 }
 
 std::map<std::string, ModelStats> ModelSimulator::stats() const {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   std::map<std::string, ModelStats> out;
   for (const auto& [name, m] : models_) out.emplace(name, m.stats);
   return out;

@@ -18,6 +18,7 @@
 #include <random>
 #include <string>
 #include <vector>
+#include "lumen/core/internal/mutex.hpp"
 
 namespace modelsim {
 
@@ -90,11 +91,11 @@ class ModelSimulator {
     ModelStats stats;
   };
   bool take_rate_token(ModelState& m, std::chrono::steady_clock::time_point now,
-                       std::chrono::seconds& retry_after);
+                       std::chrono::seconds& retry_after) LUMEN_REQUIRES(mutex_);
 
-  mutable std::mutex mutex_;
-  std::map<std::string, ModelState, std::less<>> models_;
-  std::mt19937_64 random_;
+  mutable lumen::internal::Mutex mutex_;
+  std::map<std::string, ModelState, std::less<>> models_ LUMEN_GUARDED_BY(mutex_);
+  std::mt19937_64 random_ LUMEN_GUARDED_BY(mutex_);
 };
 
 // Tokens of a text as the simulator counts them: about four characters each, at least one.

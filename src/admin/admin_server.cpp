@@ -25,6 +25,7 @@
 #include "core/ascii.hpp"
 #include "descriptor_budget.hpp"
 #include "lumen/core/error.hpp"
+#include "lumen/core/internal/mutex.hpp"
 #include "rejection_counters.hpp"
 #include "websocket_connection.hpp"
 
@@ -99,8 +100,8 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
   explicit Impl(AdminServerOptions o) : options(std::move(o)) {}
 
   const AdminServerOptions options;
-  std::mutex routes_mutex;
-  std::map<std::string, Route, std::less<>> routes;  // guarded by routes_mutex
+  lumen::internal::Mutex routes_mutex;
+  std::map<std::string, Route, std::less<>> routes LUMEN_GUARDED_BY(routes_mutex);
 
   std::atomic<std::uint64_t> requests{0};
   detail::RejectionCounters rejections;
@@ -113,9 +114,9 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
   metrics::ObservableRegistration rejection_metric;
   detail::SpareDescriptor spare_descriptor;  // I/O thread only
 
-  std::mutex lifecycle;  // start() and stop()
-  bool started = false;
-  bool stopped = false;
+  lumen::internal::Mutex lifecycle;  // start() and stop()
+  bool started LUMEN_GUARDED_BY(lifecycle) = false;
+  bool stopped LUMEN_GUARDED_BY(lifecycle) = false;
   std::list<std::weak_ptr<Session>> sessions;  // touched on the I/O thread only
   // Sessions waiting for an asynchronous answer, kept alive here (no I/O operation holds them);
   // I/O thread only.
@@ -128,7 +129,7 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
   asio::io_context io{1};
   std::optional<tcp::acceptor> acceptor;
   asio::steady_timer accept_pause{io};
-  std::thread thread;
+  std::thread thread LUMEN_GUARDED_BY(lifecycle);
 
   void accept();
   void on_accept_failed(error_code ec);
@@ -473,7 +474,7 @@ void PendingAnswer::deliver(AdminResponse answer) {
 }
 
 Route AdminServer::Impl::find_route(std::string_view path) {
-  std::lock_guard lock(routes_mutex);
+  lumen::internal::MutexLock lock(routes_mutex);
   if (const auto exact = routes.find(path); exact != routes.end()) return exact->second;
   const Route* best = nullptr;
   std::size_t best_length = 0;
@@ -521,19 +522,19 @@ AdminServer::~AdminServer() {
 }
 
 void AdminServer::route(std::string path, AdminHandler handler) {
-  std::lock_guard lock(impl_->routes_mutex);
+  lumen::internal::MutexLock lock(impl_->routes_mutex);
   impl_->routes.insert_or_assign(std::move(path),
                                  Route{.sync = std::move(handler), .async = {}, .websocket = {}});
 }
 
 void AdminServer::route_async(std::string path, AsyncAdminHandler handler) {
-  std::lock_guard lock(impl_->routes_mutex);
+  lumen::internal::MutexLock lock(impl_->routes_mutex);
   impl_->routes.insert_or_assign(std::move(path),
                                  Route{.sync = {}, .async = std::move(handler), .websocket = {}});
 }
 
 void AdminServer::route_websocket(std::string path, WebSocketHandler handler) {
-  std::lock_guard lock(impl_->routes_mutex);
+  lumen::internal::MutexLock lock(impl_->routes_mutex);
   impl_->routes.insert_or_assign(
       std::move(path),
       Route{.sync = {},
@@ -543,7 +544,7 @@ void AdminServer::route_websocket(std::string path, WebSocketHandler handler) {
 
 void AdminServer::start() {
   Impl& s = *impl_;
-  std::lock_guard lock(s.lifecycle);
+  lumen::internal::MutexLock lock(s.lifecycle);
   if (s.started) return;
   error_code ec;
   const auto address = asio::ip::make_address(s.options.host, ec);
@@ -573,7 +574,7 @@ void AdminServer::start() {
 
 void AdminServer::stop() noexcept {
   Impl& s = *impl_;
-  std::lock_guard lock(s.lifecycle);
+  lumen::internal::MutexLock lock(s.lifecycle);
   if (!s.started || s.stopped) return;
   s.stopped = true;
   // Closing everything on the I/O thread ends every pending operation; run() then returns.

@@ -29,7 +29,7 @@ void post_to_connection(const WebSocketChannel::State& state, Work work) {
 
 bool WebSocketChannel::send(std::string text) const {
   State& s = *state_;
-  std::unique_lock lock(s.mutex);
+  lumen::internal::UniqueLock lock(s.mutex);
   if (s.closed) return false;
   if (s.outbox.size() >= s.max_queued) {
     s.closed = true;
@@ -48,7 +48,7 @@ bool WebSocketChannel::send(std::string text) const {
 void WebSocketChannel::close() const {
   State& s = *state_;
   {
-    std::lock_guard lock(s.mutex);
+    lumen::internal::MutexLock lock(s.mutex);
     if (s.closed) return;
     s.closed = true;
   }
@@ -56,7 +56,7 @@ void WebSocketChannel::close() const {
 }
 
 bool WebSocketChannel::is_open() const {
-  std::lock_guard lock(state_->mutex);
+  lumen::internal::MutexLock lock(state_->mutex);
   return !state_->closed;
 }
 
@@ -130,7 +130,7 @@ void WebSocketConnection::read() {
 void WebSocketConnection::write_next() {
   std::string* message = nullptr;
   {
-    std::lock_guard lock(state_->mutex);
+    lumen::internal::MutexLock lock(state_->mutex);
     if (state_->outbox.empty()) {
       state_->writing = false;
       return;
@@ -143,7 +143,7 @@ void WebSocketConnection::write_next() {
     std::optional<websocket::close_code> close_now;
     bool more = false;
     {
-      std::lock_guard lock(s.mutex);
+      lumen::internal::MutexLock lock(s.mutex);
       s.outbox.pop_front();
       if (ec) {  // the connection is broken: the read loop ends it
         s.closed = true;
@@ -164,7 +164,7 @@ void WebSocketConnection::write_next() {
 
 void WebSocketConnection::start_close(websocket::close_code code) {
   {
-    std::lock_guard lock(state_->mutex);
+    lumen::internal::MutexLock lock(state_->mutex);
     if (state_->writing) {  // the queued messages go first
       close_when_written_ = code;
       return;
@@ -187,7 +187,7 @@ void WebSocketConnection::abort() noexcept {
 
 void WebSocketConnection::mark_closed() {
   if (!state_) return;
-  std::lock_guard lock(state_->mutex);
+  lumen::internal::MutexLock lock(state_->mutex);
   state_->closed = true;
 }
 

@@ -23,6 +23,7 @@
 
 #include "descriptor_budget.hpp"
 #include "lumen/admin/admin_server.hpp"
+#include "lumen/core/internal/mutex.hpp"
 
 namespace lumen::admin {
 
@@ -35,10 +36,10 @@ struct WebSocketChannel::State {
   std::size_t max_queued = 0;
   std::uint64_t id = 0;
 
-  std::mutex mutex;
-  std::deque<std::string> outbox;  // front: being written while `writing`
-  bool writing = false;
-  bool closed = false;  // no more sends: closing, closed, or overflowed
+  lumen::internal::Mutex mutex;
+  std::deque<std::string> outbox LUMEN_GUARDED_BY(mutex);  // front: being written while `writing`
+  bool writing LUMEN_GUARDED_BY(mutex) = false;
+  bool closed LUMEN_GUARDED_BY(mutex) = false;  // no more sends: closing, closed, or overflowed
 };
 
 // What the connection reports to the server; the server outlives every connection's I/O.

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "lumen/core/fork_safety.hpp"
+#include "lumen/core/internal/mutex.hpp"
 
 namespace lumen::detail {
 
@@ -30,17 +31,15 @@ struct BackgroundWorker::Shared final : ForkAware, std::enable_shared_from_this<
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> idle{false};
 
-  std::mutex mutex;
+  lumen::internal::Mutex mutex;
   std::condition_variable wake_cv;   // the thread waits here
   std::condition_variable ended_cv;  // stop() waits here
-  // Guarded by mutex:
-  bool ended = false;
+  bool ended LUMEN_GUARDED_BY(mutex) = false;
   // Set when stop() gave up waiting: the step's owner may be gone, so it is not called again.
-  bool abandoned = false;
-  std::thread thread;
+  bool abandoned LUMEN_GUARDED_BY(mutex) = false;
+  std::thread thread LUMEN_GUARDED_BY(mutex);
 
-  // Requires mutex.
-  bool start_locked() noexcept {
+  bool start_locked() noexcept LUMEN_REQUIRES(mutex) {
     if (started.load(std::memory_order_relaxed) || stop_requested.load()) return true;
     try {
       thread = std::thread([self = shared_from_this()] { self->run(); });
@@ -60,16 +59,16 @@ struct BackgroundWorker::Shared final : ForkAware, std::enable_shared_from_this<
     for (;;) {
       WorkerEvent event;
       {
-        std::unique_lock lock(mutex);
+        lumen::internal::UniqueLock lock(mutex);
         auto ready = [&] {
           return stop_requested.load() || wake_pending.load() ||
                  (options.has_work && options.has_work());
         };
         idle.store(true);
         if (ticks) {
-          (void)clock.wait_until(lock, wake_cv, next_tick, ready);
+          (void)clock.wait_until(lock.native(), wake_cv, next_tick, ready);
         } else {
-          wake_cv.wait(lock, ready);
+          wake_cv.wait(lock.native(), ready);
         }
         idle.store(false, std::memory_order_relaxed);
         if (abandoned) break;
@@ -88,14 +87,14 @@ struct BackgroundWorker::Shared final : ForkAware, std::enable_shared_from_this<
       if (event == WorkerEvent::kStop) break;
       next_tick = clock.now() + options.period;
     }
-    std::lock_guard lock(mutex);
+    lumen::internal::MutexLock lock(mutex);
     ended = true;
     ended_cv.notify_all();
   }
 
-  void before_fork() noexcept override { mutex.lock(); }
-  void after_fork_in_parent() noexcept override { mutex.unlock(); }
-  void after_fork_in_child() noexcept override {
+  void before_fork() noexcept override LUMEN_ACQUIRE(mutex) { mutex.lock(); }
+  void after_fork_in_parent() noexcept override LUMEN_RELEASE(mutex) { mutex.unlock(); }
+  void after_fork_in_child() noexcept override LUMEN_RELEASE(mutex) {
     // The thread does not exist here; the std::thread naming it is overwritten, not destroyed
     // (destroying a joinable std::thread terminates). A condition variable may still list the
     // parent's waiters: rebuild both.
@@ -122,7 +121,7 @@ BackgroundWorker::~BackgroundWorker() {
 }
 
 bool BackgroundWorker::start() noexcept {
-  std::lock_guard lock(shared_->mutex);
+  lumen::internal::MutexLock lock(shared_->mutex);
   return shared_->start_locked();
 }
 
@@ -132,7 +131,7 @@ void BackgroundWorker::wake() noexcept {
   if (s.wake_pending.exchange(true)) return;
   // Taken and released so that the notify cannot fall between the thread's look at
   // wake_pending and its wait.
-  { std::lock_guard lock(s.mutex); }
+  { lumen::internal::MutexLock lock(s.mutex); }
   s.wake_cv.notify_one();
 }
 
@@ -140,7 +139,7 @@ bool BackgroundWorker::stop(Deadline deadline) noexcept {
   Shared& s = *shared_;
   std::thread thread;
   {
-    std::unique_lock lock(s.mutex);
+    lumen::internal::UniqueLock lock(s.mutex);
     s.stop_requested.store(true);
     s.wake_cv.notify_one();
     if (!s.thread.joinable()) return !s.started.load(std::memory_order_relaxed) || s.ended;
@@ -150,7 +149,8 @@ bool BackgroundWorker::stop(Deadline deadline) noexcept {
       s.thread.detach();
       return false;
     }
-    if (!s.clock.wait_until(lock, s.ended_cv, deadline, [&] { return s.ended; })) {
+    if (!s.clock.wait_until(lock.native(), s.ended_cv, deadline,
+                            [&]() LUMEN_REQUIRES(s.mutex) { return s.ended; })) {
       // The step hangs: leave the thread to finish it; it holds its own reference to `s`.
       s.abandoned = true;
       s.thread.detach();

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/stderr_line.hpp"
+#include "lumen/core/internal/mutex.hpp"
 
 namespace lumen::detail {
 namespace {
@@ -15,8 +16,8 @@ std::atomic<SdkLogLevel> level{SdkLogLevel::kInfo};
 // Variables and values warned about since the configuration read began; bounded (past the bound,
 // a repeated warning is written again rather than remembered).
 constexpr std::size_t kMaxRemembered = 256;
-std::mutex warned_mutex;
-std::set<std::string>& warned() {
+lumen::internal::Mutex warned_mutex;
+std::set<std::string>& warned() LUMEN_REQUIRES(warned_mutex) {
   static auto* set = new std::set<std::string>();  // never destroyed: usable from any destructor
   return *set;
 }
@@ -36,7 +37,7 @@ bool sdk_logs(SdkLogLevel l) noexcept {
 }
 
 void start_configuration_read() noexcept {
-  std::lock_guard lock(warned_mutex);
+  lumen::internal::MutexLock lock(warned_mutex);
   warned().clear();
 }
 
@@ -45,7 +46,7 @@ void warn_invalid_setting(std::string_view name, std::string_view value, std::st
   if (!sdk_logs(SdkLogLevel::kWarn)) return;
   try {
     {
-      std::lock_guard lock(warned_mutex);
+      lumen::internal::MutexLock lock(warned_mutex);
       std::string key = std::string(name) + '=' + std::string(value);
       if (warned().contains(key)) return;
       if (warned().size() < kMaxRemembered) warned().insert(std::move(key));

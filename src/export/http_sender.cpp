@@ -14,6 +14,7 @@
 #include "core/id_generator.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/core/fork_safety.hpp"
+#include "lumen/core/internal/mutex.hpp"
 #include "lumen/core/version.hpp"
 
 namespace lumen::exporters::detail {
@@ -122,9 +123,11 @@ struct HttpSender::Impl final : ForkAware {
   HttpSenderOptions options;
   const Clock& clock;
   std::atomic<bool> aborted{false};
-  std::mutex mutex;  // guards the handles' replacement and abort's wakeup; never held over I/O
+  // Guards the handles' replacement and abort's wakeup; never held over I/O.
+  lumen::internal::Mutex mutex;
   // Replaced in a forked child: a parent thread may have been waiting on it at fork time.
-  std::unique_ptr<std::condition_variable> wakeup = std::make_unique<std::condition_variable>();
+  std::unique_ptr<std::condition_variable> wakeup LUMEN_GUARDED_BY(mutex) =
+      std::make_unique<std::condition_variable>();
   CURL* easy = nullptr;
   CURLM* multi = nullptr;
   pid_t owner = 0;                        // the process that created the handles
@@ -180,9 +183,9 @@ struct HttpSender::Impl final : ForkAware {
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
-  void before_fork() noexcept override { mutex.lock(); }
-  void after_fork_in_parent() noexcept override { mutex.unlock(); }
-  void after_fork_in_child() noexcept override {
+  void before_fork() noexcept override LUMEN_ACQUIRE(mutex) { mutex.lock(); }
+  void after_fork_in_parent() noexcept override LUMEN_RELEASE(mutex) { mutex.unlock(); }
+  void after_fork_in_child() noexcept override LUMEN_RELEASE(mutex) {
     (void)wakeup.release();  // leaked on purpose: its state may name the parent's waiters
     wakeup = std::make_unique<std::condition_variable>();
     mutex.unlock();
@@ -229,7 +232,7 @@ struct HttpSender::Impl final : ForkAware {
 
   // Creates the handles on first use and again in a forked child. Returns false if libcurl fails.
   bool ensure_handles() {
-    std::lock_guard lock(mutex);
+    lumen::internal::MutexLock lock(mutex);
     const pid_t pid = getpid();
     if (easy != nullptr && owner == pid) return true;
     easy = curl_easy_init();
@@ -340,8 +343,8 @@ struct HttpSender::Impl final : ForkAware {
 
   // Sleeps until `until` unless abort() is called; false if aborted.
   bool sleep_until(Steady::time_point until) {
-    std::unique_lock lock(mutex);
-    return !clock.wait_until(lock, *wakeup, until, [this] { return aborted.load(); });
+    lumen::internal::UniqueLock lock(mutex);
+    return !clock.wait_until(lock.native(), *wakeup, until, [this] { return aborted.load(); });
   }
 
   HttpSendResult send(const std::string& body, Deadline deadline) {
@@ -413,7 +416,7 @@ struct HttpSender::Impl final : ForkAware {
 
   void abort() noexcept {
     aborted.store(true);
-    std::lock_guard lock(mutex);
+    lumen::internal::MutexLock lock(mutex);
     if (multi != nullptr && owner == getpid()) curl_multi_wakeup(multi);
     wakeup->notify_all();
   }

@@ -19,12 +19,12 @@ OtlpPostOutcome OtlpChannel::post(Deadline deadline) {
 }
 
 void OtlpChannel::set_last_error(std::string error) {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   last_error_ = std::move(error);
 }
 
 std::string OtlpChannel::last_error() const {
-  std::lock_guard lock(mutex_);
+  lumen::internal::MutexLock lock(mutex_);
   return last_error_;
 }
 

@@ -21,6 +21,7 @@
 #include "export/otlp_response.hpp"
 #include "export/otlp_sender.hpp"
 #include "export/rate_limited_reporter.hpp"
+#include "lumen/core/internal/mutex.hpp"
 #include "lumen/export/otlp_http_exporter.hpp"  // OtlpProtocol, OtlpCompression
 
 namespace lumen::exporters::detail {
@@ -91,8 +92,8 @@ class OtlpChannel {
   std::atomic<bool> shut_down_{false};
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> retries_{0};
-  mutable std::mutex mutex_;
-  std::string last_error_;  // guarded by mutex_
+  mutable lumen::internal::Mutex mutex_;
+  std::string last_error_ LUMEN_GUARDED_BY(mutex_);
 };
 
 }  // namespace lumen::exporters::detail

@@ -9,6 +9,7 @@
 #include "export/otlp_json_encoder.hpp"
 #include "export/otlp_proto_encoder.hpp"
 #include "lumen/core/error.hpp"
+#include "lumen/core/internal/mutex.hpp"
 
 namespace lumen::exporters {
 namespace {
@@ -38,8 +39,8 @@ struct OtlpHttpExporter::State {
   std::atomic<std::uint64_t> spans_exported{0};
   std::atomic<std::uint64_t> spans_failed{0};
 
-  std::mutex mutex;
-  std::set<std::string> partial_messages_seen;  // guarded by mutex
+  lumen::internal::Mutex mutex;
+  std::set<std::string> partial_messages_seen LUMEN_GUARDED_BY(mutex);
 
   void fail(std::size_t spans, const std::string& reason) {
     spans_failed.fetch_add(spans, std::memory_order_relaxed);
@@ -64,7 +65,7 @@ struct OtlpHttpExporter::State {
     bool remembered = false;
     if (rejected > 0) channel.set_last_error(line.substr(7));  // without the "lumen: " prefix
     {
-      std::lock_guard lock(mutex);
+      lumen::internal::MutexLock lock(mutex);
       remembered = partial_messages_seen.contains(partial.message);
       if (!remembered && partial_messages_seen.size() < kMaxRememberedMessages) {
         partial_messages_seen.insert(partial.message);

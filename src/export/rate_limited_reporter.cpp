@@ -10,7 +10,7 @@ namespace lumen::exporters::detail {
 void RateLimitedReporter::report(std::string line, std::uint64_t dropped) noexcept {
   try {
     {
-      std::lock_guard lock(mutex_);
+      lumen::internal::MutexLock lock(mutex_);
       const std::uint64_t now_ns = clock_.monotonic_ns();
       const auto interval_ns = static_cast<std::uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(interval_).count());

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "lumen/core/clock.hpp"
+#include "lumen/core/internal/mutex.hpp"
 
 namespace lumen::exporters::detail {
 
@@ -42,11 +43,11 @@ class RateLimitedReporter {
   const std::chrono::milliseconds interval_;
   const Clock& clock_;
   const char* const dropped_unit_;
-  std::mutex mutex_;
-  bool reported_once_ = false;           // guarded by mutex_
-  std::uint64_t last_report_ns_ = 0;     // guarded by mutex_
-  std::uint64_t held_back_ = 0;          // guarded by mutex_
-  std::uint64_t held_back_dropped_ = 0;  // guarded by mutex_
+  lumen::internal::Mutex mutex_;
+  bool reported_once_ LUMEN_GUARDED_BY(mutex_) = false;
+  std::uint64_t last_report_ns_ LUMEN_GUARDED_BY(mutex_) = 0;
+  std::uint64_t held_back_ LUMEN_GUARDED_BY(mutex_) = 0;
+  std::uint64_t held_back_dropped_ LUMEN_GUARDED_BY(mutex_) = 0;
 };
 
 // A sink that writes each line to `stream`; for options that name an std::ostream (null: stderr).

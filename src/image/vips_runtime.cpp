@@ -5,16 +5,18 @@
 #include <mutex>
 
 #include "lumen/core/error.hpp"
+#include "lumen/core/internal/mutex.hpp"
 
 namespace lumen::image {
 namespace {
 
 std::once_flag g_started;
 bool g_start_failed = false;
-std::mutex g_settings_mutex;
-bool g_configured = false;
+lumen::internal::Mutex g_settings_mutex;
+bool g_configured LUMEN_GUARDED_BY(g_settings_mutex) = false;
 
-void apply(const LibvipsSettings& settings) {
+// One writer of libvips' global settings at a time.
+void apply(const LibvipsSettings& settings) LUMEN_REQUIRES(g_settings_mutex) {
   vips_cache_set_max(settings.cache_max_operations);
   vips_cache_set_max_mem(settings.cache_max_memory);
   vips_cache_set_max_files(settings.cache_max_files);
@@ -44,14 +46,14 @@ void start() {
 
 void configure_libvips(const LibvipsSettings& settings) {
   start();
-  std::lock_guard lock(g_settings_mutex);
+  lumen::internal::MutexLock lock(g_settings_mutex);
   apply(settings);
   g_configured = true;
 }
 
 void ensure_libvips_started() {
   start();
-  std::lock_guard lock(g_settings_mutex);
+  lumen::internal::MutexLock lock(g_settings_mutex);
   if (!g_configured) {
     apply(LibvipsSettings{});
     g_configured = true;

@@ -9,6 +9,7 @@
 
 #include "core/background_worker.hpp"
 #include "lumen/core/error.hpp"
+#include "lumen/core/internal/mutex.hpp"
 
 namespace lumen::log {
 namespace {
@@ -27,15 +28,16 @@ struct BatchLogSink::State {
   const BatchLogSinkOptions options;
   const Clock* const clock;
 
-  std::mutex mutex;
+  lumen::internal::Mutex mutex;
   std::condition_variable done;  // flushes wait on it
-  // Guarded by mutex:
-  std::deque<LogRecordData> queue;
-  std::uint64_t enqueued = 0;      // records ever queued
-  std::uint64_t handled = 0;       // records taken from the queue whose export has returned
-  std::uint64_t flush_target = 0;  // export without waiting until `handled` reaches it
-  bool closed = false;             // shutdown began: write() drops
-  bool worker_finished = false;
+  std::deque<LogRecordData> queue LUMEN_GUARDED_BY(mutex);
+  std::uint64_t enqueued LUMEN_GUARDED_BY(mutex) = 0;  // records ever queued
+  // Records taken from the queue whose export has returned.
+  std::uint64_t handled LUMEN_GUARDED_BY(mutex) = 0;
+  // Export without waiting until `handled` reaches it.
+  std::uint64_t flush_target LUMEN_GUARDED_BY(mutex) = 0;
+  bool closed LUMEN_GUARDED_BY(mutex) = false;  // shutdown began: write() drops
+  bool worker_finished LUMEN_GUARDED_BY(mutex) = false;
 
   std::atomic<std::uint64_t> queued{0};
   std::atomic<std::uint64_t> dropped{0};
@@ -47,7 +49,7 @@ struct BatchLogSink::State {
   // schedule delay since the last step) whatever is waiting, one batch at least.
   void step(lumen::detail::WorkerEvent event) {
     std::vector<LogRecordData> batch;
-    std::unique_lock lock(mutex);
+    lumen::internal::UniqueLock lock(mutex);
     bool tick = event == lumen::detail::WorkerEvent::kTick;
     while (!queue.empty() &&
            (tick || queue.size() >= options.max_export_batch_size || flush_target > handled)) {
@@ -85,13 +87,13 @@ struct BatchLogSink::State {
 
   // Waits until what was queued before the call is exported, or the deadline.
   bool flush_until(Deadline deadline, lumen::detail::BackgroundWorker& worker) {
-    std::unique_lock lock(mutex);
+    lumen::internal::UniqueLock lock(mutex);
     const std::uint64_t target = enqueued;
     flush_target = std::max(flush_target, target);
     lock.unlock();
     worker.wake();
     lock.lock();
-    return clock->wait_until(lock, done, deadline, [&] {
+    return clock->wait_until(lock.native(), done, deadline, [&]() LUMEN_REQUIRES(mutex) {
       return handled >= target || worker_finished;
     }) && handled >= target;
   }
@@ -137,7 +139,7 @@ bool BatchLogSink::write(const FormattedRecord& record) {
   }
   bool wake_worker = false;
   {
-    std::lock_guard lock(s.mutex);
+    lumen::internal::MutexLock lock(s.mutex);
     if (s.closed || s.queue.size() >= s.options.max_queue_size) {
       s.dropped.fetch_add(1, std::memory_order_relaxed);
       return false;
@@ -168,7 +170,7 @@ bool BatchLogSink::force_flush(std::chrono::milliseconds timeout) {
 bool BatchLogSink::shutdown(std::chrono::milliseconds timeout) {
   State& s = *state_;
   {
-    std::lock_guard lock(s.mutex);
+    lumen::internal::MutexLock lock(s.mutex);
     if (s.closed) return true;
     s.closed = true;
   }
@@ -176,7 +178,7 @@ bool BatchLogSink::shutdown(std::chrono::milliseconds timeout) {
   const bool flushed = s.flush_until(deadline, *worker_);
   std::size_t left = 0;
   {
-    std::lock_guard lock(s.mutex);
+    lumen::internal::MutexLock lock(s.mutex);
     left = s.queue.size();  // the deadline passed first: these are never exported
     s.queue.clear();
   }

@@ -16,6 +16,7 @@
 #include "log/repeat_limiter.hpp"
 #include "lumen/core/context.hpp"
 #include "lumen/core/error.hpp"
+#include "lumen/core/internal/mutex.hpp"
 
 namespace lumen::log {
 namespace detail {
@@ -64,7 +65,7 @@ class LoggerCore {
               const std::string* bound) {
     if (stopped_.load(std::memory_order_relaxed)) return;
     if (!options_.asynchronous) {
-      std::lock_guard lock(sync_mutex_);
+      lumen::internal::MutexLock lock(sync_mutex_);
       fill(sync_slot_, level, message, fields, count, bound);
       if (handle(sync_slot_)) dispatch(formatted_);
       flush_sinks();
@@ -93,7 +94,7 @@ class LoggerCore {
     const std::uint64_t deadline =
         monotonic_ns() + static_cast<std::uint64_t>(timeout.count()) * 1'000'000ULL;
     if (!options_.asynchronous) {
-      std::lock_guard lock(sync_mutex_);
+      lumen::internal::MutexLock lock(sync_mutex_);
       flush_sinks();
       return true;
     }
@@ -107,17 +108,18 @@ class LoggerCore {
     s->marker = seq;
     RecordRing::publish(*s, pos);
     wake();
-    std::unique_lock lock(mutex_);
+    lumen::internal::UniqueLock lock(mutex_);
     const std::uint64_t now = monotonic_ns();
-    return flushed_cv_.wait_for(lock, std::chrono::nanoseconds(deadline > now ? deadline - now : 0),
-                                [&] { return flushed_ >= seq; });
+    return flushed_cv_.wait_for(lock.native(),
+                                std::chrono::nanoseconds(deadline > now ? deadline - now : 0),
+                                [&]() LUMEN_REQUIRES(mutex_) { return flushed_ >= seq; });
   }
 
   bool shutdown(std::chrono::milliseconds timeout) {
     if (stopped_.exchange(true)) return true;
     const bool flushed = flush(timeout);
     {
-      std::lock_guard lock(mutex_);
+      lumen::internal::MutexLock lock(mutex_);
       stop_ = true;
     }
     wake_cv_.notify_one();
@@ -162,9 +164,10 @@ class LoggerCore {
       // Park until the writer frees slots; the timeout covers a notification that raced.
       waiters_.fetch_add(1, std::memory_order_seq_cst);
       {
-        std::unique_lock lock(mutex_);
+        lumen::internal::UniqueLock lock(mutex_);
         if (sleeping_.load(std::memory_order_relaxed)) wake_cv_.notify_one();
-        space_cv_.wait_for(lock, std::chrono::milliseconds(1), [&] { return ring_.has_room(); });
+        space_cv_.wait_for(lock.native(), std::chrono::milliseconds(1),
+                           [&] { return ring_.has_room(); });
       }
       waiters_.fetch_sub(1, std::memory_order_relaxed);
     }
@@ -198,7 +201,7 @@ class LoggerCore {
   }
 
   void wake() {
-    { std::lock_guard lock(mutex_); }
+    { lumen::internal::MutexLock lock(mutex_); }
     wake_cv_.notify_one();
   }
 
@@ -226,14 +229,14 @@ class LoggerCore {
         if (formatted) dispatch(formatted_);
       }
       if (n > 0 && waiters_.load(std::memory_order_seq_cst) > 0) {
-        { std::lock_guard lock(mutex_); }
+        { lumen::internal::MutexLock lock(mutex_); }
         space_cv_.notify_all();
       }
       report_drops(false);
       if (marker != 0 || (n == 0 && unflushed_ > 0) || unflushed_ >= kFlushEvery) flush_sinks();
       if (marker != 0) {
         {
-          std::lock_guard lock(mutex_);
+          lumen::internal::MutexLock lock(mutex_);
           flushed_ = std::max(flushed_, marker);
         }
         flushed_cv_.notify_all();
@@ -245,11 +248,11 @@ class LoggerCore {
         std::this_thread::yield();
         continue;
       }
-      std::unique_lock lock(mutex_);
+      lumen::internal::UniqueLock lock(mutex_);
       if (stop_ && ring_.size_approx() == 0) break;
       sleeping_.store(true, std::memory_order_seq_cst);
       if (ring_.size_approx() == 0 && !stop_) {
-        wake_cv_.wait_for(lock, std::chrono::milliseconds(50));
+        wake_cv_.wait_for(lock.native(), std::chrono::milliseconds(50));
       }
       sleeping_.store(false, std::memory_order_relaxed);
     }
@@ -378,13 +381,13 @@ class LoggerCore {
 
   RecordRing ring_;
 
-  std::mutex mutex_;
+  lumen::internal::Mutex mutex_;
   std::condition_variable wake_cv_;
   std::condition_variable flushed_cv_;
   std::condition_variable space_cv_;
   std::atomic<int> waiters_{0};
-  bool stop_ = false;
-  std::uint64_t flushed_ = 0;
+  bool stop_ LUMEN_GUARDED_BY(mutex_) = false;
+  std::uint64_t flushed_ LUMEN_GUARDED_BY(mutex_) = 0;
   std::atomic<std::uint64_t> flush_requested_{0};
   std::atomic<bool> sleeping_{false};
   std::atomic<bool> stopped_{false};
@@ -393,8 +396,8 @@ class LoggerCore {
   static_assert(std::atomic<bool>::is_always_lock_free);
   std::thread writer_;
 
-  std::mutex sync_mutex_;
-  Slot sync_slot_;
+  lumen::internal::Mutex sync_mutex_;
+  Slot sync_slot_ LUMEN_GUARDED_BY(sync_mutex_);
 
   // Writer-only state (or under sync_mutex_ in synchronous mode).
   RecordData data_;  // for the sinks that want records as data

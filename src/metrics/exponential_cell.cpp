@@ -109,7 +109,7 @@ void ExponentialCell::downscale_locked(std::int32_t by) noexcept {
 
 void ExponentialCell::record(double v) noexcept {
   if (!std::isfinite(v)) return;
-  std::lock_guard lock(mu_);
+  lumen::internal::MutexLock lock(mu_);
   if (v == 0) {
     ++zero_count_;
   } else {
@@ -139,7 +139,7 @@ void ExponentialCell::record(double v) noexcept {
 }
 
 void ExponentialCell::collect(ExponentialHistogramPoint& point) const {
-  std::lock_guard lock(mu_);
+  lumen::internal::MutexLock lock(mu_);
   point.scale = scale_;
   point.zero_count = zero_count_;
   point.positive.offset = positive_.offset;

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <vector>
 
+#include "lumen/core/internal/mutex.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/metrics/metric_data.hpp"
 
@@ -51,20 +52,20 @@ class ExponentialCell {
     std::int32_t offset = 0;
     std::vector<std::uint64_t> counts;
   };
-  bool add(Range& range, std::int32_t index) noexcept;
-  void downscale_locked(std::int32_t by) noexcept;
+  bool add(Range& range, std::int32_t index) noexcept LUMEN_REQUIRES(mu_);
+  void downscale_locked(std::int32_t by) noexcept LUMEN_REQUIRES(mu_);
   static void downscale_range(Range& range, std::int32_t by) noexcept;
 
   const std::uint32_t max_size_;
-  mutable std::mutex mu_;
-  std::int32_t scale_;
-  std::uint64_t zero_count_ = 0;
-  std::uint64_t count_ = 0;
-  double sum_ = 0;
-  double min_ = 0;
-  double max_ = 0;
-  Range positive_;
-  Range negative_;
+  mutable lumen::internal::Mutex mu_;
+  std::int32_t scale_ LUMEN_GUARDED_BY(mu_);
+  std::uint64_t zero_count_ LUMEN_GUARDED_BY(mu_) = 0;
+  std::uint64_t count_ LUMEN_GUARDED_BY(mu_) = 0;
+  double sum_ LUMEN_GUARDED_BY(mu_) = 0;
+  double min_ LUMEN_GUARDED_BY(mu_) = 0;
+  double max_ LUMEN_GUARDED_BY(mu_) = 0;
+  Range positive_ LUMEN_GUARDED_BY(mu_);
+  Range negative_ LUMEN_GUARDED_BY(mu_);
 };
 
 }  // namespace lumen::metrics::detail

@@ -231,7 +231,7 @@ void InstrumentState::insert_into(Table& table, Series* series) noexcept {
 }
 
 Series* InstrumentState::insert_slow(const CanonicalAttrs& canon) {
-  std::lock_guard lock(mu_);
+  lumen::internal::MutexLock lock(mu_);
   Table* t = table_.load(std::memory_order_relaxed);
   for (std::size_t i = canon.hash() & t->mask;; i = (i + 1) & t->mask) {
     Series* s = t->slots[i].load(std::memory_order_relaxed);
@@ -281,14 +281,14 @@ Attributes InstrumentState::to_attributes(const std::vector<StoredAttr>& attrs) 
 }
 
 std::uint64_t InstrumentState::add_callback(ObservableCallback callback) {
-  std::lock_guard lock(callbacks_mu_);
+  lumen::internal::MutexLock lock(callbacks_mu_);
   const std::uint64_t id = next_callback_id_++;
   callbacks_.emplace(id, std::move(callback));
   return id;
 }
 
 void InstrumentState::remove_callback(std::uint64_t id) noexcept {
-  std::lock_guard lock(callbacks_mu_);
+  lumen::internal::MutexLock lock(callbacks_mu_);
   callbacks_.erase(id);
 }
 
@@ -368,7 +368,7 @@ bool InstrumentState::collect(MetricData& out, std::uint64_t now_ns) {
   if (is_observable()) {
     std::vector<Observation> observations;
     {
-      std::lock_guard lock(callbacks_mu_);
+      lumen::internal::MutexLock lock(callbacks_mu_);
       observations_ = &observations;
       ObserverResult result(this);
       for (auto& [id, callback] : callbacks_) {
@@ -393,7 +393,7 @@ bool InstrumentState::collect(MetricData& out, std::uint64_t now_ns) {
 
   std::vector<Series*> series;
   {
-    std::lock_guard lock(mu_);
+    lumen::internal::MutexLock lock(mu_);
     series.reserve(series_.size() + 1);
     for (const auto& s : series_) series.push_back(s.get());
   }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "lumen/core/clock.hpp"
+#include "lumen/core/internal/mutex.hpp"
 #include "lumen/metrics/instruments.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/metrics/metric_data.hpp"
@@ -115,14 +116,14 @@ class InstrumentState {
   std::atomic<bool> overflow_used_{false};
   std::unique_ptr<Series> overflow_;
 
-  std::mutex mu_;  // inserts and collection
-  std::vector<std::unique_ptr<Table>> tables_;
-  std::vector<std::unique_ptr<Series>> series_;
+  lumen::internal::Mutex mu_;  // inserts and collection
+  std::vector<std::unique_ptr<Table>> tables_ LUMEN_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<Series>> series_ LUMEN_GUARDED_BY(mu_);
 
   // Observable instruments.
-  std::mutex callbacks_mu_;
-  std::map<std::uint64_t, ObservableCallback> callbacks_;
-  std::uint64_t next_callback_id_ = 1;
+  lumen::internal::Mutex callbacks_mu_;
+  std::map<std::uint64_t, ObservableCallback> callbacks_ LUMEN_GUARDED_BY(callbacks_mu_);
+  std::uint64_t next_callback_id_ LUMEN_GUARDED_BY(callbacks_mu_) = 1;
   struct Observation {
     std::uint64_t hash;
     std::vector<StoredAttr> attrs;

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "lumen/core/error.hpp"
+#include "lumen/core/internal/mutex.hpp"
 #include "metrics/exponential_cell.hpp"
 #include "metrics/instrument_state.hpp"
 
@@ -74,7 +75,7 @@ class MeterProviderState {
         clock_(options_.clock != nullptr ? options_.clock : &SystemClock::instance()) {}
 
   Meter& meter(std::string_view name) {
-    std::lock_guard lock(mu_);
+    lumen::internal::MutexLock lock(mu_);
     for (Meter& m : meters_) {
       if (m.name() == name) return m;
     }
@@ -138,7 +139,7 @@ class MeterProviderState {
     validate_bounds(name, config.bounds);
     if (config.exponential) validate_exponential(name, *config.exponential);
 
-    std::lock_guard lock(mu_);
+    lumen::internal::MutexLock lock(mu_);
     for (const auto& existing : instruments_) {
       const detail::InstrumentConfig& c = existing->config();
       if (c.scope != scope || c.name != config.name) continue;
@@ -154,10 +155,10 @@ class MeterProviderState {
   }
 
   MetricsSnapshot collect() {
-    std::lock_guard collect_lock(collect_mu_);
+    lumen::internal::MutexLock collect_lock(collect_mu_);
     std::vector<detail::InstrumentState*> instruments;
     {
-      std::lock_guard lock(mu_);
+      lumen::internal::MutexLock lock(mu_);
       for (const auto& i : instruments_) instruments.push_back(i.get());
     }
     MetricsSnapshot snap;
@@ -175,10 +176,10 @@ class MeterProviderState {
  private:
   MeterProviderOptions options_;
   const Clock* clock_;
-  std::mutex mu_;
-  std::deque<Meter> meters_;
-  std::vector<std::unique_ptr<detail::InstrumentState>> instruments_;
-  std::mutex collect_mu_;
+  lumen::internal::Mutex mu_;
+  std::deque<Meter> meters_ LUMEN_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<detail::InstrumentState>> instruments_ LUMEN_GUARDED_BY(mu_);
+  lumen::internal::Mutex collect_mu_;
 };
 
 detail::InstrumentState* Meter::instrument(std::string_view name, InstrumentKind kind,

@@ -7,6 +7,7 @@
 
 #include "core/background_worker.hpp"
 #include "lumen/core/error.hpp"
+#include "lumen/core/internal/mutex.hpp"
 #include "lumen/metrics/temporality.hpp"
 
 namespace lumen::metrics {
@@ -32,14 +33,16 @@ struct PeriodicMetricReader::State {
   std::atomic<std::uint64_t> failures{0};
   std::atomic<std::uint64_t> last_duration_ns{0};
 
-  std::mutex mutex;  // guards what follows
+  lumen::internal::Mutex mutex;
   std::condition_variable done;
-  std::uint64_t requested = 0;  // on-demand exports asked for (flush, shutdown)
-  std::uint64_t completed = 0;  // on-demand exports finished
-  bool last_ok = false;         // result of the on-demand export numbered `completed`
-  Deadline request_deadline = Deadline::max();
-  bool stopping = false;
-  bool worker_exited = false;
+  // On-demand exports asked for (flush, shutdown).
+  std::uint64_t requested LUMEN_GUARDED_BY(mutex) = 0;
+  std::uint64_t completed LUMEN_GUARDED_BY(mutex) = 0;  // on-demand exports finished
+  // The result of the on-demand export numbered `completed`.
+  bool last_ok LUMEN_GUARDED_BY(mutex) = false;
+  Deadline request_deadline LUMEN_GUARDED_BY(mutex) = Deadline::max();
+  bool stopping LUMEN_GUARDED_BY(mutex) = false;
+  bool worker_exited LUMEN_GUARDED_BY(mutex) = false;
 
   // One collection and export; never throws.
   bool export_once(Deadline deadline) noexcept {
@@ -63,7 +66,7 @@ struct PeriodicMetricReader::State {
 
   // The worker's step: a periodic export on a tick, an on-demand one when flush or shutdown asked.
   void step(lumen::detail::WorkerEvent event) noexcept {
-    std::unique_lock lock(mutex);
+    lumen::internal::UniqueLock lock(mutex);
     const bool on_demand = requested > completed;
     // Once shutdown has begun, only the export it asked for is made.
     if (on_demand || (event == lumen::detail::WorkerEvent::kTick && !stopping)) {
@@ -144,15 +147,16 @@ PeriodicMetricReader::~PeriodicMetricReader() {
 bool PeriodicMetricReader::force_flush(std::chrono::milliseconds timeout) {
   State& s = *state_;
   const Deadline deadline = s.clock.now() + timeout;
-  std::unique_lock lock(s.mutex);
+  lumen::internal::UniqueLock lock(s.mutex);
   if (s.stopping) return false;
   const std::uint64_t generation = ++s.requested;
   s.request_deadline = deadline;
   lock.unlock();
   worker_->wake();
   lock.lock();
-  if (!s.clock.wait_until(lock, s.done, deadline,
-                          [&] { return s.completed >= generation || s.worker_exited; })) {
+  if (!s.clock.wait_until(lock.native(), s.done, deadline, [&]() LUMEN_REQUIRES(s.mutex) {
+        return s.completed >= generation || s.worker_exited;
+      })) {
     return false;
   }
   return s.completed >= generation && s.last_ok;
@@ -163,7 +167,7 @@ bool PeriodicMetricReader::shutdown(std::chrono::milliseconds timeout) {
   const Deadline deadline = s.clock.now() + timeout;
   std::uint64_t generation;
   {
-    std::lock_guard lock(s.mutex);
+    lumen::internal::MutexLock lock(s.mutex);
     if (s.stopping) return false;
     s.stopping = true;
     generation = ++s.requested;
@@ -172,9 +176,9 @@ bool PeriodicMetricReader::shutdown(std::chrono::milliseconds timeout) {
   worker_->wake();
   bool exported;
   {
-    std::unique_lock lock(s.mutex);
-    const auto finished = [&] { return s.completed >= generation; };
-    exported = s.clock.wait_until(lock, s.done, deadline, finished);
+    lumen::internal::UniqueLock lock(s.mutex);
+    const auto finished = [&]() LUMEN_REQUIRES(s.mutex) { return s.completed >= generation; };
+    exported = s.clock.wait_until(lock.native(), s.done, deadline, finished);
     if (!exported) {
       // The export ignores its deadline (or the collector hangs it): abort it and give the worker
       // a moment to see that, so that what it reports about the failure (to a sink the caller may
@@ -182,7 +186,7 @@ bool PeriodicMetricReader::shutdown(std::chrono::milliseconds timeout) {
       lock.unlock();
       s.exporter->shutdown(s.clock.now());
       lock.lock();
-      exported = s.clock.wait_until(lock, s.done, s.clock.now() + kAbortGrace, finished);
+      exported = s.clock.wait_until(lock.native(), s.done, s.clock.now() + kAbortGrace, finished);
     }
   }
   if (!exported) {
@@ -193,7 +197,7 @@ bool PeriodicMetricReader::shutdown(std::chrono::milliseconds timeout) {
   }
   // The export asked for has been made: the worker's last step has nothing left to do.
   const bool stopped = worker_->stop(s.clock.now() + kAbortGrace);
-  std::unique_lock lock(s.mutex);
+  lumen::internal::UniqueLock lock(s.mutex);
   const bool ok = s.last_ok && stopped;
   lock.unlock();
   s.exporter->shutdown(s.clock.now() + timeout);

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "lumen/core/context.hpp"
+#include "lumen/core/internal/mutex.hpp"
 
 namespace lumen::perf::detail {
 namespace {
@@ -27,13 +28,13 @@ class BatchState final : public BatchRun {
         deadlines_(n),
         context_(Context::current()) {}
 
-  std::mutex mu;
+  lumen::internal::Mutex mu;
   std::condition_variable work_cv;  // workers: an item is queued, or the run is over
   std::condition_variable done_cv;  // coordinator: an item finished
 
   bool commit(std::size_t i, void (*write)(void*), void* ctx) {
     {
-      std::lock_guard lock(mu);
+      lumen::internal::MutexLock lock(mu);
       if (slots_[i] != Slot::kRunning) return false;
       write(ctx);
       slots_[i] = Slot::kDone;
@@ -47,11 +48,11 @@ class BatchState final : public BatchRun {
   // The caller's thread: hands items to workers batch by batch and times them out.
   std::vector<bool> coordinate(const std::shared_ptr<BatchState>& self, std::size_t batch_size,
                                std::size_t concurrency) {
+    lumen::internal::UniqueLock lock(mu);
     const std::size_t n = slots_.size();
     std::size_t next = 0;
     std::size_t batch_start = 0;  // every item before it has an outcome: scans start here
     std::size_t batch_end = std::min(n, batch_size == 0 ? n : batch_size);
-    std::unique_lock lock(mu);
     while (finished_ < n) {
       bool queued = false;
       while (in_flight_ < concurrency && next < batch_end) {
@@ -85,9 +86,10 @@ class BatchState final : public BatchRun {
       }
       const std::size_t before = finished_;
       if (earliest) {
-        done_cv.wait_until(lock, *earliest, [&] { return finished_ != before; });
+        done_cv.wait_until(lock.native(), *earliest,
+                           [&]() LUMEN_REQUIRES(mu) { return finished_ != before; });
       } else {
-        done_cv.wait(lock, [&] {
+        done_cv.wait(lock.native(), [&]() LUMEN_REQUIRES(mu) {
           if (finished_ != before) return true;
           for (std::size_t i = batch_start; i < next; ++i) {
             if (slots_[i] == Slot::kRunning) return true;  // a worker started one: get its deadline
@@ -115,9 +117,9 @@ class BatchState final : public BatchRun {
  private:
   void work() {
     auto scope = context_.activate();
-    std::unique_lock lock(mu);
+    lumen::internal::UniqueLock lock(mu);
     for (;;) {
-      work_cv.wait(lock, [&] { return over_ || !ready_.empty(); });
+      work_cv.wait(lock.native(), [&]() LUMEN_REQUIRES(mu) { return over_ || !ready_.empty(); });
       if (ready_.empty()) return;  // over
       const std::size_t i = ready_.front();
       ready_.pop_front();
@@ -134,13 +136,13 @@ class BatchState final : public BatchRun {
 
   std::function<void(std::size_t, BatchRun&)> run_;
   const std::chrono::nanoseconds timeout_;
-  std::vector<Slot> slots_;
-  std::vector<SteadyTime> deadlines_;
-  std::deque<std::size_t> ready_;
-  std::size_t in_flight_ = 0;  // queued or running
-  std::size_t finished_ = 0;   // done or timed out
-  std::size_t idle_ = 0;       // workers waiting for an item
-  bool over_ = false;
+  std::vector<Slot> slots_ LUMEN_GUARDED_BY(mu);
+  std::vector<SteadyTime> deadlines_ LUMEN_GUARDED_BY(mu);
+  std::deque<std::size_t> ready_ LUMEN_GUARDED_BY(mu);
+  std::size_t in_flight_ LUMEN_GUARDED_BY(mu) = 0;  // queued or running
+  std::size_t finished_ LUMEN_GUARDED_BY(mu) = 0;   // done or timed out
+  std::size_t idle_ LUMEN_GUARDED_BY(mu) = 0;       // workers waiting for an item
+  bool over_ LUMEN_GUARDED_BY(mu) = false;
   Context context_;
 };
 

@@ -8,7 +8,7 @@ void CoalescerShards::refresh(std::string_view key, CoalescerCore::Ticket ticket
                               std::function<std::shared_ptr<const void>()> work) {
   bool queued = false;
   {
-    std::lock_guard lock(refresh_mu_);
+    lumen::internal::MutexLock lock(refresh_mu_);
     if (refresh_queue_.size() < kMaxQueuedRefreshes && !refresh_worker_.stopping()) {
       refresh_queue_.push_back(
           {std::string(key), std::move(ticket), std::move(work), Context::current()});
@@ -27,7 +27,7 @@ void CoalescerShards::refresh(std::string_view key, CoalescerCore::Ticket ticket
 }
 
 void CoalescerShards::refresh_step(lumen::detail::WorkerEvent event) {
-  std::unique_lock lock(refresh_mu_);
+  lumen::internal::UniqueLock lock(refresh_mu_);
   // Runs what is queued until it is told to stop (a refresh under way finishes first).
   while (event != lumen::detail::WorkerEvent::kStop && !refresh_worker_.stopping() &&
          !refresh_queue_.empty()) {

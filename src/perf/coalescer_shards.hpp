@@ -23,6 +23,7 @@
 
 #include "core/background_worker.hpp"
 #include "lumen/core/context.hpp"
+#include "lumen/core/internal/mutex.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/perf/request_coalescer.hpp"
 #include "perf/entry_table.hpp"
@@ -32,14 +33,15 @@ namespace lumen::perf::detail {
 
 // One execution in progress, shared by its leader and its waiters.
 struct Flight {
-  std::mutex mu;
+  lumen::internal::Mutex mu;
   std::condition_variable cv;
-  bool done = false;
-  std::shared_ptr<const void> value;
-  std::exception_ptr error;
-  SpanContext leader_span;
+  bool done LUMEN_GUARDED_BY(mu) = false;
+  std::shared_ptr<const void> value LUMEN_GUARDED_BY(mu);
+  std::exception_ptr error LUMEN_GUARDED_BY(mu);
+  SpanContext leader_span LUMEN_GUARDED_BY(mu);
   bool cacheable = true;  // guarded by the shard's mutex; an invalidate during the flight clears it
-  std::vector<std::function<void()>> callbacks;  // asynchronous waiters, called once done
+  std::vector<std::function<void()>> callbacks
+      LUMEN_GUARDED_BY(mu);  // asynchronous waiters, called once done
 };
 
 struct HashedKey {
@@ -225,8 +227,8 @@ class CoalescerShards {
   std::atomic<std::uint64_t> shared_skipped_{0};
   const std::uint64_t grace_ns_ = to_ns(opt_.stale_grace);
   std::atomic<std::uint64_t> refresh_drops_{0};
-  std::mutex refresh_mu_;
-  std::deque<RefreshTask> refresh_queue_;  // guarded by refresh_mu_
+  lumen::internal::Mutex refresh_mu_;
+  std::deque<RefreshTask> refresh_queue_ LUMEN_GUARDED_BY(refresh_mu_);
   // Started by the first refresh (wake starts it); after fork, by the child's first refresh.
   lumen::detail::BackgroundWorker refresh_worker_{
       {.name = "lumen-refresh", .restart_in_child = false},

@@ -1,4 +1,5 @@
 #include "lumen/perf/micro_batcher.hpp"
+#include "lumen/core/internal/mutex.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -22,12 +23,12 @@ struct MicroBatchCore::State {
   MicroAcquire acquire;
   MicroBulk bulk;
   MicroBatcherOptions opt;
-  std::mutex mu;
+  lumen::internal::Mutex mu;
   // One condition for both "a batch filled up" (its leader) and "a batch was answered" (its
   // callers); both are rare next to the bulk call they bracket.
   std::condition_variable cv;
-  std::shared_ptr<Batch> open;
-  MicroBatcherStats stats;
+  std::shared_ptr<Batch> open LUMEN_GUARDED_BY(mu);
+  MicroBatcherStats stats LUMEN_GUARDED_BY(mu);
 };
 
 MicroBatchCore::MicroBatchCore(MicroAcquire acquire, MicroBulk bulk, MicroBatcherOptions options)
@@ -46,7 +47,7 @@ MicroBatchCore::~MicroBatchCore() = default;
 void MicroBatchCore::submit(const std::shared_ptr<MicroSlot>& slot) {
   State& s = *state_;
   const Clock& clock = *s.opt.clock;
-  std::unique_lock lock(s.mu);
+  lumen::internal::UniqueLock lock(s.mu);
   ++s.stats.requests;
   const bool leader = s.open == nullptr;
   if (leader) {
@@ -63,7 +64,7 @@ void MicroBatchCore::submit(const std::shared_ptr<MicroSlot>& slot) {
     s.cv.notify_all();
   }
   if (leader) {
-    (void)clock.wait_until(lock, s.cv, batch->opened + s.opt.max_delay,
+    (void)clock.wait_until(lock.native(), s.cv, batch->opened + s.opt.max_delay,
                            [&] { return batch->closed; });
     // Due. The batch stays open while its leader waits for what the bulk call needs.
     MicroResource resource;
@@ -103,7 +104,8 @@ void MicroBatchCore::submit(const std::shared_ptr<MicroSlot>& slot) {
     }
     s.cv.notify_all();
   }
-  if (!clock.wait_until(lock, s.cv, clock.now() + s.opt.timeout, [&] { return slot->done; })) {
+  if (!clock.wait_until(lock.native(), s.cv, clock.now() + s.opt.timeout,
+                        [&] { return slot->done; })) {
     ++s.stats.timeouts;
     throw MicroBatchTimeout("MicroBatcher: no answer from the bulk call within " +
                             std::to_string(s.opt.timeout.count() / 1'000'000) + " ms");
@@ -112,7 +114,7 @@ void MicroBatchCore::submit(const std::shared_ptr<MicroSlot>& slot) {
 }
 
 MicroBatcherStats MicroBatchCore::stats() const {
-  std::lock_guard lock(state_->mu);
+  lumen::internal::MutexLock lock(state_->mu);
   return state_->stats;
 }
 

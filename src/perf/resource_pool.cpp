@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "lumen/core/internal/mutex.hpp"
 #include "lumen/metrics/meter.hpp"
 
 namespace lumen::perf::detail {
@@ -27,15 +28,15 @@ struct PoolCore::State {
   void (*destroy)(void*);
   std::function<bool(void*)> validate;
 
-  mutable std::mutex mu;
-  std::vector<void*> idle;      // back: the most recently returned
-  std::deque<Waiter*> waiters;  // front: the longest waiting
-  std::size_t total = 0;        // alive or being created
-  std::size_t in_use = 0;       // leased, or granted and being created/validated
-  std::uint64_t created = 0;
-  std::uint64_t destroyed = 0;
-  std::uint64_t timeouts = 0;
-  std::uint64_t acquired = 0;
+  mutable lumen::internal::Mutex mu;
+  std::vector<void*> idle LUMEN_GUARDED_BY(mu);      // back: the most recently returned
+  std::deque<Waiter*> waiters LUMEN_GUARDED_BY(mu);  // front: the longest waiting
+  std::size_t total LUMEN_GUARDED_BY(mu) = 0;        // alive or being created
+  std::size_t in_use LUMEN_GUARDED_BY(mu) = 0;  // leased, or granted and being created/validated
+  std::uint64_t created LUMEN_GUARDED_BY(mu) = 0;
+  std::uint64_t destroyed LUMEN_GUARDED_BY(mu) = 0;
+  std::uint64_t timeouts LUMEN_GUARDED_BY(mu) = 0;
+  std::uint64_t acquired LUMEN_GUARDED_BY(mu) = 0;
 
   std::optional<metrics::BoundHistogram> wait_time;
   std::vector<metrics::ObservableRegistration> registrations;
@@ -49,12 +50,12 @@ struct PoolCore::State {
   }
   void destroy_one(void* r) noexcept {
     destroy(r);
-    std::lock_guard lock(mu);
+    lumen::internal::MutexLock lock(mu);
     ++destroyed;
   }
   // Gives `r` (nullptr: the right to create one) to the longest waiter, counting it as in use.
-  // False when nobody waits. Called with the lock held.
-  bool hand_to_waiter_locked(void* r) {
+  // False when nobody waits.
+  bool hand_to_waiter_locked(void* r) LUMEN_REQUIRES(mu) {
     if (waiters.empty()) return false;
     Waiter* w = waiters.front();
     waiters.pop_front();
@@ -65,15 +66,15 @@ struct PoolCore::State {
     return true;
   }
   // A lease's worth of capacity came free with nothing to hand over: the longest waiter may
-  // create, or the pool shrinks. Called with the lock held.
-  void free_slot_locked() {
+  // create, or the pool shrinks.
+  void free_slot_locked() LUMEN_REQUIRES(mu) {
     --in_use;
     if (!hand_to_waiter_locked(nullptr)) --total;
   }
   void top_up() noexcept {
     for (;;) {
       {
-        std::lock_guard lock(mu);
+        lumen::internal::MutexLock lock(mu);
         if (total >= opt.min_idle || total >= opt.max_size || !waiters.empty()) return;
         ++total;
       }
@@ -81,11 +82,11 @@ struct PoolCore::State {
       try {
         r = create();
       } catch (...) {
-        std::lock_guard lock(mu);
+        lumen::internal::MutexLock lock(mu);
         --total;
         return;  // the next acquire will try (and report) the factory again
       }
-      std::lock_guard lock(mu);
+      lumen::internal::MutexLock lock(mu);
       ++created;
       if (!hand_to_waiter_locked(r)) idle.push_back(r);
     }
@@ -156,7 +157,7 @@ void* PoolCore::acquire(std::chrono::nanoseconds timeout) {
   const auto deadline = start + std::clamp(timeout, std::chrono::nanoseconds(0), kLongest);
   void* r = nullptr;
   {
-    std::unique_lock lock(s.mu);
+    lumen::internal::UniqueLock lock(s.mu);
     if (!s.idle.empty()) {  // (idle resources and waiters never coexist: releases hand over)
       r = s.idle.back();
       s.idle.pop_back();
@@ -165,7 +166,7 @@ void* PoolCore::acquire(std::chrono::nanoseconds timeout) {
     } else {
       Waiter w;
       s.waiters.push_back(&w);
-      if (!clock.wait_until(lock, w.cv, deadline, [&] { return w.granted; })) {
+      if (!clock.wait_until(lock.native(), w.cv, deadline, [&] { return w.granted; })) {
         s.waiters.erase(std::find(s.waiters.begin(), s.waiters.end(), &w));
         ++s.timeouts;
         const std::size_t in_use = s.in_use;
@@ -196,12 +197,12 @@ void* PoolCore::acquire(std::chrono::nanoseconds timeout) {
     try {
       r = s.create();
     } catch (...) {
-      std::lock_guard lock(s.mu);
+      lumen::internal::MutexLock lock(s.mu);
       s.free_slot_locked();
       throw;
     }
   }
-  std::lock_guard lock(s.mu);
+  lumen::internal::MutexLock lock(s.mu);
   if (create) ++s.created;
   ++s.acquired;
   if (s.wait_time) {
@@ -216,20 +217,20 @@ void PoolCore::release(void* resource, bool broken) noexcept {
   if (broken) {
     s.destroy_one(resource);
     {
-      std::lock_guard lock(s.mu);
+      lumen::internal::MutexLock lock(s.mu);
       s.free_slot_locked();
     }
     s.top_up();
     return;
   }
-  std::lock_guard lock(s.mu);
+  lumen::internal::MutexLock lock(s.mu);
   --s.in_use;
   if (!s.hand_to_waiter_locked(resource)) s.idle.push_back(resource);
 }
 
 PoolStats PoolCore::stats() const {
   const State& s = *state_;
-  std::lock_guard lock(s.mu);
+  lumen::internal::MutexLock lock(s.mu);
   return {.in_use = s.in_use,
           .idle = s.idle.size(),
           .waiters = s.waiters.size(),

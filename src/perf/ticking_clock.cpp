@@ -7,6 +7,7 @@
 #include "core/background_worker.hpp"
 #include "lumen/core/clock.hpp"
 #include "lumen/core/fork_safety.hpp"
+#include "lumen/core/internal/mutex.hpp"
 
 namespace lumen::perf::detail {
 namespace {
@@ -21,15 +22,15 @@ std::atomic<bool> g_ticking{false};
 
 // Guards the ticker's start and its end at exit. Trivially destructible, so a read racing with
 // exit still finds it.
-std::mutex g_ticker_mutex;
-bool g_ticker_gone = false;  // guarded by g_ticker_mutex
+lumen::internal::Mutex g_ticker_mutex;
+bool g_ticker_gone LUMEN_GUARDED_BY(g_ticker_mutex) = false;
 
 class ForgetTickerInChild final : public ForkAware {
  public:
   void after_fork_in_child() noexcept override {
     g_ticking.store(false, std::memory_order_relaxed);
     // Another thread of the parent may have held it: that thread does not exist here.
-    new (&g_ticker_mutex) std::mutex();
+    new (&g_ticker_mutex) lumen::internal::Mutex();
   }
 };
 
@@ -41,7 +42,7 @@ struct Ticker {
       {.name = "lumen-clock", .period = kClockTick, .restart_in_child = false},
       [](WorkerEvent) { g_now.store(monotonic_ns(), std::memory_order_relaxed); }};
   ~Ticker() {
-    std::lock_guard lock(g_ticker_mutex);
+    lumen::internal::MutexLock lock(g_ticker_mutex);
     g_ticker_gone = true;
     g_ticking.store(false, std::memory_order_relaxed);
     (void)worker.stop(Deadline::max());  // the step is one store: the join is immediate
@@ -54,7 +55,7 @@ bool start_ticker() noexcept {
   static ForgetTickerInChild hook;
   static const bool registered = (ForkRegistry::add(&hook), true);
   (void)registered;
-  std::lock_guard lock(g_ticker_mutex);
+  lumen::internal::MutexLock lock(g_ticker_mutex);
   if (g_ticker_gone) return false;
   static Ticker ticker;
   if (g_ticking.load(std::memory_order_relaxed)) return true;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "lumen/core/internal/mutex.hpp"
 #include "lumen/log/logger.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/report/webhook.hpp"
@@ -129,12 +130,12 @@ struct AlertEngine::Impl {
   AlertOptions opt;
   log::Logger* logger;
   WebhookNotifier* webhook;
-  mutable std::mutex mu;
-  std::vector<Hysteresis> thresholds;
-  std::vector<Detector> detectors;
-  Hysteresis burn;
-  std::vector<AlertSummary> firing;  // by name
-  std::deque<AlertEvent> history;
+  mutable lumen::internal::Mutex mu;
+  std::vector<Hysteresis> thresholds LUMEN_GUARDED_BY(mu);
+  std::vector<Detector> detectors LUMEN_GUARDED_BY(mu);
+  Hysteresis burn LUMEN_GUARDED_BY(mu);
+  std::vector<AlertSummary> firing LUMEN_GUARDED_BY(mu);  // by name
+  std::deque<AlertEvent> history LUMEN_GUARDED_BY(mu);
   std::optional<metrics::Counter<std::int64_t>> transitions;
   metrics::ObservableRegistration active_reg;  // last: unregistered before the rest goes
 
@@ -166,7 +167,7 @@ struct AlertEngine::Impl {
     return s;
   }
 
-  void transition(Step step, AlertEvent e, std::vector<AlertEvent>& out) {
+  void transition(Step step, AlertEvent e, std::vector<AlertEvent>& out) LUMEN_REQUIRES(mu) {
     if (step == Step::kNone) return;
     e.state = step == Step::kFired ? "firing" : "resolved";
     if (step == Step::kFired) {
@@ -211,7 +212,7 @@ AlertEngine::AlertEngine(const TimeSeriesStore& store, AlertOptions options, met
     s.active_reg =
         meter->create_observable_gauge("lumen.alerts.active",
                                        [impl = impl_.get()](metrics::ObserverResult& r) {
-                                         std::lock_guard lock(impl->mu);
+                                         lumen::internal::MutexLock lock(impl->mu);
                                          r.observe(static_cast<std::int64_t>(impl->firing.size()));
                                        },
                                        {.description = "Alerts firing now"});
@@ -227,7 +228,7 @@ AlertSignals AlertEngine::signals(std::uint64_t now_ns) const {
 std::vector<AlertEvent> AlertEngine::evaluate(std::uint64_t now_ns) {
   Impl& s = *impl_;
   const AlertSignals sig = s.compute(now_ns);  // the store has its own lock
-  std::lock_guard lock(s.mu);
+  lumen::internal::MutexLock lock(s.mu);
   std::vector<AlertEvent> out;
 
   for (std::size_t i = 0; i < s.opt.thresholds.size(); ++i) {
@@ -296,12 +297,12 @@ std::vector<AlertEvent> AlertEngine::evaluate(std::uint64_t now_ns) {
 }
 
 std::vector<AlertSummary> AlertEngine::active() const {
-  std::lock_guard lock(impl_->mu);
+  lumen::internal::MutexLock lock(impl_->mu);
   return impl_->firing;
 }
 
 std::vector<AlertEvent> AlertEngine::history() const {
-  std::lock_guard lock(impl_->mu);
+  lumen::internal::MutexLock lock(impl_->mu);
   return {impl_->history.begin(), impl_->history.end()};
 }
 

@@ -12,6 +12,7 @@
 #include "html.hpp"
 #include "lumen/admin/admin_server.hpp"
 #include "lumen/core/error.hpp"
+#include "lumen/core/internal/mutex.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/log/logger.hpp"
 #include "lumen/metrics/meter.hpp"
@@ -103,15 +104,15 @@ struct Dashboard::Impl {
   std::unique_ptr<PrometheusSource> prometheus;
   std::unique_ptr<ReportGenerator> prometheus_generator;
 
-  mutable std::mutex mu;  // the fields below and the sampler's lifecycle
+  mutable lumen::internal::Mutex mu;  // the sampler's lifecycle and the counts
   // Samples at start and then every sample_interval; a new one on each start(). Its step uses
   // this Impl: stop() always joins it.
-  std::unique_ptr<lumen::detail::BackgroundWorker> sampler;
-  std::uint64_t samples = 0;
-  std::uint64_t daily_written = 0;
-  std::uint64_t daily_errors = 0;
-  std::string last_daily_day;
-  std::mutex sample_mu;  // one sample at a time
+  std::unique_ptr<lumen::detail::BackgroundWorker> sampler LUMEN_GUARDED_BY(mu);
+  std::uint64_t samples LUMEN_GUARDED_BY(mu) = 0;
+  std::uint64_t daily_written LUMEN_GUARDED_BY(mu) = 0;
+  std::uint64_t daily_errors LUMEN_GUARDED_BY(mu) = 0;
+  std::string last_daily_day LUMEN_GUARDED_BY(mu);
+  lumen::internal::Mutex sample_mu;  // one sample at a time
 
   Impl(metrics::MeterProvider& p, DashboardOptions o)
       : provider(p),
@@ -143,7 +144,7 @@ struct Dashboard::Impl {
     const std::uint64_t at = (static_cast<std::uint64_t>(opt.daily_hour_utc) * 3600 +
                               static_cast<std::uint64_t>(opt.daily_minute_utc) * 60) *
                              1'000'000'000ULL;
-    std::lock_guard lock(mu);
+    lumen::internal::MutexLock lock(mu);
     return time_of_day >= at && last_daily_day != detail::utc_time(now, detail::TimeStyle::kDay);
   }
 
@@ -162,10 +163,10 @@ struct Dashboard::Impl {
 
 void Dashboard::Impl::sample_now(std::uint64_t t) {
   {
-    std::lock_guard sl(sample_mu);
+    lumen::internal::MutexLock sl(sample_mu);
     if (store.record(provider.collect(), t)) {
       alerts->evaluate(t);
-      std::lock_guard lock(mu);
+      lumen::internal::MutexLock lock(mu);
       ++samples;
     }
   }
@@ -176,7 +177,7 @@ DailyReportResult Dashboard::Impl::write_daily(std::uint64_t now) {
   DailyReportResult res;
   const std::string day = detail::utc_time(now, detail::TimeStyle::kDay);
   {
-    std::lock_guard lock(mu);
+    lumen::internal::MutexLock lock(mu);
     last_daily_day = day;  // one attempt per day, failed or not
   }
   try {
@@ -202,7 +203,7 @@ DailyReportResult Dashboard::Impl::write_daily(std::uint64_t now) {
   }
   res.ok = res.error.empty();
   {
-    std::lock_guard lock(mu);
+    lumen::internal::MutexLock lock(mu);
     if (res.ok) {
       ++daily_written;
     } else {
@@ -227,7 +228,7 @@ Dashboard::~Dashboard() {
 }
 
 void Dashboard::start() {
-  std::lock_guard lock(impl_->mu);
+  lumen::internal::MutexLock lock(impl_->mu);
   if (impl_->sampler) return;
   auto sampler = std::make_unique<lumen::detail::BackgroundWorker>(
       lumen::detail::BackgroundWorkerOptions{.name = "lumen-dashboard",
@@ -243,7 +244,7 @@ void Dashboard::start() {
 void Dashboard::stop() noexcept {
   std::unique_ptr<lumen::detail::BackgroundWorker> sampler;
   {
-    std::lock_guard lock(impl_->mu);
+    lumen::internal::MutexLock lock(impl_->mu);
     sampler = std::move(impl_->sampler);
   }
   if (sampler) (void)sampler->stop(Deadline::max());
@@ -294,7 +295,7 @@ std::uint64_t Dashboard::now_ns() const noexcept {
 DashboardStats Dashboard::stats() const {
   DashboardStats s;
   {
-    std::lock_guard lock(impl_->mu);
+    lumen::internal::MutexLock lock(impl_->mu);
     s.samples = impl_->samples;
     s.daily_reports_written = impl_->daily_written;
     s.daily_report_errors = impl_->daily_errors;

@@ -1,4 +1,5 @@
 #include "lumen/report/time_series_store.hpp"
+#include "lumen/core/internal/mutex.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -85,24 +86,26 @@ struct TimeSeriesStore::Impl {
   StoreOptions opt;
   std::size_t raw_cap = 0;
   std::size_t coarse_cap = 0;
-  mutable std::mutex mu;
+  mutable lumen::internal::Mutex mu;
 
-  std::vector<std::uint64_t> raw_ts;
-  std::uint64_t raw_count = 0;
-  std::vector<std::uint64_t> coarse_ts;
-  std::uint64_t coarse_count = 0;
-  std::uint64_t minute = 0;
-  bool minute_open = false;
-  std::uint64_t minute_last_ts = 0;
+  std::vector<std::uint64_t> raw_ts LUMEN_GUARDED_BY(mu);
+  std::uint64_t raw_count LUMEN_GUARDED_BY(mu) = 0;
+  std::vector<std::uint64_t> coarse_ts LUMEN_GUARDED_BY(mu);
+  std::uint64_t coarse_count LUMEN_GUARDED_BY(mu) = 0;
+  std::uint64_t minute LUMEN_GUARDED_BY(mu) = 0;
+  bool minute_open LUMEN_GUARDED_BY(mu) = false;
+  std::uint64_t minute_last_ts LUMEN_GUARDED_BY(mu) = 0;
 
-  std::vector<Series> series;
-  std::vector<Column> columns;
-  std::vector<SeriesKind> column_kind;
-  std::unordered_map<std::string, std::size_t> index;  // name \x1f labels -> series
+  std::vector<Series> series LUMEN_GUARDED_BY(mu);
+  std::vector<Column> columns LUMEN_GUARDED_BY(mu);
+  std::vector<SeriesKind> column_kind LUMEN_GUARDED_BY(mu);
+  // Name \x1f labels -> series.
+  std::unordered_map<std::string, std::size_t> index LUMEN_GUARDED_BY(mu);
   // Exponential histograms by metric name; bounded like the series (a name is only kept once one
   // of its series was admitted).
-  std::unordered_map<std::string, detail::ExponentialLayout> exponential_layouts;
-  std::uint64_t dropped_series = 0;
+  std::unordered_map<std::string, detail::ExponentialLayout> exponential_layouts
+      LUMEN_GUARDED_BY(mu);
+  std::uint64_t dropped_series LUMEN_GUARDED_BY(mu) = 0;
 
   explicit Impl(StoreOptions o) : opt(o) {
     const auto ratio = [](std::chrono::nanoseconds a, std::chrono::nanoseconds b) {
@@ -118,7 +121,7 @@ struct TimeSeriesStore::Impl {
     return static_cast<std::uint64_t>(std::max<std::int64_t>(1, opt.coarse_interval.count()));
   }
 
-  void flush_minute() {
+  void flush_minute() LUMEN_REQUIRES(mu) {
     const std::size_t slot = coarse_count % coarse_cap;
     coarse_ts[slot] = minute_last_ts;
     for (std::size_t c = 0; c < columns.size(); ++c) {
@@ -138,7 +141,7 @@ struct TimeSeriesStore::Impl {
 
   // The series for (name, attributes), created when there is room; nullptr when dropped.
   Series* find_or_create(const metrics::MetricData& m, const Attributes& attrs, SeriesKind kind,
-                         const std::vector<double>& bounds = {}) {
+                         const std::vector<double>& bounds = {}) LUMEN_REQUIRES(mu) {
     Labels labels;
     labels.reserve(attrs.size());
     for (const Attribute& a : attrs) labels.emplace_back(a.key, label_text(a.value));
@@ -181,11 +184,14 @@ struct TimeSeriesStore::Impl {
     return &series.back();
   }
 
-  void put(std::size_t column, std::size_t slot, double v) { columns[column].raw[slot] = v; }
+  void put(std::size_t column, std::size_t slot, double v) LUMEN_REQUIRES(mu) {
+    columns[column].raw[slot] = v;
+  }
 
   // `max`: the largest value recorded so far, NaN when the source does not say.
   void put_histogram(const Series& target, std::size_t slot, std::uint64_t count, double sum,
-                     const std::vector<std::uint64_t>& bucket_counts, double max) {
+                     const std::vector<std::uint64_t>& bucket_counts, double max)
+      LUMEN_REQUIRES(mu) {
     const std::size_t c0 = target.first_column;
     put(c0, slot, static_cast<double>(count));
     put(c0 + 1, slot, sum);
@@ -198,7 +204,8 @@ struct TimeSeriesStore::Impl {
 
   // The sample positions for (t0, t1], preceded by the baseline (the last one at or before t0)
   // when `baseline` is set.
-  std::vector<Pos> positions(std::uint64_t t0, std::uint64_t t1, bool baseline) const {
+  std::vector<Pos> positions(std::uint64_t t0, std::uint64_t t1, bool baseline) const
+      LUMEN_REQUIRES(mu) {
     std::vector<Pos> out;
     const std::uint64_t raw_first = raw_count > raw_cap ? raw_count - raw_cap : 0;
     const std::uint64_t oldest_raw = raw_count > 0 ? raw_ts[raw_first % raw_cap] : 0;
@@ -231,31 +238,35 @@ struct TimeSeriesStore::Impl {
     return out;
   }
 
-  double value(std::size_t column, const Pos& p) const {
+  double value(std::size_t column, const Pos& p) const LUMEN_REQUIRES(mu) {
     const Column& c = columns[column];
     return p.coarse ? c.coarse_last[p.slot] : c.raw[p.slot];
   }
 
-  double column_increase(std::size_t column, const std::vector<Pos>& pos) const {
+  double column_increase(std::size_t column, const std::vector<Pos>& pos) const LUMEN_REQUIRES(mu) {
     std::vector<double> values;
     values.reserve(pos.size());
     for (const Pos& p : pos) values.push_back(value(column, p));
     return cumulative_increase(values);
   }
 
+  // Unchecked inside: the callbacks require the mutex by their caller's name for it (s.mu), which
+  // the analysis cannot equate with `mu`. Its callers are checked.
   template <typename F>
-  void for_matching(std::string_view name, const Labels& match, F&& f) const {
+  void for_matching(std::string_view name, const Labels& match, F&& f) const
+      LUMEN_REQUIRES(mu) LUMEN_NO_THREAD_SAFETY_ANALYSIS {
     for (const Series& s : series) {
       if (s.name == name && s.matches(match)) f(s);
     }
   }
 
-  double series_increase(const Series& s, const std::vector<Pos>& pos) const {
+  double series_increase(const Series& s, const std::vector<Pos>& pos) const LUMEN_REQUIRES(mu) {
     // A histogram's count column answers increase() too.
     return column_increase(s.first_column, pos);
   }
 
-  void add_histogram(const Series& s, const std::vector<Pos>& pos, HistogramWindow& h) const {
+  void add_histogram(const Series& s, const std::vector<Pos>& pos, HistogramWindow& h) const
+      LUMEN_REQUIRES(mu) {
     if (s.kind != SeriesKind::kHistogram) return;
     const bool merged = h.count > 0;  // an earlier series already counted values in the window
     if (h.bounds.empty()) {
@@ -275,7 +286,7 @@ struct TimeSeriesStore::Impl {
   // A bound on every value the series counted in the window: the largest value recorded up to its
   // end. Taken over the whole window rather than at its end, in case the process restarted in it.
   // Infinity when the source never said.
-  double largest_up_to(const Series& s, const std::vector<Pos>& pos) const {
+  double largest_up_to(const Series& s, const std::vector<Pos>& pos) const LUMEN_REQUIRES(mu) {
     double largest = kNaN;
     for (const Pos& p : pos) {
       const double v = value(s.max_column(), p);
@@ -284,7 +295,8 @@ struct TimeSeriesStore::Impl {
     return std::isnan(largest) ? std::numeric_limits<double>::infinity() : largest;
   }
 
-  GaugeWindow gauge_of(const std::vector<const Series*>& list, const std::vector<Pos>& pos) const {
+  GaugeWindow gauge_of(const std::vector<const Series*>& list, const std::vector<Pos>& pos) const
+      LUMEN_REQUIRES(mu) {
     GaugeWindow g;
     double weighted = 0;
     double weights = 0;
@@ -332,7 +344,7 @@ const StoreOptions& TimeSeriesStore::options() const noexcept {
 
 bool TimeSeriesStore::record(const metrics::MetricsSnapshot& snapshot, std::uint64_t time_ns) {
   Impl& s = *impl_;
-  std::lock_guard lock(s.mu);
+  lumen::internal::MutexLock lock(s.mu);
   if (s.raw_count > 0 && time_ns <= s.raw_ts[(s.raw_count - 1) % s.raw_cap]) return false;
   const std::uint64_t minute = time_ns / s.coarse_ns();
   if (s.minute_open && minute != s.minute) s.flush_minute();
@@ -391,10 +403,10 @@ bool TimeSeriesStore::record(const metrics::MetricsSnapshot& snapshot, std::uint
 double TimeSeriesStore::increase(std::string_view name, const Labels& match, std::uint64_t t0,
                                  std::uint64_t t1) const {
   const Impl& s = *impl_;
-  std::lock_guard lock(s.mu);
+  lumen::internal::MutexLock lock(s.mu);
   const auto pos = s.positions(t0, t1, true);
   double total = 0;
-  s.for_matching(name, match, [&](const Series& ser) {
+  s.for_matching(name, match, [&](const Series& ser) LUMEN_REQUIRES(s.mu) {
     if (ser.kind != SeriesKind::kGauge) total += s.series_increase(ser, pos);
   });
   return total;
@@ -411,10 +423,10 @@ std::map<std::string, double> TimeSeriesStore::increase_by(std::string_view name
                                                            const Labels& match, std::uint64_t t0,
                                                            std::uint64_t t1) const {
   const Impl& s = *impl_;
-  std::lock_guard lock(s.mu);
+  lumen::internal::MutexLock lock(s.mu);
   const auto pos = s.positions(t0, t1, true);
   std::map<std::string, double> out;
-  s.for_matching(name, match, [&](const Series& ser) {
+  s.for_matching(name, match, [&](const Series& ser) LUMEN_REQUIRES(s.mu) {
     if (ser.kind != SeriesKind::kGauge) out[ser.label(label)] += s.series_increase(ser, pos);
   });
   return out;
@@ -423,10 +435,11 @@ std::map<std::string, double> TimeSeriesStore::increase_by(std::string_view name
 HistogramWindow TimeSeriesStore::histogram(std::string_view name, const Labels& match,
                                            std::uint64_t t0, std::uint64_t t1) const {
   const Impl& s = *impl_;
-  std::lock_guard lock(s.mu);
+  lumen::internal::MutexLock lock(s.mu);
   const auto pos = s.positions(t0, t1, true);
   HistogramWindow h;
-  s.for_matching(name, match, [&](const Series& ser) { s.add_histogram(ser, pos, h); });
+  s.for_matching(name, match,
+                 [&](const Series& ser) LUMEN_REQUIRES(s.mu) { s.add_histogram(ser, pos, h); });
   return h;
 }
 
@@ -436,21 +449,22 @@ std::map<std::string, HistogramWindow> TimeSeriesStore::histogram_by(std::string
                                                                      std::uint64_t t0,
                                                                      std::uint64_t t1) const {
   const Impl& s = *impl_;
-  std::lock_guard lock(s.mu);
+  lumen::internal::MutexLock lock(s.mu);
   const auto pos = s.positions(t0, t1, true);
   std::map<std::string, HistogramWindow> out;
-  s.for_matching(name, match,
-                 [&](const Series& ser) { s.add_histogram(ser, pos, out[ser.label(label)]); });
+  s.for_matching(name, match, [&](const Series& ser) LUMEN_REQUIRES(s.mu) {
+    s.add_histogram(ser, pos, out[ser.label(label)]);
+  });
   return out;
 }
 
 GaugeWindow TimeSeriesStore::gauge(std::string_view name, const Labels& match, std::uint64_t t0,
                                    std::uint64_t t1) const {
   const Impl& s = *impl_;
-  std::lock_guard lock(s.mu);
+  lumen::internal::MutexLock lock(s.mu);
   const auto pos = s.positions(t0, t1, false);
   std::vector<const Series*> list;
-  s.for_matching(name, match, [&](const Series& ser) {
+  s.for_matching(name, match, [&](const Series& ser) LUMEN_REQUIRES(s.mu) {
     if (ser.kind != SeriesKind::kHistogram) list.push_back(&ser);
   });
   return s.gauge_of(list, pos);
@@ -461,10 +475,10 @@ std::map<std::string, GaugeWindow> TimeSeriesStore::gauge_by(std::string_view na
                                                              const Labels& match, std::uint64_t t0,
                                                              std::uint64_t t1) const {
   const Impl& s = *impl_;
-  std::lock_guard lock(s.mu);
+  lumen::internal::MutexLock lock(s.mu);
   const auto pos = s.positions(t0, t1, false);
   std::map<std::string, std::vector<const Series*>> groups;
-  s.for_matching(name, match, [&](const Series& ser) {
+  s.for_matching(name, match, [&](const Series& ser) LUMEN_REQUIRES(s.mu) {
     if (ser.kind != SeriesKind::kHistogram) groups[ser.label(label)].push_back(&ser);
   });
   std::map<std::string, GaugeWindow> out;
@@ -475,7 +489,7 @@ std::map<std::string, GaugeWindow> TimeSeriesStore::gauge_by(std::string_view na
 std::vector<std::string> TimeSeriesStore::label_values(std::string_view name,
                                                        std::string_view label) const {
   const Impl& s = *impl_;
-  std::lock_guard lock(s.mu);
+  lumen::internal::MutexLock lock(s.mu);
   std::vector<std::string> out;
   for (const Series& ser : s.series) {
     if (ser.name != name) continue;
@@ -488,20 +502,20 @@ std::vector<std::string> TimeSeriesStore::label_values(std::string_view name,
 
 bool TimeSeriesStore::has_series(std::string_view name) const {
   const Impl& s = *impl_;
-  std::lock_guard lock(s.mu);
+  lumen::internal::MutexLock lock(s.mu);
   return std::any_of(s.series.begin(), s.series.end(),
-                     [&](const Series& ser) { return ser.name == name; });
+                     [&](const Series& ser) LUMEN_REQUIRES(s.mu) { return ser.name == name; });
 }
 
 std::uint64_t TimeSeriesStore::latest_time() const {
   const Impl& s = *impl_;
-  std::lock_guard lock(s.mu);
+  lumen::internal::MutexLock lock(s.mu);
   return s.raw_count == 0 ? 0 : s.raw_ts[(s.raw_count - 1) % s.raw_cap];
 }
 
 std::uint64_t TimeSeriesStore::oldest_time() const {
   const Impl& s = *impl_;
-  std::lock_guard lock(s.mu);
+  lumen::internal::MutexLock lock(s.mu);
   if (s.raw_count == 0) return 0;
   const std::uint64_t raw_first = s.raw_count > s.raw_cap ? s.raw_count - s.raw_cap : 0;
   std::uint64_t oldest = s.raw_ts[raw_first % s.raw_cap];
@@ -514,7 +528,7 @@ std::uint64_t TimeSeriesStore::oldest_time() const {
 
 StoreStats TimeSeriesStore::stats() const {
   const Impl& s = *impl_;
-  std::lock_guard lock(s.mu);
+  lumen::internal::MutexLock lock(s.mu);
   StoreStats st;
   st.series = s.series.size();
   st.columns = s.columns.size();

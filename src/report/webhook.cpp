@@ -10,6 +10,7 @@
 
 #include "core/background_worker.hpp"
 #include "lumen/core/error.hpp"
+#include "lumen/core/internal/mutex.hpp"
 
 namespace lumen::report {
 namespace {
@@ -37,18 +38,18 @@ WebhookTransport curl_webhook_transport() {
 
 struct WebhookNotifier::Impl {
   WebhookOptions opt;
-  mutable std::mutex mu;
+  mutable lumen::internal::Mutex mu;
   std::condition_variable stopped;  // set with `stopping`: ends a back-off at once
   std::condition_variable idle;     // flush(): the queue drained
-  std::deque<std::string> queue;
-  bool in_flight = false;
-  bool stopping = false;
-  WebhookStats st;
+  std::deque<std::string> queue LUMEN_GUARDED_BY(mu);
+  bool in_flight LUMEN_GUARDED_BY(mu) = false;
+  bool stopping LUMEN_GUARDED_BY(mu) = false;
+  WebhookStats st LUMEN_GUARDED_BY(mu);
   std::unique_ptr<lumen::detail::BackgroundWorker> worker;  // none without a URL
 
   // The worker's step when woken: delivers what is queued, until told to stop.
   void deliver_queued() {
-    std::unique_lock lock(mu);
+    lumen::internal::UniqueLock lock(mu);
     while (!stopping && !queue.empty()) {
       std::string body = std::move(queue.front());
       queue.pop_front();
@@ -66,7 +67,7 @@ struct WebhookNotifier::Impl {
         }
         if (!retryable(status) || attempt == opt.max_attempts) break;
         ++st.retries;
-        stopped.wait_for(lock, backoff, [&] { return stopping; });
+        stopped.wait_for(lock.native(), backoff, [&]() LUMEN_REQUIRES(mu) { return stopping; });
         backoff = std::min(backoff * 2, opt.max_backoff);
       }
       if (!done) {
@@ -83,7 +84,7 @@ struct WebhookNotifier::Impl {
 
   // The worker's last step: what is still queued is dropped.
   void drop_queued() {
-    std::lock_guard lock(mu);
+    lumen::internal::MutexLock lock(mu);
     st.dropped += queue.size();
     queue.clear();
     in_flight = false;
@@ -113,7 +114,7 @@ WebhookNotifier::~WebhookNotifier() {
   if (!impl_->worker) return;
   (void)flush(impl_->opt.shutdown_timeout);
   {
-    std::lock_guard lock(impl_->mu);
+    lumen::internal::MutexLock lock(impl_->mu);
     impl_->stopping = true;
   }
   impl_->stopped.notify_all();
@@ -122,7 +123,7 @@ WebhookNotifier::~WebhookNotifier() {
 
 bool WebhookNotifier::post(std::string json) noexcept {
   try {
-    std::lock_guard lock(impl_->mu);
+    lumen::internal::MutexLock lock(impl_->mu);
     if (impl_->opt.url.empty() || impl_->stopping ||
         impl_->queue.size() >= impl_->opt.queue_capacity) {
       ++impl_->st.dropped;
@@ -137,13 +138,14 @@ bool WebhookNotifier::post(std::string json) noexcept {
 }
 
 bool WebhookNotifier::flush(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(impl_->mu);
-  return impl_->idle.wait_for(lock, timeout,
-                              [&] { return impl_->queue.empty() && !impl_->in_flight; });
+  lumen::internal::UniqueLock lock(impl_->mu);
+  return impl_->idle.wait_for(lock.native(), timeout, [&]() LUMEN_REQUIRES(impl_->mu) {
+    return impl_->queue.empty() && !impl_->in_flight;
+  });
 }
 
 WebhookStats WebhookNotifier::stats() const noexcept {
-  std::lock_guard lock(impl_->mu);
+  lumen::internal::MutexLock lock(impl_->mu);
   return impl_->st;
 }
 

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "lumen/core/internal/mutex.hpp"
 #include "lumen/trace/sampler.hpp"
 
 namespace lumen::global {
@@ -38,11 +39,11 @@ log::Logger make_noop_logger() {
 }
 
 struct State {
-  std::mutex mutex;
+  lumen::internal::Mutex mutex;
   // Live installations, oldest first; the last is the one handed out.
-  std::vector<std::unique_ptr<Installation::Record>> live;  // guarded by mutex
+  std::vector<std::unique_ptr<Installation::Record>> live LUMEN_GUARDED_BY(mutex);
   // Uninstalled records whose providers were handed out: kept so that no reference dangles.
-  std::vector<std::unique_ptr<Installation::Record>> kept;  // guarded by mutex
+  std::vector<std::unique_ptr<Installation::Record>> kept LUMEN_GUARDED_BY(mutex);
   // live.size(), read without the lock so that the no-op path takes only the no-op's own lock.
   std::atomic<std::size_t> live_count{0};
 
@@ -58,8 +59,8 @@ State& state() {
   return *s;
 }
 
-// The record handed out now, or null; the caller holds the mutex.
-Installation::Record* current(State& s) {
+// The record handed out now, or null.
+Installation::Record* current(State& s) LUMEN_REQUIRES(s.mutex) {
   return s.live.empty() ? nullptr : s.live.back().get();
 }
 
@@ -68,7 +69,7 @@ Installation::Record* current(State& s) {
 trace::Tracer& tracer(std::string_view name, std::string_view version) {
   State& s = state();
   if (s.live_count.load(std::memory_order_acquire) != 0) {
-    std::lock_guard lock(s.mutex);
+    lumen::internal::MutexLock lock(s.mutex);
     if (Installation::Record* r = current(s); r != nullptr && r->tracers) {
       r->handed_out = true;
       return r->tracers->tracer(name, version);
@@ -80,7 +81,7 @@ trace::Tracer& tracer(std::string_view name, std::string_view version) {
 metrics::Meter& meter(std::string_view name) {
   State& s = state();
   if (s.live_count.load(std::memory_order_acquire) != 0) {
-    std::lock_guard lock(s.mutex);
+    lumen::internal::MutexLock lock(s.mutex);
     if (Installation::Record* r = current(s); r != nullptr && r->meters) {
       r->handed_out = true;
       return r->meters->meter(name);
@@ -92,7 +93,7 @@ metrics::Meter& meter(std::string_view name) {
 log::Logger logger() {
   State& s = state();
   if (s.live_count.load(std::memory_order_acquire) != 0) {
-    std::lock_guard lock(s.mutex);
+    lumen::internal::MutexLock lock(s.mutex);
     if (Installation::Record* r = current(s); r != nullptr && r->logger) return *r->logger;
   }
   return s.noop_logger;
@@ -101,7 +102,7 @@ log::Logger logger() {
 propagation::Propagator propagator() {
   State& s = state();
   if (s.live_count.load(std::memory_order_acquire) != 0) {
-    std::lock_guard lock(s.mutex);
+    lumen::internal::MutexLock lock(s.mutex);
     if (Installation::Record* r = current(s); r != nullptr) return r->propagator;
   }
   return {};
@@ -122,7 +123,7 @@ Installation::Installation(std::shared_ptr<trace::TracerProvider> tracers,
   record->propagator = propagator;
   record_ = record.get();
   State& s = state();
-  std::lock_guard lock(s.mutex);
+  lumen::internal::MutexLock lock(s.mutex);
   s.live.push_back(std::move(record));
   s.live_count.store(s.live.size(), std::memory_order_release);
 }
@@ -135,7 +136,7 @@ bool Installation::uninstall() noexcept {
   std::optional<log::Logger> logger;
   bool kept = false;
   {
-    std::lock_guard lock(s.mutex);
+    lumen::internal::MutexLock lock(s.mutex);
     const auto it = std::find_if(s.live.begin(), s.live.end(),
                                  [&](const auto& r) { return r.get() == record_; });
     if (it != s.live.end()) {

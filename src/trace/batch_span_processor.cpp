@@ -15,6 +15,7 @@
 #include "core/per_cpu_queue.hpp"
 #include "lumen/core/clock.hpp"
 #include "lumen/core/fork_safety.hpp"
+#include "lumen/core/internal/mutex.hpp"
 #include "lumen/core/internal/striped_counter.hpp"
 #include "lumen/trace/span_data_pool.hpp"
 
@@ -57,17 +58,17 @@ struct BatchSpanProcessor::State final : ForkAware {
   // Set once by the processor, which owns the worker and keeps this state in the fork registry
   // only while it lives; null until then (a fork child of a processor under construction).
   std::atomic<lumen::detail::BackgroundWorker*> worker{nullptr};
-  std::mutex mutex;
+  lumen::internal::Mutex mutex;
   std::condition_variable wake_waiters;  // flush and shutdown callers
   // True while the worker is inside the exporter: CPU time given to it then buys no draining.
   std::atomic<bool> worker_exporting{false};
   std::atomic<bool> stopping{false};
   // Raised under mutex; keep_up reads it without the mutex to notice a flush.
   std::atomic<std::uint64_t> flush_requested{0};
-  // Guarded by mutex (the worker, its only writer, also reads it without):
-  std::uint64_t flush_completed = 0;
-  Deadline stop_deadline = Deadline::max();
-  bool worker_finished = false;
+  // The worker, its only writer, also reads it without the mutex: flush_completed_by_worker().
+  std::uint64_t flush_completed LUMEN_GUARDED_BY(mutex) = 0;
+  Deadline stop_deadline LUMEN_GUARDED_BY(mutex) = Deadline::max();
+  bool worker_finished LUMEN_GUARDED_BY(mutex) = false;
   // Held by the worker while it is inside the exporter. fork() takes it first, so that a child
   // does not inherit an exporter in the middle of a call, with its locks held by a thread that
   // does not exist in the child and its connection half used.
@@ -84,15 +85,20 @@ struct BatchSpanProcessor::State final : ForkAware {
 
   // Whether the worker has something to do before its next scheduled export. Asked by the worker
   // after it marked itself idle (see on_end).
+  // The worker's read of flush_completed, which needs no lock: the worker is its only writer.
+  std::uint64_t flush_completed_by_worker() const LUMEN_NO_THREAD_SAFETY_ANALYSIS {
+    return flush_completed;
+  }
+
   bool has_work() const {
-    return stopping.load() || flush_requested.load() != flush_completed ||
+    return stopping.load() || flush_requested.load() != flush_completed_by_worker() ||
            queue.size_approx() >= wake_threshold;
   }
 
   // The deadline of a shutdown in progress, else Deadline::max().
   Deadline current_stop_deadline() {
     if (!stopping.load()) return Deadline::max();
-    std::lock_guard lock(mutex);
+    lumen::internal::MutexLock lock(mutex);
     return stop_deadline;
   }
 
@@ -189,11 +195,11 @@ struct BatchSpanProcessor::State final : ForkAware {
     std::uint64_t flush_target;
     bool stop;
     {
-      std::lock_guard lock(mutex);
+      lumen::internal::MutexLock lock(mutex);
       flush_target = flush_requested;
       stop = stopping.load();
     }
-    const std::size_t drained = drain(stop || flush_target != flush_completed);
+    const std::size_t drained = drain(stop || flush_target != flush_completed_by_worker());
     // A shutdown that began meanwhile may have timed out on this step: no other step may come, so
     // this one finishes the work (past the deadline, what is left counts as dropped).
     stop = stop || stopping.load();
@@ -203,7 +209,7 @@ struct BatchSpanProcessor::State final : ForkAware {
       }
     }
     {
-      std::lock_guard lock(mutex);
+      lumen::internal::MutexLock lock(mutex);
       flush_completed = flush_target;
       worker_finished = stop;
       wake_waiters.notify_all();
@@ -223,7 +229,7 @@ struct BatchSpanProcessor::State final : ForkAware {
     constexpr auto kNap = std::chrono::microseconds(20);
     Deadline until = SteadyClock::now() + kHotWindow;
     while (!stopping.load(std::memory_order_relaxed) &&
-           flush_requested.load(std::memory_order_relaxed) == flush_completed &&
+           flush_requested.load(std::memory_order_relaxed) == flush_completed_by_worker() &&
            SteadyClock::now() < until) {
       if (queue.size_approx() >= wake_threshold) {
         drain(false);
@@ -244,17 +250,17 @@ struct BatchSpanProcessor::State final : ForkAware {
     return queue.try_push(span, position);
   }
 
-  void before_fork() noexcept override {
+  void before_fork() noexcept override LUMEN_ACQUIRE(mutex) {
     // Bounded: an exporter that hangs must not hang fork(). Past the bound the child may inherit
     // an exporter in mid-call; its own deadlines then apply.
     fork_holds_exporting = exporting.try_lock_for(kForkWaitForExport);
     mutex.lock();
   }
-  void after_fork_in_parent() noexcept override {
+  void after_fork_in_parent() noexcept override LUMEN_RELEASE(mutex) {
     mutex.unlock();
     if (fork_holds_exporting) exporting.unlock();
   }
-  void after_fork_in_child() noexcept override {
+  void after_fork_in_child() noexcept override LUMEN_RELEASE(mutex) {
     // Threads do not survive fork(): the worker is gone (the BackgroundWorker, whose hook ran
     // first, forgot it), and a condition variable may still list the parent's waiters. What the
     // parent had queued is the parent's to export.
@@ -318,19 +324,20 @@ void BatchSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
 bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept {
   State& s = *state_;
   const Deadline deadline = s.clock.now() + timeout;
-  std::unique_lock lock(s.mutex);
+  lumen::internal::UniqueLock lock(s.mutex);
   if (s.worker_finished) return s.queue.size_approx() == 0;
   const std::uint64_t ticket = ++s.flush_requested;
   worker_->wake();
-  return s.clock.wait_until(lock, s.wake_waiters, deadline,
-                            [&] { return s.flush_completed >= ticket || s.worker_finished; });
+  return s.clock.wait_until(lock.native(), s.wake_waiters, deadline, [&]() LUMEN_REQUIRES(s.mutex) {
+    return s.flush_completed >= ticket || s.worker_finished;
+  });
 }
 
 bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   State& s = *state_;
   const Deadline deadline = s.clock.now() + timeout;
   {
-    std::lock_guard lock(s.mutex);
+    lumen::internal::MutexLock lock(s.mutex);
     if (s.stopping.exchange(true)) return s.worker_finished;
     s.stop_deadline = deadline;
   }

@@ -1,6 +1,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "lumen/core/internal/mutex.hpp"
 #include "lumen/trace/span_data_pool.hpp"
 #include "lumen/trace/span_processor.hpp"
 
@@ -9,7 +10,7 @@ namespace lumen::trace {
 struct SimpleSpanProcessor::State {
   std::shared_ptr<SpanExporter> exporter;
   std::chrono::milliseconds export_timeout;
-  std::mutex mutex;  // exporters are called by one thread at a time
+  lumen::internal::Mutex mutex;  // exporters are called by one thread at a time
   std::atomic<bool> shut_down{false};
 };
 
@@ -26,7 +27,7 @@ SimpleSpanProcessor::~SimpleSpanProcessor() {
 
 void SimpleSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
   if (state_->shut_down.load(std::memory_order_acquire)) return;
-  std::lock_guard lock(state_->mutex);
+  lumen::internal::MutexLock lock(state_->mutex);
   std::unique_ptr<SpanData> batch[] = {std::move(span)};
   (void)state_->exporter->export_spans(batch,
                                        std::chrono::steady_clock::now() + state_->export_timeout);

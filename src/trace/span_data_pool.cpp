@@ -8,6 +8,7 @@
 
 #include "core/current_cpu.hpp"
 #include "lumen/core/fork_safety.hpp"
+#include "lumen/core/internal/mutex.hpp"
 
 namespace lumen::trace {
 namespace {
@@ -40,7 +41,7 @@ class SharedPools final : public ForkAware {
     const std::size_t home = cpu % count_;
     for (std::size_t i = 0; i < count_; ++i) {
       Pool& pool = pools_[(home + i) % count_];
-      std::lock_guard lock(pool.mutex);
+      lumen::internal::MutexLock lock(pool.mutex);
       const std::size_t n = std::min(max, pool.free.size());
       for (std::size_t k = 0; k < n; ++k) {
         out[k] = pool.free.back();
@@ -56,7 +57,7 @@ class SharedPools final : public ForkAware {
     Pool& pool = pools_[cpu % count_];
     std::size_t kept = 0;
     {
-      std::lock_guard lock(pool.mutex);
+      lumen::internal::MutexLock lock(pool.mutex);
       kept = std::min(n, capacity_ - pool.free.size());
       pool.free.insert(pool.free.end(), spans, spans + kept);
     }
@@ -64,7 +65,8 @@ class SharedPools final : public ForkAware {
   }
 
   // A fork while another thread holds a lock would leave the child's pool locked forever.
-  void before_fork() noexcept override {
+  // Unchecked, as unlock_all(): a lock per pool, taken in a loop and released by other hooks.
+  void before_fork() noexcept override LUMEN_NO_THREAD_SAFETY_ANALYSIS {
     for (Pool& pool : pools_) pool.mutex.lock();
   }
   void after_fork_in_parent() noexcept override { unlock_all(); }
@@ -72,11 +74,12 @@ class SharedPools final : public ForkAware {
 
  private:
   struct alignas(64) Pool {
-    std::mutex mutex;
-    std::vector<SpanData*> free;
+    lumen::internal::Mutex mutex;
+    std::vector<SpanData*> free LUMEN_GUARDED_BY(mutex);
   };
 
-  void unlock_all() noexcept {
+  // Unchecked: releases the locks before_fork() took (see there).
+  void unlock_all() noexcept LUMEN_NO_THREAD_SAFETY_ANALYSIS {
     for (Pool& pool : pools_) pool.mutex.unlock();
   }
 

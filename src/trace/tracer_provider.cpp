@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "lumen/core/fork_safety.hpp"
+#include "lumen/core/internal/mutex.hpp"
 #include "tracer_shared.hpp"
 
 namespace lumen::trace {
@@ -28,13 +29,13 @@ struct TracerProvider::State final : ForkAware {
   std::shared_ptr<detail::TracerShared> shared = std::make_shared<detail::TracerShared>();
   std::unique_ptr<SpanProcessor> processor;
   std::chrono::milliseconds shutdown_timeout;
-  std::mutex mutex;  // guards shared->tracers
+  lumen::internal::Mutex mutex;  // guards shared->tracers
 
   // A fork while another thread looks a tracer up would leave `mutex` locked forever in the
   // child: hold it across fork() so that the child's copy is always released.
-  void before_fork() noexcept override { mutex.lock(); }
-  void after_fork_in_parent() noexcept override { mutex.unlock(); }
-  void after_fork_in_child() noexcept override { mutex.unlock(); }
+  void before_fork() noexcept override LUMEN_ACQUIRE(mutex) { mutex.lock(); }
+  void after_fork_in_parent() noexcept override LUMEN_RELEASE(mutex) { mutex.unlock(); }
+  void after_fork_in_child() noexcept override LUMEN_RELEASE(mutex) { mutex.unlock(); }
 };
 
 TracerProvider::TracerProvider(TracerProviderOptions options) : state_(std::make_unique<State>()) {
@@ -56,7 +57,7 @@ TracerProvider::~TracerProvider() {
 }
 
 Tracer& TracerProvider::tracer(std::string_view name, std::string_view version) {
-  std::lock_guard lock(state_->mutex);
+  lumen::internal::MutexLock lock(state_->mutex);
   detail::TracerShared& shared = *state_->shared;
   for (Tracer& t : shared.tracers) {
     if (t.scope().name == name && t.scope().version == version) return t;
