@@ -1,10 +1,15 @@
 // W3C Trace Context: the tracestate header, a list of vendor key=value members.
 // https://www.w3.org/TR/trace-context-2/#tracestate-header
 #include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "core/ascii.hpp"
+#include "lumen/core/error.hpp"
 #include "lumen/trace/propagation.hpp"
+#include "lumen/trace/tracestate.hpp"
 
 namespace lumen::propagation {
 namespace {
@@ -118,6 +123,47 @@ std::string normalize_tracestate(std::string_view header) {
     out += member.text;
   }
   return out;
+}
+
+std::optional<std::string> tracestate_value(std::string_view list, std::string_view key) {
+  std::optional<std::string> found;
+  const bool valid = for_each_member(list, [&](const Member& member) {
+    if (!found && member.key == key) found.emplace(member.text.substr(key.size() + 1));
+  });
+  return valid ? found : std::nullopt;
+}
+
+std::string tracestate_with(std::string_view list, std::string_view key, std::string_view value) {
+  if (!is_valid_key(key) || !is_valid_value(value)) {
+    throw Error("tracestate member '" + std::string(key) + "=" + std::string(value) +
+                "' does not follow the W3C key and value grammar");
+  }
+  // "Adding a new key/value pair: the new key/value pair SHOULD be added to the beginning of the
+  // list"; "Updating: the modified key/value pair MUST be moved to the beginning of the list".
+  // Normalising then removes the member the key had further right, and past 32 members the
+  // right-most ones ("the right-most list-member should be removed").
+  std::string joined;
+  joined.reserve(key.size() + 1 + value.size() + 1 + list.size());
+  joined.append(key).append("=").append(value);
+  const std::string rest = normalize_tracestate(list);
+  if (!rest.empty()) joined.append(",").append(rest);
+  return normalize_tracestate(joined);
+}
+
+std::string tracestate_without(std::string_view list, std::string_view key) {
+  std::string out;
+  const bool valid = for_each_member(normalize_tracestate(list), [&](const Member& member) {
+    if (member.key == key) return;
+    if (!out.empty()) out += ',';
+    out += member.text;
+  });
+  return valid ? out : std::string();
+}
+
+SpanContext with_trace_state(const SpanContext& span, std::string trace_state) {
+  return SpanContext(
+      span.trace_id(), span.span_id(), span.flags(), span.is_remote(),
+      trace_state.empty() ? nullptr : std::make_shared<const std::string>(std::move(trace_state)));
 }
 
 }  // namespace lumen::propagation
