@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "lumen/export/otlp_log_exporter.hpp"
 #include "lumen/log/batch_log_sink.hpp"
@@ -239,6 +243,48 @@ TEST(OtlpLogsExport, TheRuntimeSendsItsLoggersRecordsAndFlushesThemAtShutdown) {
   ASSERT_EQ(records.size(), 2U);
   EXPECT_EQ(records[0]["body"], Json({{"stringValue", "from the runtime"}}));
   EXPECT_EQ(runtime.log_export_stats().exported, 2U);
+}
+
+// OTEL_LOGS_EXPORTER through a whole Runtime, with a collector listening: only `otlp` sends, and
+// only `console` (or the default) writes the line to stdout; OTEL_SDK_DISABLED=true sends nothing
+// even when `otlp` is named, and the application's console line stays.
+TEST(OtlpLogsExport, TheRuntimeFollowsOtelLogsExporterAndTheSdkSwitch) {
+  struct Case {
+    std::vector<std::pair<std::string, std::string>> vars;
+    std::size_t requests;
+    bool console;
+  };
+  const std::vector<Case> cases = {
+      {{{"OTEL_LOGS_EXPORTER", "otlp"}}, 1, false},
+      {{{"OTEL_LOGS_EXPORTER", "none"}}, 0, false},
+      {{{"OTEL_LOGS_EXPORTER", "console"}}, 0, true},
+      {{{"OTEL_LOGS_EXPORTER", "otlp,console"}}, 1, true},
+      {{{"OTEL_LOGS_EXPORTER", "otlp"}, {"OTEL_SDK_DISABLED", "true"}}, 0, false},
+      {{{"OTEL_SDK_DISABLED", "true"}}, 0, true},
+  };
+  for (const Case& c : cases) {
+    HttpReceiver receiver;
+    std::map<std::string, std::string> vars = {{"OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url("")},
+                                               {"OTEL_TRACES_EXPORTER", "none"},
+                                               {"OTEL_METRICS_EXPORTER", "none"},
+                                               {"LOG_LEVEL", "info"}};
+    std::string described;
+    for (const auto& [name, value] : c.vars) {
+      vars[name] = value;
+      described += name + "=" + value + " ";
+    }
+    SCOPED_TRACE(described);
+    ::testing::internal::CaptureStdout();
+    {
+      Runtime runtime(Config::from_env(Environment(vars)));
+      runtime.logger().info("the marker line");
+      EXPECT_TRUE(runtime.logger().flush(5s));
+      EXPECT_TRUE(runtime.shutdown(5s));
+    }
+    const std::string out = ::testing::internal::GetCapturedStdout();
+    EXPECT_EQ(receiver.requests().size(), c.requests);
+    EXPECT_EQ(out.find("the marker line") != std::string::npos, c.console) << out;
+  }
 }
 
 TEST(OtlpLogsExport, TheRuntimeExposesDropsBehindAHungCollectorAsAMetric) {

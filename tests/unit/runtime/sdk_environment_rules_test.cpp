@@ -5,6 +5,8 @@
 // still a start-up error.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include "config_from.hpp"
@@ -199,6 +201,25 @@ TEST(SdkEnvironment, PrometheusHostAndPortAreTheStandardNamesAndWin) {
   EXPECT_TRUE(bad.admin.enabled);
   EXPECT_EQ(bad.admin.port, 9100);
   expect_one_warning(warnings, "OTEL_EXPORTER_PROMETHEUS_PORT", "70000", "the default 9100");
+}
+
+// End to end: the Runtime's Prometheus endpoint listens where the standard names say, not on
+// METRICS_PORT, and answers a scrape with the application's metrics.
+TEST(SdkEnvironment, TheRuntimeServesMetricsOnThePrometheusPortTheStandardNameGives) {
+  const std::uint16_t standard = lumen::testing::free_loopback_port();
+  const std::uint16_t other = lumen::testing::free_loopback_port();
+  ASSERT_NE(standard, other);
+  Runtime rt(from({{"OTEL_EXPORTER_PROMETHEUS_PORT", std::to_string(standard)},
+                   {"OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1"},
+                   {"METRICS_PORT", std::to_string(other)},
+                   {"OTEL_METRICS_EXPORTER", "prometheus"}}));
+  ASSERT_NE(rt.admin(), nullptr);
+  EXPECT_EQ(rt.admin()->port(), standard);
+  rt.meter().create_counter("orders").add(3);
+  const auto scrape = lumen::testing::http_get(standard, "/metrics");
+  EXPECT_EQ(scrape.status, 200);
+  EXPECT_NE(scrape.body.find("orders_total 3"), std::string::npos) << scrape.body;
+  EXPECT_THROW((void)lumen::testing::http_get(other, "/metrics"), std::runtime_error);
 }
 
 TEST(SdkEnvironment, TlsFilesAreReadForEachSignalWithTheSignalsOwnWinning) {
