@@ -6,8 +6,9 @@
 #   scripts/tidy.sh [file.cpp...]       e.g. scripts/tidy.sh src/trace/span.cpp
 # A clean result is cached in ${XDG_CACHE_HOME:-~/.cache}/lumen-tidy, keyed by the file's
 # preprocessed text with comments (so its headers and NOLINT comments count), its flags, the
-# configuration the root .clang-tidy makes and the clang-tidy version: a re-run checks only what changed. A finding is never
-# cached. The version is pinned: another clang-tidy has other checks and other false positives.
+# configuration the root .clang-tidy makes and the clang-tidy version: a re-run checks only what
+# changed. A finding is never cached. The version is pinned: another clang-tidy has other checks
+# and other false positives.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
