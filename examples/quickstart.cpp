@@ -137,6 +137,7 @@ void serve(lumen::Runtime& rt) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(bugprone-exception-escape): an escaping exception ends the program, as intended
 int main(int argc, char** argv) {
   const bool serving = argc > 1 && std::strcmp(argv[1], "--serve") == 0;
   try {

@@ -15,7 +15,7 @@ packages=(
   python3-grpcio
   dpkg-dev ccache
   python3-jsonschema openssl
-  clang-14 libclang-rt-14-dev clang-format-14
+  clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
 )
 
 missing=()

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The layout check (scripts/check_format.sh); the whole test suite, three times: Release,
+# The layout check (scripts/check_format.sh); clang-tidy (scripts/tidy.sh: only the files whose
+# preprocessed text changed since a clean check); the whole test suite, three times: Release,
 # AddressSanitizer+UBSan, ThreadSanitizer; then the fuzzers, each for a short fixed time on its
 # seed corpus (scripts/fuzz.sh), whose clang build of every library and program is also the
 # thread-safety check (-Werror=thread-safety on the LUMEN_GUARDED_BY annotations).
-#   scripts/test.sh            all five stages
-#   scripts/test.sh release    one of: format, release, asan, tsan, fuzz
+#   scripts/test.sh            all six stages
+#   scripts/test.sh release    one of: format, tidy, release, asan, tsan, fuzz
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="$(nproc)"
@@ -34,6 +35,9 @@ want="${1:-all}"
 if [ "$want" = all ] || [ "$want" = format ]; then
   scripts/bootstrap.sh build >/dev/null  # installs clang-format-14 on a fresh machine
   scripts/check_format.sh
+fi
+if [ "$want" = all ] || [ "$want" = tidy ]; then
+  scripts/tidy.sh  # installs clang-tidy-14 and configures build-tidy on a fresh machine
 fi
 if [ "$want" = all ] || [ "$want" = release ]; then
   run_suite "Release" build "" -DCMAKE_BUILD_TYPE=Release

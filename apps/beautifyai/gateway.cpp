@@ -126,6 +126,7 @@ void Gateway::Impl::handle_document(const std::string& operation, AdminRequest r
 
 // On a worker: reads and checks the request (a 400 ends the job) and answers an asynchronous one
 // with 202, its result going to the job store. The body is released on return.
+// NOLINTNEXTLINE(performance-unnecessary-value-param): by value, the body is freed before process()
 bool Gateway::Impl::admit(Job& job, AdminRequest request) {
   auto parsed = parse_document_request(request.header("content-type"), request.body,
                                        {.max_images = options.max_images});
@@ -259,7 +260,7 @@ RoutedAnswer Gateway::Impl::produce(const Job& job) {
   }
   progress("calling_model");
   const std::string preferred = doc.model.empty() ? options.router.models.front().name : doc.model;
-  return router.run(preferred, std::move(input));
+  return router.run(preferred, input);
 }
 
 void Gateway::Impl::finish(Job& job, int status, const json& body,
@@ -343,7 +344,7 @@ void Gateway::mount(lumen::admin::AdminServer& server) {
       {.on_open = [impl](const lumen::admin::WebSocketChannel& c,
                          const AdminRequest& r) { impl->stream_open(c, r); },
        .on_message = [impl](const lumen::admin::WebSocketChannel& c,
-                            std::string m) { impl->stream_message(c, m); },
+                            const std::string& m) { impl->stream_message(c, m); },
        .on_close = [impl](const lumen::admin::WebSocketChannel& c) { impl->stream_close(c); }});
 }
 

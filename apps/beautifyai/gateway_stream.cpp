@@ -76,7 +76,7 @@ void Gateway::Impl::stream_message(const lumen::admin::WebSocketChannel& channel
   request.headers = {{"Content-Type", "application/json"}};
   request.body = message.dump();
   handle_document(operation.get<std::string>(), std::move(request),
-                  [this, channel](AdminResponse answer) {
+                  [this, channel](const AdminResponse& answer) {
                     json body = json::parse(answer.body, nullptr, false);
                     if (answer.status != 202 || !body.is_object()) {
                       body["type"] = "error";

@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
     lumen::report::serve(*runtime.admin(), dashboard);
     lumen::admin::AdminServer api({.port = static_cast<std::uint16_t>(port),
                                    .max_connections = 4096,
-                                   .max_request_bytes = 32 * 1024 * 1024,
+                                   .max_request_bytes = std::size_t{32} * 1024 * 1024,
                                    .meter_provider = &runtime.meter_provider()});
     gateway.mount(api);
     gateway.mount_control(*runtime.admin());

@@ -147,7 +147,7 @@ struct ModelRouter::Model {
   lumen::perf::MicroBatcher<std::string, Reply> batcher;
 };
 
-ModelRouter::ModelRouter(UpstreamClient& upstream, RouterOptions options,
+ModelRouter::ModelRouter(UpstreamClient& upstream, const RouterOptions& options,
                          lumen::beautifyai::Metrics& ai, lumen::log::Logger logger)
     : upstream_(upstream), ai_(ai), logger_(std::move(logger)) {
   for (const ModelInfo& info : options.models) {
@@ -192,7 +192,7 @@ ModelAnswer ModelRouter::call_model(Model& model, std::string input) {
   return model.call_upstream(upstream_, nullptr, {std::move(input)}).at(0);
 }
 
-RoutedAnswer ModelRouter::run(const std::string& preferred, std::string input) {
+RoutedAnswer ModelRouter::run(const std::string& preferred, const std::string& input) {
   std::vector<Model*> order;
   order.reserve(models_.size());
   for (const auto& m : models_) {

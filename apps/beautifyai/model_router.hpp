@@ -71,15 +71,15 @@ class InvalidModelInput : public std::invalid_argument {
 
 class ModelRouter {
  public:
-  ModelRouter(UpstreamClient& upstream, RouterOptions options, lumen::beautifyai::Metrics& ai,
-              lumen::log::Logger logger);
+  ModelRouter(UpstreamClient& upstream, const RouterOptions& options,
+              lumen::beautifyai::Metrics& ai, lumen::log::Logger logger);
   ~ModelRouter();
   ModelRouter(const ModelRouter&) = delete;
   ModelRouter& operator=(const ModelRouter&) = delete;
 
   // Throws NoModelAvailable when no model could answer, InvalidModelInput when `input` cannot be
   // sent to any; an unknown preferred model is ignored.
-  [[nodiscard]] RoutedAnswer run(const std::string& preferred, std::string input);
+  [[nodiscard]] RoutedAnswer run(const std::string& preferred, const std::string& input);
 
   void set_batching(bool on) noexcept { batching_.store(on, std::memory_order_relaxed); }
   [[nodiscard]] bool batching() const noexcept { return batching_.load(std::memory_order_relaxed); }

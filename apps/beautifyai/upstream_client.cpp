@@ -176,7 +176,9 @@ std::vector<ModelAnswer> UpstreamClient::Impl::call(
   // it.
   headers = curl_slist_append(headers, "Expect:");
   for (const auto& [name, value] : carrier) {
-    headers = curl_slist_append(headers, (name + ": " + value).c_str());
+    std::string line = name + ": ";
+    line += value;
+    headers = curl_slist_append(headers, line.c_str());
   }
 
   std::string reply;

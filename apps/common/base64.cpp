@@ -62,6 +62,7 @@ std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text) {
       ++symbols;
       continue;
     }
+    // NOLINTNEXTLINE(bugprone-signed-char-misuse): -1 marks a byte outside the alphabet
     const int value = kDecode[static_cast<unsigned char>(c)];
     if (value < 0 || padding > 0) return std::nullopt;  // junk, or data after padding
     accumulator = (accumulator << 6) | static_cast<std::uint32_t>(value);

@@ -67,7 +67,7 @@ void CommandLine::custom(std::string name, std::string metavar, std::string help
        .set = std::move(set)});
 }
 
-void CommandLine::alias(std::string alias, std::string name) {
+void CommandLine::alias(std::string alias, const std::string& name) {
   if (Option* option = find(name)) option->aliases.push_back(std::move(alias));
 }
 

@@ -145,6 +145,7 @@ void progress_bar(std::size_t done, std::size_t total) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(bugprone-exception-escape): an escaping exception ends the program, as intended
 int main(int argc, char** argv) {
   const std::string versions = "libvips " + lumen::image::libvips_version();
   const std::string_view command = argc >= 2 ? argv[1] : "";

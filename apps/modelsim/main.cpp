@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   // Many gateway connections at once, and batch bodies bigger than an admin request.
   lumen::admin::AdminServer server({.port = static_cast<std::uint16_t>(port),
                                     .max_connections = 2048,
-                                    .max_request_bytes = 16 * 1024 * 1024});
+                                    .max_request_bytes = std::size_t{16} * 1024 * 1024});
   modelsim::add_routes(server, simulator);
   try {
     server.start();

@@ -56,8 +56,11 @@ long post_json(const std::string& url, const std::string& body,
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return 0;
   curl_slist* list = curl_slist_append(nullptr, "Content-Type: application/json");
-  for (const auto& [name, value] : headers)
-    list = curl_slist_append(list, (name + ": " + value).c_str());
+  for (const auto& [name, value] : headers) {
+    std::string line = name + ": ";
+    line += value;
+    list = curl_slist_append(list, line.c_str());
+  }
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
@@ -182,14 +185,14 @@ int main(int argc, char** argv) {
         lumen::Config::from_env(lumen::Environment::process(), "propagation-service"));
     RequestThreads threads;
     lumen::admin::AdminServer server({.host = options.host, .port = options.port});
-    server.route_async(
-        "/test", [&](lumen::admin::AdminRequest request, lumen::admin::AdminResponder respond) {
-          if (request.method != "POST") return respond(answer(405, R"({"error":"POST only"})"));
-          auto work = [&rt, request = std::move(request), respond]() mutable {
-            respond(handle_test(rt, request));
-          };
-          if (!threads.try_run(std::move(work))) respond(answer(503, R"({"error":"busy"})"));
-        });
+    server.route_async("/test", [&](lumen::admin::AdminRequest request,
+                                    const lumen::admin::AdminResponder& respond) {
+      if (request.method != "POST") return respond(answer(405, R"({"error":"POST only"})"));
+      auto work = [&rt, request = std::move(request), respond]() mutable {
+        respond(handle_test(rt, request));
+      };
+      if (!threads.try_run(std::move(work))) respond(answer(503, R"({"error":"busy"})"));
+    });
     server.start();
     std::printf("listening on http://%s:%u/test\n", options.host.c_str(),
                 static_cast<unsigned>(server.port()));

@@ -40,10 +40,10 @@ using detail::Rejection;
 
 namespace {
 
-constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+constexpr std::size_t kMaxHeaderBytes = std::size_t{16} * 1024;
 // How long, and how much, a connection answered before its request ended may still upload.
 constexpr std::chrono::seconds kLingerTime{2};
-constexpr std::size_t kMaxLingerBytes = 16 * 1024 * 1024;
+constexpr std::size_t kMaxLingerBytes = std::size_t{16} * 1024 * 1024;
 // After accept() failed (out of descriptors, most often), the pause before the next try: retrying
 // at once would spin on the connection still waiting in the listen queue.
 constexpr std::chrono::milliseconds kAcceptPause{50};
@@ -367,7 +367,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void drain() {
-    stream_.async_read_some(buffer_.prepare(16 * 1024),
+    stream_.async_read_some(buffer_.prepare(std::size_t{16} * 1024),
                             [self = shared_from_this()](error_code ec, std::size_t n) {
                               self->drained_ += n;
                               if (ec || self->drained_ > kMaxLingerBytes) return self->finish();

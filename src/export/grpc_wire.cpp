@@ -12,8 +12,9 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr std::string_view kRetryInfoType = "type.googleapis.com/google.rpc.RetryInfo";
-constexpr std::size_t kMaxMessage = 200;                // of grpc-message, in an error line
-constexpr std::int64_t kMaxRetryDelayMs = 3600 * 1000;  // nobody waits longer; avoids overflow
+constexpr std::size_t kMaxMessage = 200;  // of grpc-message, in an error line
+constexpr std::int64_t kMaxRetryDelayMs =
+    std::int64_t{3600} * 1000;  // nobody waits longer; avoids overflow
 
 int base64_digit(char c) noexcept {
   if (c >= 'A' && c <= 'Z') return c - 'A';

@@ -23,11 +23,12 @@ namespace {
 using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
 
-constexpr std::size_t kMaxResponseBody = 64 * 1024;  // enough for any Status or partial success
+constexpr std::size_t kMaxResponseBody =
+    std::size_t{64} * 1024;  // enough for any Status or partial success
 // Response header and trailer fields kept per attempt, and the longest value kept: enough for
 // gRPC's status details; a misbehaving server cannot grow memory.
 constexpr std::size_t kMaxResponseFields = 64;
-constexpr std::size_t kMaxFieldValue = 8 * 1024;
+constexpr std::size_t kMaxFieldValue = std::size_t{8} * 1024;
 // How long curl_multi_poll may sleep before we look at the deadline and the abort flag again;
 // abort() also wakes it at once.
 constexpr milliseconds kPollSlice{200};
@@ -144,8 +145,8 @@ struct HttpSender::Impl final : ForkAware {
         clock(options.clock != nullptr ? *options.clock : SystemClock::instance()) {
     global_init_once();
     header_lines.push_back("Content-Type: " + options.content_type);
-    if (options.gzip) header_lines.push_back("Content-Encoding: gzip");
-    header_lines.push_back(
+    if (options.gzip) header_lines.emplace_back("Content-Encoding: gzip");
+    header_lines.emplace_back(
         "Expect:");  // no 100-continue round trip (curl waits up to a second for it)
     for (const auto& [name, value] : options.headers)
       header_lines.push_back(header_line(name, value));
@@ -456,7 +457,8 @@ void HttpSender::abort() noexcept {
 
 std::optional<milliseconds> parse_retry_after(std::string_view value,
                                               std::chrono::system_clock::time_point now) {
-  constexpr std::int64_t kMaxSeconds = 24 * 3600;  // nobody waits longer; avoids overflow
+  constexpr std::int64_t kMaxSeconds =
+      std::int64_t{24} * 3600;  // nobody waits longer; avoids overflow
   value = trim(value);
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {

@@ -24,6 +24,7 @@ class HttpSpanChannel {
   // JaegerExporterOptions and ZipkinExporterOptions name these members alike. `exporter` names
   // the exporter in report lines. Throws lumen::Error for a malformed endpoint (HttpSender).
   template <typename Options>
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): moved below; tidy 14 misreads templates
   HttpSpanChannel(const char* exporter, const Options& o, std::string content_type, bool gzip)
       : exporter_(exporter),
         endpoint_(o.endpoint),

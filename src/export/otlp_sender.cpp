@@ -43,7 +43,7 @@ HttpSenderOptions http_options(const OtlpSenderOptions& o) {
 
 }  // namespace
 
-OtlpSender::OtlpSender(OtlpSenderOptions options)
+OtlpSender::OtlpSender(const OtlpSenderOptions& options)
     : protocol_(options.protocol), gzip_(options.gzip), http_(http_options(options)) {}
 
 OtlpSendResult OtlpSender::send(const std::string& request, Deadline deadline) {

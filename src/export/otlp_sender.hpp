@@ -57,7 +57,7 @@ struct OtlpSendResult {
 
 class OtlpSender {
  public:
-  explicit OtlpSender(OtlpSenderOptions options);
+  explicit OtlpSender(const OtlpSenderOptions& options);
 
   [[nodiscard]] OtlpSendResult send(const std::string& request, Deadline deadline);
   // Makes a running or later send() give up at once.

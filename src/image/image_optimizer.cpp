@@ -253,7 +253,8 @@ std::optional<ImageError> admit(const ImageMetadata& meta, const OptimizerOption
   return std::nullopt;
 }
 
-ImageError failure(const detail::Deadline& deadline, std::string_view what, std::string message) {
+ImageError failure(const detail::Deadline& deadline, std::string_view what,
+                   const std::string& message) {
   if (deadline.expired.load(std::memory_order_relaxed)) {
     return {ImageErrorKind::kTimeout, std::string(what) + " ran past its time budget"};
   }

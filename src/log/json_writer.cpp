@@ -97,6 +97,7 @@ char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor,
     case Value::Kind::kNull:
       out.commit(p);
       p = out.reserve(4);
+      // NOLINTNEXTLINE(bugprone-not-null-terminated-result): JSON bytes, no NUL
       std::memcpy(p, "null", 4);
       return p + 4;
     case Value::Kind::kBool: {
@@ -258,6 +259,7 @@ char* write_json_string(char* p, std::string_view s) noexcept {
         *p++ = 'f';
         break;
       default:
+        // NOLINTNEXTLINE(bugprone-not-null-terminated-result): JSON bytes, no NUL
         std::memcpy(p, "u00", 3);
         p[3] = kHex[c >> 4];
         p[4] = kHex[c & 0xF];
@@ -271,6 +273,7 @@ char* write_json_string(char* p, std::string_view s) noexcept {
 
 char* write_double(char* p, double d) noexcept {
   if (!std::isfinite(d)) {
+    // NOLINTNEXTLINE(bugprone-not-null-terminated-result): JSON bytes, no NUL
     std::memcpy(p, "null", 4);
     return p + 4;
   }

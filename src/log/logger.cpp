@@ -194,6 +194,7 @@ class LoggerCore {
     }
     const std::size_t size = bound_size + encoded_size(message, fields, count);
     char* p = s.data_for(size);
+    // NOLINTNEXTLINE(bugprone-not-null-terminated-result): a record's bytes, not a C string
     if (bound_size != 0) std::memcpy(p, bound->data(), bound_size);
     put_record(p + bound_size, message, fields, count);
     s.bound_size = static_cast<std::uint32_t>(bound_size);

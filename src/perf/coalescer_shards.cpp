@@ -79,10 +79,13 @@ Context CoalescerShards::start_execution(std::string_view key, CoalescerCore::Ti
   return parent.with_span(ticket.span->context());
 }
 
+// The callers hand their exception over (std::move): by value, the chain owns it.
+// NOLINTBEGIN(performance-unnecessary-value-param)
 std::shared_ptr<const void> CoalescerShards::end_execution(std::string_view key,
                                                            CoalescerCore::Ticket& ticket,
                                                            std::shared_ptr<const void> value,
                                                            std::exception_ptr error) {
+  // NOLINTEND(performance-unnecessary-value-param)
   const bool lead = ticket.role != CoalescerCore::Role::kBypass;
   if (error) {
     errors_.fetch_add(1, std::memory_order_relaxed);

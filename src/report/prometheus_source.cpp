@@ -109,7 +109,8 @@ std::vector<PrometheusSource::Sample> PrometheusSource::query(const std::string&
   }
   char* q = curl_easy_escape(curl, promql.c_str(), static_cast<int>(promql.size()));
   char when[64];
-  std::snprintf(when, sizeof when, "%.3f", static_cast<double>(time_ns / 1'000'000ULL) / 1000.0);
+  const std::uint64_t time_ms = time_ns / 1'000'000ULL;  // whole milliseconds, as before
+  std::snprintf(when, sizeof when, "%.3f", static_cast<double>(time_ms) / 1000.0);
   const std::string url =
       opt_.url + "/api/v1/query?query=" + (q != nullptr ? q : "") + "&time=" + when;
   curl_free(q);
@@ -188,8 +189,9 @@ std::map<std::string, HistogramWindow> PrometheusSource::histogram_by(std::strin
     const auto it = s.labels.find(l);
     return it == s.labels.end() ? std::string() : it->second;
   };
-  for (const Sample& s :
-       query("sum by (le" + by + ") (increase(" + base + "_bucket" + sel + "))", t1)) {
+  const std::string bucket_query =
+      "sum by (le" + by + ") (increase(" + base + "_bucket" + sel + "))";
+  for (const Sample& s : query(bucket_query, t1)) {
     const auto le = s.labels.find("le");
     if (le == s.labels.end()) continue;
     const double bound = le->second == "+Inf" ? std::numeric_limits<double>::infinity()
@@ -197,10 +199,10 @@ std::map<std::string, HistogramWindow> PrometheusSource::histogram_by(std::strin
     buckets[key(s)].emplace_back(bound, s.value);
   }
   const std::string group = l.empty() ? "sum" : "sum by (" + l + ")";
-  for (const Sample& s : query(group + " (increase(" + base + "_count" + sel + "))", t1))
-    counts[key(s)] += s.value;
-  for (const Sample& s : query(group + " (increase(" + base + "_sum" + sel + "))", t1))
-    sums[key(s)] += s.value;
+  const std::string count_query = group + " (increase(" + base + "_count" + sel + "))";
+  const std::string sum_query = group + " (increase(" + base + "_sum" + sel + "))";
+  for (const Sample& s : query(count_query, t1)) counts[key(s)] += s.value;
+  for (const Sample& s : query(sum_query, t1)) sums[key(s)] += s.value;
   std::map<std::string, HistogramWindow> out;
   for (auto& [k, b] : buckets) out[k] = from_buckets(std::move(b), counts[k], sums[k]);
   return out;
@@ -227,7 +229,10 @@ std::map<std::string, GaugeWindow> PrometheusSource::gauge_by(std::string_view n
     const auto it = s.labels.find(l);
     return it == s.labels.end() ? std::string() : it->second;
   };
-  for (const Sample& s : query("count_over_time(" + inner + sub + ")", t1)) {
+  const std::string count_query = "count_over_time(" + inner + sub + ")";
+  const std::string max_query = "max_over_time(" + inner + sub + ")";
+  const std::string avg_query = "avg_over_time(" + inner + sub + ")";
+  for (const Sample& s : query(count_query, t1)) {
     out[key(s)].samples = static_cast<std::size_t>(s.value);
   }
   for (const Sample& s : query(inner, t1)) {
@@ -237,9 +242,8 @@ std::map<std::string, GaugeWindow> PrometheusSource::gauge_by(std::string_view n
     g.first = s.value;  // until the value at t0 says otherwise
     g.first_time = t1;
   }
-  for (const Sample& s : query("max_over_time(" + inner + sub + ")", t1)) out[key(s)].max = s.value;
-  for (const Sample& s : query("avg_over_time(" + inner + sub + ")", t1))
-    out[key(s)].mean = s.value;
+  for (const Sample& s : query(max_query, t1)) out[key(s)].max = s.value;
+  for (const Sample& s : query(avg_query, t1)) out[key(s)].mean = s.value;
   for (const Sample& s : query(inner, t0)) {
     const auto it = out.find(key(s));
     if (it == out.end()) continue;

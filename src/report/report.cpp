@@ -66,7 +66,7 @@ std::uint64_t period_ns(Period p) noexcept {
     case Period::k1h:
       return 60 * kMin;
     case Period::k24h:
-      return 24 * 60 * kMin;
+      return std::uint64_t{24} * 60 * kMin;
   }
   return 60 * kMin;
 }

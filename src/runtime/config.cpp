@@ -68,7 +68,7 @@ std::string one_of(const Environment& env, std::string_view name,
                    std::initializer_list<std::string_view> allowed, std::string_view fallback) {
   const std::optional<std::string> raw = env.get(name);
   if (!raw) return std::string(fallback);
-  const std::string v = lower(trim(*raw));
+  std::string v = lower(trim(*raw));
   if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return v;
   std::string expected;
   for (std::string_view a : allowed) expected += (expected.empty() ? "" : ", ") + std::string(a);

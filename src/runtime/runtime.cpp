@@ -221,8 +221,8 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
           {.description = "Time to export one batch of spans, by result", .unit = "s"});
       // The exporter co-owns the meter provider: a batch worker left behind by a timed-out
       // shutdown may still record an export's duration after the Runtime is gone.
-      exporter = std::make_shared<detail::TimedExporter>(std::move(exporter), std::move(duration),
-                                                         impl_->meters);
+      exporter =
+          std::make_shared<detail::TimedExporter>(std::move(exporter), duration, impl_->meters);
     }
     auto batch = std::make_unique<trace::BatchSpanProcessor>(std::move(exporter), t.batch);
     impl_->processor = batch.get();

@@ -16,9 +16,7 @@ class TimedExporter final : public trace::SpanExporter {
   // `duration_owner` keeps the histogram's storage alive for as long as this exporter lives.
   TimedExporter(std::shared_ptr<trace::SpanExporter> inner, metrics::Histogram duration,
                 std::shared_ptr<const void> duration_owner)
-      : inner_(std::move(inner)),
-        duration_owner_(std::move(duration_owner)),
-        duration_(std::move(duration)) {}
+      : inner_(std::move(inner)), duration_owner_(std::move(duration_owner)), duration_(duration) {}
 
   trace::ExportResult export_spans(trace::SpanBatch batch, Deadline deadline) noexcept override {
     const auto start = std::chrono::steady_clock::now();

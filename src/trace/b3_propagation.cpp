@@ -116,7 +116,8 @@ std::optional<SpanContext> read_b3_multi(const TextMapGetter& carrier) {
 Context extract_b3(const TextMapGetter& carrier, Context context) {
   std::optional<SpanContext> parent = read_b3_single(carrier);
   if (!parent) parent = read_b3_multi(carrier);
-  return parent ? context.with_span(*parent) : context;
+  if (!parent) return context;
+  return context.with_span(*parent);
 }
 
 }  // namespace lumen::propagation::detail

@@ -112,7 +112,7 @@ Span& Span::record_exception(const std::exception& error) {
                                  {"exception.stacktrace", current_stacktrace()}});
 }
 
-Span& Span::record_exception(std::exception_ptr error) {
+Span& Span::record_exception(const std::exception_ptr& error) {
   if (!data_ || !error) return *this;
   try {
     std::rethrow_exception(error);
@@ -149,7 +149,7 @@ void Span::finish(std::uint64_t end_ns) noexcept {
 }
 
 namespace detail {
-void mark_failed(Span& span, std::exception_ptr error) noexcept {
+void mark_failed(Span& span, const std::exception_ptr& error) noexcept {
   if (!span.is_recording()) return;
   try {
     span.record_exception(error);

@@ -116,8 +116,9 @@ struct AdminServerOptions {
   // write_timeout; otherwise its connection is closed. Idle keep-alive connections count too.
   std::chrono::milliseconds read_timeout = std::chrono::seconds(10);
   std::chrono::milliseconds write_timeout = std::chrono::seconds(10);
-  std::size_t max_request_bytes = 64 * 1024;  // also the largest WebSocket message taken
-  std::size_t max_websocket_queue = 256;      // messages waiting to go to one WebSocket client
+  std::size_t max_request_bytes =
+      std::size_t{64} * 1024;             // also the largest WebSocket message taken
+  std::size_t max_websocket_queue = 256;  // messages waiting to go to one WebSocket client
   // Where the server counts what it refuses (lumen.http.server.rejections); null: nowhere. The
   // provider must outlive the server.
   metrics::MeterProvider* meter_provider = nullptr;

@@ -22,7 +22,7 @@ namespace lumen::log {
 
 struct FileSinkOptions {
   std::string path = "logs/combined.log";
-  std::uint64_t max_bytes = 10 * 1024 * 1024;
+  std::uint64_t max_bytes = std::uint64_t{10} * 1024 * 1024;
   std::uint32_t max_files = 5;  // the live file included
   Level min_level = Level::kTrace;
   // How often at most the path is compared (one stat()) with the open file; 0: at every flush.

@@ -151,7 +151,7 @@ class Logger {
 // Where the production log files go and how they rotate (LOG_DIR, LOG_MAX_BYTES, LOG_MAX_FILES).
 struct LogFiles {
   std::string dir = "logs";
-  std::uint64_t max_bytes = 10 * 1024 * 1024;
+  std::uint64_t max_bytes = std::uint64_t{10} * 1024 * 1024;
   std::uint32_t max_files = 5;
 
   static LogFiles from_environment(const Environment& env);

@@ -70,7 +70,7 @@ class Span {
   // Adds an "exception" event with exception.type, exception.message and exception.stacktrace
   // (the stack where it was recorded). Does not change the status.
   Span& record_exception(const std::exception& error);
-  Span& record_exception(std::exception_ptr error);
+  Span& record_exception(const std::exception_ptr& error);
   Span& update_name(std::string_view name);
 
   // Ends the span (now, or at end_ns on the wall clock); later calls do nothing.

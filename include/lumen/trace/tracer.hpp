@@ -38,7 +38,7 @@ struct StartOptions {
 namespace detail {
 struct TracerShared;
 // Records the exception on the span and sets ERROR with its message (the trace() helper's catch).
-void mark_failed(Span& span, std::exception_ptr error) noexcept;
+void mark_failed(Span& span, const std::exception_ptr& error) noexcept;
 }  // namespace detail
 
 class Tracer {
