@@ -150,12 +150,14 @@ void publish(const TscLine& line, std::uint64_t wall_offset, std::uint64_t due_t
   TscShared& s = tsc_shared;
   const std::uint32_t sequence = s.sequence.load(std::memory_order_relaxed);
   s.sequence.store(sequence + 1, std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_release);
-  s.base_tick.store(line.base_tick, std::memory_order_relaxed);
-  s.base_ns.store(line.base_ns, std::memory_order_relaxed);
-  s.ns_per_tick_q32.store(line.ns_per_tick_q32, std::memory_order_relaxed);
-  s.wall_offset_ns.store(wall_offset, std::memory_order_relaxed);
-  s.due_tick.store(due_tick, std::memory_order_relaxed);
+  // Release stores, read by acquire loads (tsc_snapshot): a reader that sees any new field also
+  // sees the odd sequence stored before it, and retries. No fence, which ThreadSanitizer cannot
+  // follow.
+  s.base_tick.store(line.base_tick, std::memory_order_release);
+  s.base_ns.store(line.base_ns, std::memory_order_release);
+  s.ns_per_tick_q32.store(line.ns_per_tick_q32, std::memory_order_release);
+  s.wall_offset_ns.store(wall_offset, std::memory_order_release);
+  s.due_tick.store(due_tick, std::memory_order_release);
   s.sequence.store(sequence + 2, std::memory_order_release);
 }
 
