@@ -38,7 +38,8 @@ struct HttpRequest {
   std::string_view body;     // POST only; must stay valid until perform() returns
   Deadline deadline;         // for the whole exchange, the connection included
   bool accept_gzip = false;  // ask for a compressed answer, decoded on arrival
-  std::size_t max_response_body = 64 * 1024;  // the rest of a longer body is read and dropped
+  std::size_t max_response_body =
+      std::size_t{64} * 1024;  // the rest of a longer body is read and dropped
 };
 
 // Why no whole response arrived.
