@@ -73,6 +73,9 @@ def main():
         rows.append((what, target, peer_name, peer_value, ours, ratio_text))
 
     clock = wall("BM_ClockNow")
+    tsc = wall("BM_TscWallNow")
+    row("clock read for a timestamp (TSC clock)", "< 10 ns", "clock_gettime(CLOCK_REALTIME)", ns(clock),
+        ns(tsc), f"{clock / tsc:.2f}x (peer / lumen)" if clock and tsc else "n/a")
     for what, name, target in [
         ("sampled span, 3 attributes, 1 thread (wall)", "BM_SpanStartEnd/real_time/threads:1", "<= 60 ns"),
         ("sampled span, 2 threads (wall per span)", "BM_SpanStartEnd/real_time/threads:2", "<= 60 ns"),

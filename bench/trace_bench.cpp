@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "lumen/core/clock.hpp"
+#include "lumen/core/internal/tsc_clock.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
 #include "lumen/trace/tracer_provider.hpp"
 
@@ -39,10 +40,51 @@ struct Pipeline {
   TracerProvider provider;
 };
 
+// clock_gettime(CLOCK_REALTIME): the figure the others are quoted against.
 void BM_ClockNow(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(lumen::wall_clock_ns());
 }
 BENCHMARK(BM_ClockNow);
+
+// Past the TSC clock's first calibration (10 ms after its first read), so a benchmark measures
+// its steady state. With LUMEN_CLOCK=system it is clock_gettime behind a check.
+void settle_tsc_clock() {
+  const std::uint64_t give_up = lumen::monotonic_ns() + 2'000'000'000ULL;
+  while (lumen::detail::tsc_mode() == lumen::detail::TscMode::kWarming &&
+         lumen::monotonic_ns() < give_up) {
+  }
+}
+
+// The span timestamp: the TSC where it is invariant (lumen/core/internal/tsc_clock.hpp).
+void BM_TscWallNow(benchmark::State& state) {
+  settle_tsc_clock();
+  for (auto _ : state) benchmark::DoNotOptimize(lumen::detail::tsc_wall_ns());
+  state.SetLabel(lumen::detail::tsc_mode() == lumen::detail::TscMode::kTsc ? "tsc" : "system");
+}
+BENCHMARK(BM_TscWallNow);
+
+void BM_TscMonotonicNow(benchmark::State& state) {
+  settle_tsc_clock();
+  for (auto _ : state) benchmark::DoNotOptimize(lumen::detail::tsc_monotonic_ns());
+}
+BENCHMARK(BM_TscMonotonicNow);
+
+// Through the Clock interface (a virtual call), as components given a clock read it.
+void BM_SystemClockWallNs(benchmark::State& state) {
+  settle_tsc_clock();
+  const lumen::Clock* clock = &lumen::SystemClock::instance();
+  benchmark::DoNotOptimize(clock);
+  for (auto _ : state) benchmark::DoNotOptimize(clock->wall_ns());
+}
+BENCHMARK(BM_SystemClockWallNs);
+
+#if LUMEN_HAVE_TSC
+// The counter read alone: the floor under the TSC clock.
+void BM_Rdtsc(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(lumen::detail::read_tsc());
+}
+BENCHMARK(BM_Rdtsc);
+#endif
 
 void BM_AtomicAdd(benchmark::State& state) {
   std::atomic<std::uint64_t> counter{0};
@@ -102,6 +144,7 @@ struct ExportShare {
 // A sampled span with three attributes through the default batch processor. With several threads
 // they share one pipeline, as the threads of a service do.
 void BM_SpanStartEnd(benchmark::State& state) {
+  settle_tsc_clock();
   static Pipeline shared(Sampler::always_on());
   auto& tracer = shared.provider.tracer("bench");
   // Thread 0 snapshots before the start barrier, so no thread of this run has produced yet.
@@ -119,6 +162,7 @@ void BM_SpanStartEnd(benchmark::State& state) {
 BENCHMARK(BM_SpanStartEnd)->Threads(1)->Threads(2)->UseRealTime();
 
 void BM_SpanUnsampled(benchmark::State& state) {
+  settle_tsc_clock();
   Pipeline pipeline(Sampler::always_off());
   auto& tracer = pipeline.provider.tracer("bench");
   for (auto _ : state) {
@@ -131,6 +175,7 @@ BENCHMARK(BM_SpanUnsampled);
 
 // Parent and child, each made current with a scope, as instrumented request code does.
 void BM_SpanNested(benchmark::State& state) {
+  settle_tsc_clock();
   Pipeline pipeline(Sampler::always_on());
   auto& tracer = pipeline.provider.tracer("bench");
   const ExportShare share(pipeline);

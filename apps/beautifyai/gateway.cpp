@@ -108,7 +108,7 @@ void Gateway::Impl::handle_document(const std::string& operation, AdminRequest r
   }
   job->respond = std::move(respond);
   ai.record_request_size(static_cast<std::int64_t>(request.body.size()));
-  job->enqueued_wall_ns = lumen::wall_clock_ns();
+  job->enqueued_wall_ns = lumen::SystemClock::instance().wall_ns();  // the spans' clock
   // The body is read on a worker: on the server's only I/O thread, one large body held up every
   // other client for seconds. std::function needs a copyable task, hence the shared request.
   auto unread = std::make_shared<AdminRequest>(std::move(request));

@@ -31,7 +31,7 @@ struct TracerShared : std::enable_shared_from_this<TracerShared> {
 
   // A span's timestamp: with the system clock, read inline rather than through a virtual call.
   [[nodiscard]] std::uint64_t wall_ns() const noexcept {
-    return system_clock ? wall_clock_ns() : clock->wall_ns();
+    return system_clock ? lumen::detail::tsc_wall_ns() : clock->wall_ns();
   }
 };
 

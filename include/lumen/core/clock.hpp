@@ -30,10 +30,12 @@
 #include <vector>
 
 #include "lumen/core/internal/thread_annotations.hpp"
+#include "lumen/core/internal/tsc_clock.hpp"
 
 namespace lumen {
 
-// Nanoseconds since the Unix epoch, from CLOCK_REALTIME (the vDSO makes this a few ns).
+// Nanoseconds since the Unix epoch, from CLOCK_REALTIME (the vDSO makes this a few ns). Spans and
+// other timestamps read SystemClock::wall_ns, which may come from the TSC instead.
 inline std::uint64_t wall_clock_ns() noexcept {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -86,11 +88,16 @@ class Clock {
                                TimePoint deadline, bool (*ready)(void*), void* context) const = 0;
 };
 
-// The machine's clocks; the default everywhere a clock is optional.
+// The machine's clocks; the default everywhere a clock is optional. Timestamps (wall_ns) come from
+// the TSC where it is invariant and agrees with CLOCK_REALTIME (a few ns per read instead of a
+// clock_gettime; lumen/core/internal/tsc_clock.hpp), otherwise from clock_gettime, and always
+// from clock_gettime with LUMEN_CLOCK=system. monotonic_ns stays on CLOCK_MONOTONIC itself, the
+// clock that sleep_until and wait_until wait on, so a deadline read from it is never a few
+// nanoseconds early by the waiting clock.
 class SystemClock final : public Clock {
  public:
   static const SystemClock& instance() noexcept;
-  std::uint64_t wall_ns() const noexcept override { return wall_clock_ns(); }
+  std::uint64_t wall_ns() const noexcept override { return detail::tsc_wall_ns(); }
   std::uint64_t monotonic_ns() const noexcept override { return lumen::monotonic_ns(); }
   void sleep_until(TimePoint deadline) const override;
 
