@@ -49,7 +49,8 @@ struct BackgroundWorkerOptions {
   // true runs a step (kWake) without a wake. With idle(), it lets a producer skip the wake (and its
   // lock) while the worker is busy: the producer publishes its work and then reads idle(), the
   // worker marks itself idle and then calls has_work, both sequentially consistent, so one of the
-  // two sees the other.
+  // two sees the other. Never asked once stop() has been called, so it may use its owner's state
+  // as long as the owner stops the worker before that state goes.
   std::function<bool()> has_work;
 };
 

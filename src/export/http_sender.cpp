@@ -1,7 +1,6 @@
 #include "export/http_sender.hpp"
 
 #include <curl/curl.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -12,39 +11,16 @@
 #include <mutex>
 
 #include "core/id_generator.hpp"
+#include "export/curl_transport.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/core/fork_safety.hpp"
 #include "lumen/core/internal/mutex.hpp"
-#include "lumen/core/version.hpp"
 
 namespace lumen::exporters::detail {
 namespace {
 
 using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
-
-constexpr std::size_t kMaxResponseBody =
-    std::size_t{64} * 1024;  // enough for any Status or partial success
-// Response header and trailer fields kept per attempt, and the longest value kept: enough for
-// gRPC's status details; a misbehaving server cannot grow memory.
-constexpr std::size_t kMaxResponseFields = 64;
-constexpr std::size_t kMaxFieldValue = std::size_t{8} * 1024;
-// How long curl_multi_poll may sleep before we look at the deadline and the abort flag again;
-// abort() also wakes it at once.
-constexpr milliseconds kPollSlice{200};
-
-void global_init_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-bool iequals_prefix(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
-  }
-  return true;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -78,31 +54,6 @@ bool is_retryable_status(long status) {
   return status == 429 || status == 502 || status == 503 || status == 504;
 }
 
-// Transport failures worth another try: the collector may be restarting or briefly overloaded.
-bool is_retryable_curl_error(CURLcode code) {
-  switch (code) {
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-      return true;
-    default:
-      return false;
-  }
-}
-
-struct Attempt {
-  CURLcode code = CURLE_OK;
-  long status = 0;
-};
-
 // The OTLP/HTTP rules: 2xx is delivered; 429, 502, 503 and 504 are retried after Retry-After or
 // the backoff.
 AttemptVerdict otlp_http_verdict(const HttpResponse& response) {
@@ -118,69 +69,49 @@ AttemptVerdict otlp_http_verdict(const HttpResponse& response) {
   return v;
 }
 
+std::string describe(const HttpExchange& x, milliseconds timeout) {
+  switch (x.error) {
+    case TransportError::kAborted:
+      return "aborted (the exporter is shutting down)";
+    case TransportError::kTimedOut:
+      return "no response within the export timeout (" + std::to_string(timeout.count()) + " ms)";
+    case TransportError::kCannotConnect:
+      return "cannot connect: " + x.error_text;
+    default:
+      return "transport error: " + x.error_text;
+  }
+}
+
 }  // namespace
 
 struct HttpSender::Impl final : ForkAware {
   HttpSenderOptions options;
   const Clock& clock;
+  std::shared_ptr<HttpTransport> transport;
   std::atomic<bool> aborted{false};
-  // Guards the handles' replacement and abort's wakeup; never held over I/O.
+  // Guards abort's wakeup of a wait between attempts; never held over I/O.
   lumen::internal::Mutex mutex;
   // Replaced in a forked child: a parent thread may have been waiting on it at fork time.
   std::unique_ptr<std::condition_variable> wakeup LUMEN_GUARDED_BY(mutex) =
       std::make_unique<std::condition_variable>();
-  CURL* easy = nullptr;
-  CURLM* multi = nullptr;
-  pid_t owner = 0;                        // the process that created the handles
-  std::vector<std::string> header_lines;  // the fixed headers of every attempt
-  curl_slist* attempt_headers =
-      nullptr;  // header_lines plus options.attempt_headers' of this attempt
+  HttpHeaders fixed_headers;  // of every attempt
   std::string compressed;
-  std::string response_body;
-  HeaderList response_fields;
-  char error_buffer[CURL_ERROR_SIZE] = {};
 
   explicit Impl(HttpSenderOptions o)
       : options(std::move(o)),
-        clock(options.clock != nullptr ? *options.clock : SystemClock::instance()) {
-    global_init_once();
-    header_lines.push_back("Content-Type: " + options.content_type);
-    if (options.gzip) header_lines.emplace_back("Content-Encoding: gzip");
-    header_lines.emplace_back(
-        "Expect:");  // no 100-continue round trip (curl waits up to a second for it)
-    for (const auto& [name, value] : options.headers)
-      header_lines.push_back(header_line(name, value));
+        clock(options.clock != nullptr ? *options.clock : SystemClock::instance()),
+        transport(options.transport != nullptr
+                      ? options.transport
+                      : make_curl_transport(
+                            {.tls = options.tls, .http2 = options.http2, .clock = options.clock})) {
+    fixed_headers.emplace_back("Content-Type", options.content_type);
+    if (options.gzip) fixed_headers.emplace_back("Content-Encoding", "gzip");
+    for (const auto& header : options.headers) fixed_headers.push_back(header);
     if (!options.judge) options.judge = otlp_http_verdict;
     ForkRegistry::add(this);
   }
 
-  ~Impl() {
-    ForkRegistry::remove(this);
-    release_handles();
-    curl_slist_free_all(attempt_headers);
-  }
-
-  // "Name;" is curl's way to send a header with an empty value.
-  static std::string header_line(const std::string& name, const std::string& value) {
-    return value.empty() ? name + ";" : name + ": " + value;
-  }
-
-  // Returns false when curl cannot allocate the list.
-  bool build_attempt_headers(milliseconds left) {
-    curl_slist_free_all(attempt_headers);
-    attempt_headers = nullptr;
-    std::vector<std::string> lines = header_lines;
-    if (options.attempt_headers) {
-      for (const auto& [name, value] : options.attempt_headers(left))
-        lines.push_back(header_line(name, value));
-    }
-    for (const std::string& line : lines) {
-      curl_slist* grown = curl_slist_append(attempt_headers, line.c_str());
-      if (grown == nullptr) return false;
-      attempt_headers = grown;
-    }
-    return true;
-  }
+  ~Impl() { ForkRegistry::remove(this); }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
@@ -192,154 +123,15 @@ struct HttpSender::Impl final : ForkAware {
     mutex.unlock();
   }
 
-  void release_handles() {
-    // A child must not clean up handles it inherited: their connections' sockets are shared with
-    // the parent (a TLS close_notify would break the parent's session). They are leaked instead.
-    if (owner != getpid()) return;
-    if (multi != nullptr && easy != nullptr) curl_multi_remove_handle(multi, easy);
-    if (easy != nullptr) curl_easy_cleanup(easy);
-    if (multi != nullptr) curl_multi_cleanup(multi);
-  }
-
-  static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-    auto* self = static_cast<Impl*>(user);
-    const std::size_t n = size * count;
-    const std::size_t room =
-        kMaxResponseBody - std::min(kMaxResponseBody, self->response_body.size());
-    self->response_body.append(data, std::min(n, room));
-    return n;
-  }
-
-  static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-    auto* self = static_cast<Impl*>(user);
-    const std::size_t n = size * count;
-    const std::string_view line(data, n);
-    auto& fields = self->response_fields;
-    if (iequals_prefix(line, "http/")) fields.clear();  // a new response (after a 1xx)
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0 || fields.size() >= kMaxResponseFields)
-      return n;
-    std::string name(trim(line.substr(0, colon)));
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    fields.emplace_back(std::move(name),
-                        std::string(trim(line.substr(colon + 1)).substr(0, kMaxFieldValue)));
-    return n;
-  }
-
-  static int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-    return static_cast<Impl*>(user)->aborted.load(std::memory_order_relaxed) ? 1 : 0;
-  }
-
-  // Creates the handles on first use and again in a forked child. Returns false if libcurl fails.
-  bool ensure_handles() {
-    lumen::internal::MutexLock lock(mutex);
-    const pid_t pid = getpid();
-    if (easy != nullptr && owner == pid) return true;
-    easy = curl_easy_init();
-    multi = curl_multi_init();
-    owner = pid;
-    if (easy == nullptr || multi == nullptr) {
-      if (easy != nullptr) curl_easy_cleanup(easy);
-      if (multi != nullptr) curl_multi_cleanup(multi);
-      easy = nullptr;
-      multi = nullptr;
-      return false;
-    }
-    curl_easy_setopt(easy, CURLOPT_URL, options.url.c_str());
-    curl_easy_setopt(easy, CURLOPT_POST, 1L);
-    if (options.http2) {
-      curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
-      // Debian's libcurl 7.88 fails the second request on a reused h2c connection to a grpcio
-      // server ("Error in the HTTP2 framing layer"): each request opens its own connection.
-      curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
-    }
-    const std::string agent = std::string("lumen-cpp/") + kVersion;
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, agent.c_str());  // curl copies strings
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Impl::on_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, this);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Impl::on_header);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, this);
-    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &Impl::on_progress);
-    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, this);
-    const TlsFiles& tls = options.tls;
-    if (!tls.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, tls.ca_file.c_str());
-    if (!tls.client_certificate.empty()) {
-      curl_easy_setopt(easy, CURLOPT_SSLCERT, tls.client_certificate.c_str());
-    }
-    if (!tls.client_key.empty()) curl_easy_setopt(easy, CURLOPT_SSLKEY, tls.client_key.c_str());
-    return true;
-  }
-
-  Attempt perform(const std::string& payload, Deadline deadline) {
-    Attempt a;
+  HttpExchange perform(const std::string& payload, Deadline deadline) {
     const auto left = std::chrono::ceil<milliseconds>(deadline - clock.now());
-    const long timeout_ms = std::max<long>(1, static_cast<long>(left.count()));
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    if (!build_attempt_headers(milliseconds(timeout_ms))) {
-      a.code = CURLE_OUT_OF_MEMORY;
-      return a;
+    HttpRequest request{.url = options.url, .body = payload, .deadline = deadline};
+    request.headers = fixed_headers;
+    if (options.attempt_headers) {
+      for (auto& header : options.attempt_headers(std::max(left, milliseconds(1))))
+        request.headers.push_back(std::move(header));
     }
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, attempt_headers);
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, payload.data());
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
-    response_body.clear();
-    response_fields.clear();
-    error_buffer[0] = '\0';
-
-    if (curl_multi_add_handle(multi, easy) != CURLM_OK) {
-      a.code = CURLE_FAILED_INIT;
-      return a;
-    }
-    bool finished = false;
-    for (;;) {
-      int running = 0;
-      if (curl_multi_perform(multi, &running) != CURLM_OK) {
-        a.code = CURLE_FAILED_INIT;
-        break;
-      }
-      if (running == 0) {
-        finished = true;
-        break;
-      }
-      if (aborted.load()) {
-        a.code = CURLE_ABORTED_BY_CALLBACK;
-        break;
-      }
-      const auto now = clock.now();
-      if (now >= deadline) {
-        a.code = CURLE_OPERATION_TIMEDOUT;
-        break;
-      }
-      const auto wait = std::min(kPollSlice, std::chrono::ceil<milliseconds>(deadline - now));
-      curl_multi_poll(multi, nullptr, 0, static_cast<int>(wait.count()), nullptr);
-    }
-    if (finished) {
-      int queued = 0;
-      while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
-        if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) a.code = msg->data.result;
-      }
-      curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &a.status);
-    }
-    // Removing an unfinished transfer closes its connection; a finished one stays cached.
-    curl_multi_remove_handle(multi, easy);
-    return a;
-  }
-
-  std::string describe(const Attempt& a, milliseconds timeout) const {
-    if (a.code == CURLE_ABORTED_BY_CALLBACK) return "aborted (the exporter is shutting down)";
-    if (a.code == CURLE_OPERATION_TIMEDOUT) {
-      return "no response within the export timeout (" + std::to_string(timeout.count()) + " ms)";
-    }
-    std::string reason = a.code == CURLE_COULDNT_CONNECT ? "cannot connect" : "transport error";
-    reason += ": ";
-    reason += error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(a.code);
-    return reason;
+    return transport->perform(request);
   }
 
   // Sleeps until `until` unless abort() is called; false if aborted.
@@ -362,10 +154,6 @@ struct HttpSender::Impl final : ForkAware {
       }
       payload = &compressed;
     }
-    if (!ensure_handles()) {
-      result.error = "libcurl could not be initialised";
-      return result;
-    }
     const auto total = std::chrono::ceil<milliseconds>(deadline - clock.now());
     for (int attempt = 1;; ++attempt) {
       if (clock.now() >= deadline) {
@@ -373,17 +161,18 @@ struct HttpSender::Impl final : ForkAware {
           result.error = "the export deadline passed before the first attempt";
         return result;
       }
-      const Attempt a = perform(*payload, deadline);
+      HttpExchange x = perform(*payload, deadline);
       result.attempts = attempt;
-      result.status = a.status;
-      result.response_body = response_body;
+      result.status = x.status;
       AttemptVerdict verdict;
-      if (a.code == CURLE_OK) {
-        verdict = options.judge(HttpResponse{a.status, response_fields, response_body});
+      if (x.error == TransportError::kNone) {
+        verdict = options.judge(HttpResponse{x.status, x.fields, x.body});
       } else {
-        verdict.retryable = is_retryable_curl_error(a.code) && a.code != CURLE_OPERATION_TIMEDOUT;
-        verdict.error = describe(a, total);
+        verdict.retryable = x.error == TransportError::kCannotConnect ||
+                            x.error == TransportError::kConnectionFailed;
+        verdict.error = describe(x, total);
       }
+      result.response_body = std::move(x.body);
       if (verdict.delivered) {
         result.delivered = true;
         result.error.clear();
@@ -392,7 +181,7 @@ struct HttpSender::Impl final : ForkAware {
       std::string previous = std::move(result.error);
       result.error = std::move(verdict.error);
       // A last attempt cut short by the deadline says less than why the earlier ones failed.
-      if (a.code == CURLE_OPERATION_TIMEDOUT && !previous.empty()) {
+      if (x.error == TransportError::kTimedOut && !previous.empty()) {
         result.error += " on attempt " + std::to_string(attempt) + "; before that: " + previous;
       }
       if (!verdict.retryable) return result;
@@ -417,8 +206,8 @@ struct HttpSender::Impl final : ForkAware {
 
   void abort() noexcept {
     aborted.store(true);
+    transport->abort();
     lumen::internal::MutexLock lock(mutex);
-    if (multi != nullptr && owner == getpid()) curl_multi_wakeup(multi);
     wakeup->notify_all();
   }
 };

@@ -1,6 +1,6 @@
-// HttpSender: POSTs an encoded telemetry payload with the OTLP retry rules, over libcurl.
-// Internal to the export module (no curl in public headers); shared by the OTLP and Jaeger
-// exporters.
+// HttpSender: POSTs an encoded telemetry payload with the OTLP retry rules, through an
+// HttpTransport (libcurl unless a test gives another). Internal to the export module; shared by
+// the OTLP, Jaeger and Zipkin exporters and the webhook notifier.
 //
 // Retries with exponential backoff and full jitter on 429, 502, 503, 504 and connection errors,
 // honouring Retry-After (seconds or HTTP date); never retries other statuses; never waits past the
@@ -9,8 +9,8 @@
 // per-attempt headers; the retry loop, deadline, abort and connection handling stay here.
 // Thread-safety: one send at a time per sender (exporters are called by one thread at a time);
 // abort() may be called from any thread and makes a running send return promptly (it also wakes
-// a wait between retries). Keeps its connection alive between sends; after fork() the child opens
-// its own and leaves the parent's untouched.
+// a wait between retries, and aborts the transport). The libcurl transport keeps its connection
+// alive between sends; after fork() the child opens its own and leaves the parent's untouched.
 #pragma once
 
 #include <atomic>
@@ -25,12 +25,13 @@
 #include <vector>
 
 #include "lumen/core/clock.hpp"
+#include "lumen/export/http_transport.hpp"
 #include "lumen/export/tls_files.hpp"
 #include "lumen/trace/span_exporter.hpp"  // lumen::Deadline
 
 namespace lumen::exporters::detail {
 
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
+using HeaderList = HttpHeaders;
 
 // A response that arrived whole (no transport error), as a protocol's judge sees it.
 struct HttpResponse {
@@ -70,6 +71,9 @@ struct HttpSenderOptions {
   // A test's ManualClock makes the next attempt start exactly when it is advanced past the wait
   // (an attempt's own time limit, curl's, is the time left on this clock, in real time).
   const Clock* clock = nullptr;
+  // Where the requests go; nullptr: a libcurl transport of the sender's own with `tls`, `http2`
+  // and `clock`. abort() aborts it too.
+  std::shared_ptr<HttpTransport> transport;
 };
 
 struct HttpSendResult {

@@ -41,6 +41,7 @@ template <typename Options>
       .max_attempts = std::max(1, o.max_attempts),
   };
   sender.tls = o.tls;
+  sender.transport = o.transport;
   return sender;
 }
 

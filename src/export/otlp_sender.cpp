@@ -27,6 +27,7 @@ HttpSenderOptions http_options(const OtlpSenderOptions& o) {
       .max_attempts = std::max(1, o.max_attempts),
   };
   h.tls = o.tls;
+  h.transport = o.transport;
   if (o.protocol != OtlpProtocol::kGrpc) return h;
   h.url = origin_of(o.endpoint) + std::string(o.grpc_method);
   h.content_type = "application/grpc";

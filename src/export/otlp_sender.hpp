@@ -44,7 +44,8 @@ struct OtlpSenderOptions {
   std::chrono::milliseconds initial_backoff = std::chrono::milliseconds(500);
   std::chrono::milliseconds max_backoff = std::chrono::seconds(5);
   int max_attempts = 5;
-  TlsFiles tls;  // https:// only
+  TlsFiles tls;                              // https:// only
+  std::shared_ptr<HttpTransport> transport;  // nullptr: libcurl
 };
 
 struct OtlpSendResult {

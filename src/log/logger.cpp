@@ -5,9 +5,11 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <variant>
 
+#include "core/background_worker.hpp"
 #include "core/stderr_line.hpp"
 #include "log/line_formatter.hpp"
 #include "log/record.hpp"
@@ -25,7 +27,15 @@ namespace detail {
 // the records it encodes while a cache line crosses from the writer's core.
 constexpr std::uint64_t kPrefetchAhead = 3;
 
-// Shared by the handles and the writer thread; the writer keeps it alive if shutdown gave up on it.
+// How often an idle writer looks at the drop count, so that drops are reported without waiting
+// for the next record.
+constexpr std::chrono::milliseconds kIdleCheck{50};
+
+using lumen::detail::BackgroundWorker;
+using lumen::detail::WorkerEvent;
+
+// Shared by the handles and the writer (a BackgroundWorker); a step in progress keeps it alive if
+// shutdown gave up on it.
 class LoggerCore {
  public:
   LoggerCore(LoggerOptions options, std::vector<std::shared_ptr<Sink>> sinks)
@@ -42,22 +52,28 @@ class LoggerCore {
     level_.store(static_cast<std::uint8_t>(options_.level), std::memory_order_relaxed);
   }
 
-  // The writer thread holds `self`, so the state outlives a writer that shutdown had to detach.
-  void start(std::shared_ptr<LoggerCore> self) {
+  // The step holds the core only while it runs (a weak reference in between), so the worker never
+  // keeps its owner alive; a step that shutdown gave up on keeps it until that step returns, and
+  // the core may then be destroyed on the writer's thread (the worker allows that).
+  void start(const std::shared_ptr<LoggerCore>& self) {
     if (!options_.asynchronous) return;
     writer_running_.store(true, std::memory_order_release);
-    writer_ = std::thread([keep = std::move(self)] { keep->run(); });
+    writer_.emplace(
+        lumen::detail::BackgroundWorkerOptions{
+            .name = "lumen-log",
+            .period = kIdleCheck,
+            // The worker asks this only before stop(), while the core lives. It is the writer's
+            // half of the wake handshake: see submit().
+            .has_work = [ring = &ring_] { return ring->size_approx() != 0; }},
+        [weak = std::weak_ptr<LoggerCore>(self)](WorkerEvent event) {
+          if (const std::shared_ptr<LoggerCore> core = weak.lock()) core->write(event);
+        });
+    if (!writer_->start()) throw Error("logger: could not start its writer thread");
   }
 
-  ~LoggerCore() {
-    if (writer_.joinable()) {
-      if (writer_.get_id() == std::this_thread::get_id()) {
-        writer_.detach();
-      } else {
-        writer_.join();
-      }
-    }
-  }
+  // The worker stops with a join here unless shutdown() stopped it before (it always has when the
+  // last handle went).
+  ~LoggerCore() = default;
 
   std::atomic<std::uint8_t> level_{0};
 
@@ -87,7 +103,10 @@ class LoggerCore {
     ring_.prefetch_for_write(pos, kPrefetchAhead);
     fill(*s, level, message, fields, count, bound);
     RecordRing::publish(*s, pos);
-    if (sleeping_.load(std::memory_order_seq_cst)) wake();
+    // The claim above and this load are both sequentially consistent, and so are the writer's
+    // "idle" store and its look at the ring (has_work): either this sees the writer idle, or the
+    // writer sees the record. A busy writer costs the producer this one load.
+    if (writer_->idle()) writer_->wake();
   }
 
   bool flush(std::chrono::milliseconds timeout) {
@@ -107,7 +126,7 @@ class LoggerCore {
     const std::uint64_t seq = flush_requested_.fetch_add(1, std::memory_order_relaxed) + 1;
     s->marker = seq;
     RecordRing::publish(*s, pos);
-    wake();
+    writer_->wake();
     lumen::internal::UniqueLock lock(mutex_);
     const std::uint64_t now = monotonic_ns();
     return flushed_cv_.wait_for(lock.native(),
@@ -117,20 +136,12 @@ class LoggerCore {
 
   bool shutdown(std::chrono::milliseconds timeout) {
     if (stopped_.exchange(true)) return true;
+    const Deadline deadline = std::chrono::steady_clock::now() + timeout;
     const bool flushed = flush(timeout);
-    {
-      lumen::internal::MutexLock lock(mutex_);
-      stop_ = true;
-    }
-    wake_cv_.notify_one();
-    if (writer_.joinable()) {
-      if (flushed) {
-        writer_.join();
-      } else {
-        writer_.detach();  // a sink hangs: the writer owns a reference and ends on its own
-      }
-    }
-    return flushed;
+    if (!writer_) return flushed;
+    // The last step writes what a producer racing with shutdown still published. A sink that hangs
+    // is left to the writer, which ends on its own once the sink returns (see start()).
+    return writer_->stop(deadline) && flushed;
   }
 
   void request_reopen() noexcept { reopen_requested_.store(true, std::memory_order_relaxed); }
@@ -163,9 +174,9 @@ class LoggerCore {
       if (monotonic_ns() >= deadline_ns) return nullptr;
       // Park until the writer frees slots; the timeout covers a notification that raced.
       waiters_.fetch_add(1, std::memory_order_seq_cst);
+      if (writer_->idle()) writer_->wake();
       {
         lumen::internal::UniqueLock lock(mutex_);
-        if (sleeping_.load(std::memory_order_relaxed)) wake_cv_.notify_one();
         space_cv_.wait_for(lock.native(), std::chrono::milliseconds(1),
                            [&] { return ring_.has_room(); });
       }
@@ -201,12 +212,9 @@ class LoggerCore {
     s.size = static_cast<std::uint32_t>(size);
   }
 
-  void wake() {
-    { lumen::internal::MutexLock lock(mutex_); }
-    wake_cv_.notify_one();
-  }
-
-  void run() {
+  // The writer's step: writes what is queued until the ring is empty. The last step (kStop) also
+  // reports the drops not yet reported and flushes the sinks once more.
+  void write(WorkerEvent event) {
     // Records between two flushes of the sinks while the ring stays busy; the sinks are also
     // flushed whenever the writer catches up (the ring is empty) and at every flush marker.
     constexpr std::size_t kFlushEvery = 2048;
@@ -243,20 +251,12 @@ class LoggerCore {
         flushed_cv_.notify_all();
       }
       if (n > 0) continue;
-      // Caught up. A record claimed but not yet published is moments away: yield for it. Otherwise
-      // sleep until a producer wakes us (the timeout bounds a missed wake-up).
-      if (ring_.size_approx() != 0) {
-        std::this_thread::yield();
-        continue;
-      }
-      lumen::internal::UniqueLock lock(mutex_);
-      if (stop_ && ring_.size_approx() == 0) break;
-      sleeping_.store(true, std::memory_order_seq_cst);
-      if (ring_.size_approx() == 0 && !stop_) {
-        wake_cv_.wait_for(lock.native(), std::chrono::milliseconds(50));
-      }
-      sleeping_.store(false, std::memory_order_relaxed);
+      // Caught up. A record claimed but not yet published is moments away: yield for it.
+      // Otherwise the worker waits for the next wake (or its idle check).
+      if (ring_.size_approx() == 0) break;
+      std::this_thread::yield();
     }
+    if (event != WorkerEvent::kStop) return;
     report_drops(true);
     flush_sinks();
     writer_running_.store(false, std::memory_order_release);
@@ -383,19 +383,15 @@ class LoggerCore {
   RecordRing ring_;
 
   lumen::internal::Mutex mutex_;
-  std::condition_variable wake_cv_;
   std::condition_variable flushed_cv_;
   std::condition_variable space_cv_;
   std::atomic<int> waiters_{0};
-  bool stop_ LUMEN_GUARDED_BY(mutex_) = false;
   std::uint64_t flushed_ LUMEN_GUARDED_BY(mutex_) = 0;
   std::atomic<std::uint64_t> flush_requested_{0};
-  std::atomic<bool> sleeping_{false};
   std::atomic<bool> stopped_{false};
   std::atomic<bool> writer_running_{false};
   std::atomic<bool> reopen_requested_{false};  // set from signal handlers
   static_assert(std::atomic<bool>::is_always_lock_free);
-  std::thread writer_;
 
   lumen::internal::Mutex sync_mutex_;
   Slot sync_slot_ LUMEN_GUARDED_BY(sync_mutex_);
@@ -415,6 +411,10 @@ class LoggerCore {
   std::atomic<std::uint64_t> suppressed_total_{0};
   std::atomic<std::uint64_t> sink_errors_{0};
   std::atomic<std::uint64_t> lost_{0};
+
+  // Last, so that it stops (a join, unless shutdown() stopped it) before the state its step uses
+  // is destroyed. None in synchronous mode.
+  std::optional<BackgroundWorker> writer_;
 };
 
 }  // namespace detail

@@ -6,9 +6,11 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
+#include <vector>
 
+#include "core/background_worker.hpp"
 #include "lumen/core/context.hpp"
+#include "lumen/core/error.hpp"
 #include "lumen/core/internal/mutex.hpp"
 
 namespace lumen::perf::detail {
@@ -45,9 +47,57 @@ class BatchState final : public BatchRun {
     return true;
   }
 
-  // The caller's thread: hands items to workers batch by batch and times them out.
+  // The caller's thread: hands items to workers batch by batch and times them out. Returns once
+  // every worker has ended, except those still running an item that timed out: they are left to
+  // finish it, holding only this shared state (see the lifetime rules of BackgroundWorker).
   std::vector<bool> coordinate(const std::shared_ptr<BatchState>& self, std::size_t batch_size,
                                std::size_t concurrency) {
+    std::vector<std::unique_ptr<lumen::detail::BackgroundWorker>> workers;
+    std::vector<bool> timed_out = hand_out(self, batch_size, concurrency, workers);
+    std::vector<bool> straggling(workers.size());
+    {
+      lumen::internal::MutexLock lock(mu);
+      for (std::size_t w = 0; w < workers.size(); ++w) {
+        straggling[w] = running_[w] != kNone && slots_[running_[w]] == Slot::kTimedOut;
+      }
+    }
+    // Any other worker has only to see over_ (after its item's commit, at most) to end, so it is
+    // joined; a straggler runs the caller's function, which nothing bounds.
+    const Deadline now = std::chrono::steady_clock::now();
+    for (std::size_t w = 0; w < workers.size(); ++w) {
+      (void)workers[w]->stop(straggling[w] ? now : Deadline::max());
+    }
+    return timed_out;
+  }
+
+ private:
+  using Workers = std::vector<std::unique_ptr<lumen::detail::BackgroundWorker>>;
+
+  // Starts a worker for the items queued beyond the idle ones. False if none could be started.
+  bool add_worker(const std::shared_ptr<BatchState>& self, Workers& workers) LUMEN_REQUIRES(mu) {
+    const std::size_t index = workers.size();
+    try {
+      workers.push_back(std::make_unique<lumen::detail::BackgroundWorker>(
+          lumen::detail::BackgroundWorkerOptions{.name = "lumen-batch", .restart_in_child = false},
+          [self, index](lumen::detail::WorkerEvent event) {
+            if (event != lumen::detail::WorkerEvent::kStop) self->work(index);
+          }));
+      running_.push_back(kNone);
+    } catch (...) {
+      if (workers.size() > index) workers.pop_back();
+      return false;
+    }
+    if (!workers.back()->start()) {
+      workers.pop_back();
+      running_.pop_back();
+      return false;
+    }
+    workers.back()->wake();
+    return true;
+  }
+
+  std::vector<bool> hand_out(const std::shared_ptr<BatchState>& self, std::size_t batch_size,
+                             std::size_t concurrency, Workers& workers) {
     lumen::internal::UniqueLock lock(mu);
     const std::size_t n = slots_.size();
     std::size_t next = 0;
@@ -61,8 +111,11 @@ class BatchState final : public BatchRun {
         ++in_flight_;
         queued = true;
         if (ready_.size() > idle_) {
-          ++idle_;  // counted idle until it takes its first item
-          std::thread([self] { self->work(); }).detach();
+          if (add_worker(self, workers)) {
+            ++idle_;  // counted idle until it takes its first item
+          } else if (workers.empty()) {
+            throw Error("process_batch: could not start a worker thread");
+          }  // else the item waits for a worker that is already there
         }
       }
       if (queued) work_cv.notify_all();
@@ -114,8 +167,8 @@ class BatchState final : public BatchRun {
     return timed_out;
   }
 
- private:
-  void work() {
+  // Worker `w`'s one step: takes items until the run is over.
+  void work(std::size_t w) {
     auto scope = context_.activate();
     lumen::internal::UniqueLock lock(mu);
     for (;;) {
@@ -124,12 +177,14 @@ class BatchState final : public BatchRun {
       const std::size_t i = ready_.front();
       ready_.pop_front();
       --idle_;
+      running_[w] = i;
       slots_[i] = Slot::kRunning;
       deadlines_[i] = std::chrono::steady_clock::now() + timeout_;
       lock.unlock();
       done_cv.notify_one();  // the coordinator learns this item's deadline
       run_(i, *this);
       lock.lock();
+      running_[w] = kNone;
       ++idle_;
     }
   }
@@ -142,6 +197,8 @@ class BatchState final : public BatchRun {
   std::size_t in_flight_ LUMEN_GUARDED_BY(mu) = 0;  // queued or running
   std::size_t finished_ LUMEN_GUARDED_BY(mu) = 0;   // done or timed out
   std::size_t idle_ LUMEN_GUARDED_BY(mu) = 0;       // workers waiting for an item
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> running_ LUMEN_GUARDED_BY(mu);  // per worker: its item, or kNone
   bool over_ LUMEN_GUARDED_BY(mu) = false;
   Context context_;
 };

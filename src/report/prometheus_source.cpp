@@ -1,7 +1,5 @@
 #include "lumen/report/prometheus_source.hpp"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -10,16 +8,21 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "core/ascii.hpp"
+#include "export/curl_transport.hpp"
 #include "lumen/core/clock.hpp"
 
 namespace lumen::report {
 namespace {
 
 constexpr std::uint64_t kDayNs = 86'400'000'000'000ULL;
+// A query over many series answers with many megabytes of JSON; a bigger answer is an error.
+constexpr std::size_t kMaxAnswer = std::size_t{256} << 20;
 
-std::size_t append_body(char* data, std::size_t size, std::size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
+// RFC 3986's unreserved characters: the rest of a query parameter is percent-encoded.
+bool is_unreserved(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
 }
 
 std::string range(std::uint64_t t0, std::uint64_t t1) {
@@ -84,6 +87,7 @@ std::string PrometheusSource::counter_name(std::string_view instrument) const {
 
 PrometheusSource::PrometheusSource(PrometheusSourceOptions options) : opt_(std::move(options)) {
   while (!opt_.url.empty() && opt_.url.back() == '/') opt_.url.pop_back();
+  if (opt_.transport == nullptr) opt_.transport = exporters::detail::make_curl_transport();
 }
 
 std::string PrometheusSource::selector(const Labels& match) const {
@@ -102,30 +106,21 @@ std::string PrometheusSource::selector(const Labels& match) const {
 std::vector<PrometheusSource::Sample> PrometheusSource::query(const std::string& promql,
                                                               std::uint64_t time_ns) const {
   std::vector<Sample> out;
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) {
-    ++errors_;
-    return out;
-  }
-  char* q = curl_easy_escape(curl, promql.c_str(), static_cast<int>(promql.size()));
   char when[64];
   const std::uint64_t time_ms = time_ns / 1'000'000ULL;  // whole milliseconds, as before
   std::snprintf(when, sizeof when, "%.3f", static_cast<double>(time_ms) / 1000.0);
-  const std::string url =
-      opt_.url + "/api/v1/query?query=" + (q != nullptr ? q : "") + "&time=" + when;
-  curl_free(q);
-  std::string body;
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(opt_.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  long status = 0;
-  const bool ok = curl_easy_perform(curl) == CURLE_OK &&
-                  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
-                  status == 200;
-  curl_easy_cleanup(curl);
-  const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  exporters::HttpRequest request{.method = "GET",
+                                 .url = opt_.url + "/api/v1/query?query=",
+                                 .deadline = std::chrono::steady_clock::now() + opt_.timeout,
+                                 .accept_gzip = true,
+                                 .max_response_body = kMaxAnswer};
+  ascii::percent_encode(promql, is_unreserved, request.url);
+  request.url += "&time=";
+  request.url += when;
+  const exporters::HttpExchange answer = opt_.transport->perform(request);
+  const bool ok = answer.error == exporters::TransportError::kNone && answer.status == 200 &&
+                  answer.body.size() < kMaxAnswer;
+  const nlohmann::json j = nlohmann::json::parse(answer.body, nullptr, false);
   if (!ok || j.is_discarded() || j.value("status", "") != "success" || !j.contains("data") ||
       j["data"].value("resultType", "") != "vector") {
     ++errors_;

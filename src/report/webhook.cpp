@@ -1,5 +1,6 @@
 #include "lumen/report/webhook.hpp"
 
+#include "export/curl_transport.hpp"
 #include "export/http_sender.hpp"
 
 #include <algorithm>
@@ -22,11 +23,16 @@ bool retryable(int status) {
 }  // namespace
 
 WebhookTransport curl_webhook_transport() {
-  return [](const std::string& url, const std::string& body, std::chrono::milliseconds timeout) {
+  // One pool of connections for every post, so that posts to the same receiver reuse one.
+  std::shared_ptr<exporters::HttpTransport> transport = exporters::detail::make_curl_transport();
+  return [transport](const std::string& url, const std::string& body,
+                     std::chrono::milliseconds timeout) {
     try {
       // One attempt: the notifier retries itself, with its own back-off and shutdown.
-      exporters::detail::HttpSender sender(
-          {.url = url, .content_type = "application/json", .max_attempts = 1});
+      exporters::detail::HttpSender sender({.url = url,
+                                            .content_type = "application/json",
+                                            .max_attempts = 1,
+                                            .transport = transport});
       const exporters::detail::HttpSendResult result =
           sender.send(body, std::chrono::steady_clock::now() + timeout);
       return static_cast<int>(result.status);

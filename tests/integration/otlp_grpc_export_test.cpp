@@ -1,7 +1,8 @@
 // OTLP over gRPC end to end: the span, metric and log exporters with protocol grpc against a real
 // gRPC server we did not write (Debian's python3-grpcio, tests/tools/grpc_otlp_server.py), every
 // recorded message decoded by the independent protobufjs decoder (tests/tools/decode_otlp.js).
-// Status codes, RetryInfo, deadlines and gzip are the server's own behaviour, scripted per request.
+// Status codes, RetryInfo, deadlines and gzip are the server's own behaviour, scripted per request;
+// TLS is grpcio's own (h2 by ALPN, a client certificate required).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -17,6 +18,7 @@
 #include "lumen/trace/batch_span_processor.hpp"
 #include "lumen/trace/tracer_provider.hpp"
 #include "otlp_test_fixtures.hpp"
+#include "test_certificates.hpp"
 
 namespace lumen::testing {
 namespace {
@@ -318,6 +320,49 @@ TEST(OtlpGrpcExport, APartialSuccessIsCountedLikeOverHttp) {
   ASSERT_EQ(reports.lines().size(), 1U);
   EXPECT_NE(reports.lines()[0].find("rejected 2 of 3 spans: spans too old"), std::string::npos)
       << reports.lines()[0];
+}
+
+// https:// with the OpenTelemetry TLS files: libcurl negotiates h2 by ALPN, trusts the server
+// through the CA file and presents the client certificate that grpcio requires.
+TEST(OtlpGrpcExport, OverTlsTheCaAndTheClientCertificateAreUsedAndAMissingOneFailsCounted) {
+  const TestCertificates certs;
+  ASSERT_TRUE(certs.ok()) << certs.error();
+  GrpcOtlpServer server(Json::array({Json::object()}), false,
+                        GrpcServerTls{.certificate = certs.file("server.pem"),
+                                      .key = certs.file("server.key"),
+                                      .client_ca = certs.file("ca.pem")});
+  ASSERT_EQ(server.endpoint().rfind("https://", 0), 0U) << server.endpoint();
+  const exporters::TlsFiles all{.ca_file = certs.file("ca.pem"),
+                                .client_certificate = certs.file("client.pem"),
+                                .client_key = certs.file("client.key")};
+  Reports reports;
+  const auto export_with = [&](const exporters::TlsFiles& tls) {
+    auto options = grpc_options(server.endpoint(), reports);
+    options.tls = tls;
+    options.max_attempts = 1;
+    OtlpHttpExporter exporter(options);
+    SpanBatchFixture batch(3);
+    (void)exporter.export_spans(batch.spans(), Steady::now() + 10s);
+    return exporter.stats();
+  };
+
+  auto stats = export_with(all);
+  EXPECT_EQ(stats.spans_exported, 3U) << stats.last_error;
+  ASSERT_EQ(server.requests().size(), 1U);
+  EXPECT_EQ(server.requests()[0].method, kTraceMethod);
+  EXPECT_EQ(decoded_span_names(server.requests()[0].message), kThreeSpans);
+
+  exporters::TlsFiles no_ca = all;  // the server's certificate is not trusted
+  no_ca.ca_file.clear();
+  stats = export_with(no_ca);
+  EXPECT_EQ(stats.spans_exported, 0U);
+  EXPECT_EQ(stats.spans_failed, 3U);
+  EXPECT_FALSE(stats.last_error.empty());
+
+  stats = export_with({.ca_file = certs.file("ca.pem")});  // grpcio refuses the handshake
+  EXPECT_EQ(stats.spans_exported, 0U);
+  EXPECT_EQ(stats.spans_failed, 3U);
+  EXPECT_EQ(server.requests().size(), 1U);  // neither failed export reached the service
 }
 
 }  // namespace

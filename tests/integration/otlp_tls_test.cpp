@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,57 +16,18 @@
 #include "lumen/config.hpp"
 #include "lumen/export/otlp_http_exporter.hpp"
 #include "lumen/runtime.hpp"
-#include "program_run.hpp"
+#include "test_certificates.hpp"
 
 namespace lumen::exporters {
 namespace {
 
 using namespace std::chrono_literals;
-namespace fs = std::filesystem;
-
-// A CA, a server certificate for 127.0.0.1 and a client certificate, in a fresh directory.
-class Certificates {
- public:
-  Certificates() {
-    char dir_template[] = "/tmp/lumen-tls-XXXXXX";
-    dir_ = mkdtemp(dir_template);
-    const std::string key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    const std::string script =
-        "{ set -e; cd " + dir_ +
-        "; "
-        "openssl req -x509 " +
-        key +
-        " -keyout ca.key -out ca.pem -days 1 -subj '/CN=lumen test CA'; "
-        "openssl req " +
-        key +
-        " -keyout server.key -out server.csr -subj '/CN=127.0.0.1'; "
-        "printf 'subjectAltName=IP:127.0.0.1\\n' > server.ext; "
-        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
-        "-extfile server.ext -out server.pem; "
-        "openssl req " +
-        key +
-        " -keyout client.key -out client.csr -subj '/CN=lumen client'; "
-        "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
-        "-out client.pem; }";
-    const lumen::testing::ProgramRun run = lumen::testing::run_program(script);
-    ok_ = run.status == 0;
-    error_ = run.err;
-  }
-  ~Certificates() { fs::remove_all(dir_); }
-  [[nodiscard]] bool ok() const { return ok_; }
-  [[nodiscard]] const std::string& error() const { return error_; }
-  [[nodiscard]] std::string file(const std::string& name) const { return dir_ + "/" + name; }
-
- private:
-  std::string dir_;
-  bool ok_ = false;
-  std::string error_;
-};
+using lumen::testing::TestCertificates;
 
 // The Python TLS server, stopped (SIGTERM) when this goes out of scope.
 class TlsReceiver {
  public:
-  explicit TlsReceiver(const Certificates& certs) {
+  explicit TlsReceiver(const TestCertificates& certs) {
     const std::string command = "/usr/bin/python3 " + std::string(LUMEN_TEST_TOOLS_DIR) +
                                 "/tls_receiver.py " + certs.file("server.pem") + " " +
                                 certs.file("server.key") + " " + certs.file("ca.pem") + " 60";
@@ -112,7 +72,7 @@ OtlpHttpExporterStats export_with(const TlsReceiver& receiver, TlsFiles tls,
 }
 
 TEST(OtlpTls, ExportSucceedsWithTheCaAndClientCertificateAndFailsCountedWithoutThem) {
-  const Certificates certs;
+  const TestCertificates certs;
   ASSERT_TRUE(certs.ok()) << certs.error();
   const TlsReceiver receiver(certs);
   ASSERT_NE(receiver.port(), 0);
@@ -145,7 +105,7 @@ TEST(OtlpTls, ExportSucceedsWithTheCaAndClientCertificateAndFailsCountedWithoutT
 }
 
 TEST(OtlpTls, TheEnvironmentsTlsVariablesReachTheConnection) {
-  const Certificates certs;
+  const TestCertificates certs;
   ASSERT_TRUE(certs.ok()) << certs.error();
   const TlsReceiver receiver(certs);
   ASSERT_NE(receiver.port(), 0);

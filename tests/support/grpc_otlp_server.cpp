@@ -37,7 +37,9 @@ std::optional<std::string> GrpcRequest::metadata_value(const std::string& key) c
   return std::nullopt;
 }
 
-GrpcOtlpServer::GrpcOtlpServer(nlohmann::json responses, bool identity_only) {
+GrpcOtlpServer::GrpcOtlpServer(nlohmann::json responses, bool identity_only,
+                               std::optional<GrpcServerTls> tls)
+    : tls_(tls.has_value()) {
   std::string pattern = "/tmp/lumen-grpc-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr)
     throw std::runtime_error("GrpcOtlpServer: mkdtemp failed");
@@ -48,6 +50,9 @@ GrpcOtlpServer::GrpcOtlpServer(nlohmann::json responses, bool identity_only) {
   const std::string script_responses = responses.dump();
   std::vector<const char*> argv{kPython, script.c_str(), dir_.c_str(), script_responses.c_str()};
   if (identity_only) argv.push_back("identity-only");
+  const std::string tls_flag =
+      tls ? "tls=" + tls->certificate + "," + tls->key + "," + tls->client_ca : std::string();
+  if (tls) argv.push_back(tls_flag.c_str());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);

@@ -32,18 +32,29 @@ struct GrpcRequest {
   [[nodiscard]] std::optional<std::string> metadata_value(const std::string& key) const;
 };
 
+// The server's side of mutual TLS: its certificate and key, and the CA its clients' certificates
+// must be signed by (see test_certificates.hpp).
+struct GrpcServerTls {
+  std::string certificate;
+  std::string key;
+  std::string client_ca;
+};
+
 class GrpcOtlpServer {
  public:
   // `responses`: one JSON object per request, the last one repeating. identity_only: the server
-  // refuses compressed requests.
+  // refuses compressed requests. With tls, the port speaks only TLS and requires a client
+  // certificate.
   explicit GrpcOtlpServer(
       nlohmann::json responses = nlohmann::json::array({nlohmann::json::object()}),
-      bool identity_only = false);
+      bool identity_only = false, std::optional<GrpcServerTls> tls = std::nullopt);
   ~GrpcOtlpServer();
   GrpcOtlpServer(const GrpcOtlpServer&) = delete;
   GrpcOtlpServer& operator=(const GrpcOtlpServer&) = delete;
 
-  [[nodiscard]] std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  [[nodiscard]] std::string endpoint() const {
+    return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
+  }
   // Requests whose answer was decided, in arrival order.
   [[nodiscard]] std::vector<GrpcRequest> requests() const;
 
@@ -53,6 +64,7 @@ class GrpcOtlpServer {
   std::string dir_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  bool tls_ = false;
 };
 
 }  // namespace lumen::testing

@@ -3,12 +3,16 @@
 server lumen did not write). It accepts any method, so the request is seen exactly as sent:
 
   /usr/bin/python3 grpc_otlp_server.py RECORD_DIR 'RESPONSES_JSON' [identity-only]
+                                       [tls=SERVER_CERT,SERVER_KEY,CLIENT_CA]
 
 prints the port it listens on (127.0.0.1, chosen by the system) as its first stdout line, then
 serves until killed. Each request N (0-based) is recorded as RECORD_DIR/N.bin (the message bytes,
 already decompressed by grpcio when grpc-encoding was gzip) and RECORD_DIR/N.json (method,
 metadata, the deadline the client gave, the arrival time); N.json is written last, after the answer
 is decided, so a test that sees it sees the whole request.
+
+With tls=..., the port is a TLS one (gRPC's h2 negotiated by ALPN) that requires a client
+certificate signed by CLIENT_CA (mutual TLS), as a production collector would.
 
 With identity-only, the server accepts no compressed request (grpcio answers UNIMPLEMENTED to one
 sent with grpc-encoding gzip): the way a test tells that a request really was compressed.
@@ -64,7 +68,9 @@ def status_details(code, message, retry_delay_ms):
 def main():
     record_dir = sys.argv[1]
     responses = json.loads(sys.argv[2])
-    identity_only = len(sys.argv) > 3 and sys.argv[3] == "identity-only"
+    flags = sys.argv[3:]
+    identity_only = "identity-only" in flags
+    tls = next((flag[len("tls="):].split(",") for flag in flags if flag.startswith("tls=")), None)
     lock = threading.Lock()
     counter = [0]
 
@@ -124,7 +130,13 @@ def main():
     options = [("grpc.compression_enabled_algorithms_bitset", 1)] if identity_only else []
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), options=options)
     server.add_generic_rpc_handlers((AnyMethod(),))
-    port = server.add_insecure_port("127.0.0.1:0")
+    if tls:
+        cert, key, client_ca = (open(path, "rb").read() for path in tls)
+        credentials = grpc.ssl_server_credentials([(key, cert)], root_certificates=client_ca,
+                                                  require_client_auth=True)
+        port = server.add_secure_port("127.0.0.1:0", credentials)
+    else:
+        port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(port, flush=True)
     server.wait_for_termination()

@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "lumen/export/http_transport.hpp"
 #include "lumen/export/tls_files.hpp"
 #include "lumen/trace/span_exporter.hpp"
 
@@ -50,6 +51,9 @@ struct OtlpHttpExporterOptions {
   OtlpCompression compression = OtlpCompression::kNone;
   OtlpProtocol protocol = OtlpProtocol::kHttpProtobuf;
   TlsFiles tls;  // OTEL_EXPORTER_OTLP_[SIGNAL_]CERTIFICATE, _CLIENT_CERTIFICATE, _CLIENT_KEY
+  // Where the requests go; nullptr: libcurl with `tls`. A test hands an InMemoryTransport
+  // (lumen/export/in_memory_transport.hpp) to see each request and decide each answer.
+  std::shared_ptr<HttpTransport> transport;
   // Retry n waits a random time in [0, min(max_backoff, initial_backoff * 2^(n-1))].
   std::chrono::milliseconds initial_backoff = std::chrono::milliseconds(500);
   std::chrono::milliseconds max_backoff = std::chrono::seconds(5);

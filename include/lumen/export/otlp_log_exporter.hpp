@@ -35,6 +35,9 @@ struct OtlpHttpLogExporterOptions {
   OtlpCompression compression = OtlpCompression::kNone;
   OtlpProtocol protocol = OtlpProtocol::kHttpProtobuf;
   TlsFiles tls;  // OTEL_EXPORTER_OTLP_[LOGS_]CERTIFICATE, _CLIENT_CERTIFICATE, _CLIENT_KEY
+  // Where the requests go; nullptr: libcurl with `tls`. A test hands an InMemoryTransport
+  // (lumen/export/in_memory_transport.hpp) to see each request and decide each answer.
+  std::shared_ptr<HttpTransport> transport;
   std::chrono::milliseconds initial_backoff = std::chrono::milliseconds(500);
   std::chrono::milliseconds max_backoff = std::chrono::seconds(5);
   int max_attempts = 5;

@@ -39,6 +39,9 @@ struct OtlpHttpMetricExporterOptions {
   OtlpCompression compression = OtlpCompression::kNone;
   OtlpProtocol protocol = OtlpProtocol::kHttpProtobuf;
   TlsFiles tls;  // OTEL_EXPORTER_OTLP_[SIGNAL_]CERTIFICATE, _CLIENT_CERTIFICATE, _CLIENT_KEY
+  // Where the requests go; nullptr: libcurl with `tls`. A test hands an InMemoryTransport
+  // (lumen/export/in_memory_transport.hpp) to see each request and decide each answer.
+  std::shared_ptr<HttpTransport> transport;
   // OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE.
   metrics::TemporalityPreference temporality = metrics::TemporalityPreference::kCumulative;
   std::chrono::milliseconds initial_backoff = std::chrono::milliseconds(500);

@@ -19,8 +19,10 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
+#include "lumen/export/http_transport.hpp"
 #include "lumen/report/time_series_store.hpp"
 
 namespace lumen::report {
@@ -33,6 +35,9 @@ struct PrometheusSourceOptions {
   // Instrument -> exposed name (ReportProfile::prometheus_names). lumen's own instruments are
   // known; other names not listed have every character but letters and digits turned into '_'.
   std::map<std::string, std::string, std::less<>> names;
+  // Where the queries go; nullptr: libcurl (pooled, so concurrent queries do not wait for each
+  // other). A test hands an InMemoryTransport that answers as Prometheus would.
+  std::shared_ptr<exporters::HttpTransport> transport;
 };
 
 class PrometheusSource final : public MetricsSource {

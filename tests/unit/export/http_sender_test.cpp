@@ -8,6 +8,7 @@
 
 #include "core/id_generator.hpp"
 #include "http_receiver.hpp"
+#include "lumen/export/in_memory_transport.hpp"
 
 namespace lumen::exporters::detail {
 namespace {
@@ -127,6 +128,138 @@ TEST(HttpSender, DoesNotWaitForARetryAfterThatEndsPastTheDeadline) {
   EXPECT_EQ(result.attempts, 1);
   EXPECT_NE(result.error.find("no time left for another attempt"), std::string::npos)
       << result.error;
+}
+
+// The same rules over an InMemoryTransport: every attempt is seen as sent, without a server.
+
+TEST(HttpSenderInMemory, WaitsExactlyTheRetryAfterOnItsClockBeforeTheNextAttempt) {
+  using namespace std::chrono_literals;
+  std::atomic<int> calls{0};
+  auto transport = std::make_shared<InMemoryTransport>([&](const HttpRequest&) {
+    return ++calls == 1 ? HttpExchange{.status = 429, .fields = {{"retry-after", "3"}}}
+                        : HttpExchange{.status = 200};
+  });
+  ManualClock clock;
+  HttpSender sender({.url = "http://collector.invalid:4318/v1/traces",
+                     .content_type = "application/x-protobuf",
+                     .clock = &clock,
+                     .transport = transport});
+  const Deadline deadline = clock.now() + 10s;
+  auto sent = std::async(std::launch::async, [&] { return sender.send("spans", deadline); });
+  ASSERT_TRUE(clock.await_waiters(1));  // the wait before the second attempt
+  clock.advance(3s - 1ns);
+  EXPECT_EQ(transport->requests().size(), 1u);
+  clock.advance(1ns);
+  const HttpSendResult result = sent.get();
+  EXPECT_TRUE(result.delivered) << result.error;
+  EXPECT_EQ(result.attempts, 2);
+  const auto requests = transport->requests();
+  ASSERT_EQ(requests.size(), 2u);
+  for (const auto& r : requests) {
+    EXPECT_EQ(r.method, "POST");
+    EXPECT_EQ(r.url, "http://collector.invalid:4318/v1/traces");
+    EXPECT_EQ(r.body, "spans");
+    EXPECT_EQ(r.deadline, deadline);  // each attempt is bounded by what is left of the send's
+  }
+}
+
+TEST(HttpSenderInMemory, SendsItsHeadersAndTheGzippedBodyAndRetriesOnlyWhatMayBeRetried) {
+  auto transport = std::make_shared<InMemoryTransport>(
+      [](const HttpRequest&) { return HttpExchange{.status = 400, .body = "no"}; });
+  HttpSender sender({.url = "http://collector.invalid/v1/logs",
+                     .content_type = "application/json",
+                     .headers = {{"api-key", "k"}},
+                     .gzip = true,
+                     .initial_backoff = milliseconds(0),
+                     .max_attempts = 3,
+                     .transport = transport});
+  const HttpSendResult rejected = sender.send(
+      std::string(1000, 'a'), std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  EXPECT_FALSE(rejected.delivered);
+  EXPECT_EQ(rejected.attempts, 1);  // a 400 is final
+  EXPECT_EQ(rejected.status, 400);
+  EXPECT_EQ(rejected.response_body, "no");
+  const auto requests = transport->requests();
+  ASSERT_EQ(requests.size(), 1u);
+  const HttpHeaders expected = {
+      {"Content-Type", "application/json"}, {"Content-Encoding", "gzip"}, {"api-key", "k"}};
+  EXPECT_EQ(requests[0].headers, expected);
+  ASSERT_GE(requests[0].body.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(requests[0].body[0]), 0x1f);  // the gzip magic
+  EXPECT_EQ(static_cast<unsigned char>(requests[0].body[1]), 0x8b);
+  EXPECT_LT(requests[0].body.size(), 100u);
+
+  auto unavailable = std::make_shared<InMemoryTransport>(
+      [](const HttpRequest&) { return HttpExchange{.status = 503}; });
+  HttpSender retrying({.url = "http://collector.invalid/v1/logs",
+                       .initial_backoff = milliseconds(0),
+                       .max_attempts = 3,
+                       .transport = unavailable});
+  const HttpSendResult gave_up =
+      retrying.send("x", std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  EXPECT_EQ(gave_up.attempts, 3);
+  EXPECT_EQ(unavailable->requests().size(), 3u);
+  EXPECT_NE(gave_up.error.find("gave up after 3 attempts: HTTP 503"), std::string::npos)
+      << gave_up.error;
+}
+
+TEST(HttpSenderInMemory, RetriesWhenTheConnectionFailsButNotWhenTheAttemptTimedOut) {
+  std::atomic<int> calls{0};
+  auto transport = std::make_shared<InMemoryTransport>([&](const HttpRequest&) {
+    if (++calls == 1) {
+      return HttpExchange{.error = TransportError::kCannotConnect, .error_text = "refused"};
+    }
+    return HttpExchange{.error = TransportError::kTimedOut, .error_text = "slow"};
+  });
+  HttpSender sender({.url = "http://collector.invalid/v1/metrics",
+                     .initial_backoff = milliseconds(0),
+                     .transport = transport});
+  const HttpSendResult result =
+      sender.send("m", std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  EXPECT_FALSE(result.delivered);
+  EXPECT_EQ(result.attempts, 2);
+  EXPECT_NE(result.error.find("no response within the export timeout"), std::string::npos)
+      << result.error;
+  EXPECT_NE(result.error.find("before that: cannot connect: refused"), std::string::npos)
+      << result.error;
+}
+
+TEST(HttpSenderInMemory, AbortAbortsTheTransportSoLaterSendsFailAtOnce) {
+  auto transport = std::make_shared<InMemoryTransport>();
+  HttpSender sender({.url = "http://collector.invalid/v1/traces", .transport = transport});
+  EXPECT_TRUE(
+      sender.send("a", std::chrono::steady_clock::now() + std::chrono::seconds(5)).delivered);
+  sender.abort();
+  EXPECT_EQ(transport->perform({.url = "http://collector.invalid/"}).error,
+            TransportError::kAborted);
+  EXPECT_FALSE(
+      sender.send("b", std::chrono::steady_clock::now() + std::chrono::seconds(5)).delivered);
+  EXPECT_EQ(transport->requests().size(), 1u);
+}
+
+// The examples at the top of lumen/export/http_transport.hpp and in_memory_transport.hpp.
+class Refusing final : public lumen::exporters::HttpTransport {
+ public:
+  lumen::exporters::HttpExchange perform(const lumen::exporters::HttpRequest&) override {
+    return {.status = 503};
+  }
+  void abort() noexcept override {}
+};
+
+TEST(HttpTransport, TheHeaderExamplesWork) {
+  Refusing refusing;
+  EXPECT_EQ(refusing.perform({}).status, 503);
+  auto transport = std::make_shared<lumen::exporters::InMemoryTransport>(
+      [](const lumen::exporters::HttpRequest& request) {
+        return lumen::exporters::HttpExchange{.status = request.body.empty() ? 400 : 200};
+      });
+  EXPECT_EQ(transport->perform({.body = "x"}).status, 200);
+  EXPECT_EQ(transport->perform({.method = "GET"}).status, 400);
+  const auto requests = transport->requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].body, "x");
+  EXPECT_EQ(requests[1].method, "GET");
 }
 
 }  // namespace

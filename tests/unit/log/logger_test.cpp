@@ -1,6 +1,7 @@
 #include "lumen/log/logger.hpp"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <condition_variable>
 #include <map>
@@ -10,14 +11,17 @@
 #include <string>
 #include <vector>
 
+#include "eventually.hpp"
 #include "lumen/core/context.hpp"
 #include "lumen/core/environment.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/core/resource.hpp"
+#include "thread_names.hpp"
 
 namespace lumen::log {
 namespace {
 
+using lumen::testing::threads_named;
 using nlohmann::json;
 using std::chrono::milliseconds;
 
@@ -498,6 +502,66 @@ TEST(Logger, ShutdownFlushesEverythingAndLaterRecordsAreIgnored) {
   const auto lines = f.sink->parsed();
   ASSERT_EQ(lines.size(), 100u);
   EXPECT_EQ(lines.back()["i"], 99);
+}
+
+// Notes the name of each thread that writes a line.
+class ThreadNoteSink : public Sink {
+ public:
+  bool write(const FormattedRecord&) override {
+    char name[16] = {};
+    pthread_getname_np(pthread_self(), name, sizeof name);
+    std::lock_guard lock(mutex_);
+    ++lines_;
+    names_.insert(name);
+    return true;
+  }
+  std::size_t lines() {
+    std::lock_guard lock(mutex_);
+    return lines_;
+  }
+  std::set<std::string> names() {
+    std::lock_guard lock(mutex_);
+    return names_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::size_t lines_ = 0;
+  std::set<std::string> names_;
+};
+
+TEST(Logger, WritesOnItsBackgroundWorkerWhichEndsWithTheLastHandleAfterWritingWhatWasPending) {
+  const int before = threads_named("lumen-log");
+  auto sink = std::make_shared<ThreadNoteSink>();
+  constexpr std::size_t kRecords = 1000;
+  {
+    Logger logger(LoggerOptions{.queue_capacity = 64}, {sink});
+    logger.info("first");
+    ASSERT_TRUE(logger.flush(milliseconds(3000)));
+    EXPECT_EQ(threads_named("lumen-log"), before + 1);
+    for (std::size_t i = 1; i < kRecords; ++i) logger.info("more");
+  }  // destroyed with records still queued
+  EXPECT_EQ(sink->lines(), kRecords);
+  EXPECT_EQ(sink->names(), std::set<std::string>{"lumen-log"});
+  // A joined thread may stay listed for a moment after its join returns.
+  EXPECT_TRUE(lumen::testing::eventually([&] { return threads_named("lumen-log") == before; }));
+}
+
+TEST(Logger, ShutdownGivesUpOnAHungSinkByItsDeadlineAndTheWriterEndsOnceTheSinkReturns) {
+  auto gate = std::make_shared<GateSink>();
+  const int before = threads_named("lumen-log");
+  {
+    Logger logger(LoggerOptions{}, {gate});
+    logger.info("stuck");
+    ASSERT_TRUE(gate->wait_entered(1));
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_FALSE(logger.shutdown(milliseconds(100)));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(2000));
+  }  // the last handle goes while the sink still hangs: no wait here
+  EXPECT_EQ(threads_named("lumen-log"), before + 1);
+  gate->open();  // the writer finishes its step, then ends and frees the logger's state
+  EXPECT_TRUE(lumen::testing::eventually([&] { return threads_named("lumen-log") == before; }));
+  EXPECT_EQ(gate->parsed().size(), 1u);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "lumen/perf/batch.hpp"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <chrono>
@@ -152,6 +153,24 @@ TEST(ProcessBatch, ItemsRunInTheCallersTraceContext) {
     EXPECT_EQ(s.parent_span_id, parent.span_id());
   }
   EXPECT_EQ(items, 2);
+}
+
+TEST(ProcessBatch, ReturnsOnlyOnceItsWorkersNoLongerHoldTheFunctionOrTheItems) {
+  // The items and the function are destroyed by the caller's thread, before the call returns, when
+  // no item timed out: no worker is left running with them behind the caller's back.
+  auto probe = std::make_shared<int>(0);
+  for (int round = 0; round < 20; ++round) {
+    auto out = process_batch(std::vector<std::shared_ptr<int>>(8, probe),
+                             [probe](const std::shared_ptr<int>&) {
+                               char name[16] = {};
+                               pthread_getname_np(pthread_self(), name, sizeof name);
+                               return std::string(name);
+                             },
+                             {.concurrency = 4});
+    ASSERT_EQ(out.size(), 8u);
+    ASSERT_EQ(probe.use_count(), 1) << "round " << round;
+    for (const auto& o : out) EXPECT_EQ(o.value, "lumen-batch");  // a BackgroundWorker's thread
+  }
 }
 
 }  // namespace

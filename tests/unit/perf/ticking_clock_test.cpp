@@ -1,6 +1,5 @@
 #include "perf/ticking_clock.hpp"
 
-#include <dirent.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,11 +8,11 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 
 #include "eventually.hpp"
 #include "lumen/core/clock.hpp"
+#include "thread_names.hpp"
 
 namespace lumen::perf::detail {
 namespace {
@@ -46,21 +45,8 @@ TEST(TickingClock, LagsTheMonotonicClockByAboutATick) {
       std::chrono::seconds(5)));
 }
 
-// The threads of this process named as the ticker names its own (by name, since a sanitizer may
-// run threads of its own and start them lazily).
 int ticking_threads() {
-  int n = 0;
-  if (DIR* dir = ::opendir("/proc/self/task")) {
-    while (const dirent* entry = ::readdir(dir)) {
-      if (entry->d_name[0] == '.') continue;
-      std::ifstream comm(std::string("/proc/self/task/") + entry->d_name + "/comm");
-      std::string name;
-      std::getline(comm, name);
-      n += name == "lumen-clock";
-    }
-    ::closedir(dir);
-  }
-  return n;
+  return lumen::testing::threads_named("lumen-clock");
 }
 
 // Runs in a process of its own (see below): registered before the clock is first read, this

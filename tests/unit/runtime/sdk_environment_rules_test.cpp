@@ -263,6 +263,9 @@ TEST(SdkEnvironment, MalformedEndpointUrlsFailAtStartUp) {
     EXPECT_THROW(
         Runtime(from({{"OTEL_TRACES_EXPORTER", "jaeger"}, {"OTEL_EXPORTER_JAEGER_ENDPOINT", url}})),
         Error);
+    EXPECT_THROW(
+        Runtime(from({{"OTEL_LOGS_EXPORTER", "otlp"}, {"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", url}})),
+        Error);
   }
   try {
     Runtime rt(from({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://[::1"}}));
