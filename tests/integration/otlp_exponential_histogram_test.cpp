@@ -19,7 +19,7 @@ namespace {
 using Json = nlohmann::json;
 using metrics::Base2Exponential;
 
-std::map<std::string, Json> metrics_by_name(const Json& request) {
+std::map<std::string, Json> first_resources_metrics_by_name(const Json& request) {
   std::map<std::string, Json> out;
   for (const Json& scope : request["resourceMetrics"][0]["scopeMetrics"]) {
     for (const Json& m : scope["metrics"]) out[m["name"].get<std::string>()] = m;
@@ -27,7 +27,8 @@ std::map<std::string, Json> metrics_by_name(const Json& request) {
   return out;
 }
 
-Json point_with(const Json& points, const std::string& key, const std::string& value) {
+Json point_with_string_attribute(const Json& points, const std::string& key,
+                                 const std::string& value) {
   for (const Json& p : points) {
     for (const Json& a : p.value("attributes", Json::array())) {
       if (a["key"] == key && a["value"]["stringValue"] == value) return p;
@@ -61,7 +62,7 @@ TEST(OtlpExponentialHistogram, ProtobufDecodesWithScaleOffsetsCountsAndExtremes)
   std::string body;
   exporters::detail::encode_metrics_request(workload(provider), body);
   const Json decoded = decode_otlp(body, "metrics");
-  auto by_name = metrics_by_name(decoded["message"]);
+  auto by_name = first_resources_metrics_by_name(decoded["message"]);
 
   const Json& m = by_name.at("payload.size");
   EXPECT_EQ(m["unit"], "By");
@@ -71,7 +72,7 @@ TEST(OtlpExponentialHistogram, ProtobufDecodesWithScaleOffsetsCountsAndExtremes)
   ASSERT_EQ(points.size(), 2U);
 
   // 1 closes bucket -1 at scale 0; 3 is in (2, 4], bucket 1; 1000 in (512, 1024], bucket 9.
-  const Json mixed = point_with(points, "kind", "mixed");
+  const Json mixed = point_with_string_attribute(points, "kind", "mixed");
   ASSERT_FALSE(mixed.is_null());
   EXPECT_EQ(mixed.value("scale", 0), 0);
   EXPECT_EQ(mixed["count"], "6");
@@ -87,7 +88,7 @@ TEST(OtlpExponentialHistogram, ProtobufDecodesWithScaleOffsetsCountsAndExtremes)
   EXPECT_TRUE(mixed.contains("timeUnixNano"));
   EXPECT_TRUE(mixed.contains("startTimeUnixNano"));
 
-  const Json positive = point_with(points, "kind", "positive");
+  const Json positive = point_with_string_attribute(points, "kind", "positive");
   ASSERT_FALSE(positive.is_null());
   EXPECT_EQ(positive["positive"]["offset"], -2);  // 0.5 closes bucket -2; 6 is in (4, 8], bucket 2
   EXPECT_EQ(positive["positive"]["bucketCounts"], counts({"1", "0", "0", "0", "1"}));
@@ -112,7 +113,7 @@ TEST(OtlpExponentialHistogram, DeltaTemporalityIsMarkedOnTheWire) {
   delta.convert(snap, [](metrics::InstrumentKind) { return metrics::Temporality::kDelta; });
   std::string body;
   exporters::detail::encode_metrics_request(snap, body);
-  auto by_name = metrics_by_name(decode_otlp(body, "metrics")["message"]);
+  auto by_name = first_resources_metrics_by_name(decode_otlp(body, "metrics")["message"]);
   EXPECT_EQ(by_name.at("wide")["exponentialHistogram"]["aggregationTemporality"], 1);  // DELTA
   EXPECT_EQ(by_name.at("wide")["exponentialHistogram"]["dataPoints"][0]["count"], "2");
 }
@@ -121,10 +122,10 @@ TEST(OtlpExponentialHistogram, JsonFollowsTheOtlpJsonMapping) {
   metrics::MeterProvider provider;
   const Json request =
       Json::parse(exporters::detail::encode_metrics_request_json(workload(provider)));
-  auto by_name = metrics_by_name(request);
+  auto by_name = first_resources_metrics_by_name(request);
   const Json& m = by_name.at("payload.size")["exponentialHistogram"];
   EXPECT_EQ(m["aggregationTemporality"], 2);
-  const Json mixed = point_with(m["dataPoints"], "kind", "mixed");
+  const Json mixed = point_with_string_attribute(m["dataPoints"], "kind", "mixed");
   EXPECT_EQ(mixed["scale"], 0);
   EXPECT_EQ(mixed["count"], "6");  // 64-bit integers are strings
   EXPECT_EQ(mixed["zeroCount"], "1");

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "byte_string.hpp"
 #include "export/jaeger_thrift_encoder.hpp"
 #include "export/thrift_binary_writer.hpp"
 #include "jaeger_decoder.hpp"
@@ -16,12 +17,6 @@ namespace lumen::exporters::detail {
 namespace {
 
 using nlohmann::json;
-
-std::string bytes(std::initializer_list<int> values) {
-  std::string out;
-  for (int v : values) out.push_back(static_cast<char>(v));
-  return out;
-}
 
 TEST(ThriftBinaryWriter, WritesScalarsBigEndian) {
   std::string out;

@@ -2,19 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "byte_string.hpp"
+
 namespace lumen::exporters::detail {
 namespace {
-
-std::string bytes(std::initializer_list<int> list) {
-  std::string out;
-  for (int b : list) out.push_back(static_cast<char>(b));
-  return out;
-}
 
 std::string varint_bytes(std::uint64_t v) {
   std::string out;

@@ -2,17 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include <initializer_list>
 #include <string>
+
+#include "byte_string.hpp"
 
 namespace lumen::exporters::detail {
 namespace {
-
-std::string bytes(std::initializer_list<int> list) {
-  std::string out;
-  for (int b : list) out.push_back(static_cast<char>(b));
-  return out;
-}
 
 TEST(OtlpResponse, ReadsAProtobufPartialSuccess) {
   // ExportTraceServiceResponse{partial_success(1){rejected_spans(1)=3, error_message(2)="bad"}}

@@ -6,13 +6,11 @@
 #include "lumen/beautifyai/metrics.hpp"
 #include "lumen/beautifyai/report_profile.hpp"
 #include "lumen/metrics/meter.hpp"
+#include "report_time.hpp"
 #include "sample_lands_during_queries.hpp"
 
 namespace lumen::report {
 namespace {
-
-constexpr std::uint64_t kT0 = 1'700'000'000'000'000'000ULL;
-constexpr std::uint64_t kSec = 1'000'000'000ULL;
 
 // The legend shows each line's newest value.
 std::string newest_error_rate(const std::string& html) {

@@ -12,13 +12,11 @@
 #include "lumen/beautifyai/report_profile.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/metrics/meter.hpp"
+#include "report_time.hpp"
 #include "sample_lands_during_queries.hpp"
 
 namespace lumen::report {
 namespace {
-
-constexpr std::uint64_t kT0 = 1'700'000'000'000'000'000ULL;
-constexpr std::uint64_t kSec = 1'000'000'000ULL;
 
 nlohmann::json report_schema() {
   std::ifstream in(std::string(LUMEN_TEST_TOOLS_DIR) + "/../../docs/report.schema.json");

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "lumen/metrics/meter.hpp"
+#include "report_time.hpp"
 
 namespace lumen::report {
 namespace {
@@ -14,9 +15,6 @@ namespace {
 using metrics::MetricData;
 using metrics::MetricsSnapshot;
 using metrics::MetricType;
-
-constexpr std::uint64_t kT0 = 1'700'000'000'000'000'000ULL;
-constexpr std::uint64_t kSec = 1'000'000'000ULL;
 
 std::uint64_t at(std::uint64_t seconds) {
   return kT0 + seconds * kSec;

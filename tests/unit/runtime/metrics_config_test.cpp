@@ -10,12 +10,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Config from(const std::map<std::string, std::string>& vars) {
-  return testing::config_from(vars);
-}
-
 TEST(MetricsConfig, DefaultsArePrometheusEveryMinuteWithAThirtySecondTimeout) {
-  const Config c = from({});
+  const Config c = testing::config_from({});
   EXPECT_EQ(c.metrics.exporters, std::vector<MetricExporterKind>{MetricExporterKind::kPrometheus});
   EXPECT_EQ(c.metrics.export_interval, 60000ms);
   EXPECT_EQ(c.metrics.export_timeout, 30000ms);
@@ -23,24 +19,26 @@ TEST(MetricsConfig, DefaultsArePrometheusEveryMinuteWithAThirtySecondTimeout) {
 }
 
 TEST(MetricsConfig, AnOtlpEndpointAddsOtlpAndGetsTheMetricsPath) {
-  const Config c = from({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"}});
+  const Config c =
+      testing::config_from({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"}});
   EXPECT_EQ(c.metrics.exporters, (std::vector<MetricExporterKind>{MetricExporterKind::kPrometheus,
                                                                   MetricExporterKind::kOtlp}));
   EXPECT_EQ(c.metrics.otlp.endpoint, "http://collector:4318/v1/metrics");
 }
 
 TEST(MetricsConfig, MetricsSpecificVariablesWinOverTheGenericOnes) {
-  const Config c = from({{"OTEL_METRICS_EXPORTER", "otlp"},
-                         {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://generic:4318"},
-                         {"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://m:9/custom"},
-                         {"OTEL_EXPORTER_OTLP_HEADERS", "a=1"},
-                         {"OTEL_EXPORTER_OTLP_METRICS_HEADERS", "b=2"},
-                         {"OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "1500"},
-                         {"OTEL_EXPORTER_OTLP_METRICS_COMPRESSION", "gzip"},
-                         {"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "http/json"},
-                         {"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "Delta"},
-                         {"OTEL_METRIC_EXPORT_INTERVAL", "5000"},
-                         {"OTEL_METRIC_EXPORT_TIMEOUT", "2000"}});
+  const Config c =
+      testing::config_from({{"OTEL_METRICS_EXPORTER", "otlp"},
+                            {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://generic:4318"},
+                            {"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://m:9/custom"},
+                            {"OTEL_EXPORTER_OTLP_HEADERS", "a=1"},
+                            {"OTEL_EXPORTER_OTLP_METRICS_HEADERS", "b=2"},
+                            {"OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "1500"},
+                            {"OTEL_EXPORTER_OTLP_METRICS_COMPRESSION", "gzip"},
+                            {"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "http/json"},
+                            {"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "Delta"},
+                            {"OTEL_METRIC_EXPORT_INTERVAL", "5000"},
+                            {"OTEL_METRIC_EXPORT_TIMEOUT", "2000"}});
   EXPECT_EQ(c.metrics.exporters, std::vector<MetricExporterKind>{MetricExporterKind::kOtlp});
   EXPECT_EQ(c.metrics.otlp.endpoint, "http://m:9/custom");  // used as given
   ASSERT_EQ(c.metrics.otlp.headers.size(), 1U);
@@ -51,30 +49,33 @@ TEST(MetricsConfig, MetricsSpecificVariablesWinOverTheGenericOnes) {
   EXPECT_EQ(c.metrics.otlp.temporality, metrics::TemporalityPreference::kDelta);
   EXPECT_EQ(c.metrics.export_interval, 5000ms);
   EXPECT_EQ(c.metrics.export_timeout, 2000ms);
-  EXPECT_EQ(from({{"OTEL_METRICS_EXPORTER", "otlp"},
-                  {"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "lowmemory"}})
-                .metrics.otlp.temporality,
-            metrics::TemporalityPreference::kLowMemory);
+  EXPECT_EQ(
+      testing::config_from({{"OTEL_METRICS_EXPORTER", "otlp"},
+                            {"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "lowmemory"}})
+          .metrics.otlp.temporality,
+      metrics::TemporalityPreference::kLowMemory);
 }
 
 TEST(MetricsConfig, NoneAndAListAreUnderstood) {
-  EXPECT_TRUE(from({{"OTEL_METRICS_EXPORTER", "none"}}).metrics.exporters.empty());
-  EXPECT_EQ(from({{"OTEL_METRICS_EXPORTER", "prometheus, console"}}).metrics.exporters,
-            (std::vector<MetricExporterKind>{MetricExporterKind::kPrometheus,
-                                             MetricExporterKind::kConsole}));
+  EXPECT_TRUE(testing::config_from({{"OTEL_METRICS_EXPORTER", "none"}}).metrics.exporters.empty());
+  EXPECT_EQ(
+      testing::config_from({{"OTEL_METRICS_EXPORTER", "prometheus, console"}}).metrics.exporters,
+      (std::vector<MetricExporterKind>{MetricExporterKind::kPrometheus,
+                                       MetricExporterKind::kConsole}));
 }
 
 TEST(MetricsConfig, BadValuesWarnAndTheDefaultsApply) {
   ::testing::internal::CaptureStderr();
-  EXPECT_EQ(from({{"OTEL_METRICS_EXPORTER", "statsd"}}).metrics.exporters,
+  EXPECT_EQ(testing::config_from({{"OTEL_METRICS_EXPORTER", "statsd"}}).metrics.exporters,
             (std::vector<MetricExporterKind>{MetricExporterKind::kPrometheus}));
-  EXPECT_EQ(from({{"OTEL_METRICS_EXPORTER", "otlp"},
-                  {"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "sometimes"}})
-                .metrics.otlp.temporality,
-            metrics::TemporalityPreference::kCumulative);
-  EXPECT_EQ(from({{"OTEL_METRIC_EXPORT_INTERVAL", "0"}}).metrics.export_interval,
+  EXPECT_EQ(
+      testing::config_from({{"OTEL_METRICS_EXPORTER", "otlp"},
+                            {"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "sometimes"}})
+          .metrics.otlp.temporality,
+      metrics::TemporalityPreference::kCumulative);
+  EXPECT_EQ(testing::config_from({{"OTEL_METRIC_EXPORT_INTERVAL", "0"}}).metrics.export_interval,
             std::chrono::milliseconds(60000));
-  EXPECT_EQ(from({{"OTEL_METRIC_EXPORT_TIMEOUT", "soon"}}).metrics.export_timeout,
+  EXPECT_EQ(testing::config_from({{"OTEL_METRIC_EXPORT_TIMEOUT", "soon"}}).metrics.export_timeout,
             std::chrono::milliseconds(30000));
   const std::string warnings = ::testing::internal::GetCapturedStderr();
   for (const char* expected :
@@ -94,9 +95,9 @@ const metrics::MetricData* find(const metrics::MetricsSnapshot& snap, const std:
 }
 
 TEST(MetricsConfig, RuntimeOffersAMeterProviderWithTheConfiguredResource) {
-  Config config = from({{"OTEL_SERVICE_NAME", "svc"},
-                        {"OTEL_METRICS_EXPORTER", "none"},
-                        {"OTEL_TRACES_EXPORTER", "none"}});
+  Config config = testing::config_from({{"OTEL_SERVICE_NAME", "svc"},
+                                        {"OTEL_METRICS_EXPORTER", "none"},
+                                        {"OTEL_TRACES_EXPORTER", "none"}});
   Runtime rt(std::move(config));
   auto c = rt.meter("app").create_counter("jobs");
   c.add(2);
@@ -124,7 +125,8 @@ TEST(MetricsConfig, UnnamedTracerAndMeterTakeTheServiceName) {
 }
 
 TEST(MetricsConfig, RuntimeRegistersProcessMetricsAndSpanPipelineHealth) {
-  Runtime rt(from({{"OTEL_METRICS_EXPORTER", "none"}}));  // traces: the embedded store
+  Runtime rt(
+      testing::config_from({{"OTEL_METRICS_EXPORTER", "none"}}));  // traces: the embedded store
   const metrics::MetricsSnapshot snap = rt.meter_provider().collect();
   const metrics::MetricData* rss = find(snap, "process_resident_memory_bytes");
   ASSERT_NE(rss, nullptr);
@@ -135,7 +137,7 @@ TEST(MetricsConfig, RuntimeRegistersProcessMetricsAndSpanPipelineHealth) {
 }
 
 TEST(MetricsConfig, SdkDisabledRegistersNothingOfItsOwn) {
-  Runtime rt(from({{"OTEL_SDK_DISABLED", "true"}}));
+  Runtime rt(testing::config_from({{"OTEL_SDK_DISABLED", "true"}}));
   EXPECT_TRUE(rt.meter_provider().collect().metrics.empty());
 }
 

@@ -26,6 +26,7 @@
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
 #include "lumen/trace/tracer_provider.hpp"
+#include "waits.hpp"
 
 namespace lumen::trace {
 namespace {
@@ -34,9 +35,7 @@ using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
 
 // Longer than any test runs: the timer never fires unless a test wants it to.
-constexpr auto kNever = std::chrono::hours(1);
 // How long a test waits for something that should happen at once before it calls it a failure.
-constexpr auto kPatience = 20s;
 
 std::unique_ptr<SpanData> make_span(int n) {
   auto span = std::make_unique<SpanData>();

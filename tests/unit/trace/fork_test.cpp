@@ -33,6 +33,7 @@
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
 #include "lumen/trace/tracer_provider.hpp"
+#include "waits.hpp"
 
 namespace lumen::trace {
 namespace {
@@ -40,8 +41,6 @@ namespace {
 using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr auto kNever = std::chrono::hours(1);
-constexpr auto kPatience = 20s;
 // A child does a few milliseconds of work; under ASan on a busy machine give it far more.
 constexpr auto kChildDeadline = 30s;
 

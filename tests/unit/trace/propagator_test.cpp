@@ -18,15 +18,16 @@ namespace {
 using Headers = std::map<std::string, std::string>;
 using Lines = std::vector<std::pair<std::string, std::string>>;
 
-constexpr std::string_view kTraceHex = "80f198ee56343ba864fe8b2a57d3eff7";
-constexpr std::string_view kSpanHex = "e457b5a2e4d86bd1";
+// The ids of the B3 specification's examples, used for every format here.
+constexpr std::string_view kB3TraceHex = "80f198ee56343ba864fe8b2a57d3eff7";
+constexpr std::string_view kB3SpanHex = "e457b5a2e4d86bd1";
 
 SpanContext span_context(std::string_view trace, std::string_view span, std::uint8_t flags) {
   return SpanContext(*TraceId::from_hex(trace), *SpanId::from_hex(span), flags);
 }
 
 Context with_span(std::uint8_t flags) {
-  return Context().with_span(span_context(kTraceHex, kSpanHex, flags));
+  return Context().with_span(span_context(kB3TraceHex, kB3SpanHex, flags));
 }
 
 const Propagator kB3{Format::kB3};
@@ -51,15 +52,15 @@ TEST(B3Single, InjectThenExtractRoundTrips) {
     kB3.inject(with_span(flags), headers);
     ASSERT_EQ(headers.size(), 1u);
     EXPECT_EQ(headers["b3"],
-              std::string(kTraceHex) + "-" + std::string(kSpanHex) + (flags ? "-1" : "-0"));
-    expect_span(kB3.extract(headers), kTraceHex, kSpanHex, flags != 0);
+              std::string(kB3TraceHex) + "-" + std::string(kB3SpanHex) + (flags ? "-1" : "-0"));
+    expect_span(kB3.extract(headers), kB3TraceHex, kB3SpanHex, flags != 0);
   }
 }
 
 TEST(B3Single, TheSpecificationsExampleWithAParentSpanIdIsRead) {
   const Context context = kB3.extract(Headers{
-      {"b3", std::string(kTraceHex) + "-" + std::string(kSpanHex) + "-1-05e3ac9a4f6e3b90"}});
-  expect_span(context, kTraceHex, kSpanHex, true);
+      {"b3", std::string(kB3TraceHex) + "-" + std::string(kB3SpanHex) + "-1-05e3ac9a4f6e3b90"}});
+  expect_span(context, kB3TraceHex, kB3SpanHex, true);
 }
 
 TEST(B3Single, A64BitTraceIdIsLeftPaddedWithZeros) {
@@ -69,14 +70,14 @@ TEST(B3Single, A64BitTraceIdIsLeftPaddedWithZeros) {
 
 TEST(B3Single, TheDebugFlagContinuesAsSampled) {
   const Context context =
-      kB3.extract(Headers{{"b3", std::string(kTraceHex) + "-" + std::string(kSpanHex) + "-d"}});
-  expect_span(context, kTraceHex, kSpanHex, true);
+      kB3.extract(Headers{{"b3", std::string(kB3TraceHex) + "-" + std::string(kB3SpanHex) + "-d"}});
+  expect_span(context, kB3TraceHex, kB3SpanHex, true);
 }
 
 TEST(B3Single, WithoutASamplingStateTheTraceContinuesUnsampled) {
   const Context context =
-      kB3.extract(Headers{{"b3", std::string(kTraceHex) + "-" + std::string(kSpanHex)}});
-  expect_span(context, kTraceHex, kSpanHex, false);
+      kB3.extract(Headers{{"b3", std::string(kB3TraceHex) + "-" + std::string(kB3SpanHex)}});
+  expect_span(context, kB3TraceHex, kB3SpanHex, false);
 }
 
 // "b3: 0" is a sampling decision without a trace: there is nothing to continue.
@@ -88,8 +89,8 @@ TEST(B3Single, ASamplingStateAloneStartsANewTrace) {
 }
 
 TEST(B3Single, InvalidHeadersAreIgnored) {
-  const std::string t(kTraceHex);
-  const std::string s(kSpanHex);
+  const std::string t(kB3TraceHex);
+  const std::string s(kB3SpanHex);
   for (const std::string& invalid : {
            t + "-" + s + "-x",                              // unknown sampling state
            t.substr(1) + "-" + s + "-1",                    // 31 digits
@@ -113,31 +114,31 @@ TEST(B3Multi, InjectThenExtractRoundTrips) {
   for (const std::uint8_t flags : {std::uint8_t{0}, SpanContext::kSampledFlag}) {
     Headers headers;
     kB3Multi.inject(with_span(flags), headers);
-    EXPECT_EQ(headers, (Headers{{"x-b3-traceid", std::string(kTraceHex)},
-                                {"x-b3-spanid", std::string(kSpanHex)},
+    EXPECT_EQ(headers, (Headers{{"x-b3-traceid", std::string(kB3TraceHex)},
+                                {"x-b3-spanid", std::string(kB3SpanHex)},
                                 {"x-b3-sampled", flags ? "1" : "0"}}));
-    expect_span(kB3Multi.extract(headers), kTraceHex, kSpanHex, flags != 0);
+    expect_span(kB3Multi.extract(headers), kB3TraceHex, kB3SpanHex, flags != 0);
   }
 }
 
 // The specification's example, names in its case; X-B3-ParentSpanId is not needed and ignored.
 TEST(B3Multi, TheSpecificationsExampleIsRead) {
-  const Context context = kB3Multi.extract(Headers{{"X-B3-TraceId", std::string(kTraceHex)},
+  const Context context = kB3Multi.extract(Headers{{"X-B3-TraceId", std::string(kB3TraceHex)},
                                                    {"X-B3-ParentSpanId", "05e3ac9a4f6e3b90"},
-                                                   {"X-B3-SpanId", std::string(kSpanHex)},
+                                                   {"X-B3-SpanId", std::string(kB3SpanHex)},
                                                    {"X-B3-Sampled", "1"}});
-  expect_span(context, kTraceHex, kSpanHex, true);
+  expect_span(context, kB3TraceHex, kB3SpanHex, true);
 }
 
 TEST(B3Multi, A64BitTraceIdIsLeftPaddedWithZeros) {
   const Context context = kB3Multi.extract(
-      Headers{{"x-b3-traceid", "a3ce929d0e0e4736"}, {"x-b3-spanid", std::string(kSpanHex)}});
-  expect_span(context, "0000000000000000a3ce929d0e0e4736", kSpanHex, false);
+      Headers{{"x-b3-traceid", "a3ce929d0e0e4736"}, {"x-b3-spanid", std::string(kB3SpanHex)}});
+  expect_span(context, "0000000000000000a3ce929d0e0e4736", kB3SpanHex, false);
 }
 
 TEST(B3Multi, DebugFlagAndTrueFalseSampledValues) {
-  const Headers ids{{"x-b3-traceid", std::string(kTraceHex)},
-                    {"x-b3-spanid", std::string(kSpanHex)}};
+  const Headers ids{{"x-b3-traceid", std::string(kB3TraceHex)},
+                    {"x-b3-spanid", std::string(kB3SpanHex)}};
   const auto sampled_with = [&](Headers extra) {
     extra.insert(ids.begin(), ids.end());
     return kB3Multi.extract(extra).span().is_sampled();
@@ -148,8 +149,8 @@ TEST(B3Multi, DebugFlagAndTrueFalseSampledValues) {
   EXPECT_FALSE(sampled_with({{"x-b3-sampled", "false"}}));
   EXPECT_FALSE(sampled_with({}));
   EXPECT_FALSE(kB3Multi
-                   .extract(Headers{{"x-b3-traceid", std::string(kTraceHex)},
-                                    {"x-b3-spanid", std::string(kSpanHex)},
+                   .extract(Headers{{"x-b3-traceid", std::string(kB3TraceHex)},
+                                    {"x-b3-spanid", std::string(kB3SpanHex)},
                                     {"x-b3-sampled", "yes"}})
                    .span()
                    .is_valid());
@@ -157,12 +158,13 @@ TEST(B3Multi, DebugFlagAndTrueFalseSampledValues) {
 
 TEST(B3Multi, AMissingOrRepeatedIdIsIgnored) {
   EXPECT_FALSE(
-      kB3Multi.extract(Headers{{"x-b3-traceid", std::string(kTraceHex)}}).span().is_valid());
-  EXPECT_FALSE(kB3Multi.extract(Headers{{"x-b3-spanid", std::string(kSpanHex)}}).span().is_valid());
+      kB3Multi.extract(Headers{{"x-b3-traceid", std::string(kB3TraceHex)}}).span().is_valid());
+  EXPECT_FALSE(
+      kB3Multi.extract(Headers{{"x-b3-spanid", std::string(kB3SpanHex)}}).span().is_valid());
   EXPECT_FALSE(kB3Multi
-                   .extract(Lines{{"x-b3-traceid", std::string(kTraceHex)},
+                   .extract(Lines{{"x-b3-traceid", std::string(kB3TraceHex)},
                                   {"X-B3-TraceId", "a3ce929d0e0e4736"},
-                                  {"x-b3-spanid", std::string(kSpanHex)}})
+                                  {"x-b3-spanid", std::string(kB3SpanHex)}})
                    .span()
                    .is_valid());
 }
@@ -170,13 +172,13 @@ TEST(B3Multi, AMissingOrRepeatedIdIsIgnored) {
 // The OpenTelemetry propagators specification: a B3 propagator reads both encodings, the single
 // header first, whichever it writes.
 TEST(B3Either, EachB3PropagatorReadsTheOtherEncodingAndPrefersTheSingleHeader) {
-  const Headers multi{{"x-b3-traceid", std::string(kTraceHex)},
-                      {"x-b3-spanid", std::string(kSpanHex)},
+  const Headers multi{{"x-b3-traceid", std::string(kB3TraceHex)},
+                      {"x-b3-spanid", std::string(kB3SpanHex)},
                       {"x-b3-sampled", "1"}};
-  expect_span(kB3.extract(multi), kTraceHex, kSpanHex, true);
+  expect_span(kB3.extract(multi), kB3TraceHex, kB3SpanHex, true);
   Headers single;
   kB3.inject(with_span(SpanContext::kSampledFlag), single);
-  expect_span(kB3Multi.extract(single), kTraceHex, kSpanHex, true);
+  expect_span(kB3Multi.extract(single), kB3TraceHex, kB3SpanHex, true);
 
   Headers both = multi;
   both["b3"] = "a3ce929d0e0e4736-00f067aa0ba902b7-0";
@@ -185,7 +187,7 @@ TEST(B3Either, EachB3PropagatorReadsTheOtherEncodingAndPrefersTheSingleHeader) {
   }
   // An invalid single header does not hide a valid multi-header trace.
   both["b3"] = "not-b3";
-  expect_span(kB3.extract(both), kTraceHex, kSpanHex, true);
+  expect_span(kB3.extract(both), kB3TraceHex, kB3SpanHex, true);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,9 +198,9 @@ TEST(JaegerFormat, InjectThenExtractRoundTrips) {
     Headers headers;
     kJaeger.inject(with_span(flags), headers);
     EXPECT_EQ(headers,
-              (Headers{{"uber-trace-id", std::string(kTraceHex) + ":" + std::string(kSpanHex) +
+              (Headers{{"uber-trace-id", std::string(kB3TraceHex) + ":" + std::string(kB3SpanHex) +
                                              (flags ? ":0:1" : ":0:0")}}));
-    expect_span(kJaeger.extract(headers), kTraceHex, kSpanHex, flags != 0);
+    expect_span(kJaeger.extract(headers), kB3TraceHex, kB3SpanHex, flags != 0);
   }
 }
 
@@ -279,12 +281,12 @@ TEST(CompositePropagator, InjectWritesEveryFormat) {
 // finds a trace wins, and a format without its headers leaves the context as it was.
 TEST(CompositePropagator, ExtractsInTheGivenOrderAndTheLastFormatFoundWins) {
   const Headers headers{{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
-                        {"b3", std::string(kTraceHex) + "-" + std::string(kSpanHex) + "-0"}};
-  expect_span(Propagator{Format::kTraceContext, Format::kB3}.extract(headers), kTraceHex, kSpanHex,
-              false);
+                        {"b3", std::string(kB3TraceHex) + "-" + std::string(kB3SpanHex) + "-0"}};
+  expect_span(Propagator{Format::kTraceContext, Format::kB3}.extract(headers), kB3TraceHex,
+              kB3SpanHex, false);
   expect_span(Propagator{Format::kB3, Format::kTraceContext}.extract(headers),
               "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", true);
-  expect_span(Propagator{Format::kB3, Format::kJaeger}.extract(headers), kTraceHex, kSpanHex,
+  expect_span(Propagator{Format::kB3, Format::kJaeger}.extract(headers), kB3TraceHex, kB3SpanHex,
               false);
 }
 
@@ -319,8 +321,8 @@ TEST(CompositePropagator, HeaderUsageExampleWorks) {
   config.log.options.level = log::Level::kError;
   Runtime runtime(std::move(config));
   trace::Tracer& tracer = runtime.tracer();
-  const Headers request_headers{{"X-B3-TraceId", std::string(kTraceHex)},
-                                {"X-B3-SpanId", std::string(kSpanHex)},
+  const Headers request_headers{{"X-B3-TraceId", std::string(kB3TraceHex)},
+                                {"X-B3-SpanId", std::string(kB3SpanHex)},
                                 {"X-B3-Sampled", "1"},
                                 {"baggage", "userId=alice"}};
   Headers outgoing_headers;
@@ -336,8 +338,8 @@ TEST(CompositePropagator, HeaderUsageExampleWorks) {
   lumen::propagation::Propagator b3({lumen::propagation::Format::kB3Multi});
   EXPECT_EQ(b3.names(), "b3multi");
 
-  EXPECT_EQ(outgoing_headers.at("x-b3-traceid"), kTraceHex);
-  EXPECT_NE(outgoing_headers.at("x-b3-spanid"), kSpanHex);
+  EXPECT_EQ(outgoing_headers.at("x-b3-traceid"), kB3TraceHex);
+  EXPECT_NE(outgoing_headers.at("x-b3-spanid"), kB3SpanHex);
   EXPECT_EQ(outgoing_headers.at("x-b3-sampled"), "1");
   EXPECT_EQ(outgoing_headers.at("baggage"), "userId=alice");
   EXPECT_EQ(outgoing_headers.count("traceparent"), 0u);

@@ -10,7 +10,7 @@
 namespace lumen::trace {
 namespace {
 
-struct Fixture {
+struct RecordingTracer {
   std::shared_ptr<exporters::InMemorySpanExporter> memory =
       std::make_shared<exporters::InMemorySpanExporter>();
   TracerProvider provider{{.processor = std::make_unique<SimpleSpanProcessor>(memory)}};
@@ -25,7 +25,7 @@ struct Fixture {
 };
 
 TEST(TraceHelper, ChildInsideParentHasParentsTraceIdAndSpanIdAsParent) {
-  Fixture f;
+  RecordingTracer f;
   SpanContext parent_ctx;
   f.tracer.trace("parent", [&](Span& parent) {
     parent_ctx = parent.context();
@@ -43,7 +43,7 @@ TEST(TraceHelper, ChildInsideParentHasParentsTraceIdAndSpanIdAsParent) {
 }
 
 TEST(TraceHelper, ContextCarriedAcrossThreadHopKeepsTheParent) {
-  Fixture f;
+  RecordingTracer f;
   SpanContext parent_ctx;
   f.tracer.trace("parent", [&](Span& parent) {
     parent_ctx = parent.context();
@@ -58,7 +58,7 @@ TEST(TraceHelper, ContextCarriedAcrossThreadHopKeepsTheParent) {
 }
 
 TEST(TraceHelper, WithoutCarryingContextAThreadStartsANewTrace) {
-  Fixture f;
+  RecordingTracer f;
   SpanContext parent_ctx;
   f.tracer.trace("parent", [&](Span& parent) {
     parent_ctx = parent.context();
@@ -72,7 +72,7 @@ TEST(TraceHelper, WithoutCarryingContextAThreadStartsANewTrace) {
 }
 
 TEST(TraceHelper, ExceptionMarksErrorRecordsAndRethrows) {
-  Fixture f;
+  RecordingTracer f;
   EXPECT_THROW(f.tracer.trace("fails", [] { throw std::invalid_argument("bad document"); }),
                std::invalid_argument);
   const auto spans = f.memory->spans();
@@ -90,7 +90,7 @@ TEST(TraceHelper, ExceptionMarksErrorRecordsAndRethrows) {
 }
 
 TEST(TraceHelper, ReturnsTheFunctionsValueAndRestoresTheContext) {
-  Fixture f;
+  RecordingTracer f;
   const int v = f.tracer.trace("value", [](Span& s) {
     s.set("k", 1);
     return 42;

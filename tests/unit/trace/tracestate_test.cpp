@@ -10,12 +10,12 @@
 namespace lumen::propagation {
 namespace {
 
-const std::string kParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const std::string kReceivedTraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 // What a service that continues the trace sends on: the tracestate that extract keeps.
 std::string propagated(const std::string& tracestate) {
-  const Context context = extract(
-      std::map<std::string, std::string>{{"traceparent", kParent}, {"tracestate", tracestate}});
+  const Context context = extract(std::map<std::string, std::string>{
+      {"traceparent", kReceivedTraceParent}, {"tracestate", tracestate}});
   std::map<std::string, std::string> out;
   inject(context, out);
   return out.count("tracestate") ? out["tracestate"] : std::string("<none>");
