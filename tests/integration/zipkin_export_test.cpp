@@ -44,7 +44,7 @@ std::string schema_errors(const std::string& body) {
   return "status " + std::to_string(run.status) + ": " + run.out + run.err;
 }
 
-const json& span_named(const json& spans, std::string_view name) {
+const json& zipkin_span_named(const json& spans, std::string_view name) {
   for (const json& s : spans) {
     if (s["name"] == name) return s;
   }
@@ -93,9 +93,9 @@ TEST(ZipkinExport, PostsV2JsonThatTheZipkinSchemaAccepts) {
 
   const json spans = json::parse(request.body);
   ASSERT_EQ(spans.size(), 3u);
-  const json& parent = span_named(spans, "beautifyai.document.enhance");
-  const json& child = span_named(spans, "ai.provider.analyze");
-  const json& internal = span_named(spans, "prompt.render");
+  const json& parent = zipkin_span_named(spans, "beautifyai.document.enhance");
+  const json& child = zipkin_span_named(spans, "ai.provider.analyze");
+  const json& internal = zipkin_span_named(spans, "prompt.render");
 
   for (const json* s : {&parent, &child, &internal}) {
     EXPECT_EQ((*s)["traceId"], parent_context.trace_id().to_hex());  // 32 lowercase hex digits

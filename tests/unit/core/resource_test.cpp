@@ -24,12 +24,12 @@ Environment env_of(const std::map<std::string, std::string>& vars) {
   return Environment(vars);
 }
 
-Resource from(const std::map<std::string, std::string>& vars) {
+Resource resource_from(const std::map<std::string, std::string>& vars) {
   return Resource::from_environment(Environment(vars));
 }
 
 TEST(Resource, WithoutConfigurationTheServiceIsUnknownServiceAndTheExecutable) {
-  const Resource r = from({});
+  const Resource r = resource_from({});
   // The test binary is tests/unit_tests.
   EXPECT_EQ(str(r, "service.name"), "unknown_service:unit_tests");
   EXPECT_EQ(r.service_name(), "unknown_service:unit_tests");
@@ -38,7 +38,7 @@ TEST(Resource, WithoutConfigurationTheServiceIsUnknownServiceAndTheExecutable) {
 }
 
 TEST(Resource, CarriesTelemetrySdkHostAndPid) {
-  const Resource r = from({});
+  const Resource r = resource_from({});
   EXPECT_EQ(str(r, "telemetry.sdk.name"), "lumen");
   EXPECT_EQ(str(r, "telemetry.sdk.language"), "cpp");
   EXPECT_EQ(str(r, "telemetry.sdk.version"), kVersion);
@@ -52,27 +52,30 @@ TEST(Resource, CarriesTelemetrySdkHostAndPid) {
 }
 
 TEST(Resource, ServiceVersionFromAppVersion) {
-  EXPECT_EQ(str(from({{"APP_VERSION", "2.3.4"}}), "service.version"), "2.3.4");
+  EXPECT_EQ(str(resource_from({{"APP_VERSION", "2.3.4"}}), "service.version"), "2.3.4");
 }
 
 TEST(Resource, DeploymentEnvironmentPrefersNodeEnvOverAppEnv) {
-  EXPECT_EQ(str(from({{"APP_ENV", "staging"}}), "deployment.environment"), "staging");
-  EXPECT_EQ(str(from({{"NODE_ENV", "production"}}), "deployment.environment"), "production");
-  EXPECT_EQ(
-      str(from({{"NODE_ENV", "production"}, {"APP_ENV", "staging"}}), "deployment.environment"),
-      "production");
+  EXPECT_EQ(str(resource_from({{"APP_ENV", "staging"}}), "deployment.environment"), "staging");
+  EXPECT_EQ(str(resource_from({{"NODE_ENV", "production"}}), "deployment.environment"),
+            "production");
+  EXPECT_EQ(str(resource_from({{"NODE_ENV", "production"}, {"APP_ENV", "staging"}}),
+                "deployment.environment"),
+            "production");
   // An empty NODE_ENV is unset, so APP_ENV applies.
-  EXPECT_EQ(str(from({{"NODE_ENV", ""}, {"APP_ENV", "staging"}}), "deployment.environment"),
-            "staging");
+  EXPECT_EQ(
+      str(resource_from({{"NODE_ENV", ""}, {"APP_ENV", "staging"}}), "deployment.environment"),
+      "staging");
 }
 
 TEST(Resource, ServiceNameFromOtelServiceName) {
-  EXPECT_EQ(from({{"OTEL_SERVICE_NAME", "checkout"}}).service_name(), "checkout");
+  EXPECT_EQ(resource_from({{"OTEL_SERVICE_NAME", "checkout"}}).service_name(), "checkout");
 }
 
 TEST(Resource, ResourceAttributesAreParsedTrimmedAndPercentDecoded) {
-  const Resource r = from({{"OTEL_RESOURCE_ATTRIBUTES",
-                            "team=ai, region = eu%2Cwest ,formula=a%3Db,pct=100%25,,space=a%20b"}});
+  const Resource r =
+      resource_from({{"OTEL_RESOURCE_ATTRIBUTES",
+                      "team=ai, region = eu%2Cwest ,formula=a%3Db,pct=100%25,,space=a%20b"}});
   EXPECT_EQ(str(r, "team"), "ai");
   EXPECT_EQ(str(r, "region"), "eu,west");
   EXPECT_EQ(str(r, "formula"), "a=b");
@@ -115,27 +118,29 @@ TEST(DefaultServiceName, WithoutEitherVariableIsUnknownServiceAndTheExecutableNa
 }
 
 TEST(Resource, ResourceAttributesCanSetTheServiceName) {
-  EXPECT_EQ(from({{"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attributes"}}).service_name(),
-            "from-attributes");
+  EXPECT_EQ(
+      resource_from({{"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attributes"}}).service_name(),
+      "from-attributes");
 }
 
 TEST(Resource, OtelServiceNameWinsOverResourceAttributes) {
-  const Resource r = from({{"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attributes,team=ai"},
-                           {"OTEL_SERVICE_NAME", "from-variable"}});
+  const Resource r =
+      resource_from({{"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attributes,team=ai"},
+                     {"OTEL_SERVICE_NAME", "from-variable"}});
   EXPECT_EQ(r.service_name(), "from-variable");
   EXPECT_EQ(str(r, "team"), "ai");
 }
 
 TEST(Resource, ResourceAttributesWinOverAppVariables) {
   const Resource r =
-      from({{"OTEL_RESOURCE_ATTRIBUTES", "service.version=9,deployment.environment=x"},
-            {"APP_VERSION", "1.0.0"},
-            {"APP_ENV", "qa"}});
+      resource_from({{"OTEL_RESOURCE_ATTRIBUTES", "service.version=9,deployment.environment=x"},
+                     {"APP_VERSION", "1.0.0"},
+                     {"APP_ENV", "qa"}});
   EXPECT_EQ(str(r, "service.version"), "9");
   EXPECT_EQ(str(r, "deployment.environment"), "x");
   // Where the standard variable says nothing, the original design's variables still apply.
-  const Resource app =
-      from({{"OTEL_RESOURCE_ATTRIBUTES", "team=ai"}, {"APP_VERSION", "1.0.0"}, {"APP_ENV", "qa"}});
+  const Resource app = resource_from(
+      {{"OTEL_RESOURCE_ATTRIBUTES", "team=ai"}, {"APP_VERSION", "1.0.0"}, {"APP_ENV", "qa"}});
   EXPECT_EQ(str(app, "service.version"), "1.0.0");
   EXPECT_EQ(str(app, "deployment.environment"), "qa");
 }
@@ -144,7 +149,7 @@ TEST(Resource, MalformedResourceAttributesAreDiscardedWithAWarning) {
   for (const std::string bad : {"novalue", "=value", "team=ai,broken", "a=%zz", "a=%2", "a=x%"}) {
     SCOPED_TRACE(bad);
     ::testing::internal::CaptureStderr();
-    const Resource r = from({{"OTEL_RESOURCE_ATTRIBUTES", bad}, {"APP_VERSION", "2.0.0"}});
+    const Resource r = resource_from({{"OTEL_RESOURCE_ATTRIBUTES", bad}, {"APP_VERSION", "2.0.0"}});
     const std::string warning = ::testing::internal::GetCapturedStderr();
     EXPECT_NE(warning.find("OTEL_RESOURCE_ATTRIBUTES='" + bad + "'"), std::string::npos) << warning;
     EXPECT_EQ(r.attributes().find("team"), nullptr);  // the whole value is discarded

@@ -103,12 +103,12 @@ TEST(RotatingFileSink, AFullDiskIsReportedCountedAndTheProcessContinues) {
   auto good = std::make_shared<RotatingFileSink>(
       FileSinkOptions{.path = (good_dir.path() / "ok.log").string()});
   Logger logger(LoggerOptions{}, {full, good});
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   for (int i = 0; i < 20; ++i) {
     logger.info("to a full disk", {{"i", i}});
     ASSERT_TRUE(logger.flush(milliseconds(2000)));
   }
-  const std::string err = testing::internal::GetCapturedStderr();
+  const std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_GE(logger.stats().sink_errors, 20u);
   EXPECT_NE(err.find("/dev/full"), std::string::npos) << err;
   EXPECT_NE(err.find("No space left on device"), std::string::npos) << err;
@@ -155,7 +155,7 @@ TEST(RotatingFileSink, AFullDiskLosesWholeLinesOnlyAndCountsThem) {
   Logger logger(LoggerOptions{}, {sink});
   const std::string padding(150, 'x');
   std::uint64_t logged = 0;
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   {
     const FileSizeLimit full(16 * 1024 + 37);  // 37: the limit falls inside a line
     for (int i = 0; i < 1000; ++i, ++logged) {
@@ -168,7 +168,7 @@ TEST(RotatingFileSink, AFullDiskLosesWholeLinesOnlyAndCountsThem) {
   }
   for (int i = 0; i < 100; ++i, ++logged) logger.info("after space was freed", {{"seq", i}});
   ASSERT_TRUE(logger.flush(milliseconds(2000)));
-  (void)testing::internal::GetCapturedStderr();
+  (void)::testing::internal::GetCapturedStderr();
 
   const auto lines = raw_lines(file);
   for (const auto& line : lines) EXPECT_TRUE(json::accept(line)) << line;
@@ -184,10 +184,10 @@ TEST(RotatingFileSink, CountsEveryRecordLostWhileTheFileCannotBeOpened) {
   auto sink = std::make_shared<RotatingFileSink>(
       FileSinkOptions{.path = "/proc/self/no-such-dir/combined.log"});
   Logger logger(LoggerOptions{}, {sink});
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   for (int i = 0; i < 7; ++i) logger.info("nowhere to go");
   ASSERT_TRUE(logger.flush(milliseconds(2000)));
-  (void)testing::internal::GetCapturedStderr();
+  (void)::testing::internal::GetCapturedStderr();
   EXPECT_EQ(logger.stats().lost, 7u);
 }
 

@@ -13,6 +13,7 @@
 #include "lumen/metrics/metric_exporter.hpp"
 #include "lumen/metrics/prometheus.hpp"
 #include "lumen/metrics/temporality.hpp"
+#include "metric_named.hpp"
 #include "metrics/exponential_cell.hpp"
 
 namespace lumen::metrics {
@@ -21,13 +22,6 @@ namespace {
 using namespace std::chrono_literals;
 using detail::exponential_bound;
 using detail::exponential_index;
-
-const MetricData& find(const MetricsSnapshot& s, const std::string& name) {
-  for (const auto& m : s.metrics) {
-    if (m.name == name) return m;
-  }
-  throw std::runtime_error("no metric " + name);
-}
 
 std::uint64_t total(const ExponentialBuckets& b) {
   return std::accumulate(b.bucket_counts.begin(), b.bucket_counts.end(), std::uint64_t{0});
@@ -120,7 +114,7 @@ TEST(ExponentialHistogram, DownscalesToTheLargestScaleThatFitsAndKeepsTheCounts)
   h.record(1.0);
   h.record(1e6);
   const auto snap = provider.collect();
-  const MetricData& m = find(snap, "size");
+  const MetricData& m = metric_named(snap, "size");
   ASSERT_EQ(m.type, MetricType::kExponentialHistogram);
   const ExponentialHistogramPoint& p = m.exponential_points.at(0);
   // At scale 0 the indexes are -1 (1 = 2^0 closes bucket -1) and 19 (2^19 < 1e6 <= 2^20): 21
@@ -145,7 +139,7 @@ TEST(ExponentialHistogram, StaysAtMaxScaleWhileTheValuesFit) {
       "h", {.exponential = Base2Exponential{.max_size = 160, .max_scale = 3}});
   for (double v : {1.1, 1.2, 1.3, 100.0}) h.record(v);  // 1.1 .. 100 is 53 buckets at scale 3
   const MetricsSnapshot snap_p = provider.collect();
-  const ExponentialHistogramPoint& p = find(snap_p, "h").exponential_points.at(0);
+  const ExponentialHistogramPoint& p = metric_named(snap_p, "h").exponential_points.at(0);
   EXPECT_EQ(p.scale, 3);
   EXPECT_EQ(p.positive.offset, exponential_index(1.1, 3));
   EXPECT_EQ(p.positive.offset + static_cast<std::int64_t>(p.positive.bucket_counts.size()) - 1,
@@ -162,7 +156,8 @@ TEST(ExponentialHistogram, ZeroAndNegativeValuesHaveTheirOwnCountsAndMinMaxSumCo
   h.record(std::numeric_limits<double>::infinity());
   h.record(-std::numeric_limits<double>::infinity());
   const MetricsSnapshot snap_p = provider.collect();
-  const ExponentialHistogramPoint& p = find(snap_p, "delta.seconds").exponential_points.at(0);
+  const ExponentialHistogramPoint& p =
+      metric_named(snap_p, "delta.seconds").exponential_points.at(0);
   EXPECT_EQ(p.count, 5U);
   EXPECT_EQ(p.zero_count, 2U);
   EXPECT_EQ(total(p.negative), 2U);
@@ -188,7 +183,7 @@ TEST(ExponentialHistogram, BoundHandleAndAttributesMakeSeparateSeries) {
   bound.record(2.0);
   h.record(4.0, {{"model", "b"}});
   const MetricsSnapshot snap_m = provider.collect();
-  const MetricData& m = find(snap_m, "h");
+  const MetricData& m = metric_named(snap_m, "h");
   ASSERT_EQ(m.exponential_points.size(), 2U);
   EXPECT_TRUE(m.histogram_points.empty());
   for (const auto& p : m.exponential_points) {
@@ -210,7 +205,7 @@ TEST(ExponentialHistogram, ExemplarKeepsTheSampledSpan) {
     h.record(7.0);
   }
   const MetricsSnapshot snap_p = provider.collect();
-  const ExponentialHistogramPoint& p = find(snap_p, "h").exponential_points.at(0);
+  const ExponentialHistogramPoint& p = metric_named(snap_p, "h").exponential_points.at(0);
   ASSERT_EQ(p.exemplars.size(), 1U);
   EXPECT_EQ(p.exemplars[0].trace_id, trace);
   EXPECT_EQ(p.exemplars[0].value, 7.0);
@@ -229,13 +224,13 @@ TEST(ExponentialHistogram, ViewSwitchesAnInstrumentToExponentialAndBack) {
   latency.record(300);
   size.record(1.5);
   const auto snap = provider.collect();
-  const MetricData& l = find(snap, "latency");
+  const MetricData& l = metric_named(snap, "latency");
   EXPECT_EQ(l.type, MetricType::kExponentialHistogram);
   EXPECT_TRUE(l.bounds.empty());
   ASSERT_EQ(l.exponential_points.size(), 1U);
   EXPECT_LE(l.exponential_points[0].positive.bucket_counts.size(), 8U);
   EXPECT_EQ(l.exponential_points[0].count, 2U);
-  const MetricData& s = find(snap, "size");
+  const MetricData& s = metric_named(snap, "size");
   EXPECT_EQ(s.type, MetricType::kHistogram);
   EXPECT_EQ(s.bounds, (std::vector<double>{1, 2}));
   EXPECT_EQ(s.histogram_points.at(0).bucket_counts, (std::vector<std::uint64_t>{0, 1, 0}));
@@ -273,8 +268,8 @@ TEST(ExponentialHistogram, DeltaSubtractsThePreviousCollectionAtTheCurrentScale)
   clock.advance(10s);
   MetricsSnapshot first = provider.collect();
   delta.convert(first, delta_for_all());
-  const ExponentialHistogramPoint& p1 = find(first, "h").exponential_points.at(0);
-  EXPECT_EQ(find(first, "h").temporality, Temporality::kDelta);
+  const ExponentialHistogramPoint& p1 = metric_named(first, "h").exponential_points.at(0);
+  EXPECT_EQ(metric_named(first, "h").temporality, Temporality::kDelta);
   EXPECT_EQ(p1.scale, 0);
   EXPECT_EQ(p1.positive.offset, -1);
   EXPECT_EQ(p1.positive.bucket_counts, (std::vector<std::uint64_t>{1, 1}));
@@ -286,7 +281,7 @@ TEST(ExponentialHistogram, DeltaSubtractsThePreviousCollectionAtTheCurrentScale)
   clock.advance(10s);
   MetricsSnapshot second = provider.collect();
   delta.convert(second, delta_for_all());
-  const ExponentialHistogramPoint& p2 = find(second, "h").exponential_points.at(0);
+  const ExponentialHistogramPoint& p2 = metric_named(second, "h").exponential_points.at(0);
   EXPECT_EQ(p2.scale, -2);
   // Cumulative at scale -2: 1 -> -1; 2 and 3 -> 0; 100 -> 1. Minus the first interval (1 and 2).
   EXPECT_EQ(p2.positive.offset, 0);
@@ -299,7 +294,7 @@ TEST(ExponentialHistogram, DeltaSubtractsThePreviousCollectionAtTheCurrentScale)
   clock.advance(10s);
   MetricsSnapshot third = provider.collect();  // nothing recorded
   delta.convert(third, delta_for_all());
-  const ExponentialHistogramPoint& p3 = find(third, "h").exponential_points.at(0);
+  const ExponentialHistogramPoint& p3 = metric_named(third, "h").exponential_points.at(0);
   EXPECT_EQ(p3.count, 0U);
   EXPECT_TRUE(p3.positive.bucket_counts.empty());
   EXPECT_FALSE(p3.min.has_value());
@@ -307,7 +302,7 @@ TEST(ExponentialHistogram, DeltaSubtractsThePreviousCollectionAtTheCurrentScale)
 
   // A cumulative collection of the same provider still has every value.
   const MetricsSnapshot snap_c = provider.collect();
-  const ExponentialHistogramPoint& c = find(snap_c, "h").exponential_points.at(0);
+  const ExponentialHistogramPoint& c = metric_named(snap_c, "h").exponential_points.at(0);
   EXPECT_EQ(c.count, 4U);
   EXPECT_EQ(c.positive.bucket_counts, (std::vector<std::uint64_t>{1, 2, 1}));
 }
@@ -322,7 +317,7 @@ TEST(ExponentialHistogram, CumulativeTemporalityLeavesThePointsAlone) {
   h.record(6.0);
   MetricsSnapshot second = provider.collect();
   delta.convert(second, [](InstrumentKind) { return Temporality::kCumulative; });
-  const MetricData& m = find(second, "h");
+  const MetricData& m = metric_named(second, "h");
   EXPECT_EQ(m.temporality, Temporality::kCumulative);
   EXPECT_EQ(m.exponential_points.at(0).count, 2U);
   EXPECT_EQ(m.exponential_points.at(0).min, 5.0);

@@ -7,18 +7,12 @@
 
 #include "lumen/metrics/meter.hpp"
 #include "lumen/metrics/metric_exporter.hpp"
+#include "metric_named.hpp"
 
 namespace lumen::metrics {
 namespace {
 
 using namespace std::chrono_literals;
-
-const MetricData& find(const MetricsSnapshot& s, const std::string& name) {
-  for (const MetricData& m : s.metrics) {
-    if (m.name == name) return m;
-  }
-  throw std::runtime_error("no metric " + name);
-}
 
 DeltaConverter::TemporalityOf preference(TemporalityPreference p) {
   return [p](InstrumentKind k) { return temporality_for(p, k); };
@@ -66,7 +60,7 @@ TEST(DeltaConverter, SecondCollectionReportsOnlyWhatWasAddedSinceTheFirst) {
   clock.advance(10s);
   MetricsSnapshot first = provider.collect();
   delta.convert(first, preference(TemporalityPreference::kDelta));
-  const MetricData& r1 = find(first, "requests");
+  const MetricData& r1 = metric_named(first, "requests");
   EXPECT_EQ(r1.temporality, Temporality::kDelta);
   EXPECT_EQ(r1.number_points.at(0).int_value, 5);
   const std::uint64_t first_time = r1.time_unix_nano;
@@ -81,11 +75,11 @@ TEST(DeltaConverter, SecondCollectionReportsOnlyWhatWasAddedSinceTheFirst) {
   MetricsSnapshot second = provider.collect();
   delta.convert(second, preference(TemporalityPreference::kDelta));
 
-  const MetricData& r2 = find(second, "requests");
+  const MetricData& r2 = metric_named(second, "requests");
   EXPECT_EQ(r2.temporality, Temporality::kDelta);
   EXPECT_EQ(r2.start_time_unix_nano, first_time);  // the interval starts where the last one ended
   EXPECT_GT(r2.time_unix_nano, first_time);
-  EXPECT_EQ(instrument_start, find(provider.collect(), "requests").start_time_unix_nano);
+  EXPECT_EQ(instrument_start, metric_named(provider.collect(), "requests").start_time_unix_nano);
   ASSERT_EQ(r2.number_points.size(), 2U);
   for (const NumberPoint& p : r2.number_points) {
     const auto& model = std::get<std::string>(p.attributes[0].value);
@@ -93,11 +87,11 @@ TEST(DeltaConverter, SecondCollectionReportsOnlyWhatWasAddedSinceTheFirst) {
     EXPECT_EQ(p.value, static_cast<double>(p.int_value));
   }
 
-  const MetricData& q2 = find(second, "queue");  // up-down counters stay cumulative
+  const MetricData& q2 = metric_named(second, "queue");  // up-down counters stay cumulative
   EXPECT_EQ(q2.temporality, Temporality::kCumulative);
   EXPECT_EQ(q2.number_points.at(0).int_value, 2);
 
-  const MetricData& h2 = find(second, "latency");
+  const MetricData& h2 = metric_named(second, "latency");
   EXPECT_EQ(h2.temporality, Temporality::kDelta);
   const HistogramPoint& hp = h2.histogram_points.at(0);
   EXPECT_EQ(hp.count, 2U);
@@ -113,9 +107,9 @@ TEST(DeltaConverter, HistogramMaxIsTheIntervalsOnlyWhenItGrewInIt) {
   const auto collect = [&](std::initializer_list<double> values) {
     for (double v : values) latency.record(v);
     MetricsSnapshot s = provider.collect();
-    const std::optional<double> cumulative = find(s, "latency").histogram_points.at(0).max;
+    const std::optional<double> cumulative = metric_named(s, "latency").histogram_points.at(0).max;
     delta.convert(s, preference(TemporalityPreference::kDelta));
-    return std::pair(cumulative, find(s, "latency").histogram_points.at(0).max);
+    return std::pair(cumulative, metric_named(s, "latency").histogram_points.at(0).max);
   };
   EXPECT_EQ(collect({0.5, 3.0}), std::pair(std::optional(3.0), std::optional(3.0)));
   // At most 3.0 in the interval, but not known to be anything in particular.

@@ -15,20 +15,13 @@
 #include "lumen/core/clock.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/tracer_provider.hpp"
+#include "traced.hpp"
 
 namespace lumen::perf {
 namespace {
 
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
-
-struct Traced {
-  std::shared_ptr<exporters::InMemorySpanExporter> memory =
-      std::make_shared<exporters::InMemorySpanExporter>();
-  trace::TracerProvider provider{
-      {.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)}};
-  trace::Tracer& tracer = provider.tracer("test");
-};
 
 asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
   asio::steady_timer timer(co_await asio::this_coro::executor, d);

@@ -18,6 +18,7 @@
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/trace/tracer_provider.hpp"
+#include "traced.hpp"
 
 namespace lumen::perf {
 namespace {
@@ -368,14 +369,6 @@ TEST(RequestCoalescer, CountersAreExportedAsMetricsWithTheCoalescerName) {
   EXPECT_EQ(hits, 2);
   EXPECT_EQ(executions, 1);
 }
-
-struct Traced {
-  std::shared_ptr<exporters::InMemorySpanExporter> memory =
-      std::make_shared<exporters::InMemorySpanExporter>();
-  trace::TracerProvider provider{
-      {.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)}};
-  trace::Tracer& tracer = provider.tracer("test");
-};
 
 TEST(RequestCoalescer, ExecutionSpanIsAChildOfTheLeadersSpanAndParentOfTheWork) {
   Traced t;

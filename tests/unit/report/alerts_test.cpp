@@ -11,6 +11,7 @@
 #include "lumen/log/sink.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/report/webhook.hpp"
+#include "report_time.hpp"
 
 namespace lumen::report {
 namespace {
@@ -19,8 +20,6 @@ namespace {
 AlertOptions beautifyai_options() {
   return {.profile = beautifyai::report_profile()};
 }
-
-constexpr std::uint64_t kSec = 1'000'000'000ULL;
 
 class AlertsTest : public ::testing::Test {
  protected:

@@ -7,12 +7,10 @@
 #include "lumen/metrics/meter.hpp"
 #include "lumen/report/alerts.hpp"
 #include "lumen/report/report.hpp"
+#include "report_time.hpp"
 
 namespace lumen::report {
 namespace {
-
-constexpr std::uint64_t kT0 = 1'700'000'000'000'000'000ULL;
-constexpr std::uint64_t kSec = 1'000'000'000ULL;
 
 // A checkout service: orders by payment provider, declined ones failing, fees priced per unit.
 ReportProfile checkout_profile() {

@@ -8,15 +8,13 @@
 namespace lumen {
 namespace {
 
-Config from(const std::map<std::string, std::string>& vars) {
-  return testing::config_from(vars);
-}
+using testing::config_from;
 std::string error_of(const std::map<std::string, std::string>& vars) {
   return testing::config_error(vars);
 }
 
 TEST(Config, DefaultsMatchTheOriginalDesign) {
-  const Config c = from({});
+  const Config c = config_from({});
   EXPECT_EQ(c.trace.batch.max_queue_size, 1000u);
   EXPECT_EQ(c.trace.batch.max_export_batch_size, 512u);
   EXPECT_EQ(c.trace.batch.schedule_delay, std::chrono::milliseconds(5000));
@@ -29,10 +27,10 @@ TEST(Config, DefaultsMatchTheOriginalDesign) {
 }
 
 TEST(Config, BatchProcessorVariablesOverrideDefaults) {
-  const Config c = from({{"OTEL_BSP_MAX_QUEUE_SIZE", "4096"},
-                         {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "256"},
-                         {"OTEL_BSP_SCHEDULE_DELAY", "250"},
-                         {"OTEL_BSP_EXPORT_TIMEOUT", "1500"}});
+  const Config c = config_from({{"OTEL_BSP_MAX_QUEUE_SIZE", "4096"},
+                                {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "256"},
+                                {"OTEL_BSP_SCHEDULE_DELAY", "250"},
+                                {"OTEL_BSP_EXPORT_TIMEOUT", "1500"}});
   EXPECT_EQ(c.trace.batch.max_queue_size, 4096u);
   EXPECT_EQ(c.trace.batch.max_export_batch_size, 256u);
   EXPECT_EQ(c.trace.batch.schedule_delay, std::chrono::milliseconds(250));
@@ -40,7 +38,7 @@ TEST(Config, BatchProcessorVariablesOverrideDefaults) {
 }
 
 TEST(Config, ZeroExportTimeoutStaysFinite) {
-  EXPECT_EQ(from({{"OTEL_BSP_EXPORT_TIMEOUT", "0"}}).trace.batch.export_timeout,
+  EXPECT_EQ(config_from({{"OTEL_BSP_EXPORT_TIMEOUT", "0"}}).trace.batch.export_timeout,
             std::chrono::milliseconds(30000));
 }
 
@@ -50,21 +48,21 @@ TEST(Config, AMalformedEndpointIsStillAnError) {
 }
 
 TEST(Config, OtlpEndpointGetsTheSignalPathButTheTracesEndpointIsUsedAsGiven) {
-  Config c = from({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"}});
+  Config c = config_from({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"}});
   ASSERT_EQ(c.trace.exporters.size(), 1u);
   EXPECT_EQ(c.trace.exporters[0], TraceExporterKind::kOtlp);
   EXPECT_EQ(c.trace.otlp.endpoint, "http://collector:4318/v1/traces");
-  c = from({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"},
-            {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:9999/custom"}});
+  c = config_from({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"},
+                   {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:9999/custom"}});
   EXPECT_EQ(c.trace.otlp.endpoint, "http://traces:9999/custom");
 }
 
 TEST(Config, OtlpHeadersTimeoutCompressionAndProtocol) {
-  const Config c = from({{"OTEL_TRACES_EXPORTER", "otlp"},
-                         {"OTEL_EXPORTER_OTLP_HEADERS", "api-key=abc%20def, tenant=beauty"},
-                         {"OTEL_EXPORTER_OTLP_TIMEOUT", "2500"},
-                         {"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip"},
-                         {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"}});
+  const Config c = config_from({{"OTEL_TRACES_EXPORTER", "otlp"},
+                                {"OTEL_EXPORTER_OTLP_HEADERS", "api-key=abc%20def, tenant=beauty"},
+                                {"OTEL_EXPORTER_OTLP_TIMEOUT", "2500"},
+                                {"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip"},
+                                {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"}});
   ASSERT_EQ(c.trace.otlp.headers.size(), 2u);
   EXPECT_EQ(c.trace.otlp.headers[0], (std::pair<std::string, std::string>{"api-key", "abc def"}));
   EXPECT_EQ(c.trace.otlp.headers[1], (std::pair<std::string, std::string>{"tenant", "beauty"}));
@@ -74,39 +72,40 @@ TEST(Config, OtlpHeadersTimeoutCompressionAndProtocol) {
 }
 
 TEST(Config, JaegerEndpointAloneSelectsJaeger) {
-  const Config c = from({{"JAEGER_ENDPOINT", "http://127.0.0.1:14268/api/traces"}});
+  const Config c = config_from({{"JAEGER_ENDPOINT", "http://127.0.0.1:14268/api/traces"}});
   ASSERT_EQ(c.trace.exporters.size(), 1u);
   EXPECT_EQ(c.trace.exporters[0], TraceExporterKind::kJaeger);
   EXPECT_EQ(c.trace.jaeger.endpoint, "http://127.0.0.1:14268/api/traces");
   // An OTLP endpoint wins when both are set and no exporter is named.
-  EXPECT_EQ(from({{"JAEGER_ENDPOINT", "http://a:14268/api/traces"},
-                  {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://b:4318"}})
+  EXPECT_EQ(config_from({{"JAEGER_ENDPOINT", "http://a:14268/api/traces"},
+                         {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://b:4318"}})
                 .trace.exporters[0],
             TraceExporterKind::kOtlp);
 }
 
 TEST(Config, ExporterListAndNone) {
-  const Config both = from({{"OTEL_TRACES_EXPORTER", "otlp, console"}});
+  const Config both = config_from({{"OTEL_TRACES_EXPORTER", "otlp, console"}});
   ASSERT_EQ(both.trace.exporters.size(), 2u);
   EXPECT_EQ(both.trace.exporters[1], TraceExporterKind::kConsole);
-  EXPECT_TRUE(from({{"OTEL_TRACES_EXPORTER", "none"}}).trace.exporters.empty());
+  EXPECT_TRUE(config_from({{"OTEL_TRACES_EXPORTER", "none"}}).trace.exporters.empty());
 }
 
 TEST(Config, SpanLimitsFallBackToTheGenericAttributeLimit) {
-  const Config c = from({{"OTEL_ATTRIBUTE_COUNT_LIMIT", "16"},
-                         {"OTEL_SPAN_EVENT_COUNT_LIMIT", "4"},
-                         {"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "64"}});
+  const Config c = config_from({{"OTEL_ATTRIBUTE_COUNT_LIMIT", "16"},
+                                {"OTEL_SPAN_EVENT_COUNT_LIMIT", "4"},
+                                {"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "64"}});
   EXPECT_EQ(c.trace.limits.attribute_count, 16u);
   EXPECT_EQ(c.trace.limits.attributes_per_event, 16u);
   EXPECT_EQ(c.trace.limits.event_count, 4u);
   EXPECT_EQ(c.trace.limits.attribute_value_length, 64u);
-  EXPECT_EQ(from({{"OTEL_ATTRIBUTE_COUNT_LIMIT", "16"}, {"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "8"}})
-                .trace.limits.attribute_count,
-            8u);
+  EXPECT_EQ(
+      config_from({{"OTEL_ATTRIBUTE_COUNT_LIMIT", "16"}, {"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "8"}})
+          .trace.limits.attribute_count,
+      8u);
 }
 
 TEST(Runtime, EmbeddedDefaultKeepsRecentSpans) {
-  Runtime rt(from({{"OTEL_BSP_SCHEDULE_DELAY", "10"}}));
+  Runtime rt(config_from({{"OTEL_BSP_SCHEDULE_DELAY", "10"}}));
   rt.tracer().trace("outer", [&] { rt.tracer().trace("inner", [] {}); });
   ASSERT_TRUE(rt.flush(std::chrono::seconds(10)));
   ASSERT_NE(rt.recent_spans(), nullptr);
@@ -115,7 +114,7 @@ TEST(Runtime, EmbeddedDefaultKeepsRecentSpans) {
 }
 
 TEST(Runtime, SdkDisabledRecordsNothing) {
-  Runtime rt(from({{"OTEL_SDK_DISABLED", "true"}}));
+  Runtime rt(config_from({{"OTEL_SDK_DISABLED", "true"}}));
   auto span = rt.tracer().start("ignored");
   EXPECT_FALSE(span.is_recording());
   EXPECT_TRUE(span.context().is_valid());  // still propagates
@@ -123,7 +122,7 @@ TEST(Runtime, SdkDisabledRecordsNothing) {
 }
 
 TEST(Runtime, SamplerFromTheEnvironmentApplies) {
-  Runtime rt(from({{"OTEL_TRACES_SAMPLER", "always_off"}}));
+  Runtime rt(config_from({{"OTEL_TRACES_SAMPLER", "always_off"}}));
   EXPECT_FALSE(rt.tracer().start("x").is_recording());
 }
 

@@ -20,9 +20,7 @@ namespace {
 
 using Vars = std::map<std::string, std::string>;
 
-Config from(const Vars& vars) {
-  return testing::config_from(vars);
-}
+using testing::config_from;
 
 // The configuration and what it wrote to stderr.
 std::pair<Config, std::string> from_with_warnings(const Vars& vars) {
@@ -158,12 +156,12 @@ TEST(SdkEnvironment, LogLevelFiltersTheSdksOwnWarnings) {
 }
 
 TEST(SdkEnvironment, ExemplarFilterIsReadAndAnUnknownValueWarns) {
-  EXPECT_EQ(from({}).metrics.exemplar_filter, metrics::ExemplarFilter::kTraceBased);
-  EXPECT_EQ(from({{"OTEL_METRICS_EXEMPLAR_FILTER", "always_off"}}).metrics.exemplar_filter,
+  EXPECT_EQ(config_from({}).metrics.exemplar_filter, metrics::ExemplarFilter::kTraceBased);
+  EXPECT_EQ(config_from({{"OTEL_METRICS_EXEMPLAR_FILTER", "always_off"}}).metrics.exemplar_filter,
             metrics::ExemplarFilter::kAlwaysOff);
-  EXPECT_EQ(from({{"OTEL_METRICS_EXEMPLAR_FILTER", "always_on"}}).metrics.exemplar_filter,
+  EXPECT_EQ(config_from({{"OTEL_METRICS_EXEMPLAR_FILTER", "always_on"}}).metrics.exemplar_filter,
             metrics::ExemplarFilter::kAlwaysOn);
-  EXPECT_EQ(from({{"OTEL_METRICS_EXEMPLAR_FILTER", "TRACE_BASED"}}).metrics.exemplar_filter,
+  EXPECT_EQ(config_from({{"OTEL_METRICS_EXEMPLAR_FILTER", "TRACE_BASED"}}).metrics.exemplar_filter,
             metrics::ExemplarFilter::kTraceBased);
   auto [c, warnings] = from_with_warnings({{"OTEL_METRICS_EXEMPLAR_FILTER", "sometimes"}});
   EXPECT_EQ(c.metrics.exemplar_filter, metrics::ExemplarFilter::kTraceBased);
@@ -172,8 +170,8 @@ TEST(SdkEnvironment, ExemplarFilterIsReadAndAnUnknownValueWarns) {
 }
 
 TEST(SdkEnvironment, AlwaysOffExemplarFilterLeavesHistogramsWithoutExemplars) {
-  Runtime rt(
-      from({{"OTEL_METRICS_EXEMPLAR_FILTER", "always_off"}, {"OTEL_METRICS_EXPORTER", "none"}}));
+  Runtime rt(config_from(
+      {{"OTEL_METRICS_EXEMPLAR_FILTER", "always_off"}, {"OTEL_METRICS_EXPORTER", "none"}}));
   auto latency = rt.meter().create_histogram("work.duration", {.unit = "s"});
   rt.tracer().trace("work", [&] { latency.record(0.2); });
   for (const auto& m : rt.meter_provider().collect().metrics) {
@@ -186,14 +184,14 @@ TEST(SdkEnvironment, AlwaysOffExemplarFilterLeavesHistogramsWithoutExemplars) {
 }
 
 TEST(SdkEnvironment, PrometheusHostAndPortAreTheStandardNamesAndWin) {
-  Config c = from({{"OTEL_EXPORTER_PROMETHEUS_PORT", "9999"}});
+  Config c = config_from({{"OTEL_EXPORTER_PROMETHEUS_PORT", "9999"}});
   EXPECT_TRUE(c.admin.enabled);
   EXPECT_EQ(c.admin.port, 9999);
   EXPECT_EQ(c.admin.host, "127.0.0.1");
-  c = from({{"OTEL_EXPORTER_PROMETHEUS_PORT", "9999"},
-            {"METRICS_PORT", "9100"},
-            {"OTEL_EXPORTER_PROMETHEUS_HOST", "0.0.0.0"},
-            {"METRICS_HOST", "10.0.0.1"}});
+  c = config_from({{"OTEL_EXPORTER_PROMETHEUS_PORT", "9999"},
+                   {"METRICS_PORT", "9100"},
+                   {"OTEL_EXPORTER_PROMETHEUS_HOST", "0.0.0.0"},
+                   {"METRICS_HOST", "10.0.0.1"}});
   EXPECT_EQ(c.admin.port, 9999);
   EXPECT_EQ(c.admin.host, "0.0.0.0");
   auto [bad, warnings] =
@@ -209,10 +207,10 @@ TEST(SdkEnvironment, TheRuntimeServesMetricsOnThePrometheusPortTheStandardNameGi
   const std::uint16_t standard = lumen::testing::free_loopback_port();
   const std::uint16_t other = lumen::testing::free_loopback_port();
   ASSERT_NE(standard, other);
-  Runtime rt(from({{"OTEL_EXPORTER_PROMETHEUS_PORT", std::to_string(standard)},
-                   {"OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1"},
-                   {"METRICS_PORT", std::to_string(other)},
-                   {"OTEL_METRICS_EXPORTER", "prometheus"}}));
+  Runtime rt(config_from({{"OTEL_EXPORTER_PROMETHEUS_PORT", std::to_string(standard)},
+                          {"OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1"},
+                          {"METRICS_PORT", std::to_string(other)},
+                          {"OTEL_METRICS_EXPORTER", "prometheus"}}));
   ASSERT_NE(rt.admin(), nullptr);
   EXPECT_EQ(rt.admin()->port(), standard);
   rt.meter().create_counter("orders").add(3);
@@ -223,13 +221,13 @@ TEST(SdkEnvironment, TheRuntimeServesMetricsOnThePrometheusPortTheStandardNameGi
 }
 
 TEST(SdkEnvironment, TlsFilesAreReadForEachSignalWithTheSignalsOwnWinning) {
-  const Config c = from({{"OTEL_TRACES_EXPORTER", "otlp"},
-                         {"OTEL_METRICS_EXPORTER", "otlp"},
-                         {"OTEL_EXPORTER_OTLP_CERTIFICATE", "/ca.pem"},
-                         {"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/client.pem"},
-                         {"OTEL_EXPORTER_OTLP_CLIENT_KEY", "/client.key"},
-                         {"OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE", "/metrics-ca.pem"},
-                         {"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "/traces.key"}});
+  const Config c = config_from({{"OTEL_TRACES_EXPORTER", "otlp"},
+                                {"OTEL_METRICS_EXPORTER", "otlp"},
+                                {"OTEL_EXPORTER_OTLP_CERTIFICATE", "/ca.pem"},
+                                {"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/client.pem"},
+                                {"OTEL_EXPORTER_OTLP_CLIENT_KEY", "/client.key"},
+                                {"OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE", "/metrics-ca.pem"},
+                                {"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "/traces.key"}});
   EXPECT_EQ(c.trace.otlp.tls.ca_file, "/ca.pem");
   EXPECT_EQ(c.trace.otlp.tls.client_certificate, "/client.pem");
   EXPECT_EQ(c.trace.otlp.tls.client_key, "/traces.key");
@@ -239,13 +237,13 @@ TEST(SdkEnvironment, TlsFilesAreReadForEachSignalWithTheSignalsOwnWinning) {
 }
 
 TEST(SdkEnvironment, ZipkinExporterAndItsVariables) {
-  Config c = from({{"OTEL_TRACES_EXPORTER", "zipkin"}});
+  Config c = config_from({{"OTEL_TRACES_EXPORTER", "zipkin"}});
   EXPECT_EQ(c.trace.exporters, std::vector<TraceExporterKind>{TraceExporterKind::kZipkin});
   EXPECT_EQ(c.trace.zipkin.endpoint, "http://localhost:9411/api/v2/spans");
   EXPECT_EQ(c.trace.zipkin.timeout, std::chrono::milliseconds(10000));
-  c = from({{"OTEL_TRACES_EXPORTER", "zipkin"},
-            {"OTEL_EXPORTER_ZIPKIN_ENDPOINT", "http://zipkin:9411/api/v2/spans"},
-            {"OTEL_EXPORTER_ZIPKIN_TIMEOUT", "2500"}});
+  c = config_from({{"OTEL_TRACES_EXPORTER", "zipkin"},
+                   {"OTEL_EXPORTER_ZIPKIN_ENDPOINT", "http://zipkin:9411/api/v2/spans"},
+                   {"OTEL_EXPORTER_ZIPKIN_TIMEOUT", "2500"}});
   EXPECT_EQ(c.trace.zipkin.endpoint, "http://zipkin:9411/api/v2/spans");
   EXPECT_EQ(c.trace.zipkin.timeout, std::chrono::milliseconds(2500));
 }
@@ -253,33 +251,33 @@ TEST(SdkEnvironment, ZipkinExporterAndItsVariables) {
 TEST(SdkEnvironment, MalformedEndpointUrlsFailAtStartUp) {
   for (const std::string url : {"http://[::1", "http://host:99999", "http://", "https://:4318"}) {
     SCOPED_TRACE(url);
-    EXPECT_THROW(Runtime(from({{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", url}})), Error);
-    EXPECT_THROW(Runtime(from({{"OTEL_METRICS_EXPORTER", "otlp"},
-                               {"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", url}})),
+    EXPECT_THROW(Runtime(config_from({{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", url}})), Error);
+    EXPECT_THROW(Runtime(config_from({{"OTEL_METRICS_EXPORTER", "otlp"},
+                                      {"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", url}})),
                  Error);
-    EXPECT_THROW(
-        Runtime(from({{"OTEL_TRACES_EXPORTER", "zipkin"}, {"OTEL_EXPORTER_ZIPKIN_ENDPOINT", url}})),
-        Error);
-    EXPECT_THROW(
-        Runtime(from({{"OTEL_TRACES_EXPORTER", "jaeger"}, {"OTEL_EXPORTER_JAEGER_ENDPOINT", url}})),
-        Error);
-    EXPECT_THROW(
-        Runtime(from({{"OTEL_LOGS_EXPORTER", "otlp"}, {"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", url}})),
-        Error);
+    EXPECT_THROW(Runtime(config_from(
+                     {{"OTEL_TRACES_EXPORTER", "zipkin"}, {"OTEL_EXPORTER_ZIPKIN_ENDPOINT", url}})),
+                 Error);
+    EXPECT_THROW(Runtime(config_from(
+                     {{"OTEL_TRACES_EXPORTER", "jaeger"}, {"OTEL_EXPORTER_JAEGER_ENDPOINT", url}})),
+                 Error);
+    EXPECT_THROW(Runtime(config_from(
+                     {{"OTEL_LOGS_EXPORTER", "otlp"}, {"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", url}})),
+                 Error);
   }
   try {
-    Runtime rt(from({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://[::1"}}));
+    Runtime rt(config_from({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://[::1"}}));
     ADD_FAILURE() << "accepted";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("http://[::1"), std::string::npos) << e.what();
   }
   // A valid IPv6 URL starts (nothing is exported: no span, no metric exporter).
-  Runtime fine(from(
+  Runtime fine(config_from(
       {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://[::1]:4318"}, {"OTEL_METRICS_EXPORTER", "none"}}));
 }
 
 TEST(SdkEnvironment, SdkDisabledMakesTheApplicationsMetricsNoOpsAndServesNone) {
-  Runtime rt(from({{"OTEL_SDK_DISABLED", "true"}, {"METRICS_PORT", "0"}}));
+  Runtime rt(config_from({{"OTEL_SDK_DISABLED", "true"}, {"METRICS_PORT", "0"}}));
   auto orders = rt.meter().create_counter("orders");
   orders.add(3);
   auto latency = rt.meter_provider().meter("checkout").create_histogram("checkout.duration");
@@ -297,7 +295,7 @@ TEST(SdkEnvironment, SdkDisabledMakesTheApplicationsMetricsNoOpsAndServesNone) {
 }
 
 TEST(SdkEnvironment, SdkDisabledKeepsTheApplicationsLog) {
-  Runtime rt(from({{"OTEL_SDK_DISABLED", "true"}, {"LOG_LEVEL", "info"}}));
+  Runtime rt(config_from({{"OTEL_SDK_DISABLED", "true"}, {"LOG_LEVEL", "info"}}));
   const auto before = rt.logger().stats().written;
   rt.logger().info("still logged");
   ASSERT_TRUE(rt.logger().flush(std::chrono::seconds(5)));

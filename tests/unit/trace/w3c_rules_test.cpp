@@ -19,8 +19,8 @@ namespace {
 using Headers = std::map<std::string, std::string>;
 using Lines = std::vector<std::pair<std::string, std::string>>;
 
-const std::string kTraceHex = "4bf92f3577b34da6a3ce929d0e0e4736";
-const std::string kParent = "00-" + kTraceHex + "-00f067aa0ba902b7-01";
+const std::string kExampleTraceHex = "4bf92f3577b34da6a3ce929d0e0e4736";
+const std::string kParent = "00-" + kExampleTraceHex + "-00f067aa0ba902b7-01";
 
 // The headers a service sends on after extracting `received`: directly (a pass-through) or from
 // inside a server span.
@@ -45,7 +45,7 @@ TEST(W3CRules, HeaderNamesAreSentInLowerCase) {
 // "Downgrade the version: [...] the first mutation is to downgrade the version of the header".
 TEST(TraceContextRules, AHigherVersionIsSentOnAsVersion00) {
   const Headers out = passed_through(
-      Headers{{"traceparent", "cc-" + kTraceHex + "-00f067aa0ba902b7-01-future-field"}});
+      Headers{{"traceparent", "cc-" + kExampleTraceHex + "-00f067aa0ba902b7-01-future-field"}});
   EXPECT_EQ(out.at("traceparent"), kParent);
 }
 
@@ -66,7 +66,7 @@ TEST(TraceContextRules, AServerSendsTheTraceOnWithItsOwnSpanAsTheParent) {
       {.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)}};
   for (const char* flags : {"01", "00"}) {
     SCOPED_TRACE(flags);
-    const std::string received = "00-" + kTraceHex + "-00f067aa0ba902b7-" + flags;
+    const std::string received = "00-" + kExampleTraceHex + "-00f067aa0ba902b7-" + flags;
     Headers out;
     {
       auto request_scope = extract(Headers{{"traceparent", received}}).activate();
@@ -74,7 +74,7 @@ TEST(TraceContextRules, AServerSendsTheTraceOnWithItsOwnSpanAsTheParent) {
       auto span_scope = span.activate();
       inject(Context::current(), out);
       EXPECT_EQ(out.at("traceparent"),
-                "00-" + kTraceHex + "-" + span.context().span_id().to_hex() + "-" + flags);
+                "00-" + kExampleTraceHex + "-" + span.context().span_id().to_hex() + "-" + flags);
     }
   }
 }
