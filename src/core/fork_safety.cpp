@@ -30,6 +30,7 @@ Registry& registry() {
 void prepare() LUMEN_NO_THREAD_SAFETY_ANALYSIS {
   Registry& r = registry();
   r.mutex.lock();
+  for (ForkAware* c : r.components) c->wait_before_fork();
   for (ForkAware* c : r.components) c->before_fork();
 }
 

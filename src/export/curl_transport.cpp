@@ -7,9 +7,11 @@
 #include <atomic>
 #include <cctype>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "export/idle_pool.hpp"
 #include "lumen/core/fork_safety.hpp"
 #include "lumen/core/internal/mutex.hpp"
 #include "lumen/core/version.hpp"
@@ -120,7 +122,8 @@ class CurlTransport final : public HttpTransport, ForkAware {
  public:
   explicit CurlTransport(CurlTransportOptions options)
       : options_(std::move(options)),
-        clock_(options_.clock != nullptr ? *options_.clock : SystemClock::instance()) {
+        clock_(options_.clock != nullptr ? *options_.clock : SystemClock::instance()),
+        idle_({.capacity = options_.max_idle_connections, .max_idle = options_.idle_timeout}) {
     global_init_once();
     ForkRegistry::add(this);
   }
@@ -129,7 +132,7 @@ class CurlTransport final : public HttpTransport, ForkAware {
   ~CurlTransport() override {
     ForkRegistry::remove(this);
     lumen::internal::MutexLock lock(mutex_);
-    for (Connection* c : idle_) close(c);
+    for (Connection* c : idle_.take_all()) close(c);
   }
   CurlTransport(const CurlTransport&) = delete;
   CurlTransport& operator=(const CurlTransport&) = delete;
@@ -189,18 +192,21 @@ class CurlTransport final : public HttpTransport, ForkAware {
   }
 
   Connection* acquire() {
+    Connection* c = nullptr;
+    std::vector<Connection*> expired;
     {
       lumen::internal::MutexLock lock(mutex_);
       const pid_t pid = getpid();
-      while (!idle_.empty()) {
-        Connection* c = idle_.back();
-        idle_.pop_back();
-        if (c->owner != pid) continue;  // inherited from the parent: left alone
+      while (std::optional<Connection*> idle = idle_.take(clock_.now(), expired)) {
+        if ((*idle)->owner != pid) continue;  // inherited from the parent: left alone (close())
+        c = *idle;
         busy_.push_back(c);
-        return c;
+        break;
       }
     }
-    Connection* c = open();
+    for (Connection* e : expired) close(e);  // outside the lock: a TLS goodbye takes a while
+    if (c != nullptr) return c;
+    c = open();
     if (c == nullptr) return nullptr;
     lumen::internal::MutexLock lock(mutex_);
     busy_.push_back(c);
@@ -208,9 +214,13 @@ class CurlTransport final : public HttpTransport, ForkAware {
   }
 
   void release(Connection* c) {
-    lumen::internal::MutexLock lock(mutex_);
-    busy_.erase(std::remove(busy_.begin(), busy_.end(), c), busy_.end());
-    idle_.push_back(c);
+    bool kept = false;
+    {
+      lumen::internal::MutexLock lock(mutex_);
+      busy_.erase(std::remove(busy_.begin(), busy_.end(), c), busy_.end());
+      kept = idle_.put(c, clock_.now());
+    }
+    if (!kept) close(c);
   }
 
   Connection* open() {
@@ -351,7 +361,7 @@ class CurlTransport final : public HttpTransport, ForkAware {
   const Clock& clock_;
   std::atomic<bool> aborted_{false};
   lumen::internal::Mutex mutex_;
-  std::vector<Connection*> idle_ LUMEN_GUARDED_BY(mutex_);
+  IdlePool<Connection*> idle_ LUMEN_GUARDED_BY(mutex_);
   std::vector<Connection*> busy_ LUMEN_GUARDED_BY(mutex_);
 };
 

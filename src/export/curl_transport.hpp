@@ -3,8 +3,11 @@
 //
 // Connections are pooled: each perform() takes an idle libcurl handle (with its live connection)
 // or opens one, and gives it back after, so concurrent callers never share a handle and sequential
-// ones reuse the connection. After fork() the child opens its own and leaves the parent's
-// untouched. Sends a User-Agent naming lumen and its version; http and https only.
+// ones reuse the connection. The pool keeps at most max_idle_connections idle handles (a burst of
+// concurrent callers does not leave as many sockets open behind it), and closes those idle for
+// longer than idle_timeout when a request next comes. After fork() the child opens its own and
+// leaves the parent's untouched. Sends a User-Agent naming lumen and its version; http and https
+// only.
 //
 //   std::shared_ptr<lumen::exporters::HttpTransport> transport =
 //       lumen::exporters::detail::make_curl_transport({.tls = options.tls});
@@ -12,6 +15,8 @@
 //       {.method = "GET", .url = "http://127.0.0.1:9090/-/ready", .deadline = deadline});
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 
 #include "lumen/core/clock.hpp"
@@ -27,6 +32,13 @@ struct CurlTransportOptions {
   // What request deadlines are measured on; nullptr: the machine's clock. libcurl's own time limit
   // is the time left on it, in real time.
   const Clock* clock = nullptr;
+  // Idle handles kept for reuse at most; one given back beyond it is closed. 0 keeps none (each
+  // request opens its own connection).
+  std::size_t max_idle_connections = 8;
+  // An idle handle unused for longer is closed (on `clock`) when the next request comes, instead
+  // of being reused: the server has likely dropped its end, and a transport used now and then (a
+  // webhook) holds no socket for long between uses.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
 };
 
 [[nodiscard]] std::shared_ptr<HttpTransport> make_curl_transport(CurlTransportOptions options = {});

@@ -8,21 +8,17 @@
 #include "export/otlp_channel.hpp"
 #include "export/otlp_json_encoder.hpp"
 #include "export/otlp_proto_encoder.hpp"
-#include "lumen/core/error.hpp"
 #include "lumen/core/internal/mutex.hpp"
 
 namespace lumen::exporters {
 namespace {
 
-using Steady = std::chrono::steady_clock;
-
 // Distinct partial-success messages remembered for reporting once each; past this, new ones are
 // rate-limited like failures so that a receiver inventing messages cannot grow memory.
 constexpr std::size_t kMaxRememberedMessages = 64;
 
-bool has_http_scheme(const std::string& url) {
-  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
-}
+constexpr detail::OtlpEncoding<trace::SpanBatch> kTraceEncoding{
+    .protobuf = &detail::encode_trace_request, .json = &detail::encode_trace_request_json};
 
 std::string spans_text(std::size_t n) {
   return std::to_string(n) + (n == 1 ? " span" : " spans");
@@ -31,10 +27,9 @@ std::string spans_text(std::size_t n) {
 }  // namespace
 
 struct OtlpHttpExporter::State {
-  explicit State(OtlpHttpExporterOptions o)
-      : options(std::move(o)), channel(options, detail::kGrpcTraceExport) {}
+  explicit State(OtlpHttpExporterOptions options)
+      : channel(std::move(options), detail::kOtlpTraces) {}
 
-  const OtlpHttpExporterOptions options;
   detail::OtlpChannel channel;
   std::atomic<std::uint64_t> spans_exported{0};
   std::atomic<std::uint64_t> spans_failed{0};
@@ -44,21 +39,21 @@ struct OtlpHttpExporter::State {
 
   void fail(std::size_t spans, const std::string& reason) {
     spans_failed.fetch_add(spans, std::memory_order_relaxed);
-    channel.set_last_error(reason);
-    channel.reporter.report("lumen: OTLP export of " + spans_text(spans) + " to " +
-                            options.endpoint + " failed: " + reason);
+    channel.fail("OTLP export of " + spans_text(spans), reason);
   }
 
+  // Unlike the other signals', a message seen for the first time is reported at once.
   void handle_partial_success(std::size_t spans, const detail::PartialSuccess& partial) {
     const auto rejected = static_cast<std::uint64_t>(
         std::clamp<std::int64_t>(partial.rejected, 0, static_cast<std::int64_t>(spans)));
     spans_exported.fetch_add(spans - rejected, std::memory_order_relaxed);
     spans_failed.fetch_add(rejected, std::memory_order_relaxed);
+    const std::string& endpoint = channel.endpoint();
     std::string line =
-        "lumen: OTLP receiver at " + options.endpoint + " accepted the export with a warning";
+        "lumen: OTLP receiver at " + endpoint + " accepted the export with a warning";
     if (rejected > 0) {
-      line = "lumen: OTLP receiver at " + options.endpoint + " rejected " +
-             std::to_string(rejected) + " of " + spans_text(spans);
+      line = "lumen: OTLP receiver at " + endpoint + " rejected " + std::to_string(rejected) +
+             " of " + spans_text(spans);
     }
     if (!partial.message.empty()) line += ": " + partial.message;
     bool first_time = false;
@@ -86,13 +81,7 @@ struct OtlpHttpExporter::State {
       return trace::ExportResult::kFailure;
     }
     if (spans == 0) return trace::ExportResult::kSuccess;
-    if (channel.json()) {
-      channel.body = detail::encode_trace_request_json(batch);
-    } else {
-      detail::encode_trace_request(batch, channel.body);
-    }
-    deadline = std::min(deadline, Steady::now() + options.timeout);
-    const detail::OtlpPostOutcome outcome = channel.post(deadline);
+    const detail::OtlpPostOutcome outcome = channel.send(batch, kTraceEncoding, deadline);
     if (!outcome.delivered) {
       fail(spans, outcome.error);
       return trace::ExportResult::kFailure;
@@ -106,34 +95,16 @@ struct OtlpHttpExporter::State {
   }
 };
 
-OtlpHttpExporter::OtlpHttpExporter(OtlpHttpExporterOptions options) {
-  if (!has_http_scheme(options.endpoint)) {
-    throw Error("OTLP endpoint '" + options.endpoint +
-                "' is not an http:// or https:// URL; set OTEL_EXPORTER_OTLP_ENDPOINT (for example "
-                "http://localhost:4318) or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-  }
-  if (options.timeout <= std::chrono::milliseconds(0)) {
-    throw Error(
-        "OTLP export timeout must be positive (OTEL_EXPORTER_OTLP_TIMEOUT, in milliseconds)");
-  }
-  state_ = std::make_unique<State>(std::move(options));
-}
+OtlpHttpExporter::OtlpHttpExporter(OtlpHttpExporterOptions options)
+    : state_(std::make_unique<State>(std::move(options))) {}
 
 OtlpHttpExporter::~OtlpHttpExporter() = default;
 
 trace::ExportResult OtlpHttpExporter::export_spans(trace::SpanBatch batch,
                                                    Deadline deadline) noexcept {
-  try {
-    return state_->export_batch(batch, deadline);
-  } catch (const std::exception& e) {  // out of memory while encoding
-    try {
-      state_->fail(batch.size(), std::string("internal error: ") + e.what());
-    } catch (...) {
-    }
-    return trace::ExportResult::kFailure;
-  } catch (...) {
-    return trace::ExportResult::kFailure;
-  }
+  return detail::export_without_throwing(
+      trace::ExportResult::kFailure, [&] { return state_->export_batch(batch, deadline); },
+      [&](const std::string& reason) { state_->fail(batch.size(), reason); });
 }
 
 void OtlpHttpExporter::shutdown(Deadline) noexcept {
@@ -141,12 +112,9 @@ void OtlpHttpExporter::shutdown(Deadline) noexcept {
 }
 
 OtlpHttpExporterStats OtlpHttpExporter::stats() const {
-  return OtlpHttpExporterStats{
+  return state_->channel.with_transport_stats(OtlpHttpExporterStats{
       .spans_exported = state_->spans_exported.load(std::memory_order_relaxed),
-      .spans_failed = state_->spans_failed.load(std::memory_order_relaxed),
-      .requests = state_->channel.requests(),
-      .retries = state_->channel.retries(),
-      .last_error = state_->channel.last_error()};
+      .spans_failed = state_->spans_failed.load(std::memory_order_relaxed)});
 }
 
 }  // namespace lumen::exporters

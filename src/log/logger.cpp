@@ -18,6 +18,7 @@
 #include "log/repeat_limiter.hpp"
 #include "lumen/core/context.hpp"
 #include "lumen/core/error.hpp"
+#include "lumen/core/fork_safety.hpp"
 #include "lumen/core/internal/mutex.hpp"
 
 namespace lumen::log {
@@ -31,12 +32,24 @@ constexpr std::uint64_t kPrefetchAhead = 3;
 // for the next record.
 constexpr std::chrono::milliseconds kIdleCheck{50};
 
+// How long fork() waits for the writer's step, or a synchronous caller's write, to end.
+constexpr std::chrono::seconds kForkWaitForWriter{2};
+
 using lumen::detail::BackgroundWorker;
 using lumen::detail::WorkerEvent;
 
 // Shared by the handles and the writer (a BackgroundWorker); a step in progress keeps it alive if
 // shutdown gave up on it.
-class LoggerCore {
+//
+// fork(): the parent writes what it had queued; the child starts with an empty queue and a writer
+// of its own, and writes its records to the same sinks (a file sink's file is then shared, opened
+// for appending). So that the child inherits no record half-written, no sink mid-call and no sink
+// buffer with the parent's lines in it, fork() waits for the writer's step to end (for up to
+// kForkWaitForWriter: past that, a sink that hangs is left as it is) and, in synchronous mode, for
+// the caller that is writing (as long, and then the child gets a fresh lock). It waits before
+// other components take their locks for the fork, so a sink that needs one of them (a
+// BatchLogSink waking its worker) can finish.
+class LoggerCore final : public ForkAware {
  public:
   LoggerCore(LoggerOptions options, std::vector<std::shared_ptr<Sink>> sinks)
       : options_(std::move(options)),
@@ -50,6 +63,9 @@ class LoggerCore {
         wants_data_(std::any_of(sinks_.begin(), sinks_.end(),
                                 [](const auto& sink) { return sink->wants_data(); })) {
     level_.store(static_cast<std::uint8_t>(options_.level), std::memory_order_relaxed);
+    // Before the writer's worker: a fork child runs the hooks in reverse order, so the worker
+    // forgets its thread before after_fork_in_child empties the queue and starts it again.
+    ForkRegistry::add(this);
   }
 
   // The step holds the core only while it runs (a weak reference in between), so the worker never
@@ -62,6 +78,7 @@ class LoggerCore {
         lumen::detail::BackgroundWorkerOptions{
             .name = "lumen-log",
             .period = kIdleCheck,
+            .restart_in_child = false,  // after_fork_in_child starts it
             // The worker asks this only before stop(), while the core lives. It is the writer's
             // half of the wake handshake: see submit().
             .has_work = [ring = &ring_] { return ring->size_approx() != 0; }},
@@ -73,7 +90,42 @@ class LoggerCore {
 
   // The worker stops with a join here unless shutdown() stopped it before (it always has when the
   // last handle went).
-  ~LoggerCore() = default;
+  ~LoggerCore() { ForkRegistry::remove(this); }
+  LoggerCore(const LoggerCore&) = delete;
+  LoggerCore& operator=(const LoggerCore&) = delete;
+
+  // Unchecked: whether sync_mutex_ is held between the hooks depends on the wait's outcome.
+  void wait_before_fork() noexcept override LUMEN_NO_THREAD_SAFETY_ANALYSIS {
+    const auto give_up = std::chrono::steady_clock::now() + kForkWaitForWriter;
+    fork_holds_writing_ = writing_.try_lock_until(give_up);
+    // lumen::internal::Mutex has no timed lock; a fork is rare enough to poll for it.
+    fork_holds_sync_ = sync_mutex_.try_lock();
+    while (!fork_holds_sync_ && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      fork_holds_sync_ = sync_mutex_.try_lock();
+    }
+  }
+  void before_fork() noexcept override LUMEN_ACQUIRE(mutex_) { mutex_.lock(); }
+  void after_fork_in_parent() noexcept override LUMEN_NO_THREAD_SAFETY_ANALYSIS {
+    mutex_.unlock();
+    if (fork_holds_sync_) sync_mutex_.unlock();
+    if (fork_holds_writing_) writing_.unlock();
+  }
+  void after_fork_in_child() noexcept override LUMEN_NO_THREAD_SAFETY_ANALYSIS {
+    // Only this thread exists here. What was queued, or claimed by a thread that is gone, is the
+    // parent's to write; a condition variable may still list the parent's waiters; if the wait
+    // for the writer timed out, the thread that is gone holds writing_ or sync_mutex_.
+    ring_.reset();
+    new (&flushed_cv_) std::condition_variable();
+    new (&space_cv_) std::condition_variable();
+    new (&writing_) std::timed_mutex();
+    if (!fork_holds_sync_) new (&sync_mutex_) lumen::internal::Mutex();
+    waiters_.store(0, std::memory_order_relaxed);
+    flushed_ = flush_requested_.load(std::memory_order_relaxed);
+    mutex_.unlock();
+    if (fork_holds_sync_) sync_mutex_.unlock();
+    if (writer_ && !stopped_.load(std::memory_order_relaxed)) (void)writer_->start();
+  }
 
   std::atomic<std::uint8_t> level_{0};
 
@@ -215,6 +267,7 @@ class LoggerCore {
   // The writer's step: writes what is queued until the ring is empty. The last step (kStop) also
   // reports the drops not yet reported and flushes the sinks once more.
   void write(WorkerEvent event) {
+    const std::lock_guard step(writing_);  // see wait_before_fork
     // Records between two flushes of the sinks while the ring stays busy; the sinks are also
     // flushed whenever the writer catches up (the ring is empty) and at every flush marker.
     constexpr std::size_t kFlushEvery = 2048;
@@ -381,6 +434,12 @@ class LoggerCore {
   RepeatLimiter repeats_;    // writer-only
 
   RecordRing ring_;
+
+  // Held by the writer for each step, and by fork() (see wait_before_fork).
+  std::timed_mutex writing_;
+  // The forking thread's, between its fork hooks: whether it holds writing_ and sync_mutex_.
+  bool fork_holds_writing_ = false;
+  bool fork_holds_sync_ = false;
 
   lumen::internal::Mutex mutex_;
   std::condition_variable flushed_cv_;

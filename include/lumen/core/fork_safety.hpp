@@ -1,6 +1,7 @@
 // Fork safety: components that own threads or locks register here and are told about fork().
 //
-// Before fork() every registered component quiesces (takes its locks so none is held mid-update);
+// Before fork() every registered component quiesces (lets its thread finish a step, then takes its
+// locks so none is held mid-update);
 // afterwards the parent resumes unchanged and the child rebuilds what did not survive (worker
 // threads, condition variables, inherited queued data that the parent still owns).
 //
@@ -16,6 +17,10 @@ namespace lumen {
 // Thread-safety: the hooks run on the forking thread while the registry's lock is held.
 class ForkAware {
  public:
+  // Called on every component before any before_fork(): a component that must let its own thread
+  // finish a step first (the logger's writer) waits for it here, bounded, while no component
+  // holds its locks for the fork yet, so that step can take any it needs.
+  virtual void wait_before_fork() noexcept {}
   virtual void before_fork() noexcept {}
   virtual void after_fork_in_parent() noexcept {}
   virtual void after_fork_in_child() noexcept {}

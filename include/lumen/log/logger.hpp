@@ -4,6 +4,8 @@
 // and fields into a pooled binary record and pushes it into a bounded lock-free queue. A background
 // writer formats JSON (escaping, UTF-8 repair, redaction, rate limiting) and writes to the sinks.
 // Logger handles are cheap to copy and thread-safe; child() makes a handle with bound fields.
+// fork(): the child logs through a writer of its own to the same sinks (so to the same files); the
+// parent writes what it had queued, and fork() waits up to 2 s for a write in progress.
 //
 //   auto sinks = lumen::log::default_sinks(options, lumen::log::LogFiles::from_environment(env));
 //   lumen::log::Logger logger(options, sinks);

@@ -2,9 +2,7 @@
 // empty queue, fresh ids) and the parent carries on as before.
 //
 // A child's InMemorySpanExporter is invisible to the parent, so children report through their exit
-// status and through a file that every process appends to. Children end with _exit: they must not
-// run the parent's atexit handlers or gtest's teardown. The parent waits for each child with a
-// deadline and kills it on timeout, so a deadlocked child fails the test instead of hanging it.
+// status and through a file that every process appends to (tests/support/fork_child.hpp).
 //
 // ThreadSanitizer does not support fork() in a multi-threaded process; the CI script excludes
 // `ForkSafety.*` from the TSan run. These tests run in the Release and ASan+UBSan builds, except
@@ -30,6 +28,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fork_child.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
 #include "lumen/trace/tracer_provider.hpp"
@@ -41,8 +40,9 @@ namespace {
 using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
 
-// A child does a few milliseconds of work; under ASan on a busy machine give it far more.
-constexpr auto kChildDeadline = 30s;
+using lumen::testing::ChildResult;
+using lumen::testing::run_in_child;
+using lumen::testing::SharedFile;
 
 // GCC 12's AddressSanitizer runtime does not hold its allocator locks across fork(): a fork while
 // another thread is inside malloc or free leaves the child's allocator locked, and the child hangs
@@ -76,43 +76,6 @@ struct StopAndJoin {
       if (t.joinable()) t.join();
     }
   }
-};
-
-// A file in /tmp that every process appends to; removed when the test ends.
-class SharedFile {
- public:
-  SharedFile() {
-    char path[] = "/tmp/lumen-fork-test-XXXXXX";
-    fd_ = mkstemp(path);
-    path_ = path;
-    if (fd_ >= 0) {
-      // O_APPEND: each write() lands whole at the end, whichever process makes it.
-      ::close(fd_);
-      fd_ = ::open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-    }
-  }
-  ~SharedFile() {
-    if (fd_ >= 0) ::close(fd_);
-    ::unlink(path_.c_str());
-  }
-  SharedFile(const SharedFile&) = delete;
-  SharedFile& operator=(const SharedFile&) = delete;
-
-  [[nodiscard]] int fd() const { return fd_; }
-  [[nodiscard]] std::string read_all() const {
-    std::string out;
-    const int in = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (in < 0) return out;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(in, buf, sizeof buf)) > 0;)
-      out.append(buf, static_cast<std::size_t>(n));
-    ::close(in);
-    return out;
-  }
-
- private:
-  int fd_ = -1;
-  std::string path_;
 };
 
 // Appends "<pid> <name> <trace id> <span id>" per span with one write() per batch: no lock that a
@@ -165,41 +128,6 @@ std::vector<Line> of(const std::vector<Line>& lines, pid_t pid, std::string_view
     if (l.pid == pid && (name.empty() || l.name == name)) out.push_back(l);
   }
   return out;
-}
-
-struct ChildResult {
-  pid_t pid = -1;
-  int exit_code = -1;  // -1: did not finish by the deadline (and was killed) or did not exit
-};
-
-// Forks; the child runs `body` and _exits with its result. The parent waits at most `deadline`.
-ChildResult run_in_child(const std::function<int()>& body,
-                         std::chrono::milliseconds deadline = kChildDeadline) {
-  const pid_t pid = ::fork();
-  if (pid < 0) return {};
-  if (pid == 0) {
-    int code = 100;
-    try {
-      code = body();
-    } catch (...) {
-      code = 101;
-    }
-    ::_exit(code);
-  }
-  const auto give_up = SteadyClock::now() + deadline;
-  for (;;) {
-    int status = 0;
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return {pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
-    if (r < 0 && errno != EINTR) return {pid, -1};
-    if (SteadyClock::now() >= give_up) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      ADD_FAILURE() << "child " << pid << " did not finish within the deadline: deadlocked?";
-      return {pid, -1};
-    }
-    std::this_thread::sleep_for(2ms);
-  }
 }
 
 struct ForkHarness {

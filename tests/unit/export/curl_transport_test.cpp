@@ -1,0 +1,59 @@
+// The libcurl transport's connection pool against a real loopback server, which numbers the
+// connections it accepts: reuse, the cap on idle connections and their expiry on a ManualClock.
+#include "export/curl_transport.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "http_receiver.hpp"
+
+namespace lumen::exporters::detail {
+namespace {
+
+using namespace std::chrono_literals;
+
+class CurlTransportPool : public ::testing::Test {
+ protected:
+  // Sends one GET and returns the number of the server's connection that carried it.
+  std::uint64_t get(HttpTransport& transport) {
+    const HttpExchange answer = transport.perform(
+        {.method = "GET", .url = receiver_.url("/ping"), .deadline = clock_.now() + 10s});
+    EXPECT_EQ(answer.status, 200) << answer.error_text;
+    const auto requests = receiver_.wait_for_requests(++sent_, 10s);
+    return requests.size() == sent_ ? requests.back().connection : 0;
+  }
+
+  lumen::testing::HttpReceiver receiver_;
+  ManualClock clock_;
+  std::size_t sent_ = 0;
+};
+
+TEST_F(CurlTransportPool, ReusesAnIdleConnection) {
+  const auto transport = make_curl_transport({.clock = &clock_});
+  EXPECT_EQ(get(*transport), 1u);
+  clock_.advance(30s);
+  EXPECT_EQ(get(*transport), 1u);
+}
+
+TEST_F(CurlTransportPool, ClosesAConnectionGivenBackBeyondTheCap) {
+  const auto transport = make_curl_transport({.clock = &clock_, .max_idle_connections = 0});
+  EXPECT_EQ(get(*transport), 1u);
+  EXPECT_EQ(get(*transport), 2u);
+}
+
+TEST_F(CurlTransportPool, ClosesAConnectionIdleLongerThanTheIdleTimeout) {
+  const auto transport = make_curl_transport({.clock = &clock_, .idle_timeout = 5s});
+  EXPECT_EQ(get(*transport), 1u);
+  clock_.advance(5s);
+  EXPECT_EQ(get(*transport), 1u);  // idle exactly the timeout: still reused
+  clock_.advance(5s + 1ms);
+  EXPECT_EQ(get(*transport), 2u);
+  EXPECT_EQ(get(*transport), 2u);  // the new one is pooled in turn
+}
+
+}  // namespace
+}  // namespace lumen::exporters::detail
