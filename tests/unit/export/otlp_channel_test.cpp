@@ -51,13 +51,13 @@ TEST(OtlpChannel, EncodesAsTheProtocolSaysAndSendsWithinTheTimeout) {
   auto transport = std::make_shared<InMemoryTransport>();
   OtlpChannel protobuf(OtlpHttpLogExporterOptions{.timeout = 2s, .transport = transport},
                        kOtlpLogs);
-  OtlpChannel json(
+  OtlpChannel as_json(
       OtlpHttpLogExporterOptions{.protocol = OtlpProtocol::kHttpJson, .transport = transport},
       kOtlpLogs);
   const auto before = std::chrono::steady_clock::now();
   EXPECT_TRUE(protobuf.send("batch", kEncoding, Deadline::max()).delivered);
   const auto after = std::chrono::steady_clock::now();
-  EXPECT_TRUE(json.send("batch", kEncoding, before + 1ms).delivered);
+  EXPECT_TRUE(as_json.send("batch", kEncoding, before + 1ms).delivered);
   const auto requests = transport->requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].body, "protobuf:batch");
