@@ -109,27 +109,43 @@ void Gateway::Impl::handle_document(const std::string& operation, AdminRequest r
   job->respond = std::move(respond);
   ai.record_request_size(static_cast<std::int64_t>(request.body.size()));
   job->enqueued_wall_ns = lumen::SystemClock::instance().wall_ns();  // the spans' clock
-  // The body is read on a worker: on the server's only I/O thread, one large body held up every
-  // other client for seconds. std::function needs a copyable task, hence the shared request.
+  // A small body is read here, on the I/O thread, so that a cached answer goes out without a
+  // round trip through the worker pool: the two thread hand-offs cost more than the answer.
+  // Larger bodies are read on a worker: on the I/O thread, one large body held up every other
+  // client for seconds.
+  if (coalescing.load() && request.body.size() <= kInlineBodyBytes) {
+    if (!admit(*job, parse(request))) return;
+    if (answer_if_cached(*job)) return;
+    return submit(job, [this, job] { process(*job); });
+  }
+  // std::function needs a copyable task, hence the shared request.
   auto unread = std::make_shared<AdminRequest>(std::move(request));
-  const bool queued = workers.try_submit([this, job, unread] {
-    if (admit(*job, std::move(*unread))) process(*job);
+  submit(job, [this, job, unread] {
+    auto parsed = parse(*unread);
+    unread->body = std::string();  // released before the answer is produced
+    if (admit(*job, std::move(parsed))) process(*job);
   });
-  if (!queued) {
+}
+
+void Gateway::Impl::submit(const std::shared_ptr<Job>& job, std::function<void()> task) {
+  if (!workers.try_submit(std::move(task))) {
     rejected.fetch_add(1);
     ai.record_error("overload", "none");
     return finish(*job, 503, error_body("overloaded", "the job queue is full; retry soon"),
                   std::chrono::seconds(1));
   }
+  submitted.fetch_add(1);
   ai.set_queue_depth(static_cast<std::int64_t>(workers.stats().depth));
 }
 
-// On a worker: reads and checks the request (a 400 ends the job) and answers an asynchronous one
-// with 202, its result going to the job store. The body is released on return.
-// NOLINTNEXTLINE(performance-unnecessary-value-param): by value, the body is freed before process()
-bool Gateway::Impl::admit(Job& job, AdminRequest request) {
-  auto parsed = parse_document_request(request.header("content-type"), request.body,
-                                       {.max_images = options.max_images});
+std::variant<DocumentRequest, std::string> Gateway::Impl::parse(const AdminRequest& request) const {
+  return parse_document_request(request.header("content-type"), request.body,
+                                {.max_images = options.max_images});
+}
+
+// Checks a parsed request (a 400 ends the job) and answers an asynchronous one with 202, its
+// result going to the job store.
+bool Gateway::Impl::admit(Job& job, std::variant<DocumentRequest, std::string> parsed) {
   if (auto* problem = std::get_if<std::string>(&parsed)) {
     ai.record_error("bad_request", "none");
     finish(job, 400, error_body("bad_request", *problem));
@@ -144,12 +160,34 @@ bool Gateway::Impl::admit(Job& job, AdminRequest request) {
   }
   job.span.set("user.tier", doc.tier)
       .set("ai.images", static_cast<std::int64_t>(doc.images.size()));
+  job.key = cache_key(job.operation, doc);
   if (doc.async) {
     job.job_id = jobs.create();
     AdminResponder accepted = std::move(job.respond);
     job.respond = nullptr;
     accepted(json_answer(202, {{"job_id", job.job_id}, {"status_url", "/v1/jobs/" + job.job_id}}));
   }
+  return true;
+}
+
+std::string Gateway::Impl::cache_key(const std::string& operation, const DocumentRequest& doc) {
+  lumen::perf::KeyHasher key_hash;
+  key_hash.add(operation);
+  key_hash.add(doc.model);
+  key_hash.add(doc.document);
+  for (const auto& image : doc.images) {
+    key_hash.add(std::string_view(reinterpret_cast<const char*>(image.data()), image.size()));
+  }
+  return lumen::perf::format_key(operation, key_hash.value());
+}
+
+// On the I/O thread: true when the answer was cached and has been given. An asynchronous job
+// takes the worker's path, which reports its progress to the job store.
+bool Gateway::Impl::answer_if_cached(Job& job) {
+  if (!job.job_id.empty()) return false;
+  std::optional<RoutedAnswer> cached = cache.try_get(job.key);
+  if (!cached) return false;
+  answer_with(job, *cached, lumen::perf::CoalesceOutcome::kCached, /*dedupe=*/true);
   return true;
 }
 
@@ -162,44 +200,14 @@ void Gateway::Impl::process(Job& job) {
   tracer.start("gateway.queue", {.start_ns = job.enqueued_wall_ns}).end();
   if (!job.job_id.empty()) jobs.set_running(job.job_id, "started");
 
-  const DocumentRequest& doc = job.request;
-  lumen::perf::KeyHasher key_hash;
-  key_hash.add(job.operation);
-  key_hash.add(doc.model);
-  key_hash.add(doc.document);
-  for (const auto& image : doc.images) {
-    key_hash.add(std::string_view(reinterpret_cast<const char*>(image.data()), image.size()));
-  }
-  const std::string key = lumen::perf::format_key(job.operation, key_hash.value());
-
   try {
     using lumen::perf::CoalesceOutcome;
     auto run = [&] { return produce(job); };
     const bool dedupe = coalescing.load();
     lumen::perf::Coalesced<RoutedAnswer> got =
-        dedupe ? cache.get_with_outcome(key, run)
+        dedupe ? cache.get_with_outcome(job.key, run)
                : lumen::perf::Coalesced<RoutedAnswer>{run(), CoalesceOutcome::kExecuted};
-    RoutedAnswer& answer = got.value;
-    const bool executed = got.outcome == CoalesceOutcome::kExecuted;
-    const std::string_view cache_type = job.operation == "analyze" ? "document" : "enhancement";
-    if (dedupe) ai.record_cache_lookup(cache_type, !executed);
-    if (!executed) {
-      served_without_model.fetch_add(1);
-      ai.record_ai_call_avoided(answer.model, got.outcome == CoalesceOutcome::kCoalesced
-                                                  ? lumen::beautifyai::AvoidedReason::kCoalesced
-                                                  : lumen::beautifyai::AvoidedReason::kCache);
-      ai.record_cache_bytes_saved(cache_type,
-                                  static_cast<std::int64_t>(answer.answer.output.size()));
-    }
-    job.span.set("gateway.cached", !executed).set("ai.model", answer.model);
-    finish(job, 200,
-           {{"model", answer.model},
-            {"output", answer.answer.output},
-            {"input_tokens", answer.answer.input_tokens},
-            {"output_tokens", answer.answer.output_tokens},
-            {"cached", !executed},
-            {"attempts", answer.attempts},
-            {"trace_id", job.span.context().trace_id().to_hex()}});
+    answer_with(job, got.value, got.outcome, dedupe);
   } catch (const ClientError& e) {
     ai.record_error("bad_image", "none");
     finish(job, e.status(), error_body(error_code(e.status()), e.what()));
@@ -225,6 +233,29 @@ void Gateway::Impl::process(Job& job) {
     }
     finish(job, 500, error_body("internal", "the gateway failed to process the request"));
   }
+}
+
+void Gateway::Impl::answer_with(Job& job, const RoutedAnswer& answer,
+                                lumen::perf::CoalesceOutcome outcome, bool dedupe) {
+  const bool executed = outcome == lumen::perf::CoalesceOutcome::kExecuted;
+  const std::string_view cache_type = job.operation == "analyze" ? "document" : "enhancement";
+  if (dedupe) ai.record_cache_lookup(cache_type, !executed);
+  if (!executed) {
+    served_without_model.fetch_add(1);
+    ai.record_ai_call_avoided(answer.model, outcome == lumen::perf::CoalesceOutcome::kCoalesced
+                                                ? lumen::beautifyai::AvoidedReason::kCoalesced
+                                                : lumen::beautifyai::AvoidedReason::kCache);
+    ai.record_cache_bytes_saved(cache_type, static_cast<std::int64_t>(answer.answer.output.size()));
+  }
+  job.span.set("gateway.cached", !executed).set("ai.model", answer.model);
+  finish(job, 200,
+         {{"model", answer.model},
+          {"output", answer.answer.output},
+          {"input_tokens", answer.answer.input_tokens},
+          {"output_tokens", answer.answer.output_tokens},
+          {"cached", !executed},
+          {"attempts", answer.attempts},
+          {"trace_id", job.span.context().trace_id().to_hex()}});
 }
 
 // The work behind one cache miss: the images made small, then the model call.

@@ -37,24 +37,27 @@ AdminResponse Gateway::Impl::control_stats() {
   }
   const auto c = cache.stats();
   const WorkerPoolStats w = workers.stats();
-  return json_answer(200,
-                     {{"requests", s.requests},
-                      {"upstream_calls", s.upstream_calls},
-                      {"upstream_inputs", s.upstream_inputs},
-                      {"upstream_bytes", s.upstream_bytes},
-                      {"image_bytes_in", s.image_bytes_in},
-                      {"image_bytes_out", s.image_bytes_out},
-                      {"served_without_model", s.cache_hits},
-                      {"rejected", s.rejected},
-                      {"cpu_seconds", s.cpu_seconds},
-                      {"batches", router.batches_sent()},
-                      {"coalescer",
-                       {{"executions", c.executions},
-                        {"coalesced", c.coalesced},
-                        {"hits", c.hits},
-                        {"entries", c.entries}}},
-                      {"queue", {{"depth", w.depth}, {"busy", w.busy}, {"rejected", w.rejected}}},
-                      {"breakers", breakers}});
+  return json_answer(200, {{"requests", s.requests},
+                           {"upstream_calls", s.upstream_calls},
+                           {"upstream_inputs", s.upstream_inputs},
+                           {"upstream_bytes", s.upstream_bytes},
+                           {"image_bytes_in", s.image_bytes_in},
+                           {"image_bytes_out", s.image_bytes_out},
+                           {"served_without_model", s.cache_hits},
+                           {"rejected", s.rejected},
+                           {"cpu_seconds", s.cpu_seconds},
+                           {"batches", router.batches_sent()},
+                           {"coalescer",
+                            {{"executions", c.executions},
+                             {"coalesced", c.coalesced},
+                             {"hits", c.hits},
+                             {"entries", c.entries}}},
+                           {"queue",
+                            {{"depth", w.depth},
+                             {"busy", w.busy},
+                             {"rejected", w.rejected},
+                             {"submitted", submitted.load()}}},
+                           {"breakers", breakers}});
 }
 
 AdminResponse Gateway::Impl::control_optimizations(const AdminRequest& request) {

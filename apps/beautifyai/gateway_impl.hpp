@@ -5,10 +5,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -64,6 +67,7 @@ struct Job {
   lumen::Context context;   // with that span, current while the job runs
   AdminResponder respond;   // empty for an asynchronous job
   std::string job_id;       // asynchronous jobs only
+  std::string key;          // in the result cache; set once the request is admitted
   Clock::time_point received;
   std::uint64_t enqueued_wall_ns = 0;
 };
@@ -142,9 +146,18 @@ struct Gateway::Impl {
     if (sampler) sampler->set_enabled(o.tracing);
   }
 
+  // Bodies up to this size are parsed on the I/O thread (see handle_document).
+  static constexpr std::size_t kInlineBodyBytes = std::size_t{16} * 1024;
+
   void handle_document(const std::string& operation, AdminRequest request, AdminResponder respond);
-  bool admit(Job& job, AdminRequest request);
+  void submit(const std::shared_ptr<Job>& job, std::function<void()> task);
+  [[nodiscard]] std::variant<DocumentRequest, std::string> parse(const AdminRequest& request) const;
+  bool admit(Job& job, std::variant<DocumentRequest, std::string> parsed);
+  static std::string cache_key(const std::string& operation, const DocumentRequest& doc);
+  bool answer_if_cached(Job& job);
   void process(Job& job);
+  void answer_with(Job& job, const RoutedAnswer& answer, lumen::perf::CoalesceOutcome outcome,
+                   bool dedupe);
   RoutedAnswer produce(const Job& job);
   void finish(Job& job, int status, const json& body, std::chrono::seconds retry_after = {});
   AdminResponse job_status(const AdminRequest& request);
@@ -182,6 +195,7 @@ struct Gateway::Impl {
   std::atomic<std::uint64_t> bytes_out{0};
   std::atomic<std::uint64_t> served_without_model{0};
   std::atomic<std::uint64_t> rejected{0};
+  std::atomic<std::uint64_t> submitted{0};  // jobs handed to the worker pool
 
   // Last: destroyed (stopped) first, while everything its jobs use still exists.
   WorkerPool workers;

@@ -2,7 +2,7 @@
 // metrics, logs, coalescing, batching, pooling and image optimization on the way.
 //
 //   build/apps/beautifyai/beautifyai [--port 8080] [--upstream http://127.0.0.1:8700]
-//       [--workers 128] [--queue 1000] [--upstream-connections 8]
+//       [--workers 128] [--queue 1000] [--upstream-connections 8] [--io-threads 0]
 //       [--no-coalescing] [--no-batching] [--no-images] [--no-tracing]   (--help says more)
 //   curl -X POST 127.0.0.1:8080/v1/analyze -d '{"user_id":"u1","tier":"pro","document":"..."}'
 //
@@ -39,6 +39,10 @@ int main(int argc, char** argv) {
              std::size_t{100'000});
   cli.number("--queue", "N", "requests waiting for a worker; past it, 503", options.queue_capacity,
              std::size_t{1}, std::size_t{100'000});
+  std::size_t io_threads = 0;
+  cli.number("--io-threads", "N",
+             "threads reading and writing the API's connections (0: one per core)", io_threads,
+             std::size_t{0}, std::size_t{1024});
   cli.number("--upstream-connections", "N", "connections to the models, across all models",
              options.upstream.connections, std::size_t{1}, std::size_t{100'000});
   cli.custom("--redis", "URL", "share cached results through this Redis (redis://host:port)",
@@ -111,6 +115,7 @@ int main(int argc, char** argv) {
     lumen::admin::AdminServer api({.port = static_cast<std::uint16_t>(port),
                                    .max_connections = 4096,
                                    .max_request_bytes = std::size_t{32} * 1024 * 1024,
+                                   .io_threads = io_threads,
                                    .meter_provider = &runtime.meter_provider()});
     gateway.mount(api);
     gateway.mount_control(*runtime.admin());

@@ -3,6 +3,7 @@
 // Asio's awaitable.hpp uses std::exchange without including <utility> (Boost 1.74).
 #include <utility>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -16,11 +17,13 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <future>
 #include <list>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "core/ascii.hpp"
 #include "descriptor_budget.hpp"
@@ -96,8 +99,31 @@ std::string_view AdminRequest::header(std::string_view name) const {
 
 class Session;
 
+// One event loop: an io_context run by its own thread, and the connections it serves. A connection
+// stays on the loop that accepted it, so its handlers never run on two threads at once, and the
+// containers below are touched by that loop's thread only.
+struct IoLoop {
+  asio::io_context io{1};
+  // The loop runs until stop(), with or without connections.
+  asio::executor_work_guard<asio::io_context::executor_type> keep_running{io.get_executor()};
+  std::list<std::weak_ptr<Session>> sessions;
+  // Sessions waiting for an asynchronous answer, kept alive here (no I/O operation holds them).
+  std::map<const Session*, std::shared_ptr<Session>> waiting;
+  // WebSocket connections, for stop(); expired entries are swept when one is added.
+  std::list<std::weak_ptr<WebSocketConnection>> websockets;
+  std::thread thread;
+};
+
 struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
-  explicit Impl(AdminServerOptions o) : options(std::move(o)) {}
+  explicit Impl(AdminServerOptions o) : options(std::move(o)), loops(make_loops(options)) {}
+
+  static std::vector<std::unique_ptr<IoLoop>> make_loops(const AdminServerOptions& options) {
+    std::size_t count = options.io_threads;
+    if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::unique_ptr<IoLoop>> loops;
+    for (std::size_t i = 0; i < count; ++i) loops.push_back(std::make_unique<IoLoop>());
+    return loops;
+  }
 
   const AdminServerOptions options;
   lumen::internal::Mutex routes_mutex;
@@ -112,32 +138,28 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
   std::atomic<std::size_t> connection_limit{0};
   // After the counters it reads: unregistered before they are destroyed.
   metrics::ObservableRegistration rejection_metric;
-  detail::SpareDescriptor spare_descriptor;  // I/O thread only
+  detail::SpareDescriptor spare_descriptor;  // the acceptor's thread (loop 0) only
+  std::size_t next_loop = 0;                 // the acceptor's thread only
+  std::atomic<std::uint64_t> last_websocket_id{0};
 
   lumen::internal::Mutex lifecycle;  // start() and stop()
   bool started LUMEN_GUARDED_BY(lifecycle) = false;
   bool stopped LUMEN_GUARDED_BY(lifecycle) = false;
-  std::list<std::weak_ptr<Session>> sessions;  // touched on the I/O thread only
-  // Sessions waiting for an asynchronous answer, kept alive here (no I/O operation holds them);
-  // I/O thread only.
-  std::map<const Session*, std::shared_ptr<Session>> waiting;
-  // WebSocket connections, for stop(); expired entries are swept when one is added. I/O thread.
-  std::list<std::weak_ptr<WebSocketConnection>> websockets;
-  std::uint64_t last_websocket_id = 0;  // I/O thread
 
-  // Declared last: destroyed first, with any handler still holding a session.
-  asio::io_context io{1};
+  // Declared last: destroyed first, with any handler still holding a session. The acceptor and
+  // its timer run on the first loop, and are destroyed before the loops.
+  std::vector<std::unique_ptr<IoLoop>> loops;
   std::optional<tcp::acceptor> acceptor;
-  asio::steady_timer accept_pause{io};
-  std::thread thread LUMEN_GUARDED_BY(lifecycle);
+  asio::steady_timer accept_pause{loops.front()->io};
 
   void accept();
   void on_accept_failed(error_code ec);
   void refuse(tcp::socket socket, Rejection reason);
   Route find_route(std::string_view path);
   AdminResponse run(const AdminHandler& handler, const AdminRequest& request);
-  void close_everything();
-  void adopt(const WebSocketHandler& handler, tcp::socket socket,
+  void close_acceptor();
+  static void close_loop(IoLoop& loop);
+  void adopt(IoLoop& loop, const WebSocketHandler& handler, tcp::socket socket,
              http::request<http::string_body> upgrade, AdminRequest request);
 };
 
@@ -145,8 +167,9 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
 // is carried to the I/O thread, where the session (if it still exists) writes it.
 class PendingAnswer {
  public:
-  PendingAnswer(std::weak_ptr<AdminServer::Impl> server, std::weak_ptr<Session> session)
-      : server_(std::move(server)), session_(std::move(session)) {}
+  PendingAnswer(std::weak_ptr<AdminServer::Impl> server, IoLoop& loop,
+                std::weak_ptr<Session> session)
+      : server_(std::move(server)), loop_(loop), session_(std::move(session)) {}
   PendingAnswer(const PendingAnswer&) = delete;
   PendingAnswer& operator=(const PendingAnswer&) = delete;
   ~PendingAnswer() {
@@ -159,6 +182,7 @@ class PendingAnswer {
 
  private:
   std::weak_ptr<AdminServer::Impl> server_;
+  IoLoop& loop_;  // the session's; lives as long as the server
   std::weak_ptr<Session> session_;
   std::atomic<bool> answered_{false};
 };
@@ -166,11 +190,14 @@ class PendingAnswer {
 // One client connection: read a request, answer it, repeat while the client keeps it alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(AdminServer::Impl& server, tcp::socket socket)
-      : server_(server), stream_(std::move(socket)), delay_(stream_.get_executor()) {}
+  // `socket` belongs to `loop`'s io_context; the session runs there once start()ed.
+  Session(AdminServer::Impl& server, IoLoop& loop, tcp::socket socket)
+      : server_(server), loop_(loop), stream_(std::move(socket)), delay_(stream_.get_executor()) {}
 
-  void start(std::list<std::weak_ptr<Session>>::iterator self) {
-    registration_ = self;
+  // On the loop's thread.
+  void start() {
+    loop_.sessions.push_front(shared_from_this());
+    registration_ = loop_.sessions.begin();
     read();
   }
   ~Session() { server_.open.fetch_sub(1); }
@@ -276,14 +303,15 @@ class Session : public std::enable_shared_from_this<Session> {
                        .headers = {{"Upgrade", "websocket"}}});
       }
       // The connection is the WebSocket's from here on; this session ends.
-      server_.adopt(*route.websocket, stream_.release_socket(), parser_->release(),
+      server_.adopt(loop_, *route.websocket, stream_.release_socket(), parser_->release(),
                     std::move(request));
-      server_.sessions.erase(registration_);
+      loop_.sessions.erase(registration_);
       return;
     }
     if (route.async) {
-      server_.waiting.emplace(this, shared_from_this());
-      auto pending = std::make_shared<PendingAnswer>(server_.weak_from_this(), weak_from_this());
+      loop_.waiting.emplace(this, shared_from_this());
+      auto pending =
+          std::make_shared<PendingAnswer>(server_.weak_from_this(), loop_, weak_from_this());
       AdminResponder responder = [pending](AdminResponse answer) {
         pending->deliver(std::move(answer));
       };
@@ -304,10 +332,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  public:
-  // Writes the answer to the request read last (on the I/O thread).
+  // Writes the answer to the request read last (on the session's I/O thread).
   void answer(AdminResponse answer) {
     const auto keep = shared_from_this();
-    server_.waiting.erase(this);
+    loop_.waiting.erase(this);
     response_ = {};
     response_.version(version_);
     response_.result(answer.status);
@@ -377,10 +405,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void finish() {
     close();
-    server_.sessions.erase(registration_);
+    loop_.sessions.erase(registration_);
   }
 
   AdminServer::Impl& server_;
+  IoLoop& loop_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -394,17 +423,25 @@ class Session : public std::enable_shared_from_this<Session> {
   std::list<std::weak_ptr<Session>>::iterator registration_;
 };
 
+// Connections are dealt to the loops in turn, each accepted straight into its loop's io_context;
+// the session is made here, so that its destructor gives the count back even if its loop never
+// runs it (stopped meanwhile).
 void AdminServer::Impl::accept() {
-  acceptor->async_accept([this](error_code ec, tcp::socket socket) {
+  IoLoop& loop = *loops[next_loop];
+  acceptor->async_accept(loop.io, [this, &loop](error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
     if (ec) return on_accept_failed(ec);
     if (open.load() >= connection_limit.load() || detail::process_connections_at_cap()) {
       refuse(std::move(socket), Rejection::kConnectionLimit);
     } else {
       open.fetch_add(1);
-      auto session = std::make_shared<Session>(*this, std::move(socket));
-      sessions.push_front(session);
-      session->start(sessions.begin());
+      next_loop = (next_loop + 1) % loops.size();
+      auto session = std::make_shared<Session>(*this, loop, std::move(socket));
+      if (&loop == loops.front().get()) {
+        session->start();
+      } else {
+        asio::post(loop.io, [session = std::move(session)] { session->start(); });
+      }
     }
     accept();
   });
@@ -418,7 +455,7 @@ void AdminServer::Impl::on_accept_failed(error_code ec) {
   const bool out_of_descriptors = ec == asio::error::no_descriptors ||
                                   ec == error_code(ENFILE, boost::system::system_category());
   if (out_of_descriptors && spare_descriptor.release()) {
-    tcp::socket socket(io);
+    tcp::socket socket(loops.front()->io);
     error_code accept_error;
     acceptor->accept(socket, accept_error);  // the acceptor is non-blocking: never waits here
     if (!accept_error) refuse(std::move(socket), Rejection::kDescriptorsExhausted);
@@ -450,17 +487,17 @@ void AdminServer::Impl::refuse(tcp::socket socket, Rejection reason) {
   socket.close(ec);
 }
 
-void AdminServer::Impl::adopt(const WebSocketHandler& handler, tcp::socket socket,
+void AdminServer::Impl::adopt(IoLoop& loop, const WebSocketHandler& handler, tcp::socket socket,
                               http::request<http::string_body> upgrade, AdminRequest request) {
-  websockets.remove_if([](const auto& weak) { return weak.expired(); });
+  loop.websockets.remove_if([](const auto& weak) { return weak.expired(); });
   auto connection = std::make_shared<WebSocketConnection>(
       std::move(socket), handler,
       WebSocketCounters{open, open_websockets, rejections.counter(Rejection::kWebSocketOverflow),
                         rejections.counter(Rejection::kHandlerError)},
       options.max_request_bytes);
-  websockets.push_back(connection);
+  loop.websockets.push_back(connection);
   connection->accept(std::move(upgrade), std::move(request), weak_from_this(),
-                     options.max_websocket_queue, ++last_websocket_id);
+                     options.max_websocket_queue, last_websocket_id.fetch_add(1) + 1);
 }
 
 void PendingAnswer::deliver(AdminResponse answer) {
@@ -468,7 +505,7 @@ void PendingAnswer::deliver(AdminResponse answer) {
   auto server = server_.lock();
   if (!server) return;
   // After stop() nothing runs the posted work; it is destroyed with the io_context.
-  asio::post(server->io, [session = session_, answer = std::move(answer)]() mutable {
+  asio::post(loop_.io, [session = session_, answer = std::move(answer)]() mutable {
     if (auto s = session.lock()) s->answer(std::move(answer));
   });
 }
@@ -501,17 +538,20 @@ AdminResponse AdminServer::Impl::run(const AdminHandler& handler, const AdminReq
   }
 }
 
-void AdminServer::Impl::close_everything() {
+void AdminServer::Impl::close_acceptor() {
   error_code ignored;
   accept_pause.cancel();
   acceptor->close(ignored);
-  for (auto& weak : sessions) {
+}
+
+void AdminServer::Impl::close_loop(IoLoop& loop) {
+  for (auto& weak : loop.sessions) {
     if (auto session = weak.lock()) session->close();
   }
-  for (auto& weak : websockets) {
+  for (auto& weak : loop.websockets) {
     if (auto connection = weak.lock()) connection->abort();
   }
-  waiting.clear();
+  loop.waiting.clear();
 }
 
 AdminServer::AdminServer(AdminServerOptions options)
@@ -550,7 +590,7 @@ void AdminServer::start() {
   const auto address = asio::ip::make_address(s.options.host, ec);
   if (ec) throw Error("admin server: METRICS_HOST '" + s.options.host + "' is not an IP address");
   const tcp::endpoint endpoint(address, s.options.port);
-  s.acceptor.emplace(s.io);
+  s.acceptor.emplace(s.loops.front()->io);
   s.acceptor->open(endpoint.protocol(), ec);
   if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) s.acceptor->bind(endpoint, ec);
@@ -569,7 +609,7 @@ void AdminServer::start() {
   }
   s.started = true;
   s.accept();
-  s.thread = std::thread([&s] { s.io.run(); });
+  for (auto& loop : s.loops) loop->thread = std::thread([&io = loop->io] { io.run(); });
 }
 
 void AdminServer::stop() noexcept {
@@ -577,9 +617,20 @@ void AdminServer::stop() noexcept {
   lumen::internal::MutexLock lock(s.lifecycle);
   if (!s.started || s.stopped) return;
   s.stopped = true;
-  // Closing everything on the I/O thread ends every pending operation; run() then returns.
-  asio::post(s.io, [&s] { s.close_everything(); });
-  s.thread.join();
+  // The acceptor first: once it is closed no connection is dealt to a loop any more, so each
+  // loop's close below comes after every connection queued for it. Closing a loop's connections on
+  // its thread ends their pending operations; with its guard gone, its run() then returns.
+  std::promise<void> acceptor_closed;
+  asio::post(s.loops.front()->io, [&s, &acceptor_closed] {
+    s.close_acceptor();
+    acceptor_closed.set_value();
+  });
+  acceptor_closed.get_future().wait();
+  for (auto& loop : s.loops) {
+    asio::post(loop->io, [&loop = *loop] { Impl::close_loop(loop); });
+    loop->keep_running.reset();
+  }
+  for (auto& loop : s.loops) loop->thread.join();
 }
 
 std::uint16_t AdminServer::port() const noexcept {

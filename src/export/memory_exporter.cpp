@@ -7,15 +7,14 @@ trace::ExportResult InMemorySpanExporter::export_spans(trace::SpanBatch batch, D
     std::lock_guard lock(mutex_);
     if (batch_sizes_.size() < capacity_) batch_sizes_.push_back(batch.size());
     for (const auto& span : batch) {
-      if (capacity_ == 0) {
-        ++evicted_;
+      if (spans_.size() < capacity_) {
+        spans_.push_back(*span);
         continue;
       }
-      if (spans_.size() == capacity_) {
-        spans_.pop_front();
-        ++evicted_;
-      }
-      spans_.push_back(*span);
+      ++evicted_;
+      if (capacity_ == 0) continue;
+      spans_[oldest_] = *span;
+      oldest_ = (oldest_ + 1) % capacity_;
     }
     return trace::ExportResult::kSuccess;
   } catch (...) {
@@ -25,7 +24,12 @@ trace::ExportResult InMemorySpanExporter::export_spans(trace::SpanBatch batch, D
 
 std::vector<trace::SpanData> InMemorySpanExporter::spans() const {
   std::lock_guard lock(mutex_);
-  return {spans_.begin(), spans_.end()};
+  std::vector<trace::SpanData> oldest_first;
+  oldest_first.reserve(spans_.size());
+  const auto split = spans_.begin() + static_cast<std::ptrdiff_t>(oldest_);
+  oldest_first.insert(oldest_first.end(), split, spans_.end());
+  oldest_first.insert(oldest_first.end(), spans_.begin(), split);
+  return oldest_first;
 }
 
 std::size_t InMemorySpanExporter::size() const {
@@ -46,6 +50,7 @@ std::vector<std::size_t> InMemorySpanExporter::batch_sizes() const {
 void InMemorySpanExporter::clear() {
   std::lock_guard lock(mutex_);
   spans_.clear();
+  oldest_ = 0;
   batch_sizes_.clear();
   evicted_ = 0;
 }

@@ -63,6 +63,20 @@ CoalescerCore::Ticket CoalescerShards::begin(std::string_view key, void* out, Co
   return t;
 }
 
+bool CoalescerShards::lookup(std::string_view key, void* out, CopyOut copy) {
+  const std::size_t hash = hash_of(key);
+  Shard& s = shard_for(hash);
+  std::lock_guard lock(s.mu);
+  const std::uint32_t i = s.entries.find(key, hash);
+  if (i == EntryTable::kNone) return false;
+  CacheEntry& e = s.entries.at(i);
+  if (now() >= e.expires_ns) return false;
+  if (!e.referenced) e.referenced = true;
+  copy(e.value_slot(), out);
+  bump(s.hits);
+  return true;
+}
+
 Context CoalescerShards::start_execution(std::string_view key, CoalescerCore::Ticket& ticket,
                                          const Context& parent) {
   if (opt_.tracer == nullptr) return parent;

@@ -141,6 +141,7 @@ class CoalescerShards {
   }
 
   CoalescerCore::Ticket begin(std::string_view key, void* out, CopyOut copy);
+  bool lookup(std::string_view key, void* out, CopyOut copy);
   std::shared_ptr<const void> execute(std::string_view key, CoalescerCore::Ticket& ticket,
                                       Produce produce, void* fn);
   Context start_execution(std::string_view key, CoalescerCore::Ticket& ticket,

@@ -15,6 +15,9 @@ CoalescerCore::~CoalescerCore() = default;
 CoalescerCore::Ticket CoalescerCore::begin(std::string_view key, void* out, CopyOut copy) {
   return impl_->begin(key, out, copy);
 }
+bool CoalescerCore::lookup(std::string_view key, void* out, CopyOut copy) {
+  return impl_->lookup(key, out, copy);
+}
 std::shared_ptr<const void> CoalescerCore::execute(std::string_view key, Ticket& ticket,
                                                    Produce produce, void* fn) {
   return impl_->execute(key, ticket, produce, fn);

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -311,6 +313,51 @@ TEST(AdminServer, StopClosesOpenConnectionsAndReturns) {
   server.stop();
   EXPECT_TRUE(idle.closed_by_peer_within(2s));
   server.stop();  // idempotent
+}
+
+// Two connections meet inside a handler, each of which waits for the other: with one I/O thread the
+// first would hold it and the second never arrive. Connections are dealt to the loops in turn, so
+// two connections accepted one after the other are served by different threads.
+TEST(AdminServer, WithTwoIoThreadsTwoClientsAreServedAtOnceOnDifferentThreads) {
+  AdminServer server(ephemeral({.io_threads = 2}));
+  std::mutex mutex;
+  std::condition_variable arrived;
+  int inside = 0;
+  std::set<std::thread::id> threads;
+  server.route("/meet", [&](const AdminRequest&) {
+    std::unique_lock lock(mutex);
+    ++inside;
+    threads.insert(std::this_thread::get_id());
+    arrived.notify_all();
+    const bool met = arrived.wait_for(lock, 10s, [&] { return inside >= 2; });
+    return AdminResponse{.body = met ? "met" : "alone"};
+  });
+  server.start();
+  RawConnection first(server.port());
+  ASSERT_TRUE(eventually([&] { return server.stats().open_connections == 1; }));
+  RawConnection second(server.port());
+  ASSERT_TRUE(eventually([&] { return server.stats().open_connections == 2; }));
+  const std::string request = "GET /meet HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  first.send(request);
+  second.send(request);
+  EXPECT_NE(first.read_until_closed(20s).find("\r\n\r\nmet"), std::string::npos);
+  EXPECT_NE(second.read_until_closed(20s).find("\r\n\r\nmet"), std::string::npos);
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(threads.size(), 2u);
+}
+
+TEST(AdminServer, WithSeveralIoThreadsTheLimitIsTheServersAndStopClosesEveryLoop) {
+  AdminServer server(ephemeral({.max_connections = 3, .io_threads = 2}));
+  server.start();
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 3; ++i) idle.push_back(std::make_unique<RawConnection>(server.port()));
+  ASSERT_TRUE(eventually([&] { return server.stats().open_connections == 3; }));
+  RawConnection over(server.port());
+  EXPECT_NE(over.read_until_closed(5s).find("503"), std::string::npos);
+  EXPECT_EQ(server.stats().rejected_connections, 1u);
+  server.stop();
+  for (auto& connection : idle) EXPECT_TRUE(connection->closed_by_peer_within(2s));
+  EXPECT_EQ(server.stats().open_connections, 0u);
 }
 
 }  // namespace

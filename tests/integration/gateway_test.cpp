@@ -283,6 +283,32 @@ TEST_F(GatewayTest, IdenticalConcurrentRequestsShareOneModelCallAndLaterOnesHitT
   EXPECT_EQ(stats()["served_without_model"], 8);
 }
 
+// A cache hit is answered on the I/O thread: handing it to a worker and its answer back cost more
+// than the answer itself. Misses, and bodies too large to parse there, still go to the workers.
+TEST_F(GatewayTest, ACacheHitIsAnsweredWithoutAWorkerPoolTask) {
+  start();
+  const auto submitted = [&] { return stats()["queue"]["submitted"].get<int>(); };
+  ASSERT_EQ(analyze("asked twice").status, 200);
+  EXPECT_EQ(submitted(), 1);
+  const HttpReply hit = analyze("asked twice");
+  ASSERT_EQ(hit.status, 200);
+  const json body = json::parse(hit.body);
+  EXPECT_TRUE(body["cached"].get<bool>());
+  EXPECT_EQ(body["model"], "gemini-2.0-flash");
+  EXPECT_EQ(body["trace_id"].get<std::string>().size(), 32u);
+  EXPECT_EQ(submitted(), 1);
+  EXPECT_EQ(stats()["served_without_model"], 1);
+  EXPECT_EQ(stats()["coalescer"]["hits"], 1);
+  EXPECT_EQ(analyze("asked once").status, 200);
+  EXPECT_EQ(submitted(), 2);
+  // Over the size parsed on the I/O thread: a worker reads it, and finds the cached answer.
+  const HttpReply padded =
+      analyze("asked twice", R"(,"padding":")" + std::string(20000, 'p') + "\"");
+  ASSERT_EQ(padded.status, 200);
+  EXPECT_TRUE(json::parse(padded.body)["cached"].get<bool>());
+  EXPECT_EQ(submitted(), 3);
+}
+
 TEST_F(GatewayTest, BadRequestsGetA4xxWithAClearJsonErrorAndTheServiceLivesOn) {
   start();
   const auto error_of = [](const HttpReply& r) { return json::parse(r.body)["error"]; };

@@ -83,7 +83,7 @@ INSTANTIATE_TEST_SUITE_P(
                               LUMEN_BEAUTIFYAI,
                               {"--no-coalescing", "--no-batching", "--no-images", "--no-tracing",
                                "--port", "--upstream", "--workers", "--queue",
-                               "--upstream-connections", "--redis"},
+                               "--upstream-connections", "--redis", "--io-threads"},
                               "--port 70000",
                               "--port: must be 0 to 65535, not 70000"},
                       Program{"modelsim",

@@ -13,13 +13,14 @@
 // options.meter_provider is set. A client that sends "Expect: 100-continue" (curl does for
 // bodies over 1 MB) gets "100 Continue" as soon as its headers are read, or 413 before it sends a
 // body over the limit, or 417 for an expectation other than 100-continue.
-// Handlers run on the server's thread, one at a time; a handler with slow work to do is routed
+// Handlers run on the server's I/O thread, one at a time; a handler with slow work to do is routed
 // with route_async() and answers later from any thread, so the I/O thread is never held (the
-// reference gateway serves its API this way). A path routed with route_websocket() takes
-// WebSocket connections (RFC 6455): the server pushes text messages to them from any thread,
-// through a bounded queue per connection.
-// Thread-safety: every method may be called from any thread, route() included, before or after
-// start().
+// reference gateway serves its API this way). With options.io_threads above 1, connections are
+// dealt in turn to that many I/O threads, each with its own event loop: a connection stays on
+// one, but handlers of different connections then run at the same time, and must be thread-safe. A
+// path routed with route_websocket() takes WebSocket connections (RFC 6455): the server pushes text
+// messages to them from any thread, through a bounded queue per connection. Thread-safety: every
+// method may be called from any thread, route() included, before or after start().
 //
 //   lumen::admin::AdminServer admin({.port = 9464});
 //   admin.route("/metrics", lumen::admin::metrics_handler(meter_provider));
@@ -119,6 +120,9 @@ struct AdminServerOptions {
   std::size_t max_request_bytes =
       std::size_t{64} * 1024;             // also the largest WebSocket message taken
   std::size_t max_websocket_queue = 256;  // messages waiting to go to one WebSocket client
+  // Threads serving connections, each with its own event loop (0: one per core). Above 1,
+  // handlers run concurrently (see the overview); the limits above hold for the whole server.
+  std::size_t io_threads = 1;
   // Where the server counts what it refuses (lumen.http.server.rejections); null: nowhere. The
   // provider must outlive the server.
   metrics::MeterProvider* meter_provider = nullptr;

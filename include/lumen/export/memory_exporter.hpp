@@ -10,7 +10,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <vector>
 
@@ -35,7 +34,11 @@ class InMemorySpanExporter final : public trace::SpanExporter {
  private:
   const std::size_t capacity_;
   mutable std::mutex mutex_;
-  std::deque<trace::SpanData> spans_;
+  // A ring, oldest at `oldest_` once full: a new span is copied over the oldest one, whose strings
+  // and attribute storage it reuses, so that the steady state (the embedded store of a busy
+  // service, always full) costs no allocation per span.
+  std::vector<trace::SpanData> spans_;
+  std::size_t oldest_ = 0;
   std::vector<std::size_t> batch_sizes_;
   std::uint64_t evicted_ = 0;
 };

@@ -183,6 +183,20 @@ class RequestCoalescer {
     }
   }
 
+  // The cached value for `key` while it is fresh (counted as a hit), else nullopt: never runs,
+  // waits or blocks beyond a shard lock, so a caller that must not block (an I/O thread) can try
+  // the cache first and hand a miss to get() elsewhere. Neither a stale value (stale_grace) nor
+  // the shared cache is consulted.
+  [[nodiscard]] std::optional<V> try_get(std::string_view key) {
+    Out out{};
+    if (!core_.lookup(key, &out, copy_entry_out)) return std::nullopt;
+    if constexpr (kDirect) {
+      return std::optional<V>(std::move(out));
+    } else {
+      return out;
+    }
+  }
+
   // Drops every cached entry; executions in flight still answer their waiters but are not cached.
   std::size_t invalidate() { return core_.invalidate(); }
   // Drops one key (and keeps an execution in flight for it from being cached).

@@ -145,6 +145,23 @@ TEST(RequestCoalescer, SuccessIsServedFromCacheUntilTtlPassesOnTheClock) {
   EXPECT_EQ(runs, 2);
 }
 
+// What an I/O thread relies on to answer from the cache without a hop: try_get() never runs the
+// function, never joins a flight, and finds only values still fresh on the clock.
+TEST(RequestCoalescer, TryGetAnswersOnlyFreshCachedValuesAndNeverStartsAnExecution) {
+  ManualClock clock;
+  RequestCoalescer<std::string> c({.ttl = 10s, .clock = &clock});
+  EXPECT_EQ(c.try_get("user:1"), std::nullopt);
+  EXPECT_EQ(c.stats().executions, 0u);
+  EXPECT_EQ(c.stats().in_flight, 0u);
+  EXPECT_EQ(c.get("user:1", [] { return std::string("v1"); }), "v1");
+  EXPECT_EQ(c.try_get("user:1"), "v1");
+  EXPECT_EQ(c.stats().hits, 1u);
+  clock.advance(10s);
+  EXPECT_EQ(c.try_get("user:1"), std::nullopt);
+  EXPECT_EQ(c.stats().hits, 1u);
+  EXPECT_EQ(c.stats().executions, 1u);
+}
+
 TEST(RequestCoalescer, ZeroTtlCachesNothing) {
   RequestCoalescer<int> c({.ttl = 0s});
   int runs = 0;

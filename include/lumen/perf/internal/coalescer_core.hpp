@@ -115,6 +115,9 @@ class CoalescerCore {
   // On a hit (or kStale), copies the cached value into `out` with `copy_entry`, which reads an
   // entry's value slot (ValueStorage<V>::copy_entry), before returning.
   Ticket begin(std::string_view key, void* out, CopyOut copy_entry);
+  // A fresh cached value for `key` copied into `out` (true, counted as a hit), or false: nothing
+  // is started, waited for or counted, and an expired entry is left for begin() to handle.
+  bool lookup(std::string_view key, void* out, CopyOut copy_entry);
   // kLead / kBypass: runs produce(fn) inside the execution span and publishes the outcome.
   std::shared_ptr<const void> execute(std::string_view key, Ticket& ticket, Produce produce,
                                       void* fn);
