@@ -26,6 +26,7 @@
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
 #include "lumen/trace/tracer_provider.hpp"
+#include "thread_names.hpp"
 #include "waits.hpp"
 
 namespace lumen::trace {
@@ -270,6 +271,35 @@ TEST(BatchSpanProcessor, ASteadyTrickleLeavesInLargeBatches) {
   EXPECT_EQ(memory->size(), 2000u);
   // 8 batches of 250, give or take a wake-up that came late or a remainder after a long one.
   EXPECT_LE(processor.stats().batches, 16u);
+}
+
+TEST(BatchSpanProcessor, ASteadyTrickleLetsTheWorkerSleepBetweenBatches) {
+  // After an export the worker looks at the queue every few microseconds, in case a producer at
+  // full speed is filling it; at a service's moderate rate it must soon go back to waiting for a
+  // wake instead. Polling for its whole window cost the gateway a nap system call every 20-100 us,
+  // 3 % of its CPU at saturation: 20 to 100 times scheduled per batch (the naps last longer on
+  // a loaded machine), where two or three do.
+  const std::vector<std::string> before = lumen::testing::thread_ids_named("lumen-spans");
+  auto memory = std::make_shared<exporters::InMemorySpanExporter>();
+  BatchSpanProcessor processor(memory, {.schedule_delay = kNever});
+  std::vector<std::string> workers;
+  // The worker names its thread once it runs.
+  ASSERT_TRUE(eventually([&] {
+    workers = lumen::testing::thread_ids_named("lumen-spans");
+    std::erase_if(workers,
+                  [&](const std::string& id) { return std::ranges::count(before, id) > 0; });
+    return workers.size() == 1;
+  }));
+  const std::uint64_t scheduled_before = lumen::testing::times_scheduled(workers[0]);
+  for (int i = 0; i < 2000; ++i) {
+    processor.on_end(make_span(i));
+    if (i % 10 == 9) std::this_thread::sleep_for(1ms);
+  }
+  const std::uint64_t scheduled = lumen::testing::times_scheduled(workers[0]) - scheduled_before;
+  ASSERT_TRUE(processor.force_flush(kPatience));
+  EXPECT_EQ(memory->size(), 2000u);
+  const std::uint64_t batches = processor.stats().batches;
+  EXPECT_LE(scheduled, 6 * batches) << "in " << batches << " batches";
 }
 
 TEST(BatchSpanProcessor, ForceFlushReturnsWhileAProducerKeepsTheWorkerBusy) {
