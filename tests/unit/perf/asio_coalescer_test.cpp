@@ -38,7 +38,7 @@ std::vector<trace::SpanData> named(const std::vector<trace::SpanData>& spans,
 }
 
 TEST(AsioCoalescer, CoroutinesOnOneKeyShareOneExecutionAndOneTraceParent) {
-  Traced t;
+  lumen::testing::Traced t;
   RequestCoalescer<int> c({.ttl = 0s, .tracer = &t.tracer});
   asio::io_context io;
   std::atomic<int> runs{0};
@@ -188,7 +188,7 @@ struct Db {
 };
 
 TEST(AsioCoalescer, HeaderExampleRuns) {
-  Traced t;
+  lumen::testing::Traced t;
   trace::Tracer& tracer = t.tracer;
   Db db;
   lumen::perf::RequestCoalescer<std::string> profiles({.ttl = 30s, .tracer = &tracer});

@@ -388,7 +388,7 @@ TEST(RequestCoalescer, CountersAreExportedAsMetricsWithTheCoalescerName) {
 }
 
 TEST(RequestCoalescer, ExecutionSpanIsAChildOfTheLeadersSpanAndParentOfTheWork) {
-  Traced t;
+  lumen::testing::Traced t;
   RequestCoalescer<int> c({.ttl = 0s, .tracer = &t.tracer});
   SpanContext request;
   t.tracer.trace("request", [&](trace::Span& span) {
@@ -410,7 +410,7 @@ TEST(RequestCoalescer, ExecutionSpanIsAChildOfTheLeadersSpanAndParentOfTheWork) 
 }
 
 TEST(RequestCoalescer, WaiterSpanLinksToTheLeadersExecutionSpan) {
-  Traced t;
+  lumen::testing::Traced t;
   ManualClock clock;
   RequestCoalescer<int> c({.ttl = 0s, .clock = &clock, .tracer = &t.tracer});
   BlockedLeader leader(c, "k", 1);

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "core/id_generator.hpp"
-#include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/tracer_provider.hpp"
+#include "traced.hpp"
 
 namespace lumen::propagation {
 namespace {
@@ -450,16 +450,8 @@ TEST(BaggageHeader, TravelsWithoutASpan) {
 // ---------------------------------------------------------------------------------------------
 // A server span under an extracted context.
 
-struct TracingFixture {
-  std::shared_ptr<exporters::InMemorySpanExporter> memory =
-      std::make_shared<exporters::InMemorySpanExporter>();
-  trace::TracerProvider provider{
-      {.processor = std::make_unique<trace::SimpleSpanProcessor>(memory)}};
-  trace::Tracer& tracer = provider.tracer("propagation-test");
-};
-
 TEST(Propagation, ChildOfExtractedContextContinuesTheRemoteTrace) {
-  TracingFixture f;
+  lumen::testing::Traced f;
   const Context remote = extract(Headers{{"traceparent", kValid}, {"tracestate", "congo=t61"}});
   {
     trace::Span server =
@@ -481,7 +473,7 @@ TEST(Propagation, ChildOfExtractedContextContinuesTheRemoteTrace) {
 
 // The usage example at the top of propagation.hpp.
 TEST(Propagation, HeaderUsageExampleWorks) {
-  TracingFixture f;
+  lumen::testing::Traced f;
   auto& tracer = f.tracer;
   std::map<std::string, std::string> request_headers;
   {
@@ -515,7 +507,7 @@ TEST(Propagation, HeaderUsageExampleWorks) {
 // Why the example activates the extracted context: a span started with it as `.parent` carries
 // its span only, and activating that span leaves the baggage behind.
 TEST(Propagation, ASpanStartedWithTheExtractedContextAsParentDoesNotCarryItsBaggage) {
-  TracingFixture f;
+  lumen::testing::Traced f;
   const Context remote = extract(Headers{{"traceparent", kValid}, {"baggage", "userId=alice"}});
   auto span = f.tracer.start("server", {.kind = trace::SpanKind::kServer, .parent = remote});
   auto scope = span.activate();
@@ -523,7 +515,7 @@ TEST(Propagation, ASpanStartedWithTheExtractedContextAsParentDoesNotCarryItsBagg
 }
 
 TEST(Propagation, ExtractedContextMadeCurrentParentsSpansStartedInside) {
-  TracingFixture f;
+  lumen::testing::Traced f;
   {
     auto scope = extract(Headers{{"traceparent", kValid}}).activate();
     f.tracer.trace("handler", [] {});
@@ -536,7 +528,7 @@ TEST(Propagation, ExtractedContextMadeCurrentParentsSpansStartedInside) {
 }
 
 TEST(Propagation, RemoteParentNotSampledIsFollowedByTheDefaultSampler) {
-  TracingFixture f;
+  lumen::testing::Traced f;
   const Context remote = extract(Headers{{"traceparent", tp("00", kTraceHex, kSpanHex, "00")}});
   trace::Span span = f.tracer.start("server", {.parent = remote});
   EXPECT_FALSE(span.is_recording());
@@ -546,7 +538,7 @@ TEST(Propagation, RemoteParentNotSampledIsFollowedByTheDefaultSampler) {
 }
 
 TEST(Propagation, InvalidHeaderStartsANewRootTrace) {
-  TracingFixture f;
+  lumen::testing::Traced f;
   const Context remote =
       extract(Headers{{"traceparent", tp("00", std::string(32, '0'), kSpanHex, "01")}});
   f.tracer.start("server", {.parent = remote}).end();

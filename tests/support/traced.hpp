@@ -1,4 +1,5 @@
-// A tracer whose spans are kept in memory, for the coalescer tests.
+// Traced: a tracer whose spans are kept in memory, each one as it ends (a simple processor), for
+// tests that look at the spans their code made.
 #pragma once
 
 #include <memory>
@@ -7,7 +8,7 @@
 #include "lumen/trace/span_processor.hpp"
 #include "lumen/trace/tracer_provider.hpp"
 
-namespace lumen::perf {
+namespace lumen::testing {
 
 struct Traced {
   std::shared_ptr<exporters::InMemorySpanExporter> memory =
@@ -17,4 +18,4 @@ struct Traced {
   trace::Tracer& tracer = provider.tracer("test");
 };
 
-}  // namespace lumen::perf
+}  // namespace lumen::testing
