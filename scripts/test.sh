@@ -18,8 +18,10 @@ run_suite() {
   shift 3
   echo "== $name: configure and build ($dir)"
   # ccache (installed by bootstrap) makes the second and third builds, and a re-run, cheaper.
+  local built=$SECONDS
   scripts/bootstrap.sh "$dir" -DCMAKE_CXX_COMPILER_LAUNCHER=ccache "$@"
   cmake --build "$dir" -j"$jobs"
+  echo "== $name: configured and built in $(($SECONDS - built)) s"
   echo "== $name: test"
   local args=(--test-dir "$dir" --no-tests=error --output-on-failure -j"$jobs" --timeout 300)
   [ -n "$exclude" ] && args+=(-E "$exclude")
@@ -32,19 +34,30 @@ per_suite=-DLUMEN_TESTS_PER_SUITE=ON
 tsan_excluded_suites='^(ForkSafety|HostileInputTest|ImageInstrumentationTest|ImageOptimizerTest|LibvipsRuntime|ImageOptimizerStress|LumenImageCliTest|PngDecoder|ReferenceService)\.'
 tsan_excluded_tests='GatewayTest.ImagesOverTheMemoryBudget*:MemoryBudget.AnOptimizer*:MemoryBudget.AnImagesCost*'
 want="${1:-all}"
+# Each stage's wall time, printed as it ends and again at the end (docs/TESTING.md quotes them).
+timings=()
+took() { timings+=("$1 $(($SECONDS - $2)) s"); echo "== $1 took $(($SECONDS - $2)) s"; }
 if [ "$want" = all ] || [ "$want" = format ]; then
+  start=$SECONDS
   scripts/bootstrap.sh build >/dev/null  # installs clang-format-14 on a fresh machine
   scripts/check_format.sh
+  took format "$start"
 fi
 if [ "$want" = all ] || [ "$want" = tidy ]; then
+  start=$SECONDS
   scripts/tidy.sh  # installs clang-tidy-14 and configures build-tidy on a fresh machine
+  took tidy "$start"
 fi
 if [ "$want" = all ] || [ "$want" = release ]; then
+  start=$SECONDS
   run_suite "Release" build "" -DCMAKE_BUILD_TYPE=Release
+  took release "$start"
 fi
 if [ "$want" = all ] || [ "$want" = asan ]; then
+  start=$SECONDS
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite "ASan+UBSan" build-asan "" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLUMEN_SANITIZE=address "$per_suite"
+  took asan "$start"
 fi
 if [ "$want" = all ] || [ "$want" = tsan ]; then
   # The documented TSan subset (docs/TESTING.md): ThreadSanitizer does not support fork() in a
@@ -56,11 +69,15 @@ if [ "$want" = all ] || [ "$want" = tsan ]; then
   # optimizer's time budget when the machine is loaded).
   # tests/tsan.supp covers what libvips's threads still report from other tests; nothing of
   # lumen's code is suppressed.
+  start=$SECONDS
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp" \
     run_suite "TSan" build-tsan "$tsan_excluded_suites" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLUMEN_SANITIZE=thread \
       "$per_suite" -DLUMEN_TESTS_EXCLUDE="$tsan_excluded_tests"
+  took tsan "$start"
 fi
 if [ "$want" = all ] || [ "$want" = fuzz ]; then
+  start=$SECONDS
   scripts/fuzz.sh
+  took fuzz "$start"
 fi
-echo "== all suites passed"
+echo "== all suites passed (wall time: ${timings[*]/%/,} $SECONDS s in all)"
