@@ -249,10 +249,12 @@ struct BatchSpanProcessor::State final : ForkAware {
       }
       const auto since = now - last_export;
       if (since >= kHotWindow) return;
-      // waiting / since < wake_threshold / kSlowFill, without a division (in nanoseconds).
-      if (since >= kJudgeAfter && waiting * std::chrono::nanoseconds(kSlowFill).count() <
-                                      wake_threshold * std::chrono::nanoseconds(since).count())
-        return;
+      // waiting / since < wake_threshold / kSlowFill, without a division (in nanoseconds; since
+      // is not negative: the clock is steady).
+      const auto since_ns = static_cast<std::uint64_t>(std::chrono::nanoseconds(since).count());
+      const auto slow_fill_ns =
+          static_cast<std::uint64_t>(std::chrono::nanoseconds(kSlowFill).count());
+      if (since >= kJudgeAfter && waiting * slow_fill_ns < wake_threshold * since_ns) return;
     }
   }
 
