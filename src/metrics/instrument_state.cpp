@@ -2,6 +2,7 @@
 
 #include "lumen/core/internal/short_bytes.hpp"
 #include "metrics/exponential_cell.hpp"
+#include "metrics/series_cache.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -74,18 +75,11 @@ bool key_allowed(const InstrumentConfig& config, std::string_view key) {
   return std::find(config.drop_keys.begin(), config.drop_keys.end(), key) == config.drop_keys.end();
 }
 
-bool same_value(const StoredAttr& s, const AttrValue& v) noexcept {
-  if (s.type != v.type()) return false;
-  switch (v.type()) {
-    case AttrValue::Type::kString:
-      return same_bytes(s.str, v.as_string());
-    case AttrValue::Type::kBool:
-    case AttrValue::Type::kInt:
-      return s.i == v.as_int();
-    case AttrValue::Type::kDouble:
-      return std::bit_cast<std::uint64_t>(s.d) == std::bit_cast<std::uint64_t>(v.as_double());
-  }
-  return false;
+// Never 0 (an empty cache entry) and never reused, so a thread's cache entry for an instrument
+// that died cannot match the one that took its address.
+std::uint64_t next_instrument_id() noexcept {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -163,7 +157,7 @@ InstrumentState::Table::Table(std::size_t capacity)
 }
 
 InstrumentState::InstrumentState(InstrumentConfig config, std::uint64_t start_time_ns)
-    : config_(std::move(config)), start_time_ns_(start_time_ns) {
+    : config_(std::move(config)), start_time_ns_(start_time_ns), id_(next_instrument_id()) {
   if (!is_observable()) {
     tables_.push_back(std::make_unique<Table>(16));
     table_.store(tables_.back().get(), std::memory_order_release);
@@ -203,19 +197,26 @@ std::unique_ptr<Series> InstrumentState::make_series(std::vector<StoredAttr> att
 }
 
 Series* InstrumentState::find_or_create(const KeyValue* attrs, std::size_t n) noexcept {
+  SeriesCacheEntry& cache_entry = series_cache_entry(id_, attrs, n);
+  if (Series* cached = series_cache_hit(cache_entry, id_, attrs, n)) return cached;
   const CanonicalAttrs canon(config_, attrs, n);
   const Table* t = table_.load(std::memory_order_acquire);
   for (std::size_t i = canon.hash() & t->mask;; i = (i + 1) & t->mask) {
     Series* s = t->slots[i].load(std::memory_order_acquire);
     if (s == nullptr) break;
-    if (s->hash == canon.hash() && canon.matches(s->attrs)) return s;
+    if (s->hash == canon.hash() && canon.matches(s->attrs)) {
+      series_cache_remember(cache_entry, id_, attrs, n, canon, s);
+      return s;
+    }
   }
   if (full_.load(std::memory_order_relaxed)) {
     overflowed_.fetch_add(1, std::memory_order_relaxed);
     return overflow_.get();
   }
   try {
-    return insert_slow(canon);
+    Series* s = insert_slow(canon);
+    if (s != overflow_.get()) series_cache_remember(cache_entry, id_, attrs, n, canon, s);
+    return s;
   } catch (...) {
     // Out of memory: never throw into the application; account the point as overflow.
     overflow_used_.store(true, std::memory_order_relaxed);

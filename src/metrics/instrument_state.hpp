@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -17,6 +18,7 @@
 
 #include "lumen/core/clock.hpp"
 #include "lumen/core/internal/mutex.hpp"
+#include "lumen/core/internal/short_bytes.hpp"
 #include "lumen/metrics/instruments.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/metrics/metric_data.hpp"
@@ -30,6 +32,20 @@ struct StoredAttr {
   std::int64_t i = 0;
   double d = 0;
 };
+
+inline bool same_value(const StoredAttr& s, const AttrValue& v) noexcept {
+  if (s.type != v.type()) return false;
+  switch (v.type()) {
+    case AttrValue::Type::kString:
+      return lumen::detail::same_bytes(s.str, v.as_string());
+    case AttrValue::Type::kBool:
+    case AttrValue::Type::kInt:
+      return s.i == v.as_int();
+    case AttrValue::Type::kDouble:
+      return std::bit_cast<std::uint64_t>(s.d) == std::bit_cast<std::uint64_t>(v.as_double());
+  }
+  return false;
+}
 
 struct Series {
   std::uint64_t hash = 0;
@@ -109,6 +125,7 @@ class InstrumentState {
 
   InstrumentConfig config_;
   std::uint64_t start_time_ns_;
+  const std::uint64_t id_;  // process-unique: names this instrument in threads' series caches
 
   std::atomic<Table*> table_{nullptr};
   std::atomic<bool> full_{false};
