@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "lumen/core/clock.hpp"
 #include "lumen/export/http_transport.hpp"
 #include "lumen/export/tls_files.hpp"
 #include "lumen/trace/span_exporter.hpp"
@@ -62,6 +63,10 @@ struct OtlpHttpExporterOptions {
   std::function<void(const std::string&)> report;
   // At most one failure line per interval; the next line says how many were suppressed.
   std::chrono::milliseconds report_interval = std::chrono::seconds(10);
+  // What the export timeout, the waits between retries and the report interval are measured on.
+  // A test hands a ManualClock and advances it past a back-off or the timeout instead of
+  // sleeping. Must outlive the exporter.
+  const Clock* clock = &SystemClock::instance();
 };
 
 struct OtlpHttpExporterStats {

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "lumen/core/clock.hpp"
 #include "lumen/export/otlp_http_exporter.hpp"  // OtlpProtocol, OtlpCompression
 #include "lumen/log/log_exporter.hpp"
 
@@ -44,6 +45,10 @@ struct OtlpHttpLogExporterOptions {
   // Receives each report line. Empty: written to stderr.
   std::function<void(const std::string&)> report;
   std::chrono::milliseconds report_interval = std::chrono::seconds(10);
+  // What the export timeout, the waits between retries and the report interval are measured on.
+  // A test hands a ManualClock and advances it past a back-off or the timeout instead of
+  // sleeping. Must outlive the exporter.
+  const Clock* clock = &SystemClock::instance();
 };
 
 struct OtlpHttpLogExporterStats {
