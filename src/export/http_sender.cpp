@@ -11,10 +11,10 @@
 #include <mutex>
 
 #include "core/id_generator.hpp"
-#include "export/curl_transport.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/core/fork_safety.hpp"
 #include "lumen/core/internal/mutex.hpp"
+#include "lumen/export/curl_transport.hpp"
 
 namespace lumen::exporters::detail {
 namespace {

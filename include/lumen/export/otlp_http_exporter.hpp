@@ -52,8 +52,8 @@ struct OtlpHttpExporterOptions {
   OtlpCompression compression = OtlpCompression::kNone;
   OtlpProtocol protocol = OtlpProtocol::kHttpProtobuf;
   TlsFiles tls;  // OTEL_EXPORTER_OTLP_[SIGNAL_]CERTIFICATE, _CLIENT_CERTIFICATE, _CLIENT_KEY
-  // Where the requests go; nullptr: libcurl with `tls`. A test hands an InMemoryTransport
-  // (lumen/export/in_memory_transport.hpp) to see each request and decide each answer.
+  // Where the requests go; nullptr: libcurl with `tls` (other pool settings: make_curl_transport,
+  // lumen/export/curl_transport.hpp). A test hands an InMemoryTransport to decide each answer.
   std::shared_ptr<HttpTransport> transport;
   // Retry n waits a random time in [0, min(max_backoff, initial_backoff * 2^(n-1))].
   std::chrono::milliseconds initial_backoff = std::chrono::milliseconds(500);

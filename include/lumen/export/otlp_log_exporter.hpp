@@ -36,8 +36,8 @@ struct OtlpHttpLogExporterOptions {
   OtlpCompression compression = OtlpCompression::kNone;
   OtlpProtocol protocol = OtlpProtocol::kHttpProtobuf;
   TlsFiles tls;  // OTEL_EXPORTER_OTLP_[LOGS_]CERTIFICATE, _CLIENT_CERTIFICATE, _CLIENT_KEY
-  // Where the requests go; nullptr: libcurl with `tls`. A test hands an InMemoryTransport
-  // (lumen/export/in_memory_transport.hpp) to see each request and decide each answer.
+  // Where the requests go; nullptr: libcurl with `tls` (other pool settings: make_curl_transport,
+  // lumen/export/curl_transport.hpp). A test hands an InMemoryTransport to decide each answer.
   std::shared_ptr<HttpTransport> transport;
   std::chrono::milliseconds initial_backoff = std::chrono::milliseconds(500);
   std::chrono::milliseconds max_backoff = std::chrono::seconds(5);
