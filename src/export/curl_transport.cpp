@@ -1,4 +1,4 @@
-#include "export/curl_transport.hpp"
+#include "lumen/export/curl_transport.hpp"
 
 #include <curl/curl.h>
 #include <unistd.h>
@@ -366,9 +366,12 @@ class CurlTransport final : public HttpTransport, ForkAware {
 };
 
 }  // namespace
+}  // namespace lumen::exporters::detail
+
+namespace lumen::exporters {
 
 std::shared_ptr<HttpTransport> make_curl_transport(CurlTransportOptions options) {
-  return std::make_shared<CurlTransport>(std::move(options));
+  return std::make_shared<detail::CurlTransport>(std::move(options));
 }
 
-}  // namespace lumen::exporters::detail
+}  // namespace lumen::exporters

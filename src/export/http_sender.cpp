@@ -11,16 +11,15 @@
 #include <mutex>
 
 #include "core/id_generator.hpp"
-#include "export/curl_transport.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/core/fork_safety.hpp"
 #include "lumen/core/internal/mutex.hpp"
+#include "lumen/export/curl_transport.hpp"
 
 namespace lumen::exporters::detail {
 namespace {
 
 using std::chrono::milliseconds;
-using Steady = std::chrono::steady_clock;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -55,15 +54,19 @@ bool is_retryable_status(long status) {
 }
 
 // The OTLP/HTTP rules: 2xx is delivered; 429, 502, 503 and 504 are retried after Retry-After or
-// the backoff.
-AttemptVerdict otlp_http_verdict(const HttpResponse& response) {
+// the backoff. A Retry-After date is read against `clock`'s wall time, the sender's own clock.
+AttemptVerdict otlp_http_verdict(const HttpResponse& response, const Clock& clock) {
   AttemptVerdict v;
   v.delivered = response.status >= 200 && response.status < 300;
   if (v.delivered) return v;
   v.retryable = is_retryable_status(response.status);
   for (const auto& [name, value] : response.fields) {
-    if (name == "retry-after")
-      v.retry_delay = parse_retry_after(value, std::chrono::system_clock::now());
+    if (name == "retry-after") {
+      v.retry_delay = parse_retry_after(
+          value, std::chrono::system_clock::time_point(
+                     std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                         std::chrono::nanoseconds(clock.wall_ns()))));
+    }
   }
   v.error = "HTTP " + std::to_string(response.status);
   return v;
@@ -107,7 +110,9 @@ struct HttpSender::Impl final : ForkAware {
     fixed_headers.emplace_back("Content-Type", options.content_type);
     if (options.gzip) fixed_headers.emplace_back("Content-Encoding", "gzip");
     for (const auto& header : options.headers) fixed_headers.push_back(header);
-    if (!options.judge) options.judge = otlp_http_verdict;
+    if (!options.judge) {
+      options.judge = [&wall = clock](const HttpResponse& r) { return otlp_http_verdict(r, wall); };
+    }
     ForkRegistry::add(this);
   }
 
@@ -135,7 +140,7 @@ struct HttpSender::Impl final : ForkAware {
   }
 
   // Sleeps until `until` unless abort() is called; false if aborted.
-  bool sleep_until(Steady::time_point until) {
+  bool sleep_until(Clock::TimePoint until) {
     lumen::internal::UniqueLock lock(mutex);
     return !clock.wait_until(lock.native(), *wakeup, until, [this] { return aborted.load(); });
   }

@@ -17,7 +17,7 @@ std::string describe_failed_post(const std::string& endpoint, const HttpSendResu
 }  // namespace
 
 Deadline HttpSpanChannel::deadline_for(Deadline deadline) const noexcept {
-  return std::min(deadline, std::chrono::steady_clock::now() + timeout_);
+  return std::min(deadline, clock_.now() + timeout_);
 }
 
 bool HttpSpanChannel::post(const std::string& body, std::size_t spans, Deadline deadline) noexcept {

@@ -15,6 +15,7 @@
 
 #include "export/http_sender.hpp"
 #include "export/rate_limited_reporter.hpp"
+#include "lumen/core/clock.hpp"
 #include "lumen/export/http_span_export_stats.hpp"
 
 namespace lumen::exporters::detail {
@@ -29,6 +30,7 @@ class HttpSpanChannel {
       : exporter_(exporter),
         endpoint_(o.endpoint),
         timeout_(o.timeout),
+        clock_(*o.clock),
         sender_(HttpSenderOptions{
             .url = o.endpoint,
             .content_type = std::move(content_type),
@@ -36,10 +38,11 @@ class HttpSpanChannel {
             .gzip = gzip,
             .initial_backoff = o.initial_backoff,
             .max_attempts = o.max_attempts,
+            .clock = o.clock,
         }),
         reporter_(stream_sink(o.diagnostics), o.report_interval, *o.clock, "spans") {}
 
-  // The earlier of `deadline` and the exporter's own timeout from now.
+  // The earlier of `deadline` and the exporter's own timeout from now on the options' clock.
   [[nodiscard]] Deadline deadline_for(Deadline deadline) const noexcept;
   // Sends `body`, which holds `spans` spans, by `deadline`; counts the outcome and reports a
   // failure. True when the receiver accepted it.
@@ -57,6 +60,7 @@ class HttpSpanChannel {
   const char* const exporter_;
   const std::string endpoint_;
   const std::chrono::milliseconds timeout_;
+  const Clock& clock_;
   HttpSender sender_;
   RateLimitedReporter reporter_;
   std::atomic<bool> shut_down_{false};

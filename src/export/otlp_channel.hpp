@@ -24,6 +24,7 @@
 #include "export/otlp_response.hpp"
 #include "export/otlp_sender.hpp"
 #include "export/rate_limited_reporter.hpp"
+#include "lumen/core/clock.hpp"
 #include "lumen/core/internal/mutex.hpp"
 #include "lumen/export/otlp_http_exporter.hpp"  // OtlpProtocol, OtlpCompression
 
@@ -51,6 +52,11 @@ inline constexpr OtlpSignal kOtlpLogs{kGrpcLogsExport, "logs ", "OTEL_EXPORTER_O
                                                        const std::string& endpoint,
                                                        std::chrono::milliseconds timeout);
 
+// An exporter's clock option; a null one is taken as the machine's clock, as HttpSender does.
+[[nodiscard]] inline const Clock& clock_or_system(const Clock* clock) noexcept {
+  return clock != nullptr ? *clock : SystemClock::instance();
+}
+
 // The exporters' options name these members alike.
 template <typename Options>
 [[nodiscard]] OtlpSenderOptions otlp_sender_options(Options o, std::string_view grpc_method) {
@@ -66,6 +72,7 @@ template <typename Options>
   };
   sender.tls = std::move(o.tls);
   sender.transport = std::move(o.transport);
+  sender.clock = o.clock;
   return sender;
 }
 
@@ -90,14 +97,15 @@ class OtlpChannel {
   // Throws lumen::Error if the options cannot be used (see checked_otlp_endpoint).
   template <typename Options>
   OtlpChannel(Options o, const OtlpSignal& signal)
-      : reporter(std::move(o.report), o.report_interval),
+      : reporter(std::move(o.report), o.report_interval, clock_or_system(o.clock)),
         endpoint_(checked_otlp_endpoint(signal, o.endpoint, o.timeout)),
         timeout_(o.timeout),
+        clock_(clock_or_system(o.clock)),
         json_(o.protocol == OtlpProtocol::kHttpJson),
         sender_(otlp_sender_options(std::move(o), signal.grpc_method)) {}
 
-  // Encodes `batch` and sends it by `deadline` or by now + the timeout, whichever is earlier,
-  // counting the attempts.
+  // Encodes `batch` and sends it by `deadline` or by now + the timeout (on the options' clock),
+  // whichever is earlier, counting the attempts.
   template <typename Batch>
   [[nodiscard]] OtlpPostOutcome send(std::type_identity_t<Batch> batch,
                                      const OtlpEncoding<Batch>& encoding, Deadline deadline) {
@@ -106,7 +114,7 @@ class OtlpChannel {
     } else {
       encoding.protobuf(batch, body_);
     }
-    return post(std::min(deadline, std::chrono::steady_clock::now() + timeout_));
+    return post(std::min(deadline, clock_.now() + timeout_));
   }
 
   // Remembers `reason` as the last error and reports "lumen: <what> to <endpoint> failed: <reason>"
@@ -150,6 +158,7 @@ class OtlpChannel {
 
   const std::string endpoint_;
   const std::chrono::milliseconds timeout_;
+  const Clock& clock_;
   std::string body_;  // the encoded request, reused between exports (send's caller only)
   const bool json_;
   OtlpSender sender_;

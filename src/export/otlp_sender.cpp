@@ -28,6 +28,7 @@ HttpSenderOptions http_options(const OtlpSenderOptions& o) {
   };
   h.tls = o.tls;
   h.transport = o.transport;
+  h.clock = o.clock;
   if (o.protocol != OtlpProtocol::kGrpc) return h;
   h.url = origin_of(o.endpoint) + std::string(o.grpc_method);
   h.content_type = "application/grpc";

@@ -46,6 +46,7 @@ struct OtlpSenderOptions {
   int max_attempts = 5;
   TlsFiles tls;                              // https:// only
   std::shared_ptr<HttpTransport> transport;  // nullptr: libcurl
+  const Clock* clock = nullptr;              // deadlines and retry waits (HttpSenderOptions::clock)
 };
 
 struct OtlpSendResult {

@@ -9,8 +9,8 @@
 #include <unordered_map>
 
 #include "core/ascii.hpp"
-#include "export/curl_transport.hpp"
 #include "lumen/core/clock.hpp"
+#include "lumen/export/curl_transport.hpp"
 
 namespace lumen::report {
 namespace {
@@ -87,7 +87,7 @@ std::string PrometheusSource::counter_name(std::string_view instrument) const {
 
 PrometheusSource::PrometheusSource(PrometheusSourceOptions options) : opt_(std::move(options)) {
   while (!opt_.url.empty() && opt_.url.back() == '/') opt_.url.pop_back();
-  if (opt_.transport == nullptr) opt_.transport = exporters::detail::make_curl_transport();
+  if (opt_.transport == nullptr) opt_.transport = exporters::make_curl_transport();
 }
 
 std::string PrometheusSource::selector(const Labels& match) const {

@@ -1,7 +1,7 @@
 #include "lumen/report/webhook.hpp"
 
-#include "export/curl_transport.hpp"
 #include "export/http_sender.hpp"
+#include "lumen/export/curl_transport.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -24,7 +24,7 @@ bool retryable(int status) {
 
 WebhookTransport curl_webhook_transport() {
   // One pool of connections for every post, so that posts to the same receiver reuse one.
-  std::shared_ptr<exporters::HttpTransport> transport = exporters::detail::make_curl_transport();
+  std::shared_ptr<exporters::HttpTransport> transport = exporters::make_curl_transport();
   return [transport](const std::string& url, const std::string& body,
                      std::chrono::milliseconds timeout) {
     try {

@@ -23,7 +23,7 @@ namespace lumen::trace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// How long fork() waits for an export in progress to return (see before_fork).
+// How long fork() waits for an export in progress to return (see wait_before_fork).
 constexpr auto kForkWaitForExport = std::chrono::seconds(2);
 
 // A stretch of a batch that came from one shard of the queue.
@@ -269,12 +269,14 @@ struct BatchSpanProcessor::State final : ForkAware {
     return queue.try_push(span, position);
   }
 
-  void before_fork() noexcept override LUMEN_ACQUIRE(mutex) {
-    // Bounded: an exporter that hangs must not hang fork(). Past the bound the child may inherit
-    // an exporter in mid-call; its own deadlines then apply.
+  // Here rather than in before_fork: the export in progress may need locks that other components
+  // take for the fork in their before_fork (the HTTP sender's), and would not end until the wait's
+  // bound. Bounded: an exporter that hangs must not hang fork(). Past the bound the child may
+  // inherit an exporter in mid-call; its own deadlines then apply.
+  void wait_before_fork() noexcept override {
     fork_holds_exporting = exporting.try_lock_for(kForkWaitForExport);
-    mutex.lock();
   }
+  void before_fork() noexcept override LUMEN_ACQUIRE(mutex) { mutex.lock(); }
   void after_fork_in_parent() noexcept override LUMEN_RELEASE(mutex) {
     mutex.unlock();
     if (fork_holds_exporting) exporting.unlock();

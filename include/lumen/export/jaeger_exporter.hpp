@@ -48,7 +48,9 @@ struct JaegerExporterOptions {
   // Where failures are reported; null means std::cerr.
   std::ostream* diagnostics = nullptr;
   std::chrono::milliseconds report_interval = std::chrono::seconds(10);
-  const Clock* clock = &SystemClock::instance();  // times the reports (a seam for tests)
+  // What the timeout, the waits between retries and the report interval are measured on (a seam
+  // for tests: a ManualClock). Must outlive the exporter.
+  const Clock* clock = &SystemClock::instance();
 };
 
 using JaegerExporterStats = HttpSpanExportStats;

@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "lumen/core/clock.hpp"
 #include "lumen/export/http_transport.hpp"
 #include "lumen/export/tls_files.hpp"
 #include "lumen/trace/span_exporter.hpp"
@@ -51,8 +52,8 @@ struct OtlpHttpExporterOptions {
   OtlpCompression compression = OtlpCompression::kNone;
   OtlpProtocol protocol = OtlpProtocol::kHttpProtobuf;
   TlsFiles tls;  // OTEL_EXPORTER_OTLP_[SIGNAL_]CERTIFICATE, _CLIENT_CERTIFICATE, _CLIENT_KEY
-  // Where the requests go; nullptr: libcurl with `tls`. A test hands an InMemoryTransport
-  // (lumen/export/in_memory_transport.hpp) to see each request and decide each answer.
+  // Where the requests go; nullptr: libcurl with `tls` (other pool settings: make_curl_transport,
+  // lumen/export/curl_transport.hpp). A test hands an InMemoryTransport to decide each answer.
   std::shared_ptr<HttpTransport> transport;
   // Retry n waits a random time in [0, min(max_backoff, initial_backoff * 2^(n-1))].
   std::chrono::milliseconds initial_backoff = std::chrono::milliseconds(500);
@@ -62,6 +63,10 @@ struct OtlpHttpExporterOptions {
   std::function<void(const std::string&)> report;
   // At most one failure line per interval; the next line says how many were suppressed.
   std::chrono::milliseconds report_interval = std::chrono::seconds(10);
+  // What the export timeout, the waits between retries and the report interval are measured on.
+  // A test hands a ManualClock and advances it past a back-off or the timeout instead of
+  // sleeping. Must outlive the exporter.
+  const Clock* clock = &SystemClock::instance();
 };
 
 struct OtlpHttpExporterStats {

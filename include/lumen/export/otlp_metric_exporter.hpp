@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "lumen/core/clock.hpp"
 #include "lumen/export/otlp_http_exporter.hpp"  // OtlpProtocol, OtlpCompression
 #include "lumen/metrics/metric_exporter.hpp"
 
@@ -39,8 +40,8 @@ struct OtlpHttpMetricExporterOptions {
   OtlpCompression compression = OtlpCompression::kNone;
   OtlpProtocol protocol = OtlpProtocol::kHttpProtobuf;
   TlsFiles tls;  // OTEL_EXPORTER_OTLP_[SIGNAL_]CERTIFICATE, _CLIENT_CERTIFICATE, _CLIENT_KEY
-  // Where the requests go; nullptr: libcurl with `tls`. A test hands an InMemoryTransport
-  // (lumen/export/in_memory_transport.hpp) to see each request and decide each answer.
+  // Where the requests go; nullptr: libcurl with `tls` (other pool settings: make_curl_transport,
+  // lumen/export/curl_transport.hpp). A test hands an InMemoryTransport to decide each answer.
   std::shared_ptr<HttpTransport> transport;
   // OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE.
   metrics::TemporalityPreference temporality = metrics::TemporalityPreference::kCumulative;
@@ -50,6 +51,10 @@ struct OtlpHttpMetricExporterOptions {
   // Receives each report line. Empty: written to stderr.
   std::function<void(const std::string&)> report;
   std::chrono::milliseconds report_interval = std::chrono::seconds(10);
+  // What the export timeout, the waits between retries and the report interval are measured on.
+  // A test hands a ManualClock and advances it past a back-off or the timeout instead of
+  // sleeping. Must outlive the exporter.
+  const Clock* clock = &SystemClock::instance();
 };
 
 struct OtlpHttpMetricExporterStats {

@@ -1,6 +1,7 @@
 // The libcurl transport's connection pool against a real loopback server, which numbers the
-// connections it accepts: reuse, the cap on idle connections and their expiry on a ManualClock.
-#include "export/curl_transport.hpp"
+// connections it accepts: reuse, the cap on idle connections and their expiry on a ManualClock,
+// and the pool options reaching an exporter through the public factory.
+#include "lumen/export/curl_transport.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +11,10 @@
 #include <vector>
 
 #include "http_receiver.hpp"
+#include "lumen/export/otlp_http_exporter.hpp"
+#include "otlp_test_fixtures.hpp"
 
-namespace lumen::exporters::detail {
+namespace lumen::exporters {
 namespace {
 
 using namespace std::chrono_literals;
@@ -55,5 +58,28 @@ TEST_F(CurlTransportPool, ClosesAConnectionIdleLongerThanTheIdleTimeout) {
   EXPECT_EQ(get(*transport), 2u);  // the new one is pooled in turn
 }
 
+// The header's example, pointed at the test receiver: two exports through a transport that keeps no
+// idle connection open two connections; through one that keeps them, the second reuses the first.
+TEST_F(CurlTransportPool, AnExporterSendsThroughTheTransportWithThePoolOptionsGiven) {
+  lumen::testing::SpanBatchFixture batch(1);
+  const auto connections_of_two_exports = [&](std::shared_ptr<HttpTransport> transport) {
+    OtlpHttpExporter exporter({.endpoint = receiver_.url("/v1/traces"), .transport = transport});
+    std::vector<std::uint64_t> connections;
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(exporter.export_spans(batch.spans(), std::chrono::steady_clock::now() + 10s),
+                trace::ExportResult::kSuccess);
+      const auto requests = receiver_.wait_for_requests(++sent_, 10s);
+      connections.push_back(requests.size() == sent_ ? requests.back().connection : 0);
+    }
+    return connections;
+  };
+  const auto none_idle =
+      connections_of_two_exports(make_curl_transport({.max_idle_connections = 0}));
+  EXPECT_EQ(none_idle, (std::vector<std::uint64_t>{1, 2}));
+  const auto pooled = connections_of_two_exports(lumen::exporters::make_curl_transport(
+      {.max_idle_connections = 2, .idle_timeout = std::chrono::seconds(30)}));
+  EXPECT_EQ(pooled, (std::vector<std::uint64_t>{3, 3}));
+}
+
 }  // namespace
-}  // namespace lumen::exporters::detail
+}  // namespace lumen::exporters

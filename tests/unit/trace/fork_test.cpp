@@ -29,6 +29,7 @@
 #include <gtest/gtest.h>
 
 #include "fork_child.hpp"
+#include "lumen/core/fork_safety.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
 #include "lumen/trace/tracer_provider.hpp"
@@ -378,6 +379,41 @@ TEST(ForkSafety, ForkDuringAnExportWaitsForItSoTheChildsExporterIsNotMidCall) {
   tracer.start("parent.after").end();
   ASSERT_TRUE(provider.force_flush(kPatience));
   EXPECT_EQ(exporter->exported(), 2u);
+}
+
+// Runs `on_wait` in its wait_before_fork hook, for as long as it is registered.
+class ForkWaitProbe final : public ForkAware {
+ public:
+  explicit ForkWaitProbe(std::function<void()> on_wait) : on_wait_(std::move(on_wait)) {
+    ForkRegistry::add(this);
+  }
+  ~ForkWaitProbe() { ForkRegistry::remove(this); }
+  ForkWaitProbe(const ForkWaitProbe&) = delete;
+  ForkWaitProbe& operator=(const ForkWaitProbe&) = delete;
+  void wait_before_fork() noexcept override { on_wait_(); }
+
+ private:
+  const std::function<void()> on_wait_;
+};
+
+TEST(ForkSafety, ForkWaitsForAnExportBeforeAnyComponentTakesItsLocksForTheFork) {
+  // The export in progress may need a lock that another component takes for the fork in its
+  // before_fork (the HTTP sender's): waiting for it there would wait out the bound and leave the
+  // child an exporter in mid-call. So the export has ended before the fork hooks of the components
+  // registered after the processor are told that fork() begins, which is before any before_fork.
+  SKIP_IF_SANITIZER_FORK_UNSAFE();
+  auto exporter = std::make_shared<LockingGatedExporter>();
+  const ForkWaitProbe opens_the_gate([&] { exporter->open(); });  // registered first
+  auto owned = std::make_unique<BatchSpanProcessor>(
+      exporter, BatchSpanProcessorOptions{.max_export_batch_size = 1, .schedule_delay = kNever});
+  TracerProvider provider({.sampler = Sampler::always_on(), .processor = std::move(owned)});
+  std::atomic<std::uint64_t> exported_when_waits_ended{0};
+  const ForkWaitProbe notes_the_export([&] { exported_when_waits_ended = exporter->exported(); });
+  provider.tracer("fork-test").start("in.flight").end();
+  ASSERT_TRUE(exporter->wait_for_call());
+  const ChildResult child = run_in_child([] { return 0; });
+  EXPECT_EQ(child.exit_code, 0);
+  EXPECT_EQ(exported_when_waits_ended.load(), 1u);
 }
 
 TEST(ForkSafety, ChildOfAChildStillExports) {
