@@ -16,9 +16,7 @@ namespace lumen::detail {
 
 struct BackgroundWorker::Shared final : ForkAware, std::enable_shared_from_this<Shared> {
   Shared(BackgroundWorkerOptions o, Step s)
-      : options(std::move(o)),
-        step(std::move(s)),
-        clock(options.clock != nullptr ? *options.clock : SystemClock::instance()) {}
+      : options(std::move(o)), step(std::move(s)), clock(clock_or_system(options.clock)) {}
 
   const BackgroundWorkerOptions options;
   const Step step;

@@ -122,7 +122,7 @@ class CurlTransport final : public HttpTransport, ForkAware {
  public:
   explicit CurlTransport(CurlTransportOptions options)
       : options_(std::move(options)),
-        clock_(options_.clock != nullptr ? *options_.clock : SystemClock::instance()),
+        clock_(clock_or_system(options_.clock)),
         idle_({.capacity = options_.max_idle_connections, .max_idle = options_.idle_timeout}) {
     global_init_once();
     ForkRegistry::add(this);

@@ -102,7 +102,7 @@ struct HttpSender::Impl final : ForkAware {
 
   explicit Impl(HttpSenderOptions o)
       : options(std::move(o)),
-        clock(options.clock != nullptr ? *options.clock : SystemClock::instance()),
+        clock(clock_or_system(options.clock)),
         transport(options.transport != nullptr
                       ? options.transport
                       : make_curl_transport(

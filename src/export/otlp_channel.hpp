@@ -52,11 +52,6 @@ inline constexpr OtlpSignal kOtlpLogs{kGrpcLogsExport, "logs ", "OTEL_EXPORTER_O
                                                        const std::string& endpoint,
                                                        std::chrono::milliseconds timeout);
 
-// An exporter's clock option; a null one is taken as the machine's clock, as HttpSender does.
-[[nodiscard]] inline const Clock& clock_or_system(const Clock* clock) noexcept {
-  return clock != nullptr ? *clock : SystemClock::instance();
-}
-
 // The exporters' options name these members alike.
 template <typename Options>
 [[nodiscard]] OtlpSenderOptions otlp_sender_options(Options o, std::string_view grpc_method) {

@@ -99,8 +99,7 @@ PeriodicMetricReader::PeriodicMetricReader(MeterProvider& provider,
   if (options.timeout.count() <= 0) {
     throw Error("metric export timeout must be positive (OTEL_METRIC_EXPORT_TIMEOUT, in ms)");
   }
-  state_ =
-      std::make_shared<State>(options.clock != nullptr ? *options.clock : SystemClock::instance());
+  state_ = std::make_shared<State>(clock_or_system(options.clock));
   state_->provider = &provider;
   state_->exporter = std::move(exporter);
   state_->options = options;

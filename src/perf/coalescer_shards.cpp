@@ -215,7 +215,7 @@ void CoalescerShards::wait(CoalescerCore::Ticket& ticket, void* out, CopyOut cop
   Flight& f = *ticket.flight;
   const auto limit =
       std::min<std::chrono::nanoseconds>(opt_.wait_timeout, std::chrono::hours(24 * 365));
-  const Clock& clock = opt_.clock != nullptr ? *opt_.clock : SystemClock::instance();
+  const Clock& clock = clock_or_system(opt_.clock);
   lumen::internal::UniqueLock lock(f.mu);
   // Unchecked: Clock::wait_until calls it with the lock held, but from a lambda of its own that
   // the analysis sees holding nothing.

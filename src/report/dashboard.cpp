@@ -117,7 +117,7 @@ struct Dashboard::Impl {
   Impl(metrics::MeterProvider& p, DashboardOptions o)
       : provider(p),
         opt(with_profile(std::move(o))),
-        clock(opt.clock != nullptr ? *opt.clock : SystemClock::instance()),
+        clock(clock_or_system(opt.clock)),
         store(opt.store),
         generator(store, opt.report) {
     if (!opt.webhook.url.empty()) webhook = std::make_unique<WebhookNotifier>(opt.webhook);

@@ -35,7 +35,7 @@ struct ShardRun {
 struct BatchSpanProcessor::State final : ForkAware {
   State(std::shared_ptr<SpanExporter> e, BatchSpanProcessorOptions o)
       : options(o),
-        clock(o.clock != nullptr ? *o.clock : SystemClock::instance()),
+        clock(clock_or_system(o.clock)),
         exporter(std::move(e)),
         queue(std::max<std::size_t>(1, o.max_queue_size)),
         batch_size(std::clamp<std::size_t>(o.max_export_batch_size, 1, queue.capacity())),

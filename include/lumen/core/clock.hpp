@@ -106,6 +106,11 @@ class SystemClock final : public Clock {
                        TimePoint deadline, bool (*ready)(void*), void* context) const override;
 };
 
+// A component's `clock` option: a null one means the machine's clock.
+inline const Clock& clock_or_system(const Clock* clock) noexcept {
+  return clock != nullptr ? *clock : SystemClock::instance();
+}
+
 // A clock that moves only when told to, for tests (lumen's own and its users'). Both readings
 // advance together. advance() wakes every sleep_until and wait_until whose deadline has come;
 // a wait_until whose predicate turns true is woken by its condition variable as usual.
