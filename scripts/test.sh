@@ -2,8 +2,8 @@
 # The layout check (scripts/check_format.sh); clang-tidy (scripts/tidy.sh: only the files whose
 # preprocessed text changed since a clean check); the whole test suite, three times: Release,
 # AddressSanitizer+UBSan, ThreadSanitizer; then the fuzzers, each for a short fixed time on its
-# seed corpus (scripts/fuzz.sh), whose clang build of every library and program is also the
-# thread-safety check (-Werror=thread-safety on the LUMEN_GUARDED_BY annotations).
+# seed corpus (scripts/fuzz.sh). The tidy stage's clang is also the thread-safety check
+# (-Werror=thread-safety on the LUMEN_GUARDED_BY annotations).
 #   scripts/test.sh            all six stages
 #   scripts/test.sh release    one of: format, tidy, release, asan, tsan, fuzz
 set -euo pipefail
