@@ -4,10 +4,10 @@
 # compile database of build-tidy/ (configured here, with clang 14, when missing or older than a
 # CMakeLists.txt). docs/TESTING.md, "clang-tidy", says more.
 #   scripts/tidy.sh [file.cpp...]       e.g. scripts/tidy.sh src/trace/span.cpp
-# A clean result is cached in ${XDG_CACHE_HOME:-~/.cache}/lumen-tidy, keyed by the file's
-# preprocessed text with comments (so its headers and NOLINT comments count), its flags, the
-# configuration the root .clang-tidy makes and the clang-tidy version: a re-run checks only what
-# changed. A finding is never cached. The version is pinned: another clang-tidy has other checks
+# A clean result is cached in ${XDG_CACHE_HOME:-~/.cache}/lumen-tidy, keyed by the contents of the
+# file and of every header it reads (so NOLINT comments count), its flags, the configuration the
+# root .clang-tidy makes and the clang-tidy version (scripts/tidy_keys.py): a re-run checks only
+# what changed. A finding is never cached. The version is pinned: another clang-tidy has other checks
 # and other false positives.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,68 +32,39 @@ else
   scripts/bootstrap.sh "$dir" >/dev/null
 fi
 
-# One line per file: its path, its directory, and the command that preprocesses it (-E -C keeps the
-# comments, so that a NOLINT added or removed is a change).
-list="$dir/tidy-files.tsv"
-python3 - "$root" "$dir/compile_commands.json" "$@" >"$list" <<'PY'
-import json, os, shlex, sys
-root, db, wanted = sys.argv[1], sys.argv[2], {os.path.abspath(f) for f in sys.argv[3:]}
-for entry in json.load(open(db)):
-    path = os.path.join(entry["directory"], entry["file"])
-    rel = os.path.relpath(path, root)
-    if not rel.endswith(".cpp") or rel.split("/")[0] not in ("src", "apps", "examples"):
-        continue
-    if wanted and path not in wanted:
-        continue
-    args = entry.get("arguments") or shlex.split(entry["command"])
-    pp, skip = [], False
-    for a in args:
-        if skip:
-            skip = False
-        elif a in ("-o", "-MF", "-MT", "-MQ"):
-            skip = True
-        elif a not in ("-c", "-MD", "-MMD"):
-            pp.append(a)
-    print(f"{rel}\t{entry['directory']}\t{shlex.join(pp + ['-E', '-C'])}")
-PY
-if [ ! -s "$list" ]; then
-  echo "tidy: no file to check (is it a .cpp under src/, apps/ or examples/?)" >&2
-  exit 1
-fi
-
 mkdir -p "$cache"
 results="$dir/tidy-results"
 rm -rf "$results"
 mkdir -p "$results"
 # The configuration as clang-tidy reads it (a comment added to .clang-tidy checks nothing again).
 config="$( { "$tidy" --dump-config; "$tidy" --version; } | sha256sum | cut -c1-64)"
+# "file<TAB>key" for each file to check (its clean check is not cached), then the counts.
+list="$dir/tidy-files.tsv"
+scripts/tidy_keys.py "$root" "$dir/compile_commands.json" "$config" "$cache" "$@" >"$list.all"
+grep -v '^total'$'\t' "$list.all" >"$list" || true
+IFS=$'\t' read -r _ count cached < <(grep '^total'$'\t' "$list.all")
+if [ "$count" -eq 0 ]; then
+  echo "tidy: no file to check (is it a .cpp under src/, apps/ or examples/?)" >&2
+  exit 1
+fi
 
-# Paths inside the checkout are hashed relative to it, so that another clone of the same commit (CI's)
-# finds what this one checked.
 check_file() {
-  set -o pipefail
-  local file directory command key log
-  IFS=$'\t' read -r file directory command <<<"$1"
-  key="$( { printf '%s\n%s\n' "$config" "$file" "${command//$root/.}"
-            (cd "$directory" && eval "$command" 2>/dev/null) | sed "s|$root|.|g"; } |
-          sha256sum | cut -c1-64)" || key=""
-  [ -n "$key" ] && [ -f "$cache/$key" ] && { echo cached >"$results/${file//\//_}.cached"; return 0; }
+  local file key log
+  IFS=$'\t' read -r file key <<<"$1"
   log="$results/${file//\//_}.log"
   if "$tidy" -p "$dir" --quiet "$file" >"$log" 2>&1; then
     rm -f "$log"
-    [ -n "$key" ] && : >"$cache/$key"
+    : >"$cache/$key"
     return 0
   fi
   return 1
 }
 export -f check_file
-export root dir tidy cache results config
+export dir tidy cache results
 
-count="$(wc -l <"$list")"
-echo "tidy: $count files, $(nproc) at a time"
+echo "tidy: $count files, $cached unchanged since a clean check, $(nproc) at a time"
 status=0
-xargs -d '\n' -n 1 -P "$(nproc)" bash -c 'check_file "$1"' _ <"$list" || status=$?
-cached="$(find "$results" -name '*.cached' | wc -l)"
+xargs -r -d '\n' -n 1 -P "$(nproc)" bash -c 'check_file "$1"' _ <"$list" || status=$?
 if [ "$status" -ne 0 ]; then
   shopt -s nullglob
   failed=("$results"/*.log)
