@@ -1,6 +1,6 @@
 # Registers one CTest test per GoogleTest suite of a test binary (run after it is linked):
 # BINARY, LABEL, EXCLUDE (a gtest negative filter, may be empty) and OUTPUT (the CTest file that
-# tests/CMakeLists.txt includes). The sanitizer builds use it: there, starting a process costs
+# tests/CMakeLists.txt includes). scripts/test.sh's builds use it: starting a sanitized process costs
 # 0.3-0.9 s (an ASan binary relocates and registers hundreds of MB), so one process per test spent
 # most of their test time starting up.
 execute_process(COMMAND "${BINARY}" --gtest_list_tests OUTPUT_VARIABLE listing RESULT_VARIABLE status)
