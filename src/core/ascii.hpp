@@ -41,6 +41,15 @@ namespace lumen::ascii {
   return s;
 }
 
+// `s` without ASCII whitespace (space, \t, \n, \v, \f, \r) at either end: a received header line
+// with its CRLF, a header value read by a looser rule than OWS.
+[[nodiscard]] constexpr std::string_view trim_space(std::string_view s) noexcept {
+  constexpr auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 // Decodes %XX escapes (either case). A '%' that does not start a valid escape is kept as a
 // literal character: for headers, dropping the value would lose data the sender meant.
 [[nodiscard]] std::string percent_decode(std::string_view s);

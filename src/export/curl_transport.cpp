@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ascii.hpp"
 #include "export/idle_pool.hpp"
 #include "lumen/core/fork_safety.hpp"
 #include "lumen/core/internal/mutex.hpp"
@@ -40,12 +41,6 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) {
     if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
   }
   return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 TransportError classify(CURLcode code) {
@@ -105,11 +100,12 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   const std::size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0 || fields.size() >= kMaxResponseFields)
     return n;
-  std::string name(trim(line.substr(0, colon)));
+  std::string name(ascii::trim_space(line.substr(0, colon)));
   std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  fields.emplace_back(std::move(name),
-                      std::string(trim(line.substr(colon + 1)).substr(0, kMaxFieldValue)));
+  fields.emplace_back(
+      std::move(name),
+      std::string(ascii::trim_space(line.substr(colon + 1)).substr(0, kMaxFieldValue)));
   return n;
 }
 

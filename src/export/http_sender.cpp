@@ -4,12 +4,12 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <cctype>
 #include <climits>
 #include <condition_variable>
 #include <ctime>
 #include <mutex>
 
+#include "core/ascii.hpp"
 #include "core/id_generator.hpp"
 #include "lumen/core/error.hpp"
 #include "lumen/core/fork_safety.hpp"
@@ -20,12 +20,6 @@ namespace lumen::exporters::detail {
 namespace {
 
 using std::chrono::milliseconds;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 
@@ -253,7 +247,7 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
                                               std::chrono::system_clock::time_point now) {
   constexpr std::int64_t kMaxSeconds =
       std::int64_t{24} * 3600;  // nobody waits longer; avoids overflow
-  value = trim(value);
+  value = ascii::trim_space(value);
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     std::int64_t seconds = 0;

@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "export/thrift_binary_writer.hpp"
+#include "export/unix_micros.hpp"
 
 namespace lumen::exporters::detail {
 namespace {
@@ -40,10 +41,6 @@ constexpr std::int16_t kProcess = 1, kSpans = 2;
 
 std::int64_t as_i64(std::uint64_t bits) noexcept {
   return std::bit_cast<std::int64_t>(bits);
-}
-
-std::int64_t micros(std::uint64_t ns) noexcept {
-  return as_i64(ns / 1000);
 }
 
 std::int32_t list_size(std::size_t n) noexcept {

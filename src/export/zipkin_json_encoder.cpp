@@ -11,14 +11,12 @@
 #include <type_traits>
 #include <variant>
 
+#include "export/unix_micros.hpp"
+
 namespace lumen::exporters::detail {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::int64_t micros(std::uint64_t ns) noexcept {
-  return static_cast<std::int64_t>(ns / 1000);
-}
 
 std::string number_text(double v) {
   if (std::isnan(v)) return "NaN";

@@ -1,10 +1,12 @@
 #include "lumen/perf/micro_batcher.hpp"
-#include "lumen/core/internal/mutex.hpp"
 
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <string>
+
+#include "lumen/core/internal/mutex.hpp"
+#include "perf/longest_wait.hpp"
 
 namespace lumen::perf::detail {
 
@@ -16,7 +18,6 @@ struct Batch {
   bool acquiring = false;  // due, still open while its leader waits in acquire
 };
 
-constexpr std::chrono::nanoseconds kLongest = std::chrono::hours(24 * 365);
 }  // namespace
 
 struct MicroBatchCore::State {
@@ -38,8 +39,8 @@ MicroBatchCore::MicroBatchCore(MicroAcquire acquire, MicroBulk bulk, MicroBatche
   state_->opt = options;
   if (state_->opt.clock == nullptr) state_->opt.clock = &SystemClock::instance();
   state_->opt.max_batch = std::max<std::size_t>(1, options.max_batch);
-  state_->opt.max_delay = std::clamp(options.max_delay, std::chrono::nanoseconds(0), kLongest);
-  state_->opt.timeout = std::clamp(options.timeout, std::chrono::nanoseconds(0), kLongest);
+  state_->opt.max_delay = std::clamp(options.max_delay, std::chrono::nanoseconds(0), kLongestWait);
+  state_->opt.timeout = std::clamp(options.timeout, std::chrono::nanoseconds(0), kLongestWait);
 }
 
 MicroBatchCore::~MicroBatchCore() = default;

@@ -9,6 +9,7 @@
 
 #include "lumen/core/internal/mutex.hpp"
 #include "lumen/metrics/meter.hpp"
+#include "perf/longest_wait.hpp"
 
 namespace lumen::perf::detail {
 
@@ -19,7 +20,6 @@ struct Waiter {
   void* resource = nullptr;  // granted with nullptr: the right to create one
 };
 
-constexpr std::chrono::nanoseconds kLongest = std::chrono::hours(24 * 365);
 }  // namespace
 
 struct PoolCore::State {
@@ -101,7 +101,8 @@ PoolCore::PoolCore(PoolOptions options, std::function<void*()> create, void (*de
   s.opt.max_size = std::max<std::size_t>(1, s.opt.max_size);
   s.opt.min_idle = std::min(s.opt.min_idle, s.opt.max_size);
   if (s.opt.clock == nullptr) s.opt.clock = &SystemClock::instance();
-  s.opt.acquire_timeout = std::clamp(s.opt.acquire_timeout, std::chrono::nanoseconds(0), kLongest);
+  s.opt.acquire_timeout =
+      std::clamp(s.opt.acquire_timeout, std::chrono::nanoseconds(0), kLongestWait);
   s.create = std::move(create);
   s.destroy = destroy;
   s.validate = std::move(validate);
@@ -154,7 +155,7 @@ void* PoolCore::acquire(std::chrono::nanoseconds timeout) {
   State& s = *state_;
   const Clock& clock = *s.opt.clock;
   const Clock::TimePoint start = clock.now();
-  const auto deadline = start + std::clamp(timeout, std::chrono::nanoseconds(0), kLongest);
+  const auto deadline = start + std::clamp(timeout, std::chrono::nanoseconds(0), kLongestWait);
   void* r = nullptr;
   {
     lumen::internal::UniqueLock lock(s.mu);

@@ -1,4 +1,5 @@
 #include "lumen/report/alerts.hpp"
+#include "median.hpp"
 #include "profile_queries.hpp"
 #include "time_format.hpp"
 
@@ -55,15 +56,6 @@ struct Hysteresis {
   [[nodiscard]] bool quiet() const { return !firing && over == 0; }
 };
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  const double hi = *mid;
-  if (v.size() % 2 == 1) return hi;
-  return (hi + *std::max_element(v.begin(), mid)) / 2.0;
-}
-
 struct Detector {
   std::string signal;
   double min_band = 0;
@@ -81,9 +73,9 @@ struct Detector {
   }
   [[nodiscard]] double band(const AnomalyOptions& o) const {
     std::vector<double> values(recent.begin(), recent.end());
-    const double med = median(values);
+    const double med = detail::median(values);
     for (double& x : values) x = std::abs(x - med);
-    const double sigma = 1.4826 * median(values);
+    const double sigma = 1.4826 * detail::median(values);
     return std::max({o.k * sigma, o.min_relative_band * std::abs(ewma), min_band});
   }
 };

@@ -21,8 +21,6 @@
 namespace lumen::report {
 namespace {
 
-constexpr std::uint64_t kDayNs = 86'400'000'000'000ULL;
-
 // Writes `data` to `path` through a temporary file, so that a reader never sees half a report.
 // Returns an empty string on success, else what failed.
 std::string write_file(const std::string& path, const std::string& data) {
@@ -140,7 +138,7 @@ struct Dashboard::Impl {
   // The daily report is due once the configured time of day has passed and today's is not written.
   bool daily_due(std::uint64_t now) {
     if (opt.report_dir.empty()) return false;
-    const std::uint64_t time_of_day = now % kDayNs;
+    const std::uint64_t time_of_day = now % detail::kDayNs;
     const std::uint64_t at = (static_cast<std::uint64_t>(opt.daily_hour_utc) * 3600 +
                               static_cast<std::uint64_t>(opt.daily_minute_utc) * 60) *
                              1'000'000'000ULL;

@@ -11,11 +11,11 @@
 #include "core/ascii.hpp"
 #include "lumen/core/clock.hpp"
 #include "lumen/export/curl_transport.hpp"
+#include "time_format.hpp"
 
 namespace lumen::report {
 namespace {
 
-constexpr std::uint64_t kDayNs = 86'400'000'000'000ULL;
 // A query over many series answers with many megabytes of JSON; a bigger answer is an error.
 constexpr std::size_t kMaxAnswer = std::size_t{256} << 20;
 
@@ -258,7 +258,7 @@ std::uint64_t PrometheusSource::latest_time() const {
   return wall_clock_ns();
 }
 std::uint64_t PrometheusSource::oldest_time() const {
-  return wall_clock_ns() - kDayNs;
+  return wall_clock_ns() - detail::kDayNs;
 }
 
 }  // namespace lumen::report

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "median.hpp"
 #include "profile_queries.hpp"
 
 namespace lumen::report {
@@ -19,13 +20,6 @@ constexpr std::string_view kLogsDropped = "lumen.log.records.dropped";
 
 double ratio(double a, double b, double empty) {
   return b > 0 ? a / b : empty;
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
 [[gnu::format(printf, 1, 2)]] std::string fmt(const char* format, ...) {
@@ -331,7 +325,7 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
         other_cost.push_back(g.cost_per_request);
       }
       if (other_failure.empty()) continue;
-      const double mf = median(other_failure);
+      const double mf = detail::median(other_failure);
       if (f.failure_rate > o.max_error_rate && f.failure_rate > o.model_outlier_factor * mf) {
         rec.push_back({"model_failure_rate_outlier", "warning",
                        "Model " + f.model +
@@ -340,7 +334,7 @@ Report ReportGenerator::generate(Period period, std::uint64_t now_ns) const {
                                f.failure_rate * 100, mf * 100),
                        f.failure_rate, o.model_outlier_factor * mf});
       }
-      const double mc = median(other_cost);
+      const double mc = detail::median(other_cost);
       if (mc > 0 && f.cost_per_request > o.model_outlier_factor * mc) {
         rec.push_back({"model_cost_outlier", "info",
                        "Model " + f.model +

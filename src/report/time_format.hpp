@@ -1,4 +1,5 @@
-// UTC renderings of Unix-nanosecond timestamps for the report, the alerts and the page.
+// UTC renderings of Unix-nanosecond timestamps for the report, the alerts and the page, and the
+// length of their day.
 #pragma once
 
 #include <cstdint>
@@ -6,6 +7,8 @@
 #include <string>
 
 namespace lumen::report::detail {
+
+inline constexpr std::uint64_t kDayNs = 86'400'000'000'000ULL;
 
 enum class TimeStyle {
   kIso,   // 2026-11-28T00:05:00Z (JSON)

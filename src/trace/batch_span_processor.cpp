@@ -78,7 +78,7 @@ struct BatchSpanProcessor::State final : ForkAware {
   // Spans accepted into the queue are counted by the queue itself (push_count): one atomic
   // read-modify-write less on the hot path.
   // Striped: when the queue is full, every producer counts every span it ends here.
-  detail::StripedCounter dropped;
+  lumen::detail::StripedCounter dropped;
   std::atomic<std::uint64_t> exported{0};
   std::atomic<std::uint64_t> export_failed{0};
   std::atomic<std::uint64_t> batches{0};

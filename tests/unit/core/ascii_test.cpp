@@ -28,6 +28,14 @@ TEST(Ascii, TrimOwsRemovesOnlySpacesAndTabs) {
   EXPECT_EQ(ascii::trim_ows("\xa0x\xa0"), "\xa0x\xa0");
 }
 
+TEST(Ascii, TrimSpaceRemovesEveryAsciiWhitespaceAtTheEndsOnly) {
+  EXPECT_EQ(ascii::trim_space(" \t5\r\n"), "5");     // a header line's CRLF
+  EXPECT_EQ(ascii::trim_space("\v\fa b\t"), "a b");  // inner space kept
+  EXPECT_EQ(ascii::trim_space(" \r\n\t"), "");
+  EXPECT_EQ(ascii::trim_space("\xa0x\xa0"), "\xa0x\xa0");  // not ASCII: not space
+  static_assert(ascii::trim_space("\n x \n") == "x");
+}
+
 TEST(Ascii, IequalsIgnoresTheCaseOfAsciiLettersOnly) {
   EXPECT_TRUE(ascii::iequals("Content-Type", "content-TYPE"));
   EXPECT_TRUE(ascii::iequals("", ""));
