@@ -16,6 +16,7 @@
 # in lumenConfig.cmake, which loads only what a consumer asks for (cmake/lumenConfig.cmake.in).
 include_guard(GLOBAL)
 include(GNUInstallDirs)
+include(LumenUnity)
 
 set(LUMEN_CMAKE_INSTALL_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/lumen")
 set(LUMEN_PKGCONFIG_INSTALL_DIR "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
@@ -30,7 +31,8 @@ function(lumen_component name)
     list(FILTER headers EXCLUDE REGEX "${arg_EXCLUDE}")
   endif()
   set(target lumen_${name})
-  add_library(${target} ${sources})
+  lumen_unity_sources(compiled ${target} "${sources}")
+  add_library(${target} ${compiled})
   add_library(lumen::${name} ALIAS ${target})
   set_target_properties(${target} PROPERTIES
     EXPORT_NAME ${name}
@@ -40,7 +42,8 @@ function(lumen_component name)
     SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
   target_sources(${target} PUBLIC FILE_SET HEADERS BASE_DIRS ${PROJECT_SOURCE_DIR}/include
                  FILES ${headers})
-  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  # The unity batches include the sources by their path in the tree.
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR})
   target_compile_features(${target} PUBLIC cxx_std_20)
   foreach(dep IN LISTS arg_DEPENDS)
     target_link_libraries(${target} PUBLIC lumen_${dep})
