@@ -16,7 +16,8 @@ dir=build-tidy
 tidy=clang-tidy-14
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/lumen-tidy"
 
-# Installs clang-tidy-14 and the libraries' headers on a fresh machine, then the compile database.
+# Installs clang-tidy-14 and the libraries' headers on a fresh machine, then the compile database
+# (file by file: no unity batches).
 # Nothing is built: no header is generated.
 stale=""
 if [ -f "$dir/compile_commands.json" ]; then
@@ -25,7 +26,7 @@ if [ -f "$dir/compile_commands.json" ]; then
 fi
 if [ ! -f "$dir/compile_commands.json" ] || [ -n "$stale" ]; then
   CC=clang-14 CXX=clang++-14 scripts/bootstrap.sh "$dir" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
-    -DCMAKE_BUILD_TYPE=Release -DLUMEN_BUILD_TESTS=OFF -DLUMEN_BUILD_BENCHMARKS=OFF \
+    -DCMAKE_BUILD_TYPE=Release -DLUMEN_UNITY_BUILD=OFF -DLUMEN_BUILD_TESTS=OFF -DLUMEN_BUILD_BENCHMARKS=OFF \
     -DLUMEN_BUILD_EXAMPLES=ON -DLUMEN_BUILD_APPS=ON -DLUMEN_BUILD_FUZZERS=OFF
   touch "$dir/compile_commands.json"
 else
