@@ -99,10 +99,9 @@ bool RotatingFileSink::write(const FormattedRecord& record) {
     return false;
   }
   if (buffer_.capacity() < kBufferBytes) buffer_.reserve(kBufferBytes);
-  const std::size_t at = buffer_.size();
-  buffer_.resize(at + record.json.size() + 1);
-  std::memcpy(buffer_.data() + at, record.json.data(), record.json.size());
-  buffer_.back() = '\n';
+  // append, not resize and copy: resize would first fill the room with zeros.
+  buffer_.append(record.json);
+  buffer_.push_back('\n');
   ++buffered_records_;
   size_ += line;
   // The writer flushes after each burst; a long one is written out in pieces of bounded memory.

@@ -9,6 +9,9 @@
 namespace lumen::log::detail {
 namespace {
 
+using internal::padded_tail;
+using internal::special_bytes;
+
 constexpr char kHex[] = "0123456789abcdef";
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 constexpr std::string_view kRedacted = "\"[REDACTED]\"";
@@ -47,7 +50,21 @@ char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor,
 // Whether a record's field named `key` must be renamed (field.hpp): it is a reserved key with
 // kReservedKeyPrefix in front zero or more times. Renaming every such key keeps the renamed ones
 // apart from the keys a user chose.
+constexpr bool reserved_first_letter(char c) noexcept {
+  return c == 't' || c == 'l' || c == 'm' || c == 's' || c == 'e' || c == 'f';
+}
+static_assert(
+    [] {
+      for (const std::string_view reserved : kReservedKeys) {
+        if (!reserved_first_letter(reserved[0])) return false;
+      }
+      return reserved_first_letter(kReservedKeyPrefix[0]);
+    }(),
+    "must_rename's first test must let every reserved key and the prefix through");
+
 bool must_rename(std::string_view key) noexcept {
+  // One test turns most keys away: no reserved key, nor the prefix, starts with their letter.
+  if (key.empty() || !reserved_first_letter(key[0])) return false;
   while (key.starts_with(kReservedKeyPrefix)) key.remove_prefix(kReservedKeyPrefix.size());
   for (const std::string_view reserved : kReservedKeys) {
     if (key == reserved) return true;
@@ -73,7 +90,7 @@ char* write_member(char* p, LineBuffer& out, Reader& r, const Redactor& redactor
     p += key.size();
     *p++ = '"';
   } else {
-    p = write_json_string(p, key);
+    p = write_short_json_string(p, key);
   }
   *p++ = ':';
   if (redactor.matches(key)) {
@@ -126,7 +143,7 @@ char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor,
     case Value::Kind::kString: {
       const std::string_view s = r.str();
       out.commit(p);
-      return write_json_string(out.reserve(json_string_max(s.size())), s);
+      return write_short_json_string(out.reserve(json_string_max(s.size())), s);
     }
     case Value::Kind::kObject: {
       const std::uint32_t n = r.u32();
@@ -163,17 +180,6 @@ char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor,
   return p;
 }
 
-// Bytes of an 8-byte word that need attention in a JSON string: below 0x20, '"', '\\', or 0x80
-// and above. The lowest flagged byte is exact (higher ones may be false alarms from borrows).
-inline std::uint64_t special_bytes(std::uint64_t w) noexcept {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  const std::uint64_t quote = w ^ (kOnes * '"');
-  const std::uint64_t backslash = w ^ (kOnes * '\\');
-  const std::uint64_t control = (w - kOnes * 0x20) & ~w;  // a byte below 0x20
-  return (control | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | w) & kHigh;
-}
-
 }  // namespace
 
 void LineBuffer::grow(std::size_t n) {
@@ -207,15 +213,16 @@ char* write_json_string(char* p, std::string_view s) noexcept {
       i += clean;
       goto attention;
     }
+    if (i == size) break;  // the words covered it all
     {
-      // The last bytes, padded with letters (which never need attention) to a whole word.
+      // The last bytes, padded with letters (which never need attention) to a whole word, then
+      // stored as one word: the room json_string_max() gives covers the bytes past the end.
       const std::size_t rest = size - i;
-      std::uint64_t w = 0x6161616161616161ULL;
-      std::memcpy(&w, in + i, rest);
+      std::uint64_t w = padded_tail(reinterpret_cast<const unsigned char*>(in + i), rest);
       const std::uint64_t special = special_bytes(w);
-      std::size_t clean = special == 0 ? 8 : static_cast<std::size_t>(__builtin_ctzll(special) / 8);
-      if (clean > rest) clean = rest;
-      std::memcpy(p, in + i, clean);
+      std::memcpy(p, &w, 8);
+      const std::size_t clean =
+          special == 0 ? rest : static_cast<std::size_t>(__builtin_ctzll(special) / 8);
       p += clean;
       i += clean;
       if (i >= size) break;

@@ -3,22 +3,19 @@
 namespace lumen::log::detail {
 
 void Redactor::add(std::string_view key) {
-  std::string lower;
-  for (char c : key) lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-  length_mask |= std::uint64_t{1} << (lower.size() < 63 ? lower.size() : 63);
-  keys.push_back(std::move(lower));
+  std::string lower_key;
+  for (char c : key) lower_key.push_back(lower(c));
+  length_mask |= std::uint64_t{1} << (lower_key.size() < 63 ? lower_key.size() : 63);
+  if (!lower_key.empty()) first_byte_mask |= std::uint64_t{1} << (lower_key[0] & 63);
+  keys.push_back(std::move(lower_key));
 }
 
-bool Redactor::matches(std::string_view key) const noexcept {
-  // Most keys differ in length from every redacted one: one test rejects them.
-  if ((length_mask & (std::uint64_t{1} << (key.size() < 63 ? key.size() : 63))) == 0) return false;
+bool Redactor::compare_keys(std::string_view key) const noexcept {
   for (const auto& k : keys) {
     if (k.size() != key.size()) continue;
     bool same = true;
     for (std::size_t i = 0; i < k.size(); ++i) {
-      char c = key[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != k[i]) {
+      if (lower(key[i]) != k[i]) {
         same = false;
         break;
       }

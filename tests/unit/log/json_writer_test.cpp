@@ -2,14 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "log/record.hpp"
+#include "log/redactor.hpp"
 #include "lumen/log/logger.hpp"
 
 namespace lumen::log {
@@ -107,6 +110,75 @@ TEST(JsonString, EscapesASpecialByteAtEveryPositionAroundTheWordSize) {
   // An invalid byte in the padded tail, and one at the word boundary.
   EXPECT_EQ(json::parse(as_json("abcdefg\xFF")).get<std::string>(), "abcdefg\xEF\xBF\xBD");
   EXPECT_EQ(json::parse(as_json("abcdefgh\xFF")).get<std::string>(), "abcdefgh\xEF\xBF\xBD");
+}
+
+// write_short_json_string reads up to 16 bytes as two words and stores them whole: it must write
+// what write_json_string writes, for every length around the words and a special byte at every
+// position, and never past the room json_string_max() gives.
+TEST(JsonString, TheShortPathWritesWhatTheGeneralOneDoesWithinItsRoom) {
+  const std::string specials[] = {
+      "\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\xC3\xA9", "\xFF", "\x7f", "~", "a"};
+  constexpr char kGuard = '#';
+  for (std::size_t n = 0; n <= 18; ++n) {
+    for (std::size_t at = 0; at <= n; ++at) {
+      for (const auto& special : specials) {
+        std::string input(n, 'x');
+        input.insert(at, special);
+        // Exactly the room, in a heap block of its own (ASan sees a byte past it), and a copy
+        // with guard bytes after the room.
+        const std::size_t room = detail::json_string_max(input.size());
+        const auto exact = std::make_unique<char[]>(room);
+        const auto exact_input = std::make_unique<char[]>(input.size());
+        std::copy(input.begin(), input.end(), exact_input.get());
+        char* end = detail::write_short_json_string(
+            exact.get(), std::string_view(exact_input.get(), input.size()));
+        std::vector<char> guarded(room + 16, kGuard);
+        char* general_end = detail::write_json_string(guarded.data(), input);
+        ASSERT_EQ(std::string(exact.get(), end), std::string(guarded.data(), general_end))
+            << n << " " << at;
+        for (std::size_t i = room; i < guarded.size(); ++i) ASSERT_EQ(guarded[i], kGuard) << n;
+        std::vector<char> short_guarded(room + 16, kGuard);
+        (void)detail::write_short_json_string(short_guarded.data(), input);
+        for (std::size_t i = room; i < short_guarded.size(); ++i) {
+          ASSERT_EQ(short_guarded[i], kGuard) << n;
+        }
+      }
+    }
+  }
+}
+
+// The general path reads the last bytes with word loads and stores the padded tail as a whole
+// word: with inputs that use the most room (every byte escaped as \u00XX), nothing lands past
+// json_string_max(), and nothing is read past the input (a heap block of its own, for ASan).
+TEST(JsonString, StaysWithinItsRoomAndItsInputWhenEveryByteIsEscaped) {
+  constexpr char kGuard = '#';
+  for (std::size_t n = 0; n <= 40; ++n) {
+    for (std::size_t clean_prefix = 0; clean_prefix <= n; ++clean_prefix) {
+      std::string input(clean_prefix, 'x');
+      input.append(n - clean_prefix, '\x01');
+      const auto exact_input = std::make_unique<char[]>(n);
+      std::copy(input.begin(), input.end(), exact_input.get());
+      const std::size_t room = detail::json_string_max(n);
+      std::vector<char> out(room + 16, kGuard);
+      char* end = detail::write_json_string(out.data(), std::string_view(exact_input.get(), n));
+      ASSERT_LE(static_cast<std::size_t>(end - out.data()), room);
+      for (std::size_t i = room; i < out.size(); ++i) ASSERT_EQ(out[i], kGuard) << n;
+      ASSERT_EQ(json::parse(std::string(out.data(), end)).get<std::string>(), input);
+    }
+  }
+}
+
+TEST(Redactor, MatchesWithoutRegardToCaseWhateverTheFirstByte) {
+  detail::Redactor redactor;
+  for (const char* key : {"password", "X-Api-Key", "_Secret", "token"}) redactor.add(key);
+  for (const char* key : {"password", "Password", "PASSWORD", "x-api-key", "X-API-KEY", "_secret",
+                          "_SECRET", "Token"}) {
+    EXPECT_TRUE(redactor.matches(key)) << key;
+  }
+  // Same length and first letter, or same length only, or same first letter only.
+  for (const char* key : {"passwork", "tokan", "model", "tokens", "", "x", "_secre"}) {
+    EXPECT_FALSE(redactor.matches(key)) << key;
+  }
 }
 
 TEST(JsonDouble, EveryFormReadsBackAsTheSameDouble) {
