@@ -85,13 +85,8 @@ void print_tree(const std::vector<lumen::trace::SpanData>& spans) {
 
 // The simulated workload of --serve: requests over a few models, some failing, cache lookups and
 // queue work, at roughly 50 requests a second.
-void serve(lumen::Runtime& rt) {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // taken by sigtimedwait below
-
+// `stop_signals` are blocked in every thread; the loop takes them with sigtimedwait.
+void serve(lumen::Runtime& rt, const sigset_t& stop_signals) {
   lumen::beautifyai::Metrics ai(rt.meter());
   lumen::trace::Tracer& tracer = rt.tracer({}, "0.1.0");  // named after the service
   std::printf("serving http://%s:%u/metrics and /healthz; Ctrl-C to stop\n",
@@ -143,10 +138,17 @@ int main(int argc, char** argv) {
   try {
     const lumen::Environment env = lumen::Environment::process();
     if (serving) {
+      // Blocked before the runtime starts its threads, which inherit the mask: a thread that
+      // left them unblocked would take a SIGTERM itself and die of it.
+      sigset_t stop_signals;
+      sigemptyset(&stop_signals);
+      sigaddset(&stop_signals, SIGINT);
+      sigaddset(&stop_signals, SIGTERM);
+      pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
       lumen::Config config = lumen::Config::from_env(env, lumen::beautifyai::kServiceName);
       config.admin.enabled = true;
       lumen::Runtime rt(std::move(config));
-      serve(rt);
+      serve(rt, stop_signals);
       return rt.shutdown(std::chrono::seconds(10)) ? 0 : 1;
     }
     // The service names itself; OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES may still rename it.

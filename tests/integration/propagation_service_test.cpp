@@ -16,6 +16,7 @@
 
 #include "http_client.hpp"
 #include "http_receiver.hpp"
+#include "signal_mask.hpp"
 
 namespace {
 
@@ -66,6 +67,10 @@ class Service {
 
   // The exit status after SIGTERM; -1 if it did not exit normally.
   int stop() {
+    const std::vector<std::string> not_blocking =
+        lumen::testing::threads_not_blocking(pid_, SIGTERM);
+    EXPECT_TRUE(not_blocking.empty())
+        << "threads that would die of SIGTERM: " << ::testing::PrintToString(not_blocking);
     ::kill(pid_, SIGTERM);
     int status = -1;
     ::waitpid(pid_, &status, 0);

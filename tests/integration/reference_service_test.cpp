@@ -24,6 +24,7 @@
 #include "../unit/image/test_images.hpp"
 #include "http_client.hpp"
 #include "lumen/image/vips_runtime.hpp"
+#include "signal_mask.hpp"
 #include "websocket_client.hpp"
 
 extern char** environ;
@@ -66,6 +67,10 @@ class Child {
 
   // Exit status after SIGTERM (or after it ended by itself); -1 when killed by a signal.
   int terminate() {
+    const std::vector<std::string> not_blocking =
+        lumen::testing::threads_not_blocking(pid_, SIGTERM);
+    EXPECT_TRUE(not_blocking.empty())
+        << "threads that would die of SIGTERM: " << ::testing::PrintToString(not_blocking);
     ::kill(pid_, SIGTERM);
     return wait();
   }
