@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,14 +30,15 @@ inline std::vector<std::string> threads_not_blocking(pid_t pid, int signal) {
     const std::string task = tasks + "/" + entry->d_name;
     std::ifstream status(task + "/status");
     std::string line;
-    std::uint64_t blocked = 0;
+    std::optional<std::uint64_t> blocked;
     while (std::getline(status, line)) {
       if (line.rfind("SigBlk:", 0) == 0) blocked = std::stoull(line.substr(7), nullptr, 16);
     }
+    if (!blocked) continue;  // the thread ended while the list was read (a request's thread)
     std::ifstream syscall(task + "/syscall");
     long number = -1;
     syscall >> number;
-    if ((blocked >> (signal - 1) & 1U) == 0 && number != SYS_rt_sigtimedwait) {
+    if ((*blocked >> (signal - 1) & 1U) == 0 && number != SYS_rt_sigtimedwait) {
       std::ifstream comm(task + "/comm");
       std::string name;
       std::getline(comm, name);
