@@ -23,7 +23,10 @@ run_suite() {
   cmake --build "$dir" -j"$jobs"
   echo "== $name: configured and built in $(($SECONDS - built)) s"
   echo "== $name: test"
-  local args=(--test-dir "$dir" --no-tests=error --output-on-failure -j"$jobs" --timeout 300)
+  # Two tests per core: many wait on real servers and subprocesses (Prometheus's scrapes, the
+  # programs' starts); at one per core the Release tests kept the two cores 50 % busy. Measured in
+  # one clone, -j2 then -j4: Release 75.6 -> 50.8 s, ASan 156.6 -> 136.2 s, TSan 109.7 -> 98.2 s.
+  local args=(--test-dir "$dir" --no-tests=error --output-on-failure -j"$((2 * jobs))" --timeout 300)
   [ -n "$exclude" ] && args+=(-E "$exclude")
   ctest "${args[@]}"
 }
