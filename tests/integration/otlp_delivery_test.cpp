@@ -1,14 +1,12 @@
 // OTLP/HTTP export end to end, how it is delivered: retries with backoff and Retry-After, what is
 // not retried, deadlines against refused and hanging receivers, abort on shutdown, partial
 // successes, rate-limited reports, keep-alive and fork. Receiver on 127.0.0.1 only.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
 
+#include "fork_child.hpp"
 #include "otlp_test_fixtures.hpp"
 
 namespace lumen::testing {
@@ -269,17 +267,11 @@ TEST(OtlpDelivery, ForkedChildExportsOverItsOwnConnection) {
   OtlpHttpExporter exporter(otlp_options_for(receiver, reports));
   SpanBatchFixture batch(1);
   ASSERT_EQ(exporter.export_spans(batch.spans(), Steady::now() + 5s), ExportResult::kSuccess);
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    const bool ok =
-        exporter.export_spans(batch.spans(), Steady::now() + 5s) == ExportResult::kSuccess;
-    ::_exit(ok ? 0 : 1);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  const ChildResult child = run_in_child([&] {
+    return exporter.export_spans(batch.spans(), Steady::now() + 5s) == ExportResult::kSuccess ? 0
+                                                                                              : 1;
+  });
+  EXPECT_EQ(child.exit_code, 0);
   // The parent's connection still works after the child used its own.
   EXPECT_EQ(exporter.export_spans(batch.spans(), Steady::now() + 5s), ExportResult::kSuccess);
   const auto requests = receiver.wait_for_requests(3, 5s);

@@ -14,6 +14,7 @@
 //   EXPECT_EQ(file.read_all(), "child\n");
 #pragma once
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -33,6 +34,54 @@ namespace lumen::testing {
 // A child does a few milliseconds of work; under ASan on a busy machine give it far more.
 inline constexpr std::chrono::seconds kChildDeadline{30};
 
+inline std::string read_whole_file(const std::string& path) {
+  std::string out;
+  const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(in, buf, sizeof buf)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
+  ::close(in);
+  return out;
+}
+
+// Whether every thread of this process but the caller is asleep (state S in its stat file).
+inline bool other_threads_asleep() {
+  DIR* tasks = ::opendir("/proc/self/task");
+  if (tasks == nullptr) return true;
+  const std::string self = std::to_string(::gettid());
+  bool asleep = true;
+  while (const dirent* entry = ::readdir(tasks)) {
+    const std::string tid = entry->d_name;
+    if (tid == "." || tid == ".." || tid == self) continue;
+    const std::string stat = read_whole_file("/proc/self/task/" + tid + "/stat");
+    const std::size_t name_end = stat.rfind(')');
+    // A thread that ended since readdir has no stat left: it holds nothing.
+    if (name_end == std::string::npos || name_end + 2 >= stat.size()) continue;
+    if (stat[name_end + 2] != 'S') {
+      asleep = false;
+      break;
+    }
+  }
+  ::closedir(tasks);
+  return asleep;
+}
+
+// ASan's allocator (GCC 12's), unlike glibc's malloc, takes no lock around fork(): a fork while
+// another thread is inside it (a thread still starting, a server thread storing a request) leaves
+// the child a lock that none of its threads will release, and the child hangs at its first
+// allocation. So under ASan the fork waits, up to a few seconds, until every other thread has
+// been seen asleep twice in a row.
+inline void wait_until_other_threads_sleep() {
+  using namespace std::chrono_literals;
+  const auto give_up = std::chrono::steady_clock::now() + 5s;
+  int asleep_in_a_row = 0;
+  while (asleep_in_a_row < 2 && std::chrono::steady_clock::now() < give_up) {
+    asleep_in_a_row = other_threads_asleep() ? asleep_in_a_row + 1 : 0;
+    std::this_thread::sleep_for(1ms);
+  }
+}
+
 struct ChildResult {
   pid_t pid = -1;
   int exit_code = -1;  // -1: did not finish by the deadline (and was killed) or did not exit
@@ -42,6 +91,9 @@ struct ChildResult {
 inline ChildResult run_in_child(const std::function<int()>& body,
                                 std::chrono::milliseconds deadline = kChildDeadline) {
   using namespace std::chrono_literals;
+#if defined(__SANITIZE_ADDRESS__)
+  wait_until_other_threads_sleep();
+#endif
   const pid_t pid = ::fork();
   if (pid < 0) return {};
   if (pid == 0) {
@@ -67,17 +119,6 @@ inline ChildResult run_in_child(const std::function<int()>& body,
     }
     std::this_thread::sleep_for(2ms);
   }
-}
-
-inline std::string read_whole_file(const std::string& path) {
-  std::string out;
-  const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) return out;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(in, buf, sizeof buf)) > 0;)
-    out.append(buf, static_cast<std::size_t>(n));
-  ::close(in);
-  return out;
 }
 
 // A file in /tmp that every process appends to; removed when the test ends.
