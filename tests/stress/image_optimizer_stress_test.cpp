@@ -8,6 +8,7 @@
 
 #include "../unit/image/test_images.hpp"
 #include "lumen/image/image_optimizer.hpp"
+#include "sanitizers.hpp"
 
 namespace lumen::image {
 namespace {
@@ -29,15 +30,10 @@ TEST(ImageOptimizerStress, ConcurrentCallsGiveTheSameBytesAsSequentialOnes) {
   for (const Bytes& in : inputs)
     expected.push_back(optimizer.optimize_for_analysis(in, options).value().bytes);
 
-#if defined(__SANITIZE_THREAD__)
   // ThreadSanitizer checks every pixel copy between libvips's own threads against the
   // suppressions (tests/tsan.supp): a smaller run keeps the test within the suite's time limit.
-  constexpr int kThreads = 2;
-  constexpr int kRounds = 2;
-#else
-  constexpr int kThreads = 4;
-  constexpr int kRounds = 4;
-#endif
+  constexpr int kThreads = lumen::testing::kThreadSanitizer ? 2 : 4;
+  constexpr int kRounds = lumen::testing::kThreadSanitizer ? 2 : 4;
   std::atomic<int> mismatches{0};
   std::atomic<int> wrong_errors{0};
   std::vector<std::thread> threads;

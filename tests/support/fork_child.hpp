@@ -29,6 +29,8 @@
 
 #include <gtest/gtest.h>
 
+#include "sanitizers.hpp"
+
 namespace lumen::testing {
 
 // A child does a few milliseconds of work; under ASan on a busy machine give it far more.
@@ -91,9 +93,7 @@ struct ChildResult {
 inline ChildResult run_in_child(const std::function<int()>& body,
                                 std::chrono::milliseconds deadline = kChildDeadline) {
   using namespace std::chrono_literals;
-#if defined(__SANITIZE_ADDRESS__)
-  wait_until_other_threads_sleep();
-#endif
+  if constexpr (kAddressSanitizer) wait_until_other_threads_sleep();
   const pid_t pid = ::fork();
   if (pid < 0) return {};
   if (pid == 0) {

@@ -6,7 +6,7 @@
 //
 // ThreadSanitizer does not support fork() in a multi-threaded process; the CI script excludes
 // `ForkSafety.*` from the TSan run. These tests run in the Release and ASan+UBSan builds, except
-// the two that fork while other threads are by design allocating (see kSanitizerForkUnsafe).
+// those that fork while other threads are by design allocating (SKIP_IF_SANITIZER_FORK_UNSAFE).
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -45,24 +45,10 @@ using lumen::testing::ChildResult;
 using lumen::testing::run_in_child;
 using lumen::testing::SharedFile;
 
-// GCC 12's AddressSanitizer runtime does not hold its allocator locks across fork(): a fork while
-// another thread is inside malloc or free leaves the child's allocator locked, and the child hangs
-// in its first allocation (seen here: the restarted worker's thread start blocks in ASan's
-// SizeClassAllocator64). glibc's own malloc is fork-safe, so this is a property of the sanitizer,
-// not of lumen; the tests that fork amid allocating threads by design are skipped under ASan.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitizerForkUnsafe = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitizerForkUnsafe = true;
-#else
-constexpr bool kSanitizerForkUnsafe = false;
-#endif
-#else
-constexpr bool kSanitizerForkUnsafe = false;
-#endif
+// ASan's allocator is not fork-safe while other threads allocate (tests/support/fork_child.hpp):
+// the tests that fork amid allocating threads by design are skipped under it.
 #define SKIP_IF_SANITIZER_FORK_UNSAFE()                                                        \
-  if (kSanitizerForkUnsafe) {                                                                  \
+  if (lumen::testing::kAddressSanitizer) {                                                     \
     GTEST_SKIP() << "ASan's allocator is not fork-safe while other threads allocate; covered " \
                     "by the Release run";                                                      \
   }
@@ -140,7 +126,7 @@ struct ForkHarness {
         TracerProviderOptions{.sampler = Sampler::always_on(), .processor = std::move(owned)});
     tracer = &provider->tracer("fork-test");
     // Only fork once the worker thread is up and idle: under ASan a thread that is still starting
-    // is inside the allocator (see kSanitizerForkUnsafe).
+    // is inside the allocator (see SKIP_IF_SANITIZER_FORK_UNSAFE).
     warmed_up = provider->force_flush(kPatience);
   }
   void produce(std::string_view name, int n) const {
