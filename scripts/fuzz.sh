@@ -38,8 +38,33 @@ dictionary() {
   return 0
 }
 
+# A target that passed before with the same binary, seed corpus, dictionary, seed, time and script
+# is not run again: with a fixed seed libFuzzer would repeat the same mutations. Another clone whose
+# objects come from ccache links the same binary, so a run that passed in one counts for the next.
+results="${XDG_CACHE_HOME:-$HOME/.cache}/lumen-fuzz"
+mkdir -p "$results"
+result_key() {
+  local name="$1" dict="$2"
+  {
+    sha256sum "$dir/fuzz/${name}_fuzzer" | cut -d' ' -f1
+    (cd fuzz/corpus/"$name" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+    [ -n "$dict" ] && sha256sum "$dict" | cut -d' ' -f1
+    echo "seed=${LUMEN_FUZZ_SEED:-1} seconds=$seconds"
+    sha256sum "$0" | cut -d' ' -f1  # the options each run is given
+  } | sha256sum | cut -d' ' -f1
+}
+
 run_target() {
   local name="$1" work="$dir/fuzz-run/$1"
+  local dict key=""
+  dict="$(dictionary "$name")"
+  if [ "${LUMEN_FUZZ_SEED:-1}" != 0 ]; then
+    key="$(result_key "$name" "$dict")"
+    if [ -f "$results/$key" ]; then
+      echo "   $name: ok, unchanged since a run that passed ($(cat "$results/$key"))"
+      return 0
+    fi
+  fi
   rm -rf "$work"
   mkdir -p "$work/corpus" "$dir/crashes"
   cp fuzz/corpus/"$name"/* "$work/corpus/"
@@ -47,14 +72,15 @@ run_target() {
   # is one the same command finds again here (LUMEN_FUZZ_SEED=0 picks a new seed each run).
   local args=(-seed="${LUMEN_FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
               -artifact_prefix="$dir/crashes/$name-")
-  local dict
-  dict="$(dictionary "$name")"
   [ -n "$dict" ] && args+=(-dict="$dict")
   # A failure's report is printed whole; a pass shows its final line (runs, coverage, corpus).
   if UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      "$dir/fuzz/${name}_fuzzer" "${args[@]}" "$work/corpus" >"$work/log" 2>&1; then
-    echo "   $name: ok, $(grep -E '^#[0-9]+[[:space:]]+DONE' "$work/log" |
-                         sed -E 's/^#([0-9]+)[[:space:]]+DONE +/\1 runs, /')"
+    local summary
+    summary="$(grep -E '^#[0-9]+[[:space:]]+DONE' "$work/log" |
+               sed -E 's/^#([0-9]+)[[:space:]]+DONE +/\1 runs, /')"
+    echo "   $name: ok, $summary"
+    [ -z "$key" ] || echo "$summary" >"$results/$key"
   else
     echo "   $name: FAILED (input in $dir/crashes/$name-*)"
     tail -n 60 "$work/log"
