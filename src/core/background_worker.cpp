@@ -53,11 +53,16 @@ struct BackgroundWorker::Shared final : ForkAware, std::enable_shared_from_this<
       pthread_setname_np(pthread_self(), options.name.substr(0, 15).c_str());
     }
     const bool ticks = options.period.count() > 0;
-    Deadline next_tick = clock.now() + options.period;
     for (;;) {
       WorkerEvent event;
       {
         lumen::internal::UniqueLock lock(mutex);
+        // Once stop() has given up, what the worker was given (the step, the clock) may be gone,
+        // so neither is touched again. stop() sets `abandoned` under this mutex, so a clock read
+        // made here ends before stop() returns.
+        if (abandoned) break;
+        // The period counts from the start and from the end of each step.
+        const Deadline next_tick = ticks ? clock.now() + options.period : Deadline{};
         auto ready = [&] {
           return stop_requested.load() || wake_pending.load() ||
                  (options.has_work && options.has_work());
@@ -83,7 +88,6 @@ struct BackgroundWorker::Shared final : ForkAware, std::enable_shared_from_this<
       } catch (...) {
       }
       if (event == WorkerEvent::kStop) break;
-      next_tick = clock.now() + options.period;
     }
     lumen::internal::MutexLock lock(mutex);
     ended = true;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -182,6 +183,46 @@ TEST(BackgroundWorker, StopReturnsAtItsDeadlineWhenAStepHangsAndNeverStepsAgain)
   // The thread ends without the kStop step: its owner had given up on it.
   EXPECT_TRUE(eventually([&] { return probe.use_count() == 1; }));
   EXPECT_EQ(probe->stops.load(), 0);
+}
+
+// The system clock, with a count of the reads made once its owner has said it is gone.
+class WatchedClock final : public Clock {
+ public:
+  std::uint64_t wall_ns() const noexcept override { return read().wall_ns(); }
+  std::uint64_t monotonic_ns() const noexcept override { return read().monotonic_ns(); }
+  void sleep_until(TimePoint deadline) const override { read().sleep_until(deadline); }
+  void go() { gone_ = true; }
+  int reads_after_gone() const { return reads_after_gone_.load(); }
+
+ private:
+  bool wait_until_impl(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
+                       TimePoint deadline, bool (*ready)(void*), void* context) const override {
+    return read().wait_until(lock, cv, deadline, [&] { return ready(context); });
+  }
+  const Clock& read() const {
+    if (gone_.load()) reads_after_gone_.fetch_add(1);
+    return SystemClock::instance();
+  }
+  std::atomic<bool> gone_{false};
+  mutable std::atomic<int> reads_after_gone_{0};
+};
+
+TEST(BackgroundWorker, AnAbandonedThreadNeverReadsTheClockItWasGiven) {
+  WatchedClock clock;
+  auto probe = std::make_shared<Probe>();
+  probe->hold_first_wake = true;
+  {
+    BackgroundWorker worker({.name = "test-abandon", .period = 1h, .clock = &clock},
+                            step_for(probe));
+    worker.wake();
+    probe->wait_until_held();
+    EXPECT_FALSE(worker.stop(SteadyClock::now()));
+  }
+  clock.go();  // its owner may destroy it now, as the worker's owner is gone
+  probe->release();
+  // The thread has ended once it no longer holds the step, and with it the probe.
+  ASSERT_TRUE(eventually([&] { return probe.use_count() == 1; }));
+  EXPECT_EQ(clock.reads_after_gone(), 0);
 }
 
 TEST(BackgroundWorker, StopCalledFromTheStepReturnsAtOnceAndNoStepFollows) {
