@@ -6,8 +6,10 @@
 namespace lumen {
 
 const SystemClock& SystemClock::instance() noexcept {
-  static const SystemClock clock;
-  return clock;
+  // Never destroyed: a thread still running while the process exits (a user's, or one a worker's
+  // owner gave up on) may read it after the statics are gone.
+  static const SystemClock* const clock = new SystemClock();
+  return *clock;
 }
 
 void SystemClock::sleep_until(TimePoint deadline) const {
