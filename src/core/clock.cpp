@@ -1,6 +1,7 @@
 #include "lumen/core/clock.hpp"
 
 #include <algorithm>
+#include <new>
 #include <thread>
 
 namespace lumen {
@@ -8,7 +9,8 @@ namespace lumen {
 const SystemClock& SystemClock::instance() noexcept {
   // Never destroyed: a thread still running while the process exits (a user's, or one a worker's
   // owner gave up on) may read it after the statics are gone.
-  static const SystemClock* const clock = new SystemClock();
+  alignas(SystemClock) static unsigned char storage[sizeof(SystemClock)];
+  static const SystemClock* const clock = new (storage) SystemClock();
   return *clock;
 }
 
