@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 
 #include "eventually.hpp"
 #include "grpc_otlp_server.hpp"
@@ -306,6 +307,13 @@ TEST(OtlpGrpcExport, ACollectorThatIsDownNeverBlocksTheApplication) {
   EXPECT_TRUE(eventually([&] { return exporter->stats().spans_failed > 0; }));
   EXPECT_NE(exporter->stats().last_error.find("cannot connect"), std::string::npos)
       << exporter->stats().last_error;
+  // If shutdown gave up on the worker, its thread still holds the exporter, which reports into
+  // `reports` (a failure is counted before it is reported): `reports` must outlive the exporter.
+  const std::weak_ptr<OtlpHttpExporter> released = exporter;
+  exporter.reset();
+  EXPECT_TRUE(eventually([&] { return released.expired(); }, 30s));
+  // Read under its mutex, after the last write the worker made under it.
+  EXPECT_FALSE(reports.lines().empty());
 }
 
 TEST(OtlpGrpcExport, APartialSuccessIsCountedLikeOverHttp) {
