@@ -305,8 +305,12 @@ TEST(OtlpGrpcExport, ACollectorThatIsDownNeverBlocksTheApplication) {
     EXPECT_GE(spans->stats().dropped, 85U);
   }  // shutdown aborts the stuck export
   EXPECT_TRUE(eventually([&] { return exporter->stats().spans_failed > 0; }));
-  EXPECT_NE(exporter->stats().last_error.find("cannot connect"), std::string::npos)
-      << exporter->stats().last_error;
+  // The refused connection, unless the shutdown aborted the export before its first attempt ended
+  // (seen under ASan on a loaded machine).
+  const std::string error = exporter->stats().last_error;
+  EXPECT_TRUE(error.find("cannot connect") != std::string::npos ||
+              error == "aborted (the exporter is shutting down)")
+      << error;
   // If shutdown gave up on the worker, its thread still holds the exporter, which reports into
   // `reports` (a failure is counted before it is reported): `reports` must outlive the exporter.
   const std::weak_ptr<OtlpHttpExporter> released = exporter;
