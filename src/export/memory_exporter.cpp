@@ -1,20 +1,48 @@
 #include "lumen/export/memory_exporter.hpp"
 
+#include <type_traits>
+
 namespace lumen::exporters {
+
+template <typename SpanPtr>
+void InMemorySpanExporter::keep(SpanPtr& span) {
+  constexpr bool kOwned = !std::is_const_v<SpanPtr>;
+  if (spans_.size() < capacity_) {
+    if constexpr (kOwned) {
+      spans_.push_back(std::move(span));
+    } else {
+      spans_.push_back(std::make_unique<trace::SpanData>(*span));
+    }
+    return;
+  }
+  ++evicted_;
+  if (capacity_ == 0) return;
+  if constexpr (kOwned) {
+    spans_[oldest_].swap(span);  // the evicted span goes back to the processor
+  } else {
+    *spans_[oldest_] = *span;
+  }
+  oldest_ = (oldest_ + 1) % capacity_;
+}
 
 trace::ExportResult InMemorySpanExporter::export_spans(trace::SpanBatch batch, Deadline) noexcept {
   try {
     std::lock_guard lock(mutex_);
     if (batch_sizes_.size() < capacity_) batch_sizes_.push_back(batch.size());
-    for (const auto& span : batch) {
-      if (spans_.size() < capacity_) {
-        spans_.push_back(*span);
-        continue;
-      }
-      ++evicted_;
-      if (capacity_ == 0) continue;
-      spans_[oldest_] = *span;
-      oldest_ = (oldest_ + 1) % capacity_;
+    for (const auto& span : batch) keep(span);
+    return trace::ExportResult::kSuccess;
+  } catch (...) {
+    return trace::ExportResult::kFailure;  // out of memory: the batch is lost and reported
+  }
+}
+
+trace::ExportResult InMemorySpanExporter::export_owned(trace::OwnedSpanBatch batch,
+                                                       Deadline) noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    if (batch_sizes_.size() < capacity_) batch_sizes_.push_back(batch.size());
+    for (auto& span : batch) {
+      if (span) keep(span);
     }
     return trace::ExportResult::kSuccess;
   } catch (...) {
@@ -26,9 +54,9 @@ std::vector<trace::SpanData> InMemorySpanExporter::spans() const {
   std::lock_guard lock(mutex_);
   std::vector<trace::SpanData> oldest_first;
   oldest_first.reserve(spans_.size());
-  const auto split = spans_.begin() + static_cast<std::ptrdiff_t>(oldest_);
-  oldest_first.insert(oldest_first.end(), split, spans_.end());
-  oldest_first.insert(oldest_first.end(), spans_.begin(), split);
+  for (std::size_t i = 0; i < spans_.size(); ++i) {
+    oldest_first.push_back(*spans_[(oldest_ + i) % spans_.size()]);
+  }
   return oldest_first;
 }
 

@@ -132,6 +132,8 @@ class RecordRing {
     dequeue_.store(0, std::memory_order_relaxed);
   }
 
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+
   // Claimed and not yet released (a claim not yet published counts).
   [[nodiscard]] std::uint64_t size_approx() const noexcept {
     const std::uint64_t d = dequeue_.load(std::memory_order_acquire);

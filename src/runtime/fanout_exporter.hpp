@@ -24,6 +24,21 @@ class FanoutExporter final : public trace::SpanExporter {
     }
     return result;
   }
+  // Only the last exporter may keep spans: the others must see the whole batch first.
+  trace::ExportResult export_owned(trace::OwnedSpanBatch batch,
+                                   Deadline deadline) noexcept override {
+    if (exporters_.empty()) return trace::ExportResult::kSuccess;
+    trace::ExportResult result = trace::ExportResult::kSuccess;
+    for (std::size_t i = 0; i + 1 < exporters_.size(); ++i) {
+      if (exporters_[i]->export_spans(batch, deadline) != trace::ExportResult::kSuccess) {
+        result = trace::ExportResult::kFailure;
+      }
+    }
+    if (exporters_.back()->export_owned(batch, deadline) != trace::ExportResult::kSuccess) {
+      result = trace::ExportResult::kFailure;
+    }
+    return result;
+  }
   void shutdown(Deadline deadline) noexcept override {
     for (const auto& e : exporters_) e->shutdown(deadline);
   }

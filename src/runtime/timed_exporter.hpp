@@ -19,17 +19,26 @@ class TimedExporter final : public trace::SpanExporter {
       : inner_(std::move(inner)), duration_owner_(std::move(duration_owner)), duration_(duration) {}
 
   trace::ExportResult export_spans(trace::SpanBatch batch, Deadline deadline) noexcept override {
+    return timed([&] { return inner_->export_spans(batch, deadline); });
+  }
+  trace::ExportResult export_owned(trace::OwnedSpanBatch batch,
+                                   Deadline deadline) noexcept override {
+    return timed([&] { return inner_->export_owned(batch, deadline); });
+  }
+  void shutdown(Deadline deadline) noexcept override { inner_->shutdown(deadline); }
+
+ private:
+  template <typename Export>
+  trace::ExportResult timed(Export&& export_batch) noexcept {
     const auto start = std::chrono::steady_clock::now();
-    const trace::ExportResult result = inner_->export_spans(batch, deadline);
+    const trace::ExportResult result = export_batch();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     duration_.record(seconds,
                      {{"result", result == trace::ExportResult::kSuccess ? "success" : "failure"}});
     return result;
   }
-  void shutdown(Deadline deadline) noexcept override { inner_->shutdown(deadline); }
 
- private:
   std::shared_ptr<trace::SpanExporter> inner_;
   std::shared_ptr<const void> duration_owner_;
   metrics::Histogram duration_;

@@ -165,7 +165,7 @@ struct BatchSpanProcessor::State final : ForkAware {
         {
           std::lock_guard in_exporter(exporting);
           worker_exporting.store(true, std::memory_order_relaxed);
-          result = exporter->export_spans(batch, std::min(now + options.export_timeout, stop_by));
+          result = exporter->export_owned(batch, std::min(now + options.export_timeout, stop_by));
           worker_exporting.store(false, std::memory_order_relaxed);
         }
         batches.fetch_add(1, std::memory_order_relaxed);
@@ -173,7 +173,8 @@ struct BatchSpanProcessor::State final : ForkAware {
             .fetch_add(batch.size(), std::memory_order_relaxed);
       }
       // Each span goes back to the CPU whose shard it came from, which is most likely where it was
-      // made and where the next span on that CPU will be written.
+      // made and where the next span on that CPU will be written; so does a span that an exporter
+      // which keeps spans gave back in its place.
       std::span<std::unique_ptr<SpanData>> rest(batch);
       for (const ShardRun& run : runs) {
         recycle(rest.first(run.spans), run.shard);

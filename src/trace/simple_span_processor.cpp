@@ -29,7 +29,7 @@ void SimpleSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
   if (state_->shut_down.load(std::memory_order_acquire)) return;
   lumen::internal::MutexLock lock(state_->mutex);
   std::unique_ptr<SpanData> batch[] = {std::move(span)};
-  (void)state_->exporter->export_spans(batch,
+  (void)state_->exporter->export_owned(batch,
                                        std::chrono::steady_clock::now() + state_->export_timeout);
   recycle(std::move(batch[0]));
 }

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -21,7 +22,11 @@ class InMemorySpanExporter final : public trace::SpanExporter {
  public:
   explicit InMemorySpanExporter(std::size_t capacity = 10'000) : capacity_(capacity) {}
 
+  // Copies the spans.
   trace::ExportResult export_spans(trace::SpanBatch batch, Deadline deadline) noexcept override;
+  // Keeps the spans themselves, and gives the evicted ones back in their place.
+  trace::ExportResult export_owned(trace::OwnedSpanBatch batch,
+                                   Deadline deadline) noexcept override;
 
   // Copies of the kept spans, oldest first.
   [[nodiscard]] std::vector<trace::SpanData> spans() const;
@@ -34,10 +39,15 @@ class InMemorySpanExporter final : public trace::SpanExporter {
  private:
   const std::size_t capacity_;
   mutable std::mutex mutex_;
-  // A ring, oldest at `oldest_` once full: a new span is copied over the oldest one, whose strings
-  // and attribute storage it reuses, so that the steady state (the embedded store of a busy
-  // service, always full) costs no allocation per span.
-  std::vector<trace::SpanData> spans_;
+  // Stores one span: a copy of it when `span` is const, else the span itself.
+  template <typename SpanPtr>
+  void keep(SpanPtr& span);
+
+  // A ring, oldest at `oldest_` once full. A new span takes the oldest one's place, and the
+  // evicted span goes back to the processor to be reused (export_owned), or has the new one copied
+  // over it, reusing its strings and attribute storage (export_spans): the steady state (the
+  // embedded store of a busy service, always full) costs no allocation per span.
+  std::vector<std::unique_ptr<trace::SpanData>> spans_;
   std::size_t oldest_ = 0;
   std::vector<std::size_t> batch_sizes_;
   std::uint64_t evicted_ = 0;

@@ -21,11 +21,22 @@ namespace lumen::trace {
 enum class ExportResult : std::uint8_t { kSuccess, kFailure };
 
 using SpanBatch = std::span<const std::unique_ptr<SpanData>>;
+// A batch whose spans the exporter may keep (see SpanExporter::export_owned).
+using OwnedSpanBatch = std::span<std::unique_ptr<SpanData>>;
 
 class SpanExporter {
  public:
   virtual ~SpanExporter() = default;
   [[nodiscard]] virtual ExportResult export_spans(SpanBatch batch, Deadline deadline) noexcept = 0;
+  // The same batch, for an exporter that keeps spans (a store): it may move any span out of
+  // `batch`, leaving the entry empty or putting there a span it no longer needs, which the
+  // processor then reuses. Keeping a span this way costs no copy, and leaves the span's memory
+  // untouched by the export thread, so that the thread that starts the next span in it does not
+  // fetch its cache lines back from another core. By default, export_spans.
+  [[nodiscard]] virtual ExportResult export_owned(OwnedSpanBatch batch,
+                                                  Deadline deadline) noexcept {
+    return export_spans(batch, deadline);
+  }
   // Stops accepting spans; returns by the deadline.
   virtual void shutdown(Deadline) noexcept {}
 };

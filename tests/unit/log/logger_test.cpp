@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 #include <pthread.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "eventually.hpp"
@@ -545,6 +547,36 @@ TEST(Logger, WritesOnItsBackgroundWorkerWhichEndsWithTheLastHandleAfterWritingWh
   EXPECT_EQ(sink->names(), std::set<std::string>{"lumen-log"});
   // A joined thread may stay listed for a moment after its join returns.
   EXPECT_TRUE(lumen::testing::eventually([&] { return threads_named("lumen-log") == before; }));
+}
+
+// A server logs a line per request: a steady stream of small bursts. A writer that went back to
+// waiting for a wake after each burst it caught up with was woken (a futex call on the producer's
+// side, a context switch on each) once per burst; it now lingers, napping for a millisecond and
+// writing what came meanwhile, so it is scheduled about once per nap, however many bursts came.
+TEST(Logger, ASteadyStreamOfRecordsDoesNotWakeTheWriterForEachBurst) {
+  const std::vector<std::string> before = lumen::testing::thread_ids_named("lumen-log");
+  auto sink = std::make_shared<ThreadNoteSink>();
+  Logger logger(LoggerOptions{}, {sink});
+  std::vector<std::string> writers;
+  // The worker names its thread once it runs.
+  ASSERT_TRUE(lumen::testing::eventually([&] {
+    writers = lumen::testing::thread_ids_named("lumen-log");
+    std::erase_if(writers,
+                  [&](const std::string& id) { return std::ranges::count(before, id) > 0; });
+    return writers.size() == 1;
+  }));
+  constexpr int kBursts = 400;
+  constexpr int kPerBurst = 5;
+  const std::uint64_t scheduled_before = lumen::testing::times_scheduled(writers[0]);
+  for (int burst = 0; burst < kBursts; ++burst) {
+    for (int i = 0; i < kPerBurst; ++i) logger.info("request completed", {{"burst", burst}});
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  const std::uint64_t scheduled = lumen::testing::times_scheduled(writers[0]) - scheduled_before;
+  ASSERT_TRUE(logger.flush(milliseconds(3000)));
+  EXPECT_EQ(sink->lines(), std::size_t{kBursts * kPerBurst});
+  // About one per millisecond of the loop (each burst and its pause take 60-200 us): 400 before.
+  EXPECT_LT(scheduled, std::uint64_t{kBursts / 3});
 }
 
 TEST(Logger, ShutdownGivesUpOnAHungSinkByItsDeadlineAndTheWriterEndsOnceTheSinkReturns) {

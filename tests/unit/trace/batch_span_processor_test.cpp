@@ -587,5 +587,30 @@ TEST(BatchSpanProcessor, SpansOfATracerReachTheExporterIntact) {
   EXPECT_EQ(spans[1].context.span_id(), parent_ctx.span_id());
 }
 
+// A store that keeps the spans themselves (export_owned) hands back the ones it evicts, and the
+// tracer starts new spans in them: what the store keeps must still be whole, each span its own.
+TEST(BatchSpanProcessor, AStoreKeepsTheSpansThemselvesWhileTheEvictedOnesAreReused) {
+  auto store = std::make_shared<exporters::InMemorySpanExporter>(4);
+  TracerProvider provider({.processor = std::make_unique<BatchSpanProcessor>(
+                               store, BatchSpanProcessorOptions{.schedule_delay = kNever})});
+  Tracer& tracer = provider.tracer("bsp");
+  for (int round = 0; round < 50; ++round) {
+    for (int i = 0; i < 10; ++i) {
+      Span span = tracer.start("span " + std::to_string(round * 10 + i));
+      span.set("round", round).set("tier", round % 2 == 0 ? "free" : "pro");
+    }
+    ASSERT_TRUE(provider.force_flush(kPatience));
+  }
+  const auto spans = store->spans();
+  ASSERT_EQ(spans.size(), 4u);
+  for (int k = 0; k < 4; ++k) {
+    EXPECT_EQ(spans[k].name, "span " + std::to_string(496 + k));
+    EXPECT_EQ(std::get<std::int64_t>(*spans[k].attributes.find("round")), 49);
+    EXPECT_EQ(std::get<std::string>(*spans[k].attributes.find("tier")), "pro");
+    EXPECT_EQ(spans[k].attributes.size(), 2u);
+  }
+  EXPECT_EQ(store->evicted(), 496u);
+}
+
 }  // namespace
 }  // namespace lumen::trace
