@@ -278,7 +278,8 @@ TEST(BatchSpanProcessor, ASteadyTrickleLetsTheWorkerSleepBetweenBatches) {
   // full speed is filling it; at a service's moderate rate it must soon go back to waiting for a
   // wake instead. Polling for its whole window cost the gateway a nap system call every 20-100 us,
   // 3 % of its CPU at saturation: 20 to 100 times scheduled per batch (the naps last longer on
-  // a loaded machine), where two or three do.
+  // a loaded machine), where two or three do. The bound leaves room for the judging naps (five)
+  // and for preemption on a loaded machine: 6 per batch failed once under ASan at 49 for 8.
   const std::vector<std::string> before = lumen::testing::thread_ids_named("lumen-spans");
   auto memory = std::make_shared<exporters::InMemorySpanExporter>();
   BatchSpanProcessor processor(memory, {.schedule_delay = kNever});
@@ -299,7 +300,7 @@ TEST(BatchSpanProcessor, ASteadyTrickleLetsTheWorkerSleepBetweenBatches) {
   ASSERT_TRUE(processor.force_flush(kPatience));
   EXPECT_EQ(memory->size(), 2000u);
   const std::uint64_t batches = processor.stats().batches;
-  EXPECT_LE(scheduled, 6 * batches) << "in " << batches << " batches";
+  EXPECT_LE(scheduled, 10 * batches) << "in " << batches << " batches";
 }
 
 TEST(BatchSpanProcessor, ForceFlushReturnsWhileAProducerKeepsTheWorkerBusy) {
