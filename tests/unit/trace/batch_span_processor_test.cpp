@@ -604,7 +604,7 @@ TEST(BatchSpanProcessor, AStoreKeepsTheSpansThemselvesWhileTheEvictedOnesAreReus
   }
   const auto spans = store->spans();
   ASSERT_EQ(spans.size(), 4u);
-  for (int k = 0; k < 4; ++k) {
+  for (std::size_t k = 0; k < 4; ++k) {
     EXPECT_EQ(spans[k].name, "span " + std::to_string(496 + k));
     EXPECT_EQ(std::get<std::int64_t>(*spans[k].attributes.find("round")), 49);
     EXPECT_EQ(std::get<std::string>(*spans[k].attributes.find("tier")), "pro");
