@@ -290,8 +290,12 @@ class LoggerCore final : public ForkAware {
   // keep coming. The last step (kStop) also reports the drops not yet reported and flushes the
   // sinks once more.
   void write(WorkerEvent event) {
-    write_queued();
-    if (event != WorkerEvent::kStop) return linger();
+    const std::size_t taken = write_queued();
+    // A step that found nothing (the idle check's tick) has no stream to wait for.
+    if (event != WorkerEvent::kStop) {
+      if (taken > 0) linger();
+      return;
+    }
     const std::lock_guard step(writing_);
     report_drops(true);
     flush_sinks();
@@ -313,13 +317,14 @@ class LoggerCore final : public ForkAware {
     }
   }
 
-  // Writes what is queued until the ring is empty.
-  void write_queued() {
+  // Writes what is queued until the ring is empty; returns how many slots it took.
+  std::size_t write_queued() {
     const std::lock_guard step(writing_);  // see wait_before_fork
     // Records between two flushes of the sinks while the ring stays busy; the sinks are also
     // flushed whenever the writer catches up (the ring is empty) and at every flush marker.
     constexpr std::size_t kFlushEvery = 2048;
     constexpr std::size_t kBatch = 256;  // then the writer tells the waiting producers
+    std::size_t taken = 0;
     for (;;) {
       std::size_t n = 0;
       std::uint64_t marker = 0;
@@ -351,10 +356,11 @@ class LoggerCore final : public ForkAware {
         }
         flushed_cv_.notify_all();
       }
+      taken += n;
       if (n > 0) continue;
       // Caught up. A record claimed but not yet published is moments away: yield for it.
       // Otherwise the worker waits for the next wake (or its idle check).
-      if (ring_.size_approx() == 0) break;
+      if (ring_.size_approx() == 0) return taken;
       std::this_thread::yield();
     }
   }

@@ -588,6 +588,26 @@ TEST(Logger, ASteadyStreamOfRecordsDoesNotWakeTheWriterForEachBurst) {
       << "in " << elapsed_ms << " ms";
 }
 
+// With nothing to write, the writer wakes only for its idle check (every 50 ms, for the drop
+// report): a step that wrote nothing does not linger, which would add a nap to every check.
+TEST(Logger, AnIdleWriterIsScheduledOncePerIdleCheck) {
+  const std::vector<std::string> before = lumen::testing::thread_ids_named("lumen-log");
+  auto sink = std::make_shared<ThreadNoteSink>();
+  Logger logger(LoggerOptions{}, {sink});
+  logger.info("started");
+  ASSERT_TRUE(logger.flush(milliseconds(3000)));
+  std::vector<std::string> writers = lumen::testing::thread_ids_named("lumen-log");
+  std::erase_if(writers, [&](const std::string& id) { return std::ranges::count(before, id) > 0; });
+  ASSERT_EQ(writers.size(), 1u);
+  std::this_thread::sleep_for(milliseconds(20));  // the flush's step and its nap are over
+  const std::uint64_t scheduled_before = lumen::testing::times_scheduled(writers[0]);
+  std::this_thread::sleep_for(milliseconds(500));
+  const std::uint64_t scheduled = lumen::testing::times_scheduled(writers[0]) - scheduled_before;
+  // Ten idle checks in 500 ms, one scheduling each; two each when every check lingered.
+  EXPECT_LE(scheduled, 15u);
+  EXPECT_EQ(sink->lines(), 1u);
+}
+
 TEST(Logger, ShutdownGivesUpOnAHungSinkByItsDeadlineAndTheWriterEndsOnceTheSinkReturns) {
   auto gate = std::make_shared<GateSink>();
   const int before = threads_named("lumen-log");
