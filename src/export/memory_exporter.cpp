@@ -25,29 +25,27 @@ void InMemorySpanExporter::keep(SpanPtr& span) {
   oldest_ = (oldest_ + 1) % capacity_;
 }
 
-trace::ExportResult InMemorySpanExporter::export_spans(trace::SpanBatch batch, Deadline) noexcept {
+template <typename Batch>
+trace::ExportResult InMemorySpanExporter::keep_all(Batch batch) noexcept {
   try {
     std::lock_guard lock(mutex_);
     if (batch_sizes_.size() < capacity_) batch_sizes_.push_back(batch.size());
-    for (const auto& span : batch) keep(span);
+    for (auto& span : batch) {
+      if (span) keep(span);  // empty: another exporter of a fanout kept it
+    }
     return trace::ExportResult::kSuccess;
   } catch (...) {
     return trace::ExportResult::kFailure;  // out of memory: the batch is lost and reported
   }
 }
 
+trace::ExportResult InMemorySpanExporter::export_spans(trace::SpanBatch batch, Deadline) noexcept {
+  return keep_all(batch);
+}
+
 trace::ExportResult InMemorySpanExporter::export_owned(trace::OwnedSpanBatch batch,
                                                        Deadline) noexcept {
-  try {
-    std::lock_guard lock(mutex_);
-    if (batch_sizes_.size() < capacity_) batch_sizes_.push_back(batch.size());
-    for (auto& span : batch) {
-      if (span) keep(span);
-    }
-    return trace::ExportResult::kSuccess;
-  } catch (...) {
-    return trace::ExportResult::kFailure;  // out of memory: the batch is lost and reported
-  }
+  return keep_all(batch);
 }
 
 std::vector<trace::SpanData> InMemorySpanExporter::spans() const {

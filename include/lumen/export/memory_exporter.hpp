@@ -42,6 +42,9 @@ class InMemorySpanExporter final : public trace::SpanExporter {
   // Stores one span: a copy of it when `span` is const, else the span itself.
   template <typename SpanPtr>
   void keep(SpanPtr& span);
+  // Keeps every span of the batch, as keep() does, under the lock.
+  template <typename Batch>
+  trace::ExportResult keep_all(Batch batch) noexcept;
 
   // A ring, oldest at `oldest_` once full. A new span takes the oldest one's place, and the
   // evicted span goes back to the processor to be reused (export_owned), or has the new one copied
