@@ -4,9 +4,10 @@
 //
 // The storage one attribute set (one series) updates on the hot path.
 //
-// Each cell is striped: a thread updates the stripe picked for it when it first recorded, so two
-// threads adding to the same series usually touch different cache lines. Collection folds the
-// stripes. All updates are relaxed atomics; collection reads are relaxed too (a scrape sees each
+// Each cell is striped (lumen/core/internal/striped_counter.hpp): a thread that owns a stripe
+// updates it with plain loads and stores of relaxed atomics, the threads that share one with
+// atomic read-modify-writes; two threads adding to the same series touch different cache lines
+// unless they share one. Collection folds the stripes with relaxed reads (a scrape sees each
 // stripe at some recent value, which is all a cumulative metric promises).
 //
 //   detail::SumCell cell;
@@ -31,8 +32,10 @@
 
 namespace lumen::metrics::detail {
 
+using lumen::detail::add_to_stripe;
 using lumen::detail::kStripes;
-using lumen::detail::stripe;
+using lumen::detail::thread_stripe;
+using lumen::detail::ThreadStripe;
 
 // Context::current() is a reference to this thread's one context object, so its address can be
 // remembered: the sampled-span test on the hot path is then a thread-local load and a flag test.
@@ -81,13 +84,15 @@ class SumCell {
         every_measurement_(every_measurement) {}
 
   void add(std::int64_t v) noexcept {
-    stripes_[stripe()].i.fetch_add(v, std::memory_order_relaxed);
+    const ThreadStripe s = thread_stripe();
+    add_to_stripe(stripes_[s.index].i, v, s.owned);
     if (exemplars_ && (every_measurement_ || in_sampled_span())) {
       exemplars_->offer(0, static_cast<double>(v));
     }
   }
   void add(double v) noexcept {
-    stripes_[stripe()].d.fetch_add(v, std::memory_order_relaxed);
+    const ThreadStripe s = thread_stripe();
+    add_to_stripe(stripes_[s.index].d, v, s.owned);
     if (exemplars_ && (every_measurement_ || in_sampled_span())) exemplars_->offer(0, v);
   }
   // Gauges: the last value wins (only observable gauges use this, at collection).
@@ -140,13 +145,20 @@ class HistogramCell {
     }
     if (v != v) return;  // NaN has no bucket; it would also poison the sum
     const std::size_t b = bucket(v);
-    const std::size_t s = stripe();
-    counts_[s * stride_ + b].fetch_add(1, std::memory_order_relaxed);
-    HistogramStripe& stripe_sums = sums_[s];
-    stripe_sums.sum.fetch_add(v, std::memory_order_relaxed);
+    const ThreadStripe s = thread_stripe();
+    add_to_stripe(counts_[s.index * stride_ + b], std::uint64_t{1}, s.owned);
+    HistogramStripe& stripe_sums = sums_[s.index];
+    add_to_stripe(stripe_sums.sum, v, s.owned);
     // The largest value only grows: once a series has warmed up this is a load and a compare.
     double max = stripe_sums.max.load(std::memory_order_relaxed);
-    while (v > max && !stripe_sums.max.compare_exchange_weak(max, v, std::memory_order_relaxed)) {
+    if (v > max) [[unlikely]] {
+      if (s.owned) {
+        stripe_sums.max.store(v, std::memory_order_relaxed);
+      } else {
+        while (v > max &&
+               !stripe_sums.max.compare_exchange_weak(max, v, std::memory_order_relaxed)) {
+        }
+      }
     }
     if (exemplars_ && (every_measurement_ || in_sampled_span())) exemplars_->offer(b, v);
   }
