@@ -2,7 +2,10 @@
 # Fails, listing the findings, when clang-tidy-14 with the checked-in .clang-tidy reports anything
 # in a .cpp under src/, apps/ or examples/ (or in a lumen header one of them includes). Uses the
 # compile database of build-tidy/ (configured here, with clang 14, when missing or older than a
-# CMakeLists.txt). docs/TESTING.md, "clang-tidy", says more.
+# CMakeLists.txt or this script). The libraries' sources are checked in their unity batches
+# (cmake/LumenUnity.cmake), eight files a translation unit: clang-tidy spends most of a file's time
+# matching the headers' declarations, which a batch then does once instead of eight times. A named
+# file is checked with its batch. docs/TESTING.md, "clang-tidy", says more.
 #   scripts/tidy.sh [file.cpp...]       e.g. scripts/tidy.sh src/trace/span.cpp
 # A clean result is cached in ${XDG_CACHE_HOME:-~/.cache}/lumen-tidy, keyed by the contents of the
 # file and of every header it reads (so NOLINT comments count), its flags, the configuration the
@@ -16,17 +19,17 @@ dir=build-tidy
 tidy=clang-tidy-14
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/lumen-tidy"
 
-# Installs clang-tidy-14 and the libraries' headers on a fresh machine, then the compile database
-# (file by file: no unity batches).
-# Nothing is built: no header is generated.
+# Installs clang-tidy-14 and the libraries' headers on a fresh machine, then the compile database.
+# Nothing is built: no header is generated (configuring writes the unity batches).
 stale=""
 if [ -f "$dir/compile_commands.json" ]; then
   stale="$(find CMakeLists.txt cmake src apps examples \( -name CMakeLists.txt -o -name '*.cmake' \) \
              -newer "$dir/compile_commands.json" -print -quit)"
+  if [ "$0" -nt "$dir/compile_commands.json" ]; then stale="$0"; fi
 fi
 if [ ! -f "$dir/compile_commands.json" ] || [ -n "$stale" ]; then
   CC=clang-14 CXX=clang++-14 scripts/bootstrap.sh "$dir" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
-    -DCMAKE_BUILD_TYPE=Release -DLUMEN_UNITY_BUILD=OFF -DLUMEN_BUILD_TESTS=OFF -DLUMEN_BUILD_BENCHMARKS=OFF \
+    -DCMAKE_BUILD_TYPE=Release -DLUMEN_UNITY_BUILD=ON -DLUMEN_BUILD_TESTS=OFF -DLUMEN_BUILD_BENCHMARKS=OFF \
     -DLUMEN_BUILD_EXAMPLES=ON -DLUMEN_BUILD_APPS=ON -DLUMEN_BUILD_FUZZERS=OFF
   touch "$dir/compile_commands.json"
 else
@@ -39,7 +42,7 @@ rm -rf "$results"
 mkdir -p "$results"
 # The configuration as clang-tidy reads it (a comment added to .clang-tidy checks nothing again).
 config="$( { "$tidy" --dump-config; "$tidy" --version; } | sha256sum | cut -c1-64)"
-# "file<TAB>key" for each file to check (its clean check is not cached), then the counts.
+# "unit<TAB>key" for each translation unit to check (its clean check is not cached), then the counts.
 list="$dir/tidy-files.tsv"
 scripts/tidy_keys.py "$root" "$dir/compile_commands.json" "$config" "$cache" "$@" >"$list.all"
 grep -v '^total'$'\t' "$list.all" >"$list" || true
@@ -63,7 +66,7 @@ check_file() {
 export -f check_file
 export dir tidy cache results
 
-echo "tidy: $count files, $cached unchanged since a clean check, $(nproc) at a time"
+echo "tidy: $count translation units, $cached unchanged since a clean check, $(nproc) at a time"
 status=0
 xargs -r -d '\n' -n 1 -P "$(nproc)" bash -c 'check_file "$1"' _ <"$list" || status=$?
 if [ "$status" -ne 0 ]; then
@@ -72,11 +75,11 @@ if [ "$status" -ne 0 ]; then
   # A header's finding shows once per file that includes it: listed once.
   findings="$(cat "${failed[@]}" | grep -E ': (warning|error): .*\[[a-z0-9.,-]+\]$' |
               sed "s|^$root/||; s|,-warnings-as-errors\]$|]|" | sort -u)"
-  echo "tidy: $(printf '%s\n' "$findings" | grep -c .) finding(s) in ${#failed[@]} of $count files" \
+  echo "tidy: $(printf '%s\n' "$findings" | grep -c .) finding(s) in ${#failed[@]} of $count translation units" \
        "($cached unchanged since a clean check):" >&2
   printf '%s\n' "$findings" | sed 's/^/  /' >&2
   if [ -z "$findings" ]; then cat "${failed[@]}" | tail -n 40 >&2; fi
-  echo "each in context: $tidy -p $dir FILE.cpp; a false positive takes a // NOLINT(check): reason" >&2
+  echo "each in context: scripts/tidy.sh FILE.cpp; a false positive takes a // NOLINT(check): reason" >&2
   exit 1
 fi
-echo "tidy: $count files pass .clang-tidy ($cached unchanged since a clean check)"
+echo "tidy: $count translation units pass .clang-tidy ($cached unchanged since a clean check)"

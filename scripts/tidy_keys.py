@@ -3,9 +3,10 @@
 
   tidy_keys.py ROOT COMPILE_COMMANDS CONFIG_HASH CACHE_DIR [file.cpp...]
 
-Reads the compile database, keeps the .cpp files under src/, apps/ and examples/ (or the files
-named), and prints "file<TAB>key" for each file whose key is not in CACHE_DIR (a clean check of
-the same text), then "total<TAB>FILES<TAB>CACHED" last.
+Reads the compile database, keeps the .cpp files under src/, apps/ and examples/ and the unity
+batches that include the libraries' sources (cmake/LumenUnity.cmake: one translation unit of up to
+eight files), or those that are or include the files named, and prints "file<TAB>key" for each whose
+key is not in CACHE_DIR (a clean check of the same text), then "total<TAB>UNITS<TAB>CACHED" last.
 
 A file's key hashes clang-tidy's configuration, the file's path and flags, and the path and the
 contents of every file its compilation reads (itself and its headers, as `clang -M` lists them), so
@@ -64,13 +65,28 @@ def list_headers(directory, args):
     return [os.path.normpath(os.path.join(directory, w)) for w in words[1:]]  # words[0] is "x.o:"
 
 
+CHECKED = ("src", "apps", "examples")
+
+
+def sources_of(path, rel):
+    """The checked sources a translation unit compiles: itself, or a unity batch's includes."""
+    if rel.split("/")[0] in CHECKED:
+        return [path]
+    if os.path.basename(os.path.dirname(path)).endswith("_unity"):
+        with open(path) as f:
+            included = [line.split('"')[1] for line in f if line.startswith("#include \"")]
+        return [os.path.join(root, i) for i in included if i.split("/")[0] in CHECKED]
+    return []
+
+
 files = []
 for entry in json.load(open(database)):
     path = os.path.join(entry["directory"], entry["file"])
     rel = os.path.relpath(path, root)
-    if not rel.endswith(".cpp") or rel.split("/")[0] not in ("src", "apps", "examples"):
+    sources = sources_of(path, rel) if rel.endswith(".cpp") else []
+    if not sources:
         continue
-    if wanted and path not in wanted:
+    if wanted and wanted.isdisjoint(sources):
         continue
     args = entry.get("arguments") or shlex.split(entry["command"])
     kept, skip = [], False
