@@ -3,8 +3,8 @@
 # in a .cpp under src/, apps/ or examples/ (or in a lumen header one of them includes). Uses the
 # compile database of build-tidy/ (configured here, with clang 14, when missing or older than a
 # CMakeLists.txt or this script). The libraries' sources are checked in their unity batches
-# (cmake/LumenUnity.cmake), eight files a translation unit: clang-tidy spends most of a file's time
-# matching the headers' declarations, which a batch then does once instead of eight times. A named
+# (cmake/LumenUnity.cmake), sixteen files a translation unit: clang-tidy spends most of a file's
+# time matching the headers' declarations, which a batch then does once for all of them. A named
 # file is checked with its batch. docs/TESTING.md, "clang-tidy", says more.
 #   scripts/tidy.sh [file.cpp...]       e.g. scripts/tidy.sh src/trace/span.cpp
 # A clean result is cached in ${XDG_CACHE_HOME:-~/.cache}/lumen-tidy, keyed by the contents of the

@@ -5,7 +5,7 @@
 
 Reads the compile database, keeps the .cpp files under src/, apps/ and examples/ and the unity
 batches that include the libraries' sources (cmake/LumenUnity.cmake: one translation unit of up to
-eight files), or those that are or include the files named, and prints "file<TAB>key" for each whose
+sixteen files), or those that are or include the files named, and prints "file<TAB>key" for each whose
 key is not in CACHE_DIR (a clean check of the same text), then "total<TAB>UNITS<TAB>CACHED" last.
 
 A file's key hashes clang-tidy's configuration, the file's path and flags, and the path and the
