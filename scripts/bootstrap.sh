@@ -13,7 +13,7 @@ packages=(
   libvips-dev libvips-tools libdeflate-dev
   chromium libhiredis-dev redis-server
   python3-grpcio
-  dpkg-dev ccache
+  dpkg-dev ccache ninja-build
   python3-jsonschema openssl
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
 )
@@ -46,6 +46,15 @@ fi
 
 build_dir="${1:-build}"
 shift || true
+# Ninja, not Make: Make compiles a target's files only once the libraries it links are built, so
+# a long file (the admin server's batch, 56 s under ASan) left one core idle; Ninja starts every
+# file whose inputs exist. The ASan build from nothing, ccache off: 242 s against 287 s.
+# A directory configured for another generator is configured again from scratch (ccache keeps
+# its objects) when options are given; without options it is left as it is.
+if [ -f "$build_dir/CMakeCache.txt" ] && [ $# -gt 0 ] &&
+   ! grep -qx 'CMAKE_GENERATOR:INTERNAL=Ninja' "$build_dir/CMakeCache.txt"; then
+  rm -rf "$build_dir/CMakeCache.txt" "$build_dir/CMakeFiles"
+fi
 if [ ! -f "$build_dir/CMakeCache.txt" ] || [ $# -gt 0 ]; then
-  cmake -S . -B "$build_dir" "$@" >/dev/null
+  cmake -S . -B "$build_dir" -G Ninja "$@" >/dev/null
 fi
