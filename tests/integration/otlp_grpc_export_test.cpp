@@ -263,7 +263,7 @@ TEST(OtlpGrpcExport, AServerSlowerThanTheTimeoutFailsTheExportBeforeItAnswers) {
   EXPECT_TRUE(server.requests().empty()) << "the export waited for the server's late answer";
   const auto stats = exporter.stats();
   EXPECT_EQ(stats.spans_failed, 2U);
-  EXPECT_EQ(stats.requests, 1U);
+  EXPECT_EQ(stats.requests, 1U) << stats.last_error;
   EXPECT_TRUE(stats.last_error.find("DEADLINE_EXCEEDED") != std::string::npos ||
               stats.last_error.find("within the export timeout") != std::string::npos)
       << stats.last_error;
