@@ -48,7 +48,8 @@ build_dir="${1:-build}"
 shift || true
 # Ninja, not Make: Make compiles a target's files only once the libraries it links are built, so
 # a long file (the admin server's batch, 56 s under ASan) left one core idle; Ninja starts every
-# file whose inputs exist. The ASan build from nothing, ccache off: 242 s against 287 s.
+# file whose inputs exist. The ASan build from nothing, ccache off, kept the two cores 88 % busy
+# with Make and 95 % with Ninja.
 # A directory configured for another generator is configured again from scratch (ccache keeps
 # its objects) when options are given; without options it is left as it is.
 if [ -f "$build_dir/CMakeCache.txt" ] && [ $# -gt 0 ] &&
