@@ -1,5 +1,6 @@
 #include "lumen/image/vips_runtime.hpp"
 
+#include <vips/vector.h>  // vips_vector_set_enabled, which vips8 leaves out
 #include <vips/vips8>
 
 #include <mutex>
@@ -21,6 +22,7 @@ void apply(const LibvipsSettings& settings) LUMEN_REQUIRES(g_settings_mutex) {
   vips_cache_set_max_mem(settings.cache_max_memory);
   vips_cache_set_max_files(settings.cache_max_files);
   if (settings.threads > 0) vips_concurrency_set(settings.threads);
+  vips_vector_set_enabled(settings.vector ? TRUE : FALSE);
 }
 
 void start() {

@@ -1,6 +1,8 @@
 #include "lumen/image/image_optimizer.hpp"
 
 #include <gtest/gtest.h>
+#include <vips/vector.h>  // vips_vector_isenabled, which vips.h leaves out
+#include <vips/vips.h>
 
 #include <array>
 #include <string>
@@ -338,6 +340,16 @@ TEST_F(ImageOptimizerTest, ParsesFormatNames) {
 
 TEST(LibvipsRuntime, ReportsItsVersion) {
   EXPECT_EQ(libvips_version().rfind("8.", 0), 0u) << libvips_version();
+}
+
+// The vector paths crashed concurrent optimizations (vips_runtime.hpp): off unless asked for.
+TEST(LibvipsRuntime, VectorPathsAreOffUnlessAsked) {
+  ensure_libvips_started();
+  EXPECT_FALSE(vips_vector_isenabled());
+  configure_libvips({.vector = true});
+  EXPECT_TRUE(vips_vector_isenabled());
+  configure_libvips({});
+  EXPECT_FALSE(vips_vector_isenabled());
 }
 
 }  // namespace
