@@ -33,6 +33,7 @@ function(lumen_component name)
   set(target lumen_${name})
   lumen_unity_sources(compiled ${target} "${sources}")
   add_library(${target} ${compiled})
+  lumen_unity_options(${target})
   add_library(lumen::${name} ALIAS ${target})
   set_target_properties(${target} PROPERTIES
     EXPORT_NAME ${name}

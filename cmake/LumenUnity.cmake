@@ -43,3 +43,13 @@ function(lumen_unity_sources out name sources)
   set_source_files_properties(${sources} PROPERTIES HEADER_FILE_ONLY ON)
   set(${out} ${batches} ${sources} PARENT_SCOPE)
 endfunction()
+
+# What a target built from unity batches compiles with. In a batch the files are included, so g++
+# takes their anonymous-namespace types for a header's and warns when one is a member of a type
+# with linkage (an Impl's field, a coroutine's frame): each file is still its own main file in
+# meaning, so the warning says nothing here.
+function(lumen_unity_options target)
+  if(LUMEN_UNITY_BUILD)
+    target_compile_options(${target} PRIVATE $<$<CXX_COMPILER_ID:GNU>:-Wno-subobject-linkage>)
+  endif()
+endfunction()

@@ -149,16 +149,10 @@ class HistogramCell {
     add_to_stripe(counts_[s.index * stride_ + b], std::uint64_t{1}, s.owned);
     HistogramStripe& stripe_sums = sums_[s.index];
     add_to_stripe(stripe_sums.sum, v, s.owned);
-    // The largest value only grows: once a series has warmed up this is a load and a compare.
+    // The largest value only grows: once a series has warmed up this is a load and a compare
+    // (the exchange, rare, is the same for an owner and a sharer).
     double max = stripe_sums.max.load(std::memory_order_relaxed);
-    if (v > max) [[unlikely]] {
-      if (s.owned) {
-        stripe_sums.max.store(v, std::memory_order_relaxed);
-      } else {
-        while (v > max &&
-               !stripe_sums.max.compare_exchange_weak(max, v, std::memory_order_relaxed)) {
-        }
-      }
+    while (v > max && !stripe_sums.max.compare_exchange_weak(max, v, std::memory_order_relaxed)) {
     }
     if (exemplars_ && (every_measurement_ || in_sampled_span())) exemplars_->offer(b, v);
   }
