@@ -9,14 +9,15 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <list>
 #include <map>
@@ -38,6 +39,16 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+// A session's socket, stream and timer name their loop's executor type instead of the default
+// type-erased any_io_executor: every asynchronous operation copies and destroys its executor
+// (with the loop's count of outstanding work), and through the type-erased wrapper each copy was
+// an indirect call: 5 % of the gateway's CPU per answered request in a profile at saturation.
+using LoopExecutor = asio::io_context::executor_type;
+using LoopSocket = asio::basic_stream_socket<tcp, LoopExecutor>;
+using LoopStream = beast::basic_stream<tcp, LoopExecutor>;
+using LoopTimer =
+    asio::basic_waitable_timer<std::chrono::steady_clock,
+                               asio::wait_traits<std::chrono::steady_clock>, LoopExecutor>;
 using boost::system::error_code;
 using detail::Rejection;
 
@@ -191,7 +202,7 @@ class PendingAnswer {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   // `socket` belongs to `loop`'s io_context; the session runs there once start()ed.
-  Session(AdminServer::Impl& server, IoLoop& loop, tcp::socket socket)
+  Session(AdminServer::Impl& server, IoLoop& loop, LoopSocket socket)
       : server_(server), loop_(loop), stream_(std::move(socket)), delay_(stream_.get_executor()) {}
 
   // On the loop's thread.
@@ -410,12 +421,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   AdminServer::Impl& server_;
   IoLoop& loop_;
-  beast::tcp_stream stream_;
+  LoopStream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
-  asio::steady_timer delay_;  // for AdminResponse::delay
-  unsigned version_ = 11;     // of the request being answered
+  LoopTimer delay_;        // for AdminResponse::delay
+  unsigned version_ = 11;  // of the request being answered
   bool keep_alive_ = false;
   bool head_ = false;
   std::size_t drained_ = 0;  // bytes discarded after an early answer
@@ -428,7 +439,7 @@ class Session : public std::enable_shared_from_this<Session> {
 // runs it (stopped meanwhile).
 void AdminServer::Impl::accept() {
   IoLoop& loop = *loops[next_loop];
-  acceptor->async_accept(loop.io, [this, &loop](error_code ec, tcp::socket socket) {
+  acceptor->async_accept(loop.io, [this, &loop](error_code ec, LoopSocket socket) {
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
     if (ec) return on_accept_failed(ec);
     if (open.load() >= connection_limit.load() || detail::process_connections_at_cap()) {
