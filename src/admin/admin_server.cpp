@@ -31,6 +31,7 @@
 #include "lumen/core/error.hpp"
 #include "lumen/core/internal/mutex.hpp"
 #include "rejection_counters.hpp"
+#include "response_bytes.hpp"
 #include "websocket_connection.hpp"
 
 namespace lumen::admin {
@@ -344,18 +345,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
  public:
   // Writes the answer to the request read last (on the session's I/O thread).
-  void answer(AdminResponse answer) {
+  void answer(const AdminResponse& answer) {
     const auto keep = shared_from_this();
     loop_.waiting.erase(this);
-    response_ = {};
-    response_.version(version_);
-    response_.result(answer.status);
-    response_.set(http::field::content_type, answer.content_type);
-    for (auto& [name, value] : answer.headers) response_.set(name, value);
-    response_.body() = std::move(answer.body);
-    response_.keep_alive(keep_alive_);
-    response_.prepare_payload();
-    if (head_) response_.body().clear();  // Content-Length stays that of the GET
+    response_.clear();
+    detail::append_response(response_, answer,
+                            {.version = version_, .keep_alive = keep_alive_, .head = head_});
     if (answer.delay.count() <= 0) return write(keep_alive_);
     delay_.expires_after(answer.delay);
     delay_.async_wait([self = shared_from_this()](error_code wait_error) {
@@ -368,7 +363,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void write(bool keep_alive) {
     server_.requests.fetch_add(1);
     stream_.expires_after(server_.options.write_timeout);
-    http::async_write(stream_, response_,
+    asio::async_write(stream_, asio::buffer(response_),
                       [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
                         if (ec == beast::error::timeout)
                           self->server_.rejections.add(Rejection::kWriteTimeout);
@@ -379,18 +374,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void respond_and_close(unsigned status, Rejection reason) {
     server_.rejections.add(reason);
-    response_ = {};
-    response_.result(status);
-    response_.set(http::field::content_type, "text/plain; charset=utf-8");
-    response_.body() = status_text_body(status);
-    response_.keep_alive(false);
-    response_.prepare_payload();
+    response_.clear();
+    detail::append_response(response_, {.status = status, .body = status_text_body(status)},
+                            {.version = 11, .keep_alive = false});
     server_.requests.fetch_add(1);
     stream_.expires_after(server_.options.write_timeout);
-    http::async_write(stream_, response_, [self = shared_from_this()](error_code ec, std::size_t) {
-      if (ec) return self->finish();
-      self->drain_then_close();
-    });
+    asio::async_write(stream_, asio::buffer(response_),
+                      [self = shared_from_this()](error_code ec, std::size_t) {
+                        if (ec) return self->finish();
+                        self->drain_then_close();
+                      });
   }
 
   // The client is still sending a request we refused. Closing now, with its upload unread, makes
@@ -424,7 +417,7 @@ class Session : public std::enable_shared_from_this<Session> {
   LoopStream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> response_;
+  std::string response_;   // the bytes of the answer being written
   LoopTimer delay_;        // for AdminResponse::delay
   unsigned version_ = 11;  // of the request being answered
   bool keep_alive_ = false;
@@ -516,8 +509,8 @@ void PendingAnswer::deliver(AdminResponse answer) {
   auto server = server_.lock();
   if (!server) return;
   // After stop() nothing runs the posted work; it is destroyed with the io_context.
-  asio::post(loop_.io, [session = session_, answer = std::move(answer)]() mutable {
-    if (auto s = session.lock()) s->answer(std::move(answer));
+  asio::post(loop_.io, [session = session_, answer = std::move(answer)] {
+    if (auto s = session.lock()) s->answer(answer);
   });
 }
 
