@@ -101,6 +101,8 @@ def main():
            "BM_Spdlog_AsyncInfo_5Fields", "BM_LogInfo_5Fields", cpu)
     versus("log record, 5 fields: end to end to a file", "<= 250 ns, >= 3.5x", "spdlog sync file sink",
            "BM_Spdlog_SyncFile_5Fields", "BM_LogEndToEnd_5Fields/real_time", ours_measure=per_record)
+    versus("the writer's floor: the file sink alone, lines already formatted", "", "spdlog sync file sink",
+           "BM_Spdlog_SyncFile_5Fields", "BM_FileSinkOnly_FormattedLines/real_time", ours_measure=per_record)
     versus("histogram record, 3 attributes", "<= 60 ns", "prometheus-cpp Observe (bound)",
            "BM_Prom_HistogramObserve", "BM_HistogramRecord_Attrs3")
     versus("histogram record, bound", "<= 8 ns", "prometheus-cpp Observe (bound)",
