@@ -10,7 +10,9 @@ out=$(mktemp -d)
 here="$(cd "$(dirname "$0")" && pwd)"
 ms=${MODELSIM:-$here/../build/apps/modelsim/modelsim}
 $ms --port 18790 >$out/ms.log 2>&1 & msp=$!
-METRICS_PORT=19564 $bin --port 18180 --upstream http://127.0.0.1:18790 "$@" >$out/gw.log 2>&1 & gp=$!
+# Request logs as in production: rotated files (10 MB x 5), not an unbounded stdout file.
+APP_ENV=production LOG_DIR=$out/logs OTEL_LOGS_EXPORTER=none METRICS_PORT=19564 \
+  $bin --port 18180 --upstream http://127.0.0.1:18790 "$@" >$out/gw.log 2>&1 & gp=$!
 trap 'kill $msp $gp 2>/dev/null; wait; rm -rf "$out"' EXIT
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/18180) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/19564) 2>/dev/null && break; sleep 0.1; done
 body='{"user_id":"bench","tier":"pro","document":"the same document, answered from the cache"}'

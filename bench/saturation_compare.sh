@@ -19,7 +19,9 @@ for spec in "$@"; do
   name=${spec%%=*}; bin=${spec#*=}; names+=("$name")
   gp=$((18080+i)); ap=$((19464+i))
   argsvar="GW_ARGS_$name"
-  METRICS_PORT=$ap $bin --port $gp --upstream http://127.0.0.1:18700 ${!argsvar:-} >"$out/$name.log" 2>&1 & pids+=($!)
+  # Request logs as in production: rotated files (10 MB x 5), not an unbounded stdout file.
+  APP_ENV=production LOG_DIR="$out/$name-logs" OTEL_LOGS_EXPORTER=none METRICS_PORT=$ap \
+    $bin --port $gp --upstream http://127.0.0.1:18700 ${!argsvar:-} >"$out/$name.log" 2>&1 & pids+=($!)
   echo "$name $gp $ap $!" >> "$out/servers.txt"
   i=$((i+1))
 done

@@ -58,7 +58,10 @@ wait_port() {
 gateway_port=18080 modelsim_port=18700 admin_port=19464 nginx_port=18090
 build/apps/modelsim/modelsim --port "$modelsim_port" >"$out/modelsim.log" 2>&1 &
 pids+=($!)
-METRICS_PORT="$admin_port" build/apps/beautifyai/beautifyai --port "$gateway_port" \
+# The gateway logs every request: as in production, to combined.log rotated at 10 MB x 5, not to
+# stdout, which filled the disk (3.4 GB a run).
+APP_ENV=production LOG_DIR="$out/gateway-logs" OTEL_LOGS_EXPORTER=none METRICS_PORT="$admin_port" \
+  build/apps/beautifyai/beautifyai --port "$gateway_port" \
   --upstream "http://127.0.0.1:$modelsim_port" >"$out/beautifyai.log" 2>&1 &
 pids+=($!)
 mkdir -p "$out/nginx/logs"

@@ -62,6 +62,9 @@ constexpr std::size_t kMaxLingerBytes = std::size_t{16} * 1024 * 1024;
 // After accept() failed (out of descriptors, most often), the pause before the next try: retrying
 // at once would spin on the connection still waiting in the listen queue.
 constexpr std::chrono::milliseconds kAcceptPause{50};
+// A connection keeps the buffer of its last answer for the next one up to this size; a larger one
+// (a scrape of many series) is given back once written, so that idle connections hold little.
+constexpr std::size_t kKeptAnswerBytes = std::size_t{64} * 1024;
 
 // Percent-decoding with '+' as a space, as HTML forms and most clients encode queries. A '+'
 // is never part of an escape, so replacing it first leaves an encoded "%2B" a '+'.
@@ -365,6 +368,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(server_.options.write_timeout);
     asio::async_write(stream_, asio::buffer(response_),
                       [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
+                        self->forget_answer();
                         if (ec == beast::error::timeout)
                           self->server_.rejections.add(Rejection::kWriteTimeout);
                         if (ec || !keep_alive) return self->finish();
@@ -381,9 +385,18 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(server_.options.write_timeout);
     asio::async_write(stream_, asio::buffer(response_),
                       [self = shared_from_this()](error_code ec, std::size_t) {
+                        self->forget_answer();
                         if (ec) return self->finish();
                         self->drain_then_close();
                       });
+  }
+
+  void forget_answer() {
+    if (response_.capacity() > kKeptAnswerBytes) {
+      std::string().swap(response_);
+    } else {
+      response_.clear();
+    }
   }
 
   // The client is still sending a request we refused. Closing now, with its upload unread, makes
