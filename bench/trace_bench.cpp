@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 #include <thread>
 
 #include "lumen/core/clock.hpp"
@@ -220,6 +221,21 @@ void BM_SpanUnsampled(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SpanUnsampled);
+
+// A span that records a failed call's exception, as the gateway's upstream client does for every
+// failed attempt: the stack is turned into text once per distinct stack (src/trace/stacktrace.cpp).
+void BM_SpanRecordException(benchmark::State& state) {
+  settle_tsc_clock();
+  Pipeline pipeline(Sampler::always_on());
+  auto& tracer = pipeline.provider.tracer("bench");
+  const std::runtime_error error("upstream unreachable");
+  for (auto _ : state) {
+    Span span = tracer.start("ai.provider.call");
+    span.record_exception(error);
+    span.end();
+  }
+}
+BENCHMARK(BM_SpanRecordException);
 
 // Parent and child, each made current with a scope, as instrumented request code does.
 void BM_SpanNested(benchmark::State& state) {

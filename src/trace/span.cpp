@@ -1,7 +1,6 @@
 #include "lumen/trace/span.hpp"
 
 #include <cxxabi.h>
-#include <execinfo.h>
 
 #include <cstdlib>
 #include <typeinfo>
@@ -9,6 +8,7 @@
 #include "attribute_limits.hpp"
 #include "lumen/trace/span_data_pool.hpp"
 #include "lumen/trace/tracer.hpp"
+#include "stacktrace.hpp"
 #include "tracer_shared.hpp"
 
 namespace lumen::trace {
@@ -22,21 +22,6 @@ std::string demangle(const char* mangled) {
   char* name = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
   std::string out = (status == 0 && name != nullptr) ? name : mangled;
   std::free(name);
-  return out;
-}
-
-// The stack of the code that records the exception (C++ keeps no throw-site stack).
-std::string current_stacktrace() {
-  void* frames[64];
-  const int n = backtrace(frames, 64);
-  char** symbols = backtrace_symbols(frames, n);
-  if (symbols == nullptr) return {};
-  std::string out;
-  for (int i = 1; i < n; ++i) {  // skip this function
-    out += symbols[i];
-    out += '\n';
-  }
-  std::free(symbols);
   return out;
 }
 
@@ -109,7 +94,7 @@ Span& Span::record_exception(const std::exception& error) {
   if (!data_) return *this;
   return add_event("exception", {{"exception.type", demangle(typeid(error).name())},
                                  {"exception.message", std::string(error.what())},
-                                 {"exception.stacktrace", current_stacktrace()}});
+                                 {"exception.stacktrace", detail::current_stacktrace()}});
 }
 
 Span& Span::record_exception(const std::exception_ptr& error) {
@@ -121,7 +106,7 @@ Span& Span::record_exception(const std::exception_ptr& error) {
   } catch (...) {
     return add_event("exception", {{"exception.type", std::string("unknown")},
                                    {"exception.message", std::string("non-standard exception")},
-                                   {"exception.stacktrace", current_stacktrace()}});
+                                   {"exception.stacktrace", detail::current_stacktrace()}});
   }
 }
 
