@@ -11,18 +11,6 @@
 namespace lumen::admin::detail {
 namespace {
 
-// RFC 9110, 5.6.2: tchar.
-bool is_token(std::string_view name) {
-  static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
-  if (name.empty()) return false;
-  for (const char c : name) {
-    const bool alphanumeric =
-        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    if (!alphanumeric && kSymbols.find(c) == std::string_view::npos) return false;
-  }
-  return true;
-}
-
 // The fields that say where the answer ends and what happens to the connection: the server's.
 bool is_framing(std::string_view name) {
   return ascii::iequals(name, "content-length") || ascii::iequals(name, "transfer-encoding") ||
@@ -73,7 +61,7 @@ void append_response(std::string& out, const AdminResponse& answer, ResponseFram
   if (!own_content_type) append_header(out, "Content-Type", answer.content_type);
   for (std::size_t i = 0; i < extra.size(); ++i) {
     const std::string_view name = extra[i].first;
-    if (!is_token(name) || is_framing(name) || replaced(i)) continue;
+    if (!ascii::is_token(name) || is_framing(name) || replaced(i)) continue;
     append_header(out, name, extra[i].second);
   }
   if (!bodyless) {

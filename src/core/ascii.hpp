@@ -33,6 +33,18 @@ namespace lumen::ascii {
   return true;
 }
 
+// An HTTP token (RFC 9110 section 5.6.2: one or more tchar): a header name, a baggage key.
+[[nodiscard]] constexpr bool is_token(std::string_view s) noexcept {
+  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  if (s.empty()) return false;
+  for (const char c : s) {
+    const bool alphanumeric =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alphanumeric && kSymbols.find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
 // `s` without HTTP optional whitespace (RFC 9110 section 5.6.3: spaces and horizontal tabs only)
 // at either end.
 [[nodiscard]] constexpr std::string_view trim_ows(std::string_view s) noexcept {

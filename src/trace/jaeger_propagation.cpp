@@ -20,16 +20,6 @@ bool is_unreserved(char c) noexcept {
          c == '.' || c == '_' || c == '~';
 }
 
-// RFC 9110 tchar: what a header name, and so a baggage key in one, may hold.
-bool is_header_name(std::string_view s) noexcept {
-  if (s.empty()) return false;
-  for (const char c : s) {
-    if (is_unreserved(c)) continue;
-    if (std::string_view("!#$%&'*+^`|").find(c) == std::string_view::npos) return false;
-  }
-  return true;
-}
-
 bool has_prefix_ignoring_case(std::string_view s, std::string_view lower_prefix) noexcept {
   if (s.size() < lower_prefix.size()) return false;
   for (std::size_t i = 0; i < lower_prefix.size(); ++i) {
@@ -85,7 +75,7 @@ void inject_jaeger(const Context& context, TextMapSetter& carrier) {
   std::string value;
   for (const Baggage::Entry& entry : context.baggage().entries()) {
     if (written == kMaxBaggageMembers) break;
-    if (!is_header_name(entry.key)) continue;
+    if (!ascii::is_token(entry.key)) continue;  // a header name
     name.assign(kJaegerBaggagePrefix);
     name += entry.key;
     value.clear();
