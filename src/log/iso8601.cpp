@@ -46,19 +46,22 @@ void write_date_time(char* p, std::uint64_t seconds) noexcept {
 }  // namespace
 
 char* Iso8601Cache::write(char* p, std::uint64_t wall_ns) noexcept {
-  const std::uint64_t second = wall_ns / 1'000'000'000ULL;
-  if (second != second_) {
-    write_date_time(text_, second);
-    second_ = second;
+  const std::uint64_t millisecond = wall_ns / 1'000'000ULL;
+  if (millisecond != millisecond_) {
+    millisecond_ = millisecond;
+    const std::uint64_t second = millisecond / 1000;
+    if (second != second_) {
+      write_date_time(text_, second);
+      second_ = second;
+    }
+    const auto ms = static_cast<std::uint32_t>(millisecond % 1000);
+    text_[19] = '.';
+    text_[20] = static_cast<char>('0' + ms / 100);
+    write_two(text_ + 21, ms % 100);
+    text_[23] = 'Z';
   }
   std::memcpy(p, text_, sizeof text_);
-  p += sizeof text_;
-  const auto ms = static_cast<std::uint32_t>((wall_ns / 1'000'000ULL) % 1000);
-  *p++ = '.';
-  *p++ = static_cast<char>('0' + ms / 100);
-  p = write_two(p, ms % 100);
-  *p++ = 'Z';
-  return p;
+  return p + sizeof text_;
 }
 
 void append_iso8601(std::string& out, std::uint64_t wall_ns) {

@@ -1,5 +1,6 @@
 #include "log/json_writer.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -13,6 +14,40 @@ using internal::padded_tail;
 using internal::special_bytes;
 
 constexpr char kHex[] = "0123456789abcdef";
+
+// "00", "01" ... "99": the two digits of each number below 100.
+constexpr auto kDigitPairs = [] {
+  std::array<char, 200> pairs{};
+  for (std::size_t i = 0; i < 100; ++i) {
+    pairs[2 * i] = static_cast<char>('0' + i / 10);
+    pairs[2 * i + 1] = static_cast<char>('0' + i % 10);
+  }
+  return pairs;
+}();
+
+// 10^0 to 10^19.
+constexpr auto kPowersOfTen = [] {
+  std::array<std::uint64_t, 20> powers{};
+  std::uint64_t p = 1;
+  for (auto& power : powers) {
+    power = p;
+    p *= 10;
+  }
+  return powers;
+}();
+
+// How many decimal digits v >= 10 has: log10(2) ~ 1233 / 4096 estimates it from the bit width,
+// one comparison corrects the estimate.
+// The two digits of v < 100.
+const char* digit_pair(std::uint64_t v) noexcept {
+  return &kDigitPairs[2 * static_cast<std::size_t>(v)];
+}
+
+int decimal_digits(std::uint64_t v) noexcept {
+  const int bits = 64 - __builtin_clzll(v);
+  const int estimate = (bits * 1233) >> 12;
+  return estimate + 1 - (v < kPowersOfTen[static_cast<std::size_t>(estimate)] ? 1 : 0);
+}
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 constexpr std::string_view kRedacted = "\"[REDACTED]\"";
 
@@ -45,7 +80,7 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
   return need + 1;
 }
 
-char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor, std::size_t level);
+char* write_value(char* p, Reader& r, const Redactor& redactor, std::size_t level);
 
 // Whether a record's field named `key` must be renamed (field.hpp): it is a reserved key with
 // kReservedKeyPrefix in front zero or more times. Renaming every such key keeps the renamed ones
@@ -72,14 +107,10 @@ bool must_rename(std::string_view key) noexcept {
   return false;
 }
 
-// Members and values reserve room as they go: `p` is the write position inside `out`, committed
-// before each reserve (which may move the buffer) and returned at the end. `level` is the depth
-// of the member's value (1 for a record's own fields).
-char* write_member(char* p, LineBuffer& out, Reader& r, const Redactor& redactor, bool first,
-                   std::size_t level) {
+// Members and values write at p, inside room reserved once for the whole encoding (see
+// json_fields_max). `level` is the depth of the member's value (1 for a record's own fields).
+char* write_member(char* p, Reader& r, const Redactor& redactor, bool first, std::size_t level) {
   const std::string_view key = r.str();
-  out.commit(p);
-  p = out.reserve(json_string_max(key.size()) + kReservedKeyPrefix.size() + 2 + kRedacted.size());
   if (!first) *p++ = ',';
   if (level == 1 && must_rename(key)) {
     // Reserved keys and the prefix are plain ASCII: nothing to escape.
@@ -98,81 +129,52 @@ char* write_member(char* p, LineBuffer& out, Reader& r, const Redactor& redactor
     std::memcpy(p, kRedacted.data(), kRedacted.size());
     return p + kRedacted.size();
   }
-  return write_value(p, out, r, redactor, level);
+  return write_value(p, r, redactor, level);
 }
 
-char* write_value(char* p, LineBuffer& out, Reader& r, const Redactor& redactor,
-                  std::size_t level) {
+char* write_value(char* p, Reader& r, const Redactor& redactor, std::size_t level) {
   const auto kind = static_cast<Value::Kind>(r.byte());
   if (level > kMaxValueDepth && (kind == Value::Kind::kObject || kind == Value::Kind::kArray)) {
     // The encoder already cuts here; the writer's recursion is bounded on its own all the same.
     r.skip_payload(kind);
-    out.commit(p);
-    return write_json_string(out.reserve(json_string_max(kTooDeepMarker.size())), kTooDeepMarker);
+    return write_json_string(p, kTooDeepMarker);
   }
   switch (kind) {
     case Value::Kind::kNull:
-      out.commit(p);
-      p = out.reserve(4);
       // NOLINTNEXTLINE(bugprone-not-null-terminated-result): JSON bytes, no NUL
       std::memcpy(p, "null", 4);
       return p + 4;
     case Value::Kind::kBool: {
       const bool b = r.byte() != 0;
-      out.commit(p);
-      p = out.reserve(5);
       std::memcpy(p, b ? "true" : "false", b ? 4 : 5);
       return p + (b ? 4 : 5);
     }
     case Value::Kind::kInt:
-      out.commit(p);
-      p = out.reserve(24);
-      return std::to_chars(p, p + 24, static_cast<std::int64_t>(r.u64())).ptr;
+      return write_decimal(p, static_cast<std::int64_t>(r.u64()));
     case Value::Kind::kUint:
-      out.commit(p);
-      p = out.reserve(24);
-      return std::to_chars(p, p + 24, r.u64()).ptr;
+      return write_decimal(p, r.u64());
     case Value::Kind::kDouble: {
       const std::uint64_t bits = r.u64();
       double d;
       std::memcpy(&d, &bits, 8);
-      out.commit(p);
-      p = out.reserve(32);
       return write_double(p, d);
     }
-    case Value::Kind::kString: {
-      const std::string_view s = r.str();
-      out.commit(p);
-      return write_short_json_string(out.reserve(json_string_max(s.size())), s);
-    }
+    case Value::Kind::kString:
+      return write_short_json_string(p, r.str());
     case Value::Kind::kObject: {
       const std::uint32_t n = r.u32();
-      out.commit(p);
-      p = out.reserve(1);
       *p++ = '{';
-      for (std::uint32_t i = 0; i < n; ++i) {
-        p = write_member(p, out, r, redactor, i == 0, level + 1);
-      }
-      out.commit(p);
-      p = out.reserve(1);
+      for (std::uint32_t i = 0; i < n; ++i) p = write_member(p, r, redactor, i == 0, level + 1);
       *p++ = '}';
       return p;
     }
     case Value::Kind::kArray: {
       const std::uint32_t n = r.u32();
-      out.commit(p);
-      p = out.reserve(1);
       *p++ = '[';
       for (std::uint32_t i = 0; i < n; ++i) {
-        if (i != 0) {
-          out.commit(p);
-          p = out.reserve(1);
-          *p++ = ',';
-        }
-        p = write_value(p, out, r, redactor, level + 1);
+        if (i != 0) *p++ = ',';
+        p = write_value(p, r, redactor, level + 1);
       }
-      out.commit(p);
-      p = out.reserve(1);
       *p++ = ']';
       return p;
     }
@@ -278,6 +280,43 @@ char* write_json_string(char* p, std::string_view s) noexcept {
   return p;
 }
 
+char* write_decimal(char* p, std::uint64_t v) noexcept {
+  if (v < 10) {
+    *p = static_cast<char>('0' + v);
+    return p + 1;
+  }
+  char* const end = p + decimal_digits(v);
+  char* q = end;
+  // Four digits a step, their two pairs found apart: the chain of dependent multiplications (a
+  // division by a constant) is half as long as with one pair a step.
+  while (v >= 10000) {
+    const auto four = static_cast<std::uint32_t>(v % 10000);
+    v /= 10000;
+    q -= 4;
+    std::memcpy(q, digit_pair(four / 100), 2);
+    std::memcpy(q + 2, digit_pair(four % 100), 2);
+  }
+  auto rest = static_cast<std::uint32_t>(v);  // 1 to 4 digits
+  if (rest >= 100) {
+    q -= 2;
+    std::memcpy(q, digit_pair(rest % 100), 2);
+    rest /= 100;
+  }
+  if (rest >= 10) {
+    std::memcpy(q - 2, digit_pair(rest), 2);
+  } else {
+    q[-1] = static_cast<char>('0' + rest);
+  }
+  return end;
+}
+
+char* write_decimal(char* p, std::int64_t v) noexcept {
+  if (v >= 0) return write_decimal(p, static_cast<std::uint64_t>(v));
+  *p++ = '-';
+  // The magnitude in unsigned arithmetic: -v overflows for the smallest int64.
+  return write_decimal(p, std::uint64_t{0} - static_cast<std::uint64_t>(v));
+}
+
 char* write_double(char* p, double d) noexcept {
   if (!std::isfinite(d)) {
     // NOLINTNEXTLINE(bugprone-not-null-terminated-result): JSON bytes, no NUL
@@ -298,7 +337,7 @@ char* write_double(char* p, double d) noexcept {
       if (static_cast<double>(mi) != m || static_cast<double>(mi) / kScale[k] != a) continue;
       if (d < 0) *p++ = '-';
       const auto scale = static_cast<std::uint64_t>(kScale[k]);
-      p = std::to_chars(p, p + 20, mi / scale).ptr;
+      p = write_decimal(p, mi / scale);
       if (k != 0) {
         *p++ = '.';
         std::uint64_t frac = mi % scale;
@@ -370,8 +409,8 @@ std::string_view level_name_upper(Level level) noexcept {
 }
 
 void append_fields(LineBuffer& out, Reader& reader, const Redactor& redactor) {
-  char* p = out.reserve(0);
-  while (!reader.done()) p = write_member(p, out, reader, redactor, false, 1);
+  char* p = out.reserve(json_fields_max(reader.remaining()));
+  while (!reader.done()) p = write_member(p, reader, redactor, false, 1);
   out.commit(p);
 }
 
@@ -386,8 +425,11 @@ void append_fields(std::string& out, const Field* fields, std::size_t count,
 }
 
 void append_value(std::string& out, Reader& reader, const Redactor& redactor) {
+  Reader past = reader;
+  past.skip_value();
+  const std::size_t encoded = reader.remaining() - past.remaining();  // this value's bytes only
   LineBuffer line;
-  line.commit(write_value(line.reserve(0), line, reader, redactor, 1));
+  line.commit(write_value(line.reserve(json_fields_max(encoded)), reader, redactor, 1));
   out.append(line.view());
 }
 

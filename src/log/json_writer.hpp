@@ -123,11 +123,23 @@ std::string_view level_name_upper(Level level) noexcept;
 // Appends `s` with invalid UTF-8 replaced by U+FFFD and control characters other than tab shown
 // as '?', for human-readable output.
 void append_sanitized(std::string& out, std::string_view s);
+// The decimal digits of v (a '-' first for a negative value), two at a time from a table:
+// std::to_chars makes one division per digit. Up to 20 bytes (21 with the sign).
+char* write_decimal(char* p, std::uint64_t v) noexcept;
+char* write_decimal(char* p, std::int64_t v) noexcept;
 // A form that reads back as the same double (the shortest, or for up to three decimals plain
 // fixed notation); NaN and infinities become null (JSON has no such numbers). Up to 32 bytes.
 char* write_double(char* p, double d) noexcept;
 void append_double(std::string& out, double d);
 
+// The room that decoding `encoded` bytes of fields (record.hpp) into JSON members can need. No
+// element's JSON is more than 6 times its encoding: a string or key byte becomes at most 6
+// (\u00XX), a null (1 byte) ",null" inside an array, a number (9 bytes) at most 25 with its comma,
+// a bool (2) ",false", an empty member (5: key length, kind) `,"":"[REDACTED]"`, an object or array
+// (5) its brackets or kTooDeepMarker's 12; and whole-word stores may write 7 bytes past the end.
+constexpr std::size_t json_fields_max(std::size_t encoded) noexcept {
+  return 6 * encoded + 16;
+}
 // Decodes fields until the reader is done, appending ",\"key\":value" for each.
 void append_fields(LineBuffer& out, Reader& reader, const Redactor& redactor);
 // The same for fields given directly.

@@ -1,6 +1,7 @@
 #include "log/line_formatter.hpp"
 
 #include <cstring>
+#include <string>
 
 #include "log/record.hpp"
 #include "log/record_ring.hpp"
@@ -27,35 +28,35 @@ std::string fallback_service_name() {
 // writer renames a field that would repeat one of them.
 LineFormatter::LineFormatter(const LoggerOptions& options) {
   for (const auto& k : options.redact_keys) redactor_.add(k);
-  service_members_.append(",\"service\":");
+  for (std::size_t i = 0; i < level_members_.size(); ++i) {
+    level_members_[i] =
+        PaddedText(std::string("\",\"level\":\"") + std::string(level_name(static_cast<Level>(i))) +
+                   "\",\"message\":");
+  }
+  std::string service = ",\"service\":";
   // The OpenTelemetry default when the options name no service (a Logger built without a Resource).
-  append_json_string(service_members_,
-                     options.service.empty() ? fallback_service_name() : options.service);
-  service_members_.append(",\"environment\":");
-  append_json_string(service_members_, options.environment);
+  append_json_string(service, options.service.empty() ? fallback_service_name() : options.service);
+  service.append(",\"environment\":");
+  append_json_string(service, options.environment);
+  service_members_ = PaddedText(service);
   const bool camel = options.trace_keys == TraceKeys::kCamelCase;
-  trace_key_ = camel ? ",\"traceId\":\"" : ",\"trace_id\":\"";
-  span_key_ = camel ? "\",\"spanId\":\"" : "\",\"span_id\":\"";
+  trace_key_ = PaddedText(camel ? ",\"traceId\":\"" : ",\"trace_id\":\"");
+  span_key_ = PaddedText(camel ? "\",\"spanId\":\"" : "\",\"span_id\":\"");
 }
 
 FormattedRecord LineFormatter::format(Level level, std::uint64_t wall_ns, std::string_view message,
                                       const Slot* slot, Reader& reader) {
   line_.clear();
   constexpr std::string_view kStart = "{\"timestamp\":\"";
-  constexpr std::string_view kLevel = "\",\"level\":\"";
-  constexpr std::string_view kMessage = "\",\"message\":";
-  const std::string_view level_text = level_name(level);
-  char* p = line_.reserve(kStart.size() + kIso8601Size + kLevel.size() + level_text.size() +
-                          kMessage.size() + json_string_max(message.size()));
-  const auto put = [&p](std::string_view t) {
-    std::memcpy(p, t.data(), t.size());
-    p += t.size();
-  };
-  put(kStart);
-  p = timestamp_.write(p, wall_ns);
-  put(kLevel);
-  put(level_text);
-  put(kMessage);
+  const auto level_index = static_cast<std::size_t>(level);
+  const PaddedText& level_members =
+      level_members_[level_index < level_members_.size() ? level_index
+                                                         : static_cast<std::size_t>(Level::kInfo)];
+  char* p = line_.reserve(kStart.size() + kIso8601Size + level_members.room() +
+                          json_string_max(message.size()));
+  std::memcpy(p, kStart.data(), kStart.size());
+  p = timestamp_.write(p + kStart.size(), wall_ns);
+  p = level_members.write(p);
   line_.commit(p);
   const std::size_t message_start = line_.size() + 1;
   p = write_json_string(p, message);
@@ -63,13 +64,12 @@ FormattedRecord LineFormatter::format(Level level, std::uint64_t wall_ns, std::s
   const std::size_t message_end = line_.size() - 1;
   const std::size_t fields_start = line_.size();
   const std::string_view bound = slot != nullptr ? slot->bound() : std::string_view();
-  p = line_.reserve(service_members_.size() + trace_key_.size() + 32 + span_key_.size() + 16 + 1);
-  put(service_members_);
+  p = line_.reserve(service_members_.room() + trace_key_.room() + 32 + span_key_.room() + 16 + 1);
+  p = service_members_.write(p);
   if (slot != nullptr && slot->has_span) {
-    put(trace_key_);
+    p = trace_key_.write(p);
     slot->trace_id.to_hex(p);
-    p += 32;
-    put(span_key_);
+    p = span_key_.write(p + 32);
     slot->span_id.to_hex(p);
     p += 16;
     *p++ = '"';

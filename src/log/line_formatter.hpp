@@ -3,12 +3,13 @@
 // configured keys redacted. Used by the writer thread only (or under the synchronous mode's mutex).
 #pragma once
 
+#include <array>
 #include <cstdint>
-#include <string>
 #include <string_view>
 
 #include "log/iso8601.hpp"
 #include "log/json_writer.hpp"
+#include "log/padded_text.hpp"
 #include "lumen/log/logger.hpp"
 #include "lumen/log/sink.hpp"
 
@@ -31,9 +32,11 @@ class LineFormatter {
 
  private:
   Redactor redactor_;
-  std::string service_members_;  // ,"service":...,"environment":...
-  std::string_view trace_key_;
-  std::string_view span_key_;
+  // What follows the timestamp, for each level: ","level":"info","message":
+  std::array<PaddedText, static_cast<std::size_t>(Level::kOff) + 1> level_members_;
+  PaddedText service_members_;  // ,"service":...,"environment":...
+  PaddedText trace_key_;        // ,"trace_id":"
+  PaddedText span_key_;         // ","span_id":"
   LineBuffer line_;
   Iso8601Cache timestamp_;
 };

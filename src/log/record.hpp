@@ -158,6 +158,9 @@ class Reader {
   explicit Reader(std::string_view data) noexcept
       : p_(data.data()), end_(data.data() + data.size()) {}
   [[nodiscard]] bool done() const noexcept { return p_ >= end_; }
+  [[nodiscard]] std::size_t remaining() const noexcept {
+    return p_ < end_ ? static_cast<std::size_t>(end_ - p_) : 0;
+  }
   std::uint32_t u32() noexcept {
     std::uint32_t v;
     std::memcpy(&v, p_, 4);

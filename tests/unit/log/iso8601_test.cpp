@@ -33,6 +33,8 @@ TEST(Iso8601, MatchesGmtimeAcrossCenturiesLeapDaysAndTheCache) {
                     static_cast<unsigned long long>(ms));
       char buf[detail::kIso8601Size];
       ASSERT_EQ(std::string(buf, cache.write(buf, ns)), expected);
+      // Later in the same millisecond: the cached text.
+      ASSERT_EQ(std::string(buf, cache.write(buf, ns + 999'000)), expected);
     }
   }
   char buf[detail::kIso8601Size];

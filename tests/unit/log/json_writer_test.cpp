@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -212,6 +214,81 @@ TEST(JsonDouble, EveryFormReadsBackAsTheSameDouble) {
   out.clear();
   detail::append_double(out, std::nan(""));
   EXPECT_EQ(out, "null");
+}
+
+// Each power of ten and its neighbours (where the digit count changes), the extremes, and
+// pseudo-random values of every width, against std::to_chars.
+TEST(JsonDecimal, WritesWhatToCharsWritesForEveryDigitCount) {
+  std::vector<std::uint64_t> values = {0, std::numeric_limits<std::uint64_t>::max()};
+  std::uint64_t power = 1;
+  for (int i = 0; i < 20; ++i) {
+    values.insert(values.end(), {power - 1, power, power + 1});
+    if (i < 19) power *= 10;
+  }
+  std::uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (int i = 0; i < 20000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    values.push_back(x >> (i % 64));
+  }
+  const auto check = [](auto v) {
+    char expected[24];
+    char got[24];
+    const char* expected_end = std::to_chars(expected, expected + sizeof expected, v).ptr;
+    const char* got_end = detail::write_decimal(got, v);
+    ASSERT_EQ(std::string_view(got, static_cast<std::size_t>(got_end - got)),
+              std::string_view(expected, static_cast<std::size_t>(expected_end - expected)));
+  };
+  for (const std::uint64_t v : values) {
+    check(v);
+    check(static_cast<std::int64_t>(v));
+    check(-static_cast<std::int64_t>(v >> 1));
+  }
+  check(std::numeric_limits<std::int64_t>::min());
+}
+
+// The fields' writer reserves json_fields_max(encoded bytes) once and writes without further
+// checks: each kind's worst case, alone and together, must fit with the word stores' 7 bytes of
+// overhang (the address sanitizer's build also sees any write past the room).
+TEST(JsonFields, TheRoomReservedOnceCoversEveryKindsWorstCase) {
+  const std::vector<Value> nulls(1000, Value(nullptr));
+  const std::vector<Value> falses(500, Value(false));
+  const std::vector<Value> smallest(100, Value(std::numeric_limits<std::int64_t>::min()));
+  const std::vector<Value> longest_doubles(100, Value(-2.2250738585072014e-308));
+  const std::string controls(300, '\x01');
+  const std::string invalid_utf8(300, '\xFF');
+  const std::vector<Value> empty_strings(500, Value(""));
+  const Field empty_members[] = {{"", nullptr}, {"", nullptr}, {"", nullptr}};
+  const Field redacted_members[] = {{"password", nullptr}, {"", nullptr}};
+  const Field everything[] = {{"nulls", Array(nulls.data(), nulls.size())},
+                              {"falses", Array(falses.data(), falses.size())},
+                              {controls, controls},
+                              {"bad", invalid_utf8},
+                              {"ints", Array(smallest.data(), smallest.size())},
+                              {"doubles", Array(longest_doubles.data(), longest_doubles.size())},
+                              {"empties", Array(empty_strings.data(), empty_strings.size())},
+                              {"o", Object(empty_members, 3)},
+                              {"", nullptr},
+                              {"password", nullptr},
+                              {"r", Object(redacted_members, 2)},
+                              {"level", Object{}},
+                              {"a", Array{Object{}, Array{}}}};
+  detail::Redactor redactor;
+  redactor.add("password");
+  redactor.add("");
+  const auto check = [&](const Field* fields, std::size_t count) {
+    const std::string encoded = detail::encode({}, fields, count);
+    detail::Reader reader(encoded);
+    (void)reader.str();  // the empty message
+    const std::size_t room = detail::json_fields_max(reader.remaining());
+    detail::LineBuffer line;
+    detail::append_fields(line, reader, redactor);
+    EXPECT_LE(line.size() + 7, room) << fields[0].key;
+    EXPECT_TRUE(json::accept("{" + std::string(line.view().substr(1)) + "}")) << fields[0].key;
+  };
+  for (const Field& f : everything) check(&f, 1);
+  check(everything, std::size(everything));
 }
 
 // The encoder never nests deeper than kMaxValueDepth; the writer bounds its own recursion anyway.
