@@ -81,6 +81,8 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
 }
 
 char* write_value(char* p, Reader& r, const Redactor& redactor, std::size_t level);
+char* write_member(char* p, Reader& r, const Redactor& redactor, MemberKeys* keys,
+                   std::size_t place, bool first, std::size_t level);
 
 // Whether a record's field named `key` must be renamed (field.hpp): it is a reserved key with
 // kReservedKeyPrefix in front zero or more times. Renaming every such key keeps the renamed ones
@@ -108,23 +110,20 @@ bool must_rename(std::string_view key) noexcept {
 }
 
 // Members and values write at p, inside room reserved once for the whole encoding (see
-// json_fields_max). `level` is the depth of the member's value (1 for a record's own fields).
-char* write_member(char* p, Reader& r, const Redactor& redactor, bool first, std::size_t level) {
+// json_fields_max). `level` is the depth of the member's value (1 for a record's own fields, whose
+// keys `keys` may remember; it is null below), `place` its place among the line's members.
+char* write_member(char* p, Reader& r, const Redactor& redactor, MemberKeys* keys,
+                   std::size_t place, bool first, std::size_t level) {
   const std::string_view key = r.str();
   if (!first) *p++ = ',';
-  if (level == 1 && must_rename(key)) {
-    // Reserved keys and the prefix are plain ASCII: nothing to escape.
-    *p++ = '"';
-    std::memcpy(p, kReservedKeyPrefix.data(), kReservedKeyPrefix.size());
-    p += kReservedKeyPrefix.size();
-    std::memcpy(p, key.data(), key.size());
-    p += key.size();
-    *p++ = '"';
+  bool redacted;
+  if (keys != nullptr) {
+    p = keys->write(p, place, key, redactor, redacted);
   } else {
-    p = write_short_json_string(p, key);
+    redacted = redactor.matches(key);
+    p = write_member_key(p, key, level);
   }
-  *p++ = ':';
-  if (redactor.matches(key)) {
+  if (redacted) {
     r.skip_value();  // whatever its depth
     std::memcpy(p, kRedacted.data(), kRedacted.size());
     return p + kRedacted.size();
@@ -164,7 +163,9 @@ char* write_value(char* p, Reader& r, const Redactor& redactor, std::size_t leve
     case Value::Kind::kObject: {
       const std::uint32_t n = r.u32();
       *p++ = '{';
-      for (std::uint32_t i = 0; i < n; ++i) p = write_member(p, r, redactor, i == 0, level + 1);
+      for (std::uint32_t i = 0; i < n; ++i) {
+        p = write_member(p, r, redactor, nullptr, i, i == 0, level + 1);
+      }
       *p++ = '}';
       return p;
     }
@@ -408,10 +409,31 @@ std::string_view level_name_upper(Level level) noexcept {
   }
 }
 
-void append_fields(LineBuffer& out, Reader& reader, const Redactor& redactor) {
+char* write_member_key(char* p, std::string_view key, std::size_t level) noexcept {
+  if (level == 1 && must_rename(key)) {
+    // Reserved keys and the prefix are plain ASCII: nothing to escape.
+    *p++ = '"';
+    std::memcpy(p, kReservedKeyPrefix.data(), kReservedKeyPrefix.size());
+    p += kReservedKeyPrefix.size();
+    std::memcpy(p, key.data(), key.size());
+    p += key.size();
+    *p++ = '"';
+  } else {
+    p = write_short_json_string(p, key);
+  }
+  *p++ = ':';
+  return p;
+}
+
+std::size_t append_fields(LineBuffer& out, Reader& reader, const Redactor& redactor,
+                          MemberKeys& keys, std::size_t first_place) {
   char* p = out.reserve(json_fields_max(reader.remaining()));
-  while (!reader.done()) p = write_member(p, reader, redactor, false, 1);
+  std::size_t place = first_place;
+  for (; !reader.done(); ++place) {
+    p = write_member(p, reader, redactor, &keys, place, false, 1);
+  }
   out.commit(p);
+  return place;
 }
 
 void append_fields(std::string& out, const Field* fields, std::size_t count,
@@ -420,7 +442,8 @@ void append_fields(std::string& out, const Field* fields, std::size_t count,
   Reader reader(encoded);
   (void)reader.str();  // the empty message
   LineBuffer line;
-  append_fields(line, reader, redactor);
+  MemberKeys keys;
+  (void)append_fields(line, reader, redactor, keys, 0);
   out.append(line.view());
 }
 

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "log/member_keys.hpp"
 #include "log/redactor.hpp"
 #include "lumen/core/internal/short_bytes.hpp"
 #include "lumen/log/field.hpp"
@@ -93,29 +94,50 @@ inline std::uint64_t padded_tail(const unsigned char* p, std::size_t n) noexcept
 
 }  // namespace internal
 
+namespace internal {
+
+// The 1 to 16 bytes of a short string as two words: bytes 0-7 and 8-15 in memory order, the
+// places past its end filled with 'a'. For strings of one length, equal words mean equal strings.
+struct ShortWords {
+  std::uint64_t lo;
+  std::uint64_t hi;
+};
+inline ShortWords short_words(const unsigned char* in, std::size_t n) noexcept {
+  ShortWords w{n >= 8 ? lumen::detail::load64(in) : padded_tail(in, n), 0x6161616161616161ULL};
+  if (n > 8) {
+    // Bytes 8 to n-1 from the string's last word, the letters above them.
+    w.hi = (lumen::detail::load64(in + n - 8) >> (8 * (16 - n))) |
+           (n == 16 ? 0 : 0x6161616161616161ULL << (8 * (n - 8)));
+  }
+  return w;
+}
+
+}  // namespace internal
+
 // write_json_string for the usual field name or value: 1 to 16 bytes, none needing attention,
 // written with two word stores and no call; anything else takes the general path.
 inline char* write_short_json_string(char* p, std::string_view s) noexcept {
   const std::size_t n = s.size();
   if (n - 1 >= 16) return write_json_string(p, s);  // empty, or longer than 16
-  const auto* in = reinterpret_cast<const unsigned char*>(s.data());
-  const std::uint64_t lo = n >= 8 ? lumen::detail::load64(in) : internal::padded_tail(in, n);
-  std::uint64_t hi = 0x6161616161616161ULL;
-  if (n > 8) {
-    // Bytes 8 to n-1 from the string's last word, the letters above them.
-    hi = (lumen::detail::load64(in + n - 8) >> (8 * (16 - n))) |
-         (n == 16 ? 0 : 0x6161616161616161ULL << (8 * (n - 8)));
-  }
-  if ((internal::special_bytes(lo) | internal::special_bytes(hi)) != 0) {
+  const internal::ShortWords w =
+      internal::short_words(reinterpret_cast<const unsigned char*>(s.data()), n);
+  if ((internal::special_bytes(w.lo) | internal::special_bytes(w.hi)) != 0) {
     return write_json_string(p, s);
   }
   // Room: json_string_max(n) is at least 17 bytes for n > 1, and 15 for n == 1 (9 written).
   *p = '"';
-  std::memcpy(p + 1, &lo, 8);
-  if (n > 8) std::memcpy(p + 9, &hi, 8);
+  std::memcpy(p + 1, &w.lo, 8);
+  if (n > 8) std::memcpy(p + 9, &w.hi, 8);
   p[n + 1] = '"';
   return p + n + 2;
 }
+// The room write_member_key() needs for a key of n bytes.
+constexpr std::size_t member_key_max(std::size_t n) noexcept {
+  return json_string_max(n) + kReservedKeyPrefix.size() + 1;
+}
+// A member's key and its colon: "key": escaped, or "field.key": for a record's own field (level
+// 1) named like a line's reserved member (field.hpp). Returns the end.
+char* write_member_key(char* p, std::string_view key, std::size_t level) noexcept;
 void append_json_string(std::string& out, std::string_view s);
 void append_json_string(LineBuffer& out, std::string_view s);
 // "INFO", "WARN" ...
@@ -136,12 +158,16 @@ void append_double(std::string& out, double d);
 // element's JSON is more than 6 times its encoding: a string or key byte becomes at most 6
 // (\u00XX), a null (1 byte) ",null" inside an array, a number (9 bytes) at most 25 with its comma,
 // a bool (2) ",false", an empty member (5: key length, kind) `,"":"[REDACTED]"`, an object or array
-// (5) its brackets or kTooDeepMarker's 12; and whole-word stores may write 7 bytes past the end.
+// (5) its brackets or kTooDeepMarker's 12; and a remembered key's text is copied as one 32-byte
+// block (MemberKeys), which may write up to 31 bytes past where the line ends.
 constexpr std::size_t json_fields_max(std::size_t encoded) noexcept {
-  return 6 * encoded + 16;
+  return 6 * encoded + 40;
 }
-// Decodes fields until the reader is done, appending ",\"key\":value" for each.
-void append_fields(LineBuffer& out, Reader& reader, const Redactor& redactor);
+// Decodes fields until the reader is done, appending ",\"key\":value" for each; `keys` remembers
+// the text of the top-level keys from one line to the next, by their place in the line, which
+// starts at `first_place`. Returns the place after the last field.
+std::size_t append_fields(LineBuffer& out, Reader& reader, const Redactor& redactor,
+                          MemberKeys& keys, std::size_t first_place);
 // The same for fields given directly.
 void append_fields(std::string& out, const Field* fields, std::size_t count,
                    const Redactor& redactor);

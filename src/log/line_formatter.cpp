@@ -75,11 +75,12 @@ FormattedRecord LineFormatter::format(Level level, std::uint64_t wall_ns, std::s
     *p++ = '"';
   }
   line_.commit(p);
+  std::size_t place = 0;
   if (!bound.empty()) {
     Reader bound_reader(bound);
-    append_fields(line_, bound_reader, redactor_);
+    place = append_fields(line_, bound_reader, redactor_, keys_, place);
   }
-  append_fields(line_, reader, redactor_);
+  (void)append_fields(line_, reader, redactor_, keys_, place);
   line_.push_back('}');
   const std::string_view json = line_.view();
   return FormattedRecord{level, wall_ns, json.substr(message_start, message_end - message_start),

@@ -37,6 +37,7 @@ class LineFormatter {
   PaddedText service_members_;  // ,"service":...,"environment":...
   PaddedText trace_key_;        // ,"trace_id":"
   PaddedText span_key_;         // ","span_id":"
+  MemberKeys keys_;
   LineBuffer line_;
   Iso8601Cache timestamp_;
 };
