@@ -17,7 +17,7 @@ class PaddedText {
   PaddedText() : PaddedText(std::string_view()) {}
   explicit PaddedText(std::string_view text)
       : size_(text.size()),
-        room_((text.size() + kBlock - 1) / kBlock * kBlock),
+        room_(text.empty() ? kBlock : (text.size() + kBlock - 1) / kBlock * kBlock),
         bytes_(std::make_unique<char[]>(room_)) {
     if (size_ != 0) std::memcpy(bytes_.get(), text.data(), size_);
   }
@@ -32,7 +32,7 @@ class PaddedText {
 
  private:
   std::size_t size_;
-  std::size_t room_;  // size_ rounded up to whole blocks
+  std::size_t room_;  // size_ rounded up to whole blocks, at least one
   std::unique_ptr<char[]> bytes_;
 };
 
