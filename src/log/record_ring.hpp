@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -66,7 +67,9 @@ static_assert(sizeof(Slot) == kSlotSize, "keep the header within Slot::kHeader b
 class RecordRing {
  public:
   explicit RecordRing(std::size_t capacity)
-      : capacity_(capacity == 0 ? 1 : capacity), slots_(new Slot[capacity_]) {
+      : capacity_(capacity == 0 ? 1 : capacity),
+        mask_(std::has_single_bit(capacity_) ? capacity_ - 1 : 0),
+        slots_(new Slot[capacity_]) {
     for (std::size_t i = 0; i < capacity_; ++i) {
       slots_[i].sequence.store(2 * i, std::memory_order_relaxed);
     }
@@ -81,7 +84,7 @@ class RecordRing {
   Slot* try_claim(std::uint64_t& pos) noexcept {
     pos = enqueue_.load(std::memory_order_relaxed);
     for (;;) {
-      Slot& s = slots_[pos % capacity_];
+      Slot& s = slots_[index(pos)];
       const std::uint64_t seq = s.sequence.load(std::memory_order_acquire);
       const auto diff = static_cast<std::int64_t>(seq - 2 * pos);
       if (diff == 0) {
@@ -100,7 +103,7 @@ class RecordRing {
   // writer read them last, on the other core, so each first store to a line would wait for it to
   // move over.
   void prefetch_for_write(std::uint64_t pos, std::uint64_t ahead) const noexcept {
-    const char* p = reinterpret_cast<const char*>(&slots_[(pos + ahead) % capacity_]);
+    const char* p = reinterpret_cast<const char*>(&slots_[index(pos + ahead)]);
     for (std::size_t line = 0; line < kSlotSize; line += 64)
       lumen::detail::prefetch_for_write(p + line);
   }
@@ -111,7 +114,7 @@ class RecordRing {
   // Writer only: the next published slot in order, or nullptr.
   Slot* peek() noexcept {
     const std::uint64_t pos = dequeue_.load(std::memory_order_relaxed);
-    Slot& s = slots_[pos % capacity_];
+    Slot& s = slots_[index(pos)];
     return s.sequence.load(std::memory_order_acquire) == 2 * pos + 1 ? &s : nullptr;
   }
   // Writer only: gives the slot peek() returned back to the producers.
@@ -143,7 +146,14 @@ class RecordRing {
   [[nodiscard]] bool has_room() const noexcept { return size_approx() < capacity_; }
 
  private:
+  // The slot of a position: a mask when the capacity is a power of two (the default's is), where
+  // the remainder's 64-bit division took 14 to 40 cycles on each side of every record.
+  [[nodiscard]] std::size_t index(std::uint64_t pos) const noexcept {
+    return mask_ != 0 ? pos & mask_ : pos % capacity_;
+  }
+
   const std::size_t capacity_;
+  const std::uint64_t mask_;  // capacity_ - 1 for a power of two above 1, else 0
   std::unique_ptr<Slot[]> slots_;
   alignas(64) std::atomic<std::uint64_t> enqueue_{0};
   alignas(64) std::atomic<std::uint64_t> dequeue_{0};

@@ -322,30 +322,34 @@ TEST(Logger, ChildLoggersCarryBoundFields) {
 }
 
 // Records live inside the queue's slots; a larger one spills to a block the slot keeps. Mix sizes
-// so that slots switch between the two, with a child's bound fields in front of the record.
+// so that slots switch between the two, with a child's bound fields in front of the record. In a
+// ring of 4 slots (a position's slot found with a mask) and of 3 (with a remainder).
 TEST(Logger, AsyncRecordsOfEverySizeRoundTripWithBoundFields) {
-  Fixture f(LoggerOptions{.queue_capacity = 4});
-  auto child = f.logger.child({{"request_id", "r-42"}, {"nested", Object{{"a", 1}}}});
-  std::vector<std::string> texts;
-  for (std::size_t n : {0u, 10u, 150u, 170u, 200u, 5000u, 3u, 100000u, 40u}) {
-    texts.push_back(std::string(n, static_cast<char>('a' + n % 26)));
-  }
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    child.info(texts[i], {{"i", i}, {"text", texts[i]}});
-    f.logger.info("plain", {{"i", i}});
-  }
-  const auto lines = f.lines();
-  ASSERT_EQ(lines.size(), 2 * texts.size());
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    const json& c = lines[2 * i];
-    EXPECT_EQ(c["message"], texts[i]);
-    EXPECT_EQ(c["text"], texts[i]);
-    EXPECT_EQ(c["i"], i);
-    EXPECT_EQ(c["request_id"], "r-42");
-    EXPECT_EQ(c["nested"]["a"], 1);
-    const json& p = lines[2 * i + 1];
-    EXPECT_EQ(p["message"], "plain");
-    EXPECT_FALSE(p.contains("request_id"));
+  for (const std::size_t capacity : {4u, 3u}) {
+    SCOPED_TRACE(capacity);
+    Fixture f(LoggerOptions{.queue_capacity = capacity});
+    auto child = f.logger.child({{"request_id", "r-42"}, {"nested", Object{{"a", 1}}}});
+    std::vector<std::string> texts;
+    for (std::size_t n : {0u, 10u, 150u, 170u, 200u, 5000u, 3u, 100000u, 40u}) {
+      texts.push_back(std::string(n, static_cast<char>('a' + n % 26)));
+    }
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      child.info(texts[i], {{"i", i}, {"text", texts[i]}});
+      f.logger.info("plain", {{"i", i}});
+    }
+    const auto lines = f.lines();
+    ASSERT_EQ(lines.size(), 2 * texts.size());
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      const json& c = lines[2 * i];
+      EXPECT_EQ(c["message"], texts[i]);
+      EXPECT_EQ(c["text"], texts[i]);
+      EXPECT_EQ(c["i"], i);
+      EXPECT_EQ(c["request_id"], "r-42");
+      EXPECT_EQ(c["nested"]["a"], 1);
+      const json& p = lines[2 * i + 1];
+      EXPECT_EQ(p["message"], "plain");
+      EXPECT_FALSE(p.contains("request_id"));
+    }
   }
 }
 
