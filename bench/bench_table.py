@@ -103,6 +103,8 @@ def main():
            "BM_Spdlog_SyncFile_5Fields", "BM_LogEndToEnd_5Fields/real_time", ours_measure=per_record)
     versus("the writer's floor: the file sink alone, lines already formatted", "", "spdlog sync file sink",
            "BM_Spdlog_SyncFile_5Fields", "BM_FileSinkOnly_FormattedLines/real_time", ours_measure=per_record)
+    versus("the writer's other part: formatting a line alone", "", "spdlog sync file sink",
+           "BM_Spdlog_SyncFile_5Fields", "BM_WriterFormatOnly_5Fields")
     versus("histogram record, 3 attributes", "<= 60 ns", "prometheus-cpp Observe (bound)",
            "BM_Prom_HistogramObserve", "BM_HistogramRecord_Attrs3")
     versus("histogram record, bound", "<= 8 ns", "prometheus-cpp Observe (bound)",
