@@ -262,6 +262,8 @@ TEST(JsonFields, TheRoomReservedOnceCoversEveryKindsWorstCase) {
   const std::vector<Value> empty_strings(500, Value(""));
   const Field empty_members[] = {{"", nullptr}, {"", nullptr}, {"", nullptr}};
   const Field redacted_members[] = {{"password", nullptr}, {"", nullptr}};
+  // Named, not braced in place: a view's braced list would end with the declaration below.
+  const Value empty_containers[] = {Object(nullptr, 0), Array(nullptr, 0)};
   const Field everything[] = {{"nulls", Array(nulls.data(), nulls.size())},
                               {"falses", Array(falses.data(), falses.size())},
                               {controls, controls},
@@ -273,8 +275,8 @@ TEST(JsonFields, TheRoomReservedOnceCoversEveryKindsWorstCase) {
                               {"", nullptr},
                               {"password", nullptr},
                               {"r", Object(redacted_members, 2)},
-                              {"level", Object{}},
-                              {"a", Array{Object{}, Array{}}}};
+                              {"level", Object(nullptr, 0)},
+                              {"a", Array(empty_containers, 2)}};
   detail::Redactor redactor;
   redactor.add("password");
   redactor.add("");
