@@ -36,18 +36,19 @@ constexpr auto kPowersOfTen = [] {
   return powers;
 }();
 
-// How many decimal digits v >= 10 has: log10(2) ~ 1233 / 4096 estimates it from the bit width,
-// one comparison corrects the estimate.
 // The two digits of v < 100.
 const char* digit_pair(std::uint64_t v) noexcept {
   return &kDigitPairs[2 * static_cast<std::size_t>(v)];
 }
 
+// How many decimal digits v >= 10 has: log10(2) ~ 1233 / 4096 estimates it from the bit width,
+// one comparison corrects the estimate.
 int decimal_digits(std::uint64_t v) noexcept {
   const int bits = 64 - __builtin_clzll(v);
   const int estimate = (bits * 1233) >> 12;
   return estimate + 1 - (v < kPowersOfTen[static_cast<std::size_t>(estimate)] ? 1 : 0);
 }
+
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 constexpr std::string_view kRedacted = "\"[REDACTED]\"";
 

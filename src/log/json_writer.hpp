@@ -92,10 +92,6 @@ inline std::uint64_t padded_tail(const unsigned char* p, std::size_t n) noexcept
   return w | (0x6161616161616161ULL << (8 * n));
 }
 
-}  // namespace internal
-
-namespace internal {
-
 // The 1 to 16 bytes of a short string as two words: bytes 0-7 and 8-15 in memory order, the
 // places past its end filled with 'a'. For strings of one length, equal words mean equal strings.
 struct ShortWords {
@@ -131,10 +127,6 @@ inline char* write_short_json_string(char* p, std::string_view s) noexcept {
   p[n + 1] = '"';
   return p + n + 2;
 }
-// The room write_member_key() needs for a key of n bytes.
-constexpr std::size_t member_key_max(std::size_t n) noexcept {
-  return json_string_max(n) + kReservedKeyPrefix.size() + 1;
-}
 // A member's key and its colon: "key": escaped, or "field.key": for a record's own field (level
 // 1) named like a line's reserved member (field.hpp). Returns the end.
 char* write_member_key(char* p, std::string_view key, std::size_t level) noexcept;
@@ -145,8 +137,9 @@ std::string_view level_name_upper(Level level) noexcept;
 // Appends `s` with invalid UTF-8 replaced by U+FFFD and control characters other than tab shown
 // as '?', for human-readable output.
 void append_sanitized(std::string& out, std::string_view s);
-// The decimal digits of v (a '-' first for a negative value), two at a time from a table:
-// std::to_chars makes one division per digit. Up to 20 bytes (21 with the sign).
+// The decimal digits of v (a '-' first for a negative value), four a step as two pairs from a
+// table: half as long a chain of dependent divisions as std::to_chars' one pair a step. Up to 20
+// bytes (21 with the sign).
 char* write_decimal(char* p, std::uint64_t v) noexcept;
 char* write_decimal(char* p, std::int64_t v) noexcept;
 // A form that reads back as the same double (the shortest, or for up to three decimals plain

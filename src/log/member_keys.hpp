@@ -24,8 +24,8 @@ class MemberKeys {
   static constexpr std::size_t kPlaces = 16;
 
   // Writes the text of a record's own field `key`, the `place`th of its line (write_member_key at
-  // level 1), at p, which has room for member_key_max(key.size()) bytes and for kTextBlock; sets
-  // `redacted` if the redactor hides its value. The redactor must be the same on every call.
+  // level 1), at p, which has room for that text and for kTextBlock (json_fields_max counts both);
+  // sets `redacted` if the redactor hides its value. The redactor must be the same on every call.
   char* write(char* p, std::size_t place, std::string_view key, const Redactor& redactor,
               bool& redacted) noexcept {
     if (place < kPlaces) {
