@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -55,6 +56,39 @@ Comparison compare_once() {
           .half_width_ns = half};
 }
 
+// How far CLOCK_REALTIME moved against CLOCK_MONOTONIC. The offset between them changes only when
+// something steps the wall clock (an agent setting the time, a VM catching up after a pause: 5 ms
+// a second on this machine once, for minutes). The TSC clock reads the offset at each
+// re-calibration, a second apart at most, so it may lag the steps of the last second. A test
+// watches for a second before it judges and allows its bound plus the steps it saw: with a quiet
+// wall clock the bound is as strict as ever, and a clock that is wrong by more still fails.
+class WallSteps {
+ public:
+  void note() {
+    const std::uint64_t before = clock_gettime_ns(CLOCK_MONOTONIC);
+    const std::uint64_t wall = clock_gettime_ns(CLOCK_REALTIME);
+    const std::uint64_t after = clock_gettime_ns(CLOCK_MONOTONIC);
+    if (after - before > 1'000) return;  // preempted between the reads: not a measurement
+    const auto offset = static_cast<std::int64_t>(wall - (before + (after - before) / 2));
+    low_ = std::min(low_, offset);
+    high_ = std::max(high_, offset);
+  }
+  // Notes the offset every 100 us for longer than a re-calibration interval.
+  void watch_a_second() {
+    const std::uint64_t end = clock_gettime_ns(CLOCK_MONOTONIC) + 1'100'000'000ULL;
+    while (clock_gettime_ns(CLOCK_MONOTONIC) < end) {
+      note();
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  }
+  // The range of the offsets noted, with the 1 us of a measurement's own width.
+  [[nodiscard]] std::int64_t stepped_ns() const { return high_ < low_ ? 0 : high_ - low_ + 1'000; }
+
+ private:
+  std::int64_t low_ = INT64_MAX;
+  std::int64_t high_ = INT64_MIN;
+};
+
 TEST(TscClock, UsesTheCounterExactlyWhenItIsInvariant) {
   const TscMode mode = settled_mode();
   const bool expected =
@@ -75,14 +109,18 @@ TEST(TscClock, SystemClockTimestampsAgreeWithClockRealtime) {
   EXPECT_LE(stamp, after + 20'000);
 }
 
-// 200 ms spans the first re-calibrations (50 ms and 200 ms after the first one).
+// 200 ms spans the first re-calibrations (50 ms and 200 ms after the first one) when the test runs
+// first.
 TEST(TscClock, WallTimeStaysWithinMicrosecondsOfClockRealtimeAndNeverGoesBack) {
   if (settled_mode() != TscMode::kTsc) GTEST_SKIP() << "the TSC is not used on this machine";
+  WallSteps steps;
+  steps.watch_a_second();
   const std::uint64_t end = clock_gettime_ns(CLOCK_MONOTONIC) + 200'000'000ULL;
   std::int64_t worst = 0;
   int tight = 0;
   std::uint64_t last_wall = 0, last_mono = 0;
   while (clock_gettime_ns(CLOCK_MONOTONIC) < end) {
+    steps.note();
     const Comparison c = compare_once();
     if (c.tight) {
       ++tight;
@@ -95,22 +133,28 @@ TEST(TscClock, WallTimeStaysWithinMicrosecondsOfClockRealtimeAndNeverGoesBack) {
     last_mono = mono;
   }
   ASSERT_GT(tight, 100) << "too few tight brackets to judge: is the machine overloaded?";
-  EXPECT_LT(worst, 5'000) << "worst error beyond the bracket, ns";
+  EXPECT_LT(worst, 5'000 + steps.stepped_ns())
+      << "worst error beyond the bracket, ns; CLOCK_REALTIME stepped by " << steps.stepped_ns();
 }
 
 TEST(TscClock, AChildAfterForkReadsTheSameTime) {
   if (settled_mode() != TscMode::kTsc) GTEST_SKIP() << "the TSC is not used on this machine";
+  WallSteps steps;  // the child goes on with what the parent saw
+  steps.watch_a_second();
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    int tight = 0, bad = 0;
+    int tight = 0;
+    std::int64_t worst = 0;
     for (int i = 0; i < 10'000 && tight < 100; ++i) {
+      steps.note();
       const Comparison c = compare_once();
       if (!c.tight) continue;
       ++tight;
-      if (std::abs(c.error_ns) - c.half_width_ns > 5'000) ++bad;
+      worst = std::max(worst, std::abs(c.error_ns) - c.half_width_ns);
     }
-    _exit(tight >= 10 && bad == 0 ? 0 : 1);
+    steps.note();
+    _exit(tight >= 10 && worst < 5'000 + steps.stepped_ns() ? 0 : 1);
   }
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
