@@ -3,10 +3,14 @@
 // measured by their own programs (see bench/RESULTS.md).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "lumen/core/clock.hpp"
@@ -209,6 +213,79 @@ void BM_GatewaySpan(benchmark::State& state) {
   state.SetLabel(labels[state.range(0)]);
 }
 BENCHMARK(BM_GatewaySpan)->DenseRange(0, 2)->UseRealTime()->MeasureProcessCPUTime();
+
+// The floor under BM_GatewaySpan: the same span's content (ids, two timestamps, the name, seven
+// attributes, a status) written as one 256-byte record into a ring as deep as the embedded store
+// (2,048), keys as pointers to their literals and values inline, published with a release store.
+// No export thread and no record read back: what a span laid out in four cache lines would cost
+// the request's thread at least (bench/RESULTS.md, "The span's memory").
+struct alignas(64) CompactSpan {
+  struct Attribute {
+    const char* key;  // interned: the caller's literal
+    std::uint8_t kind;
+    std::uint8_t size;
+    char value[14];  // a string up to 14 bytes, or an integer or bool
+  };
+  std::uint64_t trace_id[2];
+  std::uint64_t span_id;
+  std::uint64_t start_ns;
+  std::uint64_t end_ns;
+  std::uint8_t kind;
+  std::uint8_t status;
+  std::uint8_t name_size;
+  char name[21];
+  Attribute attributes[7];
+  std::atomic<std::uint64_t> sequence;
+};
+static_assert(sizeof(CompactSpan) == 256);
+
+void put_string(CompactSpan::Attribute& a, const char* key, std::string_view v) {
+  a.key = key;
+  a.kind = 1;
+  a.size = static_cast<std::uint8_t>(std::min<std::size_t>(v.size(), sizeof a.value));
+  std::memcpy(a.value, v.data(), a.size);
+}
+void put_int(CompactSpan::Attribute& a, const char* key, std::int64_t v) {
+  a.key = key;
+  a.kind = 2;
+  std::memcpy(a.value, &v, sizeof v);
+}
+
+void BM_GatewaySpanFloor_CompactRecord(benchmark::State& state) {
+  settle_tsc_clock();
+  constexpr std::size_t kDepth = 2048;
+  auto ring = std::make_unique<CompactSpan[]>(kDepth);
+  const std::string operation = "analyze";
+  std::uint64_t x = 0x9E3779B97F4A7C15ULL, n = 0;
+  const auto next_id = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (auto _ : state) {
+    CompactSpan& r = ring[n % kDepth];
+    r.trace_id[0] = next_id();
+    r.trace_id[1] = next_id();
+    r.span_id = next_id();
+    r.start_ns = lumen::detail::tsc_wall_ns();
+    const std::string name = "POST /v1/" + operation;
+    r.name_size = static_cast<std::uint8_t>(std::min(name.size(), sizeof r.name));
+    std::memcpy(r.name, name.data(), r.name_size);
+    r.kind = 2;
+    put_string(r.attributes[0], "http.request.method", "POST");
+    put_string(r.attributes[1], "http.route", "/v1/" + operation);
+    put_string(r.attributes[2], "user.tier", "pro");
+    put_int(r.attributes[3], "ai.images", 0);
+    put_int(r.attributes[4], "gateway.cached", 1);
+    put_string(r.attributes[5], "ai.model", "gemini-2.0-flash");
+    put_int(r.attributes[6], "http.response.status_code", 200);
+    r.status = 1;
+    r.end_ns = lumen::detail::tsc_wall_ns();
+    r.sequence.store(++n, std::memory_order_release);
+  }
+}
+BENCHMARK(BM_GatewaySpanFloor_CompactRecord);
 
 void BM_SpanUnsampled(benchmark::State& state) {
   settle_tsc_clock();
