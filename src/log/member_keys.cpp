@@ -1,5 +1,7 @@
 #include "log/member_keys.hpp"
 
+#include <cstring>
+
 #include "log/json_writer.hpp"
 #include "log/redactor.hpp"
 
@@ -12,8 +14,7 @@ char* MemberKeys::write_new(char* p, std::size_t place, std::string_view key,
   const auto text_size = static_cast<std::size_t>(end - p);
   if (place < kPlaces && key.size() - 1 < 16 && text_size <= kTextBlock) {
     Entry& e = entries_[place];
-    e.first = Entry::head(key);
-    e.last = Entry::tail(key);
+    std::memcpy(e.key, key.data(), key.size());
     e.size = static_cast<std::uint8_t>(key.size());
     e.text_size = static_cast<std::uint8_t>(text_size);
     e.redacted = redacted;
