@@ -194,10 +194,12 @@ TEST(RedisCoalescer, SharedCacheNeedsACodecForNonStringValues) {
 TEST_F(RedisTest, SharedTtlExpiresResultsInRedis) {
   RedisClient redis({.url = server_.url()});
   RedisResultCache shared(redis, "test:ttl:");
-  RequestCoalescer<std::string> a({.ttl = 0s, .shared_cache = &shared, .shared_ttl = 40ms});
+  // Long enough that a test thread or redis-server kept off the CPU between the write and the read
+  // back still finds the key (40 ms was not, on a loaded machine), short enough to wait for.
+  RequestCoalescer<std::string> a({.ttl = 0s, .shared_cache = &shared, .shared_ttl = 1s});
   (void)a.get("k", [] { return std::string("v"); });
   EXPECT_EQ(redis.get("test:ttl:k"), "v");
-  EXPECT_TRUE(eventually([&] { return !redis.get("test:ttl:k").has_value(); }, 2s));
+  EXPECT_TRUE(eventually([&] { return !redis.get("test:ttl:k").has_value(); }, 5s));
 }
 
 TEST_F(RedisTest, InvalidationReachesTheSharedCache) {

@@ -55,14 +55,20 @@ TEST(ProcessBatch, OneFailureDoesNotFailTheOthersAndSaysWhy) {
 TEST(ProcessBatch, AtMostConcurrencyItemsRunAtOnce) {
   auto running = std::make_shared<std::atomic<int>>(0);
   auto peak = std::make_shared<std::atomic<int>>(0);
+  const auto bound = std::chrono::steady_clock::now() + 5s;  // for the whole batch
   auto out = process_batch(
       std::vector<int>(40, 0),
-      [running, peak](const int&) {
+      [running, peak, bound](const int&) {
         const int now = ++*running;
         int p = peak->load();
         while (now > p && !peak->compare_exchange_weak(p, now)) {
         }
-        std::this_thread::sleep_for(1ms);  // hold the slot so that others overlap if they may
+        // Hold the slot until a second item runs beside it (a sleep could end before another
+        // worker got a core); a batch that ran one item at a time fails after the bound.
+        while (peak->load() < 2 && std::chrono::steady_clock::now() < bound) {
+          std::this_thread::sleep_for(100us);
+        }
+        std::this_thread::sleep_for(1ms);  // and a while longer, so that more overlap if they may
         --*running;
         return 0;
       },
@@ -111,7 +117,9 @@ TEST(ProcessBatch, SlowItemTimesOutWhileTheOthersComplete) {
                              }
                              return v;
                            },
-                           {.concurrency = 3, .timeout = 30ms});
+                           // Items 0 and 2 must be committed within it by workers that may
+                           // wait for a core: 30 ms was within a loaded machine's reach.
+                           {.concurrency = 3, .timeout = 500ms});
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
   EXPECT_TRUE(out[0].ok());
   EXPECT_EQ(out[1].status, ItemStatus::kTimedOut);
