@@ -34,15 +34,17 @@ inline int threads_named(std::string_view wanted) {
   return static_cast<int>(thread_ids_named(wanted).size());
 }
 
-// How many times the thread has been given a CPU so far (the third field of its schedstat): each
-// wake-up from a sleep or a wait counts one. 0 if the thread is gone.
-inline std::uint64_t times_scheduled(const std::string& thread_id) {
-  std::ifstream schedstat("/proc/self/task/" + thread_id + "/schedstat");
-  std::uint64_t on_cpu_ns = 0;
-  std::uint64_t waiting_ns = 0;
-  std::uint64_t slices = 0;
-  schedstat >> on_cpu_ns >> waiting_ns >> slices;
-  return slices;
+// How many times the thread has gone to sleep or waited so far (its voluntary context switches):
+// each one is a wake-up later. Preemption is not counted, so a loaded machine does not inflate it
+// (the schedstat count of times given a CPU did, and failed a bound under ASan). 0 if the thread
+// is gone.
+inline std::uint64_t times_woken(const std::string& thread_id) {
+  std::ifstream status("/proc/self/task/" + thread_id + "/status");
+  constexpr std::string_view kField = "voluntary_ctxt_switches:";
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with(kField)) return std::stoull(line.substr(kField.size()));
+  }
+  return 0;
 }
 
 }  // namespace lumen::testing
