@@ -588,8 +588,7 @@ TEST(Logger, ASteadyStreamOfRecordsDoesNotWakeTheWriterForEachBurst) {
   ASSERT_TRUE(logger.flush(milliseconds(3000)));
   EXPECT_EQ(sink->lines(), std::size_t{kBursts * kPerBurst});
   // About once per millisecond, with room; before, scheduled 409-1981 times in 40-55 ms.
-  EXPECT_LE(woken, static_cast<std::uint64_t>(2 * elapsed_ms + 20))
-      << "in " << elapsed_ms << " ms";
+  EXPECT_LE(woken, static_cast<std::uint64_t>(2 * elapsed_ms + 20)) << "in " << elapsed_ms << " ms";
 }
 
 // With nothing to write, the writer wakes only for its idle check (every 50 ms, for the drop
@@ -610,8 +609,8 @@ TEST(Logger, AnIdleWriterIsScheduledOncePerIdleCheck) {
   const std::uint64_t woken = lumen::testing::times_woken(writers[0]) - woken_before;
   // One idle check per 50 ms of the time that passed (a sleep runs over on a loaded machine), one
   // wake-up each; two each when every check lingered.
-  const auto checks = static_cast<std::uint64_t>(
-      (std::chrono::steady_clock::now() - start) / milliseconds(50));
+  const auto checks =
+      static_cast<std::uint64_t>((std::chrono::steady_clock::now() - start) / milliseconds(50));
   EXPECT_LE(woken, checks + 5) << checks << " idle checks";
   EXPECT_EQ(sink->lines(), 1u);
 }
