@@ -57,12 +57,21 @@ TEST(ProcessMetrics, ThreadsGrowsWithAStartedThread) {
   // A first thread may bring helpers of the runtime with it (ThreadSanitizer starts its own
   // background thread then): start and join one before counting.
   std::thread([] {}).join();
-  const double before = values(provider.collect()).at("process_threads");
-  std::promise<void> stop;
-  std::thread t([f = stop.get_future()]() mutable { f.wait(); });
-  const double during = values(provider.collect()).at("process_threads");
-  stop.set_value();
-  t.join();
+  // Other threads of the process may end meanwhile (a joined thread stays listed for a moment, a
+  // worker of an earlier test may finish on its own), so the count is taken again when it moved
+  // by anything but the started thread; a count that never follows fails all five tries.
+  double before = 0;
+  double during = 0;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    before = values(provider.collect()).at("process_threads");
+    std::promise<void> stop;
+    std::thread t([f = stop.get_future()]() mutable { f.wait(); });
+    during = values(provider.collect()).at("process_threads");
+    stop.set_value();
+    t.join();
+    if (during == before + 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   EXPECT_EQ(during, before + 1);
 }
 
