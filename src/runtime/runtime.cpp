@@ -19,6 +19,7 @@
 #include "lumen/global.hpp"
 #include "lumen/metrics/process_metrics.hpp"
 #include "lumen/metrics/prometheus.hpp"
+#include "span_store_processor.hpp"
 #include "timed_exporter.hpp"
 
 namespace lumen {
@@ -29,7 +30,9 @@ struct Runtime::Impl {
   // Before the tracer provider: its last exports, at destruction, still record their duration.
   // Shared with lumen::global, which keeps them if it handed out references into them.
   std::shared_ptr<metrics::MeterProvider> meters;
-  trace::BatchSpanProcessor* processor = nullptr;  // owned by the provider
+  // Owned by the provider; one of them, or neither when spans go nowhere.
+  trace::BatchSpanProcessor* processor = nullptr;
+  detail::SpanStoreProcessor* store_processor = nullptr;
   std::shared_ptr<trace::TracerProvider> provider;
   // Readers after the meter provider they collect: they are destroyed (and shut down) first.
   std::shared_ptr<log::BatchLogSink>
@@ -105,6 +108,9 @@ bool Runtime::Impl::stop(std::chrono::milliseconds timeout) {
 
 namespace {
 
+// The embedded store's smallest part when it is split per CPU (see the Runtime's constructor).
+constexpr std::size_t kMinStoreShard = 256;
+
 // OTEL_METRICS_EXPORTER=console: each collection as Prometheus text on stdout.
 class ConsoleMetricExporter final : public metrics::MetricExporter {
  public:
@@ -137,7 +143,7 @@ std::shared_ptr<metrics::MetricExporter> make_metric_exporter(MetricExporterKind
 }
 
 std::shared_ptr<trace::SpanExporter> make_exporter(
-    TraceExporterKind kind, const TraceConfig& config,
+    TraceExporterKind kind, const TraceConfig& config, std::size_t store_shards,
     std::shared_ptr<exporters::InMemorySpanExporter>& recent) {
   switch (kind) {
     case TraceExporterKind::kOtlp:
@@ -149,10 +155,17 @@ std::shared_ptr<trace::SpanExporter> make_exporter(
     case TraceExporterKind::kConsole:
       return std::make_shared<exporters::ConsoleSpanExporter>(std::cout);
     case TraceExporterKind::kEmbedded:
-      recent = std::make_shared<exporters::InMemorySpanExporter>(config.embedded_capacity);
+      recent =
+          std::make_shared<exporters::InMemorySpanExporter>(config.embedded_capacity, store_shards);
       return recent;
   }
   return nullptr;
+}
+
+trace::BatchSpanProcessorStats span_stats_of(const Runtime::Impl& rt) {
+  if (rt.processor != nullptr) return rt.processor->stats();
+  if (rt.store_processor != nullptr) return rt.store_processor->stats();
+  return {};
 }
 
 // Counts that say whether the telemetry itself is healthy: what was dropped or failed on the way
@@ -164,13 +177,14 @@ void register_health_metrics(Runtime::Impl& rt) {
         name, [read](metrics::ObserverResult& r) { r.observe(static_cast<std::int64_t>(read())); },
         {.description = std::string(description)}));
   };
-  if (trace::BatchSpanProcessor* spans = rt.processor) {
+  if (rt.processor != nullptr || rt.store_processor != nullptr) {
+    const auto spans = [&rt] { return span_stats_of(rt); };
     counter("lumen.spans.exported", "Spans accepted by the exporters",
-            [spans] { return spans->stats().exported; });
+            [spans] { return spans().exported; });
     counter("lumen.spans.dropped", "Spans dropped: queue full, or left at a timed-out shutdown",
-            [spans] { return spans->stats().dropped; });
+            [spans] { return spans().dropped; });
     counter("lumen.spans.export_failed", "Spans in batches the exporter rejected",
-            [spans] { return spans->stats().export_failed; });
+            [spans] { return spans().export_failed; });
   }
   log::Logger* logger = &*rt.logger;
   counter("lumen.log.records.written", "Log records handed to the sinks",
@@ -199,10 +213,20 @@ void register_health_metrics(Runtime::Impl& rt) {
 Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
   const TraceConfig& t = impl_->config.trace;
+  // When spans go to the embedded store alone, they are kept per CPU on the thread that ends them
+  // (SpanStoreProcessor), with no queue in between; otherwise the store is one more exporter behind
+  // the batch processor, and keeps them in the order they come.
+  const bool store_alone =
+      t.exporters == std::vector{TraceExporterKind::kEmbedded} && t.custom_exporters.empty();
+  // A part per CPU, but none smaller than a few hundred spans.
+  const std::size_t store_shards =
+      store_alone ? std::clamp<std::size_t>(t.embedded_capacity / kMinStoreShard, 1,
+                                            std::max(1U, std::thread::hardware_concurrency()))
+                  : 1;
   std::vector<std::shared_ptr<trace::SpanExporter>> exporters;
   if (t.enabled) {
     for (TraceExporterKind kind : t.exporters)
-      exporters.push_back(make_exporter(kind, t, impl_->recent));
+      exporters.push_back(make_exporter(kind, t, store_shards, impl_->recent));
     exporters.insert(exporters.end(), t.custom_exporters.begin(), t.custom_exporters.end());
   }
   // OTEL_SDK_DISABLED: the application's instruments are no-ops and /metrics serves nothing.
@@ -211,7 +235,11 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
                                     .exemplar_filter = impl_->config.metrics.exemplar_filter,
                                     .enabled = impl_->config.metrics.enabled});
   std::unique_ptr<trace::SpanProcessor> processor;
-  if (!exporters.empty()) {
+  if (store_alone && impl_->recent != nullptr) {
+    auto store = std::make_unique<detail::SpanStoreProcessor>(impl_->recent);
+    impl_->store_processor = store.get();
+    processor = std::move(store);
+  } else if (!exporters.empty()) {
     std::shared_ptr<trace::SpanExporter> exporter =
         exporters.size() == 1 ? exporters.front()
                               : std::make_shared<detail::FanoutExporter>(std::move(exporters));
@@ -318,7 +346,7 @@ log::BatchLogSinkStats Runtime::log_export_stats() const {
 }
 
 trace::BatchSpanProcessorStats Runtime::span_stats() const {
-  return impl_->processor ? impl_->processor->stats() : trace::BatchSpanProcessorStats{};
+  return span_stats_of(*impl_);
 }
 
 metrics::Meter& Runtime::meter(std::string_view name) {

@@ -16,6 +16,7 @@
 #include "http_client.hpp"
 #include "lumen/admin/admin_server.hpp"
 #include "lumen/core/error.hpp"
+#include "lumen/export/memory_exporter.hpp"
 #include "lumen/metrics/meter.hpp"
 #include "lumen/runtime.hpp"
 
@@ -371,6 +372,9 @@ namespace {
 TEST(RuntimeAdmin, TheRuntimeServesItsOwnMetersWhenEnabled) {
   Config config;
   config.admin = {.enabled = true, .port = 0};
+  // An exporter besides the embedded store: spans then go through the batch processor, whose
+  // exports are timed.
+  config.trace.custom_exporters.push_back(std::make_shared<exporters::InMemorySpanExporter>());
   Runtime rt(std::move(config));
   ASSERT_NE(rt.admin(), nullptr);
   auto hits = rt.meter_provider().meter("beautifyai").create_counter<std::int64_t>("cache.hits");
@@ -391,6 +395,23 @@ TEST(RuntimeAdmin, TheRuntimeServesItsOwnMetersWhenEnabled) {
   EXPECT_NE(reply.body.find("lumen_log_records_dropped_total 0"), std::string::npos);
   EXPECT_TRUE(rt.shutdown(std::chrono::seconds(2)));
   EXPECT_THROW((void)lumen::testing::http_get(rt.admin()->port(), "/healthz"), std::runtime_error);
+}
+
+// With the embedded store alone, each span is kept as it ends: counted as exported at once, with
+// no export to time.
+TEST(RuntimeAdmin, TheEmbeddedStoreAloneCountsEachSpanAsItEnds) {
+  Config config;
+  config.admin = {.enabled = true, .port = 0};
+  Runtime rt(std::move(config));
+  ASSERT_NE(rt.admin(), nullptr);
+  { auto span = rt.tracer().start("counted"); }
+  { auto span = rt.tracer().start("counted too"); }
+  const auto reply = lumen::testing::http_get(rt.admin()->port(), "/metrics");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_NE(reply.body.find("lumen_spans_exported_total 2"), std::string::npos) << reply.body;
+  EXPECT_NE(reply.body.find("lumen_spans_dropped_total 0"), std::string::npos);
+  EXPECT_NE(reply.body.find("lumen_spans_export_failed_total 0"), std::string::npos);
+  EXPECT_EQ(reply.body.find("lumen_span_export_duration"), std::string::npos) << reply.body;
 }
 
 TEST(RuntimeAdmin, NoPortIsOpenedUnlessAskedFor) {

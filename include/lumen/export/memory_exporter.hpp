@@ -1,6 +1,13 @@
 // InMemorySpanExporter: keeps the most recent finished spans in memory. For tests, and the embedded
 // default when no exporter is configured (so that a dashboard can show recent traces offline).
 // Bounded: past `capacity` the oldest span is evicted and counted.
+//
+// With `shards` above 1 the store is split into that many parts, each with its share of the
+// capacity, and a call keeps its spans in the part of the CPU that runs it: for a store that the
+// threads of every core call as their spans end, with no queue in between (the Runtime's embedded
+// store). A span then stays on the core that wrote it, and two cores do not take turns with one
+// lock and one ring. spans() gives them ordered by end time, and a part evicts its own oldest, so
+// the spans kept are the newest of each part rather than of all.
 // Thread-safety: all methods may be called concurrently.
 //
 //   auto memory = std::make_shared<lumen::exporters::InMemorySpanExporter>(4096);
@@ -11,7 +18,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "lumen/trace/span_exporter.hpp"
@@ -20,7 +26,8 @@ namespace lumen::exporters {
 
 class InMemorySpanExporter final : public trace::SpanExporter {
  public:
-  explicit InMemorySpanExporter(std::size_t capacity = 10'000) : capacity_(capacity) {}
+  explicit InMemorySpanExporter(std::size_t capacity = 10'000, std::size_t shards = 1);
+  ~InMemorySpanExporter() override;
 
   // Copies the spans.
   trace::ExportResult export_spans(trace::SpanBatch batch, Deadline deadline) noexcept override;
@@ -28,32 +35,30 @@ class InMemorySpanExporter final : public trace::SpanExporter {
   trace::ExportResult export_owned(trace::OwnedSpanBatch batch,
                                    Deadline deadline) noexcept override;
 
-  // Copies of the kept spans, oldest first.
+  // Copies of the kept spans, oldest first (in one part: in the order received; in several: by
+  // end time).
   [[nodiscard]] std::vector<trace::SpanData> spans() const;
   [[nodiscard]] std::size_t size() const;
   [[nodiscard]] std::uint64_t evicted() const;
-  // Sizes of every export call received, in order (how the processor batched).
+  // Sizes of every export call received, in order (how the processor batched); with several
+  // parts, part after part.
   [[nodiscard]] std::vector<std::size_t> batch_sizes() const;
   void clear();
 
  private:
-  const std::size_t capacity_;
-  mutable std::mutex mutex_;
-  // Stores one span: a copy of it when `span` is const, else the span itself.
-  template <typename SpanPtr>
-  void keep(SpanPtr& span);
-  // Keeps every span of the batch, as keep() does, under the lock.
+  struct Shard;
+  // Takes every part's lock across fork(): threads keep spans at any moment, and a child must not
+  // inherit a lock held by a thread it does not have.
+  struct ForkHooks;
+  // The part that keeps the calling thread's spans.
+  Shard& local_shard() const noexcept;
+  // Keeps every span of the batch in one part, under its lock: a copy of each when the batch is
+  // const, else the spans themselves.
   template <typename Batch>
   trace::ExportResult keep_all(Batch batch) noexcept;
 
-  // A ring, oldest at `oldest_` once full. A new span takes the oldest one's place, and the
-  // evicted span goes back to the processor to be reused (export_owned), or has the new one copied
-  // over it, reusing its strings and attribute storage (export_spans): the steady state (the
-  // embedded store of a busy service, always full) costs no allocation per span.
-  std::vector<std::unique_ptr<trace::SpanData>> spans_;
-  std::size_t oldest_ = 0;
-  std::vector<std::size_t> batch_sizes_;
-  std::uint64_t evicted_ = 0;
+  const std::size_t shard_count_;
+  std::unique_ptr<Shard[]> shards_;
+  std::unique_ptr<ForkHooks> fork_hooks_;  // last: gone before the parts it locks
 };
-
 }  // namespace lumen::exporters

@@ -1,9 +1,11 @@
 #include "lumen/export/memory_exporter.hpp"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace lumen::exporters {
@@ -98,6 +100,83 @@ TEST(InMemorySpanExporter, ZeroCapacityLeavesOwnedSpansWithTheProcessor) {
   EXPECT_NE(batch[1], nullptr);
   EXPECT_EQ(memory.size(), 0u);
   EXPECT_EQ(memory.evicted(), 2u);
+}
+
+// Runs `body` on a thread that only CPU `cpu` may run; false if the machine has no such CPU.
+template <typename Body>
+bool on_cpu(int cpu, Body body) {
+  bool pinned = false;
+  std::thread([&] {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    pinned = sched_setaffinity(0, sizeof set, &set) == 0;
+    if (pinned) body();
+  }).join();
+  return pinned;
+}
+
+std::vector<std::unique_ptr<trace::SpanData>> ending_at(std::initializer_list<int> ends) {
+  std::vector<std::unique_ptr<trace::SpanData>> batch;
+  for (int end : ends) {
+    auto span = std::make_unique<trace::SpanData>();
+    span->name = "ends at " + std::to_string(end);
+    span->end_ns = static_cast<std::uint64_t>(end);
+    batch.push_back(std::move(span));
+  }
+  return batch;
+}
+
+// Split in two, the store keeps each CPU's spans in that CPU's part, each part evicts its own
+// oldest, and spans() lists both parts by end time.
+TEST(InMemorySpanExporter, InPartsKeepsEachCpusSpansApartAndListsThemByEndTime) {
+  InMemorySpanExporter memory(5, 2);  // parts of 3 and 2
+  auto first = ending_at({10, 20, 30, 40});
+  auto second = ending_at({15, 25, 35});
+  const bool two_cpus =
+      on_cpu(0,
+             [&] {
+               ASSERT_EQ(memory.export_owned(first, Deadline::max()),
+                         trace::ExportResult::kSuccess);
+             }) &&
+      on_cpu(1, [&] {
+        ASSERT_EQ(memory.export_owned(second, Deadline::max()), trace::ExportResult::kSuccess);
+      });
+  if (!two_cpus) GTEST_SKIP() << "needs CPUs 0 and 1";
+  EXPECT_EQ(names(memory), (std::vector<std::string>{"ends at 20", "ends at 25", "ends at 30",
+                                                     "ends at 35", "ends at 40"}));
+  EXPECT_EQ(memory.size(), 5u);
+  EXPECT_EQ(memory.evicted(), 2u);  // 10 from the part of 3, 15 from the part of 2
+  ASSERT_NE(first[3], nullptr);
+  EXPECT_EQ(first[3]->name, "ends at 10");
+  ASSERT_NE(second[2], nullptr);
+  EXPECT_EQ(second[2]->name, "ends at 15");
+  EXPECT_EQ(memory.batch_sizes(), (std::vector<std::size_t>{4, 3}));
+  memory.clear();
+  EXPECT_EQ(memory.size(), 0u);
+  EXPECT_EQ(memory.evicted(), 0u);
+  EXPECT_TRUE(memory.batch_sizes().empty());
+}
+
+// Threads on both CPUs keeping spans at once: every span is kept or evicted, once.
+TEST(InMemorySpanExporter, InPartsTakesConcurrentCallsFromEveryCpu) {
+  constexpr int kPerThread = 2000;
+  InMemorySpanExporter memory(512, 2);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&memory, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::vector<std::unique_ptr<trace::SpanData>> batch = ending_at({t * kPerThread + i});
+        ASSERT_EQ(memory.export_owned(batch, Deadline::max()), trace::ExportResult::kSuccess);
+        if (i % 100 == 0) std::this_thread::yield();  // let threads move between the CPUs
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_LE(memory.size(), 512u);
+  EXPECT_EQ(memory.size() + memory.evicted(), 4u * kPerThread);
+  const std::vector<trace::SpanData> kept = memory.spans();
+  for (std::size_t i = 1; i < kept.size(); ++i) EXPECT_LE(kept[i - 1].end_ns, kept[i].end_ns);
 }
 
 }  // namespace

@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "config_from.hpp"
 #include "lumen/config.hpp"
 #include "lumen/core/error.hpp"
+#include "lumen/export/memory_exporter.hpp"
 #include "lumen/runtime.hpp"
 
 namespace lumen {
@@ -111,6 +115,30 @@ TEST(Runtime, EmbeddedDefaultKeepsRecentSpans) {
   ASSERT_NE(rt.recent_spans(), nullptr);
   EXPECT_EQ(rt.recent_spans()->size(), 2u);
   EXPECT_EQ(rt.span_stats().exported, 2u);
+}
+
+// With the embedded store as the only exporter, a span is in the store once it has ended, from
+// any thread: no flush, whatever the batch processor's delay says.
+TEST(Runtime, TheEmbeddedStoreAloneHoldsEachSpanOnceItEnds) {
+  Runtime rt(config_from({{"OTEL_BSP_SCHEDULE_DELAY", "600000"}}));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&rt] {
+      for (int i = 0; i < 100; ++i) rt.tracer().start("ended").end();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  ASSERT_NE(rt.recent_spans(), nullptr);
+  EXPECT_EQ(rt.recent_spans()->size(), 400u);
+  EXPECT_EQ(rt.span_stats().exported, 400u);
+  EXPECT_EQ(rt.span_stats().queue_size, 0u);
+  { auto span = rt.tracer().start("the last"); }
+  const std::vector<trace::SpanData> spans = rt.recent_spans()->spans();
+  ASSERT_EQ(spans.size(), 401u);
+  EXPECT_EQ(spans.back().name, "the last");
+  EXPECT_TRUE(rt.shutdown(std::chrono::seconds(2)));
+  rt.tracer().start("after shutdown").end();
+  EXPECT_EQ(rt.recent_spans()->size(), 401u);
 }
 
 TEST(Runtime, SdkDisabledRecordsNothing) {

@@ -426,5 +426,43 @@ TEST(ForkSafety, ChildOfAChildStillExports) {
   EXPECT_EQ(of(lines, ::getpid(), "parent").size(), 1u);
 }
 
+// The embedded store split per CPU is written by every thread that ends a span, under its parts'
+// locks: a fork must not hand the child a part locked by a thread the child does not have.
+TEST(ForkSafety, ForkWhileThreadsKeepSpansInAStoreSplitPerCpuLeavesTheChildAStoreItCanUse) {
+  SKIP_IF_SANITIZER_FORK_UNSAFE();
+  exporters::InMemorySpanExporter store(256, 2);
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> kept{0};
+  std::vector<std::thread> keepers;
+  StopAndJoin joiner{stop, keepers};
+  for (int t = 0; t < 3; ++t) {
+    keepers.emplace_back([&] {
+      // One span goes round: the store gives back the one it evicts (or none while it fills).
+      std::unique_ptr<SpanData> batch[] = {std::make_unique<SpanData>()};
+      while (!stop.load(std::memory_order_relaxed)) {
+        if (!batch[0]) batch[0] = std::make_unique<SpanData>();
+        batch[0]->end_ns = kept.fetch_add(1) + 1;
+        (void)store.export_owned(batch, Deadline::max());
+      }
+    });
+  }
+  const auto started_by = SteadyClock::now() + kPatience;
+  while (kept.load() < 10000 && SteadyClock::now() < started_by) std::this_thread::yield();
+
+  constexpr int kForks = 30;
+  for (int i = 0; i < kForks; ++i) {
+    const ChildResult child = run_in_child([&] {
+      std::unique_ptr<SpanData> batch[] = {std::make_unique<SpanData>()};
+      batch[0]->name = "child";
+      if (store.export_owned(batch, Deadline::max()) != ExportResult::kSuccess) return 2;
+      for (const SpanData& span : store.spans()) {
+        if (span.name == "child") return 0;
+      }
+      return 3;
+    });
+    ASSERT_EQ(child.exit_code, 0) << "fork " << i;
+  }
+}
+
 }  // namespace
 }  // namespace lumen::trace

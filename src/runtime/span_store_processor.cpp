@@ -1,0 +1,36 @@
+#include "span_store_processor.hpp"
+
+#include "lumen/trace/span_data_pool.hpp"
+
+namespace lumen::detail {
+
+void SpanStoreProcessor::on_end(std::unique_ptr<trace::SpanData> span) noexcept {
+  if (shut_down_.load(std::memory_order_relaxed)) {
+    trace::recycle(std::move(span));
+    return;
+  }
+  std::unique_ptr<trace::SpanData> batch[] = {std::move(span)};
+  // An in-memory keep has no deadline to meet.
+  const bool kept = store_->export_owned(batch, Deadline::max()) == trace::ExportResult::kSuccess;
+  (kept ? kept_ : failed_).add();
+  // The span the store evicted, or this one if it could not be kept.
+  trace::recycle(std::move(batch[0]));
+}
+
+bool SpanStoreProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
+  if (!shut_down_.exchange(true)) store_->shutdown(Deadline::clock::now() + timeout);
+  return true;
+}
+
+trace::BatchSpanProcessorStats SpanStoreProcessor::stats() const noexcept {
+  const std::uint64_t kept = kept_.load();
+  const std::uint64_t failed = failed_.load();
+  return {.queued = kept + failed,
+          .dropped = 0,
+          .exported = kept,
+          .export_failed = failed,
+          .batches = kept + failed,
+          .queue_size = 0};
+}
+
+}  // namespace lumen::detail
