@@ -77,7 +77,7 @@ InMemorySpanExporter::InMemorySpanExporter(std::size_t capacity, std::size_t sha
 
 InMemorySpanExporter::~InMemorySpanExporter() = default;
 
-InMemorySpanExporter::Shard& InMemorySpanExporter::local_shard() const noexcept {
+InMemorySpanExporter::Shard& InMemorySpanExporter::local_shard() noexcept {
   return shards_[shard_count_ == 1 ? 0 : current_cpu() % shard_count_];
 }
 

@@ -51,7 +51,7 @@ class InMemorySpanExporter final : public trace::SpanExporter {
   // inherit a lock held by a thread it does not have.
   struct ForkHooks;
   // The part that keeps the calling thread's spans.
-  Shard& local_shard() const noexcept;
+  Shard& local_shard() noexcept;
   // Keeps every span of the batch in one part, under its lock: a copy of each when the batch is
   // const, else the spans themselves.
   template <typename Batch>
