@@ -120,7 +120,10 @@ TEST(Runtime, EmbeddedDefaultKeepsRecentSpans) {
 // With the embedded store as the only exporter, a span is in the store once it has ended, from
 // any thread: no flush, whatever the batch processor's delay says.
 TEST(Runtime, TheEmbeddedStoreAloneHoldsEachSpanOnceItEnds) {
-  Runtime rt(config_from({{"OTEL_BSP_SCHEDULE_DELAY", "600000"}}));
+  Config config = config_from({{"OTEL_BSP_SCHEDULE_DELAY", "600000"}});
+  // Room for every span in any one CPU's part, however many CPUs share the capacity.
+  config.trace.embedded_capacity = 100'000;
+  Runtime rt(std::move(config));
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&rt] {
