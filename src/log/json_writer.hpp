@@ -92,22 +92,6 @@ inline std::uint64_t padded_tail(const unsigned char* p, std::size_t n) noexcept
   return w | (0x6161616161616161ULL << (8 * n));
 }
 
-// The 1 to 16 bytes of a short string as two words: bytes 0-7 and 8-15 in memory order, the
-// places past its end filled with 'a'. For strings of one length, equal words mean equal strings.
-struct ShortWords {
-  std::uint64_t lo;
-  std::uint64_t hi;
-};
-inline ShortWords short_words(const unsigned char* in, std::size_t n) noexcept {
-  ShortWords w{n >= 8 ? lumen::detail::load64(in) : padded_tail(in, n), 0x6161616161616161ULL};
-  if (n > 8) {
-    // Bytes 8 to n-1 from the string's last word, the letters above them.
-    w.hi = (lumen::detail::load64(in + n - 8) >> (8 * (16 - n))) |
-           (n == 16 ? 0 : 0x6161616161616161ULL << (8 * (n - 8)));
-  }
-  return w;
-}
-
 }  // namespace internal
 
 // write_json_string for the usual field name or value: 1 to 16 bytes, none needing attention,
@@ -115,15 +99,21 @@ inline ShortWords short_words(const unsigned char* in, std::size_t n) noexcept {
 inline char* write_short_json_string(char* p, std::string_view s) noexcept {
   const std::size_t n = s.size();
   if (n - 1 >= 16) return write_json_string(p, s);  // empty, or longer than 16
-  const internal::ShortWords w =
-      internal::short_words(reinterpret_cast<const unsigned char*>(s.data()), n);
-  if ((internal::special_bytes(w.lo) | internal::special_bytes(w.hi)) != 0) {
+  const auto* in = reinterpret_cast<const unsigned char*>(s.data());
+  const std::uint64_t lo = n >= 8 ? lumen::detail::load64(in) : internal::padded_tail(in, n);
+  std::uint64_t hi = 0x6161616161616161ULL;
+  if (n > 8) {
+    // Bytes 8 to n-1 from the string's last word, the letters above them.
+    hi = (lumen::detail::load64(in + n - 8) >> (8 * (16 - n))) |
+         (n == 16 ? 0 : 0x6161616161616161ULL << (8 * (n - 8)));
+  }
+  if ((internal::special_bytes(lo) | internal::special_bytes(hi)) != 0) {
     return write_json_string(p, s);
   }
   // Room: json_string_max(n) is at least 17 bytes for n > 1, and 15 for n == 1 (9 written).
   *p = '"';
-  std::memcpy(p + 1, &w.lo, 8);
-  if (n > 8) std::memcpy(p + 9, &w.hi, 8);
+  std::memcpy(p + 1, &lo, 8);
+  if (n > 8) std::memcpy(p + 9, &hi, 8);
   p[n + 1] = '"';
   return p + n + 2;
 }
