@@ -95,7 +95,7 @@ def main():
         p, o = measure(peer), (ours_measure or measure)(ours_name)
         row(what, target, peer_label, ns(p), ns(o), f"{p / o:.2f}x (peer / lumen)" if p and o else "n/a")
 
-    versus("the gateway's cache-hit span (7 attributes), kept by the store", "", "floor: its content as one 256-byte record",
+    versus("the gateway's cache-hit span (7 attributes), kept by the store alone", "", "floor: its content as one 256-byte record",
            "BM_GatewaySpanFloor_CompactRecord", "BM_GatewaySpan/1/process_time/real_time")
     versus("log record, 5 fields: caller's wall time", "<= 300 ns, >= 5x", "spdlog async, wall",
            "BM_Spdlog_AsyncInfo_5Fields", "BM_LogInfo_5Fields")

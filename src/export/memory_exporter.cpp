@@ -5,43 +5,88 @@
 #include <type_traits>
 
 #include "core/current_cpu.hpp"
+#include "core/prefetch.hpp"
 #include "lumen/core/fork_safety.hpp"
+#include "lumen/trace/span_data_pool.hpp"
+#include "trace/span_record.hpp"
 
 namespace lumen::exporters {
 
-// A ring, oldest at `oldest` once full. A new span takes the oldest one's place, and the evicted
-// span goes back to the processor to be reused (export_owned), or has the new one copied over it,
-// reusing its strings and attribute storage (export_spans): the steady state (the embedded store of
-// a busy service, always full) costs no allocation per span.
+namespace {
+
+// One kept span: a SpanData, or (from a span that ended as a record) a copy of its record.
+struct Slot {
+  std::unique_ptr<trace::SpanData> span;  // null when `record` holds this slot's span
+  // Made the first time the slot keeps a record, and reused: a record is copied over it.
+  std::unique_ptr<trace::detail::SpanRecord> record;
+
+  [[nodiscard]] trace::SpanData read() const {
+    return span ? *span : trace::detail::to_span_data(*record);
+  }
+};
+
+}  // namespace
+
+// A ring, oldest at `oldest` once full. A new span takes the oldest one's place. A SpanData that
+// is evicted goes back to the processor to be reused (export_owned), or has the new one copied over
+// it, reusing its strings and attribute storage (export_spans); a record is copied over the slot's
+// record. The steady state (the embedded store of a busy service, always full) costs no
+// allocation per span.
 // On cache lines of its own: each part is written by the threads of one CPU.
 struct alignas(64) InMemorySpanExporter::Shard {
   std::size_t capacity = 0;
   mutable std::mutex mutex;
-  std::vector<std::unique_ptr<trace::SpanData>> spans;
+  std::vector<Slot> slots;
   std::size_t oldest = 0;
   std::vector<std::size_t> batch_sizes;
   std::uint64_t evicted = 0;
+
+  // The slot the next span goes to (the oldest one's, once full), or null with no capacity.
+  Slot* next_slot() {
+    if (slots.size() < capacity) return &slots.emplace_back();
+    ++evicted;
+    if (capacity == 0) return nullptr;
+    Slot* slot = &slots[oldest];
+    oldest = (oldest + 1) % capacity;
+    return slot;
+  }
 
   // Stores one span: a copy of it when `span` is const, else the span itself.
   template <typename SpanPtr>
   void keep(SpanPtr& span) {
     constexpr bool kOwned = !std::is_const_v<SpanPtr>;
-    if (spans.size() < capacity) {
-      if constexpr (kOwned) {
-        spans.push_back(std::move(span));
-      } else {
-        spans.push_back(std::make_unique<trace::SpanData>(*span));
-      }
-      return;
-    }
-    ++evicted;
-    if (capacity == 0) return;
+    Slot* slot = next_slot();
+    if (slot == nullptr) return;
     if constexpr (kOwned) {
-      spans[oldest].swap(span);  // the evicted span goes back to the processor
+      slot->span.swap(span);  // an evicted span goes back to the processor
+    } else if (slot->span) {
+      *slot->span = *span;
     } else {
-      *spans[oldest] = *span;
+      slot->span = std::make_unique<trace::SpanData>(*span);
     }
-    oldest = (oldest + 1) % capacity;
+  }
+
+  void keep(const trace::detail::SpanRecord& record) {
+    Slot* slot = next_slot();
+    if (slot == nullptr) return;
+    if (!slot->record) slot->record = std::make_unique<trace::detail::SpanRecord>();
+    trace::detail::copy_record(*slot->record, record);
+    trace::recycle(std::move(slot->span));
+    if (slots.size() == capacity) prefetch_next_record();
+  }
+
+  // The next record goes over the oldest one's, written a whole ring ago and long gone from this
+  // core's cache: asking for those lines now lets the next span write them without waiting.
+  void prefetch_next_record() const noexcept {
+    const Slot& next = slots[oldest];
+    lumen::detail::prefetch_for_write(&next);
+    if (const trace::detail::SpanRecord* r = next.record.get()) {
+      const auto* bytes = reinterpret_cast<const char*>(&r->body);
+      const std::size_t size = offsetof(trace::detail::SpanRecord::Body, arena) + r->body.used;
+      for (std::size_t offset = 0; offset < size; offset += 64) {
+        lumen::detail::prefetch_for_write(bytes + offset);
+      }
+    }
   }
 };
 
@@ -96,6 +141,18 @@ trace::ExportResult InMemorySpanExporter::keep_all(Batch batch) noexcept {
   }
 }
 
+[[gnu::hot]] bool InMemorySpanExporter::keep_record(
+    const trace::detail::SpanRecord& record) noexcept {
+  Shard& shard = local_shard();
+  try {
+    std::lock_guard lock(shard.mutex);
+    shard.keep(record);
+    return true;
+  } catch (...) {
+    return false;  // out of memory for the slot's first record: the span is lost and reported
+  }
+}
+
 trace::ExportResult InMemorySpanExporter::export_spans(trace::SpanBatch batch, Deadline) noexcept {
   return keep_all(batch);
 }
@@ -110,9 +167,9 @@ std::vector<trace::SpanData> InMemorySpanExporter::spans() const {
   for (std::size_t s = 0; s < shard_count_; ++s) {
     const Shard& shard = shards_[s];
     std::lock_guard lock(shard.mutex);
-    out.reserve(out.size() + shard.spans.size());
-    for (std::size_t i = 0; i < shard.spans.size(); ++i) {
-      out.push_back(*shard.spans[(shard.oldest + i) % shard.spans.size()]);
+    out.reserve(out.size() + shard.slots.size());
+    for (std::size_t i = 0; i < shard.slots.size(); ++i) {
+      out.push_back(shard.slots[(shard.oldest + i) % shard.slots.size()].read());
     }
   }
   if (shard_count_ > 1) {
@@ -127,7 +184,7 @@ std::size_t InMemorySpanExporter::size() const {
   std::size_t total = 0;
   for (std::size_t s = 0; s < shard_count_; ++s) {
     std::lock_guard lock(shards_[s].mutex);
-    total += shards_[s].spans.size();
+    total += shards_[s].slots.size();
   }
   return total;
 }
@@ -154,7 +211,7 @@ void InMemorySpanExporter::clear() {
   for (std::size_t s = 0; s < shard_count_; ++s) {
     Shard& shard = shards_[s];
     std::lock_guard lock(shard.mutex);
-    shard.spans.clear();
+    shard.slots.clear();
     shard.oldest = 0;
     shard.batch_sizes.clear();
     shard.evicted = 0;

@@ -17,6 +17,11 @@ void SpanStoreProcessor::on_end(std::unique_ptr<trace::SpanData> span) noexcept 
   trace::recycle(std::move(batch[0]));
 }
 
+[[gnu::hot]] void SpanStoreProcessor::keep(const trace::detail::SpanRecord& record) noexcept {
+  if (shut_down_.load(std::memory_order_relaxed)) return;
+  (store_->keep_record(record) ? kept_ : failed_).add();
+}
+
 bool SpanStoreProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   if (!shut_down_.exchange(true)) store_->shutdown(Deadline::clock::now() + timeout);
   return true;

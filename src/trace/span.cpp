@@ -8,6 +8,7 @@
 #include "attribute_limits.hpp"
 #include "lumen/trace/span_data_pool.hpp"
 #include "lumen/trace/tracer.hpp"
+#include "span_record.hpp"
 #include "stacktrace.hpp"
 #include "tracer_shared.hpp"
 
@@ -27,22 +28,47 @@ std::string demangle(const char* mangled) {
 
 }  // namespace
 
+void Span::promote() {
+  std::unique_ptr<SpanData> data = make_span_data();
+  detail::fill_span_data(*record_, *data);
+  detail::recycle_record(std::exchange(record_, nullptr));
+  data_ = std::move(data);
+}
+
 void Span::set_attribute(std::string_view key, AttributeValue value) {
+  if (record_) promote();  // arrays are not kept in records
   const SpanLimits& limits = tracer_->shared_->limits;
   if (data_->attributes.empty()) data_->attributes.reserve(kInitialAttributeCapacity);
   detail::set_limited(data_->attributes, key, std::move(value), limits.attribute_count,
                       limits.attribute_value_length, data_->dropped_attributes);
 }
 
-void Span::set_string_attribute(std::string_view key, std::string_view value) {
+[[gnu::hot]] void Span::set_string_attribute(std::string_view key, std::string_view value) {
   const SpanLimits& limits = tracer_->shared_->limits;
+  if (record_) {
+    if (value.size() > limits.attribute_value_length) {
+      value = value.substr(0, limits.attribute_value_length);
+    }
+    if (detail::set_record_string(*record_, key, value, limits.attribute_count) ==
+        detail::RecordWrite::kDone) {
+      return;
+    }
+    promote();
+  }
   if (data_->attributes.empty()) data_->attributes.reserve(kInitialAttributeCapacity);
   detail::set_string_limited(data_->attributes, key, value, limits.attribute_count,
                              limits.attribute_value_length, data_->dropped_attributes);
 }
 
 template <typename T>
-void Span::set_scalar_attribute(std::string_view key, T value) {
+[[gnu::hot]] void Span::set_scalar_attribute(std::string_view key, T value) {
+  if (record_) {
+    if (detail::set_record_scalar(*record_, key, value, tracer_->shared_->limits.attribute_count) ==
+        detail::RecordWrite::kDone) {
+      return;
+    }
+    promote();
+  }
   if (data_->attributes.empty()) data_->attributes.reserve(kInitialAttributeCapacity);
   detail::set_scalar_limited(data_->attributes, key, value,
                              tracer_->shared_->limits.attribute_count, data_->dropped_attributes);
@@ -52,7 +78,8 @@ template void Span::set_scalar_attribute(std::string_view, std::int64_t);
 template void Span::set_scalar_attribute(std::string_view, double);
 
 Span& Span::add_event(std::string_view name, Attributes attributes, std::uint64_t time_ns) {
-  if (!data_) return *this;
+  if (!is_recording()) return *this;
+  if (record_) promote();
   const SpanLimits& limits = tracer_->shared_->limits;
   if (data_->events.size() >= limits.event_count) {
     ++data_->dropped_events;
@@ -68,7 +95,8 @@ Span& Span::add_event(std::string_view name, Attributes attributes, std::uint64_
 }
 
 Span& Span::add_link(const SpanContext& linked, Attributes attributes) {
-  if (!data_ || !linked.is_valid()) return *this;
+  if (!is_recording() || !linked.is_valid()) return *this;
+  if (record_) promote();
   const SpanLimits& limits = tracer_->shared_->limits;
   if (data_->links.size() >= limits.link_count) {
     ++data_->dropped_links;
@@ -83,6 +111,15 @@ Span& Span::add_link(const SpanContext& linked, Attributes attributes) {
 }
 
 Span& Span::set_status(StatusCode code, std::string_view description) {
+  if (record_) {
+    if (record_->body.status == StatusCode::kOk || code == StatusCode::kUnset) return *this;
+    // A description only accompanies ERROR, and a record has no room for one.
+    if (code != StatusCode::kError || description.empty()) {
+      record_->body.status = code;
+      return *this;
+    }
+    promote();
+  }
   if (!data_ || data_->status == StatusCode::kOk || code == StatusCode::kUnset) return *this;
   data_->status = code;
   // A description only accompanies ERROR.
@@ -91,14 +128,14 @@ Span& Span::set_status(StatusCode code, std::string_view description) {
 }
 
 Span& Span::record_exception(const std::exception& error) {
-  if (!data_) return *this;
+  if (!is_recording()) return *this;
   return add_event("exception", {{"exception.type", demangle(typeid(error).name())},
                                  {"exception.message", std::string(error.what())},
                                  {"exception.stacktrace", detail::current_stacktrace()}});
 }
 
 Span& Span::record_exception(const std::exception_ptr& error) {
-  if (!data_ || !error) return *this;
+  if (!is_recording() || !error) return *this;
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& e) {
@@ -111,11 +148,38 @@ Span& Span::record_exception(const std::exception_ptr& error) {
 }
 
 Span& Span::update_name(std::string_view name) {
+  if (record_) promote();
   if (data_) data_->name = std::string(name);
   return *this;
 }
 
-void Span::finish(std::uint64_t end_ns) noexcept {
+[[gnu::hot]] void Span::finish_record(std::uint64_t end_ns) noexcept {
+  // As in finish(): the record's scope keeps the tracer's state alive.
+  const detail::TracerShared& shared = *tracer_->shared_;
+  detail::SpanRecord* record = std::exchange(record_, nullptr);
+  if (shared.shut_down.load(std::memory_order_acquire)) [[unlikely]] {
+    detail::count_span_ended_after_shutdown();
+    detail::recycle_record(record);
+    return;
+  }
+  detail::SpanRecord::Body& body = record->body;
+  body.end_ns = end_ns != 0 ? end_ns : shared.wall_ns();
+  body.trace_id = context_.trace_id();
+  body.span_id = context_.span_id();
+  body.flags = context_.flags();
+  body.remote = context_.is_remote();
+  if (record->trace_state != context_.trace_state_ptr()) {
+    record->trace_state = context_.trace_state_ptr();
+  }
+  shared.record_sink->keep(*record);
+  detail::recycle_record(record);
+}
+
+[[gnu::hot]] void Span::finish(std::uint64_t end_ns) noexcept {
+  if (record_) {
+    finish_record(end_ns);
+    return;
+  }
   // data_ holds a share of the tracer's state, so this is valid even when the provider is gone.
   const detail::TracerShared& shared = *tracer_->shared_;
   if (shared.shut_down.load(std::memory_order_acquire)) [[unlikely]] {

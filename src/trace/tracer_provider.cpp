@@ -44,6 +44,7 @@ TracerProvider::TracerProvider(TracerProviderOptions options) : state_(std::make
   shared.sampler = options.sampler ? std::move(options.sampler) : Sampler::always_on();
   state_->processor = std::move(options.processor);
   shared.processor = state_->processor.get();
+  shared.record_sink = shared.processor != nullptr ? shared.processor->record_sink() : nullptr;
   shared.limits = options.limits;
   shared.clock = options.clock != nullptr ? options.clock : &SystemClock::instance();
   shared.system_clock = shared.clock == &SystemClock::instance();

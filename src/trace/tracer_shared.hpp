@@ -21,6 +21,8 @@ struct TracerShared : std::enable_shared_from_this<TracerShared> {
   Resource resource;
   std::shared_ptr<const Sampler> sampler;
   SpanProcessor* processor = nullptr;  // owned by the provider; null: spans go nowhere
+  // The processor's, when it takes spans as records: then spans start as records.
+  SpanRecordSink* record_sink = nullptr;
   SpanLimits limits;
   const Clock* clock;
   bool system_clock = false;  // clock is SystemClock::instance()

@@ -22,6 +22,10 @@
 
 #include "lumen/trace/span_exporter.hpp"
 
+namespace lumen::trace::detail {
+struct SpanRecord;
+}  // namespace lumen::trace::detail
+
 namespace lumen::exporters {
 
 class InMemorySpanExporter final : public trace::SpanExporter {
@@ -34,6 +38,10 @@ class InMemorySpanExporter final : public trace::SpanExporter {
   // Keeps the spans themselves, and gives the evicted ones back in their place.
   trace::ExportResult export_owned(trace::OwnedSpanBatch batch,
                                    Deadline deadline) noexcept override;
+
+  // Not API: keeps a copy of a span that ended as a compact record (the Runtime's store alone,
+  // src/runtime/span_store_processor.hpp). False if it could not (out of memory).
+  [[nodiscard]] bool keep_record(const trace::detail::SpanRecord& record) noexcept;
 
   // Copies of the kept spans, oldest first (in one part: in the order received; in several: by
   // end time).

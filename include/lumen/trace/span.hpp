@@ -16,6 +16,7 @@
 #include <memory>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include "lumen/core/attributes.hpp"
 #include "lumen/core/context.hpp"
@@ -24,15 +25,23 @@
 namespace lumen::trace {
 
 class Tracer;
+namespace detail {
+struct SpanRecord;
+}  // namespace detail
 
 class Span {
  public:
   Span() = default;  // invalid and non-recording
-  Span(Span&& other) noexcept = default;
+  Span(Span&& other) noexcept
+      : data_(std::move(other.data_)),
+        record_(std::exchange(other.record_, nullptr)),
+        tracer_(other.tracer_),
+        context_(std::move(other.context_)) {}
   Span& operator=(Span&& other) noexcept {
     if (this != &other) {
       end();
       data_ = std::move(other.data_);
+      record_ = std::exchange(other.record_, nullptr);
       tracer_ = other.tracer_;
       context_ = std::move(other.context_);
     }
@@ -41,13 +50,15 @@ class Span {
   ~Span() { end(); }
 
   [[nodiscard]] const SpanContext& context() const noexcept { return context_; }
-  [[nodiscard]] bool is_recording() const noexcept { return data_ != nullptr; }
+  [[nodiscard]] bool is_recording() const noexcept {
+    return data_ != nullptr || record_ != nullptr;
+  }
 
   // Sets an attribute (replacing one with the same key). Values: strings, bool, integers,
   // floating point and vectors of these.
   template <typename V>
   Span& set(std::string_view key, V&& value) {
-    if (data_) {
+    if (is_recording()) {
       using T = std::remove_cvref_t<V>;
       if constexpr (std::is_convertible_v<V, std::string_view>) {
         set_string_attribute(key, std::string_view(value));
@@ -75,7 +86,7 @@ class Span {
 
   // Ends the span (now, or at end_ns on the wall clock); later calls do nothing.
   void end(std::uint64_t end_ns = 0) noexcept {
-    if (data_) finish(end_ns);
+    if (is_recording()) finish(end_ns);
   }
 
   // Makes this span the current one on this thread until the scope ends.
@@ -85,16 +96,23 @@ class Span {
 
  private:
   friend class Tracer;
-  Span(std::unique_ptr<SpanData> data, const Tracer* tracer, SpanContext context) noexcept
-      : data_(std::move(data)), tracer_(tracer), context_(std::move(context)) {}
+  Span(std::unique_ptr<SpanData> data, detail::SpanRecord* record, const Tracer* tracer,
+       SpanContext context) noexcept
+      : data_(std::move(data)), record_(record), tracer_(tracer), context_(std::move(context)) {}
   void set_attribute(std::string_view key, AttributeValue value);
   void set_string_attribute(std::string_view key, std::string_view value);
   // bool, std::int64_t or double (instantiated in span.cpp).
   template <typename T>
   void set_scalar_attribute(std::string_view key, T value);
   void finish(std::uint64_t end_ns) noexcept;
+  void finish_record(std::uint64_t end_ns) noexcept;
+  // Moves the span from its record to a SpanData, for what a record does not hold.
+  void promote();
 
-  std::unique_ptr<SpanData> data_;  // null once ended, or when not sampled
+  // A recording span has one of the two until it ends: a compact record when the processor takes
+  // records (span_record.hpp), else, or once promoted, a SpanData.
+  std::unique_ptr<SpanData> data_;
+  detail::SpanRecord* record_ = nullptr;  // owned: from and back to the thread's record pool
   const Tracer* tracer_ = nullptr;
   SpanContext context_;
 };

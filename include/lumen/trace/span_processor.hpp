@@ -14,6 +14,10 @@
 
 namespace lumen::trace {
 
+namespace detail {
+class SpanRecordSink;
+}  // namespace detail
+
 class SpanProcessor {
  public:
   virtual ~SpanProcessor() = default;
@@ -23,6 +27,10 @@ class SpanProcessor {
   virtual bool force_flush(std::chrono::milliseconds timeout) noexcept = 0;
   // Flushes, then stops; later spans are discarded. False if the deadline passed first.
   virtual bool shutdown(std::chrono::milliseconds timeout) noexcept = 0;
+  // Not API: where a processor that keeps each span as it ends (the Runtime's embedded store
+  // alone) takes spans held as compact records (src/trace/span_record.hpp); null for the others.
+  // Asked once, when the provider is made.
+  [[nodiscard]] virtual detail::SpanRecordSink* record_sink() noexcept { return nullptr; }
 };
 
 // Exports each span synchronously on the caller's thread, under a lock. For tests, tools and

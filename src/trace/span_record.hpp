@@ -1,0 +1,94 @@
+// SpanRecord: a recording span's content in one block, for a processor that keeps spans where
+// they end (the Runtime's embedded store alone).
+//
+// A SpanData spreads a span over twenty-odd cache lines: the object, a vector of attribute entries
+// of 72 bytes each, and heap strings for every key and value over 15 bytes. At a gateway's
+// saturation each of those lines has left the core's caches between two requests, and filling
+// them cost about 150 ns a span (bench/RESULTS.md, "Goal 1 at saturation"). A record holds the
+// name and the string and scalar attributes packed in one arena, front to back: the gateway's span
+// fills six lines. A span that needs more (events, links, arrays, a long name, a status
+// description, more than the arena holds) moves to a SpanData on the spot (Span::promote), and
+// goes on as before.
+// Thread-safety: a record belongs to one span, used by one thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "lumen/core/ids.hpp"
+#include "lumen/trace/span_data.hpp"
+
+namespace lumen::trace::detail {
+
+struct SpanRecord {
+  static constexpr std::size_t kArenaBytes = 416;
+  static constexpr std::size_t kMaxAttributes = 32;
+
+  // Copied with one memcpy, up to the part of the arena in use.
+  struct Body {
+    TraceId trace_id;
+    SpanId span_id;
+    SpanId parent_span_id;
+    std::uint64_t start_ns;
+    std::uint64_t end_ns;
+    std::uint32_t dropped_attributes;
+    std::uint16_t used;  // bytes of the arena in use
+    std::uint8_t attribute_count;
+    std::uint8_t flags;
+    bool remote;
+    bool parent_is_remote;
+    SpanKind kind;
+    StatusCode status;
+    // The name ([size][bytes]), then each attribute: [key size][key][kind][value], where a
+    // string value is [2-byte size][bytes], an integer or double 8 bytes, a bool one.
+    std::byte arena[kArenaBytes];
+  };
+  Body body;
+  // Where each attribute starts in the arena, while the span is open: a key is looked up without
+  // walking the entries one after another. Not copied with the body.
+  std::uint16_t offsets[kMaxAttributes];
+  std::shared_ptr<const std::string> trace_state;
+  // As SpanData::scope: kept while pooled, so that a span of the same tracer touches no count.
+  std::shared_ptr<const InstrumentationScope> scope;
+};
+
+// What a processor that takes records gives the tracer (SpanProcessor::record_sink).
+class SpanRecordSink {
+ public:
+  // Keeps a copy of the ended span; `record` goes back to the pool when this returns.
+  virtual void keep(const SpanRecord& record) noexcept = 0;
+
+ protected:
+  ~SpanRecordSink() = default;
+};
+
+// A record with nothing in it but its last scope, from the calling thread's pool, or new.
+[[nodiscard]] SpanRecord* make_span_record();
+// Gives `record` to the calling thread's pool (or frees it when the pool is full).
+void recycle_record(SpanRecord* record) noexcept;
+
+// Writes the name, first thing after make_span_record; false if it does not fit a record.
+[[nodiscard]] bool set_record_name(SpanRecord& record, std::string_view name) noexcept;
+
+enum class RecordWrite : std::uint8_t { kDone, kNoRoom };
+// Sets an attribute as Attributes::set does (an existing key keeps its place), or counts it as
+// dropped when `max_count` keys are there already. kNoRoom: the record is unchanged, and the span
+// must move to a SpanData.
+[[nodiscard]] RecordWrite set_record_string(SpanRecord& record, std::string_view key,
+                                            std::string_view value,
+                                            std::uint32_t max_count) noexcept;
+template <typename T>  // bool, std::int64_t, double
+[[nodiscard]] RecordWrite set_record_scalar(SpanRecord& record, std::string_view key, T value,
+                                            std::uint32_t max_count) noexcept;
+
+// Copies what `from` holds into `to` (both whole records).
+void copy_record(SpanRecord& to, const SpanRecord& from) noexcept;
+// Fills a cleared SpanData (make_span_data) with the record's content: everything but the span's
+// own context, which the caller sets.
+void fill_span_data(const SpanRecord& record, SpanData& span);
+// The span a record holds, whole (its context included), for a store's readers.
+[[nodiscard]] SpanData to_span_data(const SpanRecord& record);
+
+}  // namespace lumen::trace::detail
