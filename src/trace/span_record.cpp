@@ -95,7 +95,8 @@ std::byte* write_key(std::byte* out, std::string_view key, std::uint8_t kind) no
   return out + 2 + key.size();
 }
 
-// The entry of a key not there yet, unless the count limit drops it: then null, and counted.
+// Gives `key` an entry of `size` bytes, which `write` fills: in the place of the key's entry when
+// it has one, else after the last, unless the count limit drops it (then counted, and kDone).
 template <typename Write>
 RecordWrite set_entry(SpanRecord& record, std::string_view key, std::size_t size,
                       std::uint32_t max_count, Write write) noexcept {
