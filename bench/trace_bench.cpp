@@ -183,11 +183,9 @@ void BM_GatewaySpan(benchmark::State& state) {
   if (state.range(0) == 0) {
     processor = std::make_unique<BatchSpanProcessor>(std::make_shared<DroppingExporter>());
   } else if (state.range(0) == 1) {
-    // The Runtime's parts: one per CPU, none under 256 spans.
-    const std::size_t parts =
-        std::clamp<std::size_t>(2048 / 256, 1, std::max(1U, std::thread::hardware_concurrency()));
     processor = std::make_unique<lumen::detail::SpanStoreProcessor>(
-        std::make_shared<lumen::exporters::InMemorySpanExporter>(2048, parts));
+        std::make_shared<lumen::exporters::InMemorySpanExporter>(
+            2048, lumen::detail::SpanStoreProcessor::parts_for(2048)));
   } else {
     processor = std::make_unique<BatchSpanProcessor>(
         std::make_shared<lumen::exporters::InMemorySpanExporter>(2048));

@@ -108,9 +108,6 @@ bool Runtime::Impl::stop(std::chrono::milliseconds timeout) {
 
 namespace {
 
-// The embedded store's smallest part when it is split per CPU (see the Runtime's constructor).
-constexpr std::size_t kMinStoreShard = 256;
-
 // OTEL_METRICS_EXPORTER=console: each collection as Prometheus text on stdout.
 class ConsoleMetricExporter final : public metrics::MetricExporter {
  public:
@@ -218,11 +215,8 @@ Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
   // the batch processor, and keeps them in the order they come.
   const bool store_alone =
       t.exporters == std::vector{TraceExporterKind::kEmbedded} && t.custom_exporters.empty();
-  // A part per CPU, but none smaller than a few hundred spans.
   const std::size_t store_shards =
-      store_alone ? std::clamp<std::size_t>(t.embedded_capacity / kMinStoreShard, 1,
-                                            std::max(1U, std::thread::hardware_concurrency()))
-                  : 1;
+      store_alone ? detail::SpanStoreProcessor::parts_for(t.embedded_capacity) : 1;
   std::vector<std::shared_ptr<trace::SpanExporter>> exporters;
   if (t.enabled) {
     for (TraceExporterKind kind : t.exporters)

@@ -1,8 +1,17 @@
 #include "span_store_processor.hpp"
 
+#include <algorithm>
+#include <thread>
+
 #include "lumen/trace/span_data_pool.hpp"
 
 namespace lumen::detail {
+
+std::size_t SpanStoreProcessor::parts_for(std::size_t capacity) noexcept {
+  constexpr std::size_t kMinPart = 256;
+  return std::clamp<std::size_t>(capacity / kMinPart, 1,
+                                 std::max(1U, std::thread::hardware_concurrency()));
+}
 
 void SpanStoreProcessor::on_end(std::unique_ptr<trace::SpanData> span) noexcept {
   if (shut_down_.load(std::memory_order_relaxed)) {

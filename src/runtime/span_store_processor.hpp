@@ -28,6 +28,10 @@ class SpanStoreProcessor final : public trace::detail::SpanRecordSink, public tr
   explicit SpanStoreProcessor(std::shared_ptr<exporters::InMemorySpanExporter> store)
       : store_(std::move(store)) {}
 
+  // How many parts a store of `capacity` spans fed this way is split into: one per CPU, but none
+  // smaller than a few hundred spans.
+  [[nodiscard]] static std::size_t parts_for(std::size_t capacity) noexcept;
+
   void on_end(std::unique_ptr<trace::SpanData> span) noexcept override;
   // Spans start as records, and each is copied into the store as it ends.
   trace::detail::SpanRecordSink* record_sink() noexcept override { return this; }
