@@ -174,9 +174,9 @@ BENCHMARK(BM_SpanStartEnd)->Threads(1)->Threads(2)->UseRealTime();
 // attributes and a status, ended on the request's thread. Exported to a counter behind the batch
 // processor (argument 0); kept by the embedded store of recent spans that the dashboard reads, as
 // the Runtime feeds it when it is the only exporter (argument 1, the gateway's default: the span
-// starts as a compact record and is copied into the store's part for its CPU as it ends); or by
-// the same store behind the batch processor, as when it sits beside another exporter (argument 2).
-// CPU time is the whole process's: the export thread's work on each span is part of its cost.
+// starts as a compact record, which takes a place in the store's part for its CPU as it ends); or
+// by the same store behind the batch processor, as when it sits beside another exporter (argument
+// 2). CPU time is the whole process's: the export thread's work on each span is part of its cost.
 void BM_GatewaySpan(benchmark::State& state) {
   settle_tsc_clock();
   std::unique_ptr<lumen::trace::SpanProcessor> processor;

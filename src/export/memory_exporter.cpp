@@ -14,10 +14,9 @@ namespace lumen::exporters {
 
 namespace {
 
-// One kept span: a SpanData, or (from a span that ended as a record) a copy of its record.
+// One kept span: a SpanData, or the record of a span that ended as one.
 struct Slot {
   std::unique_ptr<trace::SpanData> span;  // null when `record` holds this slot's span
-  // Made the first time the slot keeps a record, and reused: a record is copied over it.
   std::unique_ptr<trace::detail::SpanRecord> record;
 
   [[nodiscard]] trace::SpanData read() const {
@@ -25,13 +24,17 @@ struct Slot {
   }
 };
 
+// What a span with a handful of attributes writes of its record: its header, and the name and
+// attributes of the gateway's span with room to spare.
+constexpr std::size_t kPrefetchedRecordBytes = 384;
+
 }  // namespace
 
-// A ring, oldest at `oldest` once full. A new span takes the oldest one's place. A SpanData that
-// is evicted goes back to the processor to be reused (export_owned), or has the new one copied over
-// it, reusing its strings and attribute storage (export_spans); a record is copied over the slot's
-// record. The steady state (the embedded store of a busy service, always full) costs no
-// allocation per span.
+// A ring, oldest at `oldest` once full. A new span takes the oldest one's place. A SpanData or a
+// record that is evicted goes back to the thread that gave the new one, to be reused
+// (export_owned, keep), or has the new one copied over it, reusing its strings and attribute
+// storage (export_spans). The steady state (the embedded store of a busy service, always full)
+// costs no allocation per span.
 // On cache lines of its own: each part is written by the threads of one CPU.
 struct alignas(64) InMemorySpanExporter::Shard {
   std::size_t capacity = 0;
@@ -40,6 +43,7 @@ struct alignas(64) InMemorySpanExporter::Shard {
   std::size_t oldest = 0;
   std::vector<std::size_t> batch_sizes;
   std::uint64_t evicted = 0;
+  std::uint64_t received = 0;
 
   // The slot the next span goes to (the oldest one's, once full), or null with no capacity.
   Slot* next_slot() {
@@ -56,6 +60,7 @@ struct alignas(64) InMemorySpanExporter::Shard {
   void keep(SpanPtr& span) {
     constexpr bool kOwned = !std::is_const_v<SpanPtr>;
     Slot* slot = next_slot();
+    ++received;
     if (slot == nullptr) return;
     if constexpr (kOwned) {
       slot->span.swap(span);  // an evicted span goes back to the processor
@@ -66,24 +71,29 @@ struct alignas(64) InMemorySpanExporter::Shard {
     }
   }
 
-  void keep(const trace::detail::SpanRecord& record) {
+  // Stores the record itself; returns the one it evicted (null if none, `record` with no capacity).
+  trace::detail::SpanRecord* keep(trace::detail::SpanRecord* record) {
     Slot* slot = next_slot();
-    if (slot == nullptr) return;
-    if (!slot->record) slot->record = std::make_unique<trace::detail::SpanRecord>();
-    trace::detail::copy_record(*slot->record, record);
+    ++received;
+    if (slot == nullptr) return record;
+    trace::detail::SpanRecord* evicted_record = slot->record.release();
+    slot->record.reset(record);
     trace::recycle(std::move(slot->span));
     if (slots.size() == capacity) prefetch_next_record();
+    return evicted_record;
   }
 
-  // The next record goes over the oldest one's, written a whole ring ago and long gone from this
-  // core's cache: asking for those lines now lets the next span write them without waiting.
+  // The next record evicted goes back to the thread, where the next span started there fills it.
+  // Written a whole ring ago, its lines are long gone from this core's cache: asking for them now
+  // lets that span write them without waiting.
   void prefetch_next_record() const noexcept {
     const Slot& next = slots[oldest];
     lumen::detail::prefetch_for_write(&next);
     if (const trace::detail::SpanRecord* r = next.record.get()) {
-      const auto* bytes = reinterpret_cast<const char*>(&r->body);
-      const std::size_t size = offsetof(trace::detail::SpanRecord::Body, arena) + r->body.used;
-      for (std::size_t offset = 0; offset < size; offset += 64) {
+      // A fixed span of lines: reading how much of the record its last span wrote would wait for
+      // the very line being asked for.
+      const auto* bytes = reinterpret_cast<const char*>(r);
+      for (std::size_t offset = 0; offset < kPrefetchedRecordBytes; offset += 64) {
         lumen::detail::prefetch_for_write(bytes + offset);
       }
     }
@@ -129,27 +139,34 @@ InMemorySpanExporter::Shard& InMemorySpanExporter::local_shard() noexcept {
 template <typename Batch>
 trace::ExportResult InMemorySpanExporter::keep_all(Batch batch) noexcept {
   Shard& shard = local_shard();
+  std::size_t done = 0;
   try {
     std::lock_guard lock(shard.mutex);
     if (shard.batch_sizes.size() < shard.capacity) shard.batch_sizes.push_back(batch.size());
     for (auto& span : batch) {
       if (span) shard.keep(span);  // empty: another exporter of a fanout kept it
+      ++done;
     }
     return trace::ExportResult::kSuccess;
   } catch (...) {
-    return trace::ExportResult::kFailure;  // out of memory: the batch is lost and reported
+    // Out of memory: the rest of the batch is lost, counted, and reported.
+    const auto rest = std::count_if(batch.begin() + static_cast<std::ptrdiff_t>(done), batch.end(),
+                                    [](const auto& span) { return span != nullptr; });
+    lost_.fetch_add(static_cast<std::uint64_t>(rest), std::memory_order_relaxed);
+    return trace::ExportResult::kFailure;
   }
 }
 
-[[gnu::hot]] bool InMemorySpanExporter::keep_record(
-    const trace::detail::SpanRecord& record) noexcept {
+[[gnu::hot]] trace::detail::SpanRecord* InMemorySpanExporter::keep(
+    trace::detail::SpanRecord* record) noexcept {
   Shard& shard = local_shard();
   try {
     std::lock_guard lock(shard.mutex);
-    shard.keep(record);
-    return true;
+    return shard.keep(record);
   } catch (...) {
-    return false;  // out of memory for the slot's first record: the span is lost and reported
+    // Out of memory for a new slot, before the ring is full: the span is lost and counted.
+    lost_.fetch_add(1, std::memory_order_relaxed);
+    return record;
   }
 }
 
@@ -180,22 +197,29 @@ std::vector<trace::SpanData> InMemorySpanExporter::spans() const {
   return out;
 }
 
-std::size_t InMemorySpanExporter::size() const {
-  std::size_t total = 0;
+std::uint64_t InMemorySpanExporter::sum_over_parts(std::uint64_t (*count)(const Shard&)) const {
+  std::uint64_t total = 0;
   for (std::size_t s = 0; s < shard_count_; ++s) {
     std::lock_guard lock(shards_[s].mutex);
-    total += shards_[s].slots.size();
+    total += count(shards_[s]);
   }
   return total;
 }
 
+std::size_t InMemorySpanExporter::size() const {
+  return sum_over_parts([](const Shard& shard) -> std::uint64_t { return shard.slots.size(); });
+}
+
 std::uint64_t InMemorySpanExporter::evicted() const {
-  std::uint64_t total = 0;
-  for (std::size_t s = 0; s < shard_count_; ++s) {
-    std::lock_guard lock(shards_[s].mutex);
-    total += shards_[s].evicted;
-  }
-  return total;
+  return sum_over_parts([](const Shard& shard) { return shard.evicted; });
+}
+
+std::uint64_t InMemorySpanExporter::received() const {
+  return sum_over_parts([](const Shard& shard) { return shard.received; });
+}
+
+std::uint64_t InMemorySpanExporter::lost() const noexcept {
+  return lost_.load(std::memory_order_relaxed);
 }
 
 std::vector<std::size_t> InMemorySpanExporter::batch_sizes() const {

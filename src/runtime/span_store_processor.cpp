@@ -20,15 +20,9 @@ void SpanStoreProcessor::on_end(std::unique_ptr<trace::SpanData> span) noexcept 
   }
   std::unique_ptr<trace::SpanData> batch[] = {std::move(span)};
   // An in-memory keep has no deadline to meet.
-  const bool kept = store_->export_owned(batch, Deadline::max()) == trace::ExportResult::kSuccess;
-  (kept ? kept_ : failed_).add();
+  (void)store_->export_owned(batch, Deadline::max());  // a failure is counted by the store
   // The span the store evicted, or this one if it could not be kept.
   trace::recycle(std::move(batch[0]));
-}
-
-[[gnu::hot]] void SpanStoreProcessor::keep(const trace::detail::SpanRecord& record) noexcept {
-  if (shut_down_.load(std::memory_order_relaxed)) return;
-  (store_->keep_record(record) ? kept_ : failed_).add();
 }
 
 bool SpanStoreProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
@@ -37,8 +31,8 @@ bool SpanStoreProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
 }
 
 trace::BatchSpanProcessorStats SpanStoreProcessor::stats() const noexcept {
-  const std::uint64_t kept = kept_.load();
-  const std::uint64_t failed = failed_.load();
+  const std::uint64_t failed = store_->lost();
+  const std::uint64_t kept = store_->received();
   return {.queued = kept + failed,
           .dropped = 0,
           .exported = kept,

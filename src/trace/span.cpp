@@ -171,8 +171,7 @@ Span& Span::update_name(std::string_view name) {
   if (record->trace_state != context_.trace_state_ptr()) {
     record->trace_state = context_.trace_state_ptr();
   }
-  shared.record_sink->keep(*record);
-  detail::recycle_record(record);
+  if (detail::SpanRecord* back = shared.record_sink->keep(record)) detail::recycle_record(back);
 }
 
 [[gnu::hot]] void Span::finish(std::uint64_t end_ns) noexcept {

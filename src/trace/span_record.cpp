@@ -10,8 +10,6 @@
 namespace lumen::trace::detail {
 namespace {
 
-static_assert(std::is_trivially_copyable_v<SpanRecord::Body>);
-
 // Attribute kinds in the arena: the AttributeValue alternatives a record holds.
 constexpr std::uint8_t kString = 0;
 constexpr std::uint8_t kBool = 1;
@@ -68,12 +66,12 @@ std::size_t find(const SpanRecord& record, std::string_view key) noexcept {
   return body.attribute_count;
 }
 
-// Makes room for entry `i` (an existing one, or the next) to take `size` bytes, and returns where
-// to write it; null, with nothing changed, if the arena is too small.
-std::byte* make_room(SpanRecord& record, std::size_t i, std::size_t size) noexcept {
+// Resizes entry `i`, an existing one, to `size` bytes, and returns where to write it; null, with
+// nothing changed, if the arena is too small.
+std::byte* resize_entry(SpanRecord& record, std::size_t i, std::size_t size) noexcept {
   SpanRecord::Body& body = record.body;
   const std::size_t count = body.attribute_count;
-  const std::size_t at = i < count ? record.offsets[i] : body.used;
+  const std::size_t at = record.offsets[i];
   const std::size_t end = i + 1 < count ? record.offsets[i + 1] : body.used;
   const std::size_t old_size = end - at;
   if (body.used - old_size + size > SpanRecord::kArenaBytes) return nullptr;
@@ -83,9 +81,15 @@ std::byte* make_room(SpanRecord& record, std::size_t i, std::size_t size) noexce
       record.offsets[k] = static_cast<std::uint16_t>(record.offsets[k] - old_size + size);
     }
   }
-  record.offsets[i] = static_cast<std::uint16_t>(at);
   body.used = static_cast<std::uint16_t>(body.used - old_size + size);
   return body.arena + at;
+}
+
+// The key's bit in SpanRecord::key_bits, from its size and last byte: the keys of one span rarely
+// share both.
+std::uint64_t key_bit(std::string_view key) noexcept {
+  const unsigned last = key.empty() ? 0U : static_cast<unsigned char>(key.back());
+  return std::uint64_t{1} << ((key.size() * 7 + last) & 63U);
 }
 
 std::byte* write_key(std::byte* out, std::string_view key, std::uint8_t kind) noexcept {
@@ -101,19 +105,26 @@ template <typename Write>
 RecordWrite set_entry(SpanRecord& record, std::string_view key, std::size_t size,
                       std::uint32_t max_count, Write write) noexcept {
   SpanRecord::Body& body = record.body;
-  const std::size_t i = find(record, key);
-  const bool added = i == body.attribute_count;
-  if (added) {
-    if (body.attribute_count >= max_count) {
-      ++body.dropped_attributes;
-      return RecordWrite::kDone;
-    }
-    if (body.attribute_count == SpanRecord::kMaxAttributes) return RecordWrite::kNoRoom;
+  const std::uint64_t bit = key_bit(key);
+  const std::size_t i = (record.key_bits & bit) != 0 ? find(record, key) : body.attribute_count;
+  if (i < body.attribute_count) {
+    std::byte* out = resize_entry(record, i, size);
+    if (out == nullptr) return RecordWrite::kNoRoom;
+    write(out);
+    return RecordWrite::kDone;
   }
-  std::byte* out = make_room(record, i, size);
-  if (out == nullptr) return RecordWrite::kNoRoom;
-  if (added) ++body.attribute_count;
-  write(out);
+  if (body.attribute_count >= max_count) {
+    ++body.dropped_attributes;
+    return RecordWrite::kDone;
+  }
+  if (body.attribute_count == SpanRecord::kMaxAttributes ||
+      body.used + size > SpanRecord::kArenaBytes) {
+    return RecordWrite::kNoRoom;
+  }
+  record.offsets[body.attribute_count++] = body.used;
+  write(body.arena + body.used);
+  body.used = static_cast<std::uint16_t>(body.used + size);
+  record.key_bits |= bit;
   return RecordWrite::kDone;
 }
 
@@ -141,6 +152,7 @@ thread_local RecordPool t_pool;
   body.dropped_attributes = 0;
   body.used = 0;
   body.attribute_count = 0;
+  record->key_bits = 0;
   body.parent_is_remote = false;
   body.status = StatusCode::kUnset;
   return record;
@@ -189,13 +201,6 @@ template <typename T>
 template RecordWrite set_record_scalar(SpanRecord&, std::string_view, bool, std::uint32_t);
 template RecordWrite set_record_scalar(SpanRecord&, std::string_view, std::int64_t, std::uint32_t);
 template RecordWrite set_record_scalar(SpanRecord&, std::string_view, double, std::uint32_t);
-
-[[gnu::hot]] void copy_record(SpanRecord& to, const SpanRecord& from) noexcept {
-  std::memcpy(&to.body, &from.body, offsetof(SpanRecord::Body, arena) + from.body.used);
-  // Almost always the same (none, and the same tracer's): then no count is touched.
-  if (to.trace_state != from.trace_state) to.trace_state = from.trace_state;
-  if (to.scope != from.scope) to.scope = from.scope;
-}
 
 void fill_span_data(const SpanRecord& record, SpanData& span) {
   const SpanRecord::Body& body = record.body;

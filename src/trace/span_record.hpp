@@ -22,11 +22,21 @@
 
 namespace lumen::trace::detail {
 
-struct SpanRecord {
+// On cache lines of its own, and what a span writes first: a store that hands records back to the
+// thread can ask for every line it will write in one sweep (InMemorySpanExporter's prefetch).
+struct alignas(64) SpanRecord {
   static constexpr std::size_t kArenaBytes = 416;
   static constexpr std::size_t kMaxAttributes = 32;
 
-  // Copied with one memcpy, up to the part of the arena in use.
+  // As SpanData::scope: kept while pooled, so that a span of the same tracer touches no count.
+  std::shared_ptr<const InstrumentationScope> scope;
+  std::shared_ptr<const std::string> trace_state;
+  // A bit for each key set (key_bit in span_record.cpp), while the span is open: a key whose bit is
+  // clear is new, and is added without being compared with every key before it.
+  std::uint64_t key_bits;
+  // Where each attribute starts in the arena, while the span is open: a key is looked up without
+  // walking the entries one after another.
+  std::uint16_t offsets[kMaxAttributes];
   struct Body {
     TraceId trace_id;
     SpanId span_id;
@@ -46,22 +56,12 @@ struct SpanRecord {
     std::byte arena[kArenaBytes];
   };
   Body body;
-  // Where each attribute starts in the arena, while the span is open: a key is looked up without
-  // walking the entries one after another. Not copied with the body.
-  std::uint16_t offsets[kMaxAttributes];
-  std::shared_ptr<const std::string> trace_state;
-  // As SpanData::scope: kept while pooled, so that a span of the same tracer touches no count.
-  std::shared_ptr<const InstrumentationScope> scope;
-};
 
-// What a processor that takes records gives the tracer (SpanProcessor::record_sink).
-class SpanRecordSink {
- public:
-  // Keeps a copy of the ended span; `record` goes back to the pool when this returns.
-  virtual void keep(const SpanRecord& record) noexcept = 0;
-
- protected:
-  ~SpanRecordSink() = default;
+  // The bytes a span has written so far, from the record's start.
+  [[nodiscard]] std::size_t bytes_in_use() const noexcept {
+    return static_cast<std::size_t>(body.arena + body.used -
+                                    reinterpret_cast<const std::byte*>(this));
+  }
 };
 
 // A record with nothing in it but its last scope, from the calling thread's pool, or new.
@@ -83,8 +83,6 @@ template <typename T>  // bool, std::int64_t, double
 [[nodiscard]] RecordWrite set_record_scalar(SpanRecord& record, std::string_view key, T value,
                                             std::uint32_t max_count) noexcept;
 
-// Copies what `from` holds into `to` (both whole records).
-void copy_record(SpanRecord& to, const SpanRecord& from) noexcept;
 // Fills a cleared SpanData (make_span_data) with the record's content: everything but the span's
 // own context, which the caller sets.
 void fill_span_data(const SpanRecord& record, SpanData& span);

@@ -15,20 +15,21 @@
 //   for (const lumen::trace::SpanData& s : memory->spans()) std::cout << s.name << '\n';
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "lumen/trace/span_exporter.hpp"
-
-namespace lumen::trace::detail {
-struct SpanRecord;
-}  // namespace lumen::trace::detail
+#include "lumen/trace/span_processor.hpp"
 
 namespace lumen::exporters {
 
-class InMemorySpanExporter final : public trace::SpanExporter {
+// The record sink first: its keep(), on every span's end when the Runtime feeds the store alone,
+// is then called without an adjusting thunk, which the linker puts far from the hot code.
+class InMemorySpanExporter final : public trace::detail::SpanRecordSink,
+                                   public trace::SpanExporter {
  public:
   explicit InMemorySpanExporter(std::size_t capacity = 10'000, std::size_t shards = 1);
   ~InMemorySpanExporter() override;
@@ -39,15 +40,20 @@ class InMemorySpanExporter final : public trace::SpanExporter {
   trace::ExportResult export_owned(trace::OwnedSpanBatch batch,
                                    Deadline deadline) noexcept override;
 
-  // Not API: keeps a copy of a span that ended as a compact record (the Runtime's store alone,
-  // src/runtime/span_store_processor.hpp). False if it could not (out of memory).
-  [[nodiscard]] bool keep_record(const trace::detail::SpanRecord& record) noexcept;
+  // Not API: keeps a span that ended as a compact record, the record itself (the Runtime's store
+  // alone, src/runtime/span_store_processor.hpp), and returns the record it let go in its place.
+  [[nodiscard]] trace::detail::SpanRecord* keep(
+      trace::detail::SpanRecord* record) noexcept override;
 
   // Copies of the kept spans, oldest first (in one part: in the order received; in several: by
   // end time).
   [[nodiscard]] std::vector<trace::SpanData> spans() const;
   [[nodiscard]] std::size_t size() const;
   [[nodiscard]] std::uint64_t evicted() const;
+  // Spans received since the store was made (clear() does not reset it), and those of them it
+  // could not keep (out of memory).
+  [[nodiscard]] std::uint64_t received() const;
+  [[nodiscard]] std::uint64_t lost() const noexcept;
   // Sizes of every export call received, in order (how the processor batched); with several
   // parts, part after part.
   [[nodiscard]] std::vector<std::size_t> batch_sizes() const;
@@ -60,6 +66,8 @@ class InMemorySpanExporter final : public trace::SpanExporter {
   struct ForkHooks;
   // The part that keeps the calling thread's spans.
   Shard& local_shard() noexcept;
+  // `count` of every part, each read under its lock, added up.
+  [[nodiscard]] std::uint64_t sum_over_parts(std::uint64_t (*count)(const Shard&)) const;
   // Keeps every span of the batch in one part, under its lock: a copy of each when the batch is
   // const, else the spans themselves.
   template <typename Batch>
@@ -67,6 +75,7 @@ class InMemorySpanExporter final : public trace::SpanExporter {
 
   const std::size_t shard_count_;
   std::unique_ptr<Shard[]> shards_;
+  std::atomic<std::uint64_t> lost_{0};
   std::unique_ptr<ForkHooks> fork_hooks_;  // last: gone before the parts it locks
 };
 }  // namespace lumen::exporters

@@ -15,7 +15,19 @@
 namespace lumen::trace {
 
 namespace detail {
-class SpanRecordSink;
+struct SpanRecord;
+
+// Not API: what takes spans held as compact records (src/trace/span_record.hpp) as they end: the
+// embedded store, when the Runtime feeds it alone (SpanProcessor::record_sink).
+class SpanRecordSink {
+ public:
+  // Takes the ended span's record. Returns a record for the calling thread's pool: the one the sink
+  // let go to make room, `record` itself when it could not keep it, or null.
+  [[nodiscard]] virtual SpanRecord* keep(SpanRecord* record) noexcept = 0;
+
+ protected:
+  ~SpanRecordSink() = default;
+};
 }  // namespace detail
 
 class SpanProcessor {

@@ -47,6 +47,9 @@ TEST(InMemorySpanExporter, KeepsTheNewestSpansOldestFirstAndCountsTheEvicted) {
   auto fourth = named(6, 1);
   ASSERT_EQ(memory.export_spans(fourth, Deadline::max()), trace::ExportResult::kSuccess);
   EXPECT_EQ(names(memory), (std::vector<std::string>{"span 6"}));
+  // What it received is a count since it was made: a clear does not take it back.
+  EXPECT_EQ(memory.received(), 7u);
+  EXPECT_EQ(memory.lost(), 0u);
 }
 
 TEST(InMemorySpanExporter, ZeroCapacityKeepsNothingAndCountsEverySpan) {
@@ -55,6 +58,7 @@ TEST(InMemorySpanExporter, ZeroCapacityKeepsNothingAndCountsEverySpan) {
   ASSERT_EQ(memory.export_spans(batch, Deadline::max()), trace::ExportResult::kSuccess);
   EXPECT_EQ(memory.size(), 0u);
   EXPECT_EQ(memory.evicted(), 2u);
+  EXPECT_EQ(memory.received(), 2u);
 }
 
 // Given the spans themselves, the store keeps them without a copy: an entry it took is left empty,
@@ -100,6 +104,7 @@ TEST(InMemorySpanExporter, ZeroCapacityLeavesOwnedSpansWithTheProcessor) {
   EXPECT_NE(batch[1], nullptr);
   EXPECT_EQ(memory.size(), 0u);
   EXPECT_EQ(memory.evicted(), 2u);
+  EXPECT_EQ(memory.received(), 2u);
 }
 
 // Runs `body` on a thread that only CPU `cpu` may run; false if the machine has no such CPU.

@@ -103,6 +103,15 @@ TEST(SpanRecord, AKeySetAgainKeepsItsPlaceWhateverItsNewSize) {
   });
 }
 
+// A record tells a new key from one it holds by a bit per key, from the key's size and last byte:
+// keys that share both share the bit, and must still be told apart by their bytes.
+TEST(SpanRecord, KeysThatShareTheirLookupBitAreStillToldApart) {
+  expect_same_either_way([](Span& span) {
+    span.set("a.x", 1).set("b.x", 2).set("c.x", "three");
+    span.set("b.x", "two, set again").set("a.x", 10).set("d.x", false);
+  });
+}
+
 TEST(SpanRecord, CountsAndTruncatesUnderTheSpanLimits) {
   expect_same_either_way(
       [](Span& span) {
