@@ -944,6 +944,14 @@ TEST_F(GatewayTest, LogLinesCarryTheRequestsTraceIdAndMetricsCountTheRequests) {
   const std::string trace_id = json::parse(ok.body)["trace_id"];
   runtime_->logger().flush(2s);
   std::ifstream combined(log_dir_ / "combined.log");
+  // The request's server span, which ends before the line is written, is the line's span.
+  std::string server_span_id;
+  for (const lumen::trace::SpanData& span : runtime_->recent_spans()->spans()) {
+    if (span.name == "POST /v1/analyze" && span.context.trace_id().to_hex() == trace_id) {
+      server_span_id = span.context.span_id().to_hex();
+    }
+  }
+  ASSERT_FALSE(server_span_id.empty());
   std::string line;
   int completed = 0;
   bool found = false;
@@ -953,6 +961,7 @@ TEST_F(GatewayTest, LogLinesCarryTheRequestsTraceIdAndMetricsCountTheRequests) {
     ++completed;
     if (record["status"] == 200) {
       EXPECT_EQ(record["traceId"], trace_id);
+      EXPECT_EQ(record["spanId"], server_span_id);
       found = true;
     }
   }
