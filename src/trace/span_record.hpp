@@ -22,8 +22,9 @@
 
 namespace lumen::trace::detail {
 
-// On cache lines of its own, and what a span writes first: a store that hands records back to the
-// thread can ask for every line it will write in one sweep (InMemorySpanExporter's prefetch).
+// On cache lines of its own, with what every span writes first: a store that hands records back to
+// the thread can ask for the lines a span will write in one sweep from the start
+// (InMemorySpanExporter's prefetch).
 struct alignas(64) SpanRecord {
   static constexpr std::size_t kArenaBytes = 416;
   static constexpr std::size_t kMaxAttributes = 32;
@@ -56,12 +57,6 @@ struct alignas(64) SpanRecord {
     std::byte arena[kArenaBytes];
   };
   Body body;
-
-  // The bytes a span has written so far, from the record's start.
-  [[nodiscard]] std::size_t bytes_in_use() const noexcept {
-    return static_cast<std::size_t>(body.arena + body.used -
-                                    reinterpret_cast<const std::byte*>(this));
-  }
 };
 
 // A record with nothing in it but its last scope, from the calling thread's pool, or new.
