@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "lumen/core/attributes.hpp"
 
@@ -9,6 +10,11 @@ namespace lumen::trace::detail {
 
 // Truncates strings (and strings inside arrays) longer than max_length.
 void truncate_value(AttributeValue& value, std::uint32_t max_length);
+
+// A string value as the limit keeps it: its first max_length bytes.
+inline std::string_view truncated(std::string_view value, std::uint32_t max_length) noexcept {
+  return value.size() > max_length ? value.substr(0, max_length) : value;
+}
 
 // Sets key=value on `attributes` unless that would exceed max_count new keys, in which case
 // `dropped` grows. Replacing an existing key is always allowed.
@@ -20,7 +26,7 @@ void set_limited(Attributes& attributes, std::string_view key, AttributeValue va
 inline void set_string_limited(Attributes& attributes, std::string_view key, std::string_view value,
                                std::uint32_t max_count, std::uint32_t max_length,
                                std::uint32_t& dropped) {
-  if (value.size() > max_length) value = value.substr(0, max_length);
+  value = truncated(value, max_length);
   if (Attribute* existing = attributes.find_mutable(key)) {
     assign_string(existing->value, value);
   } else if (attributes.size() >= max_count) {

@@ -46,11 +46,9 @@ void Span::set_attribute(std::string_view key, AttributeValue value) {
 [[gnu::hot]] void Span::set_string_attribute(std::string_view key, std::string_view value) {
   const SpanLimits& limits = tracer_->shared_->limits;
   if (record_) {
-    if (value.size() > limits.attribute_value_length) {
-      value = value.substr(0, limits.attribute_value_length);
-    }
-    if (detail::set_record_string(*record_, key, value, limits.attribute_count) ==
-        detail::RecordWrite::kDone) {
+    if (detail::set_record_string(*record_, key,
+                                  detail::truncated(value, limits.attribute_value_length),
+                                  limits.attribute_count) == detail::RecordWrite::kDone) {
       return;
     }
     promote();
