@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "log/close_in_background.hpp"
+
 namespace lumen::log {
 namespace {
 constexpr std::size_t kBufferBytes = 1 << 20;
@@ -79,8 +81,13 @@ bool RotatingFileSink::rotate() {
   const auto name = [&](std::uint32_t i) {
     return i == 0 ? options_.path : options_.path + "." + std::to_string(i);
   };
-  // With max_files 1 the live file is simply truncated by removing it.
-  std::filesystem::remove(name(options_.max_files - 1), ec);
+  // With max_files 1 the live file is simply truncated by removing it. The file is held open
+  // across its removal so that its last close, where the kernel frees its pages, happens on
+  // another thread (close_in_background.hpp).
+  const std::string oldest = name(options_.max_files - 1);
+  const int held = ::open(oldest.c_str(), O_RDONLY | O_CLOEXEC);
+  std::filesystem::remove(oldest, ec);
+  if (held >= 0) detail::close_in_background(held);
   for (std::uint32_t i = options_.max_files - 1; i > 0; --i) {
     std::filesystem::rename(name(i - 1), name(i), ec);
   }

@@ -107,6 +107,16 @@ class RecordRing {
     for (std::size_t line = 0; line < kSlotSize; line += 64)
       lumen::detail::prefetch_for_write(p + line);
   }
+  // Writer only: asks for the cache lines of the slot `ahead` positions after the next one it
+  // reads. A producer on the other core wrote them last, so each first read would wait for the
+  // line to move over; the first line in the exclusive state, for the writer's release() stores
+  // to it.
+  void prefetch_for_read(std::uint64_t ahead) const noexcept {
+    const char* p = reinterpret_cast<const char*>(
+        &slots_[index(dequeue_.load(std::memory_order_relaxed) + ahead)]);
+    lumen::detail::prefetch_for_write(p);
+    for (std::size_t line = 64; line < kSlotSize; line += 64) __builtin_prefetch(p + line, 0);
+  }
   static void publish(Slot& s, std::uint64_t pos) noexcept {
     s.sequence.store(2 * pos + 1, std::memory_order_release);
   }

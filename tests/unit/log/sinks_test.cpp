@@ -9,6 +9,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "lumen/log/console_sink.hpp"
 #include "lumen/log/file_sink.hpp"
@@ -74,6 +75,37 @@ TEST(RotatingFileSink, RotatesBySizeKeepsAtMostTheCountAndRemovesTheOldest) {
   for (std::size_t i = 1; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], seqs[i - 1] + 1);
   EXPECT_GT(seqs.front(), 0);  // the oldest records were removed
   EXPECT_FALSE(fs::exists(file.string() + ".3"));
+}
+
+// Open descriptors of this process on files removed from `dir`.
+int removed_files_open(const fs::path& dir) {
+  int n = 0;
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    const std::string target = fs::read_symlink(entry.path(), ec).string();
+    if (!ec && target.starts_with(dir.string() + "/") && target.ends_with(" (deleted)")) ++n;
+  }
+  return n;
+}
+
+// A rotation closes the removed file on another thread (close_in_background.hpp): every one of
+// them is closed all the same, and none is left open.
+TEST(RotatingFileSink, ClosesEveryFileItRemoves) {
+  TempDir dir;
+  {
+    RotatingFileSink sink(FileSinkOptions{
+        .path = (dir.path() / "combined.log").string(), .max_bytes = 4096, .max_files = 2});
+    const std::string line(1000, 'x');
+    const FormattedRecord record{.level = Level::kInfo, .wall_ns = 0, .json = line};
+    for (int i = 0; i < 2000; ++i) ASSERT_TRUE(sink.write(record));
+    ASSERT_TRUE(sink.flush());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (removed_files_open(dir.path()) > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  EXPECT_EQ(removed_files_open(dir.path()), 0);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 2);
 }
 
 TEST(RotatingFileSink, ErrorFileKeepsOnlyErrorAndAbove) {

@@ -1,0 +1,60 @@
+#include "log/close_in_background.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace lumen::log::detail {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Waits up to 10 s for every background close to finish.
+bool all_closed() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (files_closing() != 0) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+// A descriptor of a file of `bytes` bytes that is already removed, as a rotation leaves it.
+int removed_file(const fs::path& path, std::size_t bytes) {
+  std::ofstream(path) << std::string(bytes, 'x');
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  fs::remove(path);
+  return fd;
+}
+
+TEST(CloseInBackground, ClosesEveryDescriptorWithAtMostTheBoundInFlight) {
+  const fs::path dir = fs::temp_directory_path() / ("lumen_close_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::vector<int> fds;
+  for (int i = 0; i < 40; ++i) {
+    const int fd = removed_file(dir / std::to_string(i), 1 << 20);
+    ASSERT_GE(fd, 0);
+    fds.push_back(fd);
+    close_in_background(fd);
+    // Past the bound the call closes at once, on this thread.
+    EXPECT_LE(files_closing(), kMaxFilesClosing);
+  }
+  ASSERT_TRUE(all_closed());
+  // No other thread of this test opens files, so no number was given out again.
+  for (const int fd : fds) {
+    EXPECT_EQ(::fcntl(fd, F_GETFD), -1) << "descriptor " << fd << " is still open";
+    EXPECT_EQ(errno, EBADF);
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace lumen::log::detail
