@@ -124,10 +124,13 @@ def main():
     if off and on:
         off_rate = statistics.median(r for r, _ in off)
         on_rate = statistics.median(r for r, _ in on)
+        # Each round's off and on runs are back to back (scripts/bench.sh): the median of the
+        # rounds' own costs, which the host's changes of speed between rounds do not enter.
         costs = [1 - n / f for (f, _), (n, _) in zip(off, on)]
         row("tracing's cost at saturation (cache hits, wrk -t1 -c32)", "< 1 %",
             "tracing off", f"{off_rate:,.0f} req/s", f"{on_rate:,.0f} req/s",
-            f"{(1 - on_rate / off_rate) * 100:.1f} % (runs: {', '.join(f'{c * 100:.1f}' for c in costs)})")
+            f"{statistics.median(costs) * 100:.1f} % (median of {len(costs)} rounds: "
+            f"{', '.join(f'{c * 100:.1f}' for c in costs)}; of the medians {(1 - on_rate / off_rate) * 100:.1f} %)")
     if on and nginx:
         nginx_rate = statistics.median(r for r, _ in nginx)
         on_rate = statistics.median(r for r, _ in on)

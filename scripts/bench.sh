@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # Every benchmark and the saturation test, measured in this run, and one table of each target
 # beside its peer (prometheus-cpp, spdlog, nginx, the physical floor), ours and the ratio.
-#   scripts/bench.sh [--repetitions N] [--seconds S] [--out DIR]
+#   scripts/bench.sh [--repetitions N] [--rounds R] [--seconds S] [--out DIR]
 # --repetitions: Google Benchmark repetitions (medians are quoted; 5 by default);
-# --seconds: length of each wrk run (10 by default; three runs each of tracing off, on and nginx).
+# --rounds, --seconds: the saturation test's rounds (6 by default), each a wrk run of S seconds (5
+# by default) with tracing off, one with it on, and one of nginx.
 # Everything listens on 127.0.0.1. Quiet the machine first: these figures are noisy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 repetitions=5
-seconds=10
+rounds=6
+seconds=5
 out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --repetitions) repetitions="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -99,11 +102,19 @@ run_wrk() {  # name url [script]
   echo "== wrk $1"
   wrk "${args[@]}" "$2" >>"$out/wrk_$1.txt"
 }
-for round in 1 2 3; do
-  tracing false
-  run_wrk gateway_tracing_off "http://127.0.0.1:$gateway_port/v1/analyze" "$out/post.lua"
-  tracing true
-  run_wrk gateway_tracing_on "http://127.0.0.1:$gateway_port/v1/analyze" "$out/post.lua"
+# This VM's host changes speed for tens of seconds at a time (the same gateway ran 126,000 and
+# 198,000 req/s minutes apart), which is many times tracing's cost: the runs are short and paired,
+# each round's off and on runs back to back, in the order off-on, then on-off (a drift that spans
+# two rounds cancels), and bench_table.py quotes the median of the rounds' own costs.
+for round in $(seq "$rounds"); do
+  order=(false true)
+  [ $((round % 2)) -eq 0 ] && order=(true false)
+  for t in "${order[@]}"; do
+    tracing "$t"
+    name=gateway_tracing_off
+    [ "$t" = true ] && name=gateway_tracing_on
+    run_wrk "$name" "http://127.0.0.1:$gateway_port/v1/analyze" "$out/post.lua"
+  done
   run_wrk nginx "http://127.0.0.1:$nginx_port/"
 done
 
