@@ -9,11 +9,12 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 
+#include "eventually.hpp"
 #include "lumen/log/console_sink.hpp"
 #include "lumen/log/file_sink.hpp"
 #include "lumen/log/logger.hpp"
+#include "removed_files.hpp"
 
 namespace lumen::log {
 namespace {
@@ -77,17 +78,6 @@ TEST(RotatingFileSink, RotatesBySizeKeepsAtMostTheCountAndRemovesTheOldest) {
   EXPECT_FALSE(fs::exists(file.string() + ".3"));
 }
 
-// Open descriptors of this process on files removed from `dir`.
-int removed_files_open(const fs::path& dir) {
-  int n = 0;
-  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
-    std::error_code ec;
-    const std::string target = fs::read_symlink(entry.path(), ec).string();
-    if (!ec && target.starts_with(dir.string() + "/") && target.ends_with(" (deleted)")) ++n;
-  }
-  return n;
-}
-
 // A rotation closes the removed file on another thread (close_in_background.hpp): every one of
 // them is closed all the same, and none is left open.
 TEST(RotatingFileSink, ClosesEveryFileItRemoves) {
@@ -100,11 +90,8 @@ TEST(RotatingFileSink, ClosesEveryFileItRemoves) {
     for (int i = 0; i < 2000; ++i) ASSERT_TRUE(sink.write(record));
     ASSERT_TRUE(sink.flush());
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (removed_files_open(dir.path()) > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-  EXPECT_EQ(removed_files_open(dir.path()), 0);
+  EXPECT_TRUE(testing::eventually([&] { return testing::removed_files_open(dir.path()) == 0; },
+                                  std::chrono::seconds(10)));
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 2);
 }
 
