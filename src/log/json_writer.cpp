@@ -319,6 +319,26 @@ char* write_decimal(char* p, std::int64_t v) noexcept {
   return write_decimal(p, std::uint64_t{0} - static_cast<std::uint64_t>(v));
 }
 
+namespace {
+
+// m / 1000 in decimal, with as few decimals as it needs (none, and no point, for a multiple of
+// 1000).
+char* write_thousandths(char* p, std::uint64_t m) noexcept {
+  p = write_decimal(p, m / 1000);
+  auto fraction = static_cast<std::uint32_t>(m % 1000);
+  if (fraction == 0) return p;
+  // Constant divisors, each a multiplication.
+  *p++ = '.';
+  *p++ = static_cast<char>('0' + fraction / 100);
+  if (fraction % 100 == 0) return p;
+  *p++ = static_cast<char>('0' + fraction / 10 % 10);
+  if (fraction % 10 == 0) return p;
+  *p++ = static_cast<char>('0' + fraction % 10);
+  return p;
+}
+
+}  // namespace
+
 char* write_double(char* p, double d) noexcept {
   if (!std::isfinite(d)) {
     // NOLINTNEXTLINE(bugprone-not-null-terminated-result): JSON bytes, no NUL
@@ -331,6 +351,17 @@ char* write_double(char* p, double d) noexcept {
   // as d exactly.
   const double a = std::fabs(d);
   if (a >= 1e-3 && a < 1e15) {
+    // Up to three decimals in one multiplication, the decimals' trailing zeros dropped.
+    const double thousandths = a * 1000.0;
+    if (thousandths < 9007199254740992.0) {  // 2^53: integers above are not all exact
+      const auto m = static_cast<std::uint64_t>(thousandths);
+      if (static_cast<double>(m) == thousandths && static_cast<double>(m) / 1000.0 == a) {
+        if (d < 0) *p++ = '-';
+        return write_thousandths(p, m);
+      }
+    }
+    // The rest: integers to 10^15, and the few values whose product by 1000 rounded away from
+    // an integer while a smaller power of ten's did not.
     constexpr double kScale[] = {1.0, 10.0, 100.0, 1000.0};
     for (std::size_t k = 0; k < 4; ++k) {
       const double m = a * kScale[k];

@@ -44,8 +44,8 @@ LineFormatter::LineFormatter(const LoggerOptions& options) {
   span_key_ = PaddedText(camel ? "\",\"spanId\":\"" : "\",\"span_id\":\"");
 }
 
-FormattedRecord LineFormatter::format(Level level, std::uint64_t wall_ns, std::string_view message,
-                                      const Slot* slot, Reader& reader) {
+void LineFormatter::format(Level level, std::uint64_t wall_ns, std::string_view message,
+                           const Slot* slot, Reader& reader, FormattedRecord& out) {
   line_.clear();
   constexpr std::string_view kStart = "{\"timestamp\":\"";
   const auto level_index = static_cast<std::size_t>(level);
@@ -83,8 +83,11 @@ FormattedRecord LineFormatter::format(Level level, std::uint64_t wall_ns, std::s
   (void)append_fields(line_, reader, redactor_, keys_, place);
   line_.push_back('}');
   const std::string_view json = line_.view();
-  return FormattedRecord{level, wall_ns, json.substr(message_start, message_end - message_start),
-                         json, json.substr(fields_start, json.size() - 1 - fields_start)};
+  out.level = level;
+  out.wall_ns = wall_ns;
+  out.message = json.substr(message_start, message_end - message_start);
+  out.json = json;
+  out.fields = json.substr(fields_start, json.size() - 1 - fields_start);
 }
 
 }  // namespace lumen::log::detail

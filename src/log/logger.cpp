@@ -386,7 +386,8 @@ class LoggerCore final : public ForkAware {
       }
     }
     const Reader fields = reader;
-    formatted_ = formatter_.format(s.level, s.wall_ns, message, &s, reader);
+    formatter_.format(s.level, s.wall_ns, message, &s, reader, formatted_);
+    formatted_.data = nullptr;
     if (wants_data_) {
       describe(message, s.bound(), fields, s.has_span ? &s : nullptr);
       formatted_.data = &data_;
@@ -447,7 +448,8 @@ class LoggerCore final : public ForkAware {
     Reader reader(encoded);
     const std::string_view m = reader.str();
     const Reader field_reader = reader;
-    FormattedRecord line = formatter_.format(level, wall_ns, m, nullptr, reader);
+    FormattedRecord line{};
+    formatter_.format(level, wall_ns, m, nullptr, reader, line);
     if (wants_data_) {
       describe(m, {}, field_reader, nullptr);
       line.data = &data_;

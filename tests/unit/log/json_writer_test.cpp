@@ -11,6 +11,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "log/record.hpp"
@@ -214,6 +215,21 @@ TEST(JsonDouble, EveryFormReadsBackAsTheSameDouble) {
   out.clear();
   detail::append_double(out, std::nan(""));
   EXPECT_EQ(out, "null");
+  // The fewest decimals that read back: zeros before a last digit stay, trailing ones go.
+  for (const auto& [d, text] :
+       std::vector<std::pair<double, std::string>>{{7.0, "7"},
+                                                   {1000.0, "1000"},
+                                                   {0.001, "0.001"},
+                                                   {0.01, "0.01"},
+                                                   {1.05, "1.05"},
+                                                   {2.675, "2.675"},
+                                                   {0.1, "0.1"},
+                                                   {1e14, "100000000000000"},
+                                                   {12.3456, "12.3456"}}) {
+    out.clear();
+    detail::append_double(out, d);
+    EXPECT_EQ(out, text) << d;
+  }
 }
 
 // Each power of ten and its neighbours (where the digit count changes), the extremes, and
