@@ -16,6 +16,8 @@
 namespace lumen::log {
 namespace {
 constexpr std::size_t kBufferBytes = 1 << 20;
+// How far ahead of its end the file's blocks are allocated (preallocate()).
+constexpr std::uint64_t kPreallocateBytes = 1 << 20;
 }  // namespace
 
 RotatingFileSink::RotatingFileSink(FileSinkOptions options)
@@ -42,6 +44,7 @@ bool RotatingFileSink::open_file() {
   }
   const off_t end = ::lseek(fd_, 0, SEEK_END);
   size_ = end > 0 ? static_cast<std::uint64_t>(end) : 0;
+  preallocated_ = size_;
   checked_ns_ = clock_->monotonic_ns();
   return true;
 }
@@ -70,6 +73,7 @@ void RotatingFileSink::follow_the_path() {
   const std::uint64_t on_disk = size_ - buffer_.size();
   if (static_cast<std::uint64_t>(open_file_st.st_size) < on_disk) {
     size_ = static_cast<std::uint64_t>(open_file_st.st_size) + buffer_.size();
+    preallocated_ = 0;  // the truncation freed the blocks past the new end
   }
 }
 
@@ -116,6 +120,19 @@ bool RotatingFileSink::write(const FormattedRecord& record) {
   return true;
 }
 
+// Allocates the file's blocks up to kPreallocateBytes past what is about to be written, never past
+// max_bytes, without changing its size (FALLOC_FL_KEEP_SIZE). The kernel's write then finds each
+// page's blocks allocated instead of reserving them page by page: 5 of the 32 ns a line cost in
+// the write (bench/RESULTS.md). A file system without fallocate, or a full one, only loses that.
+void RotatingFileSink::preallocate() {
+  if (size_ <= preallocated_) return;
+  const std::uint64_t until =
+      std::max(size_, std::min(size_ + kPreallocateBytes, options_.max_bytes));
+  (void)::fallocate(fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(preallocated_),
+                    static_cast<off_t>(until - preallocated_));
+  preallocated_ = until;  // also when it failed: not asked again at every flush
+}
+
 // Bytes written before the first error (all of them on success).
 std::size_t RotatingFileSink::write_some(std::string_view data) {
   std::size_t done = 0;
@@ -151,6 +168,7 @@ bool RotatingFileSink::flush() {
     ok = write_some("\n") == 1;
     if (ok) cut_line_on_disk_ = false;
   }
+  if (ok) preallocate();
   const std::size_t written = ok ? write_some(buffer_) : 0;
   if (written == buffer_.size()) {
     buffer_.clear();

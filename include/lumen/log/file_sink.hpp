@@ -4,7 +4,9 @@
 // It follows what others do to the file: removed or renamed (logrotate's create mode), it is
 // reopened at the path; truncated (copytruncate), the size counted towards max_bytes starts
 // again. It notices at the first write out after reopen_check_interval, or when reopen() (see
-// Logger::reopen, for SIGHUP) asks.
+// Logger::reopen, for SIGHUP) asks. The live file's disk blocks are allocated up to 1 MiB ahead of
+// its end (never past max_bytes; its size stays that of its lines), so `du` counts up to that much
+// more than `ls -l` shows.
 //
 //   auto errors = std::make_shared<lumen::log::RotatingFileSink>(lumen::log::FileSinkOptions{
 //       .path = "logs/error.log", .min_level = lumen::log::Level::kError});
@@ -54,14 +56,16 @@ class RotatingFileSink final : public Sink {
   std::size_t write_some(std::string_view data);
   bool cut_tail(std::size_t bytes);
   void follow_the_path();
+  void preallocate();
 
   FileSinkOptions options_;
   const Clock* clock_;
   int fd_ = -1;
   std::uint64_t checked_ns_ = 0;  // when the path was last compared with the open file
   bool reopen_requested_ = false;
-  std::uint64_t size_ = 0;  // bytes in the live file, written or buffered
-  std::string buffer_;      // whole lines only
+  std::uint64_t size_ = 0;          // bytes in the live file, written or buffered
+  std::uint64_t preallocated_ = 0;  // the file's blocks are allocated up to here
+  std::string buffer_;              // whole lines only
   std::uint64_t buffered_records_ = 0;
   std::uint64_t lost_ = 0;
   // The file ends in part of a line that could not be cut off: the next write starts a new line.

@@ -1,7 +1,10 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 
 #include <filesystem>
@@ -197,6 +200,40 @@ TEST(RotatingFileSink, AFullDiskLosesWholeLinesOnlyAndCountsThem) {
   EXPECT_GT(stats.lost, 0u);
   EXPECT_EQ(lines.size() + stats.lost, logged);
   EXPECT_EQ(sink->lost(), stats.lost);
+}
+
+// Bytes of disk the file holds (its allocated blocks, past its size included).
+std::uint64_t allocated_bytes(const fs::path& file) {
+  struct stat st {};
+  EXPECT_EQ(::stat(file.c_str(), &st), 0);
+  return static_cast<std::uint64_t>(st.st_blocks) * 512;
+}
+
+// The file's blocks are allocated a megabyte past its end at each flush, never past max_bytes,
+// and its size and content are the lines alone.
+TEST(RotatingFileSink, AllocatesTheFilesBlocksAheadOfItsEndButNotPastMaxBytes) {
+  TempDir dir;
+  const fs::path probe = dir.path() / "probe";
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  const bool supported = ::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 4096) == 0;
+  ::close(fd);
+  if (!supported) GTEST_SKIP() << "the file system of " << dir.path() << " has no fallocate";
+
+  const std::string line(99, 'x');
+  const FormattedRecord record{.level = Level::kInfo, .wall_ns = 0, .json = line};
+  for (const std::uint64_t max_bytes : {std::uint64_t{256} << 10, std::uint64_t{8} << 20}) {
+    const fs::path file = dir.path() / ("max_" + std::to_string(max_bytes) + ".log");
+    RotatingFileSink sink(FileSinkOptions{.path = file.string(), .max_bytes = max_bytes});
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(sink.write(record));
+    ASSERT_TRUE(sink.flush());
+    constexpr std::uint64_t kWritten = 100 * 100;
+    EXPECT_EQ(fs::file_size(file), kWritten);
+    const std::uint64_t expected = std::min<std::uint64_t>(kWritten + (1 << 20), max_bytes);
+    EXPECT_GE(allocated_bytes(file), expected - 4096) << max_bytes;
+    EXPECT_LE(allocated_bytes(file), expected + 4096) << max_bytes;
+    EXPECT_EQ(raw_lines(file).size(), 100U);
+  }
 }
 
 TEST(RotatingFileSink, CountsEveryRecordLostWhileTheFileCannotBeOpened) {
