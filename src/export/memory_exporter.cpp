@@ -101,7 +101,7 @@ struct alignas(64) InMemorySpanExporter::Shard {
 };
 
 struct InMemorySpanExporter::ForkHooks final : ForkAware {
-  ForkHooks(Shard* shards, std::size_t count) : shards(shards), count(count) {
+  ForkHooks(Shard* parts, std::size_t part_count) : shards(parts), count(part_count) {
     ForkRegistry::add(this);
   }
   ~ForkHooks() { ForkRegistry::remove(this); }

@@ -114,7 +114,7 @@ bool on_cpu(int cpu, Body body) {
   std::thread([&] {
     cpu_set_t set;
     CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
+    CPU_SET(static_cast<std::size_t>(cpu), &set);
     pinned = sched_setaffinity(0, sizeof set, &set) == 0;
     if (pinned) body();
   }).join();

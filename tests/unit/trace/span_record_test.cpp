@@ -73,7 +73,9 @@ void expect_same_either_way(const Scenario& scenario, SpanLimits limits = {}) {
     ASSERT_EQ(kept.size(), sent.size());
     for (std::size_t k = 0; k < sent.size(); ++k) {
       EXPECT_EQ(kept[k].key, sent[k].key);
-      if (sent[k].key != "exception.stacktrace") EXPECT_EQ(kept[k].value, sent[k].value);
+      if (sent[k].key != "exception.stacktrace") {
+        EXPECT_EQ(kept[k].value, sent[k].value);
+      }
     }
   }
   ASSERT_EQ(from_record.links.size(), from_data.links.size());
