@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <mutex>
+#include <thread>
 #include <type_traits>
 
-#include "core/current_cpu.hpp"
+#include "core/asymmetric_fence.hpp"
 #include "core/prefetch.hpp"
 #include "lumen/core/fork_safety.hpp"
 #include "lumen/trace/span_data_pool.hpp"
@@ -28,6 +29,29 @@ struct Slot {
 // attributes of the gateway's span with room to spare.
 constexpr std::size_t kPrefetchedRecordBytes = 384;
 
+// A thread of the shared part looks for an idle part to take every this many of its spans.
+constexpr std::uint64_t kSpansBetweenLooks = 256;
+
+std::atomic<std::uint64_t> next_store_id{1};
+std::atomic<std::uint64_t> next_thread_serial{1};
+
+// What a thread remembers of the part it owns. A serial rather than the thread's id, which a new
+// thread may reuse: a part owned by a thread that has exited is then owned by no thread there is.
+struct ThreadPart {
+  std::uint64_t serial = 0;  // this thread's, given at its first span; 0 until then
+  std::uint64_t store = 0;   // the store `part` belongs to; 0: none
+  void* part = nullptr;
+  std::uint64_t shared_spans = 0;  // kept in a shared part, in any store
+};
+constinit thread_local ThreadPart this_thread;
+
+std::uint64_t thread_serial() noexcept {
+  if (this_thread.serial == 0) {
+    this_thread.serial = next_thread_serial.fetch_add(1, std::memory_order_relaxed);
+  }
+  return this_thread.serial;
+}
+
 }  // namespace
 
 // A ring, oldest at `oldest` once full. A new span takes the oldest one's place. A SpanData or a
@@ -35,8 +59,22 @@ constexpr std::size_t kPrefetchedRecordBytes = 384;
 // (export_owned, keep), or has the new one copied over it, reusing its strings and attribute
 // storage (export_spans). The steady state (the embedded store of a busy service, always full)
 // costs no allocation per span.
-// On cache lines of its own: each part is written by the threads of one CPU.
+// On cache lines of its own: each part is written by one thread, or by the threads that share it.
+//
+// An owner keeps a span without the lock: it sets `busy`, then reads `wanted` (light_fence
+// between), keeps the span, and clears `busy`. A reader, or a thread taking the part over, takes
+// the lock, sets `wanted`, then reads `busy` (heavy_fence between) and waits until it is clear. So
+// either the owner sees `wanted` and takes the lock instead, or the reader sees `busy` and waits
+// for the span to be kept (src/core/asymmetric_fence.hpp).
 struct alignas(64) InMemorySpanExporter::Shard {
+  std::atomic<std::uint64_t> owner{0};  // the owning thread's serial; 0: none
+  std::atomic<bool> busy{false};
+  std::atomic<bool> wanted{false};
+  // The owner's spans, counted by the owner alone: a part whose count stood still between two looks
+  // is idle.
+  std::atomic<std::uint64_t> owner_spans{0};
+  std::uint64_t owner_spans_at_last_look = 0;  // under the lock
+
   std::size_t capacity = 0;
   mutable std::mutex mutex;
   std::vector<Slot> slots;
@@ -51,7 +89,7 @@ struct alignas(64) InMemorySpanExporter::Shard {
     ++evicted;
     if (capacity == 0) return nullptr;
     Slot* slot = &slots[oldest];
-    oldest = (oldest + 1) % capacity;
+    if (++oldest == capacity) oldest = 0;  // no division: this runs as every span ends
     return slot;
   }
 
@@ -100,54 +138,177 @@ struct alignas(64) InMemorySpanExporter::Shard {
   }
 };
 
-struct InMemorySpanExporter::ForkHooks final : ForkAware {
-  ForkHooks(Shard* parts, std::size_t part_count) : shards(parts), count(part_count) {
-    ForkRegistry::add(this);
+namespace {
+
+// Sets `wanted` on every part, then waits until no owner is keeping a span: from then until
+// `wanted` is cleared, an owner keeps its spans under its part's lock, which the caller holds.
+void exclude_owners(std::atomic<bool>* const* wanted, const std::atomic<bool>* const* busy,
+                    std::size_t count) noexcept {
+  for (std::size_t i = 0; i < count; ++i) wanted[i]->store(true, std::memory_order_relaxed);
+  lumen::detail::heavy_fence();
+  for (std::size_t i = 0; i < count; ++i) {
+    // An owner is between two spans within nanoseconds, unless it was switched out mid-span.
+    for (int spins = 0; busy[i]->load(std::memory_order_acquire); ++spins) {
+      if (spins > 100) std::this_thread::yield();
+    }
   }
+}
+
+}  // namespace
+
+struct InMemorySpanExporter::ForkHooks final : ForkAware {
+  explicit ForkHooks(const InMemorySpanExporter& s) : store(s) { ForkRegistry::add(this); }
   ~ForkHooks() { ForkRegistry::remove(this); }
   ForkHooks(const ForkHooks&) = delete;
   ForkHooks& operator=(const ForkHooks&) = delete;
 
-  void before_fork() noexcept override {
-    for (std::size_t i = 0; i < count; ++i) shards[i].mutex.lock();
-  }
-  void after_fork_in_parent() noexcept override { unlock_all(); }
-  void after_fork_in_child() noexcept override { unlock_all(); }
-  void unlock_all() noexcept {
-    for (std::size_t i = 0; i < count; ++i) shards[i].mutex.unlock();
-  }
+  // No owner is keeping a span either: a child must not inherit a part left half written by a
+  // thread it does not have.
+  void before_fork() noexcept override { store.lock_all_parts(); }
+  void after_fork_in_parent() noexcept override { store.unlock_all_parts(); }
+  void after_fork_in_child() noexcept override { store.unlock_all_parts(); }
 
-  Shard* const shards;
-  const std::size_t count;
+  const InMemorySpanExporter& store;
 };
 
 InMemorySpanExporter::InMemorySpanExporter(std::size_t capacity, std::size_t shards)
-    : shard_count_(std::max<std::size_t>(1, shards)),
+    : id_(next_store_id.fetch_add(1, std::memory_order_relaxed)),
+      shard_count_(std::max<std::size_t>(1, shards)),
+      owned_count_(shard_count_ - 1),
       shards_(std::make_unique<Shard[]>(shard_count_)) {
   for (std::size_t i = 0; i < shard_count_; ++i) {
     shards_[i].capacity = capacity / shard_count_ + (i < capacity % shard_count_ ? 1 : 0);
   }
-  fork_hooks_ = std::make_unique<ForkHooks>(shards_.get(), shard_count_);
+  fork_hooks_ = std::make_unique<ForkHooks>(*this);
 }
 
 InMemorySpanExporter::~InMemorySpanExporter() = default;
 
-InMemorySpanExporter::Shard& InMemorySpanExporter::local_shard() noexcept {
-  return shards_[shard_count_ == 1 ? 0 : current_cpu() % shard_count_];
+void InMemorySpanExporter::lock_all_parts() const noexcept {
+  for (std::size_t i = 0; i < shard_count_; ++i) shards_[i].mutex.lock();
+  if (owned_count_ == 0) return;
+  // On the stack: a reader must not allocate (fork hooks call this).
+  constexpr std::size_t kBatch = 64;
+  for (std::size_t first = 0; first < owned_count_; first += kBatch) {
+    std::atomic<bool>* wanted[kBatch];
+    const std::atomic<bool>* busy[kBatch];
+    const std::size_t n = std::min(kBatch, owned_count_ - first);
+    for (std::size_t i = 0; i < n; ++i) {
+      wanted[i] = &shards_[first + i].wanted;
+      busy[i] = &shards_[first + i].busy;
+    }
+    exclude_owners(wanted, busy, n);
+  }
+}
+
+void InMemorySpanExporter::unlock_all_parts() const noexcept {
+  for (std::size_t i = 0; i < owned_count_; ++i) {
+    shards_[i].wanted.store(false, std::memory_order_release);
+  }
+  for (std::size_t i = shard_count_; i-- > 0;) shards_[i].mutex.unlock();
+}
+
+template <typename Use>
+void InMemorySpanExporter::with_all_parts(Use&& use) const {
+  lock_all_parts();
+  struct Unlock {
+    const InMemorySpanExporter& store;
+    ~Unlock() { store.unlock_all_parts(); }
+  } unlock{*this};
+  for (std::size_t i = 0; i < shard_count_; ++i) use(shards_[i]);
+}
+
+InMemorySpanExporter::Shard* InMemorySpanExporter::owned_part() noexcept {
+  if (owned_count_ == 0) return nullptr;
+  const std::uint64_t me = thread_serial();
+  const auto remember = [this](Shard& part) {
+    this_thread.store = id_;
+    this_thread.part = &part;
+    return &part;
+  };
+  for (std::size_t i = 0; i < owned_count_; ++i) {
+    if (shards_[i].owner.load(std::memory_order_relaxed) == me) return remember(shards_[i]);
+  }
+  for (std::size_t i = 0; i < owned_count_; ++i) {
+    std::uint64_t none = 0;
+    if (shards_[i].owner.load(std::memory_order_relaxed) == 0 &&
+        shards_[i].owner.compare_exchange_strong(none, me)) {
+      return remember(shards_[i]);
+    }
+  }
+  if (++this_thread.shared_spans % kSpansBetweenLooks == 0) {
+    if (Shard* taken = take_idle_part(me)) return remember(*taken);
+  }
+  if (this_thread.store == id_) this_thread.store = 0;
+  return nullptr;
+}
+
+InMemorySpanExporter::Shard* InMemorySpanExporter::take_idle_part(std::uint64_t thread) noexcept {
+  for (std::size_t i = 0; i < owned_count_; ++i) {
+    Shard& part = shards_[i];
+    std::lock_guard lock(part.mutex);
+    const std::uint64_t spans = part.owner_spans.load(std::memory_order_relaxed);
+    if (spans != part.owner_spans_at_last_look) {
+      part.owner_spans_at_last_look = spans;
+      continue;
+    }
+    std::atomic<bool>* wanted[] = {&part.wanted};
+    const std::atomic<bool>* busy[] = {&part.busy};
+    exclude_owners(wanted, busy, 1);
+    part.owner.store(thread, std::memory_order_relaxed);
+    part.wanted.store(false, std::memory_order_release);
+    return &part;
+  }
+  return nullptr;
+}
+
+template <typename Keep>
+auto InMemorySpanExporter::in_own_part(Keep&& keep) {
+  if (this_thread.store == id_) {
+    Shard& part = *static_cast<Shard*>(this_thread.part);
+    part.busy.store(true, std::memory_order_relaxed);
+    lumen::detail::light_fence();
+    if (!part.wanted.load(std::memory_order_acquire) &&
+        part.owner.load(std::memory_order_relaxed) == this_thread.serial) {
+      struct Done {
+        Shard& part;
+        ~Done() {
+          part.owner_spans.store(part.owner_spans.load(std::memory_order_relaxed) + 1,
+                                 std::memory_order_relaxed);
+          part.busy.store(false, std::memory_order_release);
+        }
+      } done{part};
+      return keep(part);
+    }
+    part.busy.store(false, std::memory_order_release);
+  }
+  for (;;) {
+    Shard* own = owned_part();
+    Shard& part = own != nullptr ? *own : shards_[shard_count_ - 1];
+    std::lock_guard lock(part.mutex);
+    // Taken over between the look and the lock: look again.
+    if (own != nullptr && part.owner.load(std::memory_order_relaxed) != this_thread.serial)
+      continue;
+    if (own != nullptr) {
+      part.owner_spans.store(part.owner_spans.load(std::memory_order_relaxed) + 1,
+                             std::memory_order_relaxed);
+    }
+    return keep(part);
+  }
 }
 
 template <typename Batch>
 trace::ExportResult InMemorySpanExporter::keep_all(Batch batch) noexcept {
-  Shard& shard = local_shard();
   std::size_t done = 0;
   try {
-    std::lock_guard lock(shard.mutex);
-    if (shard.batch_sizes.size() < shard.capacity) shard.batch_sizes.push_back(batch.size());
-    for (auto& span : batch) {
-      if (span) shard.keep(span);  // empty: another exporter of a fanout kept it
-      ++done;
-    }
-    return trace::ExportResult::kSuccess;
+    return in_own_part([&](Shard& shard) {
+      if (shard.batch_sizes.size() < shard.capacity) shard.batch_sizes.push_back(batch.size());
+      for (auto& span : batch) {
+        if (span) shard.keep(span);  // empty: another exporter of a fanout kept it
+        ++done;
+      }
+      return trace::ExportResult::kSuccess;
+    });
   } catch (...) {
     // Out of memory: the rest of the batch is lost, counted, and reported.
     const auto rest = std::count_if(batch.begin() + static_cast<std::ptrdiff_t>(done), batch.end(),
@@ -159,10 +320,8 @@ trace::ExportResult InMemorySpanExporter::keep_all(Batch batch) noexcept {
 
 [[gnu::hot]] trace::detail::SpanRecord* InMemorySpanExporter::keep(
     trace::detail::SpanRecord* record) noexcept {
-  Shard& shard = local_shard();
   try {
-    std::lock_guard lock(shard.mutex);
-    return shard.keep(record);
+    return in_own_part([record](Shard& shard) { return shard.keep(record); });
   } catch (...) {
     // Out of memory for a new slot, before the ring is full: the span is lost and counted.
     lost_.fetch_add(1, std::memory_order_relaxed);
@@ -181,14 +340,12 @@ trace::ExportResult InMemorySpanExporter::export_owned(trace::OwnedSpanBatch bat
 
 std::vector<trace::SpanData> InMemorySpanExporter::spans() const {
   std::vector<trace::SpanData> out;
-  for (std::size_t s = 0; s < shard_count_; ++s) {
-    const Shard& shard = shards_[s];
-    std::lock_guard lock(shard.mutex);
+  with_all_parts([&out](const Shard& shard) {
     out.reserve(out.size() + shard.slots.size());
     for (std::size_t i = 0; i < shard.slots.size(); ++i) {
       out.push_back(shard.slots[(shard.oldest + i) % shard.slots.size()].read());
     }
-  }
+  });
   if (shard_count_ > 1) {
     std::stable_sort(
         out.begin(), out.end(),
@@ -197,25 +354,22 @@ std::vector<trace::SpanData> InMemorySpanExporter::spans() const {
   return out;
 }
 
-std::uint64_t InMemorySpanExporter::sum_over_parts(std::uint64_t (*count)(const Shard&)) const {
-  std::uint64_t total = 0;
-  for (std::size_t s = 0; s < shard_count_; ++s) {
-    std::lock_guard lock(shards_[s].mutex);
-    total += count(shards_[s]);
-  }
+std::size_t InMemorySpanExporter::size() const {
+  std::size_t total = 0;
+  with_all_parts([&total](const Shard& shard) { total += shard.slots.size(); });
   return total;
 }
 
-std::size_t InMemorySpanExporter::size() const {
-  return sum_over_parts([](const Shard& shard) -> std::uint64_t { return shard.slots.size(); });
-}
-
 std::uint64_t InMemorySpanExporter::evicted() const {
-  return sum_over_parts([](const Shard& shard) { return shard.evicted; });
+  std::uint64_t total = 0;
+  with_all_parts([&total](const Shard& shard) { total += shard.evicted; });
+  return total;
 }
 
 std::uint64_t InMemorySpanExporter::received() const {
-  return sum_over_parts([](const Shard& shard) { return shard.received; });
+  std::uint64_t total = 0;
+  with_all_parts([&total](const Shard& shard) { total += shard.received; });
+  return total;
 }
 
 std::uint64_t InMemorySpanExporter::lost() const noexcept {
@@ -224,22 +378,19 @@ std::uint64_t InMemorySpanExporter::lost() const noexcept {
 
 std::vector<std::size_t> InMemorySpanExporter::batch_sizes() const {
   std::vector<std::size_t> out;
-  for (std::size_t s = 0; s < shard_count_; ++s) {
-    std::lock_guard lock(shards_[s].mutex);
-    out.insert(out.end(), shards_[s].batch_sizes.begin(), shards_[s].batch_sizes.end());
-  }
+  with_all_parts([&out](const Shard& shard) {
+    out.insert(out.end(), shard.batch_sizes.begin(), shard.batch_sizes.end());
+  });
   return out;
 }
 
 void InMemorySpanExporter::clear() {
-  for (std::size_t s = 0; s < shard_count_; ++s) {
-    Shard& shard = shards_[s];
-    std::lock_guard lock(shard.mutex);
+  with_all_parts([](Shard& shard) {
     shard.slots.clear();
     shard.oldest = 0;
     shard.batch_sizes.clear();
     shard.evicted = 0;
-  }
+  });
 }
 
 }  // namespace lumen::exporters

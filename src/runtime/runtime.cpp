@@ -210,7 +210,7 @@ void register_health_metrics(Runtime::Impl& rt) {
 Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
   const TraceConfig& t = impl_->config.trace;
-  // When spans go to the embedded store alone, they are kept per CPU on the thread that ends them
+  // When spans go to the embedded store alone, they are kept in parts per thread as they end
   // (SpanStoreProcessor), with no queue in between; otherwise the store is one more exporter behind
   // the batch processor, and keeps them in the order they come.
   const bool store_alone =

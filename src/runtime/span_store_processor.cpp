@@ -9,8 +9,9 @@ namespace lumen::detail {
 
 std::size_t SpanStoreProcessor::parts_for(std::size_t capacity) noexcept {
   constexpr std::size_t kMinPart = 256;
-  return std::clamp<std::size_t>(capacity / kMinPart, 1,
-                                 std::max(1U, std::thread::hardware_concurrency()));
+  // Two threads a core with a part of their own, and the part the others share.
+  const std::size_t parts = 2 * std::max(1U, std::thread::hardware_concurrency()) + 1;
+  return std::clamp<std::size_t>(capacity / kMinPart, std::min<std::size_t>(capacity, 2), parts);
 }
 
 void SpanStoreProcessor::on_end(std::unique_ptr<trace::SpanData> span) noexcept {

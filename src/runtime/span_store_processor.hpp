@@ -2,12 +2,13 @@
 // store is the only place spans go. There is nothing to export, so a queue and an export thread
 // would only carry each span to another core and back: at a gateway's saturation that trip cost
 // a third of tracing's CPU (bench/RESULTS.md, "Goal 1 at saturation: where the span's cost comes
-// from"). The store keeps spans per CPU (InMemorySpanExporter's shards), so two cores do not take
-// turns with one lock. Spans start as compact records (record_sink, the store itself: the tracer
-// then starts them as records, src/trace/span_record.hpp), and each record goes into the store as
-// its span ends, with no call through this processor; a span that moved to a SpanData comes
-// through on_end. Either way the one the store evicts in its place goes back to the thread, where
-// the next span started there takes it.
+// from"). The store keeps each busy thread's spans in a part of its own, without a lock
+// (InMemorySpanExporter's shards), so ending a span runs no locked instruction. Spans start as
+// compact records (record_sink, the store itself: the tracer then starts them as records,
+// src/trace/span_record.hpp), and each record goes into the store as its span ends, with no call
+// through this processor; a span that moved to a SpanData comes through on_end. Either way the one
+// the store evicts in its place goes back to the thread, where the next span started there takes
+// it.
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
@@ -25,8 +26,8 @@ class SpanStoreProcessor final : public trace::SpanProcessor {
   explicit SpanStoreProcessor(std::shared_ptr<exporters::InMemorySpanExporter> store)
       : store_(std::move(store)) {}
 
-  // How many parts a store of `capacity` spans fed this way is split into: one per CPU, but none
-  // smaller than a few hundred spans.
+  // How many parts a store of `capacity` spans fed this way is split into: one for each of two
+  // threads a CPU and a shared one, but none smaller than a few hundred spans (and two at least).
   [[nodiscard]] static std::size_t parts_for(std::size_t capacity) noexcept;
 
   void on_end(std::unique_ptr<trace::SpanData> span) noexcept override;

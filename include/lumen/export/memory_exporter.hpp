@@ -3,11 +3,16 @@
 // Bounded: past `capacity` the oldest span is evicted and counted.
 //
 // With `shards` above 1 the store is split into that many parts, each with its share of the
-// capacity, and a call keeps its spans in the part of the CPU that runs it: for a store that the
-// threads of every core call as their spans end, with no queue in between (the Runtime's embedded
-// store). A span then stays on the core that wrote it, and two cores do not take turns with one
-// lock and one ring. spans() gives them ordered by end time, and a part evicts its own oldest, so
-// the spans kept are the newest of each part rather than of all.
+// capacity, for a store that every thread calls as its spans end, with no queue in between (the
+// Runtime's embedded store). Each part but the last belongs to one thread at a time: the first
+// threads to keep spans take one each and keep their spans there without a lock, so that ending a
+// span runs no locked instruction (src/core/asymmetric_fence.hpp); the other threads share the last
+// part, under its lock. A part whose thread kept nothing while a thread of the shared part kept 256
+// spans, twice, goes to that thread: the busiest threads hold the parts, and a thread that has
+// exited leaves its part to another. Readers (spans(), size(), clear()...) take every part's lock
+// and wait for the owners between two spans, a few microseconds. spans() gives them ordered by end
+// time, and a part evicts its own oldest, so the spans kept are the newest of each part rather than
+// of all.
 // Thread-safety: all methods may be called concurrently.
 //
 //   auto memory = std::make_shared<lumen::exporters::InMemorySpanExporter>(4096);
@@ -64,16 +69,26 @@ class InMemorySpanExporter final : public trace::detail::SpanRecordSink,
   // Takes every part's lock across fork(): threads keep spans at any moment, and a child must not
   // inherit a lock held by a thread it does not have.
   struct ForkHooks;
-  // The part that keeps the calling thread's spans.
-  Shard& local_shard() noexcept;
-  // `count` of every part, each read under its lock, added up.
-  [[nodiscard]] std::uint64_t sum_over_parts(std::uint64_t (*count)(const Shard&)) const;
-  // Keeps every span of the batch in one part, under its lock: a copy of each when the batch is
-  // const, else the spans themselves.
+  // Runs keep(part) on the part that keeps the calling thread's spans: its own without a lock when
+  // no reader is at work, else the part under its lock.
+  template <typename Keep>
+  auto in_own_part(Keep&& keep);
+  // The part the calling thread owns, which it takes when one is free or idle; null: none.
+  Shard* owned_part() noexcept;
+  Shard* take_idle_part(std::uint64_t thread) noexcept;
+  // Calls use(part) for every part with each part's lock held and no owner keeping a span.
+  template <typename Use>
+  void with_all_parts(Use&& use) const;
+  void lock_all_parts() const noexcept;
+  void unlock_all_parts() const noexcept;
+  // Keeps every span of the batch in one part: a copy of each when the batch is const, else the
+  // spans themselves.
   template <typename Batch>
   trace::ExportResult keep_all(Batch batch) noexcept;
 
+  const std::uint64_t id_;  // never reused: a thread's memory of its part names the store by it
   const std::size_t shard_count_;
+  const std::size_t owned_count_;  // parts that a thread can own: all but the last, or none
   std::unique_ptr<Shard[]> shards_;
   std::atomic<std::uint64_t> lost_{0};
   std::unique_ptr<ForkHooks> fork_hooks_;  // last: gone before the parts it locks

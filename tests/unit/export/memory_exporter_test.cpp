@@ -1,8 +1,8 @@
 #include "lumen/export/memory_exporter.hpp"
 
 #include <gtest/gtest.h>
-#include <sched.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -107,20 +107,6 @@ TEST(InMemorySpanExporter, ZeroCapacityLeavesOwnedSpansWithTheProcessor) {
   EXPECT_EQ(memory.received(), 2u);
 }
 
-// Runs `body` on a thread that only CPU `cpu` may run; false if the machine has no such CPU.
-template <typename Body>
-bool on_cpu(int cpu, Body body) {
-  bool pinned = false;
-  std::thread([&] {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(static_cast<std::size_t>(cpu), &set);
-    pinned = sched_setaffinity(0, sizeof set, &set) == 0;
-    if (pinned) body();
-  }).join();
-  return pinned;
-}
-
 std::vector<std::unique_ptr<trace::SpanData>> ending_at(std::initializer_list<int> ends) {
   std::vector<std::unique_ptr<trace::SpanData>> batch;
   for (int end : ends) {
@@ -132,52 +118,85 @@ std::vector<std::unique_ptr<trace::SpanData>> ending_at(std::initializer_list<in
   return batch;
 }
 
-// Split in two, the store keeps each CPU's spans in that CPU's part, each part evicts its own
-// oldest, and spans() lists both parts by end time.
-TEST(InMemorySpanExporter, InPartsKeepsEachCpusSpansApartAndListsThemByEndTime) {
-  InMemorySpanExporter memory(5, 2);  // parts of 3 and 2
+// Runs body() on a thread of its own, to its end.
+template <typename Body>
+void on_a_thread(Body body) {
+  std::thread(body).join();
+}
+
+// In three parts, the first two threads to keep spans own a part each, and every other thread
+// shares the last. Each part evicts its own oldest, and spans() lists them all by end time.
+TEST(InMemorySpanExporter, InPartsKeepsEachOwningThreadsSpansApartAndListsThemByEndTime) {
+  InMemorySpanExporter memory(5, 3);  // parts of 2 and 2 owned, 1 shared
   auto first = ending_at({10, 20, 30, 40});
   auto second = ending_at({15, 25, 35});
-  const bool two_cpus =
-      on_cpu(0,
-             [&] {
-               ASSERT_EQ(memory.export_owned(first, Deadline::max()),
-                         trace::ExportResult::kSuccess);
-             }) &&
-      on_cpu(1, [&] {
-        ASSERT_EQ(memory.export_owned(second, Deadline::max()), trace::ExportResult::kSuccess);
-      });
-  if (!two_cpus) GTEST_SKIP() << "needs CPUs 0 and 1";
-  EXPECT_EQ(names(memory), (std::vector<std::string>{"ends at 20", "ends at 25", "ends at 30",
-                                                     "ends at 35", "ends at 40"}));
+  auto third = ending_at({5, 45});
+  for (auto* batch : {&first, &second, &third}) {
+    on_a_thread([&] {
+      ASSERT_EQ(memory.export_owned(*batch, Deadline::max()), trace::ExportResult::kSuccess);
+    });
+  }
+  EXPECT_EQ(names(memory), (std::vector<std::string>{"ends at 25", "ends at 30", "ends at 35",
+                                                     "ends at 40", "ends at 45"}));
   EXPECT_EQ(memory.size(), 5u);
-  EXPECT_EQ(memory.evicted(), 2u);  // 10 from the part of 3, 15 from the part of 2
+  EXPECT_EQ(memory.evicted(), 4u);  // 10 and 20, 15, 5
+  ASSERT_NE(first[2], nullptr);
+  EXPECT_EQ(first[2]->name, "ends at 10");
   ASSERT_NE(first[3], nullptr);
-  EXPECT_EQ(first[3]->name, "ends at 10");
+  EXPECT_EQ(first[3]->name, "ends at 20");
   ASSERT_NE(second[2], nullptr);
   EXPECT_EQ(second[2]->name, "ends at 15");
-  EXPECT_EQ(memory.batch_sizes(), (std::vector<std::size_t>{4, 3}));
+  ASSERT_NE(third[1], nullptr);
+  EXPECT_EQ(third[1]->name, "ends at 5");
+  EXPECT_EQ(memory.batch_sizes(), (std::vector<std::size_t>{4, 3, 2}));
   memory.clear();
   EXPECT_EQ(memory.size(), 0u);
   EXPECT_EQ(memory.evicted(), 0u);
   EXPECT_TRUE(memory.batch_sizes().empty());
 }
 
-// Threads on both CPUs keeping spans at once: every span is kept or evicted, once.
-TEST(InMemorySpanExporter, InPartsTakesConcurrentCallsFromEveryCpu) {
+// A part whose thread has stopped keeping spans (here, has exited) goes to a thread of the shared
+// part once that thread has kept 512 spans there: the busy threads hold the parts.
+TEST(InMemorySpanExporter, InPartsAThreadOfTheSharedPartTakesOverAnIdlePart) {
+  InMemorySpanExporter memory(3, 2);  // a part of 2 owned, 1 shared
+  auto idle = ending_at({1, 2});
+  on_a_thread([&] { (void)memory.export_owned(idle, Deadline::max()); });
+  on_a_thread([&] {
+    for (int i = 0; i < 600; ++i) {
+      auto batch = ending_at({100 + i});
+      ASSERT_EQ(memory.export_owned(batch, Deadline::max()), trace::ExportResult::kSuccess);
+    }
+  });
+  // The shared part holds the last span kept before the takeover; the part, the last two.
+  const std::vector<std::string> kept = names(memory);
+  ASSERT_EQ(kept.size(), 3u);
+  EXPECT_EQ(kept[1], "ends at 698");
+  EXPECT_EQ(kept[2], "ends at 699");
+  EXPECT_EQ(kept[0], "ends at 610") << "the idle thread's part was not taken over at the 512th";
+}
+
+// Threads keeping spans at once, two in parts of their own and two sharing one, while another
+// reads: every span is kept or evicted, once.
+TEST(InMemorySpanExporter, InPartsTakesConcurrentCallsFromManyThreads) {
   constexpr int kPerThread = 2000;
-  InMemorySpanExporter memory(512, 2);
+  InMemorySpanExporter memory(512, 3);
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    while (!done.load()) EXPECT_LE(memory.spans().size(), 512u);
+  });
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&memory, t] {
       for (int i = 0; i < kPerThread; ++i) {
         std::vector<std::unique_ptr<trace::SpanData>> batch = ending_at({t * kPerThread + i});
         ASSERT_EQ(memory.export_owned(batch, Deadline::max()), trace::ExportResult::kSuccess);
-        if (i % 100 == 0) std::this_thread::yield();  // let threads move between the CPUs
+        if (i % 100 == 0) std::this_thread::yield();  // let the threads interleave
       }
     });
   }
   for (auto& thread : threads) thread.join();
+  done.store(true);
+  reader.join();
   EXPECT_LE(memory.size(), 512u);
   EXPECT_EQ(memory.size() + memory.evicted(), 4u * kPerThread);
   const std::vector<trace::SpanData> kept = memory.spans();

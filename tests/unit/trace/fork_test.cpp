@@ -426,11 +426,12 @@ TEST(ForkSafety, ChildOfAChildStillExports) {
   EXPECT_EQ(of(lines, ::getpid(), "parent").size(), 1u);
 }
 
-// The embedded store split per CPU is written by every thread that ends a span, under its parts'
-// locks: a fork must not hand the child a part locked by a thread the child does not have.
-TEST(ForkSafety, ForkWhileThreadsKeepSpansInAStoreSplitPerCpuLeavesTheChildAStoreItCanUse) {
+// The embedded store in parts is written by every thread that ends a span: two of them in parts of
+// their own, without a lock, the third in the shared part, under its lock. A fork must not hand the
+// child a part locked, or half written, by a thread the child does not have.
+TEST(ForkSafety, ForkWhileThreadsKeepSpansInAStoreInPartsLeavesTheChildAStoreItCanUse) {
   SKIP_IF_SANITIZER_FORK_UNSAFE();
-  exporters::InMemorySpanExporter store(256, 2);
+  exporters::InMemorySpanExporter store(256, 3);
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> kept{0};
   std::vector<std::thread> keepers;
