@@ -40,9 +40,7 @@ per_suite=-DLUMEN_TESTS_PER_SUITE=ON
 # documentation suggests; the tests took about as long (ASan 131 s against 139, TSan 107 against 99).
 sanitizer_build_flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG")
 tsan_excluded_suites='ForkSafety.*:HostileInputTest.*:ImageInstrumentationTest.*:ImageOptimizerTest.*:LibvipsRuntime.*:ImageOptimizerStress.*:LumenImageCliTest.*:PngDecoder.*:ReferenceService.*'
-# The first AsymmetricFence test shows the store buffer reordering a store and a load, which
-# ThreadSanitizer's instrumented atomics never let happen (it runs in the other stages).
-tsan_excluded_tests='GatewayTest.ImagesOverTheMemoryBudget*:MemoryBudget.AnOptimizer*:MemoryBudget.AnImagesCost*:AsymmetricFence.WithoutTheHeavyFence*'
+tsan_excluded_tests='GatewayTest.ImagesOverTheMemoryBudget*:MemoryBudget.AnOptimizer*:MemoryBudget.AnImagesCost*'
 want="${1:-all}"
 # Each stage's wall time, printed as it ends and again at the end (docs/TESTING.md quotes them).
 timings=()
