@@ -286,10 +286,9 @@ auto InMemorySpanExporter::in_own_part(Keep&& keep) {
     Shard* own = owned_part();
     Shard& part = own != nullptr ? *own : shards_[shard_count_ - 1];
     std::lock_guard lock(part.mutex);
-    // Taken over between the look and the lock: look again.
-    if (own != nullptr && part.owner.load(std::memory_order_relaxed) != this_thread.serial)
-      continue;
     if (own != nullptr) {
+      // Taken over between the look and the lock: look again.
+      if (part.owner.load(std::memory_order_relaxed) != this_thread.serial) continue;
       part.owner_spans.store(part.owner_spans.load(std::memory_order_relaxed) + 1,
                              std::memory_order_relaxed);
     }
