@@ -33,23 +33,70 @@ constexpr std::size_t kPrefetchedRecordBytes = 384;
 constexpr std::uint64_t kSpansBetweenLooks = 256;
 
 std::atomic<std::uint64_t> next_store_id{1};
-std::atomic<std::uint64_t> next_thread_serial{1};
 
-// What a thread remembers of the part it owns. A serial rather than the thread's id, which a new
-// thread may reuse: a part owned by a thread that has exited is then owned by no thread there is.
+// A thread's mark, which owns parts: what a reader waits on while that thread keeps a span in one
+// without the lock. A thread's own memory rather than the part's, so that a thread that lost its
+// part, and does not know yet, writes nothing the part's new owner uses. Given back when the
+// thread exits, to the next thread that needs one, which then owns the same parts; never freed,
+// so that a reader may still read a mark that has changed hands (it then waits a moment more).
+struct alignas(64) OwnerMark {
+  std::atomic<bool> busy{false};  // this thread is keeping a span in its part without the lock
+};
+
+// Marks given back by threads that exited.
+struct FreeMarks {
+  std::mutex mutex;
+  std::vector<OwnerMark*> marks;
+};
+FreeMarks& free_marks() {
+  static auto* marks = new FreeMarks;  // never destroyed: threads give back theirs at any time
+  return *marks;
+}
+
+// What a thread remembers of the part it owns (trivial, so that the span's path reads it with no
+// check that it was initialized).
 struct ThreadPart {
-  std::uint64_t serial = 0;  // this thread's, given at its first span; 0 until then
-  std::uint64_t store = 0;   // the store `part` belongs to; 0: none
+  OwnerMark* mark = nullptr;  // given at this thread's first keep in a store in parts
+  std::uint64_t store = 0;    // the store `part` belongs to; 0: none
   void* part = nullptr;
   std::uint64_t shared_spans = 0;  // kept in a shared part, in any store
+  bool exited = false;             // the mark was given back: the thread is being torn down
 };
 constinit thread_local ThreadPart this_thread;
 
-std::uint64_t thread_serial() noexcept {
-  if (this_thread.serial == 0) {
-    this_thread.serial = next_thread_serial.fetch_add(1, std::memory_order_relaxed);
+// Gives the thread's mark back as the thread exits.
+struct MarkReturn {
+  ~MarkReturn() {
+    if (this_thread.mark == nullptr) return;
+    FreeMarks& free = free_marks();
+    std::lock_guard lock(free.mutex);
+    free.marks.push_back(this_thread.mark);  // a push_back that fails leaks one mark, no more
+    this_thread.mark = nullptr;
+    this_thread.store = 0;
+    this_thread.exited = true;
   }
-  return this_thread.serial;
+};
+thread_local MarkReturn mark_return;
+
+// The calling thread's mark; null while the thread is being torn down, or out of memory.
+OwnerMark* thread_mark() noexcept {
+  if (this_thread.mark != nullptr || this_thread.exited) return this_thread.mark;
+  try {
+    (void)&mark_return;  // registers its destructor
+    FreeMarks& free = free_marks();
+    {
+      std::lock_guard lock(free.mutex);
+      if (!free.marks.empty()) {
+        this_thread.mark = free.marks.back();
+        free.marks.pop_back();
+        return this_thread.mark;
+      }
+    }
+    this_thread.mark = new OwnerMark;
+  } catch (...) {
+    return nullptr;  // no part of its own, then: the shared one
+  }
+  return this_thread.mark;
 }
 
 }  // namespace
@@ -61,14 +108,14 @@ std::uint64_t thread_serial() noexcept {
 // costs no allocation per span.
 // On cache lines of its own: each part is written by one thread, or by the threads that share it.
 //
-// An owner keeps a span without the lock: it sets `busy`, then reads `wanted` (light_fence
-// between), keeps the span, and clears `busy`. A reader, or a thread taking the part over, takes
-// the lock, sets `wanted`, then reads `busy` (heavy_fence between) and waits until it is clear. So
-// either the owner sees `wanted` and takes the lock instead, or the reader sees `busy` and waits
+// An owner keeps a span without the lock: it sets its mark's `busy`, then reads `wanted`
+// (light_fence between), keeps the span, and clears `busy`. A reader, or a thread taking the part
+// over, takes the lock, sets `wanted`, then reads the owner's `busy` (heavy_fence between) and
+// waits until it is clear. So either the owner sees `wanted` and takes the lock instead, or the
+// reader sees `busy` and waits
 // for the span to be kept (src/core/asymmetric_fence.hpp).
 struct alignas(64) InMemorySpanExporter::Shard {
-  std::atomic<std::uint64_t> owner{0};  // the owning thread's serial; 0: none
-  std::atomic<bool> busy{false};
+  std::atomic<OwnerMark*> owner{nullptr};  // the owning thread's mark; null: none
   std::atomic<bool> wanted{false};
   // The owner's spans, counted by the owner alone: a part whose count stood still between two looks
   // is idle.
@@ -142,13 +189,17 @@ namespace {
 
 // Sets `wanted` on every part, then waits until no owner is keeping a span: from then until
 // `wanted` is cleared, an owner keeps its spans under its part's lock, which the caller holds.
-void exclude_owners(std::atomic<bool>* const* wanted, const std::atomic<bool>* const* busy,
+void exclude_owners(std::atomic<bool>* const* wanted, const std::atomic<OwnerMark*>* const* owner,
                     std::size_t count) noexcept {
   for (std::size_t i = 0; i < count; ++i) wanted[i]->store(true, std::memory_order_relaxed);
   lumen::detail::heavy_fence();
   for (std::size_t i = 0; i < count; ++i) {
+    // The owner changes under the part's lock alone, except a claim of a part that had none, whose
+    // first span goes through the lock.
+    const OwnerMark* mark = owner[i]->load(std::memory_order_acquire);
+    if (mark == nullptr) continue;
     // An owner is between two spans within nanoseconds, unless it was switched out mid-span.
-    for (int spins = 0; busy[i]->load(std::memory_order_acquire); ++spins) {
+    for (int spins = 0; mark->busy.load(std::memory_order_acquire); ++spins) {
       if (spins > 100) std::this_thread::yield();
     }
   }
@@ -191,13 +242,13 @@ void InMemorySpanExporter::lock_all_parts() const noexcept {
   constexpr std::size_t kBatch = 64;
   for (std::size_t first = 0; first < owned_count_; first += kBatch) {
     std::atomic<bool>* wanted[kBatch];
-    const std::atomic<bool>* busy[kBatch];
+    const std::atomic<OwnerMark*>* owner[kBatch];
     const std::size_t n = std::min(kBatch, owned_count_ - first);
     for (std::size_t i = 0; i < n; ++i) {
       wanted[i] = &shards_[first + i].wanted;
-      busy[i] = &shards_[first + i].busy;
+      owner[i] = &shards_[first + i].owner;
     }
-    exclude_owners(wanted, busy, n);
+    exclude_owners(wanted, owner, n);
   }
 }
 
@@ -220,7 +271,8 @@ void InMemorySpanExporter::with_all_parts(Use&& use) const {
 
 InMemorySpanExporter::Shard* InMemorySpanExporter::owned_part() noexcept {
   if (owned_count_ == 0) return nullptr;
-  const std::uint64_t me = thread_serial();
+  OwnerMark* const me = thread_mark();
+  if (me == nullptr) return nullptr;
   const auto remember = [this](Shard& part) {
     this_thread.store = id_;
     this_thread.part = &part;
@@ -230,20 +282,20 @@ InMemorySpanExporter::Shard* InMemorySpanExporter::owned_part() noexcept {
     if (shards_[i].owner.load(std::memory_order_relaxed) == me) return remember(shards_[i]);
   }
   for (std::size_t i = 0; i < owned_count_; ++i) {
-    std::uint64_t none = 0;
-    if (shards_[i].owner.load(std::memory_order_relaxed) == 0 &&
+    OwnerMark* none = nullptr;
+    if (shards_[i].owner.load(std::memory_order_relaxed) == nullptr &&
         shards_[i].owner.compare_exchange_strong(none, me)) {
       return remember(shards_[i]);
     }
   }
   if (++this_thread.shared_spans % kSpansBetweenLooks == 0) {
-    if (Shard* taken = take_idle_part(me)) return remember(*taken);
+    if (Shard* taken = take_idle_part()) return remember(*taken);
   }
   if (this_thread.store == id_) this_thread.store = 0;
   return nullptr;
 }
 
-InMemorySpanExporter::Shard* InMemorySpanExporter::take_idle_part(std::uint64_t thread) noexcept {
+InMemorySpanExporter::Shard* InMemorySpanExporter::take_idle_part() noexcept {
   for (std::size_t i = 0; i < owned_count_; ++i) {
     Shard& part = shards_[i];
     std::lock_guard lock(part.mutex);
@@ -253,9 +305,9 @@ InMemorySpanExporter::Shard* InMemorySpanExporter::take_idle_part(std::uint64_t 
       continue;
     }
     std::atomic<bool>* wanted[] = {&part.wanted};
-    const std::atomic<bool>* busy[] = {&part.busy};
-    exclude_owners(wanted, busy, 1);
-    part.owner.store(thread, std::memory_order_relaxed);
+    const std::atomic<OwnerMark*>* owner[] = {&part.owner};
+    exclude_owners(wanted, owner, 1);
+    part.owner.store(this_thread.mark, std::memory_order_relaxed);
     part.wanted.store(false, std::memory_order_release);
     return &part;
   }
@@ -266,21 +318,23 @@ template <typename Keep>
 auto InMemorySpanExporter::in_own_part(Keep&& keep) {
   if (this_thread.store == id_) {
     Shard& part = *static_cast<Shard*>(this_thread.part);
-    part.busy.store(true, std::memory_order_relaxed);
+    OwnerMark& me = *this_thread.mark;
+    me.busy.store(true, std::memory_order_relaxed);
     lumen::detail::light_fence();
     if (!part.wanted.load(std::memory_order_acquire) &&
-        part.owner.load(std::memory_order_relaxed) == this_thread.serial) {
+        part.owner.load(std::memory_order_relaxed) == &me) {
       struct Done {
         Shard& part;
+        OwnerMark& me;
         ~Done() {
           part.owner_spans.store(part.owner_spans.load(std::memory_order_relaxed) + 1,
                                  std::memory_order_relaxed);
-          part.busy.store(false, std::memory_order_release);
+          me.busy.store(false, std::memory_order_release);
         }
-      } done{part};
+      } done{part, me};
       return keep(part);
     }
-    part.busy.store(false, std::memory_order_release);
+    me.busy.store(false, std::memory_order_release);
   }
   for (;;) {
     Shard* own = owned_part();
@@ -288,7 +342,7 @@ auto InMemorySpanExporter::in_own_part(Keep&& keep) {
     std::lock_guard lock(part.mutex);
     if (own != nullptr) {
       // Taken over between the look and the lock: look again.
-      if (part.owner.load(std::memory_order_relaxed) != this_thread.serial) continue;
+      if (part.owner.load(std::memory_order_relaxed) != this_thread.mark) continue;
       part.owner_spans.store(part.owner_spans.load(std::memory_order_relaxed) + 1,
                              std::memory_order_relaxed);
     }

@@ -8,12 +8,11 @@
 // threads to keep spans take one each and keep their spans there without a lock, so that ending a
 // span runs no locked instruction (src/core/asymmetric_fence.hpp); the other threads share the last
 // part, under its lock. A part whose thread kept nothing while a thread of the shared part kept 256
-// spans, twice, goes to that thread: the busiest threads hold the parts, and a thread that has
-// exited leaves its part to another. Readers (spans(), size(), clear()...) take every part's lock
-// and wait for the owners between two spans, a few microseconds. spans() gives them ordered by end
-// time, and a part evicts its own oldest, so the spans kept are the newest of each part rather than
-// of all.
-// Thread-safety: all methods may be called concurrently.
+// spans, twice, goes to that thread: the busiest threads hold the parts. A thread that exits leaves
+// its parts to the next new thread that keeps spans. Readers (spans(), size(), clear()...) take
+// every part's lock and wait for the owners between two spans, a few microseconds. spans() gives
+// them ordered by end time, and a part evicts its own oldest, so the spans kept are the newest of
+// each part rather than of all. Thread-safety: all methods may be called concurrently.
 //
 //   auto memory = std::make_shared<lumen::exporters::InMemorySpanExporter>(4096);
 //   ... run code ...
@@ -75,7 +74,7 @@ class InMemorySpanExporter final : public trace::detail::SpanRecordSink,
   auto in_own_part(Keep&& keep);
   // The part the calling thread owns, which it takes when one is free or idle; null: none.
   Shard* owned_part() noexcept;
-  Shard* take_idle_part(std::uint64_t thread) noexcept;
+  Shard* take_idle_part() noexcept;
   // Calls use(part) for every part with each part's lock held and no owner keeping a span.
   template <typename Use>
   void with_all_parts(Use&& use) const;

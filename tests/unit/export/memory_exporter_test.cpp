@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -118,10 +119,20 @@ std::vector<std::unique_ptr<trace::SpanData>> ending_at(std::initializer_list<in
   return batch;
 }
 
-// Runs body() on a thread of its own, to its end.
-template <typename Body>
-void on_a_thread(Body body) {
-  std::thread(body).join();
+// Runs each body on a thread of its own, one after another, and ends the threads together once
+// the last body has run: no thread exits (which would leave its parts to the next) before all ran.
+void in_turn_on_live_threads(const std::vector<std::function<void()>>& bodies) {
+  std::atomic<std::size_t> turn{0};
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    threads.emplace_back([&, i] {
+      while (turn.load() != i) std::this_thread::yield();
+      bodies[i]();
+      turn.fetch_add(1);
+      while (turn.load() != bodies.size()) std::this_thread::yield();
+    });
+  }
+  for (auto& thread : threads) thread.join();
 }
 
 // In three parts, the first two threads to keep spans own a part each, and every other thread
@@ -131,11 +142,13 @@ TEST(InMemorySpanExporter, InPartsKeepsEachOwningThreadsSpansApartAndListsThemBy
   auto first = ending_at({10, 20, 30, 40});
   auto second = ending_at({15, 25, 35});
   auto third = ending_at({5, 45});
+  std::vector<std::function<void()>> bodies;
   for (auto* batch : {&first, &second, &third}) {
-    on_a_thread([&] {
+    bodies.emplace_back([&memory, batch] {
       ASSERT_EQ(memory.export_owned(*batch, Deadline::max()), trace::ExportResult::kSuccess);
     });
   }
+  in_turn_on_live_threads(bodies);
   EXPECT_EQ(names(memory), (std::vector<std::string>{"ends at 25", "ends at 30", "ends at 35",
                                                      "ends at 40", "ends at 45"}));
   EXPECT_EQ(memory.size(), 5u);
@@ -155,24 +168,36 @@ TEST(InMemorySpanExporter, InPartsKeepsEachOwningThreadsSpansApartAndListsThemBy
   EXPECT_TRUE(memory.batch_sizes().empty());
 }
 
-// A part whose thread has stopped keeping spans (here, has exited) goes to a thread of the shared
-// part once that thread has kept 512 spans there: the busy threads hold the parts.
+// A part whose thread has stopped keeping spans goes to a thread of the shared part once that
+// thread has kept 512 spans there: the busy threads hold the parts.
 TEST(InMemorySpanExporter, InPartsAThreadOfTheSharedPartTakesOverAnIdlePart) {
   InMemorySpanExporter memory(3, 2);  // a part of 2 owned, 1 shared
   auto idle = ending_at({1, 2});
-  on_a_thread([&] { (void)memory.export_owned(idle, Deadline::max()); });
-  on_a_thread([&] {
-    for (int i = 0; i < 600; ++i) {
-      auto batch = ending_at({100 + i});
-      ASSERT_EQ(memory.export_owned(batch, Deadline::max()), trace::ExportResult::kSuccess);
-    }
-  });
+  in_turn_on_live_threads({[&] { (void)memory.export_owned(idle, Deadline::max()); },
+                           [&] {
+                             for (int i = 0; i < 600; ++i) {
+                               auto batch = ending_at({100 + i});
+                               ASSERT_EQ(memory.export_owned(batch, Deadline::max()),
+                                         trace::ExportResult::kSuccess);
+                             }
+                           }});
   // The shared part holds the last span kept before the takeover; the part, the last two.
   const std::vector<std::string> kept = names(memory);
   ASSERT_EQ(kept.size(), 3u);
+  EXPECT_EQ(kept[0], "ends at 610") << "the idle thread's part was not taken over at the 512th";
   EXPECT_EQ(kept[1], "ends at 698");
   EXPECT_EQ(kept[2], "ends at 699");
-  EXPECT_EQ(kept[0], "ends at 610") << "the idle thread's part was not taken over at the 512th";
+}
+
+// A thread that exits leaves its part to the next new thread that keeps spans, at once.
+TEST(InMemorySpanExporter, InPartsANewThreadTakesTheExitedThreadsPart) {
+  InMemorySpanExporter memory(3, 2);  // a part of 2 owned, 1 shared
+  auto before = ending_at({1, 2});
+  auto after = ending_at({3});
+  std::thread([&] { (void)memory.export_owned(before, Deadline::max()); }).join();
+  std::thread([&] { (void)memory.export_owned(after, Deadline::max()); }).join();
+  EXPECT_EQ(names(memory), (std::vector<std::string>{"ends at 2", "ends at 3"}))
+      << "the new thread's span went to the shared part";
 }
 
 // Threads keeping spans at once, two in parts of their own and two sharing one, while another
