@@ -43,8 +43,14 @@ struct alignas(64) OwnerMark {
   std::atomic<bool> busy{false};  // this thread is keeping a span in its part without the lock
 };
 
-// Marks given back by threads that exited.
-struct FreeMarks {
+// Marks given back by threads that exited. Its lock is taken across fork(): a thread that exits
+// or takes its mark as another forks must not leave the child a lock that no thread will release.
+struct FreeMarks final : ForkAware {
+  FreeMarks() { ForkRegistry::add(this); }
+  void before_fork() noexcept override { mutex.lock(); }
+  void after_fork_in_parent() noexcept override { mutex.unlock(); }
+  void after_fork_in_child() noexcept override { mutex.unlock(); }
+
   std::mutex mutex;
   std::vector<OwnerMark*> marks;
 };
@@ -112,8 +118,7 @@ OwnerMark* thread_mark() noexcept {
 // (light_fence between), keeps the span, and clears `busy`. A reader, or a thread taking the part
 // over, takes the lock, sets `wanted`, then reads the owner's `busy` (heavy_fence between) and
 // waits until it is clear. So either the owner sees `wanted` and takes the lock instead, or the
-// reader sees `busy` and waits
-// for the span to be kept (src/core/asymmetric_fence.hpp).
+// reader sees `busy` and waits for the span to be kept (src/core/asymmetric_fence.hpp).
 struct alignas(64) InMemorySpanExporter::Shard {
   std::atomic<OwnerMark*> owner{nullptr};  // the owning thread's mark; null: none
   std::atomic<bool> wanted{false};

@@ -427,8 +427,10 @@ TEST(ForkSafety, ChildOfAChildStillExports) {
 }
 
 // The embedded store in parts is written by every thread that ends a span: two of them in parts of
-// their own, without a lock, the third in the shared part, under its lock. A fork must not hand the
-// child a part locked, or half written, by a thread the child does not have.
+// their own, without a lock, the third in the shared part, under its lock, while short-lived
+// threads take and give back the marks that own parts. A fork must not hand the child a part
+// locked, or half written, or the marks' lock held, by a thread the child does not have: the child
+// keeps a span on a thread of its own, which takes a mark and gives it back.
 TEST(ForkSafety, ForkWhileThreadsKeepSpansInAStoreInPartsLeavesTheChildAStoreItCanUse) {
   SKIP_IF_SANITIZER_FORK_UNSAFE();
   exporters::InMemorySpanExporter store(256, 3);
@@ -447,19 +449,33 @@ TEST(ForkSafety, ForkWhileThreadsKeepSpansInAStoreInPartsLeavesTheChildAStoreItC
       }
     });
   }
+  keepers.emplace_back([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      std::thread([&] {
+        std::unique_ptr<SpanData> batch[] = {std::make_unique<SpanData>()};
+        (void)store.export_owned(batch, Deadline::max());
+      }).join();
+    }
+  });
   const auto started_by = SteadyClock::now() + kPatience;
   while (kept.load() < 10000 && SteadyClock::now() < started_by) std::this_thread::yield();
 
   constexpr int kForks = 30;
   for (int i = 0; i < kForks; ++i) {
     const ChildResult child = run_in_child([&] {
-      std::unique_ptr<SpanData> batch[] = {std::make_unique<SpanData>()};
-      batch[0]->name = "child";
-      if (store.export_owned(batch, Deadline::max()) != ExportResult::kSuccess) return 2;
-      for (const SpanData& span : store.spans()) {
-        if (span.name == "child") return 0;
-      }
-      return 3;
+      int result = 3;
+      std::thread([&] {
+        std::unique_ptr<SpanData> batch[] = {std::make_unique<SpanData>()};
+        batch[0]->name = "child";
+        if (store.export_owned(batch, Deadline::max()) != ExportResult::kSuccess) {
+          result = 2;
+          return;
+        }
+        for (const SpanData& span : store.spans()) {
+          if (span.name == "child") result = 0;
+        }
+      }).join();
+      return result;
     });
     ASSERT_EQ(child.exit_code, 0) << "fork " << i;
   }
