@@ -12,7 +12,8 @@
 // its parts to the next new thread that keeps spans. Readers (spans(), size(), clear()...) take
 // every part's lock and wait for the owners between two spans, a few microseconds. spans() gives
 // them ordered by end time, and a part evicts its own oldest, so the spans kept are the newest of
-// each part rather than of all. Thread-safety: all methods may be called concurrently.
+// each part rather than of all.
+// Thread-safety: all methods may be called concurrently.
 //
 //   auto memory = std::make_shared<lumen::exporters::InMemorySpanExporter>(4096);
 //   ... run code ...
