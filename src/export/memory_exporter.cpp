@@ -127,6 +127,11 @@ struct alignas(64) InMemorySpanExporter::Shard {
   std::atomic<std::uint64_t> owner_spans{0};
   std::uint64_t owner_spans_at_last_look = 0;  // under the lock
 
+  // By the owner alone: a plain add, no locked instruction.
+  void count_owner_span() noexcept {
+    owner_spans.store(owner_spans.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+
   std::size_t capacity = 0;
   mutable std::mutex mutex;
   std::vector<Slot> slots;
@@ -190,18 +195,14 @@ struct alignas(64) InMemorySpanExporter::Shard {
   }
 };
 
-namespace {
-
-// Sets `wanted` on every part, then waits until no owner is keeping a span: from then until
-// `wanted` is cleared, an owner keeps its spans under its part's lock, which the caller holds.
-void exclude_owners(std::atomic<bool>* const* wanted, const std::atomic<OwnerMark*>* const* owner,
-                    std::size_t count) noexcept {
-  for (std::size_t i = 0; i < count; ++i) wanted[i]->store(true, std::memory_order_relaxed);
+void InMemorySpanExporter::exclude_owners(Shard* parts, std::size_t count) noexcept {
+  if (count == 0) return;  // a store in one part has no owners, and needs no fence
+  for (std::size_t i = 0; i < count; ++i) parts[i].wanted.store(true, std::memory_order_relaxed);
   lumen::detail::heavy_fence();
   for (std::size_t i = 0; i < count; ++i) {
     // The owner changes under the part's lock alone, except a claim of a part that had none, whose
     // first span goes through the lock.
-    const OwnerMark* mark = owner[i]->load(std::memory_order_acquire);
+    const OwnerMark* mark = parts[i].owner.load(std::memory_order_acquire);
     if (mark == nullptr) continue;
     // An owner is between two spans within nanoseconds, unless it was switched out mid-span.
     for (int spins = 0; mark->busy.load(std::memory_order_acquire); ++spins) {
@@ -209,8 +210,6 @@ void exclude_owners(std::atomic<bool>* const* wanted, const std::atomic<OwnerMar
     }
   }
 }
-
-}  // namespace
 
 struct InMemorySpanExporter::ForkHooks final : ForkAware {
   explicit ForkHooks(const InMemorySpanExporter& s) : store(s) { ForkRegistry::add(this); }
@@ -242,19 +241,7 @@ InMemorySpanExporter::~InMemorySpanExporter() = default;
 
 void InMemorySpanExporter::lock_all_parts() const noexcept {
   for (std::size_t i = 0; i < shard_count_; ++i) shards_[i].mutex.lock();
-  if (owned_count_ == 0) return;
-  // On the stack: a reader must not allocate (fork hooks call this).
-  constexpr std::size_t kBatch = 64;
-  for (std::size_t first = 0; first < owned_count_; first += kBatch) {
-    std::atomic<bool>* wanted[kBatch];
-    const std::atomic<OwnerMark*>* owner[kBatch];
-    const std::size_t n = std::min(kBatch, owned_count_ - first);
-    for (std::size_t i = 0; i < n; ++i) {
-      wanted[i] = &shards_[first + i].wanted;
-      owner[i] = &shards_[first + i].owner;
-    }
-    exclude_owners(wanted, owner, n);
-  }
+  exclude_owners(shards_.get(), owned_count_);
 }
 
 void InMemorySpanExporter::unlock_all_parts() const noexcept {
@@ -309,9 +296,7 @@ InMemorySpanExporter::Shard* InMemorySpanExporter::take_idle_part() noexcept {
       part.owner_spans_at_last_look = spans;
       continue;
     }
-    std::atomic<bool>* wanted[] = {&part.wanted};
-    const std::atomic<OwnerMark*>* owner[] = {&part.owner};
-    exclude_owners(wanted, owner, 1);
+    exclude_owners(&part, 1);
     part.owner.store(this_thread.mark, std::memory_order_relaxed);
     part.wanted.store(false, std::memory_order_release);
     return &part;
@@ -332,8 +317,7 @@ auto InMemorySpanExporter::in_own_part(Keep&& keep) {
         Shard& part;
         OwnerMark& me;
         ~Done() {
-          part.owner_spans.store(part.owner_spans.load(std::memory_order_relaxed) + 1,
-                                 std::memory_order_relaxed);
+          part.count_owner_span();
           me.busy.store(false, std::memory_order_release);
         }
       } done{part, me};
@@ -348,8 +332,7 @@ auto InMemorySpanExporter::in_own_part(Keep&& keep) {
     if (own != nullptr) {
       // Taken over between the look and the lock: look again.
       if (part.owner.load(std::memory_order_relaxed) != this_thread.mark) continue;
-      part.owner_spans.store(part.owner_spans.load(std::memory_order_relaxed) + 1,
-                             std::memory_order_relaxed);
+      part.count_owner_span();
     }
     return keep(part);
   }

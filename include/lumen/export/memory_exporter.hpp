@@ -79,6 +79,8 @@ class InMemorySpanExporter final : public trace::detail::SpanRecordSink,
   // Calls use(part) for every part with each part's lock held and no owner keeping a span.
   template <typename Use>
   void with_all_parts(Use&& use) const;
+  // Sets `wanted` on parts[0, count), then waits until none of their owners is keeping a span.
+  static void exclude_owners(Shard* parts, std::size_t count) noexcept;
   void lock_all_parts() const noexcept;
   void unlock_all_parts() const noexcept;
   // Keeps every span of the batch in one part: a copy of each when the batch is const, else the
