@@ -37,17 +37,16 @@ struct OtlpHttpExporter::State {
   lumen::internal::Mutex mutex;
   std::set<std::string> partial_messages_seen LUMEN_GUARDED_BY(mutex);
 
+  // The reason first: a reader that sees the failure counted sees why.
   void fail(std::size_t spans, const std::string& reason) {
-    spans_failed.fetch_add(spans, std::memory_order_relaxed);
     channel.fail("OTLP export of " + spans_text(spans), reason);
+    spans_failed.fetch_add(spans, std::memory_order_relaxed);
   }
 
   // Unlike the other signals', a message seen for the first time is reported at once.
   void handle_partial_success(std::size_t spans, const detail::PartialSuccess& partial) {
     const auto rejected = static_cast<std::uint64_t>(
         std::clamp<std::int64_t>(partial.rejected, 0, static_cast<std::int64_t>(spans)));
-    spans_exported.fetch_add(spans - rejected, std::memory_order_relaxed);
-    spans_failed.fetch_add(rejected, std::memory_order_relaxed);
     const std::string& endpoint = channel.endpoint();
     std::string line =
         "lumen: OTLP receiver at " + endpoint + " accepted the export with a warning";
@@ -59,6 +58,8 @@ struct OtlpHttpExporter::State {
     bool first_time = false;
     bool remembered = false;
     if (rejected > 0) channel.set_last_error(line.substr(7));  // without the "lumen: " prefix
+    spans_exported.fetch_add(spans - rejected, std::memory_order_relaxed);
+    spans_failed.fetch_add(rejected, std::memory_order_relaxed);
     {
       lumen::internal::MutexLock lock(mutex);
       remembered = partial_messages_seen.contains(partial.message);

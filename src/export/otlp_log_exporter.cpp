@@ -24,8 +24,8 @@ struct OtlpHttpLogExporter::State {
   std::atomic<std::uint64_t> failed{0};
 
   void fail(std::size_t records, const std::string& reason) {
-    failed.fetch_add(records, std::memory_order_relaxed);
     channel.fail("OTLP export of " + std::to_string(records) + " log records", reason);
+    failed.fetch_add(records, std::memory_order_relaxed);  // after the reason, as for spans
   }
 
   log::LogExportResult export_batch(const log::LogBatch& batch, Deadline deadline) {

@@ -28,8 +28,8 @@ struct OtlpHttpMetricExporter::State {
   std::atomic<std::uint64_t> rejected{0};
 
   void fail(const std::string& reason) {
-    failed.fetch_add(1, std::memory_order_relaxed);
     channel.fail(kWhat, reason);
+    failed.fetch_add(1, std::memory_order_relaxed);  // after the reason, as for spans
   }
 
   metrics::MetricExportResult export_snapshot(const metrics::MetricsSnapshot& snapshot,

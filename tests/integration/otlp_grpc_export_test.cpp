@@ -287,6 +287,28 @@ TEST(OtlpGrpcExport, NoServerIsCountedAfterTheRetries) {
   EXPECT_NE(stats.last_error.find("cannot connect"), std::string::npos) << stats.last_error;
 }
 
+// A reader of the statistics that sees a failure counted sees its reason: the reason is recorded
+// first. Here the report of the failure, which comes between the two, finds the reason there and
+// the spans not yet counted.
+TEST(OtlpGrpcExport, AFailureIsCountedOnlyOnceItsReasonIsRecorded) {
+  Reports reports;
+  auto options =
+      grpc_options("http://127.0.0.1:" + std::to_string(closed_loopback_port()), reports);
+  options.max_attempts = 1;
+  OtlpHttpExporter* exporter = nullptr;
+  std::vector<exporters::OtlpHttpExporterStats> at_report;
+  options.report = [&](const std::string&) { at_report.push_back(exporter->stats()); };
+  OtlpHttpExporter built(options);
+  exporter = &built;
+  SpanBatchFixture batch(2);
+  EXPECT_EQ(built.export_spans(batch.spans(), Steady::now() + 10s), ExportResult::kFailure);
+  ASSERT_EQ(at_report.size(), 1U);
+  EXPECT_NE(at_report[0].last_error.find("cannot connect"), std::string::npos)
+      << at_report[0].last_error;
+  EXPECT_EQ(at_report[0].spans_failed, 0U);
+  EXPECT_EQ(built.stats().spans_failed, 2U);
+}
+
 TEST(OtlpGrpcExport, ACollectorThatIsDownNeverBlocksTheApplication) {
   Reports reports;
   auto options =
