@@ -9,6 +9,7 @@
 #include "lumen/trace/span_data_pool.hpp"
 #include "lumen/trace/tracer.hpp"
 #include "span_record.hpp"
+#include "span_record_write.hpp"
 #include "stacktrace.hpp"
 #include "tracer_shared.hpp"
 
@@ -44,15 +45,11 @@ void Span::set_attribute(std::string_view key, AttributeValue value) {
 }
 
 [[gnu::hot]] void Span::set_string_attribute(std::string_view key, std::string_view value) {
-  const SpanLimits& limits = tracer_->shared_->limits;
   if (record_) {
-    if (detail::set_record_string(*record_, key,
-                                  detail::truncated(value, limits.attribute_value_length),
-                                  limits.attribute_count) == detail::RecordWrite::kDone) {
-      return;
-    }
+    if (detail::set_record_string(*record_, key, value)) return;
     promote();
   }
+  const SpanLimits& limits = tracer_->shared_->limits;
   if (data_->attributes.empty()) data_->attributes.reserve(kInitialAttributeCapacity);
   detail::set_string_limited(data_->attributes, key, value, limits.attribute_count,
                              limits.attribute_value_length, data_->dropped_attributes);
@@ -61,10 +58,7 @@ void Span::set_attribute(std::string_view key, AttributeValue value) {
 template <typename T>
 [[gnu::hot]] void Span::set_scalar_attribute(std::string_view key, T value) {
   if (record_) {
-    if (detail::set_record_scalar(*record_, key, value, tracer_->shared_->limits.attribute_count) ==
-        detail::RecordWrite::kDone) {
-      return;
-    }
+    if (detail::set_record_scalar(*record_, key, value)) return;
     promote();
   }
   if (data_->attributes.empty()) data_->attributes.reserve(kInitialAttributeCapacity);

@@ -26,12 +26,16 @@ namespace lumen::trace::detail {
 // the thread can ask for the lines a span will write in one sweep from the start
 // (InMemorySpanExporter's prefetch).
 struct alignas(64) SpanRecord {
-  static constexpr std::size_t kArenaBytes = 416;
+  static constexpr std::size_t kArenaBytes = 408;
   static constexpr std::size_t kMaxAttributes = 32;
 
   // As SpanData::scope: kept while pooled, so that a span of the same tracer touches no count.
   std::shared_ptr<const InstrumentationScope> scope;
   std::shared_ptr<const std::string> trace_state;
+  // The span's limits (SpanLimits::attribute_count, attribute_value_length), copied as it starts:
+  // an attribute's write checks them without a load through the span's tracer.
+  std::uint32_t max_attributes;
+  std::uint32_t max_value_length;
   // A bit for each key set (key_bit in span_record.cpp), while the span is open: a key whose bit is
   // clear is new, and is added without being compared with every key before it.
   std::uint64_t key_bits;
@@ -67,16 +71,8 @@ void recycle_record(SpanRecord* record) noexcept;
 // Writes the name, first thing after make_span_record; false if it does not fit a record.
 [[nodiscard]] bool set_record_name(SpanRecord& record, std::string_view name) noexcept;
 
-enum class RecordWrite : std::uint8_t { kDone, kNoRoom };
-// Sets an attribute as Attributes::set does (an existing key keeps its place), or counts it as
-// dropped when `max_count` keys are there already. kNoRoom: the record is unchanged, and the span
-// must move to a SpanData.
-[[nodiscard]] RecordWrite set_record_string(SpanRecord& record, std::string_view key,
-                                            std::string_view value,
-                                            std::uint32_t max_count) noexcept;
-template <typename T>  // bool, std::int64_t, double
-[[nodiscard]] RecordWrite set_record_scalar(SpanRecord& record, std::string_view key, T value,
-                                            std::uint32_t max_count) noexcept;
+// A span's attributes are written into its record by set_record_string and set_record_scalar
+// (span_record_write.hpp).
 
 // Fills a cleared SpanData (make_span_data) with the record's content: everything but the span's
 // own context, which the caller sets.

@@ -61,6 +61,8 @@ void share_scope(std::shared_ptr<const InstrumentationScope>& held,
       detail::SpanRecord::Body& body = record->body;
       body.kind = kind;
       body.start_ns = start_ns;
+      record->max_attributes = shared.limits.attribute_count;
+      record->max_value_length = shared.limits.attribute_value_length;
       share_scope(record->scope, scope_, shared);
       if (has_parent) {
         body.parent_span_id = parent.span_id();

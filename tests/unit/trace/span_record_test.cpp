@@ -123,6 +123,33 @@ TEST(SpanRecord, CountsAndTruncatesUnderTheSpanLimits) {
       SpanLimits{.attribute_count = 3, .attribute_value_length = 8});
 }
 
+// A record holds its span's limits, copied as the span starts: a record that comes back to the
+// thread from a provider with tight limits must not carry them to a span of another provider.
+TEST(SpanRecord, ARecordTakesTheLimitsOfTheProviderWhoseSpanItHolds) {
+  auto tight_store = std::make_shared<exporters::InMemorySpanExporter>(1);
+  auto loose_store = std::make_shared<exporters::InMemorySpanExporter>(1);
+  TracerProvider tight(
+      {.processor = std::make_unique<lumen::detail::SpanStoreProcessor>(tight_store),
+       .limits = {.attribute_count = 1, .attribute_value_length = 2}});
+  TracerProvider loose(
+      {.processor = std::make_unique<lumen::detail::SpanStoreProcessor>(loose_store)});
+  for (int round = 0; round < 3; ++round) {
+    for (TracerProvider* provider : {&tight, &loose}) {
+      Span span = provider->tracer("limits").start("span");
+      span.set("a", "value").set("b", 2);
+      span.end();
+    }
+    const std::vector<SpanData> kept_tight = tight_store->spans();
+    const std::vector<SpanData> kept_loose = loose_store->spans();
+    ASSERT_EQ(kept_tight.size(), 1u);
+    ASSERT_EQ(kept_loose.size(), 1u);
+    EXPECT_EQ(kept_tight[0].attributes, (Attributes{{"a", "va"}}));
+    EXPECT_EQ(kept_tight[0].dropped_attributes, 1u);
+    EXPECT_EQ(kept_loose[0].attributes, (Attributes{{"a", "value"}, {"b", 2}}));
+    EXPECT_EQ(kept_loose[0].dropped_attributes, 0u);
+  }
+}
+
 TEST(SpanRecord, AnErrorStatusWithoutADescriptionStaysInTheRecordAndOkIsFinal) {
   expect_same_either_way([](Span& span) {
     span.set_status(StatusCode::kError).set_status(StatusCode::kOk);

@@ -1,0 +1,153 @@
+// The writes of a span's attributes into its compact record (span_record.hpp), inline: a Span's
+// setters (span.cpp) write the record without a second call, under limits the record holds, so
+// that an attribute costs the caller one call (bench/RESULTS.md, "The gateway's span without a
+// clock read or a second call per attribute").
+// Thread-safety: as SpanRecord, one thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+
+#include "lumen/core/attributes.hpp"
+#include "lumen/core/internal/short_bytes.hpp"
+#include "span_record.hpp"
+
+namespace lumen::trace::detail {
+
+// The arena's format, which span_record.cpp reads back.
+namespace arena {
+
+// Attribute kinds in the arena: the AttributeValue alternatives a record holds.
+constexpr std::uint8_t kString = 0;
+constexpr std::uint8_t kBool = 1;
+constexpr std::uint8_t kInt = 2;
+constexpr std::uint8_t kDouble = 3;
+static_assert(std::is_same_v<std::variant_alternative_t<kString, AttributeValue>, std::string> &&
+              std::is_same_v<std::variant_alternative_t<kBool, AttributeValue>, bool> &&
+              std::is_same_v<std::variant_alternative_t<kInt, AttributeValue>, std::int64_t> &&
+              std::is_same_v<std::variant_alternative_t<kDouble, AttributeValue>, double>);
+
+constexpr std::size_t kMaxKey = 255;
+constexpr std::size_t kMaxString = 0xFFFF;
+
+template <typename T>
+constexpr std::uint8_t kind_of() {
+  if constexpr (std::is_same_v<T, bool>) {
+    return kBool;
+  } else if constexpr (std::is_same_v<T, std::int64_t>) {
+    return kInt;
+  } else {
+    return kDouble;
+  }
+}
+
+// The index of `key`'s entry, or attribute_count when it has none.
+inline std::size_t find(const SpanRecord& record, std::string_view key) noexcept {
+  const SpanRecord::Body& body = record.body;
+  for (std::size_t i = 0; i < body.attribute_count; ++i) {
+    const std::byte* entry = body.arena + record.offsets[i];
+    if (static_cast<std::size_t>(entry[0]) == key.size() &&
+        std::memcmp(entry + 1, key.data(), key.size()) == 0) {
+      return i;
+    }
+  }
+  return body.attribute_count;
+}
+
+// Resizes entry `i`, an existing one, to `size` bytes, and returns where to write it; null, with
+// nothing changed, if the arena is too small.
+inline std::byte* resize_entry(SpanRecord& record, std::size_t i, std::size_t size) noexcept {
+  SpanRecord::Body& body = record.body;
+  const std::size_t count = body.attribute_count;
+  const std::size_t at = record.offsets[i];
+  const std::size_t end = i + 1 < count ? record.offsets[i + 1] : body.used;
+  const std::size_t old_size = end - at;
+  if (body.used - old_size + size > SpanRecord::kArenaBytes) return nullptr;
+  if (size != old_size && end < body.used) {
+    std::memmove(body.arena + at + size, body.arena + end, body.used - end);
+    for (std::size_t k = i + 1; k < count; ++k) {
+      record.offsets[k] = static_cast<std::uint16_t>(record.offsets[k] - old_size + size);
+    }
+  }
+  body.used = static_cast<std::uint16_t>(body.used - old_size + size);
+  return body.arena + at;
+}
+
+// The key's bit in SpanRecord::key_bits, from its size and last byte: the keys of one span rarely
+// share both.
+inline std::uint64_t key_bit(std::string_view key) noexcept {
+  const unsigned last = key.empty() ? 0U : static_cast<unsigned char>(key.back());
+  return std::uint64_t{1} << ((key.size() * 7 + last) & 63U);
+}
+
+inline std::byte* write_key(std::byte* out, std::string_view key, std::uint8_t kind) noexcept {
+  out[0] = static_cast<std::byte>(key.size());
+  lumen::detail::copy_bytes(out + 1, key.data(), key.size());
+  out[1 + key.size()] = static_cast<std::byte>(kind);
+  return out + 2 + key.size();
+}
+
+// Gives `key` an entry of `size` bytes, which `write` fills: in the place of the key's entry when
+// it has one, else after the last, unless the count limit drops it (then counted, and true). false
+// when the record has no room for it.
+template <typename Write>
+inline bool set_entry(SpanRecord& record, std::string_view key, std::size_t size,
+                      Write write) noexcept {
+  SpanRecord::Body& body = record.body;
+  const std::uint64_t bit = key_bit(key);
+  const std::size_t i = (record.key_bits & bit) != 0 ? find(record, key) : body.attribute_count;
+  if (i < body.attribute_count) {
+    std::byte* out = resize_entry(record, i, size);
+    if (out == nullptr) return false;
+    write(out);
+    return true;
+  }
+  if (body.attribute_count >= record.max_attributes) {
+    ++body.dropped_attributes;
+    return true;
+  }
+  if (body.attribute_count == SpanRecord::kMaxAttributes ||
+      body.used + size > SpanRecord::kArenaBytes) {
+    return false;
+  }
+  record.offsets[body.attribute_count++] = body.used;
+  write(body.arena + body.used);
+  body.used = static_cast<std::uint16_t>(body.used + size);
+  record.key_bits |= bit;
+  return true;
+}
+
+}  // namespace arena
+
+// Sets an attribute as Attributes::set does (an existing key keeps its place), under the record's
+// limits: a string value is truncated, and a new key beyond the count limit is counted as dropped.
+// false: the record has no room for it and is unchanged, and the span must move to a SpanData.
+inline bool set_record_string(SpanRecord& record, std::string_view key,
+                              std::string_view value) noexcept {
+  if (value.size() > record.max_value_length) value = value.substr(0, record.max_value_length);
+  if (key.size() > arena::kMaxKey || value.size() > arena::kMaxString) return false;
+  const std::size_t size = 2 + key.size() + 2 + value.size();
+  return arena::set_entry(record, key, size, [&](std::byte* out) {
+    std::byte* v = arena::write_key(out, key, arena::kString);
+    const auto n = static_cast<std::uint16_t>(value.size());
+    std::memcpy(v, &n, sizeof n);
+    lumen::detail::copy_bytes(v + sizeof n, value.data(), value.size());
+  });
+}
+
+template <typename T>
+inline bool set_record_scalar(SpanRecord& record, std::string_view key, T value) noexcept {
+  if (key.size() > arena::kMaxKey) return false;
+  const std::size_t size = 2 + key.size() + (std::is_same_v<T, bool> ? 1 : 8);
+  return arena::set_entry(record, key, size, [&](std::byte* out) {
+    std::byte* v = arena::write_key(out, key, arena::kind_of<T>());
+    std::memcpy(v, &value, std::is_same_v<T, bool> ? 1 : 8);
+  });
+}
+
+}  // namespace lumen::trace::detail
