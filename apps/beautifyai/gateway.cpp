@@ -97,18 +97,19 @@ void Gateway::Impl::handle_document(const std::string& operation, AdminRequest r
   auto job = std::make_shared<Job>();
   job->operation = operation;
   job->received = Clock::now();
+  job->received_wall_ns = lumen::SystemClock::instance().wall_ns();  // the spans' clock
   {
     // The caller's context, its baggage included, is current while the server span starts; the
     // job's context, which every stage of the job runs in, then carries both on to the models.
     auto request_scope = runtime.propagator().extract(request.headers).activate();
-    job->span = tracer.start("POST /v1/" + operation, {.kind = lumen::trace::SpanKind::kServer});
+    job->span = tracer.start("POST /v1/" + operation, {.kind = lumen::trace::SpanKind::kServer,
+                                                       .start_ns = job->received_wall_ns});
     job->span.set("http.request.method", "POST").set("http.route", "/v1/" + operation);
     auto span_scope = job->span.activate();
     job->context = lumen::Context::current();
   }
   job->respond = std::move(respond);
   ai.record_request_size(static_cast<std::int64_t>(request.body.size()));
-  job->enqueued_wall_ns = lumen::SystemClock::instance().wall_ns();  // the spans' clock
   // A small body is read here, on the I/O thread, so that a cached answer goes out without a
   // round trip through the worker pool: the two thread hand-offs cost more than the answer.
   // Larger bodies are read on a worker: on the I/O thread, one large body held up every other
@@ -128,6 +129,7 @@ void Gateway::Impl::handle_document(const std::string& operation, AdminRequest r
 }
 
 void Gateway::Impl::submit(const std::shared_ptr<Job>& job, std::function<void()> task) {
+  job->enqueued_wall_ns = lumen::SystemClock::instance().wall_ns();  // the queue span's start
   if (!workers.try_submit(std::move(task))) {
     rejected.fetch_add(1);
     ai.record_error("overload", "none");
@@ -296,7 +298,8 @@ RoutedAnswer Gateway::Impl::produce(const Job& job) {
 
 void Gateway::Impl::finish(Job& job, int status, const json& body,
                            std::chrono::seconds retry_after) {
-  const double seconds = std::chrono::duration<double>(Clock::now() - job.received).count();
+  const Clock::duration elapsed = Clock::now() - job.received;
+  const double seconds = std::chrono::duration<double>(elapsed).count();
   const std::string route = "/v1/" + job.operation;
   const std::string tier = job.request.tier;
   job.span.set("http.response.status_code", static_cast<std::int64_t>(status));
@@ -305,13 +308,14 @@ void Gateway::Impl::finish(Job& job, int status, const json& body,
   } else if (status < 400) {
     job.span.set_status(lumen::trace::StatusCode::kOk);
   }
-  // The span ends with its last attribute, before the request's bookkeeping. The store's lock, as
-  // the span ends, waits for every write still in flight: after the metric updates and the log
-  // line, whose lines are cold at saturation, that wait cost about 120 ns a request, half of
-  // tracing's cost then (bench/RESULTS.md, "Goal 1 at saturation: the record handed over, and the
-  // span ends before the bookkeeping"). The log line still carries the span: its context outlives
-  // its end.
-  job.span.end();
+  // The span ends with its last attribute, before the request's bookkeeping, while its lines are
+  // still in this core's cache: after the metric updates and the log line, whose lines are cold at
+  // saturation, its end cost about 120 ns more (bench/RESULTS.md, "Goal 1 at saturation: the
+  // record handed over, and the span ends before the bookkeeping"). It ends at its start plus the
+  // latency measured above, so that the span's duration is the request's latency and the span
+  // reads no clock of its own. The log line still carries the span: its context outlives its end.
+  job.span.end(job.received_wall_ns +
+               static_cast<std::uint64_t>(std::chrono::nanoseconds(elapsed).count()));
   http_requests.add(1, {{"route", route}, {"status", static_cast<std::int64_t>(status)}});
   http_duration.record(seconds, {{"route", route}, {"tier", tier}});
   ai.record_user_request(tier, seconds * 1e3);

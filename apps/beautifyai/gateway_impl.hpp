@@ -69,6 +69,9 @@ struct Job {
   std::string job_id;       // asynchronous jobs only
   std::string key;          // in the result cache; set once the request is admitted
   Clock::time_point received;
+  // The same moment on the spans' clock: the server span starts there, and ends there plus the
+  // latency measured on `received`'s clock, so the span reads no clock of its own.
+  std::uint64_t received_wall_ns = 0;
   std::uint64_t enqueued_wall_ns = 0;
 };
 

@@ -936,7 +936,9 @@ TEST_F(GatewayTest, AClientThatHangsUpMidRequestCostsNothingButItsOwnAnswer) {
   EXPECT_EQ(analyze("still here").status, 200);
 }
 
-TEST_F(GatewayTest, LogLinesCarryTheRequestsTraceIdAndMetricsCountTheRequests) {
+// The server span lasts the request's latency as the log line reports it: it starts when the
+// request is received and ends with the latency's measurement, on no clock read of its own.
+TEST_F(GatewayTest, LogLinesCarryTheRequestsTraceIdAndTheSpansDurationAndMetricsCountTheRequests) {
   start();
   const HttpReply ok = analyze("logged");
   const HttpReply bad = post("/v1/analyze", "nope");
@@ -946,9 +948,11 @@ TEST_F(GatewayTest, LogLinesCarryTheRequestsTraceIdAndMetricsCountTheRequests) {
   std::ifstream combined(log_dir_ / "combined.log");
   // The request's server span, which ends before the line is written, is the line's span.
   std::string server_span_id;
+  double server_span_ms = 0;
   for (const lumen::trace::SpanData& span : runtime_->recent_spans()->spans()) {
     if (span.name == "POST /v1/analyze" && span.context.trace_id().to_hex() == trace_id) {
       server_span_id = span.context.span_id().to_hex();
+      server_span_ms = static_cast<double>(span.end_ns - span.start_ns) / 1e6;
     }
   }
   ASSERT_FALSE(server_span_id.empty());
@@ -962,6 +966,7 @@ TEST_F(GatewayTest, LogLinesCarryTheRequestsTraceIdAndMetricsCountTheRequests) {
     if (record["status"] == 200) {
       EXPECT_EQ(record["traceId"], trace_id);
       EXPECT_EQ(record["spanId"], server_span_id);
+      EXPECT_NEAR(record["duration_ms"].get<double>(), server_span_ms, 1e-6);  // 1 ns
       found = true;
     }
   }
