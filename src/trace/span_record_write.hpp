@@ -1,7 +1,7 @@
-// The writes of a span's attributes into its compact record (span_record.hpp), inline: a Span's
-// setters (span.cpp) write the record without a second call, under limits the record holds, so
-// that an attribute costs the caller one call (bench/RESULTS.md, "The gateway's span without a
-// clock read or a second call per attribute").
+// The writes of a span's attributes into its compact record that Span::set does not do inline
+// (lumen/trace/internal/span_record.hpp): a key set again, a value truncated, a key the count
+// limit drops. Inline in Span's out-of-line setters (span.cpp), which the record's limits spare a
+// load through the tracer.
 // Thread-safety: as SpanRecord, one thread at a time.
 #pragma once
 
@@ -19,32 +19,7 @@
 
 namespace lumen::trace::detail {
 
-// The arena's format, which span_record.cpp reads back.
 namespace arena {
-
-// Attribute kinds in the arena: the AttributeValue alternatives a record holds.
-constexpr std::uint8_t kString = 0;
-constexpr std::uint8_t kBool = 1;
-constexpr std::uint8_t kInt = 2;
-constexpr std::uint8_t kDouble = 3;
-static_assert(std::is_same_v<std::variant_alternative_t<kString, AttributeValue>, std::string> &&
-              std::is_same_v<std::variant_alternative_t<kBool, AttributeValue>, bool> &&
-              std::is_same_v<std::variant_alternative_t<kInt, AttributeValue>, std::int64_t> &&
-              std::is_same_v<std::variant_alternative_t<kDouble, AttributeValue>, double>);
-
-constexpr std::size_t kMaxKey = 255;
-constexpr std::size_t kMaxString = 0xFFFF;
-
-template <typename T>
-constexpr std::uint8_t kind_of() {
-  if constexpr (std::is_same_v<T, bool>) {
-    return kBool;
-  } else if constexpr (std::is_same_v<T, std::int64_t>) {
-    return kInt;
-  } else {
-    return kDouble;
-  }
-}
 
 // The index of `key`'s entry, or attribute_count when it has none.
 inline std::size_t find(const SpanRecord& record, std::string_view key) noexcept {
@@ -78,20 +53,6 @@ inline std::byte* resize_entry(SpanRecord& record, std::size_t i, std::size_t si
   return body.arena + at;
 }
 
-// The key's bit in SpanRecord::key_bits, from its size and last byte: the keys of one span rarely
-// share both.
-inline std::uint64_t key_bit(std::string_view key) noexcept {
-  const unsigned last = key.empty() ? 0U : static_cast<unsigned char>(key.back());
-  return std::uint64_t{1} << ((key.size() * 7 + last) & 63U);
-}
-
-inline std::byte* write_key(std::byte* out, std::string_view key, std::uint8_t kind) noexcept {
-  out[0] = static_cast<std::byte>(key.size());
-  lumen::detail::copy_bytes(out + 1, key.data(), key.size());
-  out[1 + key.size()] = static_cast<std::byte>(kind);
-  return out + 2 + key.size();
-}
-
 // Gives `key` an entry of `size` bytes, which `write` fills: in the place of the key's entry when
 // it has one, else after the last, unless the count limit drops it (then counted, and true). false
 // when the record has no room for it.
@@ -115,10 +76,7 @@ inline bool set_entry(SpanRecord& record, std::string_view key, std::size_t size
       body.used + size > SpanRecord::kArenaBytes) {
     return false;
   }
-  record.offsets[body.attribute_count++] = body.used;
-  write(body.arena + body.used);
-  body.used = static_cast<std::uint16_t>(body.used + size);
-  record.key_bits |= bit;
+  append_entry(record, bit, size, write);
   return true;
 }
 

@@ -20,15 +20,12 @@
 
 #include "lumen/core/attributes.hpp"
 #include "lumen/core/context.hpp"
+#include "lumen/trace/internal/span_record.hpp"
 #include "lumen/trace/span_data.hpp"
 
 namespace lumen::trace {
 
 class Tracer;
-namespace detail {
-struct SpanRecord;
-}  // namespace detail
-
 class Span {
  public:
   Span() = default;  // invalid and non-recording
@@ -47,7 +44,8 @@ class Span {
     }
     return *this;
   }
-  ~Span() { end(); }
+  // Inline even where Span::set has grown its caller: an unsampled span ends in a few instructions.
+  [[gnu::always_inline]] ~Span() { end(); }
 
   [[nodiscard]] const SpanContext& context() const noexcept { return context_; }
   [[nodiscard]] bool is_recording() const noexcept {
@@ -58,19 +56,22 @@ class Span {
   // floating point and vectors of these.
   template <typename V>
   Span& set(std::string_view key, V&& value) {
-    if (is_recording()) {
-      using T = std::remove_cvref_t<V>;
-      if constexpr (std::is_convertible_v<V, std::string_view>) {
-        set_string_attribute(key, std::string_view(value));
-      } else if constexpr (std::is_same_v<T, bool>) {
-        set_scalar_attribute(key, static_cast<bool>(value));
-      } else if constexpr (std::is_integral_v<T>) {
-        set_scalar_attribute(key, static_cast<std::int64_t>(value));
-      } else if constexpr (std::is_floating_point_v<T>) {
-        set_scalar_attribute(key, static_cast<double>(value));
-      } else {
-        set_attribute(key, to_attribute_value(std::forward<V>(value)));
+    if (!is_recording()) return *this;
+    using T = std::remove_cvref_t<V>;
+    if constexpr (std::is_convertible_v<V, std::string_view>) {
+      // A new key into a record, the common case, is written here (internal/span_record.hpp).
+      const std::string_view text(value);
+      if (record_ == nullptr || !detail::append_new_string(*record_, key, text)) {
+        set_string_attribute(key, text);
       }
+    } else if constexpr (std::is_same_v<T, bool>) {
+      set_scalar(key, static_cast<bool>(value));
+    } else if constexpr (std::is_integral_v<T>) {
+      set_scalar(key, static_cast<std::int64_t>(value));
+    } else if constexpr (std::is_floating_point_v<T>) {
+      set_scalar(key, static_cast<double>(value));
+    } else {
+      set_attribute(key, to_attribute_value(std::forward<V>(value)));
     }
     return *this;
   }
@@ -99,6 +100,12 @@ class Span {
   Span(std::unique_ptr<SpanData> data, detail::SpanRecord* record, const Tracer* tracer,
        SpanContext context) noexcept
       : data_(std::move(data)), record_(record), tracer_(tracer), context_(std::move(context)) {}
+  template <typename T>  // bool, std::int64_t or double; the span is recording
+  void set_scalar(std::string_view key, T value) {
+    if (record_ == nullptr || !detail::append_new_scalar(*record_, key, value)) {
+      set_scalar_attribute(key, value);
+    }
+  }
   void set_attribute(std::string_view key, AttributeValue value);
   void set_string_attribute(std::string_view key, std::string_view value);
   // bool, std::int64_t or double (instantiated in span.cpp).
