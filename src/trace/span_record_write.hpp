@@ -76,7 +76,7 @@ inline bool set_entry(SpanRecord& record, std::string_view key, std::size_t size
       body.used + size > SpanRecord::kArenaBytes) {
     return false;
   }
-  append_entry(record, bit, size, write);
+  write(claim_entry(record, bit, size));
   return true;
 }
 
@@ -90,22 +90,16 @@ inline bool set_record_string(SpanRecord& record, std::string_view key,
   if (value.size() > record.max_value_length) value = value.substr(0, record.max_value_length);
   if (key.size() > arena::kMaxKey || value.size() > arena::kMaxString) return false;
   const std::size_t size = 2 + key.size() + 2 + value.size();
-  return arena::set_entry(record, key, size, [&](std::byte* out) {
-    std::byte* v = arena::write_key(out, key, arena::kString);
-    const auto n = static_cast<std::uint16_t>(value.size());
-    std::memcpy(v, &n, sizeof n);
-    lumen::detail::copy_bytes(v + sizeof n, value.data(), value.size());
-  });
+  return arena::set_entry(record, key, size,
+                          [&](std::byte* out) { arena::write_string_entry(out, key, value); });
 }
 
 template <typename T>
 inline bool set_record_scalar(SpanRecord& record, std::string_view key, T value) noexcept {
   if (key.size() > arena::kMaxKey) return false;
   const std::size_t size = 2 + key.size() + (std::is_same_v<T, bool> ? 1 : 8);
-  return arena::set_entry(record, key, size, [&](std::byte* out) {
-    std::byte* v = arena::write_key(out, key, arena::kind_of<T>());
-    std::memcpy(v, &value, std::is_same_v<T, bool> ? 1 : 8);
-  });
+  return arena::set_entry(record, key, size,
+                          [&](std::byte* out) { arena::write_scalar_entry(out, key, value); });
 }
 
 }  // namespace lumen::trace::detail

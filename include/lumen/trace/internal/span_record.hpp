@@ -103,23 +103,40 @@ inline std::uint64_t key_bit(std::string_view key) noexcept {
   return std::uint64_t{1} << ((key.size() * 7 + last) & 63U);
 }
 
-inline std::byte* write_key(std::byte* out, std::string_view key, std::uint8_t kind) noexcept {
+[[gnu::always_inline]] inline std::byte* write_key(std::byte* out, std::string_view key,
+                                                   std::uint8_t kind) noexcept {
   out[0] = static_cast<std::byte>(key.size());
   lumen::detail::copy_bytes(out + 1, key.data(), key.size());
   out[1 + key.size()] = static_cast<std::byte>(kind);
   return out + 2 + key.size();
 }
 
-// Appends a new key's entry of `size` bytes, which `write` fills; the caller has checked that the
-// key is new (its bit is clear), under the count limit, and that the entry fits.
-template <typename Write>
-[[gnu::always_inline]] inline void append_entry(SpanRecord& record, std::uint64_t bit,
-                                                std::size_t size, Write write) noexcept {
+// An entry's bytes, at `out`: [key size][key][kind][value] (the arena's format above). Inline all
+// the way down, so that a literal key is written from the instruction stream, not read from
+// .rodata, whose lines are as cold as the record's at saturation.
+[[gnu::always_inline]] inline void write_string_entry(std::byte* out, std::string_view key,
+                                                      std::string_view value) noexcept {
+  std::byte* v = write_key(out, key, kString);
+  const auto n = static_cast<std::uint16_t>(value.size());
+  std::memcpy(v, &n, sizeof n);
+  lumen::detail::copy_bytes(v + sizeof n, value.data(), value.size());
+}
+template <typename T>  // bool, std::int64_t, double
+[[gnu::always_inline]] inline void write_scalar_entry(std::byte* out, std::string_view key,
+                                                      T value) noexcept {
+  std::memcpy(write_key(out, key, kind_of<T>()), &value, std::is_same_v<T, bool> ? 1 : 8);
+}
+
+// The bytes a new key's entry takes: the caller writes it there (write_*_entry). The caller has
+// checked that the key is new (its bit is clear), under the count limit, and that it fits.
+[[gnu::always_inline]] inline std::byte* claim_entry(SpanRecord& record, std::uint64_t bit,
+                                                     std::size_t size) noexcept {
   SpanRecord::Body& body = record.body;
+  std::byte* out = body.arena + body.used;
   record.offsets[body.attribute_count++] = body.used;
-  write(body.arena + body.used);
   body.used = static_cast<std::uint16_t>(body.used + size);
   record.key_bits |= bit;
+  return out;
 }
 
 // Whether an entry of `size` bytes for a key with lookup bit `bit` can be appended with nothing
@@ -145,12 +162,7 @@ template <typename Write>
       value.size() > arena::kMaxString || !arena::appends_plainly(record, bit, size)) {
     return false;
   }
-  arena::append_entry(record, bit, size, [&](std::byte* out) {
-    std::byte* v = arena::write_key(out, key, arena::kString);
-    const auto n = static_cast<std::uint16_t>(value.size());
-    std::memcpy(v, &n, sizeof n);
-    lumen::detail::copy_bytes(v + sizeof n, value.data(), value.size());
-  });
+  arena::write_string_entry(arena::claim_entry(record, bit, size), key, value);
   return true;
 }
 
@@ -161,10 +173,7 @@ template <typename T>
   const std::size_t size = 2 + key.size() + (std::is_same_v<T, bool> ? 1 : 8);
   const std::uint64_t bit = arena::key_bit(key);
   if (key.size() > arena::kMaxKey || !arena::appends_plainly(record, bit, size)) return false;
-  arena::append_entry(record, bit, size, [&](std::byte* out) {
-    std::byte* v = arena::write_key(out, key, arena::kind_of<T>());
-    std::memcpy(v, &value, std::is_same_v<T, bool> ? 1 : 8);
-  });
+  arena::write_scalar_entry(arena::claim_entry(record, bit, size), key, value);
   return true;
 }
 
