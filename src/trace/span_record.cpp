@@ -7,8 +7,6 @@
 #include <utility>
 #include <variant>
 
-#include "span_record_write.hpp"
-
 namespace lumen::trace::detail {
 namespace {
 

@@ -26,8 +26,9 @@ void recycle_record(SpanRecord* record) noexcept;
 // Writes the name, first thing after make_span_record; false if it does not fit a record.
 [[nodiscard]] bool set_record_name(SpanRecord& record, std::string_view name) noexcept;
 
-// A span's attributes are written into its record by set_record_string and set_record_scalar
-// (span_record_write.hpp).
+// A new key's attribute is written into the record by Span::set itself (append_new_string and
+// append_new_scalar, lumen/trace/internal/span_record.hpp); the rest by set_record_string and
+// set_record_scalar (span_record_write.hpp).
 
 // Fills a cleared SpanData (make_span_data) with the record's content: everything but the span's
 // own context, which the caller sets.
