@@ -8,13 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <string>
 #include <string_view>
-#include <type_traits>
-#include <variant>
 
-#include "lumen/core/attributes.hpp"
-#include "lumen/core/internal/short_bytes.hpp"
+#include "attribute_limits.hpp"
 #include "span_record.hpp"
 
 namespace lumen::trace::detail {
@@ -72,10 +68,7 @@ inline bool set_entry(SpanRecord& record, std::string_view key, std::size_t size
     ++body.dropped_attributes;
     return true;
   }
-  if (body.attribute_count == SpanRecord::kMaxAttributes ||
-      body.used + size > SpanRecord::kArenaBytes) {
-    return false;
-  }
+  if (!has_room(record, size)) return false;
   write(claim_entry(record, bit, size));
   return true;
 }
@@ -87,18 +80,16 @@ inline bool set_entry(SpanRecord& record, std::string_view key, std::size_t size
 // false: the record has no room for it and is unchanged, and the span must move to a SpanData.
 inline bool set_record_string(SpanRecord& record, std::string_view key,
                               std::string_view value) noexcept {
-  if (value.size() > record.max_value_length) value = value.substr(0, record.max_value_length);
+  value = truncated(value, record.max_value_length);
   if (key.size() > arena::kMaxKey || value.size() > arena::kMaxString) return false;
-  const std::size_t size = 2 + key.size() + 2 + value.size();
-  return arena::set_entry(record, key, size,
+  return arena::set_entry(record, key, arena::string_entry_size(key, value),
                           [&](std::byte* out) { arena::write_string_entry(out, key, value); });
 }
 
 template <typename T>
 inline bool set_record_scalar(SpanRecord& record, std::string_view key, T value) noexcept {
   if (key.size() > arena::kMaxKey) return false;
-  const std::size_t size = 2 + key.size() + (std::is_same_v<T, bool> ? 1 : 8);
-  return arena::set_entry(record, key, size,
+  return arena::set_entry(record, key, arena::scalar_entry_size<T>(key),
                           [&](std::byte* out) { arena::write_scalar_entry(out, key, value); });
 }
 

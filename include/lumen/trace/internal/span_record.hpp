@@ -139,14 +139,27 @@ template <typename T>  // bool, std::int64_t, double
   return out;
 }
 
+// The bytes an entry takes in the arena.
+inline std::size_t string_entry_size(std::string_view key, std::string_view value) noexcept {
+  return 2 + key.size() + 2 + value.size();
+}
+template <typename T>  // bool, std::int64_t, double
+std::size_t scalar_entry_size(std::string_view key) noexcept {
+  return 2 + key.size() + (std::is_same_v<T, bool> ? 1 : 8);
+}
+
+// Whether a new entry of `size` bytes fits: a free place in the offsets and room in the arena.
+[[gnu::always_inline]] inline bool has_room(const SpanRecord& record, std::size_t size) noexcept {
+  return record.body.attribute_count < SpanRecord::kMaxAttributes &&
+         record.body.used + size <= SpanRecord::kArenaBytes;
+}
+
 // Whether an entry of `size` bytes for a key with lookup bit `bit` can be appended with nothing
 // else to do: the key is new, the count limit drops nothing, and the record has room.
 [[gnu::always_inline]] inline bool appends_plainly(const SpanRecord& record, std::uint64_t bit,
                                                    std::size_t size) noexcept {
-  const SpanRecord::Body& body = record.body;
-  return (record.key_bits & bit) == 0 && body.attribute_count < record.max_attributes &&
-         body.attribute_count < SpanRecord::kMaxAttributes &&
-         body.used + size <= SpanRecord::kArenaBytes;
+  return (record.key_bits & bit) == 0 && record.body.attribute_count < record.max_attributes &&
+         has_room(record, size);
 }
 
 }  // namespace arena
@@ -156,7 +169,7 @@ template <typename T>  // bool, std::int64_t, double
 // out-of-line setter takes it.
 [[gnu::always_inline]] inline bool append_new_string(SpanRecord& record, std::string_view key,
                                                      std::string_view value) noexcept {
-  const std::size_t size = 2 + key.size() + 2 + value.size();
+  const std::size_t size = arena::string_entry_size(key, value);
   const std::uint64_t bit = arena::key_bit(key);
   if (key.size() > arena::kMaxKey || value.size() > record.max_value_length ||
       value.size() > arena::kMaxString || !arena::appends_plainly(record, bit, size)) {
@@ -170,7 +183,7 @@ template <typename T>  // bool, std::int64_t, double
 template <typename T>
 [[gnu::always_inline]] inline bool append_new_scalar(SpanRecord& record, std::string_view key,
                                                      T value) noexcept {
-  const std::size_t size = 2 + key.size() + (std::is_same_v<T, bool> ? 1 : 8);
+  const std::size_t size = arena::scalar_entry_size<T>(key);
   const std::uint64_t bit = arena::key_bit(key);
   if (key.size() > arena::kMaxKey || !arena::appends_plainly(record, bit, size)) return false;
   arena::write_scalar_entry(arena::claim_entry(record, bit, size), key, value);
