@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -223,6 +224,31 @@ TEST(Sampler, UnsampledParentMakesTheWholeSubtreeUnsampledThroughATracer) {
     EXPECT_EQ(grandchild.context().trace_id(), p.trace_id());
     t.tracer.trace("helper", [](Span& s) { EXPECT_FALSE(s.is_recording()); });
   }
+  EXPECT_EQ(t.memory->size(), 0u);
+}
+
+TEST(Sampler, AnUnsampledSpanCarriesItsTraceOnwardWithItsParentsTraceStateAndRandomFlag) {
+  Traced t(Sampler::always_off());
+  const auto state = std::make_shared<const std::string>("vendor=opaque,other=1");
+  for (const std::uint8_t random : {std::uint8_t{0}, SpanContext::kRandomFlag}) {
+    for (const auto& parent_state : {state, std::shared_ptr<const std::string>()}) {
+      const SpanContext p(IdGenerator::trace_id(), IdGenerator::span_id(), random, true,
+                          parent_state);
+      Span child = t.tracer.start("child", {.parent = Context().with_span(p)});
+      EXPECT_FALSE(child.is_recording());
+      const SpanContext& c = child.context();
+      EXPECT_TRUE(c.is_valid());
+      EXPECT_FALSE(c.is_remote());
+      EXPECT_EQ(c.trace_id(), p.trace_id());
+      EXPECT_NE(c.span_id(), p.span_id());
+      EXPECT_EQ(c.flags(), random);  // not sampled; random only when the parent's sender said so
+      EXPECT_EQ(c.trace_state_ptr(), parent_state);
+    }
+  }
+  Span root = t.tracer.start("root", {.parent = Context()});
+  EXPECT_TRUE(root.context().is_valid());
+  EXPECT_EQ(root.context().flags(), SpanContext::kRandomFlag);
+  EXPECT_EQ(root.context().trace_state_ptr(), nullptr);
   EXPECT_EQ(t.memory->size(), 0u);
 }
 
