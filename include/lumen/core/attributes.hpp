@@ -121,7 +121,10 @@ class Attributes {
   [[nodiscard]] bool contains(std::string_view key) const noexcept { return find(key) != nullptr; }
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
-  void reserve(std::size_t n) { items_.reserve(n); }
+  // A recycled list has its room already: checked here, without a call into std::vector.
+  void reserve(std::size_t n) {
+    if (n > items_.capacity()) items_.reserve(n);
+  }
   void clear() noexcept { size_ = 0; }
   using const_iterator = std::vector<Attribute>::const_iterator;
   [[nodiscard]] const_iterator begin() const noexcept { return items_.cbegin(); }
