@@ -4,6 +4,7 @@
 //
 //   lumen::TraceId t = lumen::IdGenerator::trace_id();
 //   lumen::SpanId s = lumen::IdGenerator::span_id();
+//   lumen::IdGenerator::RootIds root = lumen::IdGenerator::root_ids();  // a new trace and its span
 #pragma once
 
 #include <cstdint>
@@ -61,7 +62,28 @@ class IdGenerator {
   static TraceId trace_id() noexcept {
     detail::IdState& r = detail::id_state();
     const std::uint64_t hi = r.next();
-    const std::uint64_t lo = r.next_nonzero();  // the low half non-zero keeps the whole id valid
+    return make_trace_id(hi, r.next_nonzero());
+  }
+  static SpanId span_id() noexcept { return make_span_id(detail::id_state().next_nonzero()); }
+  // A new trace's id and its first span's id, drawn together: the generator's state is loaded and
+  // stored once, where two calls store it and load it straight back (a tenth of an unsampled root
+  // span's instructions).
+  struct RootIds {
+    TraceId trace_id;
+    SpanId span_id;
+  };
+  static RootIds root_ids() noexcept {
+    detail::IdState& r = detail::id_state();
+    const std::uint64_t hi = r.next();
+    const std::uint64_t lo = r.next_nonzero();
+    return {make_trace_id(hi, lo), make_span_id(r.next_nonzero())};
+  }
+  // A uniformly random 64-bit value from the same per-thread state (jitter, sampling tests).
+  static std::uint64_t next_u64() noexcept { return detail::id_state().next(); }
+
+ private:
+  // `lo` is not zero, which keeps the whole id valid.
+  static TraceId make_trace_id(std::uint64_t hi, std::uint64_t lo) noexcept {
     // One 16-byte store: the span start copies the id with a 16-byte load, which cannot be
     // forwarded from two 8-byte stores and then waits for them to reach the cache (a fifth of an
     // unsampled span's time in a profile).
@@ -71,14 +93,11 @@ class IdGenerator {
     std::memcpy(id.mutable_bytes().data(), &both, 16);
     return id;
   }
-  static SpanId span_id() noexcept {
-    const std::uint64_t v = detail::id_state().next_nonzero();
+  static SpanId make_span_id(std::uint64_t v) noexcept {
     SpanId id;
     std::memcpy(id.mutable_bytes().data(), &v, 8);
     return id;
   }
-  // A uniformly random 64-bit value from the same per-thread state (jitter, sampling tests).
-  static std::uint64_t next_u64() noexcept { return detail::id_state().next(); }
 };
 
 }  // namespace lumen

@@ -36,7 +36,11 @@ void share_scope(std::shared_ptr<const InstrumentationScope>& held,
       options && options->parent ? options->parent->span() : Context::current().span();
   const SpanKind kind = options ? options->kind : SpanKind::kInternal;
   const bool has_parent = parent.is_valid();
-  const TraceId trace_id = has_parent ? parent.trace_id() : IdGenerator::trace_id();
+  const IdGenerator::RootIds ids =
+      has_parent ? IdGenerator::RootIds{parent.trace_id(), IdGenerator::span_id()}
+                 : IdGenerator::root_ids();
+  const TraceId& trace_id = ids.trace_id;
+  const SpanId& span_id = ids.span_id;
   const SamplingDecision decision =
       shared.shut_down.load(std::memory_order_relaxed)
           ? SamplingDecision::kDrop
@@ -47,7 +51,6 @@ void share_scope(std::shared_ptr<const InstrumentationScope>& held,
   const std::uint8_t random =
       has_parent ? (parent.flags() & SpanContext::kRandomFlag) : SpanContext::kRandomFlag;
   const auto flags = static_cast<std::uint8_t>((sampled ? SpanContext::kSampledFlag : 0) | random);
-  const SpanId span_id = IdGenerator::span_id();
   // Record-only spans would be recorded but never exported; no processor here wants them.
   // An unsampled span's context is made in the Span it returns. Made in a local first and moved
   // in, its trace state's null pointer was written as one 16-byte store and read back as two

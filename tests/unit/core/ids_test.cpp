@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <set>
 #include <thread>
 #include <vector>
@@ -68,6 +69,27 @@ TEST(IdGenerator, NeverYieldsInvalidIds) {
     ASSERT_TRUE(IdGenerator::trace_id().is_valid());
     ASSERT_TRUE(IdGenerator::span_id().is_valid());
   }
+}
+
+// A root span's two ids come from one draw of three words (IdGenerator::root_ids): each id is
+// valid, no word serves twice, and no id repeats.
+TEST(IdGenerator, RootIdsAreValidDistinctAndShareNoWord) {
+  constexpr int kDraws = 100'000;
+  std::set<std::array<std::uint8_t, 16>> traces;
+  std::set<std::array<std::uint8_t, 8>> spans;
+  for (int i = 0; i < kDraws; ++i) {
+    const IdGenerator::RootIds ids = IdGenerator::root_ids();
+    ASSERT_TRUE(ids.trace_id.is_valid());
+    ASSERT_TRUE(ids.span_id.is_valid());
+    const auto& t = ids.trace_id.bytes();
+    const auto& s = ids.span_id.bytes();
+    ASSERT_FALSE(std::equal(s.begin(), s.end(), t.begin()));
+    ASSERT_FALSE(std::equal(s.begin(), s.end(), t.begin() + 8));
+    traces.insert(t);
+    spans.insert(s);
+  }
+  EXPECT_EQ(traces.size(), static_cast<std::size_t>(kDraws));
+  EXPECT_EQ(spans.size(), static_cast<std::size_t>(kDraws));
 }
 
 TEST(IdGenerator, ThreadsYieldDistinctIds) {
