@@ -11,6 +11,11 @@ void replace_with_string(AttributeValue& target, std::string_view value) {
 }
 }  // namespace detail
 
+Attribute& Attributes::new_slot() {
+  ++size_;
+  return items_.emplace_back();
+}
+
 void Attributes::set(std::string_view key, AttributeValue value) {
   if (Attribute* existing = find_mutable(key)) {
     existing->value = std::move(value);

@@ -160,15 +160,17 @@ class Attributes {
   friend bool operator==(const Attributes& a, const Attributes& b);
 
  private:
-  // The next entry with its key set: a recycled one when available, else a new one.
+  // The next entry with its key set: a recycled one when available, else a new one. The growth is
+  // out of line, so that refilling a recycled list, the usual case, needs no registers saved.
   Attribute& next_slot(std::string_view key) {
-    if (size_ == items_.size()) items_.emplace_back();
-    Attribute& slot = items_[size_++];
+    Attribute& slot = size_ < items_.size() ? items_[size_++] : new_slot();
     // A recycled list is usually refilled by the same code with the same keys in the same order:
     // comparing is cheaper than copying, and leaves the cache line clean.
     if (!detail::same_bytes(slot.key, key)) slot.key.assign(key);
     return slot;
   }
+
+  Attribute& new_slot();  // appends an empty entry and counts it live
 
   std::vector<Attribute> items_;  // [0, size_) live; the rest are recycled storage
   std::size_t size_ = 0;

@@ -66,6 +66,18 @@ TEST(Attributes, AClearedAndRefilledListEqualsAFreshOne) {
   EXPECT_EQ(copy.find("y"), nullptr);
 }
 
+// Refilling reuses the kept entries first, then grows: every way of appending lands in order.
+TEST(Attributes, ARecycledListGrowsPastTheEntriesItKept) {
+  Attributes list{{"a", 1}, {"b", "two"}};
+  list.clear();
+  list.append_string_unchecked("b", "deux");
+  list.append_scalar_unchecked("c", true);
+  list.set_string("d", "quatre");
+  list.append_scalar_unchecked("e", std::int64_t{5});
+  EXPECT_EQ(list, (Attributes{{"b", "deux"}, {"c", true}, {"d", "quatre"}, {"e", 5}}));
+  EXPECT_EQ(list.find("a"), nullptr);
+}
+
 TEST(Attributes, CopiesAreEqualAndIndependent) {
   const Attributes original{{"a", 1}, {"b", "x"}};
   Attributes copy = original;
