@@ -12,8 +12,9 @@ void replace_with_string(AttributeValue& target, std::string_view value) {
 }  // namespace detail
 
 Attribute& Attributes::new_slot() {
-  ++size_;
-  return items_.emplace_back();
+  Attribute& slot = items_.emplace_back();
+  ++size_;  // after the growth, which may throw
+  return slot;
 }
 
 void Attributes::set(std::string_view key, AttributeValue value) {

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <new>
 #include <string>
 #include <vector>
+
+#include "allocation_failure.hpp"
 
 namespace lumen {
 namespace {
@@ -76,6 +79,17 @@ TEST(Attributes, ARecycledListGrowsPastTheEntriesItKept) {
   list.append_scalar_unchecked("e", std::int64_t{5});
   EXPECT_EQ(list, (Attributes{{"b", "deux"}, {"c", true}, {"d", "quatre"}, {"e", 5}}));
   EXPECT_EQ(list.find("a"), nullptr);
+}
+
+// A growth that runs out of memory leaves the list as it was, and usable.
+TEST(Attributes, AGrowthThatFailsLeavesTheListAsItWas) {
+  Attributes list{{"a", 1}};  // room for exactly one entry
+  lumen::testing::fail_next_allocation();
+  EXPECT_THROW(list.append_scalar_unchecked("b", true), std::bad_alloc);
+  EXPECT_EQ(list.size(), 1u);
+  EXPECT_EQ(list, (Attributes{{"a", 1}}));
+  list.append_scalar_unchecked("b", true);
+  EXPECT_EQ(list, (Attributes{{"a", 1}, {"b", true}}));
 }
 
 TEST(Attributes, CopiesAreEqualAndIndependent) {
