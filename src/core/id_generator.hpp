@@ -4,7 +4,7 @@
 //
 //   lumen::TraceId t = lumen::IdGenerator::trace_id();
 //   lumen::SpanId s = lumen::IdGenerator::span_id();
-//   lumen::IdGenerator::RootIds root = lumen::IdGenerator::root_ids();  // a new trace and its span
+//   lumen::IdGenerator::SpanIds root = lumen::IdGenerator::root_ids();  // a new trace and its span
 #pragma once
 
 #include <cstdint>
@@ -68,11 +68,11 @@ class IdGenerator {
   // A new trace's id and its first span's id, drawn together: the generator's state is loaded and
   // stored once, where two calls store it and load it straight back (17 of the 130 instructions
   // that an unsampled root span's start ran).
-  struct RootIds {
+  struct SpanIds {  // a span's trace id and its own id
     TraceId trace_id;
     SpanId span_id;
   };
-  static RootIds root_ids() noexcept {
+  static SpanIds root_ids() noexcept {
     detail::IdState& r = detail::id_state();
     const std::uint64_t hi = r.next();
     const std::uint64_t lo = r.next_nonzero();

@@ -36,8 +36,8 @@ void share_scope(std::shared_ptr<const InstrumentationScope>& held,
       options && options->parent ? options->parent->span() : Context::current().span();
   const SpanKind kind = options ? options->kind : SpanKind::kInternal;
   const bool has_parent = parent.is_valid();
-  const IdGenerator::RootIds ids =
-      has_parent ? IdGenerator::RootIds{parent.trace_id(), IdGenerator::span_id()}
+  const IdGenerator::SpanIds ids =
+      has_parent ? IdGenerator::SpanIds{parent.trace_id(), IdGenerator::span_id()}
                  : IdGenerator::root_ids();
   const TraceId& trace_id = ids.trace_id;
   const SpanId& span_id = ids.span_id;

@@ -78,7 +78,7 @@ TEST(IdGenerator, RootIdsAreValidDistinctAndShareNoWord) {
   std::set<std::array<std::uint8_t, 16>> traces;
   std::set<std::array<std::uint8_t, 8>> spans;
   for (int i = 0; i < kDraws; ++i) {
-    const IdGenerator::RootIds ids = IdGenerator::root_ids();
+    const IdGenerator::SpanIds ids = IdGenerator::root_ids();
     ASSERT_TRUE(ids.trace_id.is_valid());
     ASSERT_TRUE(ids.span_id.is_valid());
     const auto& t = ids.trace_id.bytes();
