@@ -17,7 +17,7 @@ namespace {
 // rate-limited like failures so that a receiver inventing messages cannot grow memory.
 constexpr std::size_t kMaxRememberedMessages = 64;
 
-constexpr detail::OtlpEncoding<trace::SpanBatch> kTraceEncoding{
+constexpr detail::OtlpEncoding<detail::MixedSpanBatch> kTraceEncoding{
     .protobuf = &detail::encode_trace_request, .json = &detail::encode_trace_request_json};
 
 std::string spans_text(std::size_t n) {
@@ -75,7 +75,7 @@ struct OtlpHttpExporter::State {
     }
   }
 
-  trace::ExportResult export_batch(trace::SpanBatch batch, Deadline deadline) {
+  trace::ExportResult export_batch(detail::MixedSpanBatch batch, Deadline deadline) {
     const std::size_t spans = batch.size();
     if (channel.is_shut_down()) {
       spans_failed.fetch_add(spans, std::memory_order_relaxed);
@@ -103,6 +103,18 @@ OtlpHttpExporter::~OtlpHttpExporter() = default;
 
 trace::ExportResult OtlpHttpExporter::export_spans(trace::SpanBatch batch,
                                                    Deadline deadline) noexcept {
+  return detail::export_without_throwing(
+      trace::ExportResult::kFailure,
+      [&] {
+        return state_->export_batch({batch, {}}, deadline);
+      },
+      [&](const std::string& reason) { state_->fail(batch.size(), reason); });
+}
+
+trace::ExportResult OtlpHttpExporter::export_records(trace::OwnedSpanBatch spans,
+                                                     trace::RecordBatch records,
+                                                     Deadline deadline) noexcept {
+  const detail::MixedSpanBatch batch{spans, records};
   return detail::export_without_throwing(
       trace::ExportResult::kFailure, [&] { return state_->export_batch(batch, deadline); },
       [&](const std::string& reason) { state_->fail(batch.size(), reason); });

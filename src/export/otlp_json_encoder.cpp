@@ -138,6 +138,10 @@ nlohmann::ordered_json otlp_double_json(double value) {
 }
 
 std::string encode_trace_request_json(trace::SpanBatch batch) {
+  return encode_trace_request_json(MixedSpanBatch{batch, {}});
+}
+
+std::string encode_trace_request_json(MixedSpanBatch batch) {
   Json resource_spans = Json::array();
   for (const ResourceGroup& rg : group_by_resource_and_scope(batch)) {
     Json entry = Json::object();
@@ -157,6 +161,10 @@ std::string encode_trace_request_json(trace::SpanBatch batch) {
       }
       Json spans = Json::array();
       for (const trace::SpanData* span : sg.spans) spans.push_back(span_json(*span));
+      // The JSON encoding is for debugging receivers, not for speed: a record goes through a copy.
+      for (const trace::detail::SpanRecord* record : sg.records) {
+        spans.push_back(span_json(trace::detail::to_span_data(*record)));
+      }
       group["spans"] = std::move(spans);
       scope_spans.push_back(std::move(group));
     }

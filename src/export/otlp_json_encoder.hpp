@@ -9,11 +9,14 @@
 
 #include <string>
 
+#include "export/mixed_span_batch.hpp"
 #include "lumen/trace/span_exporter.hpp"
 
 namespace lumen::exporters::detail {
 
 // Invalid UTF-8 in strings is replaced with U+FFFD, as in the protobuf encoding.
 [[nodiscard]] std::string encode_trace_request_json(trace::SpanBatch batch);
+// The same for a batch in SpanData and compact records (each record read through a SpanData).
+[[nodiscard]] std::string encode_trace_request_json(MixedSpanBatch batch);
 
 }  // namespace lumen::exporters::detail

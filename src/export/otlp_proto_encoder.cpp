@@ -152,6 +152,43 @@ void write_span(ProtoWriter& w, const trace::SpanData& s) {
   w.end_message(span);
 }
 
+// The same message as write_span's, for a span held as a compact record: a record has no events,
+// links or status description (a span that gets one moves to a SpanData).
+void write_record_span(ProtoWriter& w, const trace::detail::SpanRecord& record) {
+  const trace::detail::SpanRecord::Body& body = record.body;
+  const std::size_t span = w.begin_message(2);  // ScopeSpans.spans
+  write_id_field(w, 1, body.trace_id);
+  write_id_field(w, 2, body.span_id);
+  if (record.trace_state && !record.trace_state->empty()) w.string_field(3, *record.trace_state);
+  if (body.parent_span_id.is_valid()) write_id_field(w, 4, body.parent_span_id);
+  const std::string_view name = trace::detail::record_name(record);
+  if (!name.empty()) w.string_field(5, name);
+  w.varint_field(6, static_cast<std::uint8_t>(body.kind));
+  if (body.start_ns != 0) w.fixed64_field(7, body.start_ns);
+  if (body.end_ns != 0) w.fixed64_field(8, body.end_ns);
+  trace::detail::for_each_attribute(record, [&](std::string_view key, auto value) {
+    const std::size_t kv = w.begin_message(9);
+    w.string_field(1, key);
+    if constexpr (std::is_same_v<decltype(value), std::string_view>) {
+      const std::size_t any = w.begin_message(2);
+      w.string_field(1, value);
+      w.end_message(any);
+    } else {
+      write_scalar_any_value(w, 2, value);
+    }
+    w.end_message(kv);
+  });
+  write_nonzero(w, 10, body.dropped_attributes);
+  if (body.status != trace::StatusCode::kUnset) {
+    const std::size_t status = w.begin_message(15);
+    w.varint_field(3, static_cast<std::uint8_t>(body.status));
+    w.end_message(status);
+  }
+  w.fixed32_field(16, body.flags | kSpanFlagsContextHasIsRemote |
+                          (body.parent_is_remote ? kSpanFlagsContextIsRemote : 0U));
+  w.end_message(span);
+}
+
 }  // namespace
 
 void write_key_values(ProtoWriter& w, std::uint32_t field, const Attributes& attributes) {
@@ -264,6 +301,10 @@ void ProtoWriter::end_message(std::size_t token) {
 }
 
 void encode_trace_request(trace::SpanBatch batch, std::string& out) {
+  encode_trace_request(MixedSpanBatch{batch, {}}, out);
+}
+
+void encode_trace_request(MixedSpanBatch batch, std::string& out) {
   out.clear();
   out.reserve(batch.size() * 256);
   ProtoWriter w(out);
@@ -283,6 +324,7 @@ void encode_trace_request(trace::SpanBatch batch, std::string& out) {
         w.end_message(scope);
       }
       for (const trace::SpanData* span : sg.spans) write_span(w, *span);
+      for (const trace::detail::SpanRecord* record : sg.records) write_record_span(w, *record);
       w.end_message(scope_spans);
     }
     w.end_message(resource_spans);

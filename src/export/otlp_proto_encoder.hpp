@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "export/mixed_span_batch.hpp"
 #include "lumen/trace/span_exporter.hpp"
 
 namespace lumen::exporters::detail {
@@ -88,5 +89,8 @@ inline constexpr std::uint32_t kSpanFlagsContextIsRemote = 0x200;
 // Replaces `out` with the ExportTraceServiceRequest for `batch`: one ResourceSpans per resource,
 // one ScopeSpans per instrumentation scope, spans in batch order. Reuses out's capacity.
 void encode_trace_request(trace::SpanBatch batch, std::string& out);
+// The same for a batch in SpanData and compact records; a record's span is written as the same
+// span in a SpanData would be. Within a scope, the SpanData spans come first.
+void encode_trace_request(MixedSpanBatch batch, std::string& out);
 
 }  // namespace lumen::exporters::detail

@@ -18,6 +18,7 @@
 #include "lumen/core/internal/mutex.hpp"
 #include "lumen/core/internal/striped_counter.hpp"
 #include "lumen/trace/span_data_pool.hpp"
+#include "span_record.hpp"
 
 namespace lumen::trace {
 
@@ -26,17 +27,58 @@ using SteadyClock = std::chrono::steady_clock;
 // How long fork() waits for an export in progress to return (see wait_before_fork).
 constexpr auto kForkWaitForExport = std::chrono::seconds(2);
 
-// A stretch of a batch that came from one shard of the queue.
+// A stretch of a batch that came from one shard of the queue: so many of its SpanData spans and so
+// many of its records.
 struct ShardRun {
   std::size_t shard;
   std::size_t spans;
+  std::size_t records;
 };
 
-struct BatchSpanProcessor::State final : ForkAware {
+// An ended span in the queue: a SpanData, or a compact record (when the exporter reads records),
+// told apart by the pointer's low bit, which a record's 64-byte alignment leaves clear.
+class QueuedSpan {
+ public:
+  QueuedSpan() = default;
+  explicit QueuedSpan(SpanData* span) noexcept : bits_(reinterpret_cast<std::uintptr_t>(span)) {}
+  explicit QueuedSpan(detail::SpanRecord* record) noexcept
+      : bits_(reinterpret_cast<std::uintptr_t>(record) | kRecordBit) {}
+
+  [[nodiscard]] bool is_record() const noexcept { return (bits_ & kRecordBit) != 0; }
+  [[nodiscard]] SpanData* span() const noexcept { return reinterpret_cast<SpanData*>(bits_); }
+  [[nodiscard]] detail::SpanRecord* record() const noexcept {
+    return reinterpret_cast<detail::SpanRecord*>(bits_ & ~kRecordBit);
+  }
+
+ private:
+  static constexpr std::uintptr_t kRecordBit = 1;
+  static_assert(alignof(SpanData) > kRecordBit && alignof(detail::SpanRecord) > kRecordBit);
+  std::uintptr_t bits_ = 0;
+};
+
+// The spans a drain hands to the exporter at once, in the two forms they may have.
+struct Batch {
+  std::vector<std::unique_ptr<SpanData>> spans;
+  std::vector<detail::SpanRecord*> records;
+  std::vector<ShardRun> runs;
+
+  [[nodiscard]] std::size_t size() const noexcept { return spans.size() + records.size(); }
+  [[nodiscard]] bool empty() const noexcept { return size() == 0; }
+  void add(QueuedSpan queued) {
+    if (queued.is_record()) {
+      records.push_back(queued.record());
+    } else {
+      spans.emplace_back(queued.span());
+    }
+  }
+};
+
+struct BatchSpanProcessor::State final : ForkAware, detail::SpanRecordSink {
   State(std::shared_ptr<SpanExporter> e, BatchSpanProcessorOptions o)
       : options(o),
         clock(clock_or_system(o.clock)),
         exporter(std::move(e)),
+        exporter_reads_records(exporter->reads_records()),
         queue(std::max<std::size_t>(1, o.max_queue_size)),
         batch_size(std::clamp<std::size_t>(o.max_export_batch_size, 1, queue.capacity())),
         wake_threshold(std::clamp<std::size_t>(
@@ -47,9 +89,10 @@ struct BatchSpanProcessor::State final : ForkAware {
   const BatchSpanProcessorOptions options;
   const Clock& clock;
   const std::shared_ptr<SpanExporter> exporter;
+  const bool exporter_reads_records;
   // Per CPU: two producers on two cores that shared one queue spent more time handing its counter
   // and cells back and forth than on the rest of their spans.
-  PerCpuQueue<SpanData*> queue;
+  PerCpuQueue<QueuedSpan> queue;
   const std::size_t batch_size;
   // The worker is woken before a whole batch is waiting: a wake-up takes tens of microseconds on
   // a busy machine, and a fast producer would fill the rest of its shard in that time.
@@ -111,18 +154,24 @@ struct BatchSpanProcessor::State final : ForkAware {
   // would then hand it the core until its time slice ends (two producers at full speed exported
   // a tenth of their spans that way).
   // Records in `runs` which shard each stretch of the batch came from.
-  bool take(std::vector<std::unique_ptr<SpanData>>& batch, std::vector<ShardRun>& runs,
-            bool wait_at_gap) {
+  bool take(Batch& batch, bool wait_at_gap) {
     for (;;) {
       bool gap = false;
       for (std::size_t i = 0; i < queue.shard_count() && batch.size() < batch_size; ++i) {
-        const std::size_t before = batch.size();
-        SpanData* span = nullptr;
-        while (batch.size() < batch_size && queue.try_pop(i, span)) {
-          if (batch.capacity() < batch_size) batch.reserve(batch_size);
-          batch.emplace_back(span);
+        const std::size_t spans_before = batch.spans.size();
+        const std::size_t records_before = batch.records.size();
+        QueuedSpan queued;
+        while (batch.size() < batch_size && queue.try_pop(i, queued)) {
+          if (batch.spans.capacity() < batch_size) {
+            batch.spans.reserve(batch_size);
+            batch.records.reserve(batch_size);
+          }
+          batch.add(queued);
         }
-        if (batch.size() > before) runs.push_back({i, batch.size() - before});
+        if (batch.size() > spans_before + records_before) {
+          batch.runs.push_back(
+              {i, batch.spans.size() - spans_before, batch.records.size() - records_before});
+        }
         if (batch.size() < batch_size && queue.size_approx(i) != 0) gap = true;
       }
       if (!gap) return true;
@@ -134,8 +183,14 @@ struct BatchSpanProcessor::State final : ForkAware {
   // Deletes what the queue holds, up to the first gap of each shard.
   void discard_queued() noexcept {
     for (std::size_t i = 0; i < queue.shard_count(); ++i) {
-      SpanData* span = nullptr;
-      while (queue.try_pop(i, span)) delete span;
+      QueuedSpan queued;
+      while (queue.try_pop(i, queued)) {
+        if (queued.is_record()) {
+          delete queued.record();
+        } else {
+          delete queued.span();
+        }
+      }
     }
   }
 
@@ -147,10 +202,9 @@ struct BatchSpanProcessor::State final : ForkAware {
     const std::size_t queued = queue.size_approx();
     std::size_t total = 0;
     // Storage is reserved on the first span taken, so that an idle wake-up allocates nothing.
-    std::vector<std::unique_ptr<SpanData>> batch;
-    std::vector<ShardRun> runs;
+    Batch batch;
     while (total < queued) {
-      const bool whole = take(batch, runs, complete);
+      const bool whole = take(batch, complete);
       if (batch.empty()) return total;
       total += batch.size();
       // Read per batch: shutdown may have started (and timed out) during the previous export.
@@ -165,7 +219,10 @@ struct BatchSpanProcessor::State final : ForkAware {
         {
           std::lock_guard in_exporter(exporting);
           worker_exporting.store(true, std::memory_order_relaxed);
-          result = exporter->export_owned(batch, std::min(now + options.export_timeout, stop_by));
+          const Deadline deadline = std::min(now + options.export_timeout, stop_by);
+          result = batch.records.empty()
+                       ? exporter->export_owned(batch.spans, deadline)
+                       : exporter->export_records(batch.spans, batch.records, deadline);
           worker_exporting.store(false, std::memory_order_relaxed);
         }
         batches.fetch_add(1, std::memory_order_relaxed);
@@ -175,13 +232,17 @@ struct BatchSpanProcessor::State final : ForkAware {
       // Each span goes back to the CPU whose shard it came from, which is most likely where it was
       // made and where the next span on that CPU will be written; so does a span that an exporter
       // which keeps spans gave back in its place.
-      std::span<std::unique_ptr<SpanData>> rest(batch);
-      for (const ShardRun& run : runs) {
-        recycle(rest.first(run.spans), run.shard);
-        rest = rest.subspan(run.spans);
+      std::span<std::unique_ptr<SpanData>> spans(batch.spans);
+      std::span<detail::SpanRecord* const> records(batch.records);
+      for (const ShardRun& run : batch.runs) {
+        recycle(spans.first(run.spans), run.shard);
+        spans = spans.subspan(run.spans);
+        detail::recycle_records(records.first(run.records), run.shard);
+        records = records.subspan(run.records);
       }
-      batch.clear();
-      runs.clear();
+      batch.spans.clear();
+      batch.records.clear();
+      batch.runs.clear();
       if (!whole) return total;  // the rest is behind a gap: the next look takes it
     }
     return total;
@@ -264,10 +325,37 @@ struct BatchSpanProcessor::State final : ForkAware {
   // and try again. Two producers at full speed on two cores exported 60 to 80 % of their spans
   // without this, and 99.9 % with it, at no cost in throughput. A worker stuck on a slow collector
   // gains nothing from the core, so then the span is dropped at once, without a system call.
-  bool push_after_yield(SpanData* span, std::size_t& position) noexcept {
+  bool push_after_yield(QueuedSpan span, std::size_t& position) noexcept {
     if (worker_exporting.load(std::memory_order_relaxed)) return false;
     std::this_thread::yield();
     return queue.try_push(span, position);
+  }
+
+  // Queues an ended span; false if it is dropped (and counted), the caller's to recycle.
+  //
+  // Every wake_threshold-th push into a shard looks whether the worker sleeps, and wakes it: once
+  // per batch, not per span, and without reading the consumer's side of the queue. The push's
+  // seq_cst claim and this seq_cst load pair with the worker's store of its idle flag and its
+  // re-read of the queue size (has_work): one of the two sides sees the other, so no shard holds
+  // more than two thresholds' worth before the worker runs.
+  [[gnu::hot]] bool push(QueuedSpan span) noexcept {
+    if (stopping.load(std::memory_order_relaxed)) return false;
+    std::size_t position;
+    if (!queue.try_push(span, position) && !push_after_yield(span, position)) {
+      dropped.add();
+      return false;
+    }
+    if ((position + 1) % wake_threshold == 0) {
+      lumen::detail::BackgroundWorker* w = worker.load(std::memory_order_relaxed);
+      if (w != nullptr && w->idle()) w->wake();
+    }
+    return true;
+  }
+
+  // The sink of spans started as records, when the exporter reads them (record_sink): a record
+  // is queued as it is, and goes back to a pool of its CPU after export.
+  detail::SpanRecord* keep(detail::SpanRecord* record) noexcept override {
+    return push(QueuedSpan(record)) ? nullptr : record;
   }
 
   // Here rather than in before_fork: the export in progress may need locks that other components
@@ -323,24 +411,15 @@ BatchSpanProcessor::~BatchSpanProcessor() {
 }
 
 void BatchSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
-  State& s = *state_;
-  if (s.stopping.load(std::memory_order_relaxed)) {
+  if (state_->push(QueuedSpan(span.get()))) {
+    (void)span.release();
+  } else {
     recycle(std::move(span));
-    return;
   }
-  std::size_t position;
-  if (!s.queue.try_push(span.get(), position) && !s.push_after_yield(span.get(), position)) {
-    s.dropped.add();
-    recycle(std::move(span));
-    return;
-  }
-  (void)span.release();
-  // Every wake_threshold-th push into a shard looks whether the worker sleeps, and wakes it: once
-  // per batch, not per span, and without reading the consumer's side of the queue. The push's
-  // seq_cst claim and this seq_cst load pair with the worker's store of its idle flag and its
-  // re-read of the queue size (has_work): one of the two sides sees the other, so no shard holds
-  // more than two thresholds' worth before the worker runs.
-  if ((position + 1) % s.wake_threshold == 0 && worker_->idle()) worker_->wake();
+}
+
+detail::SpanRecordSink* BatchSpanProcessor::record_sink() noexcept {
+  return state_->exporter_reads_records ? state_.get() : nullptr;
 }
 
 bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept {

@@ -37,7 +37,16 @@ void Span::promote() {
 }
 
 void Span::set_attribute(std::string_view key, AttributeValue value) {
-  if (record_) promote();  // arrays are not kept in records
+  if (record_) {
+    // A string or a scalar goes into the record as if set with its own type; an array is not
+    // kept in records, and moves the span to a SpanData.
+    if (const auto* text = std::get_if<std::string>(&value))
+      return set_string_attribute(key, *text);
+    if (const auto* b = std::get_if<bool>(&value)) return set_scalar_attribute(key, *b);
+    if (const auto* i = std::get_if<std::int64_t>(&value)) return set_scalar_attribute(key, *i);
+    if (const auto* d = std::get_if<double>(&value)) return set_scalar_attribute(key, *d);
+    promote();
+  }
   const SpanLimits& limits = tracer_->shared_->limits;
   if (data_->attributes.empty()) data_->attributes.reserve(kInitialAttributeCapacity);
   detail::set_limited(data_->attributes, key, std::move(value), limits.attribute_count,

@@ -1,96 +1,25 @@
 #include "lumen/trace/span_data_pool.hpp"
 
-#include <algorithm>
 #include <array>
-#include <mutex>
-#include <thread>
-#include <vector>
 
 #include "core/current_cpu.hpp"
-#include "lumen/core/fork_safety.hpp"
-#include "lumen/core/internal/mutex.hpp"
+#include "per_cpu_pools.hpp"
 
 namespace lumen::trace {
 namespace {
 
 // Spans move between threads in handfuls: each thread keeps a small cache and trades with the
-// shared pools a chunk at a time, so that a span start or a recycle touches no shared cache line
-// and takes no lock on almost every call.
+// shared pools a chunk at a time.
 constexpr std::size_t kLocalCapacity = 64;
 constexpr std::size_t kChunk = kLocalCapacity / 2;
 // Enough for a full default queue plus a batch in flight; beyond it, spans are freed.
 constexpr std::size_t kSharedCapacity = 4096;
-constexpr std::size_t kMaxPools = 16;
 
-// One shared pool per CPU. A span is written by the thread that starts it: when it comes back to
-// a thread on the same CPU, its cache lines are still there. Handed to the other core instead, each
-// of them must cross over, and on a VM where that takes hundreds of nanoseconds a line, two
-// producers on two cores lost more time to it than the span takes.
-class SharedPools final : public ForkAware {
- public:
-  SharedPools()
-      : count_(std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, kMaxPools)),
-        capacity_(kSharedCapacity / count_),
-        pools_(count_) {
-    for (Pool& pool : pools_) pool.free.reserve(capacity_);
-    ForkRegistry::add(this);
-  }
-
-  // Moves up to `max` spans into `out`, from the pool of `cpu` first; returns how many.
-  std::size_t take(SpanData** out, std::size_t max, std::size_t cpu) {
-    const std::size_t home = cpu % count_;
-    for (std::size_t i = 0; i < count_; ++i) {
-      Pool& pool = pools_[(home + i) % count_];
-      lumen::internal::MutexLock lock(pool.mutex);
-      const std::size_t n = std::min(max, pool.free.size());
-      for (std::size_t k = 0; k < n; ++k) {
-        out[k] = pool.free.back();
-        pool.free.pop_back();
-      }
-      if (n > 0) return n;
-    }
-    return 0;
-  }
-
-  // Keeps what fits in the pool of `cpu` and frees the rest.
-  void give(SpanData* const* spans, std::size_t n, std::size_t cpu) {
-    Pool& pool = pools_[cpu % count_];
-    std::size_t kept = 0;
-    {
-      lumen::internal::MutexLock lock(pool.mutex);
-      kept = std::min(n, capacity_ - pool.free.size());
-      pool.free.insert(pool.free.end(), spans, spans + kept);
-    }
-    for (std::size_t i = kept; i < n; ++i) delete spans[i];
-  }
-
-  // A fork while another thread holds a lock would leave the child's pool locked forever.
-  // Unchecked, as unlock_all(): a lock per pool, taken in a loop and released by other hooks.
-  void before_fork() noexcept override LUMEN_NO_THREAD_SAFETY_ANALYSIS {
-    for (Pool& pool : pools_) pool.mutex.lock();
-  }
-  void after_fork_in_parent() noexcept override { unlock_all(); }
-  void after_fork_in_child() noexcept override { unlock_all(); }
-
- private:
-  struct alignas(64) Pool {
-    lumen::internal::Mutex mutex;
-    std::vector<SpanData*> free LUMEN_GUARDED_BY(mutex);
-  };
-
-  // Unchecked: releases the locks before_fork() took (see there).
-  void unlock_all() noexcept LUMEN_NO_THREAD_SAFETY_ANALYSIS {
-    for (Pool& pool : pools_) pool.mutex.unlock();
-  }
-
-  const std::size_t count_;
-  const std::size_t capacity_;  // of each pool
-  std::vector<Pool> pools_;
-};
+using SharedPools = detail::PerCpuPools<SpanData>;
 
 SharedPools& shared_pools() {
   // Leaked on purpose: threads may recycle spans during static destruction.
-  static auto* pools = new SharedPools;
+  static auto* pools = new SharedPools(kSharedCapacity);
   return *pools;
 }
 

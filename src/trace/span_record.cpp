@@ -1,44 +1,36 @@
 #include "span_record.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstring>
 #include <type_traits>
-#include <utility>
-#include <variant>
+
+#include "core/current_cpu.hpp"
+#include "per_cpu_pools.hpp"
 
 namespace lumen::trace::detail {
 namespace {
 
-std::size_t value_size(std::uint8_t kind, const std::byte* value) noexcept {
-  if (kind == arena::kString) {
-    std::uint16_t size;
-    std::memcpy(&size, value, sizeof size);
-    return sizeof size + size;
-  }
-  return kind == arena::kBool ? 1 : 8;
-}
-
-std::size_t attributes_begin(const SpanRecord::Body& body) noexcept {
-  return 1 + static_cast<std::size_t>(body.arena[0]);
-}
-
-std::size_t entry_size(const std::byte* entry) noexcept {
-  const auto key = static_cast<std::size_t>(entry[0]);
-  const auto kind = static_cast<std::uint8_t>(entry[1 + key]);
-  return 1 + key + 1 + value_size(kind, entry + 2 + key);
-}
-
 constexpr std::size_t kPoolCapacity = 64;
+constexpr std::size_t kChunk = kPoolCapacity / 2;
+// A full default queue of the batch processor and a batch in flight; beyond it, records are freed.
+constexpr std::size_t kSharedCapacity = 4096;
+
+PerCpuPools<SpanRecord>& shared_pools() {
+  // Leaked on purpose: threads may recycle records during static destruction.
+  static auto* pools = new PerCpuPools<SpanRecord>(kSharedCapacity);
+  return *pools;
+}
 
 // Records go back to the thread that ended their span, where the next span started takes the
-// last one given back, its lines still in this core's cache.
+// last one given back, its lines still in this core's cache. A record that an export thread
+// hands back goes to the shared pool of the CPU its span was queued on (recycle_records), where
+// a thread of that CPU takes it a chunk at a time.
 struct RecordPool {
   std::array<SpanRecord*, kPoolCapacity> free;
   std::size_t size = 0;
-  ~RecordPool() {
-    for (std::size_t i = 0; i < size; ++i) delete free[i];
-  }
+  ~RecordPool() { shared_pools().give(free.data(), size, current_cpu()); }
 };
 
 thread_local RecordPool t_pool;
@@ -47,6 +39,9 @@ thread_local RecordPool t_pool;
 
 [[gnu::hot]] SpanRecord* make_span_record() {
   RecordPool& pool = t_pool;
+  if (pool.size == 0) [[unlikely]] {
+    pool.size = shared_pools().take(pool.free.data(), kChunk, current_cpu());
+  }
   SpanRecord* record = pool.size > 0 ? pool.free[--pool.size] : new SpanRecord();
   SpanRecord::Body& body = record->body;
   body.parent_span_id = SpanId();
@@ -61,10 +56,17 @@ thread_local RecordPool t_pool;
 
 [[gnu::hot]] void recycle_record(SpanRecord* record) noexcept {
   RecordPool& pool = t_pool;
-  if (pool.size < kPoolCapacity) {
-    pool.free[pool.size++] = record;
-  } else {
-    delete record;
+  if (pool.size == kPoolCapacity) [[unlikely]] {
+    pool.size -= kChunk;
+    shared_pools().give(pool.free.data() + pool.size, kChunk, current_cpu());
+  }
+  pool.free[pool.size++] = record;
+}
+
+void recycle_records(std::span<SpanRecord* const> records, std::size_t cpu) noexcept {
+  for (std::size_t at = 0; at < records.size(); at += kChunk) {
+    const std::size_t n = std::min(kChunk, records.size() - at);
+    shared_pools().give(records.data() + at, n, cpu);
   }
 }
 
@@ -80,8 +82,7 @@ void fill_span_data(const SpanRecord& record, SpanData& span) {
   const SpanRecord::Body& body = record.body;
   span.parent_span_id = body.parent_span_id;
   span.parent_is_remote = body.parent_is_remote;
-  const auto name_size = static_cast<std::size_t>(body.arena[0]);
-  span.name.assign(reinterpret_cast<const char*>(body.arena + 1), name_size);
+  span.name.assign(record_name(record));
   span.kind = body.kind;
   span.start_ns = body.start_ns;
   span.end_ns = body.end_ns;
@@ -89,33 +90,13 @@ void fill_span_data(const SpanRecord& record, SpanData& span) {
   span.dropped_attributes = body.dropped_attributes;
   if (span.scope != record.scope) span.scope = record.scope;
   span.attributes.reserve(body.attribute_count);
-  std::size_t at = attributes_begin(body);
-  for (std::uint8_t i = 0; i < body.attribute_count; ++i) {
-    const std::byte* entry = body.arena + at;
-    const auto key_size = static_cast<std::size_t>(entry[0]);
-    const std::string_view key(reinterpret_cast<const char*>(entry + 1), key_size);
-    const auto kind = static_cast<std::uint8_t>(entry[1 + key_size]);
-    const std::byte* value = entry + 2 + key_size;
-    if (kind == arena::kString) {
-      std::uint16_t size;
-      std::memcpy(&size, value, sizeof size);
-      span.attributes.append_string_unchecked(
-          key, std::string_view(reinterpret_cast<const char*>(value + sizeof size), size));
-    } else if (kind == arena::kBool) {
-      bool v;
-      std::memcpy(&v, value, 1);
-      span.attributes.append_scalar_unchecked(key, v);
-    } else if (kind == arena::kInt) {
-      std::int64_t v;
-      std::memcpy(&v, value, sizeof v);
-      span.attributes.append_scalar_unchecked(key, v);
+  for_each_attribute(record, [&](std::string_view key, auto value) {
+    if constexpr (std::is_same_v<decltype(value), std::string_view>) {
+      span.attributes.append_string_unchecked(key, value);
     } else {
-      double v;
-      std::memcpy(&v, value, sizeof v);
-      span.attributes.append_scalar_unchecked(key, v);
+      span.attributes.append_scalar_unchecked(key, value);
     }
-    at += entry_size(entry);
-  }
+  });
 }
 
 SpanData to_span_data(const SpanRecord& record) {

@@ -12,16 +12,22 @@
 // Thread-safety: a record belongs to one span, used by one thread at a time.
 #pragma once
 
+#include <cstddef>
+#include <span>
 #include <string_view>
 
 #include "lumen/trace/internal/span_record.hpp"
 
 namespace lumen::trace::detail {
 
-// A record with nothing in it but its last scope, from the calling thread's pool, or new.
+// A record with nothing in it but its last scope: from the calling thread's pool, or from the
+// shared pool of its CPU when that is empty, or new.
 [[nodiscard]] SpanRecord* make_span_record();
-// Gives `record` to the calling thread's pool (or frees it when the pool is full).
+// Gives `record` to the calling thread's pool (half of a full pool moves to its CPU's shared pool).
 void recycle_record(SpanRecord* record) noexcept;
+// Gives `records` to the shared pool of `cpu` (the CPU number sched_getcpu() would give), where
+// the threads that run there take them: for an export thread, that hands records back in bulk.
+void recycle_records(std::span<SpanRecord* const> records, std::size_t cpu) noexcept;
 
 // Writes the name, first thing after make_span_record; false if it does not fit a record.
 [[nodiscard]] bool set_record_name(SpanRecord& record, std::string_view name) noexcept;
@@ -33,7 +39,6 @@ void recycle_record(SpanRecord* record) noexcept;
 // Fills a cleared SpanData (make_span_data) with the record's content: everything but the span's
 // own context, which the caller sets.
 void fill_span_data(const SpanRecord& record, SpanData& span);
-// The span a record holds, whole (its context included), for a store's readers.
-[[nodiscard]] SpanData to_span_data(const SpanRecord& record);
+// to_span_data, the span a record holds as a SpanData, is in lumen/trace/internal/span_record.hpp.
 
 }  // namespace lumen::trace::detail

@@ -88,6 +88,12 @@ class OtlpHttpExporter final : public trace::SpanExporter {
   // Returns by `deadline` or by now + options.timeout, whichever is earlier.
   [[nodiscard]] trace::ExportResult export_spans(trace::SpanBatch batch,
                                                  Deadline deadline) noexcept override;
+  // Not API: the batch processor's spans start as compact records, which are encoded as they are
+  // (SpanExporter::reads_records).
+  [[nodiscard]] bool reads_records() const noexcept override { return true; }
+  [[nodiscard]] trace::ExportResult export_records(trace::OwnedSpanBatch spans,
+                                                   trace::RecordBatch records,
+                                                   Deadline deadline) noexcept override;
   // Aborts a running export; later exports fail at once.
   void shutdown(Deadline deadline) noexcept override;
 

@@ -62,6 +62,8 @@ class BatchSpanProcessor final : public SpanProcessor {
   void on_end(std::unique_ptr<SpanData> span) noexcept override;
   bool force_flush(std::chrono::milliseconds timeout) noexcept override;
   bool shutdown(std::chrono::milliseconds timeout) noexcept override;
+  // Not API: the processor itself, when its exporter reads compact records (reads_records()).
+  [[nodiscard]] detail::SpanRecordSink* record_sink() noexcept override;
 
   [[nodiscard]] BatchSpanProcessorStats stats() const noexcept;
   [[nodiscard]] std::uint64_t dropped_spans() const noexcept { return stats().dropped; }

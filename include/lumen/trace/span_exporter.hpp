@@ -24,6 +24,13 @@ using SpanBatch = std::span<const std::unique_ptr<SpanData>>;
 // A batch whose spans the exporter may keep (see SpanExporter::export_owned).
 using OwnedSpanBatch = std::span<std::unique_ptr<SpanData>>;
 
+namespace detail {
+struct SpanRecord;
+}  // namespace detail
+// Not API: spans held as compact records (lumen/trace/internal/span_record.hpp), for an exporter
+// that reads them (SpanExporter::reads_records).
+using RecordBatch = std::span<detail::SpanRecord* const>;
+
 class SpanExporter {
  public:
   virtual ~SpanExporter() = default;
@@ -37,6 +44,16 @@ class SpanExporter {
                                                   Deadline deadline) noexcept {
     return export_spans(batch, deadline);
   }
+  // Not API: whether export_records reads compact records itself. If so, the batch processor has
+  // its spans start as records (src/trace/span_record.hpp), which cost the application's thread
+  // less than a SpanData, and hands them over as they are. Asked once, as the processor is made.
+  [[nodiscard]] virtual bool reads_records() const noexcept { return false; }
+  // Not API: a batch in two parts, the spans that moved to a SpanData (which the exporter may keep,
+  // as with export_owned) and the spans still in records (which stay the caller's). Called instead
+  // of export_owned when reads_records() is true. By default, each record is copied into a
+  // SpanData, and the whole batch goes to export_owned.
+  [[nodiscard]] virtual ExportResult export_records(OwnedSpanBatch spans, RecordBatch records,
+                                                    Deadline deadline) noexcept;
   // Stops accepting spans; returns by the deadline.
   virtual void shutdown(Deadline) noexcept {}
 };

@@ -127,7 +127,7 @@ TEST(ProtoWriter, ReplacesInvalidUtf8InStringsButKeepsValidText) {
 
 TEST(OtlpProtoEncoder, EncodesAnEmptyBatchAsAnEmptyRequest) {
   std::string out = "stale";
-  encode_trace_request({}, out);
+  encode_trace_request(lumen::trace::SpanBatch{}, out);
   EXPECT_TRUE(out.empty());
 }
 

@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <future>
+#include <map>
 #include <mutex>
 #include <numeric>
 #include <string>
@@ -25,6 +26,7 @@
 #include "lumen/core/clock.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
+#include "lumen/trace/internal/span_record.hpp"
 #include "lumen/trace/tracer_provider.hpp"
 #include "thread_names.hpp"
 #include "waits.hpp"
@@ -56,9 +58,15 @@ bool eventually(Predicate predicate) {
 // worker thread that outlives its processor after a timed-out shutdown never touches freed memory.
 // On entry it reads each span's scope and resource, as an encoder would, so that ASan reports a
 // span handed over after the provider that made it is gone.
+//
+// With `reads_records`, the processor's spans start as compact records, which reach it through
+// SpanExporter's own export_records: each copied into a SpanData, then export_owned.
 class GatedExporter final : public SpanExporter {
  public:
-  explicit GatedExporter(bool open = false) : open_(open) {}
+  explicit GatedExporter(bool open = false, bool reads_records = false)
+      : open_(open), reads_records_(reads_records) {}
+
+  bool reads_records() const noexcept override { return reads_records_; }
 
   ExportResult export_spans(SpanBatch batch, Deadline deadline) noexcept override {
     for (const auto& span : batch) {
@@ -111,6 +119,7 @@ class GatedExporter final : public SpanExporter {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   bool open_;
+  const bool reads_records_;
   std::vector<std::size_t> entered_sizes_;
   std::vector<Deadline> shutdown_deadlines_;
   std::atomic<std::size_t> scope_bytes_read_{0};
@@ -375,6 +384,49 @@ TEST(BatchSpanProcessor, DropsAndCountsWhenQueueIsFull) {
   EXPECT_EQ(processor.stats().dropped, static_cast<std::uint64_t>(expected_dropped));
 }
 
+// The same with spans that start as compact records (the exporter reads them): a record that finds
+// the queue full goes back to its thread, counted.
+TEST(BatchSpanProcessor, RecordsThatFindTheQueueFullAreDroppedAndCounted) {
+  constexpr int kCapacity = 10;
+  constexpr int kBatch = 4;
+  auto exporter = std::make_shared<GatedExporter>(/*open=*/false, /*reads_records=*/true);
+  auto owned = std::make_unique<BatchSpanProcessor>(
+      exporter,
+      BatchSpanProcessorOptions{
+          .max_queue_size = kCapacity, .max_export_batch_size = kBatch, .schedule_delay = kNever});
+  BatchSpanProcessor& processor = *owned;
+  TracerProvider provider({.processor = std::move(owned)});
+  OpenOnExit opener{exporter};
+  Tracer& tracer = provider.tracer("bsp");
+  const auto end_span = [&](int n) { tracer.start(std::to_string(n)).set("n", n).end(); };
+
+  int produced = 0;
+  for (; produced < kBatch; ++produced) end_span(produced);
+  ASSERT_TRUE(exporter->wait_for_calls(1));
+  const auto in_flight = static_cast<int>(exporter->entered_sizes().at(0));
+  ASSERT_GE(in_flight, 1);
+  for (; produced < 40; ++produced) end_span(produced);
+  const int expected_dropped = produced - kCapacity - in_flight;
+  EXPECT_EQ(processor.stats().dropped, static_cast<std::uint64_t>(expected_dropped));
+  EXPECT_EQ(processor.stats().queue_size, static_cast<std::size_t>(kCapacity));
+
+  exporter->open();
+  ASSERT_TRUE(processor.force_flush(kPatience));
+  EXPECT_EQ(processor.stats().exported, static_cast<std::uint64_t>(kCapacity + in_flight));
+  const auto spans = exporter->memory->spans();
+  ASSERT_EQ(spans.size(), static_cast<std::size_t>(kCapacity + in_flight));
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    EXPECT_EQ(spans[i].name, std::to_string(i));
+    EXPECT_EQ(spans[i].attributes, Attributes({{"n", static_cast<std::int64_t>(i)}}));
+  }
+  // The dropped records went back to the pool: the next spans start in them, and arrive whole.
+  for (int i = 0; i < 3; ++i) end_span(produced++);
+  ASSERT_TRUE(processor.force_flush(kPatience));
+  ASSERT_EQ(exporter->memory->spans().size(), static_cast<std::size_t>(kCapacity + in_flight + 3));
+  EXPECT_EQ(exporter->memory->spans().back().name, std::to_string(produced - 1));
+  EXPECT_EQ(processor.stats().dropped, static_cast<std::uint64_t>(expected_dropped));
+}
+
 TEST(BatchSpanProcessor, ShutdownReturnsAtItsDeadlineWithAHangingExporter) {
   ManualClock clock;  // outlives the worker, which the timed-out shutdown leaves behind
   auto exporter = std::make_shared<GatedExporter>();
@@ -587,6 +639,86 @@ TEST(BatchSpanProcessor, SpansOfATracerReachTheExporterIntact) {
   EXPECT_EQ(spans[0].status_message, "timeout");
   EXPECT_EQ(spans[1].name, "parent");
   EXPECT_EQ(spans[1].context.span_id(), parent_ctx.span_id());
+}
+
+// Reads compact records as the OTLP exporter does, in export_records: counts the batch's records
+// and SpanData spans apart, and keeps a SpanData copy of each span, read from the record itself.
+class RecordReadingExporter final : public SpanExporter {
+ public:
+  ExportResult export_spans(SpanBatch batch, Deadline) noexcept override {
+    std::lock_guard lock(mutex_);
+    for (const auto& span : batch) kept_.push_back(*span);
+    span_data_ += batch.size();
+    return ExportResult::kSuccess;
+  }
+  bool reads_records() const noexcept override { return true; }
+  ExportResult export_records(OwnedSpanBatch spans, RecordBatch records,
+                              Deadline) noexcept override {
+    std::lock_guard lock(mutex_);
+    for (const auto& span : spans) kept_.push_back(*span);
+    for (const detail::SpanRecord* record : records) kept_.push_back(detail::to_span_data(*record));
+    span_data_ += spans.size();
+    records_ += records.size();
+    return ExportResult::kSuccess;
+  }
+  std::vector<SpanData> kept() const {
+    std::lock_guard lock(mutex_);
+    return kept_;
+  }
+  std::size_t span_data() const {
+    std::lock_guard lock(mutex_);
+    return span_data_;
+  }
+  std::size_t records() const {
+    std::lock_guard lock(mutex_);
+    return records_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<SpanData> kept_;
+  std::size_t span_data_ = 0;
+  std::size_t records_ = 0;
+};
+
+// The records themselves reach an exporter that reads them; a span that moved to a SpanData (an
+// event) comes in the same batch, as a SpanData.
+TEST(BatchSpanProcessor, SpansReachAnExporterThatReadsRecordsAsRecordsAndWhole) {
+  auto exporter = std::make_shared<RecordReadingExporter>();
+  auto owned = std::make_unique<BatchSpanProcessor>(
+      exporter, BatchSpanProcessorOptions{.schedule_delay = kNever});
+  BatchSpanProcessor& processor = *owned;
+  TracerProvider provider({.processor = std::move(owned)});
+  Tracer& tracer = provider.tracer("bsp", "2.0");
+  constexpr int kSpans = 100;
+  const auto attributes = [](int i) {
+    return Attributes{
+        {"i", i}, {"tier", i % 2 == 0 ? "free" : "pro"}, {"cached", i % 3 == 0}, {"cost", i * 0.5}};
+  };
+  for (int i = 0; i < kSpans; ++i) {
+    Span span = tracer.start("span " + std::to_string(i), {.kind = SpanKind::kClient});
+    for (const Attribute& a : attributes(i)) span.set(a.key, a.value);
+  }
+  tracer.start("with an event").add_event("retry").end();
+  ASSERT_TRUE(provider.force_flush(kPatience));
+
+  EXPECT_EQ(exporter->records(), static_cast<std::size_t>(kSpans));
+  EXPECT_EQ(exporter->span_data(), 1u);
+  EXPECT_EQ(processor.stats().exported, static_cast<std::uint64_t>(kSpans + 1));
+  std::map<std::string, SpanData> by_name;
+  for (SpanData& span : exporter->kept()) by_name[span.name] = std::move(span);
+  ASSERT_EQ(by_name.size(), static_cast<std::size_t>(kSpans + 1));
+  for (int i = 0; i < kSpans; ++i) {
+    const SpanData& span = by_name["span " + std::to_string(i)];
+    EXPECT_EQ(span.attributes, attributes(i));
+    EXPECT_EQ(span.kind, SpanKind::kClient);
+    EXPECT_TRUE(span.context.is_valid());
+    EXPECT_LE(span.start_ns, span.end_ns);
+    ASSERT_NE(span.scope, nullptr);
+    EXPECT_EQ(span.scope->name, "bsp");
+    EXPECT_EQ(span.scope->version, "2.0");
+  }
+  EXPECT_EQ(by_name["with an event"].events.size(), 1u);
 }
 
 // A store that keeps the spans themselves (export_owned) hands back the ones it evicts, and the

@@ -162,7 +162,65 @@ std::size_t scalar_entry_size(std::string_view key) noexcept {
          has_room(record, size);
 }
 
+// Reading an arena back: the size of a value of `kind` at `value`, and of a whole entry.
+inline std::size_t value_size(std::uint8_t kind, const std::byte* value) noexcept {
+  if (kind == kString) {
+    std::uint16_t size;
+    std::memcpy(&size, value, sizeof size);
+    return sizeof size + size;
+  }
+  return kind == kBool ? 1 : 8;
+}
+inline std::size_t entry_size(const std::byte* entry) noexcept {
+  const auto key = static_cast<std::size_t>(entry[0]);
+  const auto kind = static_cast<std::uint8_t>(entry[1 + key]);
+  return 1 + key + 1 + value_size(kind, entry + 2 + key);
+}
+
 }  // namespace arena
+
+// The span's name, as the record holds it.
+inline std::string_view record_name(const SpanRecord& record) noexcept {
+  return {reinterpret_cast<const char*>(record.body.arena + 1),
+          static_cast<std::size_t>(record.body.arena[0])};
+}
+
+// Calls `visit(key, value)` for each attribute of `record` in the order they were set, with the
+// value as a std::string_view (a string), bool, std::int64_t or double.
+template <typename Visit>
+void for_each_attribute(const SpanRecord& record, Visit&& visit) {
+  const SpanRecord::Body& body = record.body;
+  std::size_t at = 1 + static_cast<std::size_t>(body.arena[0]);  // past the name
+  for (std::uint8_t i = 0; i < body.attribute_count; ++i) {
+    const std::byte* entry = body.arena + at;
+    const auto key_size = static_cast<std::size_t>(entry[0]);
+    const std::string_view key(reinterpret_cast<const char*>(entry + 1), key_size);
+    const auto kind = static_cast<std::uint8_t>(entry[1 + key_size]);
+    const std::byte* value = entry + 2 + key_size;
+    if (kind == arena::kString) {
+      std::uint16_t size;
+      std::memcpy(&size, value, sizeof size);
+      visit(key, std::string_view(reinterpret_cast<const char*>(value + sizeof size), size));
+    } else if (kind == arena::kBool) {
+      bool v;
+      std::memcpy(&v, value, 1);
+      visit(key, v);
+    } else if (kind == arena::kInt) {
+      std::int64_t v;
+      std::memcpy(&v, value, sizeof v);
+      visit(key, v);
+    } else {
+      double v;
+      std::memcpy(&v, value, sizeof v);
+      visit(key, v);
+    }
+    at += arena::entry_size(entry);
+  }
+}
+
+// The span a record holds, whole (its context included): for a store's readers, and for an
+// exporter that reads SpanData only (SpanExporter::export_records).
+[[nodiscard]] SpanData to_span_data(const SpanRecord& record);
 
 // A new key with a string value, when nothing else is to be done (see appends_plainly) and the
 // value needs no truncation; false, with the record unchanged, otherwise: then the span's
