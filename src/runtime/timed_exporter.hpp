@@ -25,6 +25,12 @@ class TimedExporter final : public trace::SpanExporter {
                                    Deadline deadline) noexcept override {
     return timed([&] { return inner_->export_owned(batch, deadline); });
   }
+  // An inner exporter that reads compact records gets them through this one too.
+  bool reads_records() const noexcept override { return inner_->reads_records(); }
+  trace::ExportResult export_records(trace::OwnedSpanBatch spans, trace::RecordBatch records,
+                                     Deadline deadline) noexcept override {
+    return timed([&] { return inner_->export_records(spans, records, deadline); });
+  }
   void shutdown(Deadline deadline) noexcept override { inner_->shutdown(deadline); }
 
  private:

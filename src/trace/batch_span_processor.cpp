@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <new>
 #include <span>
@@ -36,24 +38,26 @@ struct ShardRun {
 };
 
 // An ended span in the queue: a SpanData, or a compact record (when the exporter reads records),
-// told apart by the pointer's low bit, which a record's 64-byte alignment leaves clear.
+// whose address is kept one byte on: a record's 64-byte alignment makes that address odd, and
+// a SpanData's is even.
 class QueuedSpan {
  public:
   QueuedSpan() = default;
-  explicit QueuedSpan(SpanData* span) noexcept : bits_(reinterpret_cast<std::uintptr_t>(span)) {}
+  explicit QueuedSpan(SpanData* span) noexcept : at_(reinterpret_cast<std::byte*>(span)) {}
   explicit QueuedSpan(detail::SpanRecord* record) noexcept
-      : bits_(reinterpret_cast<std::uintptr_t>(record) | kRecordBit) {}
+      : at_(reinterpret_cast<std::byte*>(record) + 1) {}
 
-  [[nodiscard]] bool is_record() const noexcept { return (bits_ & kRecordBit) != 0; }
-  [[nodiscard]] SpanData* span() const noexcept { return reinterpret_cast<SpanData*>(bits_); }
+  [[nodiscard]] bool is_record() const noexcept {
+    return (reinterpret_cast<std::uintptr_t>(at_) & 1U) != 0;
+  }
+  [[nodiscard]] SpanData* span() const noexcept { return reinterpret_cast<SpanData*>(at_); }
   [[nodiscard]] detail::SpanRecord* record() const noexcept {
-    return reinterpret_cast<detail::SpanRecord*>(bits_ & ~kRecordBit);
+    return reinterpret_cast<detail::SpanRecord*>(at_ - 1);
   }
 
  private:
-  static constexpr std::uintptr_t kRecordBit = 1;
-  static_assert(alignof(SpanData) > kRecordBit && alignof(detail::SpanRecord) > kRecordBit);
-  std::uintptr_t bits_ = 0;
+  static_assert(alignof(SpanData) % 2 == 0 && alignof(detail::SpanRecord) % 2 == 0);
+  std::byte* at_ = nullptr;
 };
 
 // The spans a drain hands to the exporter at once, in the two forms they may have.

@@ -11,11 +11,14 @@
 #include <cstring>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "counting_span_exporter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
+#include "lumen/trace/internal/span_record.hpp"
 #include "lumen/trace/tracer_provider.hpp"
 
 namespace lumen::trace {
@@ -31,10 +34,13 @@ std::uint64_t key(const SpanId& id) {
   return v;
 }
 
-// Records the span id of every exported span. Optionally slow, to let the queue fill.
+// Records the span id of every exported span. Optionally slow, to let the queue fill. With
+// `reads_records`, the spans start as compact records and reach it as such: it reads each record
+// whole, as an encoder would, and counts those that are not the span Pipeline::produce made.
 class IdCollector final : public SpanExporter {
  public:
-  explicit IdCollector(std::chrono::microseconds delay_per_batch = {}) : delay_(delay_per_batch) {}
+  explicit IdCollector(std::chrono::microseconds delay_per_batch = {}, bool reads_records = false)
+      : delay_(delay_per_batch), reads_records_(reads_records) {}
 
   ExportResult export_spans(SpanBatch batch, Deadline) noexcept override {
     if (delay_.count() > 0) std::this_thread::sleep_for(delay_);  // simulates a slow network
@@ -42,6 +48,24 @@ class IdCollector final : public SpanExporter {
     for (const auto& span : batch) ids_.push_back(key(span->context.span_id()));
     max_batch_ = std::max(max_batch_, batch.size());
     return ExportResult::kSuccess;
+  }
+  bool reads_records() const noexcept override { return reads_records_; }
+  ExportResult export_records(OwnedSpanBatch spans, RecordBatch records,
+                              Deadline deadline) noexcept override {
+    const ExportResult result = export_spans(spans, deadline);
+    std::lock_guard lock(mutex_);
+    for (const detail::SpanRecord* record : records) {
+      ids_.push_back(key(record->body.span_id));
+      const SpanData span = detail::to_span_data(*record);
+      const auto* kind = std::get_if<std::string>(span.attributes.find("kind"));
+      if (span.name != "work" || span.attributes.size() != 3 || kind == nullptr ||
+          *kind != "stress" || span.scope == nullptr || span.scope->name != "stress") {
+        ++torn_records_;
+      }
+    }
+    records_ += records.size();
+    max_batch_ = std::max(max_batch_, spans.size() + records.size());
+    return result;
   }
 
   std::vector<std::uint64_t> ids() const {
@@ -56,12 +80,23 @@ class IdCollector final : public SpanExporter {
     std::lock_guard lock(mutex_);
     return max_batch_;
   }
+  std::size_t records() const {
+    std::lock_guard lock(mutex_);
+    return records_;
+  }
+  std::size_t torn_records() const {
+    std::lock_guard lock(mutex_);
+    return torn_records_;
+  }
 
  private:
   const std::chrono::microseconds delay_;
+  const bool reads_records_;
   mutable std::mutex mutex_;
   std::vector<std::uint64_t> ids_;
   std::size_t max_batch_ = 0;
+  std::size_t records_ = 0;
+  std::size_t torn_records_ = 0;
 };
 
 struct Pipeline {
@@ -160,12 +195,14 @@ TEST(BatchSpanProcessorStress, NoLossWhenTheQueueHoldsEverythingWithoutFlushes) 
   EXPECT_LE(p.exporter->max_batch(), 256u);
 }
 
-TEST(BatchSpanProcessorStress, SlowExporterSmallQueueAccountsForEverySpan) {
-  // The queue overflows: some spans are dropped. Every span is either exported or counted as
-  // dropped, never both, never neither, and nothing is exported twice.
+// The queue overflows: some spans are dropped. Every span is either exported or counted as
+// dropped, never both, never neither, and nothing is exported twice. With `records`, the spans are
+// compact records, which the export thread hands back to pools the producers take them from while
+// they are dropping others: every record read must still be the span it was.
+void expect_every_span_accounted_for_with_a_slow_exporter(bool records) {
   constexpr int kProducers = 4;
   constexpr int kPerProducer = 3000;
-  Pipeline p(std::make_shared<IdCollector>(200us),
+  Pipeline p(std::make_shared<IdCollector>(200us, records),
              {.max_queue_size = 64, .max_export_batch_size = 16, .schedule_delay = 5ms});
   std::vector<std::vector<std::uint64_t>> produced(kProducers);
   std::vector<std::thread> threads;
@@ -193,6 +230,16 @@ TEST(BatchSpanProcessorStress, SlowExporterSmallQueueAccountsForEverySpan) {
   EXPECT_EQ(unique_exported.size(), exported_ids.size()) << "a span was exported twice";
   EXPECT_TRUE(std::includes(all.begin(), all.end(), unique_exported.begin(), unique_exported.end()))
       << "an exported span was never produced";
+  EXPECT_EQ(p.exporter->records(), records ? exported_ids.size() : 0u);
+  EXPECT_EQ(p.exporter->torn_records(), 0u);
+}
+
+TEST(BatchSpanProcessorStress, SlowExporterSmallQueueAccountsForEverySpan) {
+  expect_every_span_accounted_for_with_a_slow_exporter(/*records=*/false);
+}
+
+TEST(BatchSpanProcessorStress, SlowExporterSmallQueueAccountsForEveryRecord) {
+  expect_every_span_accounted_for_with_a_slow_exporter(/*records=*/true);
 }
 
 TEST(BatchSpanProcessorStress, ProducersOnEveryCoreAtFullSpeedLoseAlmostNothing) {

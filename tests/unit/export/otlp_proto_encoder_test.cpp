@@ -2,11 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "byte_string.hpp"
+#include "lumen/trace/batch_span_processor.hpp"
+#include "lumen/trace/internal/span_record.hpp"
+#include "lumen/trace/tracer_provider.hpp"
 
 namespace lumen::exporters::detail {
 namespace {
@@ -182,6 +186,64 @@ TEST(OtlpProtoEncoder, MarksARemoteParentInTheSpanFlags) {
   EXPECT_EQ(out.substr(out.size() - 6), bytes({0x85, 0x01, 0x00, 0x03, 0x00, 0x00}));
   // parent_span_id = 4 is present.
   EXPECT_NE(out.find(bytes({0x22, 0x08, 0x03, 0, 0, 0, 0, 0, 0, 0})), std::string::npos);
+}
+
+// Encodes each batch of records twice: the records as they are, and the same spans copied into
+// SpanData, whose encoding an independent decoder checks (tests/integration/otlp_export_test.cpp).
+class EncodingBothWays final : public trace::SpanExporter {
+ public:
+  trace::ExportResult export_spans(trace::SpanBatch batch, Deadline) noexcept override {
+    span_data += batch.size();
+    return trace::ExportResult::kSuccess;
+  }
+  bool reads_records() const noexcept override { return true; }
+  trace::ExportResult export_records(trace::OwnedSpanBatch spans, trace::RecordBatch records,
+                                     Deadline) noexcept override {
+    span_data += spans.size();
+    std::vector<std::unique_ptr<trace::SpanData>> copies;
+    for (const trace::detail::SpanRecord* record : records) {
+      copies.push_back(std::make_unique<trace::SpanData>(trace::detail::to_span_data(*record)));
+    }
+    encode_trace_request(MixedSpanBatch{{}, records}, from_records);
+    encode_trace_request(trace::SpanBatch(copies), from_copies);
+    this->records += records.size();
+    return trace::ExportResult::kSuccess;
+  }
+  std::string from_records;
+  std::string from_copies;
+  std::size_t records = 0;
+  std::size_t span_data = 0;
+};
+
+TEST(OtlpProtoEncoder, ARecordIsEncodedAsTheSameSpanInASpanData) {
+  auto exporter = std::make_shared<EncodingBothWays>();
+  {
+    trace::TracerProvider provider(
+        {.processor = std::make_unique<trace::BatchSpanProcessor>(exporter),
+         .limits = {.attribute_count = 5}});
+    trace::Tracer& tracer = provider.tracer("records", "1.0");
+    // Every kind of value, text that is not UTF-8, and one attribute over the count limit.
+    trace::Span root = tracer.start("POST /v1/analyze", {.kind = trace::SpanKind::kServer});
+    root.set("user.tier", "pro").set("cache.hit", true).set("ai.tokens", std::int64_t{-812});
+    root.set("ai.cost", 0.0025).set("note", "bad \xFF byte").set("over.limit", "dropped");
+    root.set_status(trace::StatusCode::kOk);
+    root.end();
+    // A remote parent with a trace state, and an error without a description.
+    const Context remote = Context().with_span(
+        SpanContext(*TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"),
+                    *SpanId::from_hex("00f067aa0ba902b7"), SpanContext::kSampledFlag,
+                    /*remote=*/true, std::make_shared<const std::string>("vendor=abc")));
+    trace::Span child =
+        tracer.start("ai.provider.analyze",
+                     {.kind = trace::SpanKind::kClient, .parent = remote, .start_ns = 1'000});
+    child.set("empty", "").set_status(trace::StatusCode::kError);
+    child.end(5'000);
+    ASSERT_TRUE(provider.force_flush(std::chrono::seconds(10)));
+  }
+  EXPECT_EQ(exporter->records, 2u);
+  EXPECT_EQ(exporter->span_data, 0u);
+  EXPECT_FALSE(exporter->from_records.empty());
+  EXPECT_EQ(exporter->from_records, exporter->from_copies);
 }
 
 }  // namespace

@@ -26,8 +26,8 @@
 #include "lumen/core/clock.hpp"
 #include "lumen/export/memory_exporter.hpp"
 #include "lumen/trace/batch_span_processor.hpp"
-#include "lumen/trace/internal/span_record.hpp"
 #include "lumen/trace/tracer_provider.hpp"
+#include "record_reading_exporter.hpp"
 #include "thread_names.hpp"
 #include "waits.hpp"
 
@@ -641,50 +641,10 @@ TEST(BatchSpanProcessor, SpansOfATracerReachTheExporterIntact) {
   EXPECT_EQ(spans[1].context.span_id(), parent_ctx.span_id());
 }
 
-// Reads compact records as the OTLP exporter does, in export_records: counts the batch's records
-// and SpanData spans apart, and keeps a SpanData copy of each span, read from the record itself.
-class RecordReadingExporter final : public SpanExporter {
- public:
-  ExportResult export_spans(SpanBatch batch, Deadline) noexcept override {
-    std::lock_guard lock(mutex_);
-    for (const auto& span : batch) kept_.push_back(*span);
-    span_data_ += batch.size();
-    return ExportResult::kSuccess;
-  }
-  bool reads_records() const noexcept override { return true; }
-  ExportResult export_records(OwnedSpanBatch spans, RecordBatch records,
-                              Deadline) noexcept override {
-    std::lock_guard lock(mutex_);
-    for (const auto& span : spans) kept_.push_back(*span);
-    for (const detail::SpanRecord* record : records) kept_.push_back(detail::to_span_data(*record));
-    span_data_ += spans.size();
-    records_ += records.size();
-    return ExportResult::kSuccess;
-  }
-  std::vector<SpanData> kept() const {
-    std::lock_guard lock(mutex_);
-    return kept_;
-  }
-  std::size_t span_data() const {
-    std::lock_guard lock(mutex_);
-    return span_data_;
-  }
-  std::size_t records() const {
-    std::lock_guard lock(mutex_);
-    return records_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<SpanData> kept_;
-  std::size_t span_data_ = 0;
-  std::size_t records_ = 0;
-};
-
 // The records themselves reach an exporter that reads them; a span that moved to a SpanData (an
 // event) comes in the same batch, as a SpanData.
 TEST(BatchSpanProcessor, SpansReachAnExporterThatReadsRecordsAsRecordsAndWhole) {
-  auto exporter = std::make_shared<RecordReadingExporter>();
+  auto exporter = std::make_shared<lumen::testing::RecordReadingExporter>();
   auto owned = std::make_unique<BatchSpanProcessor>(
       exporter, BatchSpanProcessorOptions{.schedule_delay = kNever});
   BatchSpanProcessor& processor = *owned;
