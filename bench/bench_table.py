@@ -79,6 +79,7 @@ def main():
     for what, name, target in [
         ("sampled span, 3 attributes, 1 thread (wall)", "BM_SpanStartEnd/real_time/threads:1", "<= 60 ns"),
         ("sampled span, 2 threads (wall per span)", "BM_SpanStartEnd/real_time/threads:2", "<= 60 ns"),
+        ("sampled span, 1 thread, to an exporter reading SpanData only", "BM_SpanStartEnd_SpanDataExporter/real_time/threads:1", ""),
         ("unsampled span", "BM_SpanUnsampled", "<= 8 ns"),
         ("nested pair of spans", "BM_SpanNested", "<= 150 ns"),
     ]:

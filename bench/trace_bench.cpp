@@ -29,15 +29,18 @@ using lumen::trace::Span;
 using lumen::trace::TracerProvider;
 
 // Accepts every batch and counts the spans: the cost of export itself is not what is measured.
+// By default it reads compact records, as the OTLP exporter does: the spans behind it start as
+// records. With `reads_records` false it reads SpanData only, as the Jaeger, Zipkin and console
+// exporters and an application's own exporter do.
 class DroppingExporter final : public lumen::trace::SpanExporter {
  public:
+  explicit DroppingExporter(bool reads_records = true) : reads_records_(reads_records) {}
   lumen::trace::ExportResult export_spans(lumen::trace::SpanBatch batch,
                                           lumen::Deadline) noexcept override {
     received.fetch_add(batch.size(), std::memory_order_relaxed);
     return lumen::trace::ExportResult::kSuccess;
   }
-  // As the OTLP exporter with protobuf does, it takes spans held as compact records.
-  bool reads_records() const noexcept override { return true; }
+  bool reads_records() const noexcept override { return reads_records_; }
   lumen::trace::ExportResult export_records(lumen::trace::OwnedSpanBatch spans,
                                             lumen::trace::RecordBatch records,
                                             lumen::Deadline) noexcept override {
@@ -45,11 +48,14 @@ class DroppingExporter final : public lumen::trace::SpanExporter {
     return lumen::trace::ExportResult::kSuccess;
   }
   std::atomic<std::uint64_t> received{0};
+
+ private:
+  const bool reads_records_;
 };
 
 struct Pipeline {
-  explicit Pipeline(std::shared_ptr<const Sampler> sampler)
-      : exporter(std::make_shared<DroppingExporter>()),
+  explicit Pipeline(std::shared_ptr<const Sampler> sampler, bool records = true)
+      : exporter(std::make_shared<DroppingExporter>(records)),
         provider({.sampler = std::move(sampler),
                   .processor = std::make_unique<BatchSpanProcessor>(exporter)}) {}
   std::shared_ptr<DroppingExporter> exporter;
@@ -157,11 +163,11 @@ struct ExportShare {
   std::uint64_t produced;
 };
 
-// A sampled span with three attributes through the default batch processor. With several threads
-// they share one pipeline, as the threads of a service do.
-void BM_SpanStartEnd(benchmark::State& state) {
+// A sampled span with three attributes through the default batch processor, to an exporter that
+// reads records as the OTLP exporter does. With several threads they share one pipeline, as the
+// threads of a service do.
+void run_span_start_end(benchmark::State& state, Pipeline& shared) {
   settle_tsc_clock();
-  static Pipeline shared(Sampler::always_on());
   auto& tracer = shared.provider.tracer("bench");
   // Thread 0 snapshots before the start barrier, so no thread of this run has produced yet.
   std::unique_ptr<ExportShare> share;
@@ -175,13 +181,25 @@ void BM_SpanStartEnd(benchmark::State& state) {
   // After the loop's end barrier every thread has finished producing.
   if (share) state.counters["exported_share"] = share->measure();
 }
+void BM_SpanStartEnd(benchmark::State& state) {
+  static Pipeline shared(Sampler::always_on());
+  run_span_start_end(state, shared);
+}
 BENCHMARK(BM_SpanStartEnd)->Threads(1)->Threads(2)->UseRealTime();
+
+// The same span to an exporter that reads SpanData only: the span fills a SpanData from its start.
+void BM_SpanStartEnd_SpanDataExporter(benchmark::State& state) {
+  static Pipeline shared(Sampler::always_on(), /*records=*/false);
+  run_span_start_end(state, shared);
+}
+BENCHMARK(BM_SpanStartEnd_SpanDataExporter)->Threads(1)->UseRealTime();
 
 // BM_SpanStartEnd's span given back to the pool as it ends, on the thread that made it: no queue,
 // no export thread, every line it touches still in this core's cache. What the span costs its
 // thread alone, so that the difference to BM_SpanStartEnd/threads:1 is the hand-off to the export
-// thread. Argument 0: the span fills a SpanData, as behind the batch processor; argument 1: it is
-// a compact record (src/trace/span_record.hpp), as behind the embedded store alone.
+// thread. Argument 0: the span fills a SpanData, as behind an exporter that reads SpanData only;
+// argument 1: it is a compact record (src/trace/span_record.hpp), as behind the OTLP exporter or
+// the embedded store alone.
 class RecyclingProcessor final : public lumen::trace::SpanProcessor,
                                  lumen::trace::detail::SpanRecordSink {
  public:

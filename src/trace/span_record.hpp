@@ -1,5 +1,6 @@
-// SpanRecord: a recording span's content in one block, for a processor that keeps spans where
-// they end (the Runtime's embedded store alone).
+// SpanRecord: a recording span's content in one block, for a processor that takes spans as records
+// (SpanProcessor::record_sink): the Runtime's embedded store alone, and the batch processor when
+// its exporter reads records (SpanExporter::reads_records).
 //
 // A SpanData spreads a span over twenty-odd cache lines: the object, a vector of attribute entries
 // of 72 bytes each, and heap strings for every key and value over 15 bytes. At a gateway's

@@ -18,7 +18,8 @@ namespace detail {
 struct SpanRecord;
 
 // Not API: what takes spans held as compact records (src/trace/span_record.hpp) as they end: the
-// embedded store, when the Runtime feeds it alone (SpanProcessor::record_sink).
+// embedded store, when the Runtime feeds it alone, and the batch processor, when its exporter reads
+// records (SpanProcessor::record_sink).
 class SpanRecordSink {
  public:
   // Takes the ended span's record. Returns a record for the calling thread's pool: the one the sink
@@ -39,9 +40,9 @@ class SpanProcessor {
   virtual bool force_flush(std::chrono::milliseconds timeout) noexcept = 0;
   // Flushes, then stops; later spans are discarded. False if the deadline passed first.
   virtual bool shutdown(std::chrono::milliseconds timeout) noexcept = 0;
-  // Not API: where a processor that keeps each span as it ends (the Runtime's embedded store
-  // alone) takes spans held as compact records (src/trace/span_record.hpp); null for the others.
-  // Asked once, when the provider is made.
+  // Not API: where a processor takes spans held as compact records (src/trace/span_record.hpp):
+  // the Runtime's embedded store alone, and a batch processor whose exporter reads records; null
+  // for the others. Asked once, when the provider is made.
   [[nodiscard]] virtual detail::SpanRecordSink* record_sink() noexcept { return nullptr; }
 };
 
