@@ -61,7 +61,7 @@ class QueuedSpan {
 };
 
 // The spans a drain hands to the exporter at once, in the two forms they may have.
-struct Batch {
+struct ExportBatch {
   std::vector<std::unique_ptr<SpanData>> spans;
   std::vector<detail::SpanRecord*> records;
   std::vector<ShardRun> runs;
@@ -157,8 +157,8 @@ struct BatchSpanProcessor::State final : ForkAware, detail::SpanRecordSink {
   // something: the producer may have been preempted right there by this very worker, whose yield
   // would then hand it the core until its time slice ends (two producers at full speed exported
   // a tenth of their spans that way).
-  // Records in `runs` which shard each stretch of the batch came from.
-  bool take(Batch& batch, bool wait_at_gap) {
+  // Notes in batch.runs which shard each stretch of the batch came from.
+  bool take(ExportBatch& batch, bool wait_at_gap) {
     for (;;) {
       bool gap = false;
       for (std::size_t i = 0; i < queue.shard_count() && batch.size() < batch_size; ++i) {
@@ -206,7 +206,7 @@ struct BatchSpanProcessor::State final : ForkAware, detail::SpanRecordSink {
     const std::size_t queued = queue.size_approx();
     std::size_t total = 0;
     // Storage is reserved on the first span taken, so that an idle wake-up allocates nothing.
-    Batch batch;
+    ExportBatch batch;
     while (total < queued) {
       const bool whole = take(batch, complete);
       if (batch.empty()) return total;
