@@ -8,6 +8,10 @@
 namespace lumen::exporters::detail {
 namespace {
 
+// At namespace scope, as in the other JSON encoders: a function's own alias shadowed theirs where
+// a unity build puts them in one file (clang's -Wshadow, in the fuzz build).
+using Json = nlohmann::ordered_json;
+
 // Field numbers of opentelemetry/proto/logs/v1/logs.proto.
 namespace field {
 constexpr std::uint32_t kResourceLogs = 1;  // ExportLogsServiceRequest
@@ -93,7 +97,6 @@ void encode_logs_request(const log::LogBatch& batch, std::string& out) {
 }
 
 std::string encode_logs_request_json(const log::LogBatch& batch) {
-  using Json = nlohmann::ordered_json;
   Json records = Json::array();
   for (const log::LogRecordData& r : batch.records) {
     Json record = Json::object();
