@@ -53,7 +53,7 @@ void write_scalar_any_value(ProtoWriter& w, std::uint32_t field, const auto& val
   using T = std::decay_t<decltype(value)>;
   const std::size_t m = w.begin_message(field);
   // AnyValue is a oneof: a zero or empty member is still written, so that its type survives.
-  if constexpr (std::is_same_v<T, std::string>) {
+  if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view>) {
     w.string_field(1, value);
   } else if constexpr (std::is_same_v<T, bool>) {
     w.bool_field(2, value);
@@ -169,13 +169,7 @@ void write_record_span(ProtoWriter& w, const trace::detail::SpanRecord& record) 
   trace::detail::for_each_attribute(record, [&](std::string_view key, auto value) {
     const std::size_t kv = w.begin_message(9);
     w.string_field(1, key);
-    if constexpr (std::is_same_v<decltype(value), std::string_view>) {
-      const std::size_t any = w.begin_message(2);
-      w.string_field(1, value);
-      w.end_message(any);
-    } else {
-      write_scalar_any_value(w, 2, value);
-    }
+    write_scalar_any_value(w, 2, value);
     w.end_message(kv);
   });
   write_nonzero(w, 10, body.dropped_attributes);

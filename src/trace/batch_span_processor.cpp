@@ -168,7 +168,7 @@ struct BatchSpanProcessor::State final : ForkAware, detail::SpanRecordSink {
         while (batch.size() < batch_size && queue.try_pop(i, queued)) {
           if (batch.spans.capacity() < batch_size) {
             batch.spans.reserve(batch_size);
-            batch.records.reserve(batch_size);
+            if (exporter_reads_records) batch.records.reserve(batch_size);
           }
           batch.add(queued);
         }

@@ -1,6 +1,5 @@
 #include "span_record.hpp"
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstring>
@@ -64,10 +63,7 @@ thread_local RecordPool t_pool;
 }
 
 void recycle_records(std::span<SpanRecord* const> records, std::size_t cpu) noexcept {
-  for (std::size_t at = 0; at < records.size(); at += kChunk) {
-    const std::size_t n = std::min(kChunk, records.size() - at);
-    shared_pools().give(records.data() + at, n, cpu);
-  }
+  shared_pools().give(records.data(), records.size(), cpu);
 }
 
 bool set_record_name(SpanRecord& record, std::string_view name) noexcept {
