@@ -72,16 +72,27 @@ class IdGenerator {
     TraceId trace_id;
     SpanId span_id;
   };
-  static SpanIds root_ids() noexcept {
-    detail::IdState& r = detail::id_state();
-    const std::uint64_t hi = r.next();
-    const std::uint64_t lo = r.next_nonzero();
-    return {make_trace_id(hi, lo), make_span_id(r.next_nonzero())};
+  static SpanIds root_ids() noexcept { return draw_root_ids(detail::id_state()); }
+
+  // Whether this thread's generator is seeded in this process. When it is, the draws below skip
+  // the check, and the call that seeding makes: a caller that calls nothing else then saves no
+  // register (the unsampled span's start).
+  static bool seeded() noexcept {
+    return detail::t_id_state.generation == ForkRegistry::generation();
   }
+  static SpanId span_id_when_seeded() noexcept {
+    return make_span_id(detail::t_id_state.next_nonzero());
+  }
+  static SpanIds root_ids_when_seeded() noexcept { return draw_root_ids(detail::t_id_state); }
   // A uniformly random 64-bit value from the same per-thread state (jitter, sampling tests).
   static std::uint64_t next_u64() noexcept { return detail::id_state().next(); }
 
  private:
+  static SpanIds draw_root_ids(detail::IdState& r) noexcept {
+    const std::uint64_t hi = r.next();
+    const std::uint64_t lo = r.next_nonzero();
+    return {make_trace_id(hi, lo), make_span_id(r.next_nonzero())};
+  }
   // `lo` is not zero, which keeps the whole id valid.
   static TraceId make_trace_id(std::uint64_t hi, std::uint64_t lo) noexcept {
     // One 16-byte store: the span start copies the id with a 16-byte load, which cannot be

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "lumen/core/error.hpp"
+#include "sampler_shortcut.hpp"
 
 namespace lumen::trace {
 namespace {
@@ -61,6 +62,7 @@ class ParentBased final : public Sampler {
   std::string description() const override {
     return "ParentBased{root=" + root_->description() + "}";
   }
+  [[nodiscard]] const Sampler& root() const noexcept { return *root_; }
 
  private:
   std::shared_ptr<const Sampler> root_;
@@ -77,7 +79,26 @@ double parse_ratio(std::string_view arg) {
   return ratio;
 }
 
+// The rule of a sampler that decides alone, whatever the parent: kAsk unless always on or off.
+detail::SamplerRule fixed_rule(const Sampler& sampler) noexcept {
+  if (dynamic_cast<const AlwaysOn*>(&sampler) != nullptr) return detail::SamplerRule::kSample;
+  if (dynamic_cast<const AlwaysOff*>(&sampler) != nullptr) return detail::SamplerRule::kDrop;
+  return detail::SamplerRule::kAsk;
+}
+
 }  // namespace
+
+namespace detail {
+
+SamplerShortcut shortcut_of(const Sampler& sampler) noexcept {
+  if (const auto* parent_based = dynamic_cast<const ParentBased*>(&sampler)) {
+    return {fixed_rule(parent_based->root()), SamplerRule::kFollowParent};
+  }
+  const SamplerRule rule = fixed_rule(sampler);
+  return {rule, rule};
+}
+
+}  // namespace detail
 
 std::shared_ptr<const Sampler> Sampler::always_on() {
   static const auto s = std::make_shared<const AlwaysOn>();

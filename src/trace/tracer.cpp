@@ -4,6 +4,7 @@
 #include "core/id_generator.hpp"
 #include "lumen/core/internal/short_bytes.hpp"
 #include "lumen/trace/span_data_pool.hpp"
+#include "sampler_shortcut.hpp"
 #include "span_record.hpp"
 #include "tracer_shared.hpp"
 
@@ -24,16 +25,71 @@ void share_scope(std::shared_ptr<const InstrumentationScope>& held,
   }
 }
 
+// Whether a span is dropped whatever its ids: the provider is shut down, or its sampler's
+// built-in rule drops it.
+bool dropped_before_ids(const detail::TracerShared& shared, const SpanContext& parent,
+                        bool has_parent) noexcept {
+  if (shared.shut_down.load(std::memory_order_relaxed)) return true;
+  const detail::SamplerShortcut shortcut = shared.sampler_shortcut;
+  switch (has_parent ? shortcut.with_parent : shortcut.root) {
+    case detail::SamplerRule::kDrop:
+      return true;
+    case detail::SamplerRule::kFollowParent:
+      return !parent.is_sampled();
+    case detail::SamplerRule::kSample:
+    case detail::SamplerRule::kAsk:
+      break;
+  }
+  return false;
+}
+
+// Whether the span starts sampled: the sampler's built-in rule taken inline, or its answer.
+bool decide_sampled(const detail::TracerShared& shared, const SpanContext& parent, bool has_parent,
+                    const TraceId& trace_id, std::string_view name, SpanKind kind) noexcept {
+  if (dropped_before_ids(shared, parent, has_parent)) return false;
+  const detail::SamplerShortcut shortcut = shared.sampler_shortcut;
+  if ((has_parent ? shortcut.with_parent : shortcut.root) != detail::SamplerRule::kAsk) return true;
+  return shared.sampler->should_sample(parent, trace_id, name, kind) ==
+         SamplingDecision::kRecordAndSample;
+}
+
+// The random flag describes the trace id: true of the ids generated here, and of a parent's only
+// when its sender said so.
+std::uint8_t random_flag(const SpanContext& parent, bool has_parent) noexcept {
+  return has_parent ? (parent.flags() & SpanContext::kRandomFlag) : SpanContext::kRandomFlag;
+}
+
 }  // namespace
+
+// An unsampled span's context is made in the Span it returns. Made in a local first and moved in,
+// its trace state's null pointer was written as one 16-byte store and read back as two 8-byte
+// loads, which are not forwarded from it and wait for the store to reach the cache: a fifth of
+// the unsampled span's 11 ns (bench/RESULTS.md, "The unsampled span's context").
+[[gnu::hot]] Span Tracer::start_span(std::string_view name, const StartOptions* options,
+                                     const SpanContext& parent) const {
+  const detail::TracerShared& shared = *shared_;
+  const bool has_parent = parent.is_valid();
+  // A parent's trace state would be copied, and a thread's first ids seeded: both call.
+  if (!dropped_before_ids(shared, parent, has_parent) ||
+      (has_parent && parent.trace_state_ptr() != nullptr) || !IdGenerator::seeded()) {
+    return start_span_in_full(name, options, parent);
+  }
+  const std::uint8_t flags = random_flag(parent, has_parent);
+  if (has_parent) {
+    return Span(nullptr, nullptr, this,
+                SpanContext(parent.trace_id(), IdGenerator::span_id_when_seeded(), flags));
+  }
+  const IdGenerator::SpanIds ids = IdGenerator::root_ids_when_seeded();
+  return Span(nullptr, nullptr, this, SpanContext(ids.trace_id, ids.span_id, flags));
+}
 
 // [[gnu::hot]] here and on the rest of a recorded span's path (span.cpp, span_record.cpp, the
 // store's keep): GCC puts them together in .text.hot, and at a gateway's saturation, where 10 us
 // of other work separate two spans, the span's code then costs fewer cache and TLB misses
 // (bench/RESULTS.md, "Spans start as compact records": 154 -> 145 ns a request).
-[[gnu::hot]] Span Tracer::start_span(std::string_view name, const StartOptions* options) const {
+[[gnu::hot]] Span Tracer::start_span_in_full(std::string_view name, const StartOptions* options,
+                                             const SpanContext& parent) const {
   const detail::TracerShared& shared = *shared_;
-  const SpanContext& parent =
-      options && options->parent ? options->parent->span() : Context::current().span();
   const SpanKind kind = options ? options->kind : SpanKind::kInternal;
   const bool has_parent = parent.is_valid();
   const IdGenerator::SpanIds ids =
@@ -41,21 +97,10 @@ void share_scope(std::shared_ptr<const InstrumentationScope>& held,
                  : IdGenerator::root_ids();
   const TraceId& trace_id = ids.trace_id;
   const SpanId& span_id = ids.span_id;
-  const SamplingDecision decision =
-      shared.shut_down.load(std::memory_order_relaxed)
-          ? SamplingDecision::kDrop
-          : shared.sampler->should_sample(parent, trace_id, name, kind);
-  const bool sampled = decision == SamplingDecision::kRecordAndSample;
-  // The random flag describes the trace id: true of the ids generated here, and of a parent's only
-  // when its sender said so.
-  const std::uint8_t random =
-      has_parent ? (parent.flags() & SpanContext::kRandomFlag) : SpanContext::kRandomFlag;
-  const auto flags = static_cast<std::uint8_t>((sampled ? SpanContext::kSampledFlag : 0) | random);
+  const bool sampled = decide_sampled(shared, parent, has_parent, trace_id, name, kind);
+  const auto flags = static_cast<std::uint8_t>((sampled ? SpanContext::kSampledFlag : 0) |
+                                               random_flag(parent, has_parent));
   // Record-only spans would be recorded but never exported; no processor here wants them.
-  // An unsampled span's context is made in the Span it returns. Made in a local first and moved
-  // in, its trace state's null pointer was written as one 16-byte store and read back as two
-  // 8-byte loads, which are not forwarded from it and wait for the store to reach the cache: a
-  // fifth of the unsampled span's 11 ns (bench/RESULTS.md, "The unsampled span's context").
   if (!sampled) {
     if (has_parent && parent.trace_state_ptr() != nullptr) {
       return Span(nullptr, nullptr, this,

@@ -42,6 +42,7 @@ TracerProvider::TracerProvider(TracerProviderOptions options) : state_(std::make
   detail::TracerShared& shared = *state_->shared;
   shared.resource = std::move(options.resource);
   shared.sampler = options.sampler ? std::move(options.sampler) : Sampler::always_on();
+  shared.sampler_shortcut = detail::shortcut_of(*shared.sampler);
   state_->processor = std::move(options.processor);
   shared.processor = state_->processor.get();
   shared.record_sink = shared.processor != nullptr ? shared.processor->record_sink() : nullptr;

@@ -14,12 +14,14 @@
 #include "lumen/trace/span_limits.hpp"
 #include "lumen/trace/span_processor.hpp"
 #include "lumen/trace/tracer.hpp"
+#include "sampler_shortcut.hpp"
 
 namespace lumen::trace::detail {
 
 struct TracerShared : std::enable_shared_from_this<TracerShared> {
   Resource resource;
   std::shared_ptr<const Sampler> sampler;
+  SamplerShortcut sampler_shortcut;    // shortcut_of(*sampler)
   SpanProcessor* processor = nullptr;  // owned by the provider; null: spans go nowhere
   // The processor's, when it takes spans as records: then spans start as records.
   SpanRecordSink* record_sink = nullptr;

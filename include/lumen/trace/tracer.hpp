@@ -48,9 +48,12 @@ class Tracer {
   Tracer(const Tracer&) = delete;
   Tracer& operator=(const Tracer&) = delete;
 
-  [[nodiscard]] Span start(std::string_view name) const { return start_span(name, nullptr); }
+  [[nodiscard]] Span start(std::string_view name) const {
+    return start_span(name, nullptr, Context::current().span());
+  }
   [[nodiscard]] Span start(std::string_view name, const StartOptions& options) const {
-    return start_span(name, &options);
+    return start_span(name, &options,
+                      options.parent ? options.parent->span() : Context::current().span());
   }
 
   template <typename F>
@@ -67,8 +70,13 @@ class Tracer {
  private:
   friend class Span;
   // `options` null means the defaults: building a StartOptions per call would cost more than the
-  // rest of an unsampled span.
-  Span start_span(std::string_view name, const StartOptions* options) const;
+  // rest of an unsampled span. The caller reads the current context, and a span that the sampler
+  // is known to drop starts without a call, so without saving a register; the others go on to
+  // start_span_in_full.
+  Span start_span(std::string_view name, const StartOptions* options,
+                  const SpanContext& parent) const;
+  Span start_span_in_full(std::string_view name, const StartOptions* options,
+                          const SpanContext& parent) const;
   template <typename F>
   static decltype(auto) run_in(Span span, F&& fn);
   InstrumentationScope scope_;

@@ -206,12 +206,12 @@ class EncodingBothWays final : public trace::SpanExporter {
     }
     encode_trace_request(MixedSpanBatch{{}, records}, from_records);
     encode_trace_request(trace::SpanBatch(copies), from_copies);
-    this->records += records.size();
+    records_read += records.size();
     return trace::ExportResult::kSuccess;
   }
   std::string from_records;
   std::string from_copies;
-  std::size_t records = 0;
+  std::size_t records_read = 0;
   std::size_t span_data = 0;
 };
 
@@ -240,7 +240,7 @@ TEST(OtlpProtoEncoder, ARecordIsEncodedAsTheSameSpanInASpanData) {
     child.end(5'000);
     ASSERT_TRUE(provider.force_flush(std::chrono::seconds(10)));
   }
-  EXPECT_EQ(exporter->records, 2u);
+  EXPECT_EQ(exporter->records_read, 2u);
   EXPECT_EQ(exporter->span_data, 0u);
   EXPECT_FALSE(exporter->from_records.empty());
   EXPECT_EQ(exporter->from_records, exporter->from_copies);

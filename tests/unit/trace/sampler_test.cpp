@@ -291,6 +291,79 @@ TEST(Sampler, RatioRootDecidesOncePerTraceThroughATracer) {
   EXPECT_LE(sampled_roots, 250u);
 }
 
+// Samples the spans named "keep": a sampler of the application's own, which the tracer must ask.
+class KeepByName final : public Sampler {
+ public:
+  SamplingDecision should_sample(const SpanContext&, const TraceId&, std::string_view name,
+                                 SpanKind) const noexcept override {
+    return name == "keep" ? kSample : kDrop;
+  }
+  std::string description() const override { return "KeepByName"; }
+};
+
+// The tracer takes the built-in samplers' decisions without asking them (sampler_shortcut.hpp).
+// For each sampler, built in or not, each kind of parent, and each way of starting a span, the
+// span is sampled exactly when its sampler says so for the ids it got, and its context is the one
+// that decision makes.
+TEST(Sampler, ATracerDecidesAsItsSamplerWouldForEverySamplerAndParent) {
+  const std::vector<std::shared_ptr<const Sampler>> samplers = {
+      Sampler::always_on(),
+      Sampler::always_off(),
+      Sampler::trace_id_ratio(0.5),
+      std::make_shared<KeepByName>(),
+      Sampler::parent_based(Sampler::always_on()),
+      Sampler::parent_based(Sampler::always_off()),
+      Sampler::parent_based(Sampler::trace_id_ratio(0.5)),
+      Sampler::parent_based(std::make_shared<KeepByName>()),
+  };
+  const auto state = std::make_shared<const std::string>("vendor=opaque");
+  std::vector<SpanContext> parents = {SpanContext()};
+  for (const bool sampled : {false, true}) {
+    for (const bool remote : {false, true}) {
+      for (const auto& parent_state : {std::shared_ptr<const std::string>(), state}) {
+        const auto flags = static_cast<std::uint8_t>(sampled ? SpanContext::kSampledFlag : 0);
+        parents.emplace_back(IdGenerator::trace_id(), IdGenerator::span_id(), flags, remote,
+                             parent_state);
+      }
+    }
+  }
+  for (const auto& sampler : samplers) {
+    Traced t(sampler);
+    std::size_t sampled_spans = 0;
+    for (const SpanContext& p : parents) {
+      for (const char* name : {"keep", "drop"}) {
+        for (int i = 0; i < 20; ++i) {
+          auto scope = Context().with_span(p).activate();
+          Span spans[] = {t.tracer.start(name), t.tracer.start(name, {.kind = SpanKind::kServer}),
+                          t.tracer.start(name, {.parent = Context().with_span(p)})};
+          for (const Span& span : spans) {
+            const SpanContext& c = span.context();
+            const bool expected =
+                sampler->should_sample(p, c.trace_id(), name, SpanKind::kInternal) == kSample;
+            ASSERT_EQ(span.is_recording(), expected)
+                << sampler->description() << " parent " << p.is_valid() << p.is_sampled()
+                << p.is_remote() << " " << name;
+            ASSERT_EQ(c.is_sampled(), expected);
+            ASSERT_TRUE(c.is_valid());
+            ASSERT_FALSE(c.is_remote());
+            if (p.is_valid()) {
+              ASSERT_EQ(c.trace_id(), p.trace_id());
+              ASSERT_NE(c.span_id(), p.span_id());
+              ASSERT_EQ(c.flags() & SpanContext::kRandomFlag, p.flags() & SpanContext::kRandomFlag);
+              ASSERT_EQ(c.trace_state_ptr(), p.trace_state_ptr());
+            } else {
+              ASSERT_NE(c.flags() & SpanContext::kRandomFlag, 0);
+              ASSERT_EQ(c.trace_state_ptr(), nullptr);
+            }
+            if (expected) ++sampled_spans;
+          }
+        }
+      }
+    }
+    EXPECT_EQ(t.memory->size(), sampled_spans) << sampler->description();
+  }
+}
+
 // --- OTEL_TRACES_SAMPLER names ------------------------------------------------------------------
 
 TEST(Sampler, FromNameKnowsEveryOtelTracesSamplerValue) {
