@@ -17,29 +17,37 @@ namespace lumen {
 
 namespace detail {
 
-// xoshiro256** (Blackman and Vigna): fast, 256 bits of state, good statistical quality. Ids need
-// uniqueness, not secrecy. Inline because a span start draws three words: a call per word would
-// cost more than the words.
+// Two lanes, each a Weyl sequence (a counter stepped by an odd constant, so that it visits every
+// 64-bit value once per 2^64 steps) whose words go through a multiply-fold mixer: the 128-bit
+// product of the counter and the counter xor a second constant, its halves xored. This is wyrand
+// (Wang Yi, public domain), reported to pass BigCrush and PractRand; its constants are kept.
+//
+// A trace id takes its high word from one lane and its low word from the other, so two threads'
+// ids can only meet when both of their lanes meet: about as unlikely as two random 128-bit ids.
+// A span id comes from the low lane. Ids need uniqueness, not secrecy.
+//
+// Inline because a span start draws up to three words: a call per word would cost more than the
+// words. Five instructions a word, where xoshiro256** took eleven and loaded and stored four
+// words of state (bench/RESULTS.md, "Ids from two lanes").
 struct IdState {
-  std::uint64_t s[4] = {};
+  std::uint64_t high_lane = 0;
+  std::uint64_t low_lane = 0;
   std::uint64_t generation = ~0ULL;  // the fork generation it was seeded in; ~0: never seeded
 
-  static std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
-  std::uint64_t next() noexcept {
-    const std::uint64_t result = rotl(s[1] * 5, 7) * 9;
-    const std::uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
+  static constexpr std::uint64_t kStep = 0xa0761d6478bd642fULL;
+  static constexpr std::uint64_t kMix = 0xe7037ed1a0b428dbULL;
+
+  static std::uint64_t mix(std::uint64_t counter) noexcept {
+    __extension__ typedef unsigned __int128 Wide;  // a GCC and Clang extension
+    const Wide product = static_cast<Wide>(counter) * (counter ^ kMix);
+    return static_cast<std::uint64_t>(product >> 64) ^ static_cast<std::uint64_t>(product);
   }
-  std::uint64_t next_nonzero() noexcept {
+  std::uint64_t next_high() noexcept { return mix(high_lane += kStep); }
+  std::uint64_t next_low() noexcept { return mix(low_lane += kStep); }
+  std::uint64_t next_low_nonzero() noexcept {
     std::uint64_t v;
     do {
-      v = next();
+      v = next_low();
     } while (v == 0);
     return v;
   }
@@ -61,10 +69,9 @@ class IdGenerator {
  public:
   static TraceId trace_id() noexcept {
     detail::IdState& r = detail::id_state();
-    const std::uint64_t hi = r.next();
-    return make_trace_id(hi, r.next_nonzero());
+    return make_trace_id(r.next_high(), r.next_low_nonzero());
   }
-  static SpanId span_id() noexcept { return make_span_id(detail::id_state().next_nonzero()); }
+  static SpanId span_id() noexcept { return make_span_id(detail::id_state().next_low_nonzero()); }
   // A new trace's id and its first span's id, drawn together: the generator's state is loaded and
   // stored once, where two calls store it and load it straight back (17 of the 130 instructions
   // that an unsampled root span's start ran).
@@ -81,25 +88,25 @@ class IdGenerator {
     return detail::t_id_state.generation == ForkRegistry::generation();
   }
   static SpanId span_id_when_seeded() noexcept {
-    return make_span_id(detail::t_id_state.next_nonzero());
+    return make_span_id(detail::t_id_state.next_low_nonzero());
   }
   static SpanIds root_ids_when_seeded() noexcept { return draw_root_ids(detail::t_id_state); }
   // A uniformly random 64-bit value from the same per-thread state (jitter, sampling tests).
-  static std::uint64_t next_u64() noexcept { return detail::id_state().next(); }
+  static std::uint64_t next_u64() noexcept { return detail::id_state().next_low(); }
 
  private:
   static SpanIds draw_root_ids(detail::IdState& r) noexcept {
-    const std::uint64_t hi = r.next();
-    const std::uint64_t lo = r.next_nonzero();
-    return {make_trace_id(hi, lo), make_span_id(r.next_nonzero())};
+    const std::uint64_t high = r.next_high();
+    const std::uint64_t low = r.next_low_nonzero();
+    return {make_trace_id(high, low), make_span_id(r.next_low_nonzero())};
   }
-  // `lo` is not zero, which keeps the whole id valid.
-  static TraceId make_trace_id(std::uint64_t hi, std::uint64_t lo) noexcept {
+  // `low` is not zero, which keeps the whole id valid.
+  static TraceId make_trace_id(std::uint64_t high, std::uint64_t low) noexcept {
     // One 16-byte store: the span start copies the id with a 16-byte load, which cannot be
     // forwarded from two 8-byte stores and then waits for them to reach the cache (a fifth of an
     // unsampled span's time in a profile).
     using Pair = std::uint64_t __attribute__((vector_size(16)));
-    const Pair both = {hi, lo};
+    const Pair both = {high, low};
     TraceId id;
     std::memcpy(id.mutable_bytes().data(), &both, 16);
     return id;

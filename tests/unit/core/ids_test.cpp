@@ -92,6 +92,40 @@ TEST(IdGenerator, RootIdsAreValidDistinctAndShareNoWord) {
   EXPECT_EQ(spans.size(), static_cast<std::size_t>(kDraws));
 }
 
+// Each bit of a root's ids, over 2^16 roots, is set half the time, and equal to the same bit of the
+// root before half the time; a root's high and low words agree on half their bits. Each count is
+// within six standard deviations (n = 65,536: 768), so that a run fails by chance once in a
+// million. The lanes' counters without the mixer fail (their lowest bit alternates), and so would
+// two halves drawn from one counter value.
+TEST(IdGenerator, EveryBitOfARootsIdsLooksLikeACoinToss) {
+  constexpr int kDraws = 1 << 16;
+  constexpr int kTolerance = 768;
+  std::array<int, 192> set{};
+  std::array<int, 192> same_as_before{};
+  std::array<int, 64> halves_agree{};
+  std::array<std::uint8_t, 24> before{};
+  for (int i = 0; i < kDraws; ++i) {
+    const IdGenerator::SpanIds ids = IdGenerator::root_ids();
+    std::array<std::uint8_t, 24> bytes{};
+    std::copy(ids.trace_id.bytes().begin(), ids.trace_id.bytes().end(), bytes.begin());
+    std::copy(ids.span_id.bytes().begin(), ids.span_id.bytes().end(), bytes.begin() + 16);
+    for (std::size_t bit = 0; bit < 192; ++bit) {
+      const int value = (bytes[bit / 8] >> (bit % 8)) & 1;
+      set[bit] += value;
+      if (i > 0) same_as_before[bit] += value == ((before[bit / 8] >> (bit % 8)) & 1);
+      if (bit < 64) halves_agree[bit] += value == ((bytes[8 + bit / 8] >> (bit % 8)) & 1);
+    }
+    before = bytes;
+  }
+  for (std::size_t bit = 0; bit < 192; ++bit) {
+    EXPECT_NEAR(set[bit], kDraws / 2, kTolerance) << "bit " << bit;
+    EXPECT_NEAR(same_as_before[bit], kDraws / 2, kTolerance) << "bit " << bit;
+    if (bit < 64) {
+      EXPECT_NEAR(halves_agree[bit], kDraws / 2, kTolerance) << "bit " << bit;
+    }
+  }
+}
+
 TEST(IdGenerator, ThreadsYieldDistinctIds) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 20'000;
