@@ -35,9 +35,7 @@ class Context {
   }
 
   [[nodiscard]] Context with_span(SpanContext span) const {
-    Context c = *this;
-    c.span_ = std::move(span);
-    return c;
+    return Context(std::move(span), baggage_);  // this span is not copied only to be replaced
   }
   [[nodiscard]] Context with_baggage(Baggage baggage) const {
     Context c = *this;
@@ -45,14 +43,19 @@ class Context {
     return c;
   }
 
-  // Makes this context current on the calling thread until the scope is destroyed.
-  [[nodiscard]] ContextScope activate() const;
+  // Makes this context current on the calling thread until the scope is destroyed. A temporary
+  // (`Context::current().with_span(s).activate()`) is moved in rather than copied.
+  [[nodiscard]] ContextScope activate() const&;
+  [[nodiscard]] ContextScope activate() &&;
 
   // Returns a callable that runs `fn` with this context current, on whichever thread calls it.
   template <typename F>
   [[nodiscard]] auto wrap(F&& fn) const;
 
  private:
+  Context(SpanContext span, std::shared_ptr<const Baggage> baggage) noexcept
+      : span_(std::move(span)), baggage_(std::move(baggage)) {}
+
   SpanContext span_;
   std::shared_ptr<const Baggage> baggage_;  // null when empty: copying the context stays cheap
 };
@@ -70,8 +73,11 @@ class ContextScope {
   Context previous_;
 };
 
-inline ContextScope Context::activate() const {
+inline ContextScope Context::activate() const& {
   return ContextScope(*this);
+}
+inline ContextScope Context::activate() && {
+  return ContextScope(std::move(*this));
 }
 
 template <typename F>
