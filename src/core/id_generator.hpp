@@ -82,8 +82,8 @@ class IdGenerator {
   static SpanIds root_ids() noexcept { return draw_root_ids(detail::id_state()); }
 
   // Whether this thread's generator is seeded in this process. When it is, the draws below skip
-  // the check, and the call that seeding makes: a caller that calls nothing else then saves no
-  // register (the unsampled span's start).
+  // the check, and the call that seeding makes: a caller that calls nothing else then keeps its
+  // values in the registers that a call would clobber (the unsampled span's start).
   static bool seeded() noexcept {
     return detail::t_id_state.generation == ForkRegistry::generation();
   }

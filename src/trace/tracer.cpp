@@ -25,32 +25,15 @@ void share_scope(std::shared_ptr<const InstrumentationScope>& held,
   }
 }
 
-// Whether a span is dropped whatever its ids: the provider is shut down, or its sampler's
-// built-in rule drops it.
-bool dropped_before_ids(const detail::TracerShared& shared, const SpanContext& parent,
-                        bool has_parent) noexcept {
-  if (shared.shut_down.load(std::memory_order_relaxed)) return true;
+// What the sampler's rule comes to for this span: kSample, kDrop, or kAsk (the sampler decides, on
+// the ids). A provider that is shut down drops every span; kFollowParent is the parent's flag.
+detail::SamplerRule rule_for(const detail::TracerShared& shared, const SpanContext& parent,
+                             bool has_parent) noexcept {
+  if (shared.shut_down.load(std::memory_order_relaxed)) return detail::SamplerRule::kDrop;
   const detail::SamplerShortcut shortcut = shared.sampler_shortcut;
-  switch (has_parent ? shortcut.with_parent : shortcut.root) {
-    case detail::SamplerRule::kDrop:
-      return true;
-    case detail::SamplerRule::kFollowParent:
-      return !parent.is_sampled();
-    case detail::SamplerRule::kSample:
-    case detail::SamplerRule::kAsk:
-      break;
-  }
-  return false;
-}
-
-// Whether the span starts sampled: the sampler's built-in rule taken inline, or its answer.
-bool decide_sampled(const detail::TracerShared& shared, const SpanContext& parent, bool has_parent,
-                    const TraceId& trace_id, std::string_view name, SpanKind kind) noexcept {
-  if (dropped_before_ids(shared, parent, has_parent)) return false;
-  const detail::SamplerShortcut shortcut = shared.sampler_shortcut;
-  if ((has_parent ? shortcut.with_parent : shortcut.root) != detail::SamplerRule::kAsk) return true;
-  return shared.sampler->should_sample(parent, trace_id, name, kind) ==
-         SamplingDecision::kRecordAndSample;
+  const detail::SamplerRule rule = has_parent ? shortcut.with_parent : shortcut.root;
+  if (rule != detail::SamplerRule::kFollowParent) return rule;
+  return parent.is_sampled() ? detail::SamplerRule::kSample : detail::SamplerRule::kDrop;
 }
 
 // The random flag describes the trace id: true of the ids generated here, and of a parent's only
@@ -70,7 +53,7 @@ std::uint8_t random_flag(const SpanContext& parent, bool has_parent) noexcept {
   const detail::TracerShared& shared = *shared_;
   const bool has_parent = parent.is_valid();
   // A parent's trace state would be copied, and a thread's first ids seeded: both call.
-  if (!dropped_before_ids(shared, parent, has_parent) ||
+  if (rule_for(shared, parent, has_parent) != detail::SamplerRule::kDrop ||
       (has_parent && parent.trace_state_ptr() != nullptr) || !IdGenerator::seeded()) {
     return start_span_in_full(name, options, parent);
   }
@@ -97,7 +80,11 @@ std::uint8_t random_flag(const SpanContext& parent, bool has_parent) noexcept {
                  : IdGenerator::root_ids();
   const TraceId& trace_id = ids.trace_id;
   const SpanId& span_id = ids.span_id;
-  const bool sampled = decide_sampled(shared, parent, has_parent, trace_id, name, kind);
+  const detail::SamplerRule rule = rule_for(shared, parent, has_parent);
+  const bool sampled = rule == detail::SamplerRule::kAsk
+                           ? shared.sampler->should_sample(parent, trace_id, name, kind) ==
+                                 SamplingDecision::kRecordAndSample
+                           : rule == detail::SamplerRule::kSample;
   const auto flags = static_cast<std::uint8_t>((sampled ? SpanContext::kSampledFlag : 0) |
                                                random_flag(parent, has_parent));
   // Record-only spans would be recorded but never exported; no processor here wants them.

@@ -71,8 +71,8 @@ class Tracer {
   friend class Span;
   // `options` null means the defaults: building a StartOptions per call would cost more than the
   // rest of an unsampled span. The caller reads the current context, and a span that the sampler
-  // is known to drop starts without a call, so without saving a register; the others go on to
-  // start_span_in_full.
+  // is known to drop starts without a call, and without the six saved registers and the frame that
+  // the full path needs; the others go on to start_span_in_full.
   Span start_span(std::string_view name, const StartOptions* options,
                   const SpanContext& parent) const;
   Span start_span_in_full(std::string_view name, const StartOptions* options,
