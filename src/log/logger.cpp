@@ -277,13 +277,14 @@ class LoggerCore final : public ForkAware {
       s.trace_flags = span.flags();
     }
     const std::size_t bound_size = bound != nullptr ? clamp_u32(bound->size()) : 0;
-    const std::size_t body = encoded_size(message, fields, count);
+    std::size_t body = encoded_size(message, fields, count);
     if (bound_size + body > std::numeric_limits<std::uint32_t>::max()) {
       // Over 4 GiB in one record: keep the message, cut to fit.
       message = message.substr(0, std::numeric_limits<std::uint32_t>::max() - bound_size - 4);
       count = 0;
+      body = encoded_size(message, fields, count);
     }
-    const std::size_t size = bound_size + encoded_size(message, fields, count);
+    const std::size_t size = bound_size + body;
     char* p = s.data_for(size);
     // NOLINTNEXTLINE(bugprone-not-null-terminated-result): a record's bytes, not a C string
     if (bound_size != 0) std::memcpy(p, bound->data(), bound_size);

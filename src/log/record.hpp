@@ -25,21 +25,16 @@ inline std::size_t clamp_u32(std::size_t n) noexcept {
                                                        : n;
 }
 
-// `level` is how deep a value sits (a field's value is level 1): objects and arrays deeper than
-// kMaxValueDepth are encoded as kTooDeepMarker, which bounds the recursion whatever the input.
-inline bool too_deep(const Value& v, std::size_t level) noexcept {
-  return level > kMaxValueDepth &&
-         (v.kind() == Value::Kind::kObject || v.kind() == Value::Kind::kArray);
+// Objects and arrays (lists) are sized and written out of line (record.cpp): most fields are
+// scalars and strings, whose path stays small enough to inline into the loop over the fields.
+// `level` is how deep a value sits (a field's value is level 1): lists deeper than kMaxValueDepth
+// are encoded as kTooDeepMarker, which bounds the recursion whatever the input.
+inline bool is_list(Value::Kind kind) noexcept {
+  return kind == Value::Kind::kObject || kind == Value::Kind::kArray;
 }
-
-inline std::size_t encoded_size(const Value& v, std::size_t level) noexcept;
-
-inline std::size_t encoded_size(const Field& f, std::size_t level = 1) noexcept {
-  return 4 + clamp_u32(f.key.size()) + encoded_size(f.value, level);
-}
+std::size_t encoded_list_size(const Value& v, std::size_t level) noexcept;
 
 inline std::size_t encoded_size(const Value& v, std::size_t level) noexcept {
-  if (too_deep(v, level)) return 5 + kTooDeepMarker.size();
   switch (v.kind()) {
     case Value::Kind::kNull:
       return 1;
@@ -51,20 +46,15 @@ inline std::size_t encoded_size(const Value& v, std::size_t level) noexcept {
       return 9;
     case Value::Kind::kString:
       return 5 + clamp_u32(v.as_string().size());
-    case Value::Kind::kObject: {
-      std::size_t n = 5;
-      const std::size_t count = clamp_u32(v.size());
-      for (std::size_t i = 0; i < count; ++i) n += encoded_size(v.object_begin()[i], level + 1);
-      return n;
-    }
-    case Value::Kind::kArray: {
-      std::size_t n = 5;
-      const std::size_t count = clamp_u32(v.size());
-      for (std::size_t i = 0; i < count; ++i) n += encoded_size(v.array_begin()[i], level + 1);
-      return n;
-    }
+    case Value::Kind::kObject:
+    case Value::Kind::kArray:
+      break;
   }
-  return 1;
+  return encoded_list_size(v, level);
+}
+
+inline std::size_t encoded_size(const Field& f, std::size_t level = 1) noexcept {
+  return 4 + clamp_u32(f.key.size()) + encoded_size(f.value, level);
 }
 
 inline std::size_t encoded_size(std::string_view message, const Field* fields,
@@ -87,17 +77,10 @@ inline char* put_str(char* p, std::string_view s) noexcept {
   return p + n;
 }
 
-inline char* put_value(char* p, const Value& v, std::size_t level) noexcept;
-
-inline char* put_field(char* p, const Field& f, std::size_t level = 1) noexcept {
-  return put_value(put_str(p, f.key), f.value, level);
-}
+char* put_list(char* p, const Value& v, std::size_t level) noexcept;
 
 inline char* put_value(char* p, const Value& v, std::size_t level) noexcept {
-  if (too_deep(v, level)) {
-    *p++ = static_cast<char>(Value::Kind::kString);
-    return put_str(p, kTooDeepMarker);
-  }
+  if (is_list(v.kind())) return put_list(p, v, level);
   *p++ = static_cast<char>(v.kind());
   switch (v.kind()) {
     case Value::Kind::kNull:
@@ -121,20 +104,15 @@ inline char* put_value(char* p, const Value& v, std::size_t level) noexcept {
     case Value::Kind::kString:
       p = put_str(p, v.as_string());
       break;
-    case Value::Kind::kObject: {
-      const std::size_t count = clamp_u32(v.size());
-      p = put_u32(p, count);
-      for (std::size_t i = 0; i < count; ++i) p = put_field(p, v.object_begin()[i], level + 1);
+    case Value::Kind::kObject:
+    case Value::Kind::kArray:
       break;
-    }
-    case Value::Kind::kArray: {
-      const std::size_t count = clamp_u32(v.size());
-      p = put_u32(p, count);
-      for (std::size_t i = 0; i < count; ++i) p = put_value(p, v.array_begin()[i], level + 1);
-      break;
-    }
   }
   return p;
+}
+
+inline char* put_field(char* p, const Field& f, std::size_t level = 1) noexcept {
+  return put_value(put_str(p, f.key), f.value, level);
 }
 
 // Writes the message and fields at p, which has room for encoded_size(message, fields, count).
