@@ -60,18 +60,38 @@ class Context {
   std::shared_ptr<const Baggage> baggage_;  // null when empty: copying the context stays cheap
 };
 
-// RAII: installs a context on this thread and restores the previous one on destruction.
-// Not copyable or movable: a scope belongs to the stack frame (and thread) that made it.
+// RAII: makes a context current on this thread until destruction, when the one it hid is current
+// again. Not copyable or movable: a scope belongs to the stack frame (and thread) that made it.
+// The scope holds its context, and the thread's current context is the innermost scope's: making
+// one current moves one value and sets one pointer. Scopes end in reverse order on the stack; one
+// kept elsewhere (an optional, a member) may end out of order, and then leaves the scopes inside it
+// restoring what it hid.
 class ContextScope {
  public:
-  explicit ContextScope(Context context) noexcept;
+  explicit ContextScope(const Context& context) noexcept;
+  explicit ContextScope(Context&& context) noexcept;
   ~ContextScope();
   ContextScope(const ContextScope&) = delete;
   ContextScope& operator=(const ContextScope&) = delete;
 
  private:
-  Context previous_;
+  friend class Context;
+
+  Context context_;
+  ContextScope* outer_;  // the scope this one hides, or null
 };
+
+namespace detail {
+// This thread's innermost scope, and the context current outside every scope (context.cpp), here
+// so that Context::current() reads them inline. Both are constant-initialized: no guard to test.
+extern constinit thread_local ContextScope* t_innermost_scope;
+extern constinit const Context kNoContext;
+}  // namespace detail
+
+inline const Context& Context::current() noexcept {
+  const ContextScope* scope = detail::t_innermost_scope;
+  return scope != nullptr ? scope->context_ : detail::kNoContext;
+}
 
 inline ContextScope Context::activate() const& {
   return ContextScope(*this);

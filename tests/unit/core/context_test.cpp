@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -41,6 +42,26 @@ TEST(Context, ActivatingAnEmptyContextHidesTheOuterOne) {
     EXPECT_FALSE(Context::current().span().is_valid());
   }
   EXPECT_TRUE(Context::current().span().is_valid());
+}
+
+// A scope kept in an optional can end before one made after it. The inner one stays current, and
+// when it ends, what the outer one hid is current again, not the outer one's ended context.
+TEST(Context, AScopeThatEndsOutOfOrderLeavesTheInnerOneRestoringWhatItHid) {
+  const SpanContext outer_span = new_span();
+  const SpanContext middle_span = new_span();
+  const SpanContext inner_span = new_span();
+  auto outer = Context().with_span(outer_span).activate();
+  {
+    std::optional<ContextScope> middle;
+    middle.emplace(Context().with_span(middle_span));
+    {
+      auto inner = Context().with_span(inner_span).activate();
+      middle.reset();
+      EXPECT_EQ(Context::current().span().span_id(), inner_span.span_id());
+    }
+    EXPECT_EQ(Context::current().span().span_id(), outer_span.span_id());
+  }
+  EXPECT_EQ(Context::current().span().span_id(), outer_span.span_id());
 }
 
 TEST(Context, ScopeRestoresWhenAnExceptionUnwinds) {

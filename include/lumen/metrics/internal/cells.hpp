@@ -37,17 +37,10 @@ using lumen::detail::kStripes;
 using lumen::detail::thread_stripe;
 using lumen::detail::ThreadStripe;
 
-// Context::current() is a reference to this thread's one context object, so its address can be
-// remembered: the sampled-span test on the hot path is then a thread-local load and a flag test.
-inline thread_local const Context* t_context = nullptr;
-
+// Context::current() is inline: the sampled-span test on the hot path is a thread-local load, a
+// null test and a flag test.
 inline bool in_sampled_span() noexcept {
-  const Context* c = t_context;
-  if (c == nullptr) [[unlikely]] {
-    c = &Context::current();
-    t_context = c;
-  }
-  return c->span().is_sampled();
+  return Context::current().span().is_sampled();
 }
 
 // Exemplars of one series: one slot per bucket (one in all for sums). With the trace_based filter
