@@ -72,6 +72,7 @@ class LoggerCore final : public ForkAware {
   LoggerCore(LoggerOptions options, std::vector<std::shared_ptr<Sink>> sinks)
       : options_(std::move(options)),
         clock_(options_.clock ? options_.clock : &SystemClock::instance()),
+        system_clock_(clock_ == &SystemClock::instance()),
         sinks_(std::move(sinks)),
         formatter_(options_),
         repeats_(options_.rate_limit_burst, options_.rate_limit_window),
@@ -268,7 +269,7 @@ class LoggerCore final : public ForkAware {
             const std::string* bound) {
     s.type = Slot::Type::kLog;
     s.level = level;
-    s.wall_ns = clock_->wall_ns();
+    s.wall_ns = system_clock_ ? lumen::detail::tsc_wall_ns() : clock_->wall_ns();
     const SpanContext& span = Context::current().span();
     s.has_span = span.is_valid();
     if (s.has_span) {
@@ -277,6 +278,18 @@ class LoggerCore final : public ForkAware {
       s.trace_flags = span.flags();
     }
     const std::size_t bound_size = bound != nullptr ? clamp_u32(bound->size()) : 0;
+    // Most records fit the slot's own bytes: written there in one pass, sized as they go.
+    if (bound_size <= sizeof s.inline_data) {
+      char* const begin = s.inline_data;
+      // NOLINTNEXTLINE(bugprone-not-null-terminated-result): a record's bytes, not a C string
+      if (bound_size != 0) std::memcpy(begin, bound->data(), bound_size);
+      if (const char* end = put_record_within(begin + bound_size, begin + sizeof s.inline_data,
+                                              message, fields, count)) {
+        s.bound_size = static_cast<std::uint32_t>(bound_size);
+        s.size = static_cast<std::uint32_t>(end - begin);
+        return;
+      }
+    }
     std::size_t body = encoded_size(message, fields, count);
     if (bound_size + body > std::numeric_limits<std::uint32_t>::max()) {
       // Over 4 GiB in one record: keep the message, cut to fit.
@@ -489,6 +502,7 @@ class LoggerCore final : public ForkAware {
 
   LoggerOptions options_;
   const Clock* clock_;
+  const bool system_clock_;  // clock_ is SystemClock::instance(): its TSC read is inlined
   std::vector<std::shared_ptr<Sink>> sinks_;
   LineFormatter formatter_;  // writer-only, but format_fields() is const and thread-safe
   RepeatLimiter repeats_;    // writer-only

@@ -64,13 +64,13 @@ inline std::size_t encoded_size(std::string_view message, const Field* fields,
   return n;
 }
 
-inline char* put_u32(char* p, std::size_t n) noexcept {
+[[gnu::always_inline]] inline char* put_u32(char* p, std::size_t n) noexcept {
   const auto v = static_cast<std::uint32_t>(n);
   std::memcpy(p, &v, 4);
   return p + 4;
 }
 
-inline char* put_str(char* p, std::string_view s) noexcept {
+[[gnu::always_inline]] inline char* put_str(char* p, std::string_view s) noexcept {
   const std::size_t n = clamp_u32(s.size());
   p = put_u32(p, n);
   lumen::detail::copy_bytes(p, s.data(), n);
@@ -79,7 +79,7 @@ inline char* put_str(char* p, std::string_view s) noexcept {
 
 char* put_list(char* p, const Value& v, std::size_t level) noexcept;
 
-inline char* put_value(char* p, const Value& v, std::size_t level) noexcept {
+[[gnu::always_inline]] inline char* put_value(char* p, const Value& v, std::size_t level) noexcept {
   if (is_list(v.kind())) return put_list(p, v, level);
   *p++ = static_cast<char>(v.kind());
   switch (v.kind()) {
@@ -111,7 +111,8 @@ inline char* put_value(char* p, const Value& v, std::size_t level) noexcept {
   return p;
 }
 
-inline char* put_field(char* p, const Field& f, std::size_t level = 1) noexcept {
+[[gnu::always_inline]] inline char* put_field(char* p, const Field& f,
+                                              std::size_t level = 1) noexcept {
   return put_value(put_str(p, f.key), f.value, level);
 }
 
@@ -120,6 +121,27 @@ inline char* put_record(char* p, std::string_view message, const Field* fields,
                         std::size_t count) noexcept {
   p = put_str(p, message);
   for (std::size_t i = 0; i < count; ++i) p = put_field(p, fields[i]);
+  return p;
+}
+
+// put_record into the room before `limit`, sized as it goes: the end, or null when the record
+// does not fit (what was written then counts for nothing). One pass over the fields instead of
+// encoded_size's and put_record's two, for the records that fit a slot.
+inline char* put_record_within(char* p, const char* limit, std::string_view message,
+                               const Field* fields, std::size_t count) noexcept {
+  const auto fits = [&](std::size_t n) { return n <= static_cast<std::size_t>(limit - p); };
+  if (!fits(4 + message.size())) return nullptr;
+  p = put_str(p, message);
+  for (std::size_t i = 0; i < count; ++i) {
+    const Field& f = fields[i];
+    const Value::Kind kind = f.value.kind();
+    // A scalar takes at most 9 bytes: its kind and 8 bytes.
+    const std::size_t value_size = kind == Value::Kind::kString ? 5 + f.value.as_string().size()
+                                   : is_list(kind)              ? encoded_list_size(f.value, 1)
+                                                                : 9;
+    if (!fits(4 + f.key.size() + value_size)) return nullptr;
+    p = put_field(p, f);
+  }
   return p;
 }
 
